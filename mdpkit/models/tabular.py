@@ -1,0 +1,414 @@
+r"""Exact finite MDPs: :class:`TabularMDP`.
+
+A :class:`TabularMDP` is data only: transition kernel, rewards, initial distribution and
+either a discount factor (discounted, infinite horizon) or a horizon (finite horizon).
+It never imports a solver.
+
+Settings
+--------
+Discounted:  :math:`V^\pi(s) = \mathbb E^\pi[\sum_{t\ge0} \gamma^t R(s_t, a_t) \mid s_0 = s]`,
+``gamma`` in [0, 1).
+
+Finite horizon: :math:`V^\pi_h(s) = \mathbb E^\pi[\sum_{t=h}^{H-1} R_t(s_t, a_t) \mid s_h = s]`
+for ``h = 0, ..., H-1`` (step 0 first), ``horizon`` H >= 1.
+
+Array conventions
+-----------------
+``P[s, a, s']`` dense, shape (S, A, S); step-dependent ``P[h, s, a, s']``, shape
+(H, S, A, S) (finite horizon only); sparse: a ``scipy.sparse`` CSR matrix of shape
+(S*A, S) whose row ``s*A + a`` is P(. | s, a). ``R[s, a]`` shape (S, A), or ``R[h, s, a]``
+shape (H, S, A) (finite horizon only). ``mu`` shape (S,), default uniform.
+
+Decisions
+---------
+* Rows must sum to one within ``ROW_SUM_ATOL = 1e-10`` (absolute); they are not
+  renormalised: a model is taken as given or refused.
+* Step-dependent rewards (H, S, A) are accepted with a stationary P too (the issue only
+  requires them with a step-dependent P; allowing both costs nothing).
+* Sparse input is validated on its non-zeros only (never densified); duplicate entries are
+  summed (``sum_duplicates``) and explicit zeros kept, on a private copy.
+* All stored arrays are read-only copies, so a model cannot change after validation.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["TabularMDP", "ROW_SUM_ATOL"]
+
+ROW_SUM_ATOL = 1e-10
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+def _as_float_array(x: Any, name: str) -> np.ndarray:
+    if sp.issparse(x):
+        raise TypeError(f"{name} must be a dense array here, got a scipy.sparse matrix")
+    try:
+        arr = np.array(x, dtype=np.float64, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be array-like of real numbers: {exc}") from None
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    return arr
+
+
+def _first_index(mask: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.argwhere(mask)[0])
+
+
+def _fmt_index(idx: tuple[int, ...], trailing_colon: bool = False) -> str:
+    body = ", ".join(str(i) for i in idx)
+    return f"[{body}, :]" if trailing_colon else f"[{body}]"
+
+
+class TabularMDP:
+    """An exact finite MDP, discounted or finite-horizon, dense or sparse. Immutable.
+
+    Parameters
+    ----------
+    P : ndarray, shape (S, A, S) or (H, S, A, S); or scipy.sparse CSR, shape (S*A, S)
+        Transition probabilities. ``P[s, a, s']`` = Pr(s' | s, a); the step-dependent form
+        ``P[h, s, a, s']`` needs ``horizon=H``; sparse row ``s*A + a`` is P(. | s, a)
+        (A is then read from ``R``).
+    R : ndarray, shape (S, A) or (H, S, A)
+        Expected rewards. The (H, S, A) form needs ``horizon=H``.
+    gamma : float in [0, 1), keyword-only
+        Discount factor (discounted setting). Exactly one of ``gamma`` and ``horizon``.
+    horizon : int >= 1, keyword-only
+        Horizon H (finite-horizon setting).
+    mu : ndarray, shape (S,), optional
+        Initial-state distribution; uniform by default.
+    validate : bool, default True
+        Check every condition listed below. ``validate=False`` only skips the O(nnz)
+        value checks (finite, non-negative, rows sum to 1); shapes are always checked.
+
+    Raises
+    ------
+    TypeError
+        Non-numeric input, a sparse matrix that is not convertible to CSR.
+    ValueError
+        Wrong or inconsistent shapes; NaN/inf entries; negative probabilities; a row of P
+        not summing to 1 within 1e-10 (the message names the first such (h, s, a));
+        gamma outside [0, 1); horizon < 1 or not an integer; both or neither of
+        gamma/horizon; mu not a distribution.
+
+    Attributes
+    ----------
+    S, A : int
+        Numbers of states and actions.
+    H : int or None
+        Horizon (finite-horizon models), else None.
+    gamma : float or None
+    is_sparse, is_discounted, is_finite_horizon, step_dependent_P, step_dependent_R : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> P = np.array([[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]]])
+    >>> R = np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> mdp = TabularMDP(P, R, gamma=0.9)
+    >>> mdp.S, mdp.A, mdp.is_discounted
+    (2, 2, True)
+    """
+
+    __slots__ = ("_P", "_R", "_gamma", "_horizon", "_mu", "_S", "_A")
+
+    def __init__(self, P, R, *, gamma=None, horizon=None, mu=None, validate: bool = True):
+        if not isinstance(validate, (bool, np.bool_)):
+            raise TypeError(f"validate must be a bool, got {type(validate).__name__}")
+        gamma, horizon = self._check_gamma_horizon(gamma, horizon)
+        R_arr = _as_float_array(R, "R")
+        if R_arr.ndim not in (2, 3):
+            raise ValueError(f"R must have shape (S, A) or (H, S, A), got shape {R_arr.shape}")
+        if R_arr.ndim == 3:
+            if horizon is None:
+                raise ValueError("R with shape (H, S, A) needs horizon=H (finite-horizon model)")
+            if R_arr.shape[0] != horizon:
+                raise ValueError(
+                    f"R has {R_arr.shape[0]} steps on axis 0 but horizon={horizon}"
+                )
+        S_R, A = R_arr.shape[-2], R_arr.shape[-1]
+        if S_R < 1 or A < 1:
+            raise ValueError(f"R must have at least one state and one action, got shape {R_arr.shape}")
+        if sp.issparse(P):
+            P_obj = self._check_sparse_P(P, S_R, A, validate)
+        else:
+            P_obj = self._check_dense_P(P, S_R, A, horizon, validate)
+        if validate:
+            bad = ~np.isfinite(R_arr)
+            if bad.any():
+                idx = _first_index(bad)
+                raise ValueError(f"R{_fmt_index(idx)} is {float(R_arr[idx])}, rewards must be finite")
+        self._P = P_obj
+        self._R = _readonly(R_arr)
+        self._gamma = gamma
+        self._horizon = horizon
+        self._S = S_R
+        self._A = A
+        self._mu = _readonly(self._check_mu(mu, S_R))
+
+    # ------------------------------------------------------------------ checks
+    @staticmethod
+    def _check_gamma_horizon(gamma, horizon):
+        if gamma is None and horizon is None:
+            raise ValueError(
+                "give exactly one of gamma (discounted model) or horizon (finite-horizon model); got neither"
+            )
+        if gamma is not None and horizon is not None:
+            raise ValueError(
+                "give exactly one of gamma (discounted model) or horizon (finite-horizon model); got both"
+            )
+        if gamma is not None:
+            if isinstance(gamma, (bool, np.bool_)) or not isinstance(gamma, numbers.Real):
+                raise TypeError(f"gamma must be a real number, got {type(gamma).__name__}")
+            gamma = float(gamma)
+            if not (0.0 <= gamma < 1.0):
+                raise ValueError(
+                    f"gamma must lie in [0, 1) for a discounted model, got {gamma}; "
+                    "for an undiscounted finite-horizon model pass horizon=H instead"
+                )
+        if horizon is not None:
+            if isinstance(horizon, (bool, np.bool_)) or not isinstance(horizon, numbers.Integral):
+                raise TypeError(f"horizon must be an integer, got {type(horizon).__name__}")
+            horizon = int(horizon)
+            if horizon < 1:
+                raise ValueError(f"horizon must be >= 1, got {horizon}")
+        return gamma, horizon
+
+    @staticmethod
+    def _check_dense_P(P, S, A, horizon, validate):
+        P_arr = _as_float_array(P, "P")
+        if P_arr.ndim == 3:
+            expected = (S, A, S)
+        elif P_arr.ndim == 4:
+            if horizon is None:
+                raise ValueError("P with shape (H, S, A, S) needs horizon=H (finite-horizon model)")
+            expected = (horizon, S, A, S)
+        else:
+            raise ValueError(
+                f"P must have shape (S, A, S) or (H, S, A, S) (or be CSR of shape (S*A, S)), got shape {P_arr.shape}"
+            )
+        if P_arr.shape != expected:
+            raise ValueError(
+                f"P has shape {P_arr.shape} but R implies {expected} (S={S}, A={A}"
+                + (f", H={horizon})" if P_arr.ndim == 4 else ")")
+            )
+        if validate:
+            bad = ~np.isfinite(P_arr)
+            if bad.any():
+                idx = _first_index(bad)
+                raise ValueError(f"P{_fmt_index(idx)} is {float(P_arr[idx])}, probabilities must be finite")
+            neg = P_arr < 0
+            if neg.any():
+                idx = _first_index(neg)
+                raise ValueError(f"P{_fmt_index(idx)} = {float(P_arr[idx])!r} is negative")
+            sums = P_arr.sum(axis=-1)
+            off = np.abs(sums - 1.0) > ROW_SUM_ATOL
+            if off.any():
+                idx = _first_index(off)
+                raise ValueError(
+                    f"P{_fmt_index(idx, trailing_colon=True)} sums to {float(sums[idx])!r}, "
+                    f"not 1 (tolerance {ROW_SUM_ATOL})"
+                )
+        return _readonly(P_arr)
+
+    @staticmethod
+    def _check_sparse_P(P, S, A, validate):
+        if P.ndim != 2:
+            raise ValueError(f"sparse P must be 2-D of shape (S*A, S), got ndim {P.ndim}")
+        if P.shape != (S * A, S):
+            raise ValueError(
+                f"sparse P has shape {P.shape} but R implies (S*A, S) = ({S * A}, {S}) with S={S}, A={A}"
+            )
+        try:
+            P_csr = sp.csr_matrix(P, dtype=np.float64, copy=True)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"P could not be converted to CSR float64: {exc}") from None
+        P_csr.sum_duplicates()
+        P_csr.sort_indices()
+        P_csr.indices = P_csr.indices.astype(np.int64, copy=False)
+        P_csr.indptr = P_csr.indptr.astype(np.int64, copy=False)
+        if validate:
+            data = P_csr.data
+            bad = ~np.isfinite(data)
+            if bad.any():
+                k = int(np.argmax(bad))
+                row = int(np.searchsorted(P_csr.indptr, k, side="right") - 1)
+                s, a = divmod(row, A)
+                raise ValueError(
+                    f"P[{s}, {a}, {int(P_csr.indices[k])}] (CSR row {row}) is {float(data[k])}, probabilities must be finite"
+                )
+            neg = data < 0
+            if neg.any():
+                k = int(np.argmax(neg))
+                row = int(np.searchsorted(P_csr.indptr, k, side="right") - 1)
+                s, a = divmod(row, A)
+                raise ValueError(
+                    f"P[{s}, {a}, {int(P_csr.indices[k])}] (CSR row {row}) = {float(data[k])!r} is negative"
+                )
+            # row sums without densifying: reduceat over non-empty rows, 0 for empty rows
+            sums = np.zeros(P_csr.shape[0])
+            nnz_rows = np.diff(P_csr.indptr) > 0
+            if data.size:
+                sums[nnz_rows] = np.add.reduceat(data, P_csr.indptr[:-1][nnz_rows])
+            off = np.abs(sums - 1.0) > ROW_SUM_ATOL
+            if off.any():
+                row = int(np.argmax(off))
+                s, a = divmod(row, A)
+                raise ValueError(
+                    f"P[{s}, {a}, :] (CSR row {row}) sums to {float(sums[row])!r}, not 1 (tolerance {ROW_SUM_ATOL})"
+                )
+        for arr in (P_csr.data, P_csr.indices, P_csr.indptr):
+            arr.setflags(write=False)
+        return P_csr
+
+    @staticmethod
+    def _check_mu(mu, S):
+        if mu is None:
+            return np.full(S, 1.0 / S)
+        mu_arr = _as_float_array(mu, "mu")
+        if mu_arr.shape != (S,):
+            raise ValueError(f"mu must have shape (S,) = ({S},), got {mu_arr.shape}")
+        bad = ~np.isfinite(mu_arr)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(f"mu[{i}] is {float(mu_arr[i])}, must be finite")
+        if (mu_arr < 0).any():
+            i = int(np.argmax(mu_arr < 0))
+            raise ValueError(f"mu[{i}] = {float(mu_arr[i])!r} is negative")
+        total = mu_arr.sum()
+        if abs(total - 1.0) > ROW_SUM_ATOL:
+            raise ValueError(f"mu sums to {float(total)!r}, not 1 (tolerance {ROW_SUM_ATOL})")
+        return mu_arr
+
+    # ------------------------------------------------------------- properties
+    @property
+    def P(self):
+        """Transition kernel: ndarray (S, A, S) / (H, S, A, S), or read-only CSR (S*A, S)."""
+        return self._P
+
+    @property
+    def R(self) -> np.ndarray:
+        """Rewards, ndarray (S, A) or (H, S, A)."""
+        return self._R
+
+    @property
+    def mu(self) -> np.ndarray:
+        """Initial distribution, ndarray (S,)."""
+        return self._mu
+
+    @property
+    def gamma(self) -> float | None:
+        return self._gamma
+
+    @property
+    def horizon(self) -> int | None:
+        return self._horizon
+
+    H = horizon
+
+    @property
+    def S(self) -> int:
+        return self._S
+
+    @property
+    def A(self) -> int:
+        return self._A
+
+    @property
+    def is_sparse(self) -> bool:
+        return sp.issparse(self._P)
+
+    @property
+    def is_discounted(self) -> bool:
+        return self._gamma is not None
+
+    @property
+    def is_finite_horizon(self) -> bool:
+        return self._horizon is not None
+
+    @property
+    def step_dependent_P(self) -> bool:
+        return (not self.is_sparse) and self._P.ndim == 4
+
+    @property
+    def step_dependent_R(self) -> bool:
+        return self._R.ndim == 3
+
+    @property
+    def nnz(self) -> int:
+        """Number of stored transition entries (S*A*S, or H*S*A*S, when dense)."""
+        return int(self._P.nnz) if self.is_sparse else int(self._P.size)
+
+    # ----------------------------------------------------------------- access
+    def P_at(self, h: int | None = None):
+        """Transition kernel used at step ``h``: (S, A, S) dense or CSR (S*A, S)."""
+        if self.step_dependent_P:
+            if h is None:
+                raise ValueError("this model has a step-dependent P: give the step h")
+            return self._P[h]
+        return self._P
+
+    def R_at(self, h: int | None = None) -> np.ndarray:
+        """Reward table used at step ``h``, shape (S, A)."""
+        if self.step_dependent_R:
+            if h is None:
+                raise ValueError("this model has step-dependent rewards: give the step h")
+            return self._R[h]
+        return self._R
+
+    def dense_P(self) -> np.ndarray:
+        """P as a dense ndarray (S, A, S) or (H, S, A, S). Densifies a sparse model: O(S^2 A)."""
+        if self.is_sparse:
+            return self._P.toarray().reshape(self._S, self._A, self._S)
+        return self._P
+
+    def sparse_P(self) -> sp.csr_matrix:
+        """P as CSR (S*A, S). Stationary models only."""
+        if self.step_dependent_P:
+            raise ValueError("sparse_P() needs a stationary P; this model's P is step-dependent")
+        if self.is_sparse:
+            return self._P
+        return sp.csr_matrix(self._P.reshape(self._S * self._A, self._S))
+
+    def replace(self, **changes) -> "TabularMDP":
+        """A new validated model with some of P, R, gamma, horizon, mu replaced.
+
+        Switching setting needs both keys, e.g. ``replace(gamma=None, horizon=10)``.
+        """
+        unknown = set(changes) - {"P", "R", "gamma", "horizon", "mu"}
+        if unknown:
+            raise TypeError(f"replace() got unknown fields {sorted(unknown)}")
+        fields = dict(P=self._P, R=self._R, gamma=self._gamma, horizon=self._horizon, mu=self._mu)
+        fields.update(changes)
+        P = fields.pop("P")
+        R = fields.pop("R")
+        return TabularMDP(P, R, **fields)
+
+    def __repr__(self) -> str:
+        kind = f"gamma={self._gamma}" if self.is_discounted else f"horizon={self._horizon}"
+        storage = f"sparse nnz={self.nnz}" if self.is_sparse else (
+            "dense step-dependent" if self.step_dependent_P else "dense")
+        return f"TabularMDP(S={self._S}, A={self._A}, {kind}, {storage})"
+
+    def __eq__(self, other) -> bool:  # structural equality, for tests and converters
+        if not isinstance(other, TabularMDP):
+            return NotImplemented
+        if (self.S, self.A, self.gamma, self.horizon, self.is_sparse) != (
+            other.S, other.A, other.gamma, other.horizon, other.is_sparse
+        ):
+            return False
+        if self.is_sparse:
+            P_eq = (self._P != other._P).nnz == 0
+        else:
+            P_eq = self._P.shape == other._P.shape and np.array_equal(self._P, other._P)
+        return P_eq and np.array_equal(self._R, other._R) and np.array_equal(self._mu, other._mu)
+
+    __hash__ = None  # arrays inside; equality is structural
