@@ -1,0 +1,89 @@
+"""The result object of every exact solver: :class:`SolveResult`.
+
+Shared by all solver modules (``vi``, ``pi``, ``backward``, ``lp``): each method function
+``fn(mdp, *, tol, max_iter, **options)`` returns one of these. Plain attributes, a readable
+``repr`` in the style of ``scipy.optimize.OptimizeResult`` (arrays summarised by shape and a
+few entries).
+
+Decisions
+---------
+* A small plain class rather than a dict subclass: attribute access only, no accidental
+  key/attribute mismatch; ``extras`` holds anything method-specific (residuals, the
+  stopping rule used, bounds on V*, ...).
+* ``bound`` is a float, a certified upper bound on ``max_s V*(s) - V^policy(s)`` (for finite
+  horizon the maximum is over states at step 0 unless the method says otherwise in
+  ``extras``); ``0.0`` for methods whose policy is exactly optimal.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["SolveResult"]
+
+
+def _summarise(value) -> str:
+    if isinstance(value, np.ndarray):
+        if value.size <= 6:
+            body = np.array2string(value.ravel(), precision=6, separator=", ")
+        else:
+            head = np.array2string(value.ravel()[:3], precision=6, separator=", ")[:-1]
+            body = f"{head}, ...]"
+        return f"array(shape={value.shape}, dtype={value.dtype}) {body}"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "{" + ", ".join(f"{k!r}: {_summarise(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+class SolveResult:
+    """Output of :func:`mdpkit.solve` (and of every method function behind it).
+
+    Attributes
+    ----------
+    V : ndarray, shape (S,) discounted or (H, S) finite horizon
+        Value estimate (exact up to the method's tolerance, see ``extras``).
+    Q : ndarray, shape (S, A) or (H, S, A)
+        Action values consistent with ``V``: ``Q = R + gamma * P V`` (discounted) or
+        ``Q[h] = R_h + P_h V[h+1]`` (finite horizon).
+    policy : ndarray of int, shape (S,) or (H, S)
+        Greedy (or optimal) deterministic policy.
+    converged : bool
+        False when the method hit ``max_iter`` before meeting its tolerance (a
+        :class:`mdpkit.utils.ConvergenceWarning` was then emitted).
+    n_iter : int
+        Iterations performed (sweeps, policy-improvement steps, ...).
+    method : str
+        Name of the method ("vi", "pi", "mpi", "lp", "backward").
+    bound : float
+        Certified upper bound on ``max_s V*(s) - V^policy(s)``; 0.0 for exact methods.
+    occupancy : ndarray or None
+        Optimal state-action occupancy measure (LP methods), else None.
+    extras : dict
+        Method-specific diagnostics.
+    """
+
+    __slots__ = ("V", "Q", "policy", "converged", "n_iter", "method", "bound", "occupancy", "extras")
+
+    def __init__(self, V, Q, policy, converged, n_iter, method, bound, occupancy=None, extras=None):
+        self.V = V
+        self.Q = Q
+        self.policy = policy
+        self.converged = bool(converged)
+        self.n_iter = int(n_iter)
+        self.method = str(method)
+        self.bound = float(bound)
+        self.occupancy = occupancy
+        self.extras = {} if extras is None else dict(extras)
+
+    def keys(self):
+        """Attribute names, in display order."""
+        return list(self.__slots__)
+
+    def __repr__(self) -> str:
+        names = self.keys()
+        width = max(len(n) for n in names)
+        lines = [f"{n.rjust(width)}: {_summarise(getattr(self, n))}" for n in names]
+        return "SolveResult(\n" + "\n".join(lines) + "\n)"
+
+    __str__ = __repr__
