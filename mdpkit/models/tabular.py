@@ -50,6 +50,9 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 def _as_float_array(x: Any, name: str) -> np.ndarray:
     if sp.issparse(x):
         raise TypeError(f"{name} must be a dense array here, got a scipy.sparse matrix")
+    if isinstance(x, np.ndarray) and x.dtype.kind not in "fiub":
+        # checked before casting: numpy would silently drop imaginary parts of complex input
+        raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
     try:
         arr = np.array(x, dtype=np.float64, copy=True)
     except (TypeError, ValueError) as exc:
@@ -227,20 +230,35 @@ class TabularMDP:
             raise ValueError(
                 f"sparse P has shape {P.shape} but R implies (S*A, S) = ({S * A}, {S}) with S={S}, A={A}"
             )
+        if P.dtype.kind not in "fiub":
+            raise TypeError(f"P must hold real numbers, got sparse dtype {P.dtype}")
         try:
-            P_csr = sp.csr_matrix(P, dtype=np.float64, copy=True)
+            src = P if P.format == "csr" else P.tocsr()
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"P could not be converted to CSR float64: {exc}") from None
-        P_csr.sum_duplicates()
-        P_csr.sort_indices()
-        P_csr.indices = P_csr.indices.astype(np.int64, copy=False)
-        P_csr.indptr = P_csr.indptr.astype(np.int64, copy=False)
+            raise TypeError(f"P could not be converted to CSR: {exc}") from None
+        # One private copy of each array, straight to float64 / int64 (the scipy constructor
+        # would downcast int64 indices to int32 and force a second copy back).
+        data = np.array(src.data, dtype=np.float64, copy=True)
+        indices = np.array(src.indices, dtype=np.int64, copy=True)
+        indptr = np.array(src.indptr, dtype=np.int64, copy=True)
+        n_rows = S * A
+        if indptr.shape != (n_rows + 1,) or indptr[0] != 0 or indptr[-1] != data.size \
+                or indices.size != data.size:
+            raise ValueError("sparse P has an inconsistent CSR structure (indptr/indices/data)")
+        if data.size:
+            if (np.diff(indptr) < 0).any():
+                raise ValueError("sparse P has a decreasing CSR indptr")
+            if indices.min() < 0 or indices.max() >= S:
+                raise ValueError(f"sparse P has a column index outside [0, {S})")
+        P_csr = sp.csr_matrix((n_rows, S), dtype=np.float64)
+        P_csr.data, P_csr.indices, P_csr.indptr = data, indices, indptr
+        P_csr.sum_duplicates()  # O(nnz) canonical-format check; sorts/merges only if needed
+        data, indptr = P_csr.data, P_csr.indptr
         if validate:
-            data = P_csr.data
             bad = ~np.isfinite(data)
             if bad.any():
                 k = int(np.argmax(bad))
-                row = int(np.searchsorted(P_csr.indptr, k, side="right") - 1)
+                row = int(np.searchsorted(indptr, k, side="right") - 1)
                 s, a = divmod(row, A)
                 raise ValueError(
                     f"P[{s}, {a}, {int(P_csr.indices[k])}] (CSR row {row}) is {float(data[k])}, probabilities must be finite"
@@ -248,16 +266,22 @@ class TabularMDP:
             neg = data < 0
             if neg.any():
                 k = int(np.argmax(neg))
-                row = int(np.searchsorted(P_csr.indptr, k, side="right") - 1)
+                row = int(np.searchsorted(indptr, k, side="right") - 1)
                 s, a = divmod(row, A)
                 raise ValueError(
                     f"P[{s}, {a}, {int(P_csr.indices[k])}] (CSR row {row}) = {float(data[k])!r} is negative"
                 )
-            # row sums without densifying: reduceat over non-empty rows, 0 for empty rows
-            sums = np.zeros(P_csr.shape[0])
-            nnz_rows = np.diff(P_csr.indptr) > 0
+            # row sums without densifying: reduceat over row starts (0 for empty rows)
             if data.size:
-                sums[nnz_rows] = np.add.reduceat(data, P_csr.indptr[:-1][nnz_rows])
+                starts = indptr[:-1]
+                nonempty = indptr[1:] > starts
+                if nonempty.all():
+                    sums = np.add.reduceat(data, starts)
+                else:
+                    sums = np.zeros(n_rows)
+                    sums[nonempty] = np.add.reduceat(data, starts[nonempty])
+            else:
+                sums = np.zeros(n_rows)
             off = np.abs(sums - 1.0) > ROW_SUM_ATOL
             if off.any():
                 row = int(np.argmax(off))
