@@ -1,0 +1,8 @@
+"""Learners (``docs/ARCHITECTURE.md``, "Learners"): one module per family.
+
+Importing this package registers every learner factory (``register_learner``); keep it a
+plain list of imports, one line per family.
+"""
+from .base import BanditLearner, EpisodicLearner  # noqa: F401
+
+__all__ = ["EpisodicLearner", "BanditLearner"]

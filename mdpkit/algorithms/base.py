@@ -1,0 +1,152 @@
+r"""Learner protocols: :class:`EpisodicLearner` and :class:`BanditLearner`.
+
+A learner is a small object driven by the runner (:func:`mdpkit.experiments.run`), which
+owns the interaction loop and computes regret from the environment's oracle, so that regret
+is computed the same exact way for every algorithm (``docs/ARCHITECTURE.md``, "Learners").
+
+Construction
+------------
+Every learner is built by a factory registered with
+:func:`mdpkit.experiments.registry.register_learner`::
+
+    @register_learner("my-learner")
+    def make(env_info: dict, rng: np.random.Generator, **params) -> MyLearner: ...
+
+``env_info`` is what the learner may know about the environment, from ``env.env_info()``
+plus ``"n_steps"`` (K episodes or T rounds of the run). Episodic envs give ``kind="episodic"``,
+``S``, ``A``, ``H``, and ``R`` (the expected reward table, (S, A) or (H, S, A)) when the
+rewards are known; bandit envs give ``kind="bandit"``, ``n_actions`` and, for linear bandits,
+``features`` (n_actions, d) and ``noise_std``. ``rng`` is the learner's own random stream
+(separate from the environment's): a learner never draws from any other source.
+
+Call order, episodic (episode k = 1..K)::
+
+    pi = learner.begin_episode()    # policy committed for this episode
+    s = env.reset()
+    for h in range(H):
+        a = learner.act(h, s)       # must be an action the committed policy can take at (h, s)
+        r, s2 = env.step(h, s, a)
+        learner.update(h, s, a, r, s2)
+        s = s2
+    learner.end_episode()
+    row = learner.info()            # optional extra columns for episode k
+
+``pi`` is an int array (H, S) (deterministic) or a float array (H, S, A) (stochastic, rows
+sum to 1); a stationary (S,) / (S, A) policy is broadcast over steps. The regret of episode
+k is ``env.optimal_value - env.policy_value(pi)``: for a learner that randomises, ``pi`` is
+the policy it actually committed to for that episode (e.g. PSRL's greedy policy for its
+sampled model), so the regret is exact and not a Monte-Carlo estimate. The runner checks
+that every action is allowed by ``pi`` (``pi[h, s] == a``, or ``pi[h, s, a] > 0``) and
+raises ``RuntimeError`` otherwise: a learner whose actions disagree with its committed
+policy would get the wrong regret.
+
+Call order, bandit (round t = 1..T)::
+
+    a = learner.act()
+    r = env.pull(a)
+    learner.update(a, r)
+    row = learner.info()            # optional extra columns for round t
+
+Regret of round t is ``env.pseudo_regret(a)``.
+
+Optional ``info() -> dict[str, float]``: extra per-episode / per-round columns of the
+result (e.g. a mixture parameter, a certified lower bound). Keys must be the same every
+call (a missing key becomes NaN) and must not clash with the runner's own columns
+(``algorithm, seed, k, regret, cum_regret, reward``).
+
+Fast path
+---------
+A learner may define ``fast_run(env, n_steps, rng) -> dict[str, ndarray]``. When it exists
+(and is not None), the runner calls it *instead of* the generic Python loop, once per seed,
+right after constructing the learner. It must run the whole interaction (typically one
+``numba`` kernel over all episodes/rounds) and return arrays of length ``n_steps``:
+
+* ``"regret"`` (float): exact per-episode regret ``V*_0(mu) - V^{pi_k}_0(mu)`` (episodic) or
+  per-round pseudo-regret (bandit), computed from the same oracle quantities the generic
+  loop uses (``env.mdp``, ``env.optimal_value``; ``env.means`` / ``env.best_mean``);
+* ``"reward"`` (float): realised reward of the episode (sum over its H steps) / round;
+* any other key: an ``info()`` column.
+
+``rng`` is the *environment's* random stream (the Generator the env was built with): the
+kernel draws the environment's randomness (initial states, transitions, reward noise) from
+it (or from seeds drawn from it); the learner's own randomness comes from the generator its
+factory received. The fast and generic paths need not give the same random numbers, so a
+learner whose fast path can be switched off must take that switch as a learner parameter
+(it then enters the experiment's hash and the stored results stay consistent).
+
+Provenance
+----------
+Every learner class sets ``provenance: str``: which parts were verified in the paper, which
+come from the authors' code, which were reconstructed (see ``docs/CONTRIBUTING.md``).
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+__all__ = ["EpisodicLearner", "BanditLearner", "RESERVED_COLUMNS"]
+
+#: Columns written by the runner; ``info()`` keys must avoid them.
+RESERVED_COLUMNS = ("algorithm", "seed", "k", "regret", "cum_regret", "reward")
+
+
+class _Learner(ABC):
+    #: Which parts are verified in the paper [V]/[A], from the authors' code [C], or
+    #: reconstructed [R]/[D]. Subclasses must override it.
+    provenance: ClassVar[str] = ""
+
+    def info(self) -> dict[str, float]:
+        """Extra columns for the current episode / round (default: none)."""
+        return {}
+
+    # ``fast_run(env, n_steps, rng) -> dict[str, ndarray]`` is optional; it is deliberately
+    # not defined here so that ``getattr(learner, "fast_run", None)`` tells the runner
+    # whether a learner has one.
+
+
+class EpisodicLearner(_Learner):
+    """Base class of episodic tabular learners (call order in the module docstring).
+
+    Subclasses implement :meth:`begin_episode`, :meth:`act` and :meth:`update`;
+    :meth:`end_episode` and :meth:`info` are optional.
+    """
+
+    kind: ClassVar[str] = "episodic"
+
+    @abstractmethod
+    def begin_episode(self) -> np.ndarray:
+        """Start an episode and return the policy committed for it.
+
+        Returns
+        -------
+        pi : ndarray, int (H, S) or float (H, S, A)
+            (a stationary (S,) int or (S, A) float policy is accepted and broadcast).
+        """
+
+    @abstractmethod
+    def act(self, h: int, s: int) -> int:
+        """Action at step ``h`` (0-based) in state ``s``; must be allowed by the committed policy."""
+
+    @abstractmethod
+    def update(self, h: int, s: int, a: int, r: float, s_next: int) -> None:
+        """Observe the transition ``(s, a) -> s_next`` with reward ``r`` at step ``h``."""
+
+    def end_episode(self) -> None:
+        """Called after the H-th ``update`` of the episode (default: nothing)."""
+
+
+class BanditLearner(_Learner):
+    """Base class of bandit learners: ``a = act(); r = env.pull(a); update(a, r)``."""
+
+    kind: ClassVar[str] = "bandit"
+
+    @abstractmethod
+    def act(self) -> int:
+        """Arm (index in ``[0, n_actions)``) to pull this round."""
+
+    @abstractmethod
+    def update(self, a: int, r: float) -> None:
+        """Observe reward ``r`` of arm ``a``."""
+

@@ -1,0 +1,248 @@
+r"""Episodic interaction with a finite-horizon :class:`~mdpkit.TabularMDP`, with its oracle.
+
+``EpisodicTabularEnv(mdp, rng)`` (``docs/ARCHITECTURE.md``, "Environments"): ``reset()``
+draws :math:`s_0 \sim \mu`, ``step(h, s, a)`` returns ``(r, s_next)`` with
+:math:`s_{next} \sim P_h(\cdot \mid s, a)`. The oracle gives exact values under :math:`\mu`:
+``optimal_value`` :math:`= \sum_s \mu(s) V^*_0(s)` and ``policy_value(pi)``
+:math:`= \sum_s \mu(s) V^\pi_0(s)`, so the runner's per-episode regret
+``optimal_value - policy_value(pi_k)`` is exact (no Monte-Carlo).
+
+Decisions
+---------
+* Steps are 0-based (``h = 0, ..., H-1``) as in the models; the paper's step 1 is ``h = 0``.
+* Rewards: ``reward_dist="deterministic"`` (default) returns ``R_h(s, a)``;
+  ``"bernoulli"`` returns a draw of Bernoulli(``R_h(s, a)``) (needs R in [0, 1]); the
+  regret uses the expected rewards in both cases.
+* ``optimal_value`` is computed as the value of the backward-induction optimal policy with
+  the same evaluator as ``policy_value``, so a learner playing that policy has regret
+  exactly 0.0 (not a rounding residue).
+* Sampling: one uniform draw per step, inverted through the row's cumulative sums
+  (``searchsorted`` on ``u * total``, which can only land on a successor of positive
+  probability). Dense rows use a precomputed (S, A, S) table of cumulative sums, CSR rows
+  the cumulative sums of their non-zeros (memory O(nnz), never densified).
+* ``policy_value`` keeps the last evaluated policy and its value: a learner that commits to
+  the same policy in consecutive episodes costs one array comparison per episode.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..models.tabular import TabularMDP
+from ..utils import as_generator
+
+__all__ = ["EpisodicTabularEnv", "backward_induction", "evaluate_finite_horizon"]
+
+
+def _q_step(mdp: TabularMDP, h: int, V_next: np.ndarray) -> np.ndarray:
+    """Q_h = R_h + P_h V_{h+1}, shape (S, A)."""
+    P = mdp.P_at(h)
+    if sp.issparse(P):
+        PV = (P @ V_next).reshape(mdp.S, mdp.A)
+    else:
+        PV = P @ V_next
+    return mdp.R_at(h) + PV
+
+
+def backward_induction(mdp: TabularMDP) -> tuple[np.ndarray, np.ndarray]:
+    """Optimal values and a greedy policy of a finite-horizon model.
+
+    Returns
+    -------
+    V : ndarray, shape (H, S)
+        ``V[h, s] = V*_h(s)``.
+    policy : ndarray, int64, shape (H, S)
+        Greedy (lowest-index among ties) optimal policy.
+    """
+    H, S = mdp.H, mdp.S
+    V = np.zeros((H, S))
+    pi = np.zeros((H, S), dtype=np.int64)
+    V_next = np.zeros(S)
+    for h in range(H - 1, -1, -1):
+        Q = _q_step(mdp, h, V_next)
+        pi[h] = np.argmax(Q, axis=1)
+        V[h] = Q[np.arange(S), pi[h]]
+        V_next = V[h]
+    return V, pi
+
+
+def evaluate_finite_horizon(mdp: TabularMDP, kind: str, pi: np.ndarray) -> np.ndarray:
+    """Exact values ``V^pi_h(s)``, shape (H, S), of a validated policy.
+
+    ``kind`` is ``"deterministic"`` (``pi`` int (H, S)) or ``"stochastic"`` (float (H, S, A)).
+    """
+    H, S = mdp.H, mdp.S
+    V = np.zeros((H, S))
+    V_next = np.zeros(S)
+    rows = np.arange(S)
+    for h in range(H - 1, -1, -1):
+        P = mdp.P_at(h)
+        if kind == "deterministic" and not sp.issparse(P):
+            a = pi[h]
+            V[h] = mdp.R_at(h)[rows, a] + P[rows, a] @ V_next
+        else:
+            Q = _q_step(mdp, h, V_next)
+            if kind == "deterministic":
+                V[h] = Q[rows, pi[h]]
+            else:
+                V[h] = np.einsum("sa,sa->s", pi[h], Q)
+        V_next = V[h]
+    return V
+
+
+class EpisodicTabularEnv:
+    """Episodic environment of a finite-horizon :class:`~mdpkit.TabularMDP`, with oracle.
+
+    Parameters
+    ----------
+    mdp : TabularMDP
+        Finite-horizon model (``mdp.H`` steps per episode), dense or sparse, stationary or
+        step-dependent.
+    rng : Generator or int
+        The environment's random stream (initial states, transitions, reward draws).
+    reward_dist : {"deterministic", "bernoulli"}, default "deterministic"
+        Realised reward of step h: ``R_h(s, a)``, or a Bernoulli(``R_h(s, a)``) draw.
+    rewards_known : bool, default True
+        Whether ``env_info()`` gives the learner the expected reward table ``R``.
+
+    Attributes
+    ----------
+    kind : str
+        ``"episodic"``.
+    S, A, H : int
+    mdp : TabularMDP
+    rng : Generator
+    optimal_value : float
+        ``mu @ V*_0``.
+    V_star : ndarray, shape (H, S)
+    optimal_policy : ndarray, int64, shape (H, S)
+    """
+
+    kind = "episodic"
+
+    def __init__(self, mdp: TabularMDP, rng, *, reward_dist: str = "deterministic",
+                 rewards_known: bool = True):
+        if not isinstance(mdp, TabularMDP):
+            raise TypeError(f"mdp must be a TabularMDP, got {type(mdp).__name__}")
+        if not mdp.is_finite_horizon:
+            raise ValueError(
+                "mdp must be a finite-horizon model (horizon=H) for an episodic env; "
+                f"got a discounted model (gamma={mdp.gamma})"
+            )
+        if reward_dist not in ("deterministic", "bernoulli"):
+            raise ValueError(
+                f"reward_dist must be 'deterministic' or 'bernoulli', got {reward_dist!r}"
+            )
+        if reward_dist == "bernoulli" and ((mdp.R < 0).any() or (mdp.R > 1).any()):
+            raise ValueError("reward_dist='bernoulli' needs every R in [0, 1]")
+        if not isinstance(rewards_known, (bool, np.bool_)):
+            raise TypeError(f"rewards_known must be a bool, got {type(rewards_known).__name__}")
+        self.mdp = mdp
+        self.rng = as_generator(rng)
+        self.reward_dist = reward_dist
+        self.rewards_known = bool(rewards_known)
+        self.S, self.A, self.H = mdp.S, mdp.A, mdp.H
+        self._mu_cdf = np.cumsum(mdp.mu)
+        if mdp.is_sparse:
+            P = mdp.P
+            cum = np.cumsum(P.data)
+            starts = P.indptr[:-1]
+            # cumulative sums within each row: subtract the total before the row's start
+            before = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0.0)
+            self._row_cum = cum - np.repeat(before, np.diff(P.indptr))
+            self._indptr = P.indptr
+            self._indices = P.indices
+            self._cdf = None
+        else:
+            self._cdf = np.cumsum(mdp.P, axis=-1)
+        self._R = mdp.R
+        V, pi = backward_induction(mdp)
+        self.optimal_policy = pi
+        self.optimal_policy.setflags(write=False)
+        self.V_star = evaluate_finite_horizon(mdp, "deterministic", pi)
+        self.V_star.setflags(write=False)
+        self.optimal_value = float(mdp.mu @ self.V_star[0])
+        self._last_key = None
+        self._last_value = None
+
+    # ----------------------------------------------------------------- interaction
+    def env_info(self) -> dict:
+        """What a learner may know: kind, S, A, H, and R when ``rewards_known``."""
+        info = {"kind": "episodic", "S": self.S, "A": self.A, "H": self.H,
+                "reward_dist": self.reward_dist}
+        if self.rewards_known:
+            info["R"] = self.mdp.R
+        return info
+
+    def reset(self) -> int:
+        """Draw the initial state ``s_0 ~ mu``."""
+        u = self.rng.random() * self._mu_cdf[-1]
+        return int(np.searchsorted(self._mu_cdf, u, side="right"))
+
+    def step(self, h: int, s: int, a: int) -> tuple[float, int]:
+        """Take action ``a`` in state ``s`` at step ``h``; returns ``(reward, next_state)``."""
+        if not 0 <= h < self.H:
+            raise ValueError(f"h must be in [0, H={self.H}), got {h}")
+        if not 0 <= s < self.S:
+            raise ValueError(f"s must be in [0, S={self.S}), got {s}")
+        if not 0 <= a < self.A:
+            raise ValueError(f"a must be in [0, A={self.A}), got {a}")
+        r_mean = self._R[h, s, a] if self._R.ndim == 3 else self._R[s, a]
+        if self.reward_dist == "bernoulli":
+            r = 1.0 if self.rng.random() < r_mean else 0.0
+        else:
+            r = float(r_mean)
+        if self._cdf is not None:
+            row = self._cdf[h, s, a] if self._cdf.ndim == 4 else self._cdf[s, a]
+            u = self.rng.random() * row[-1]
+            s2 = int(np.searchsorted(row, u, side="right"))
+        else:
+            i = s * self.A + a
+            lo, hi = self._indptr[i], self._indptr[i + 1]
+            row = self._row_cum[lo:hi]
+            u = self.rng.random() * row[-1]
+            s2 = int(self._indices[lo + np.searchsorted(row, u, side="right")])
+        return r, s2
+
+    # ----------------------------------------------------------------------- oracle
+    def policy_value(self, policy) -> float:
+        """Exact value ``mu @ V^pi_0`` of an (H, S) int or (H, S, A) float policy.
+
+        A stationary (S,) int / (S, A) float policy is broadcast over the H steps.
+
+        Raises
+        ------
+        TypeError, ValueError
+            Policy of the wrong dtype or shape, actions outside [0, A), rows not summing
+            to 1 (see :func:`mdpkit.solvers._policy.as_policy`).
+        """
+        arr = np.asarray(policy)
+        key = (arr.dtype.str, arr.shape, arr.tobytes())
+        if key == self._last_key:
+            return self._last_value
+        from ..solvers._policy import as_policy
+        kind, pi = as_policy(self.mdp, arr, "policy")
+        V = evaluate_finite_horizon(self.mdp, kind, pi)
+        value = float(self.mdp.mu @ V[0])
+        self._last_key, self._last_value = key, value
+        return value
+
+    def policy_values(self, policy) -> np.ndarray:
+        """Exact ``V^pi_h(s)``, shape (H, S)."""
+        from ..solvers._policy import as_policy
+        kind, pi = as_policy(self.mdp, policy, "policy")
+        return evaluate_finite_horizon(self.mdp, kind, pi)
+
+    def __repr__(self):
+        return f"EpisodicTabularEnv({self.mdp!r}, reward_dist={self.reward_dist!r})"
+
+
+# ---------------------------------------------------------------------- registered factories
+from ..experiments.registry import register_env  # noqa: E402
+
+
+@register_env("tabular")
+def make_tabular(rng, *, mdp: TabularMDP, reward_dist: str = "deterministic",
+                 rewards_known: bool = True) -> EpisodicTabularEnv:
+    """Episodic env of a given finite-horizon ``mdp`` (hashed through its arrays)."""
+    return EpisodicTabularEnv(mdp, rng, reward_dist=reward_dist, rewards_known=rewards_known)

@@ -1,0 +1,366 @@
+r"""The runner: ``run(experiment, n_jobs=1, scheduler=None, store=None) -> DataFrame``.
+
+mdpkit owns the interaction loop so that regret is computed the same exact way for every
+algorithm (``docs/ARCHITECTURE.md``, "Experiments"; call orders in
+:mod:`mdpkit.algorithms.base`).
+
+Per seed ``i`` (``0 <= i < n_seeds``):
+
+1. ``child = SeedSequence(root_seed).spawn(n_seeds)[i]`` (computed directly as
+   ``SeedSequence(root_seed, spawn_key=(i,))``, the same object), then
+   ``env_seq, learner_seq = child.spawn(2)``;
+2. ``env = env_factory(Generator(PCG64(env_seq)), **env_params)``;
+   ``learner = learner_factory(env.env_info() | {"n_steps": K}, Generator(PCG64(learner_seq)),
+   **learner_params)``;
+3. if the learner has ``fast_run``, ``fast_run(env, K, env.rng)`` gives the columns;
+   otherwise the generic loop runs, episode by episode (regret
+   ``env.optimal_value - env.policy_value(pi_k)``) or round by round (regret
+   ``env.pseudo_regret(a_t)``).
+
+Result: a long DataFrame, one row per (seed, k), seeds in increasing order, columns
+``algorithm`` (str, :attr:`Experiment.algorithm`), ``seed`` (int64), ``k`` (int64, from 1),
+``regret`` (float64, that episode's / round's pseudo-regret), ``cum_regret`` (float64,
+``numpy.cumsum`` of ``regret`` within the seed), ``reward`` (float64, realised reward of the
+episode, i.e. the sum of its H rewards, or of the round), then the learner's ``info()``
+columns (float64) in order of first appearance.
+
+Determinism: a seed's rows depend only on (experiment, seed); workers return data frames
+and the calling process assembles them in seed order, so ``n_jobs=1``, ``n_jobs=2``
+(joblib/loky processes) and a Dask cluster give bit-identical frames (tested).
+
+Decisions
+---------
+* ``scheduler`` (Dask) and ``n_jobs != 1`` together raise ``ValueError``: on a cluster the
+  workers set the parallelism, and silently ignoring ``n_jobs`` would hide a mistake.
+  ``n_jobs=-1`` means all cores (joblib's convention).
+* Factories are looked up in the calling process and shipped to the workers with the task
+  (by cloudpickle), so learners registered in a script or a test also run on workers.
+* The runner checks each action against the committed policy and raises ``RuntimeError``
+  on a mismatch, and refuses ``info()`` keys that clash with its own columns.
+* Progress: a tqdm bar over seeds; ``progress=None`` shows it only on a terminal
+  (tqdm's ``disable=None``).
+"""
+from __future__ import annotations
+
+import numbers
+import operator
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from ..algorithms.base import RESERVED_COLUMNS
+from . import registry
+from . import store as _store
+from .experiment import Experiment
+
+__all__ = ["run", "run_seed"]
+
+
+# ----------------------------------------------------------------------------- one seed
+def _streams(experiment: Experiment, seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    child = experiment.seed_sequence(seed)
+    env_seq, learner_seq = child.spawn(2)
+    return np.random.default_rng(env_seq), np.random.default_rng(learner_seq)
+
+
+def _action(a, n: int, who: str) -> int:
+    try:
+        a = operator.index(a)
+    except TypeError:
+        raise TypeError(f"{who} returned an action of type {type(a).__name__}, not an integer") from None
+    if not 0 <= a < n:
+        raise ValueError(f"{who} returned action {a}, outside [0, {n})")
+    return a
+
+
+def _collect_info(learner, rows: list, k: int) -> None:
+    info = learner.info() if hasattr(learner, "info") else None
+    if info:
+        if not isinstance(info, dict):
+            raise TypeError(f"{type(learner).__name__}.info() must return a dict, got {type(info).__name__}")
+        rows.append((k, info))
+
+
+def _info_columns(rows: list, K: int, learner) -> dict[str, np.ndarray]:
+    cols: dict[str, np.ndarray] = {}
+    for k, info in rows:
+        for key, value in info.items():
+            if key not in cols:
+                if not isinstance(key, str):
+                    raise TypeError(f"{type(learner).__name__}.info() keys must be str, got {key!r}")
+                if key in RESERVED_COLUMNS:
+                    raise ValueError(
+                        f"{type(learner).__name__}.info() key {key!r} clashes with a runner column "
+                        f"{RESERVED_COLUMNS}"
+                    )
+                cols[key] = np.full(K, np.nan)
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+                raise TypeError(
+                    f"{type(learner).__name__}.info()[{key!r}] must be a real number, got "
+                    f"{type(value).__name__}"
+                )
+            cols[key][k] = float(value)
+    return cols
+
+
+def _episodic_loop(env, learner, K: int):
+    H, S, A = env.H, env.S, env.A
+    regret = np.empty(K)
+    reward = np.empty(K)
+    rows: list = []
+    v_star = env.optimal_value
+    name = type(learner).__name__
+    for k in range(K):
+        pi = learner.begin_episode()
+        if pi is None:
+            raise TypeError(f"{name}.begin_episode() must return the policy committed for the episode")
+        pi = np.asarray(pi)
+        regret[k] = v_star - env.policy_value(pi)
+        deterministic = pi.dtype.kind in "iu"
+        stationary = pi.ndim == (1 if deterministic else 2)
+        s = env.reset()
+        total = 0.0
+        for h in range(H):
+            a = _action(learner.act(h, s), A, f"{name}.act({h}, {s})")
+            if deterministic:
+                ok = (pi[s] if stationary else pi[h, s]) == a
+            else:
+                ok = (pi[s, a] if stationary else pi[h, s, a]) > 0
+            if not ok:
+                raise RuntimeError(
+                    f"{name}.act({h}, {s}) returned action {a}, which the policy committed by "
+                    f"begin_episode() does not take at (h={h}, s={s}) in episode {k + 1}; the "
+                    "regret would be wrong"
+                )
+            r, s2 = env.step(h, s, a)
+            learner.update(h, s, a, r, s2)
+            total += r
+            s = s2
+        if hasattr(learner, "end_episode"):
+            learner.end_episode()
+        reward[k] = total
+        _collect_info(learner, rows, k)
+    return regret, reward, rows
+
+
+def _bandit_loop(env, learner, T: int):
+    regret = np.empty(T)
+    reward = np.empty(T)
+    rows: list = []
+    n = env.n_actions
+    gaps = np.array([env.pseudo_regret(a) for a in range(n)])
+    name = type(learner).__name__
+    for t in range(T):
+        a = _action(learner.act(), n, f"{name}.act()")
+        r = env.pull(a)
+        learner.update(a, r)
+        regret[t] = gaps[a]
+        reward[t] = r
+        _collect_info(learner, rows, t)
+    return regret, reward, rows
+
+
+def _check_fast_output(out, K: int, learner) -> dict[str, np.ndarray]:
+    name = type(learner).__name__
+    if not isinstance(out, dict):
+        raise TypeError(f"{name}.fast_run must return a dict of arrays, got {type(out).__name__}")
+    for key in ("regret", "reward"):
+        if key not in out:
+            raise ValueError(f"{name}.fast_run result lacks the {key!r} column")
+    cols = {}
+    for key, value in out.items():
+        if key in RESERVED_COLUMNS and key not in ("regret", "reward"):
+            raise ValueError(f"{name}.fast_run column {key!r} clashes with a runner column")
+        arr = np.asarray(value, dtype=np.float64)
+        if arr.shape != (K,):
+            raise ValueError(f"{name}.fast_run column {key!r} has shape {arr.shape}, expected ({K},)")
+        cols[key] = arr
+    return cols
+
+
+def _frame(experiment: Experiment, seed: int, regret, reward, info: dict) -> pd.DataFrame:
+    K = experiment.n_steps
+    data = {
+        "algorithm": np.full(K, experiment.algorithm, dtype=object),
+        "seed": np.full(K, seed, dtype=np.int64),
+        "k": np.arange(1, K + 1, dtype=np.int64),
+        "regret": np.asarray(regret, dtype=np.float64),
+        "cum_regret": np.cumsum(regret, dtype=np.float64),
+        "reward": np.asarray(reward, dtype=np.float64),
+    }
+    for key, col in info.items():
+        data[key] = np.asarray(col, dtype=np.float64)
+    frame = pd.DataFrame(data)
+    frame["algorithm"] = frame["algorithm"].astype(str)
+    return frame
+
+
+def run_seed(experiment: Experiment, seed: int, env_factory: Callable | None = None,
+             learner_factory: Callable | None = None) -> pd.DataFrame:
+    """Rows of one seed (see the module docstring); factories default to the registries."""
+    if not isinstance(experiment, Experiment):
+        raise TypeError(f"experiment must be an Experiment, got {type(experiment).__name__}")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
+    if not 0 <= seed < experiment.n_seeds:
+        raise ValueError(f"seed must be in [0, n_seeds={experiment.n_seeds}), got {seed}")
+    env_factory = env_factory or registry.get_env(experiment.env)
+    learner_factory = learner_factory or registry.get_learner(experiment.learner)
+    env_rng, learner_rng = _streams(experiment, int(seed))
+    env = env_factory(env_rng, **experiment.env_params)
+    kind = getattr(env, "kind", None)
+    if kind not in ("episodic", "bandit"):
+        raise TypeError(f"env {experiment.env!r} built an object with kind={kind!r}; "
+                        "expected 'episodic' or 'bandit'")
+    K = experiment.n_steps
+    env_info = dict(env.env_info())
+    env_info["n_steps"] = K
+    learner = learner_factory(env_info, learner_rng, **experiment.learner_params)
+    needed = ("begin_episode", "act", "update") if kind == "episodic" else ("act", "update")
+    lacking = [m for m in needed if not callable(getattr(learner, m, None))]
+    if lacking:
+        raise TypeError(
+            f"learner {experiment.learner!r} ({type(learner).__name__}) lacks {lacking} needed "
+            f"for a {kind} env {experiment.env!r}"
+        )
+    fast = getattr(learner, "fast_run", None)
+    if callable(fast):
+        cols = _check_fast_output(fast(env, K, env.rng), K, learner)
+        regret, reward = cols.pop("regret"), cols.pop("reward")
+        info = cols
+    else:
+        loop = _episodic_loop if kind == "episodic" else _bandit_loop
+        regret, reward, rows = loop(env, learner, K)
+        info = _info_columns(rows, K, learner)
+    return _frame(experiment, int(seed), regret, reward, info)
+
+
+def _task(experiment, seed, env_factory, learner_factory):
+    return seed, run_seed(experiment, seed, env_factory, learner_factory)
+
+
+# ----------------------------------------------------------------------------- many seeds
+def _concat(frames: list[pd.DataFrame], experiment: Experiment) -> pd.DataFrame:
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    out.attrs = {"experiment": experiment.name, "hash": experiment.hash}
+    return out
+
+
+def _serial(experiment, seeds, ef, lf) -> Iterator:
+    for s in seeds:
+        yield _task(experiment, s, ef, lf)
+
+
+def _joblib(experiment, seeds, ef, lf, n_jobs) -> Iterator:
+    from joblib import Parallel, delayed
+    par = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    yield from par(delayed(_task)(experiment, s, ef, lf) for s in seeds)
+
+
+def _dask(experiment, seeds, ef, lf, scheduler) -> Iterator:
+    from distributed import Client, as_completed
+    own = isinstance(scheduler, str)
+    client = Client(scheduler) if own else scheduler
+    futures = []
+    try:
+        futures = [client.submit(_task, experiment, s, ef, lf, pure=False) for s in seeds]
+        for fut in as_completed(futures):
+            yield fut.result()
+    finally:
+        for fut in futures:
+            fut.cancel()
+        if own:
+            client.close()
+
+
+def _check_jobs(n_jobs, scheduler) -> int:
+    if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, numbers.Integral):
+        raise TypeError(f"n_jobs must be an integer, got {type(n_jobs).__name__}")
+    if not (n_jobs >= 1 or n_jobs == -1):
+        raise ValueError(f"n_jobs must be >= 1, or -1 for all cores, got {n_jobs}")
+    if scheduler is not None:
+        if not isinstance(scheduler, str):
+            try:
+                from distributed import Client
+            except ImportError:  # pragma: no cover
+                Client = ()
+            if not isinstance(scheduler, Client):
+                raise TypeError(
+                    "scheduler must be a Dask scheduler address (str) or a distributed.Client, "
+                    f"got {type(scheduler).__name__}"
+                )
+        if n_jobs != 1:
+            raise ValueError(
+                f"give either n_jobs (local processes) or scheduler (Dask), not both; got "
+                f"n_jobs={n_jobs} with a scheduler"
+            )
+    return int(n_jobs)
+
+
+def run(experiment: Experiment, n_jobs: int = 1, scheduler: Any = None, store=None,
+        progress: bool | None = None) -> pd.DataFrame:
+    """Run every seed of ``experiment`` and return the long-format results.
+
+    Parameters
+    ----------
+    experiment : Experiment
+    n_jobs : int, default 1
+        Local worker processes (joblib/loky); 1 runs in this process; -1 = all cores.
+    scheduler : str or distributed.Client, optional
+        Run the seeds on a Dask cluster (address like ``"tcp://host:8786"``, or a Client).
+        Exclusive with ``n_jobs != 1``.
+    store : str or PathLike, optional
+        Result store directory (:mod:`mdpkit.experiments.store`): seeds already stored are
+        read, not recomputed; each new seed is written atomically as soon as it finishes.
+    progress : bool or None, default None
+        tqdm bar over seeds; None = only when stderr is a terminal.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``algorithm, seed, k, regret, cum_regret, reward`` and the learner's
+        ``info()`` columns; ``n_seeds * n_steps`` rows ordered by (seed, k); ``attrs``
+        holds the experiment name and hash.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad arguments (named), a learner/env violating its protocol.
+    RuntimeError
+        A learner acting against the policy it committed to.
+    """
+    if not isinstance(experiment, Experiment):
+        raise TypeError(f"experiment must be an Experiment, got {type(experiment).__name__}")
+    n_jobs = _check_jobs(n_jobs, scheduler)
+    if progress is not None and not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be a bool or None, got {type(progress).__name__}")
+    ef = registry.get_env(experiment.env)
+    lf = registry.get_learner(experiment.learner)
+    frames: dict[int, pd.DataFrame] = {}
+    todo = list(range(experiment.n_seeds))
+    if store is not None:
+        _store.prepare(store, experiment)
+        have = set(_store.stored_seeds(store, experiment))
+        todo = [s for s in todo if s not in have]
+    if scheduler is not None:
+        it: Iterable = _dask(experiment, todo, ef, lf, scheduler)
+    elif n_jobs != 1 and len(todo) > 1:
+        it = _joblib(experiment, todo, ef, lf, n_jobs)
+    else:
+        it = _serial(experiment, todo, ef, lf)
+    if todo:
+        from tqdm.auto import tqdm
+        disable = None if progress is None else not progress
+        with tqdm(total=len(todo), desc=experiment.name, unit="seed", disable=disable,
+                  leave=False) as bar:
+            for seed, frame in it:
+                if store is not None:
+                    _store.write_seed(store, experiment, seed, frame)
+                frames[seed] = frame
+                bar.update(1)
+    if store is not None:
+        for s in range(experiment.n_seeds):
+            if s not in frames:
+                frames[s] = _store.read_seed(store, experiment, s)
+    return _concat([frames[s] for s in range(experiment.n_seeds)], experiment)
