@@ -1,0 +1,324 @@
+r"""UCBVI-CH and UCBVI-BF (Azar, Osband, Munos 2017, "Minimax regret bounds for reinforcement
+learning"); spec ``classical_baselines.md`` section 2.1.
+
+Setting
+-------
+Episodic MDP with S states, A actions, horizon H, per-step rewards in [0, 1] (known mean
+reward R, or estimated), K episodes, T = K H steps, values in [0, H]. Regret(K) =
+sum_k V*_0(mu) - V^{pi_k}_0(mu) (the runner computes it exactly from the env's oracle).
+
+Algorithm (both variants). At the start of episode k, with counts N_k(x, a), N_k(x, a, y)
+over all previous steps, P_hat_k(y | x, a) = N_k(x, a, y) / N_k(x, a), and V_{k,H} = 0
+(steps 0-based, h = 0..H-1):
+
+.. math::
+
+    Q_{k,h}(x,a) = \min\{Q_{k-1,h}(x,a),\ H,\ R(x,a) + \hat P_k V_{k,h+1}(x,a) + b_{k,h}(x,a)\}
+    \ \text{if } N_k(x,a) > 0, \quad H \text{ otherwise};\qquad
+    V_{k,h}(x) = \max_a Q_{k,h}(x,a),
+
+with :math:`L = \ln(5 S A T / \delta)` and the bonuses
+
+* CH: :math:`b = 7 H L \sqrt{1/N_k(x,a)}`;
+* BF: :math:`b = \sqrt{8 L\,\mathrm{Var}_{y\sim\hat P}[V_{k,h+1}(y)]/N}
+  + 14 H L/(3N) + \sqrt{8 \sum_y \hat P(y) \min\{10^4 H^3 S^2 A L^2 / N'_{k,h+1}(y), H^2\}/N}`,
+  :math:`N'_{k,h+1}(y)` = earlier visits of y at step h+1.
+
+The learner acts greedily with respect to Q_k (ties: lowest action index). Bounds:
+:data:`mdpkit.bounds.UCBVI_CH` (exact, Thm 1) and :data:`mdpkit.bounds.UCBVI_BF` (order).
+
+Decisions (left open by the spec)
+---------------------------------
+* ``homogeneous=True`` (the paper's setting) pools counts over steps; ``False`` keeps
+  per-(h, x, a) counts (spec: inhomogeneous P_h). Default: pooled unless the env says its
+  P is step-dependent (``env_info["step_dependent_P"]``).
+* ``L = ln(5 S A T / delta)`` as in the spec (not the ``5 H S A T`` variant); T = K H with
+  K = ``env_info["n_steps"]`` (or the ``K`` parameter). Default ``delta = 0.1``.
+* Rewards: ``env_info["R"]`` (known mean rewards, the paper's setting) when present;
+  otherwise the empirical mean reward of the (pooled) counts, with no extra reward bonus.
+* BF correction term at the last step (h = H-1): 0, since V_{k,H} = V*_H = 0 and the term
+  bounds an error in V_{k,h+1} - V*_{h+1}; N'_{k,h+1}(y) = 0 gives the cap H^2.
+* The empirical variance is computed in two passes (sum_y P_hat (V - P_hat V)^2), so it is
+  never negative by rounding.
+* Fast path (:meth:`UCBVI.fast_run`): one numba kernel per chunk of episodes, calling the
+  same planning kernel as the generic loop, so Q values and policies are bit-identical.
+  It draws the environment's uniforms exactly as
+  :class:`mdpkit.envs.episodic.EpisodicTabularEnv` does (see its docstring), so
+  ``fast_run`` and the generic loop with the same env stream give the same regret arrays.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..experiments.registry import register_learner
+from ..utils import as_generator, check_positive_int
+from . import _ucbvi_kernels as _k
+from .base import EpisodicLearner
+
+__all__ = ["UCBVI", "ucbvi_log_factor"]
+
+
+def ucbvi_log_factor(S: int, A: int, K: int, H: int, delta: float) -> float:
+    """``L = ln(5 S A T / delta)``, ``T = K H`` (spec 2.1)."""
+    return float(np.log(5.0 * S * A * K * H / delta))
+
+
+class UCBVI(EpisodicLearner):
+    """UCBVI-CH / UCBVI-BF learner.
+
+    Parameters
+    ----------
+    S, A, H : int
+        States, actions, horizon.
+    K : int
+        Number of episodes of the run (enters L through T = K H).
+    variant : {"ch", "bf"}
+    delta : float in (0, 1), default 0.1
+    R : ndarray, shape (S, A) or (H, S, A), optional
+        Known mean rewards in [0, 1]; None: empirical means.
+    homogeneous : bool, default True
+        Pool counts over steps (paper's setting) or keep them per step.
+    fast : bool, default True
+        Offer the compiled :meth:`fast_run` to the runner; False sets ``fast_run = None``
+        so the runner uses the generic loop (same numbers; for checks and benchmarks).
+
+    Attributes
+    ----------
+    Q : ndarray (H, S, A)    optimistic Q of the current episode
+    V : ndarray (H + 1, S)
+    policy : ndarray int (H, S)
+    L : float
+    """
+
+    provenance = (
+        "Recipe, CH bonus 7 H L sqrt(1/N), monotone min with Q_{k-1,h}, clipping at H and Thm 1 "
+        "bound: spec classical_baselines.md 2.1 [exact as transcribed there]. BF bonus constants "
+        "(8, 14/3, 10^4) are flagged in the spec as 'transcribe-check against the paper' and were "
+        "not re-checked against the paper here [R]. L = ln(5SAT/delta) per spec (paper versions "
+        "differ). Inhomogeneous (per-step counts) option, reward estimation, BF last-step "
+        "correction = 0: decisions of this module [D]."
+    )
+
+    def __init__(self, S, A, H, K, *, variant="ch", delta=0.1, R=None, homogeneous=True,
+                 fast=True):
+        self.S = check_positive_int(S, "S")
+        self.A = check_positive_int(A, "A")
+        self.H = check_positive_int(H, "H")
+        self.K = check_positive_int(K, "K")
+        if variant not in ("ch", "bf"):
+            raise ValueError(f"variant must be 'ch' or 'bf', got {variant!r}")
+        if isinstance(delta, bool) or not isinstance(delta, numbers.Real) or not (0 < delta < 1):
+            raise ValueError(f"delta must be a real number in (0, 1), got {delta!r}")
+        if not isinstance(homogeneous, (bool, np.bool_)):
+            raise TypeError(f"homogeneous must be a bool, got {type(homogeneous).__name__}")
+        if not isinstance(fast, (bool, np.bool_)):
+            raise TypeError(f"fast must be a bool, got {type(fast).__name__}")
+        if not fast:
+            self.fast_run = None
+        self.variant = variant
+        self.delta = float(delta)
+        self.homogeneous = bool(homogeneous)
+        self._variant_code = _k.VARIANT_CH if variant == "ch" else _k.VARIANT_BF
+        S, A, H = self.S, self.A, self.H
+        if R is None:
+            self.R_known = np.zeros((H, S, A))
+            self.use_known = False
+        else:
+            R = np.asarray(R, dtype=np.float64)
+            if R.shape == (S, A):
+                R = np.broadcast_to(R, (H, S, A))
+            if R.shape != (H, S, A):
+                raise ValueError(f"R must have shape (S, A) = {(S, A)} or (H, S, A) = {(H, S, A)}, got {R.shape}")
+            if not np.all(np.isfinite(R)) or R.min() < 0 or R.max() > 1:
+                raise ValueError("R must be finite with values in [0, 1] (UCBVI's setting)")
+            self.R_known = np.ascontiguousarray(R)
+            self.use_known = True
+        self.L = ucbvi_log_factor(S, A, self.K, H, self.delta)
+        G = 1 if self.homogeneous else H
+        self.N_sa = np.zeros((G, S, A))
+        self.N_say = np.zeros((G, S, A, S))
+        self.R_sum = np.zeros((G, S, A))
+        self.N_visit = np.zeros((H, S))
+        self.Q = np.full((H, S, A), float(H))
+        self.V = np.zeros((H + 1, S))
+        self.policy = np.zeros((H, S), dtype=np.int64)
+        self.episode = 0
+
+    # ----------------------------------------------------------- generic loop
+    def bonus(self, h: int, x: int, a: int) -> float:
+        """The bonus b_{k,h}(x, a) with the current counts and V (for tests/inspection).
+
+        Pure numpy transcription of the formulas in the module docstring, independent of the
+        numba kernel. Returns inf when N(x, a) = 0 (Q is then H).
+        """
+        g = 0 if self.homogeneous else h
+        n = self.N_sa[g, x, a]
+        if n == 0:
+            return float("inf")
+        H, L = float(self.H), self.L
+        if self.variant == "ch":
+            return 7.0 * H * L * np.sqrt(1.0 / n)
+        p = self.N_say[g, x, a] / n
+        v = self.V[h + 1]
+        var = float(p @ (v - p @ v) ** 2)
+        if h == self.H - 1:
+            corr = 0.0
+        else:
+            nv = self.N_visit[h + 1]
+            with np.errstate(divide="ignore"):
+                m = np.where(nv > 0, 1e4 * H ** 3 * self.S ** 2 * self.A * L ** 2 / nv, np.inf)
+            corr = float(p @ np.minimum(m, H * H))
+        return float(np.sqrt(8 * L * var / n) + 14 * H * L / (3 * n) + np.sqrt(8 * corr / n))
+
+    def begin_episode(self) -> np.ndarray:
+        _k.plan(self.Q, self.V, self.policy, self.N_sa, self.N_say, self.R_sum, self.R_known,
+                self.use_known, self.N_visit, self.H, self.L, self._variant_code, self.homogeneous)
+        return self.policy.copy()
+
+    def act(self, h: int, s: int) -> int:
+        return int(self.policy[h, s])
+
+    def update(self, h: int, s: int, a: int, r: float, s_next: int) -> None:
+        g = 0 if self.homogeneous else h
+        self.N_sa[g, s, a] += 1.0
+        self.N_say[g, s, a, s_next] += 1.0
+        self.R_sum[g, s, a] += r
+        if h + 1 < self.H:
+            self.N_visit[h + 1, s_next] += 1.0
+
+    def end_episode(self) -> None:
+        self.episode += 1
+
+    # -------------------------------------------------------------- fast path
+    def fast_run(self, env, n_steps: int, rng, chunk: int = 2048) -> dict:
+        """Run ``n_steps`` episodes against ``env`` in compiled code.
+
+        Gives the same numbers as the generic loop (``begin_episode``; ``env.reset``;
+        ``act``/``env.step``/``update`` for h < H; ``end_episode``) driven by an env whose
+        stream is ``rng``: the uniforms are drawn from ``rng`` in blocks of ``chunk``
+        episodes, in the order the env draws them (:func:`env_tables`), and planning uses
+        the same numba kernel. Regrets agree to rounding (~1e-14; the exact evaluation
+        sums in a different order), policies and rewards exactly.
+
+        Parameters
+        ----------
+        env : EpisodicTabularEnv
+            Provides ``mdp`` (true P, R, mu), ``optimal_value``, ``optimal_policy`` and
+            ``reward_dist``.
+        n_steps : int
+            Number of episodes K.
+        rng : Generator or int
+            The environment's random stream (``env.rng`` for the runner).
+        chunk : int
+            Episodes per kernel call (memory of the pre-drawn uniforms).
+
+        Returns
+        -------
+        dict with ``"regret"`` (K,) exact V*_0(mu) - V^{pi_k}_0(mu) and ``"reward"`` (K,)
+        realised episode rewards.
+        """
+        K = check_positive_int(n_steps, "n_steps")
+        chunk = check_positive_int(chunk, "chunk")
+        rng = as_generator(rng)
+        tab = env_tables(env)
+        if (tab["S"], tab["A"], tab["H"]) != (self.S, self.A, self.H):
+            raise ValueError(
+                f"env has (S, A, H) = {(tab['S'], tab['A'], tab['H'])}, the learner {(self.S, self.A, self.H)}"
+            )
+        regret = np.empty(K)
+        reward = np.empty(K)
+        Vbuf = np.empty((2, self.S))
+        done = 0
+        while done < K:
+            m = min(chunk, K - done)
+            U = rng.random((m, tab["uniforms_per_episode"]))
+            _k.run_chunk(self.Q, self.V, self.policy, self.N_sa, self.N_say, self.R_sum,
+                         self.R_known, self.use_known, self.N_visit, self.H, self.L,
+                         self._variant_code, self.homogeneous, tab["P"], tab["R"], tab["mu"],
+                         tab["cdf_mu"], tab["cdf_P"], tab["bernoulli"], U, tab["vstar"],
+                         tab["pi_star"], regret[done:done + m], reward[done:done + m], Vbuf)
+            done += m
+        self.episode += K
+        return {"regret": regret, "reward": reward}
+
+
+def env_tables(env) -> dict:
+    """Dense arrays to replay :class:`~mdpkit.envs.episodic.EpisodicTabularEnv` in numba.
+
+    Mirrors the env's sampling scheme exactly (its docstring, "Sampling"): ``cdf_mu =
+    cumsum(mu)``; dense P: ``cumsum(P, axis=-1)``; CSR P: the env's within-row cumulative
+    sums (global cumsum of the non-zeros minus the total before the row), scattered into a
+    dense row and carried forward over zero entries, which selects the same successor for
+    every uniform. Uniforms per episode: 1 + H (deterministic rewards) or 1 + 2H
+    (Bernoulli rewards, the reward uniform before the transition uniform).
+
+    Returns
+    -------
+    dict: ``P`` (GP, S, A, S), ``R`` (H, S, A), ``mu`` (S,), ``cdf_mu`` (S,), ``cdf_P``
+    (GP, S, A, S), ``bernoulli`` (bool), ``uniforms_per_episode``, ``vstar`` (float),
+    ``pi_star`` (H, S) int64, ``S``, ``A``, ``H``.
+    """
+    from ..envs.episodic import EpisodicTabularEnv
+
+    if not isinstance(env, EpisodicTabularEnv):
+        raise TypeError(f"the fast path needs an EpisodicTabularEnv, got {type(env).__name__}")
+    mdp = env.mdp
+    S, A, H = mdp.S, mdp.A, mdp.H
+    if mdp.is_sparse:
+        Pc = mdp.P
+        cum = np.cumsum(Pc.data)
+        starts = Pc.indptr[:-1]
+        before = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0.0)
+        row_cum = cum - np.repeat(before, np.diff(Pc.indptr))
+        cdf = np.full((S * A, S), np.nan)
+        rows = np.repeat(np.arange(S * A), np.diff(Pc.indptr))
+        cdf[rows, Pc.indices] = row_cum
+        cdf[:, 0] = np.where(np.isnan(cdf[:, 0]), 0.0, cdf[:, 0])
+        for y in range(1, S):  # carry forward over zero-probability successors
+            col = cdf[:, y]
+            np.copyto(col, cdf[:, y - 1], where=np.isnan(col))
+        cdf_P = cdf.reshape(1, S, A, S)
+        P = mdp.dense_P()[None]
+    else:
+        P = mdp.P if mdp.step_dependent_P else mdp.P[None]
+        cdf_P = np.cumsum(P, axis=-1)
+    R = np.ascontiguousarray(np.broadcast_to(mdp.R, (H, S, A)), dtype=np.float64)
+    bern = env.reward_dist == "bernoulli"
+    if env.reward_dist not in ("deterministic", "bernoulli"):
+        raise ValueError(f"unsupported reward_dist {env.reward_dist!r} for the fast path")
+    return {"P": np.ascontiguousarray(P), "R": R, "mu": np.ascontiguousarray(mdp.mu),
+            "cdf_mu": np.cumsum(mdp.mu), "cdf_P": np.ascontiguousarray(cdf_P), "bernoulli": bern,
+            "uniforms_per_episode": 1 + H * (2 if bern else 1), "vstar": float(env.optimal_value),
+            "pi_star": np.ascontiguousarray(env.optimal_policy, dtype=np.int64),
+            "S": S, "A": A, "H": H}
+
+
+def _learner_from_env_info(env_info: dict, variant: str, params: dict) -> UCBVI:
+    if env_info.get("kind", "episodic") != "episodic":
+        raise ValueError(f"UCBVI needs an episodic env, got kind={env_info.get('kind')!r}")
+    params = dict(params)
+    K = params.pop("K", env_info.get("n_steps"))
+    if K is None:
+        raise ValueError("UCBVI needs the number of episodes: env_info['n_steps'] or K=...")
+    homogeneous = params.pop("homogeneous", None)
+    if homogeneous is None:
+        homogeneous = not bool(env_info.get("step_dependent_P", False))
+    R = params.pop("R", env_info.get("R"))
+    return UCBVI(env_info["S"], env_info["A"], env_info["H"], K, variant=variant, R=R,
+                 homogeneous=homogeneous, **params)
+
+
+@register_learner("ucbvi_ch")
+def make_ucbvi_ch(env_info: dict, rng, **params) -> UCBVI:
+    """UCBVI-CH (deterministic: ``rng`` is not used). Params: delta, homogeneous, K, R."""
+    as_generator(rng)
+    return _learner_from_env_info(env_info, "ch", params)
+
+
+@register_learner("ucbvi_bf")
+def make_ucbvi_bf(env_info: dict, rng, **params) -> UCBVI:
+    """UCBVI-BF (deterministic: ``rng`` is not used). Params: delta, homogeneous, K, R."""
+    as_generator(rng)
+    return _learner_from_env_info(env_info, "bf", params)
