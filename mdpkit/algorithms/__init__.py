@@ -4,5 +4,9 @@ Importing this package registers every learner factory (``register_learner``); k
 plain list of imports, one line per family.
 """
 from .base import BanditLearner, EpisodicLearner  # noqa: F401
+from . import ucb1  # noqa: F401
+from . import successive_elimination  # noqa: F401
+from . import oful  # noqa: F401
+from . import ucbvi  # noqa: F401
 
 __all__ = ["EpisodicLearner", "BanditLearner"]

@@ -16,10 +16,15 @@ Decisions
 * ``optimal_value`` is computed as the value of the backward-induction optimal policy with
   the same evaluator as ``policy_value``, so a learner playing that policy has regret
   exactly 0.0 (not a rounding residue).
-* Sampling: one uniform draw per step, inverted through the row's cumulative sums
-  (``searchsorted`` on ``u * total``, which can only land on a successor of positive
-  probability). Dense rows use a precomputed (S, A, S) table of cumulative sums, CSR rows
-  the cumulative sums of their non-zeros (memory O(nnz), never densified).
+* Sampling (a stable contract: compiled fast paths replay it, see
+  :func:`mdpkit.algorithms.ucbvi.env_tables`). All draws come from ``rng`` in this order:
+  ``reset()`` draws one uniform ``u`` and returns ``searchsorted(cumsum(mu), u * total,
+  side="right")``; ``step(h, s, a)`` draws, when ``reward_dist="bernoulli"``, one uniform
+  ``v`` (reward ``1.0 if v < R_h(s, a) else 0.0``), then one uniform ``u`` for the next
+  state, inverted in the same way through the row's cumulative sums (``u * total`` can only
+  land on a successor of positive probability). Dense rows use ``cumsum(P, axis=-1)``;
+  CSR rows the cumulative sums of their non-zeros (global ``cumsum`` of ``P.data`` minus
+  the total before the row; memory O(nnz), never densified).
 * ``policy_value`` keeps the last evaluated policy and its value: a learner that commits to
   the same policy in consecutive episodes costs one array comparison per episode.
 """
@@ -167,9 +172,10 @@ class EpisodicTabularEnv:
 
     # ----------------------------------------------------------------- interaction
     def env_info(self) -> dict:
-        """What a learner may know: kind, S, A, H, and R when ``rewards_known``."""
+        """What a learner may know: kind, S, A, H, reward_dist, step_dependent_P, and R (the
+        expected rewards, (S, A) or (H, S, A)) when ``rewards_known``."""
         info = {"kind": "episodic", "S": self.S, "A": self.A, "H": self.H,
-                "reward_dist": self.reward_dist}
+                "reward_dist": self.reward_dist, "step_dependent_P": self.mdp.step_dependent_P}
         if self.rewards_known:
             info["R"] = self.mdp.R
         return info
