@@ -1,0 +1,562 @@
+r"""Shared machinery of conservative exploration (spec ``/work/shared/specs/stepmix.md`` §b.1–b.3).
+
+Paper: D. Li, R. Huang, C. Shen, J. Yang, "Near-optimal Conservative Exploration in
+Reinforcement Learning under Episode-wise Constraints", ICML 2023 (arXiv:2306.06265).
+
+Contents
+--------
+* :class:`EmpiricalModel` — counts ``N_h(s,a)``, ``N_h(s,a,s')`` and ``P̂`` (§b.1).
+* :func:`log_term` — ``L = ln(6 S A H K / δ)`` (§b.1).
+* :func:`optimistic_planning` — UCBVI-style optimistic backward induction (§b.2), Hoeffding
+  bonus ``c_b H sqrt(L / (2 n⁺))`` by default, ``bonus="bernstein"`` for the UCBVI-BF bonus
+  (classical_baselines §2.1, per-step counts).
+* :func:`policy_eva` — pessimistic evaluation of an arbitrary policy (§b.3, "PolicyEva"),
+  with the L1 radius ``β(n) = sqrt((2/n)(S ln 2 + L))``, valid uniformly over policies.
+* Step-switch family and step mixtures (§b.4): :func:`step_switch_policy`,
+  :func:`step_mixture_policy`, :func:`switch_lower_bounds`, :func:`stepmix_select`;
+  EpsMix's ε (§b.5): :func:`epsmix_epsilon`.
+* :class:`ConservativeLearner` — the episodic-learner base shared by StepMix, EpsMix and the
+  comparators (act / update / info, and the compiled whole-loop ``fast_run``).
+
+Index conventions: steps are 0-indexed ``h = 0..H-1`` (the spec's ``h = 1..H``); value
+tables have shape (H+1, S) with ``V[H] = 0``. The remaining-horizon cap ``H - h + 1`` of the
+spec is ``H - h`` here and the pessimism factor ``(H - h)`` is ``H - h - 1``.
+
+Provenance
+----------
+[V] the setting (tabular, episodic, step-dependent P, known baseline, episode-wise
+constraint), the existence of a policy-evaluation subroutine ("Policy Eva", Algorithm 3).
+[R] every formula of this module: L, the Hoeffding/Bernstein bonuses, the L1 radius, the
+clipping rules (n = 0: optimistic Q = H - h + 1, pessimistic future value 0), ties -> smallest
+action index. No author code exists.
+
+Decisions (spec leaves open)
+----------------------------
+* The initial-state distribution ``mu`` is known to the agent; the certified bound is
+  ``mu · V_1`` (the spec's fixed ``s_1`` is ``mu = e_{s_1}``).
+* Rewards are deterministic and known (spec §a decision); the unknown-reward flag of the
+  spec is not implemented (``ValueError`` if requested).
+* Bernstein bonus at the last step: there is no next-step value, so the variance and the
+  correction term (which needs ``N'_{H+1}``) are 0 and only ``14 H L / (3 n)`` remains.
+* Counts are float64 arrays (exact for counts < 2^53).
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from ..base import EpisodicLearner
+from ...utils import as_generator
+from . import _kernels as kr
+
+__all__ = [
+    "EmpiricalModel", "log_term", "l1_radius", "optimistic_planning", "OptimisticPlan",
+    "policy_eva", "step_switch_policy", "step_mixture_policy", "switch_lower_bounds",
+    "switch_upper_bounds", "stepmix_select", "epsmix_epsilon", "check_alpha", "check_delta",
+    "check_baseline_policy", "ConservativeLearner", "PROVENANCE_MACHINERY",
+]
+
+PROVENANCE_MACHINERY = (
+    "machinery (spec stepmix.md §b.1-b.3): [V] setting and existence of a policy-evaluation "
+    "subroutine; [R] empirical model, L = ln(6SAHK/delta), Hoeffding bonus H sqrt(L/2n) "
+    "(Bernstein option = UCBVI-BF form), L1 pessimism beta(n) = sqrt(2(S ln2 + L)/n)."
+)
+
+_BONUS = {"hoeffding": kr.BONUS_HOEFFDING, "bernstein": kr.BONUS_BERNSTEIN}
+_ORDER = {"opt_first": 0, "base_first": 1}
+_SELECT = {"max_h": 0, "max_ucb": 1}
+
+
+# --------------------------------------------------------------------------- checks
+def _real(x, name):
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
+    x = float(x)
+    if not np.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x}")
+    return x
+
+
+def check_alpha(alpha, name: str = "alpha", allow_zero: bool = False) -> float:
+    """Tolerance α ∈ (0, 1] (``allow_zero``: [0, 1], for the §e.6 degenerate check)."""
+    a = _real(alpha, name)
+    lo_ok = a >= 0.0 if allow_zero else a > 0.0
+    if not (lo_ok and a <= 1.0):
+        interval = "[0, 1]" if allow_zero else "(0, 1]"
+        raise ValueError(f"{name} must lie in {interval}, got {a}")
+    return a
+
+
+def check_delta(delta, name: str = "delta") -> float:
+    """Confidence δ ∈ (0, 1)."""
+    d = _real(delta, name)
+    if not (0.0 < d < 1.0):
+        raise ValueError(f"{name} must lie in (0, 1), got {d}")
+    return d
+
+
+def check_baseline_policy(policy, H: int, S: int, A: int, name: str = "baseline_policy") -> np.ndarray:
+    """Baseline policy as a float (H, S, A) table.
+
+    Accepts an int (H, S) deterministic policy or a float (H, S, A) stochastic one (rows
+    summing to 1 within 1e-10). Anything else raises ``ValueError`` naming ``name``.
+    """
+    if policy is None:
+        raise ValueError(f"{name} is required (int (H, S) or float (H, S, A)), got None")
+    arr = np.asarray(policy)
+    if arr.dtype == np.bool_ or arr.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must be an int (H, S) or float (H, S, A) array, got dtype {arr.dtype}")
+    if arr.dtype.kind in "iu":
+        if arr.shape != (H, S):
+            raise ValueError(f"{name} (deterministic) must have shape (H, S) = {(H, S)}, got {arr.shape}")
+        if (arr < 0).any() or (arr >= A).any():
+            raise ValueError(f"{name} has an action outside [0, A={A})")
+        out = np.zeros((H, S, A))
+        np.put_along_axis(out, arr[..., None].astype(np.int64), 1.0, axis=-1)
+        return out
+    if arr.shape != (H, S, A):
+        raise ValueError(f"{name} (stochastic) must have shape (H, S, A) = {(H, S, A)}, got {arr.shape}")
+    arr = np.array(arr, dtype=np.float64)
+    if not np.all(np.isfinite(arr)) or (arr < 0).any():
+        raise ValueError(f"{name} must hold finite non-negative probabilities")
+    if np.abs(arr.sum(-1) - 1.0).max() > 1e-10:
+        raise ValueError(f"{name} rows must sum to 1 (tolerance 1e-10)")
+    return arr
+
+
+def _choice(value, table, name):
+    if value not in table:
+        raise ValueError(f"{name} must be one of {sorted(table)}, got {value!r}")
+    return table[value]
+
+
+# --------------------------------------------------------------------------- model
+def log_term(S: int, A: int, H: int, K: int, delta: float) -> float:
+    """``L = ln(6 S A H K / δ)`` (spec §b.1: one union bound for three events, δ/3 each)."""
+    delta = check_delta(delta)
+    for v, nm in ((S, "S"), (A, "A"), (H, "H"), (K, "K")):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < 1:
+            raise ValueError(f"{nm} must be an integer >= 1, got {v!r}")
+    return float(np.log(6.0 * S * A * H * K / delta))
+
+
+def l1_radius(n, S: int, L: float):
+    """``β(n) = sqrt((2/n)(S ln 2 + L))`` (§b.3, Weissman et al. 2003), n >= 1."""
+    n = np.asarray(n, dtype=np.float64)
+    return np.sqrt((2.0 / n) * (S * np.log(2.0) + L))
+
+
+class EmpiricalModel:
+    """Visit counts and empirical transitions of §b.1.
+
+    Attributes
+    ----------
+    N : ndarray, shape (H, S, A), float64
+        ``N_h(s, a)``.
+    Nsas : ndarray, shape (H, S, A, S), float64
+        ``N_h(s, a, s')``.
+    """
+
+    def __init__(self, S: int, A: int, H: int):
+        self.S, self.A, self.H = int(S), int(A), int(H)
+        self.N = np.zeros((H, S, A))
+        self.Nsas = np.zeros((H, S, A, S))
+
+    def add(self, h: int, s: int, a: int, s_next: int) -> None:
+        """Record one transition at step ``h``."""
+        self.N[h, s, a] += 1.0
+        self.Nsas[h, s, a, s_next] += 1.0
+
+    def add_trajectories(self, states, actions, next_states) -> None:
+        """Record whole trajectories: int arrays (n, H) of s_h, a_h and s_{h+1}."""
+        states = np.asarray(states, dtype=np.int64)
+        actions = np.asarray(actions, dtype=np.int64)
+        nxt = np.asarray(next_states, dtype=np.int64)
+        hh = np.broadcast_to(np.arange(self.H), states.shape)
+        np.add.at(self.N, (hh, states, actions), 1.0)
+        np.add.at(self.Nsas, (hh, states, actions, nxt), 1.0)
+
+    def p_hat(self) -> np.ndarray:
+        """``P̂_h(s'|s,a)`` (H, S, A, S); rows of unvisited (h, s, a) are all zero (undefined)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            P = self.Nsas / self.N[..., None]
+        P[self.N == 0] = 0.0
+        return P
+
+    def copy(self) -> "EmpiricalModel":
+        m = EmpiricalModel(self.S, self.A, self.H)
+        m.N = self.N.copy()
+        m.Nsas = self.Nsas.copy()
+        return m
+
+
+@dataclass(frozen=True)
+class OptimisticPlan:
+    """Result of :func:`optimistic_planning`: ``Q`` (H, S, A), ``V`` (H+1, S), ``policy`` (H, S) int."""
+
+    Q: np.ndarray
+    V: np.ndarray
+    policy: np.ndarray
+
+
+def _R3(R, H):
+    R = np.asarray(R, dtype=np.float64)
+    if R.ndim == 2:
+        R = np.broadcast_to(R, (H,) + R.shape)
+    return np.ascontiguousarray(R)
+
+
+def optimistic_planning(R, model: EmpiricalModel, L: float, *, bonus: str = "hoeffding",
+                        bonus_scale: float = 1.0) -> OptimisticPlan:
+    """Optimistic planning of spec §b.2 on the empirical model.
+
+    Parameters
+    ----------
+    R : ndarray, shape (H, S, A) or (S, A)
+        Known rewards in [0, 1].
+    model : EmpiricalModel
+    L : float
+        Log term (:func:`log_term`).
+    bonus : {"hoeffding", "bernstein"}
+    bonus_scale : float >= 0
+        ``c_b``; 1.0 is the theory value (anything else is a "heuristic" run).
+    """
+    kind = _choice(bonus, _BONUS, "bonus")
+    c = _real(bonus_scale, "bonus_scale")
+    if c < 0:
+        raise ValueError(f"bonus_scale must be >= 0, got {c}")
+    Q, V, pi = kr.optimistic_plan(_R3(R, model.H), model.N, model.Nsas, float(L), kind, c)
+    return OptimisticPlan(Q, V, pi)
+
+
+def policy_eva(R, model: EmpiricalModel, policy, L: float) -> np.ndarray:
+    """``PolicyEva(π)`` of spec §b.3: pessimistic values ``V`` (H+1, S) of a policy.
+
+    ``policy`` : int (H, S) or float (H, S, A). The certified bound at the start is
+    ``mu @ V[0]``. On the event ``‖P̂_h(·|s,a) − P_h(·|s,a)‖₁ ≤ β(n)`` for all (h, s, a),
+    ``V[h] <= V^π_h`` for every policy simultaneously.
+    """
+    pol = check_baseline_policy(policy, model.H, model.S, model.A, name="policy")
+    return kr.pess_eval(_R3(R, model.H), model.N, model.Nsas, pol, float(L))
+
+
+def step_switch_policy(pik, pib, h: int, order: str = "opt_first") -> np.ndarray:
+    """π^{(h)} (§b.4) as float (H, S, A): π^k on the first h steps, π^b after (opt_first)."""
+    pib = np.ascontiguousarray(pib, dtype=np.float64)
+    H = pib.shape[0]
+    if not (0 <= h <= H):
+        raise ValueError(f"h must lie in [0, H={H}], got {h}")
+    return kr.switch_policy(np.asarray(pik, dtype=np.int64), pib, _choice(order, _ORDER, "order"), int(h))
+
+
+def step_mixture_policy(pik, pib, h: int, rho: float, order: str = "opt_first") -> np.ndarray:
+    """Step mixture (h, ρ) of §b.4 as a Markov float (H, S, A) policy (h in 0..H-1, ρ in [0,1])."""
+    pib = np.ascontiguousarray(pib, dtype=np.float64)
+    H = pib.shape[0]
+    if not (0 <= h < H):
+        raise ValueError(f"h must lie in [0, H-1={H - 1}], got {h}")
+    rho = _real(rho, "rho")
+    if not (0.0 <= rho <= 1.0):
+        raise ValueError(f"rho must lie in [0, 1], got {rho}")
+    return kr.mixture_policy(np.asarray(pik, dtype=np.int64), pib, _choice(order, _ORDER, "order"), int(h), rho)
+
+
+def switch_lower_bounds(R, model, pik, pib, mu, L, order="opt_first") -> np.ndarray:
+    """``LB_h = mu · PolicyEva(π^{(h)})_1`` for h = 0..H, shape (H+1,)."""
+    return kr.switch_lbs(_R3(R, model.H), model.N, model.Nsas, np.asarray(pik, dtype=np.int64),
+                         np.ascontiguousarray(pib, dtype=np.float64), np.asarray(mu, dtype=np.float64),
+                         float(L), _choice(order, _ORDER, "order"))
+
+
+def switch_upper_bounds(R, model, pik, pib, mu, L, order="opt_first", bonus="hoeffding",
+                        bonus_scale=1.0) -> np.ndarray:
+    """``Ū_h`` = optimistic evaluation of π^{(h)} at the start, h = 0..H (rule "max_ucb")."""
+    return kr.switch_ubs(_R3(R, model.H), model.N, model.Nsas, np.asarray(pik, dtype=np.int64),
+                         np.ascontiguousarray(pib, dtype=np.float64), np.asarray(mu, dtype=np.float64),
+                         float(L), _choice(order, _ORDER, "order"), _choice(bonus, _BONUS, "bonus"),
+                         float(bonus_scale))
+
+
+def stepmix_select(LB, thr: float, rule: str = "max_h", UB=None):
+    """Mixture choice of §b.4. Returns ``(full, hstar, rho)``.
+
+    ``full`` True: deploy π^k. ``hstar = -1``: nothing certified (learned baseline only).
+    Rule "max_h": the largest certified h, ρ = (LB_h* − thr)/(LB_h* − LB_h*+1) ∈ [0, 1).
+    Rule "max_ucb": among certified (h, ρ), maximise ρŪ_{h+1} + (1−ρ)Ū_h (needs ``UB``).
+    """
+    LB = np.asarray(LB, dtype=np.float64)
+    code = _choice(rule, _SELECT, "stepmix_select")
+    if code == 0:
+        return kr.select_max_h(LB, float(thr))
+    if UB is None:
+        raise ValueError("UB is required for stepmix_select='max_ucb'")
+    return kr.select_max_ucb(LB, np.asarray(UB, dtype=np.float64), float(thr))
+
+
+def epsmix_epsilon(lb: float, lb0: float, thr: float) -> float:
+    """EpsMix's ε (§b.5): 1 if ``lb >= thr``, else ``(lb0 − thr)/(lb0 − lb)``; 0 if ``lb0 < thr``.
+
+    With ``lb0 = V^b`` and ``thr = (1−α)V^b``: ε = α V^b/(V^b − LB) ∈ [α, 1) since LB >= 0.
+    """
+    if lb >= thr:
+        return 1.0
+    if lb0 < thr:
+        return 0.0
+    return (lb0 - thr) / (lb0 - lb)
+
+
+# --------------------------------------------------------------------------- learner base
+class ConservativeLearner(EpisodicLearner):
+    """Episodic learner base shared by StepMix, EpsMix and the comparators of §b.7.
+
+    Parameters (keyword)
+    --------------------
+    env_info : dict
+        Needs ``S, A, H, R`` (known rewards, (H, S, A) or (S, A)), ``n_steps`` (K, or give
+        ``K``), ``mu`` (initial distribution; default: state 0, spec §a), and — unless
+        overridden by ``baseline_policy`` / ``baseline_value`` — ``baseline_policy`` and
+        ``baseline_value`` (the scalar V^b, known; spec §a decision).
+    rng : Generator or int
+        The learner's own stream (mixture coins, baseline actions).
+    alpha : float in (0, 1]
+        Tolerance; threshold ``(1 − α) V^b``. ``gamma_tol`` (= 1 − α) is accepted instead
+        (spec §f: both names).
+    delta : float in (0, 1)
+    bonus : {"hoeffding", "bernstein"}, bonus_scale : float
+    K : int, optional
+        Number of episodes in ``L`` (default ``env_info["n_steps"]``).
+    fast : bool, default True
+        Expose the compiled whole-loop :meth:`fast_run` to the runner.
+    """
+
+    ALG: ClassVar[int] = -1
+    allow_alpha_zero: ClassVar[bool] = False
+
+    def __init__(self, env_info: dict, rng, *, alpha=0.1, delta=0.05, bonus="hoeffding",
+                 bonus_scale=1.0, K=None, baseline_policy=None, baseline_value=None,
+                 gamma_tol=None, order="opt_first", stepmix_select="max_h", fast=True,
+                 init_model: EmpiricalModel | None = None, thr=None, lb0_exact=True):
+        self.rng = as_generator(rng)
+        try:
+            S, A, H = int(env_info["S"]), int(env_info["A"]), int(env_info["H"])
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"env_info must give S, A and H of an episodic env: {exc}") from None
+        self.S, self.A, self.H = S, A, H
+        if env_info.get("R") is None:
+            raise ValueError("env_info['R'] (known rewards) is required: spec §a decision")
+        self.R = _R3(env_info["R"], H)
+        if gamma_tol is not None:
+            if alpha not in (None, 0.1):
+                raise ValueError("give only one of alpha and gamma_tol (= 1 - alpha)")
+            alpha = 1.0 - _real(gamma_tol, "gamma_tol")
+        self.alpha = check_alpha(alpha, allow_zero=self.allow_alpha_zero)
+        self.delta = check_delta(delta)
+        self.bonus = bonus
+        self._bonus_kind = _choice(bonus, _BONUS, "bonus")
+        self.bonus_scale = _real(bonus_scale, "bonus_scale")
+        if self.bonus_scale < 0:
+            raise ValueError(f"bonus_scale must be >= 0, got {self.bonus_scale}")
+        self.order = order
+        self._order = _choice(order, _ORDER, "order")
+        self.stepmix_select = stepmix_select
+        self._select = _choice(stepmix_select, _SELECT, "stepmix_select")
+        K = env_info.get("n_steps") if K is None else K
+        if K is None:
+            raise ValueError("K (number of episodes, used in L) is required: pass K or env_info['n_steps']")
+        if isinstance(K, (bool, np.bool_)) or not isinstance(K, numbers.Integral) or K < 1:
+            raise ValueError(f"K must be an integer >= 1, got {K!r}")
+        self.K = int(K)
+        self.L = log_term(S, A, H, self.K, self.delta)
+        mu = env_info.get("mu")
+        if mu is None:
+            mu = np.zeros(S)
+            mu[0] = 1.0
+        self.mu = np.ascontiguousarray(mu, dtype=np.float64)
+        if self.mu.shape != (S,):
+            raise ValueError(f"env_info['mu'] must have shape (S,) = ({S},), got {self.mu.shape}")
+        pib = env_info.get("baseline_policy") if baseline_policy is None else baseline_policy
+        self.pib = np.ascontiguousarray(check_baseline_policy(pib, H, S, A))
+        self._cpib = np.cumsum(self.pib, axis=-1)
+        vb = env_info.get("baseline_value") if baseline_value is None else baseline_value
+        if vb is None:
+            raise ValueError("baseline_value (the scalar V^b, known: spec §a) is required")
+        self.Vb = _real(vb, "baseline_value")
+        self.lb0_exact = bool(lb0_exact)
+        self.thr = (1.0 - self.alpha) * self.Vb if thr is None else _real(thr, "thr")
+        self.model = init_model.copy() if init_model is not None else EmpiricalModel(S, A, H)
+        self.fast = bool(fast)
+        if not self.fast:
+            self.fast_run = None
+        self._budget = 0.0
+        self._info: dict[str, float] = {}
+        self._step_mode = np.zeros(H, dtype=np.int64)
+        self._rho = 0.0
+        self._pik = np.zeros((H, S), dtype=np.int64)
+
+    # ------------------------------------------------------------- decision
+    def _lb_of(self, pol) -> float:
+        V = kr.pess_eval(self.R, self.model.N, self.model.Nsas, pol, self.L)
+        return float(self.mu @ V[0])
+
+    def _lb0(self) -> float:
+        return self.Vb if self.lb0_exact else self._lb_of(self.pib)
+
+    def begin_episode(self) -> np.ndarray:
+        H, A = self.H, self.A
+        Q, V, pik = kr.optimistic_plan(self.R, self.model.N, self.model.Nsas, self.L,
+                                       self._bonus_kind, self.bonus_scale)
+        self._pik = pik
+        vbar = float(self.mu @ V[0])
+        mode = np.ones(H, dtype=np.int64)
+        full = False
+        unc = False
+        alg = self.ALG
+        if alg == kr.ALG_UCBVI:
+            mode[:] = 0
+            full = True
+            pol = pik
+            lb = self._lb_of(kr.onehot(pik, A))
+            m = 1.0
+        elif alg == kr.ALG_BASELINE:
+            pol = self.pib
+            lb = self.Vb
+            m = 0.0
+        elif alg == kr.ALG_STEPMIX:
+            LBs = kr.switch_lbs(self.R, self.model.N, self.model.Nsas, pik, self.pib, self.mu,
+                                self.L, self._order)
+            if self.lb0_exact:
+                LBs[0] = self.Vb
+            if self._select == 0:
+                full, hstar, rho = kr.select_max_h(LBs, self.thr)
+            else:
+                UBs = kr.switch_ubs(self.R, self.model.N, self.model.Nsas, pik, self.pib, self.mu,
+                                    self.L, self._order, self._bonus_kind, self.bonus_scale)
+                full, hstar, rho = kr.select_max_ucb(LBs, UBs, self.thr)
+            if full:
+                mode[:] = 0
+                pol = pik
+                lb = LBs[H]
+                m = float(H)
+            elif hstar < 0:
+                unc = True
+                pol = self.pib
+                lb = LBs[0]
+                m = 0.0
+            else:
+                for j in range(H):
+                    if kr.uses_opt(self._order, H, hstar, j):
+                        mode[j] = 0
+                mode[kr.mix_step(self._order, H, hstar)] = 2
+                self._rho = rho
+                pol = kr.mixture_policy(pik, self.pib, self._order, hstar, rho)
+                lb = rho * LBs[hstar + 1] + (1.0 - rho) * LBs[hstar]
+                m = hstar + rho
+            self._last_LBs = LBs
+        else:
+            lbk = self._lb_of(kr.onehot(pik, A))
+            lb0 = self._lb0()
+            if alg == kr.ALG_EPSMIX:
+                eps = epsmix_epsilon(lbk, lb0, self.thr)
+                full = lbk >= self.thr
+                unc = (not full) and lb0 < self.thr
+                if eps >= 1.0:
+                    use_k = True
+                elif eps <= 0.0:
+                    use_k = False
+                else:
+                    use_k = self.rng.random() < eps
+                lb = eps * lbk + (1.0 - eps) * lb0
+                m = eps
+            elif alg == kr.ALG_BUDGET:
+                c = (1.0 - self.alpha) * self.Vb
+                use_k = self._budget + lbk - c >= 0.0
+                lb = lbk if use_k else self.Vb
+                self._budget += lb - c
+                full = use_k
+                m = 1.0 if use_k else 0.0
+            else:  # switch
+                use_k = lbk >= self.thr
+                full = use_k
+                lb = lbk if use_k else lb0
+                m = 1.0 if use_k else 0.0
+            if use_k:
+                mode[:] = 0
+            pol = pik if use_k else self.pib
+        self._step_mode = mode
+        self._info = {"lb": float(lb), "mix": float(m), "vbar": vbar,
+                      "fully_optimistic": float(full), "uncertified": float(unc),
+                      "threshold": float(self.thr)}
+        return pol
+
+    def act(self, h: int, s: int) -> int:
+        md = self._step_mode[h]
+        if md == 2:
+            md = 0 if self.rng.random() < self._rho else 1
+        if md == 0:
+            return int(self._pik[h, s])
+        return int(kr.sample_index(self._cpib[h, s], self.rng.random()))
+
+    def update(self, h: int, s: int, a: int, r: float, s_next: int) -> None:
+        self.model.add(h, s, a, s_next)
+
+    def info(self) -> dict[str, float]:
+        return dict(self._info)
+
+    # ------------------------------------------------------------- fast path
+    def fast_run(self, env, n_steps: int, rng) -> dict:
+        """Whole-loop compiled run (``mdpkit.algorithms.base``, "Fast path").
+
+        Draws, from the env stream ``rng``, ``n_steps`` blocks of H+1 uniforms with
+        ``rng.random()`` (column 0: initial state, h+1: transition of step h), matching
+        :class:`mdpkit.envs.conservative.ConservativeEnv`'s generic sampling; the learner's
+        own uniforms are drawn from its stream in the order the generic loop consumes them.
+
+        Returns the columns ``regret, reward`` plus ``value`` (exact value of the deployed,
+        possibly mixed, policy), ``lb``, ``mix``, ``vbar``, ``fully_optimistic``,
+        ``uncertified``, ``threshold`` and ``constraint_ok`` (value >= true threshold − 1e-9).
+        """
+        out = self._fast(env, n_steps, rng)
+        return out
+
+    def _fast(self, env, n_steps, rng, return_traj=False):
+        rng = as_generator(rng)
+        mdp = env.mdp
+        H, S, A = self.H, self.S, self.A
+        P = np.ascontiguousarray(mdp.dense_P(), dtype=np.float64)
+        if P.ndim == 3:
+            P = np.ascontiguousarray(np.broadcast_to(P, (H, S, A, S)))
+        R_true = _R3(mdp.R, H)
+        mu_true = np.ascontiguousarray(mdp.mu, dtype=np.float64)
+        u_env = rng.random((n_steps, H + 1))
+        u_agent = self.rng.random(n_steps * (H + 1))
+        value, lbs, mix, vbar, flags, states, actions = kr.run_loop(
+            self.ALG, P, R_true, mu_true, self.pib, self.Vb, self.lb0_exact, self.thr,
+            self.alpha, self.L, self._bonus_kind, self.bonus_scale, self._order, self._select,
+            self.model.N, self.model.Nsas, u_env, u_agent)
+        # rewards of the realised trajectories (known deterministic rewards)
+        hh = np.arange(H)[None, :]
+        reward = R_true[hh, states, actions].sum(axis=1)
+        vstar = float(env.optimal_value)
+        # true threshold of the constraint: (1 - alpha) V^{pi^b} of the env's baseline (the
+        # behaviour policy in the learned-baseline case, §b.6); the agent's thr otherwise
+        vb_true = getattr(env, "baseline_value", None)
+        thr_true = (1.0 - self.alpha) * float(vb_true) if vb_true is not None else self.thr
+        out = {
+            "regret": vstar - value,
+            "reward": reward,
+            "value": value,
+            "lb": lbs,
+            "mix": mix,
+            "vbar": vbar,
+            "fully_optimistic": (flags & 1).astype(np.float64),
+            "uncertified": ((flags >> 1) & 1).astype(np.float64),
+            "threshold": np.full(n_steps, self.thr),
+            "constraint_ok": (value >= thr_true - 1e-9).astype(np.float64),
+        }
+        if return_traj:
+            out["states"] = states
+            out["actions"] = actions
+        return out

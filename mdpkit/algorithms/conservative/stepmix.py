@@ -1,0 +1,57 @@
+r"""StepMix (spec ``/work/shared/specs/stepmix.md`` §b.4, "Algorithm 1").
+
+Li, Huang, Shen, Yang, "Near-optimal Conservative Exploration in Reinforcement Learning under
+Episode-wise Constraints", ICML 2023 (arXiv:2306.06265).
+
+Per episode k: optimistic planning (§b.2) gives π^k; the step-switch family
+π^{(h)} = (π^k_1..π^k_h, π^b_{h+1}..π^b_H), h = 0..H, is evaluated pessimistically (§b.3):
+``LB_0 = V^b`` (exact, known), ``LB_h = PolicyEva(π^{(h)})``. If ``LB_H >= thr`` π^k is
+deployed; otherwise ``h* = max{h : LB_h >= thr}`` and the step mixture ``(h*, ρ)`` with
+``ρ = (LB_h* − thr)/(LB_h* − LB_h*+1)`` (one coin at step h*+1) is deployed, whose certified
+bound ``ρ LB_{h*+1} + (1−ρ) LB_{h*}`` equals ``thr`` exactly.
+
+Flags of the spec (kept): ``order ∈ {"opt_first", "base_first"}`` (default "opt_first"),
+``stepmix_select ∈ {"max_h", "max_ucb"}`` (default "max_h"), ``bonus ∈ {"hoeffding",
+"bernstein"}``, ``bonus_scale`` (1.0 = theory; other values are "heuristic" runs), ``alpha``
+or ``gamma_tol = 1 − alpha``.
+
+Decisions
+---------
+* The committed policy returned by ``begin_episode`` is the Markov (H, S, A) table of the
+  step mixture (coin probability ρ at step h*+1 in every state): only one state is visited at
+  that step, so it is the same law as the single coin and its exact value is
+  ``ρ V^{π^{(h*+1)}} + (1−ρ) V^{π^{(h*)}}`` (§e.2).
+* Agent randomness (coin, baseline actions) is drawn with one ``rng.random()`` per draw,
+  only when needed (coin only in mixture episodes, spec §f), so α = 1 reproduces UCBVI's
+  trajectories exactly.
+* ``info()`` columns: ``lb`` (certified lower bound of the deployed policy), ``mix``
+  (continuous index h* + ρ; H = fully optimistic), ``vbar`` (optimistic value of π^k),
+  ``fully_optimistic``, ``uncertified``, ``threshold``; the fast path adds the exact
+  ``value`` and ``constraint_ok``.
+"""
+from __future__ import annotations
+
+from ...experiments.registry import register_learner
+from . import _kernels as kr
+from .machinery import PROVENANCE_MACHINERY, ConservativeLearner
+
+__all__ = ["StepMix", "make_stepmix"]
+
+
+class StepMix(ConservativeLearner):
+    """StepMix learner (§b.4). Parameters: see :class:`~.machinery.ConservativeLearner`."""
+
+    ALG = kr.ALG_STEPMIX
+    provenance = (
+        "StepMix (stepmix.md §b.4). [V] mixture of baseline and optimistic policy, adaptive and "
+        "smooth; known safe baseline; episode-wise constraint; regret of unconstrained order "
+        "(abstract). [R] the step-switch family, the one-coin step mixture, LB_0 = V^b known, "
+        "h* = max certified h, rho = (LB_h* - thr)/(LB_h* - LB_h*+1), order 'opt_first', select "
+        "'max_h'. " + PROVENANCE_MACHINERY
+    )
+
+
+@register_learner("stepmix")
+def make_stepmix(env_info, rng, **params) -> StepMix:
+    """StepMix on an env whose ``env_info`` gives the baseline (``ConservativeEnv``)."""
+    return StepMix(env_info, rng, **params)
