@@ -1,0 +1,326 @@
+r"""numba kernels for the discounted exact solvers, each beside a plain-numpy reference.
+
+Every kernel is ``@njit(cache=True)``, serial (no ``parallel=True``: on 2 shared cores
+threaded sweeps measured slower, see issue 2). The numpy references (suffix ``_ref``) are
+straightforward vectorised formulas; ``tests/test_kernels.py`` checks the kernels against
+them.
+
+Kernels
+-------
+``bellman_dense(P, R, gamma, V, Q, Vnew) -> (dmin, dmax)``
+    One Bellman optimality sweep on a dense kernel ``P`` (S, A, S):
+    ``Q[s, a] = R[s, a] + gamma * sum_t P[s, a, t] V[t]``, ``Vnew[s] = max_a Q[s, a]``,
+    returns ``min_s`` and ``max_s`` of ``Vnew - V``. Actions are processed in blocks of
+    four per pass over the next states: ``V`` is loaded once per block and the four
+    independent accumulators keep the loads of the four rows of ``P`` in flight, which is
+    what lets the sweep run near memory bandwidth (one action per pass is limited by the
+    latency of a single reduction chain).
+``bellman_csr(indptr, indices, data, R, gamma, V, Q, Vnew) -> (dmin, dmax)``
+    The same on CSR storage (row ``s*A + a`` is P(. | s, a)).
+``policy_sweep_dense / policy_sweep_csr``
+    One sweep of the policy operator ``T_pi V = r_pi + gamma P_pi V`` for a deterministic
+    policy (the partial evaluation steps of modified policy iteration).
+``vi_loop_dense / vi_loop_csr``
+    The whole (modified) value iteration loop with its stopping rule, so that no Python
+    code runs between sweeps. ``m = 0`` is value iteration; ``m > 0`` adds ``m`` partial
+    evaluation sweeps of the current greedy policy after every Bellman sweep
+    (modified policy iteration, Puterman 1994 §6.5).
+
+Stopping rules (``rule``): ``RULE_SPAN = 0``: stop when
+``gamma/(1-gamma) * (max d - min d) <= tol`` with ``d = T V_n - V_n`` (MacQueen / Puterman
+§6.6); ``RULE_SUPNORM = 1``: stop when ``2 gamma/(1-gamma) * max|d| <= tol`` (Williams &
+Baird 1993). The certificates themselves are derived in :mod:`mdpkit.solvers.vi`.
+
+Decisions
+---------
+* ``fastmath`` is limited to re-association and contraction (``reassoc``, ``contract``)
+  so that LLVM may vectorise the dot products; no ``nnan``/``ninf`` assumptions (inputs
+  are validated finite, but a non-finite value must still propagate, not be assumed away).
+* The Q table is written on every sweep (it costs about as much as reading ``R``) so that
+  the returned ``Q``, ``V = max_a Q`` and ``policy = argmax_a Q`` are consistent without
+  an extra sweep.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "RULE_SPAN", "RULE_SUPNORM",
+    "bellman_dense", "bellman_csr", "policy_sweep_dense", "policy_sweep_csr",
+    "vi_loop_dense", "vi_loop_csr",
+    "bellman_dense_ref", "bellman_csr_ref", "policy_sweep_dense_ref", "policy_sweep_csr_ref",
+    "vi_loop_ref",
+]
+
+RULE_SPAN = 0
+RULE_SUPNORM = 1
+
+_FM = {"reassoc", "contract"}
+
+
+# ----------------------------------------------------------------------------- dense
+@njit(cache=True, fastmath=_FM)
+def bellman_dense(P, R, gamma, V, Q, Vnew):
+    S = P.shape[0]
+    A = P.shape[1]
+    T = P.shape[2]
+    dmin = np.inf
+    dmax = -np.inf
+    for s in range(S):
+        a = 0
+        while a + 4 <= A:
+            acc0 = 0.0
+            acc1 = 0.0
+            acc2 = 0.0
+            acc3 = 0.0
+            for t in range(T):
+                v = V[t]
+                acc0 += P[s, a, t] * v
+                acc1 += P[s, a + 1, t] * v
+                acc2 += P[s, a + 2, t] * v
+                acc3 += P[s, a + 3, t] * v
+            Q[s, a] = R[s, a] + gamma * acc0
+            Q[s, a + 1] = R[s, a + 1] + gamma * acc1
+            Q[s, a + 2] = R[s, a + 2] + gamma * acc2
+            Q[s, a + 3] = R[s, a + 3] + gamma * acc3
+            a += 4
+        if a + 2 <= A:
+            acc0 = 0.0
+            acc1 = 0.0
+            for t in range(T):
+                v = V[t]
+                acc0 += P[s, a, t] * v
+                acc1 += P[s, a + 1, t] * v
+            Q[s, a] = R[s, a] + gamma * acc0
+            Q[s, a + 1] = R[s, a + 1] + gamma * acc1
+            a += 2
+        if a < A:
+            acc0 = 0.0
+            for t in range(T):
+                acc0 += P[s, a, t] * V[t]
+            Q[s, a] = R[s, a] + gamma * acc0
+        best = Q[s, 0]
+        for b in range(1, A):
+            if Q[s, b] > best:
+                best = Q[s, b]
+        Vnew[s] = best
+        diff = best - V[s]
+        if diff < dmin:
+            dmin = diff
+        if diff > dmax:
+            dmax = diff
+    return dmin, dmax
+
+
+@njit(cache=True, fastmath=_FM)
+def policy_sweep_dense(P, R, gamma, pol, V, Vnew):
+    S = P.shape[0]
+    T = P.shape[2]
+    for s in range(S):
+        a = pol[s]
+        acc = 0.0
+        for t in range(T):
+            acc += P[s, a, t] * V[t]
+        Vnew[s] = R[s, a] + gamma * acc
+
+
+# ----------------------------------------------------------------------------- CSR
+@njit(cache=True, fastmath=_FM)
+def bellman_csr(indptr, indices, data, R, gamma, V, Q, Vnew):
+    S = R.shape[0]
+    A = R.shape[1]
+    dmin = np.inf
+    dmax = -np.inf
+    for s in range(S):
+        best = -np.inf
+        row = s * A
+        for a in range(A):
+            acc = 0.0
+            for k in range(indptr[row + a], indptr[row + a + 1]):
+                acc += data[k] * V[indices[k]]
+            q = R[s, a] + gamma * acc
+            Q[s, a] = q
+            if q > best or a == 0:
+                best = q
+        Vnew[s] = best
+        diff = best - V[s]
+        if diff < dmin:
+            dmin = diff
+        if diff > dmax:
+            dmax = diff
+    return dmin, dmax
+
+
+@njit(cache=True, fastmath=_FM)
+def policy_sweep_csr(indptr, indices, data, R, gamma, pol, V, Vnew):
+    S = R.shape[0]
+    A = R.shape[1]
+    for s in range(S):
+        a = pol[s]
+        row = s * A + a
+        acc = 0.0
+        for k in range(indptr[row], indptr[row + 1]):
+            acc += data[k] * V[indices[k]]
+        Vnew[s] = R[s, a] + gamma * acc
+
+
+# ----------------------------------------------------------------------------- loops
+@njit(cache=True)
+def _argmax_rows(Q, pol):
+    S = Q.shape[0]
+    A = Q.shape[1]
+    for s in range(S):
+        best = Q[s, 0]
+        b = 0
+        for a in range(1, A):
+            if Q[s, a] > best:
+                best = Q[s, a]
+                b = a
+        pol[s] = b
+
+
+@njit(cache=True)
+def _stop(rule, c, tol, dmin, dmax):
+    if rule == RULE_SPAN:
+        return c * (dmax - dmin) <= tol
+    return 2.0 * c * max(abs(dmin), abs(dmax)) <= tol
+
+
+@njit(cache=True)
+def vi_loop_dense(P, R, gamma, V0, max_iter, rule, tol, m):
+    """(Modified) value iteration on dense P.
+
+    Returns ``(V_n, TV_n, Q_n, n_iter, dmin, dmax, converged)`` where ``V_n`` is the last
+    iterate fed to a Bellman sweep, ``TV_n = max_a Q_n``, ``Q_n = R + gamma P V_n`` and
+    ``d = TV_n - V_n`` has extremes ``dmin``, ``dmax``.
+    """
+    S = P.shape[0]
+    A = P.shape[1]
+    c = gamma / (1.0 - gamma)
+    V = V0.copy()
+    W = np.empty(S)
+    Q = np.empty((S, A))
+    pol = np.empty(S, dtype=np.int64)
+    dmin = 0.0
+    dmax = 0.0
+    converged = False
+    n = 0
+    while n < max_iter:
+        dmin, dmax = bellman_dense(P, R, gamma, V, Q, W)
+        n += 1
+        if _stop(rule, c, tol, dmin, dmax):
+            converged = True
+            break
+        if n >= max_iter:
+            break
+        if m == 0:
+            V, W = W, V
+        else:
+            _argmax_rows(Q, pol)
+            # u_0 = W = T V; u_{k+1} = T_pi u_k, ping-pong between W and V
+            for _ in range(m):
+                policy_sweep_dense(P, R, gamma, pol, W, V)
+                V, W = W, V
+            V, W = W, V
+    return V, W, Q, n, dmin, dmax, converged
+
+
+@njit(cache=True)
+def vi_loop_csr(indptr, indices, data, R, gamma, V0, max_iter, rule, tol, m):
+    """(Modified) value iteration on CSR P; same outputs as :func:`vi_loop_dense`."""
+    S = R.shape[0]
+    A = R.shape[1]
+    c = gamma / (1.0 - gamma)
+    V = V0.copy()
+    W = np.empty(S)
+    Q = np.empty((S, A))
+    pol = np.empty(S, dtype=np.int64)
+    dmin = 0.0
+    dmax = 0.0
+    converged = False
+    n = 0
+    while n < max_iter:
+        dmin, dmax = bellman_csr(indptr, indices, data, R, gamma, V, Q, W)
+        n += 1
+        if _stop(rule, c, tol, dmin, dmax):
+            converged = True
+            break
+        if n >= max_iter:
+            break
+        if m == 0:
+            V, W = W, V
+        else:
+            _argmax_rows(Q, pol)
+            for _ in range(m):
+                policy_sweep_csr(indptr, indices, data, R, gamma, pol, W, V)
+                V, W = W, V
+            V, W = W, V
+    return V, W, Q, n, dmin, dmax, converged
+
+
+# ----------------------------------------------------------------------------- numpy references
+def bellman_dense_ref(P, R, gamma, V):
+    """Reference: ``Q = R + gamma * P @ V`` on dense P (S, A, S); returns ``(Q, max_a Q)``."""
+    Q = R + gamma * np.einsum("sat,t->sa", P, V)
+    return Q, Q.max(axis=1)
+
+
+def bellman_csr_ref(indptr, indices, data, R, gamma, V):
+    """Reference on CSR arrays with plain numpy (segment sums); returns ``(Q, max_a Q)``."""
+    S, A = R.shape
+    prod = data * V[indices]
+    pv = np.zeros(S * A)
+    nonempty = np.diff(indptr) > 0
+    if prod.size:
+        pv[nonempty] = np.add.reduceat(prod, indptr[:-1][nonempty])
+    Q = R + gamma * pv.reshape(S, A)
+    return Q, Q.max(axis=1)
+
+
+def policy_sweep_dense_ref(P, R, gamma, pol, V):
+    """Reference ``T_pi V`` for a deterministic policy on dense P."""
+    idx = np.arange(P.shape[0])
+    return R[idx, pol] + gamma * P[idx, pol] @ V
+
+
+def policy_sweep_csr_ref(indptr, indices, data, R, gamma, pol, V):
+    """Reference ``T_pi V`` for a deterministic policy on CSR arrays."""
+    S, A = R.shape
+    rows = np.arange(S) * A + pol
+    prod = data * V[indices]
+    pv = np.zeros(S * A)
+    nonempty = np.diff(indptr) > 0
+    if prod.size:
+        pv[nonempty] = np.add.reduceat(prod, indptr[:-1][nonempty])
+    out = pv[rows]
+    return R[np.arange(S), pol] + gamma * out
+
+
+def vi_loop_ref(P, R, gamma, V0, max_iter, rule, tol, m):
+    """Reference (modified) value iteration on dense P with the same outputs and rules."""
+    c = gamma / (1.0 - gamma)
+    V = np.array(V0, dtype=float)
+    n = 0
+    dmin = dmax = 0.0
+    converged = False
+    while n < max_iter:
+        Q, W = bellman_dense_ref(P, R, gamma, V)
+        d = W - V
+        dmin, dmax = float(d.min()), float(d.max())
+        n += 1
+        stop = c * (dmax - dmin) <= tol if rule == RULE_SPAN else 2 * c * max(abs(dmin), abs(dmax)) <= tol
+        if stop:
+            converged = True
+            break
+        if n >= max_iter:
+            break
+        if m == 0:
+            V = W
+        else:
+            pol = Q.argmax(axis=1)
+            u = W
+            for _ in range(m):
+                u = policy_sweep_dense_ref(P, R, gamma, pol, u)
+            V = u
+    return V, W, Q, n, dmin, dmax, converged

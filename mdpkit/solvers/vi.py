@@ -1,0 +1,218 @@
+r"""Value iteration for discounted MDPs, with certified stopping (MacQueen / Puterman bounds).
+
+Method ``"vi"`` of :func:`mdpkit.solve`: :func:`value_iteration`. The sweeps run in numba
+(:mod:`mdpkit.solvers._kernels`), dense (S, A, S) or CSR (S*A, S), the whole loop compiled.
+
+Math
+----
+Bellman optimality operator :math:`(TV)(s) = \max_a R(s,a) + \gamma \sum_{s'} P(s'|s,a) V(s')`,
+policy operator :math:`T_\pi V = r_\pi + \gamma P_\pi V`. Both are monotone and satisfy
+:math:`T(V + k\mathbf 1) = TV + \gamma k \mathbf 1`. Iterate :math:`V_{n+1} = T V_n` from
+:math:`V_0` (default the constant :math:`\min R / (1-\gamma)`, so that :math:`TV_0 \ge V_0`).
+
+Stopping rule and certificates (default ``stopping="span"``)
+-------------------------------------------------------------
+Let :math:`d = TV_n - V_n`, :math:`c = \gamma/(1-\gamma)`, :math:`\pi` greedy for
+:math:`V_n` (so :math:`T_\pi V_n = T V_n`).
+
+1. *MacQueen bounds on V\** (Puterman 1994, §6.6.3). From :math:`V_n + d_{\min} \le TV_n`,
+   monotonicity and the shift rule give by induction
+   :math:`\gamma^{k-1} d_{\min} \le T^k V_n - T^{k-1} V_n \le \gamma^{k-1} d_{\max}`; summing
+   over :math:`k \ge 2` (:math:`T^k V_n \to V^*`):
+   :math:`TV_n + c\, d_{\min} \le V^* \le TV_n + c\, d_{\max}`.
+2. *The same bounds on V^pi.* :math:`T_\pi` is also monotone with the shift rule and
+   :math:`T_\pi V_n = TV_n`, so the identical argument with :math:`T_\pi^k V_n \to V^\pi`
+   gives :math:`TV_n + c\, d_{\min} \le V^\pi \le TV_n + c\, d_{\max}`.
+3. Hence, componentwise, :math:`V^* - V^\pi \le c\,(d_{\max} - d_{\min}) = c\,\mathrm{sp}(d)`:
+   this is the returned ``bound``. The returned value is the midpoint
+   :math:`V = TV_n + c\,(d_{\max}+d_{\min})/2`, so :math:`\|V - V^*\|_\infty \le c\,\mathrm{sp}(d)/2`
+   (``extras["value_error_bound"]``).
+4. *Q.* :math:`Q^* = R + \gamma P V^*` and :math:`P\,TV_n = P V_n + P d` with
+   :math:`P d \in [d_{\min}, d_{\max}]`, so with :math:`Q_n = R + \gamma P V_n`:
+   :math:`Q^* \in Q_n + (\gamma + \gamma c)[d_{\min}, d_{\max}] = Q_n + c[d_{\min}, d_{\max}]`.
+   The returned ``Q = Q_n + c (d_{\max}+d_{\min})/2`` is within :math:`c\,\mathrm{sp}(d)/2` of
+   :math:`Q^*`, and ``V = Q.max(1)``, ``policy = Q.argmax(1)`` (= :math:`\pi`) are
+   consistent without an extra sweep.
+
+The loop stops as soon as :math:`c\,\mathrm{sp}(d) \le` ``tol``: the policy is certified
+``tol``-optimal and ``V`` is within ``tol/2`` of V\*. The span contracts at least by
+:math:`\gamma` per sweep (Puterman Thm 6.6.2), usually much faster on ergodic models
+(5–35 sweeps where the sup-norm rule needs ~1,900 at gamma = 0.99).
+
+Textbook rule (``stopping="supnorm"``, for teaching): stop when
+:math:`2c\,\|d\|_\infty \le` ``tol``; return :math:`V = TV_n` (no correction),
+:math:`Q = Q_n`, and ``bound`` :math:`= 2\gamma\|d\|_\infty/(1-\gamma)`, the Williams & Baird
+(1993) bound for the policy greedy with respect to :math:`V_n`
+(Puterman Thm 6.3.1 stops at the same point). ``extras["span_bound"]`` holds the
+(always smaller) span certificate for comparison.
+
+Iteration cap
+-------------
+Default ``max_iter`` is derived from gamma and tol: the span (and the sup norm) of ``d``
+contracts at least by gamma per sweep, so with :math:`s_0` a bound on the first ``d``
+computed from ``R`` and ``V_0``, the rule is met after at most
+:math:`n^* = \lceil \log(\mathrm{tol}/(c\,s_0)) / \log\gamma \rceil + 1` sweeps in exact
+arithmetic. The default is ``2 n* + 100``; it is hit only when rounding prevents the rule
+(``tol`` below the floating-point floor ~ ``c * 1e-16 * max|V|``). Reaching the cap gives
+``converged=False`` and a :class:`mdpkit.utils.ConvergenceWarning`; the returned ``bound``
+is still a valid certificate.
+
+Decisions
+---------
+* The certificates hold in exact arithmetic; the floating-point error of a sweep
+  (relative ~1e-16 per dot product, amplified by at most :math:`1/(1-\gamma)`) is not added.
+* Ties in the greedy policy are broken towards the smallest action index.
+* Options: ``stopping`` ("span" | "supnorm"), ``V0`` (warm start, shape (S,)).
+
+References
+----------
+M. L. Puterman, *Markov Decision Processes*, Wiley 1994, §6.3 (value iteration), §6.6.3
+(bounds of MacQueen 1966 / Porteus 1971), Thm 6.6.2 (span contraction).
+R. J. Williams and L. C. Baird, *Tight performance bounds on greedy policies based on
+imperfect value functions*, Northeastern Univ. tech. report NU-CCS-93-14, 1993.
+J. MacQueen, *A modified dynamic programming method for Markovian decision problems*,
+J. Math. Anal. Appl. 14, 1966.
+
+provenance: textbook algorithms; bounds re-derived above (verified against an exact linear
+solve in ``tests/test_solvers_discounted.py``).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ..utils import ConvergenceWarning
+from . import _kernels as K
+from .result import SolveResult
+
+__all__ = ["value_iteration", "default_max_iter", "initial_value", "run_vi_loop", "STOPPING_RULES"]
+
+provenance = "textbook value iteration; MacQueen/Puterman span bounds re-derived (module docstring)"
+
+STOPPING_RULES = {"span": K.RULE_SPAN, "supnorm": K.RULE_SUPNORM}
+
+
+def check_options(options: dict, allowed: set, method: str) -> None:
+    unknown = set(options) - allowed
+    if unknown:
+        raise TypeError(
+            f"unknown option(s) {sorted(unknown)} for method {method!r}; "
+            f"valid options: {sorted(allowed) or 'none'}"
+        )
+
+
+def initial_value(mdp, V0=None) -> np.ndarray:
+    """Starting vector: ``V0`` validated (shape (S,), finite) or ``min R / (1-gamma)``."""
+    if V0 is None:
+        return np.full(mdp.S, float(mdp.R.min()) / (1.0 - mdp.gamma))
+    arr = np.array(V0, dtype=np.float64)
+    if arr.shape != (mdp.S,):
+        raise ValueError(f"V0 must have shape (S,) = ({mdp.S},), got {arr.shape}")
+    if not np.isfinite(arr).all():
+        i = int(np.argmax(~np.isfinite(arr)))
+        raise ValueError(f"V0[{i}] is {arr[i]}, must be finite")
+    return arr
+
+
+def default_max_iter(mdp, tol: float, V0: np.ndarray, rule: int) -> int:
+    """``2 n* + 100`` sweeps, n* the exact-arithmetic bound of the module docstring."""
+    gamma = mdp.gamma
+    if gamma == 0.0:
+        return 101
+    R = mdp.R
+    lo = float(R.min()) + gamma * float(V0.min()) - float(V0.max())
+    hi = float(R.max()) + gamma * float(V0.max()) - float(V0.min())
+    c = gamma / (1.0 - gamma)
+    s0 = (hi - lo) if rule == K.RULE_SPAN else 2.0 * max(abs(lo), abs(hi))
+    if not s0 > 0 or c * s0 <= tol:
+        return 101
+    n_star = math.ceil(math.log(tol / (c * s0)) / math.log(gamma)) + 1
+    return 2 * n_star + 100
+
+
+def kernel_arrays(mdp):
+    """``("dense", (P,))`` or ``("csr", (indptr, indices, data))`` plus C-contiguous R."""
+    R = np.ascontiguousarray(mdp.R, dtype=np.float64)
+    if mdp.is_sparse:
+        P = mdp.P
+        return "csr", (P.indptr, P.indices, P.data), R
+    return "dense", (np.ascontiguousarray(mdp.P),), R
+
+
+def run_vi_loop(mdp, V0, max_iter, rule, tol, m):
+    """Run the compiled (modified) VI loop; returns the raw kernel outputs."""
+    kind, P_args, R = kernel_arrays(mdp)
+    if kind == "csr":
+        return K.vi_loop_csr(*P_args, R, float(mdp.gamma), V0, int(max_iter), int(rule), float(tol), int(m))
+    return K.vi_loop_dense(*P_args, R, float(mdp.gamma), V0, int(max_iter), int(rule), float(tol), int(m))
+
+
+def finish(mdp, raw, rule, method, max_iter, tol, extras=None) -> SolveResult:
+    """Assemble a :class:`SolveResult` from a VI-type loop (certificates: module docstring)."""
+    V_n, TV, Q_n, n_iter, dmin, dmax, converged = raw
+    gamma = mdp.gamma
+    c = gamma / (1.0 - gamma)
+    span_bound = c * (dmax - dmin)
+    policy = np.argmax(Q_n, axis=1).astype(np.int64)
+    ex = {"stopping": "span" if rule == K.RULE_SPAN else "supnorm", "d_min": dmin, "d_max": dmax,
+          "span_bound": span_bound, "tol": tol, "max_iter": max_iter}
+    if rule == K.RULE_SPAN:
+        shift = c * 0.5 * (dmax + dmin)
+        Q = Q_n + shift
+        V = TV + shift
+        bound = span_bound
+        ex["value_error_bound"] = 0.5 * span_bound
+    else:
+        Q = Q_n
+        V = TV
+        bound = 2.0 * c * max(abs(dmin), abs(dmax))
+        ex["value_error_bound"] = c * max(abs(dmin), abs(dmax))
+    if extras:
+        ex.update(extras)
+    if not converged:
+        warnings.warn(
+            f"{method}: reached max_iter={max_iter} sweeps before the {ex['stopping']} stopping rule "
+            f"(tol={tol:g}); returning converged=False with certified bound {bound:.3g} on "
+            "max_s V*(s) - V^policy(s)",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    return SolveResult(V=V, Q=Q, policy=policy, converged=converged, n_iter=n_iter,
+                       method=method, bound=bound, extras=ex)
+
+
+def value_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options) -> SolveResult:
+    """Value iteration with a certified stopping rule (discounted models).
+
+    Parameters
+    ----------
+    mdp : TabularMDP
+        Discounted model, dense P (S, A, S) or CSR (S*A, S).
+    tol : float > 0
+        Target: the greedy policy is certified ``tol``-optimal
+        (``max_s V*(s) - V^policy(s) <= bound <= tol``) and ``|V - V*| <= tol/2``
+        (span rule). With ``stopping="supnorm"`` the Williams–Baird bound is ``<= tol``.
+    max_iter : int or None
+        Cap on Bellman sweeps; default derived from gamma and tol (module docstring).
+    stopping : {"span", "supnorm"}, default "span"
+    V0 : ndarray, shape (S,), optional
+        Starting vector (warm start).
+
+    Returns
+    -------
+    SolveResult
+        ``V`` (S,), ``Q`` (S, A), ``policy`` (S,), ``bound`` (certificate), ``n_iter`` sweeps,
+        ``extras``: ``stopping``, ``d_min``, ``d_max``, ``span_bound``, ``value_error_bound``.
+    """
+    check_options(options, {"stopping", "V0"}, "vi")
+    stopping = options.get("stopping", "span")
+    if stopping not in STOPPING_RULES:
+        raise ValueError(f"stopping must be one of {sorted(STOPPING_RULES)}, got {stopping!r}")
+    rule = STOPPING_RULES[stopping]
+    V0 = initial_value(mdp, options.get("V0"))
+    if max_iter is None:
+        max_iter = default_max_iter(mdp, tol, V0, rule)
+    raw = run_vi_loop(mdp, V0, max_iter, rule, tol, 0)
+    return finish(mdp, raw, rule, "vi", max_iter, tol)
