@@ -1,0 +1,111 @@
+"""numba kernels of mdpkit.solvers._kernels against their plain-numpy references.
+
+Each test would fail for a kernel that drops an action of a block of four, mishandles the
+remainder actions (A not a multiple of 4), reads the wrong CSR segment, breaks the stopping
+rule or the modified-policy-iteration ping-pong of buffers.
+"""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mdpkit.solvers import _kernels as K
+
+
+def _random_dense(rng, S, A, zeros=0.5):
+    P = rng.dirichlet(np.ones(S), size=(S, A))
+    P[rng.random((S, A, S)) < zeros] = 0.0
+    P[:, :, 0] += 1e-3  # keep every row non-empty
+    P /= P.sum(axis=2, keepdims=True)
+    R = rng.normal(size=(S, A))
+    return P, R
+
+
+def _csr(P):
+    S, A, _ = P.shape
+    M = sp.csr_matrix(P.reshape(S * A, S))
+    M.sort_indices()
+    return M.indptr.astype(np.int64), M.indices.astype(np.int64), M.data
+
+
+@settings(max_examples=40, deadline=None)
+@given(S=st.integers(1, 9), A=st.integers(1, 11), seed=st.integers(0, 2**32 - 1),
+       gamma=st.floats(0.0, 0.99))
+def test_bellman_dense_and_csr_match_reference(S, A, seed, gamma):
+    rng = np.random.default_rng(seed)
+    P, R = _random_dense(rng, S, A)
+    V = rng.normal(size=S) * 10
+    Q_ref, TV_ref = K.bellman_dense_ref(P, R, gamma, V)
+    Q = np.empty((S, A))
+    TV = np.empty(S)
+    dmin, dmax = K.bellman_dense(P, R, gamma, V, Q, TV)
+    np.testing.assert_allclose(Q, Q_ref, rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(TV, TV_ref, rtol=1e-13, atol=1e-12)
+    assert dmin == pytest.approx((TV_ref - V).min(), abs=1e-11)
+    assert dmax == pytest.approx((TV_ref - V).max(), abs=1e-11)
+
+    indptr, indices, data = _csr(P)
+    Qc_ref, TVc_ref = K.bellman_csr_ref(indptr, indices, data, R, gamma, V)
+    np.testing.assert_allclose(Qc_ref, Q_ref, rtol=1e-13, atol=1e-12)  # the two references agree
+    Qc = np.empty((S, A))
+    TVc = np.empty(S)
+    cmin, cmax = K.bellman_csr(indptr, indices, data, R, gamma, V, Qc, TVc)
+    np.testing.assert_allclose(Qc, Qc_ref, rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(TVc, TVc_ref, rtol=1e-13, atol=1e-12)
+    assert cmin == pytest.approx(dmin, abs=1e-11) and cmax == pytest.approx(dmax, abs=1e-11)
+
+
+@settings(max_examples=30, deadline=None)
+@given(S=st.integers(1, 9), A=st.integers(1, 6), seed=st.integers(0, 2**32 - 1))
+def test_policy_sweeps_match_reference(S, A, seed):
+    rng = np.random.default_rng(seed)
+    P, R = _random_dense(rng, S, A)
+    pol = rng.integers(0, A, size=S).astype(np.int64)
+    V = rng.normal(size=S)
+    ref = K.policy_sweep_dense_ref(P, R, 0.9, pol, V)
+    out = np.empty(S)
+    K.policy_sweep_dense(P, R, 0.9, pol, V, out)
+    np.testing.assert_allclose(out, ref, rtol=1e-13, atol=1e-13)
+    indptr, indices, data = _csr(P)
+    ref_c = K.policy_sweep_csr_ref(indptr, indices, data, R, 0.9, pol, V)
+    np.testing.assert_allclose(ref_c, ref, rtol=1e-13, atol=1e-13)
+    out_c = np.empty(S)
+    K.policy_sweep_csr(indptr, indices, data, R, 0.9, pol, V, out_c)
+    np.testing.assert_allclose(out_c, ref_c, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("rule", [K.RULE_SPAN, K.RULE_SUPNORM])
+@pytest.mark.parametrize("m", [0, 1, 3])
+@pytest.mark.parametrize("A", [1, 3, 4, 6])
+def test_vi_loops_match_reference(rule, m, A):
+    rng = np.random.default_rng(100 * A + 10 * m + rule)
+    S = 12
+    P, R = _random_dense(rng, S, A, zeros=0.7)
+    gamma, tol = 0.9, 1e-7
+    V0 = np.zeros(S)
+    ref = K.vi_loop_ref(P, R, gamma, V0, 10_000, rule, tol, m)
+    dense = K.vi_loop_dense(P, R, gamma, V0, 10_000, rule, tol, m)
+    csr = K.vi_loop_csr(*_csr(P), R, gamma, V0, 10_000, rule, tol, m)
+    assert ref[6] and dense[6] and csr[6]  # converged
+    for out in (dense, csr):
+        assert out[3] == ref[3]  # same number of sweeps
+        for i in (0, 1, 2):  # V_n, TV_n, Q_n
+            np.testing.assert_allclose(out[i], ref[i], rtol=1e-11, atol=1e-11)
+        assert out[4] == pytest.approx(ref[4], abs=1e-10) and out[5] == pytest.approx(ref[5], abs=1e-10)
+    # the rule really holds at the stop and not one sweep earlier
+    c = gamma / (1 - gamma)
+    stat = (lambda lo, hi: c * (hi - lo)) if rule == K.RULE_SPAN else (lambda lo, hi: 2 * c * max(abs(lo), abs(hi)))
+    assert stat(ref[4], ref[5]) <= tol
+    if ref[3] > 1:
+        prev = K.vi_loop_ref(P, R, gamma, V0, ref[3] - 1, rule, tol, m)
+        assert not prev[6] and stat(prev[4], prev[5]) > tol
+
+
+def test_vi_loop_respects_max_iter():
+    rng = np.random.default_rng(7)
+    P, R = _random_dense(rng, 10, 3)
+    out = K.vi_loop_dense(P, R, 0.99, np.zeros(10), 3, K.RULE_SUPNORM, 1e-12, 0)
+    assert out[3] == 3 and not out[6]
+    ref = K.vi_loop_ref(P, R, 0.99, np.zeros(10), 3, K.RULE_SUPNORM, 1e-12, 0)
+    np.testing.assert_allclose(out[1], ref[1], rtol=1e-12)
