@@ -4,5 +4,6 @@ Importing this package registers the built-in env factories (``register_env``).
 """
 from .bandits import BernoulliBandit, GaussianBandit, LinearBandit  # noqa: F401
 from .episodic import EpisodicTabularEnv  # noqa: F401
+from . import conservative  # noqa: F401
 
 __all__ = ["EpisodicTabularEnv", "BernoulliBandit", "GaussianBandit", "LinearBandit"]
