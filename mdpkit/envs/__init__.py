@@ -4,6 +4,7 @@ Importing this package registers the built-in env factories (``register_env``).
 """
 from .bandits import BernoulliBandit, GaussianBandit, LinearBandit  # noqa: F401
 from .episodic import EpisodicTabularEnv  # noqa: F401
+from .gym_env import TabularMDPEnv  # noqa: F401
 from . import conservative  # noqa: F401
 
-__all__ = ["EpisodicTabularEnv", "BernoulliBandit", "GaussianBandit", "LinearBandit"]
+__all__ = ["EpisodicTabularEnv", "TabularMDPEnv", "BernoulliBandit", "GaussianBandit", "LinearBandit"]
