@@ -8,6 +8,7 @@ from . import ucb1  # noqa: F401
 from . import successive_elimination  # noqa: F401
 from . import oful  # noqa: F401
 from . import ucbvi  # noqa: F401
+from . import psrl  # noqa: F401
 from . import conservative  # noqa: F401
 
 __all__ = ["EpisodicLearner", "BanditLearner"]

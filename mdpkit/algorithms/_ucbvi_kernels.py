@@ -33,17 +33,13 @@ VARIANT_BF = 1
 
 
 @njit(cache=True)
-def bonus_ch(n, H, L):
-    """CH bonus ``7 H L sqrt(1 / n)``."""
-    return 7.0 * H * L * np.sqrt(1.0 / n)
-
-
-@njit(cache=True)
-def plan(Q, V, pi, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, variant, pooled):
+def plan(Q, V, pi, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, variant, pooled,
+         bonus_scale):
     """One UCBVI planning pass (backward over h), in place on ``Q``, ``V``, ``pi``.
 
     Q_{k,h}(x,a) = min(Q_{k-1,h}(x,a), H, R(x,a) + P_hat V_{k,h+1}(x,a) + b_{k,h}(x,a)) when
     N_k(x,a) > 0, else H; V_{k,h}(x) = max_a Q_{k,h}(x,a); pi = argmax (lowest index).
+    ``bonus_scale`` multiplies b (1.0 = the paper's constants).
     """
     S = Q.shape[1]
     A = Q.shape[2]
@@ -51,9 +47,20 @@ def plan(Q, V, pi, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, varian
     for y in range(S):
         V[H, y] = 0.0
     c_corr = 1e4 * Hf ** 3 * S * S * A * L * L
+    mcap = np.zeros(S)  # BF: min{10^4 H^3 S^2 A L^2 / N'_{h+1}(y), H^2}, 0 at the last step
     for h in range(H - 1, -1, -1):
         g = 0 if pooled else h
         Vn = V[h + 1]
+        if variant == VARIANT_BF:
+            for y in range(S):
+                if h == H - 1:
+                    mcap[y] = 0.0
+                else:
+                    nv = N_visit[h + 1, y]
+                    m = Hf * Hf
+                    if nv > 0.0 and c_corr / nv < m:
+                        m = c_corr / nv
+                    mcap[y] = m
         for x in range(S):
             best = -np.inf
             besta = 0
@@ -76,26 +83,16 @@ def plan(Q, V, pi, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, varian
                     else:
                         var = 0.0
                         corr = 0.0
-                        last = h == H - 1
                         for y in range(S):
                             cnt = row[y]
-                            if cnt > 0.0:
-                                dv = Vn[y] - pv
-                                var += cnt * dv * dv
-                                if not last:
-                                    nv = N_visit[h + 1, y]
-                                    if nv > 0.0:
-                                        m = c_corr / nv
-                                        if m > Hf * Hf:
-                                            m = Hf * Hf
-                                    else:
-                                        m = Hf * Hf
-                                    corr += cnt * m
+                            dv = Vn[y] - pv
+                            var += cnt * dv * dv
+                            corr += cnt * mcap[y]
                         var /= n
                         corr /= n
                         b = (np.sqrt(8.0 * L * var / n) + 14.0 * Hf * L / (3.0 * n)
                              + np.sqrt(8.0 * corr / n))
-                    q = r + pv + b
+                    q = r + pv + bonus_scale * b
                     if q > Hf:
                         q = Hf
                     qp = Q[h, x, a]
@@ -172,7 +169,7 @@ def draw_index(cdf, u):
 
 @njit(cache=True)
 def run_chunk(Q, V, pi, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, variant, pooled,
-              P, R, mu, cdf_mu, cdf_P, bernoulli, U, vstar, pi_star, regret_out, reward_out, Vbuf):
+              bonus_scale, P, R, mu, cdf_mu, cdf_P, bernoulli, U, vstar, pi_star, regret_out, reward_out, Vbuf):
     """Run ``U.shape[0]`` episodes of UCBVI entirely in compiled code.
 
     For each episode: plan; regret = vstar - exact value of the committed policy (exactly
@@ -184,7 +181,8 @@ def run_chunk(Q, V, pi, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, v
     GP = cdf_P.shape[0]
     S = pi.shape[1]
     for e in range(U.shape[0]):
-        plan(Q, V, pi, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, variant, pooled)
+        plan(Q, V, pi, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, variant, pooled,
+             bonus_scale)
         same = True
         for h in range(H):
             for x in range(S):

@@ -80,6 +80,9 @@ class UCBVI(EpisodicLearner):
         Known mean rewards in [0, 1]; None: empirical means.
     homogeneous : bool, default True
         Pool counts over steps (paper's setting) or keep them per step.
+    bonus_scale : float >= 0, default 1.0
+        Multiplies the bonus. 1.0 is the paper's ("theory") configuration; any other value
+        is a "tuned" configuration and must be labelled as such (spec 6).
     fast : bool, default True
         Offer the compiled :meth:`fast_run` to the runner; False sets ``fast_run = None``
         so the runner uses the generic loop (same numbers; for checks and benchmarks).
@@ -102,7 +105,7 @@ class UCBVI(EpisodicLearner):
     )
 
     def __init__(self, S, A, H, K, *, variant="ch", delta=0.1, R=None, homogeneous=True,
-                 fast=True):
+                 bonus_scale=1.0, fast=True):
         self.S = check_positive_int(S, "S")
         self.A = check_positive_int(A, "A")
         self.H = check_positive_int(H, "H")
@@ -113,6 +116,10 @@ class UCBVI(EpisodicLearner):
             raise ValueError(f"delta must be a real number in (0, 1), got {delta!r}")
         if not isinstance(homogeneous, (bool, np.bool_)):
             raise TypeError(f"homogeneous must be a bool, got {type(homogeneous).__name__}")
+        if isinstance(bonus_scale, (bool, np.bool_)) or not isinstance(bonus_scale, numbers.Real) \
+                or not (np.isfinite(bonus_scale) and bonus_scale >= 0):
+            raise ValueError(f"bonus_scale must be a finite real >= 0, got {bonus_scale!r}")
+        self.bonus_scale = float(bonus_scale)
         if not isinstance(fast, (bool, np.bool_)):
             raise TypeError(f"fast must be a bool, got {type(fast).__name__}")
         if not fast:
@@ -151,7 +158,7 @@ class UCBVI(EpisodicLearner):
         """The bonus b_{k,h}(x, a) with the current counts and V (for tests/inspection).
 
         Pure numpy transcription of the formulas in the module docstring, independent of the
-        numba kernel. Returns inf when N(x, a) = 0 (Q is then H).
+        numba kernel, without ``bonus_scale``. Returns inf when N(x, a) = 0 (Q is then H).
         """
         g = 0 if self.homogeneous else h
         n = self.N_sa[g, x, a]
@@ -174,7 +181,8 @@ class UCBVI(EpisodicLearner):
 
     def begin_episode(self) -> np.ndarray:
         _k.plan(self.Q, self.V, self.policy, self.N_sa, self.N_say, self.R_sum, self.R_known,
-                self.use_known, self.N_visit, self.H, self.L, self._variant_code, self.homogeneous)
+                self.use_known, self.N_visit, self.H, self.L, self._variant_code, self.homogeneous,
+                self.bonus_scale)
         return self.policy.copy()
 
     def act(self, h: int, s: int) -> int:
@@ -236,8 +244,8 @@ class UCBVI(EpisodicLearner):
             U = rng.random((m, tab["uniforms_per_episode"]))
             _k.run_chunk(self.Q, self.V, self.policy, self.N_sa, self.N_say, self.R_sum,
                          self.R_known, self.use_known, self.N_visit, self.H, self.L,
-                         self._variant_code, self.homogeneous, tab["P"], tab["R"], tab["mu"],
-                         tab["cdf_mu"], tab["cdf_P"], tab["bernoulli"], U, tab["vstar"],
+                         self._variant_code, self.homogeneous, self.bonus_scale, tab["P"],
+                         tab["R"], tab["mu"], tab["cdf_mu"], tab["cdf_P"], tab["bernoulli"], U, tab["vstar"],
                          tab["pi_star"], regret[done:done + m], reward[done:done + m], Vbuf)
             done += m
         self.episode += K

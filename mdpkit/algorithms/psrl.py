@@ -1,0 +1,175 @@
+r"""PSRL, posterior sampling for reinforcement learning (Osband, Russo, Van Roy 2013,
+"(More) efficient reinforcement learning via posterior sampling"); spec
+``classical_baselines.md`` section 2.3.
+
+Setting
+-------
+Episodic MDP, S states, A actions, episode length tau = H, per-step rewards in [0, 1],
+K episodes, T = K H. Regret of episode k: V*_0(mu) - V^{pi_k}_0(mu), with pi_k the greedy
+policy of the MDP sampled for episode k (the runner evaluates exactly that policy).
+
+Algorithm. Prior Dirichlet(alpha_0 1_S) on every P(. | s, a) (per step h when the model is
+inhomogeneous) and Beta(1, 1) on every mean reward (when rewards are not known). Each
+episode: sample
+
+.. math:: \tilde P(\cdot\mid s,a) \sim \mathrm{Dir}(\alpha_0 1_S + N(s,a,\cdot)),\qquad
+          \tilde r(s,a) \sim \mathrm{Beta}(1 + \textstyle\sum r,\ 1 + \sum (1 - r)),
+
+solve the sampled MDP by backward induction, act greedily (ties: lowest index) for the H
+steps, then add the episode's transitions and rewards to the posterior. Bound:
+:data:`mdpkit.bounds.PSRL` (Bayesian regret, order only).
+
+Decisions
+---------
+* ``alpha0 = 1`` by default (spec: 1, or 1/S for sparse dynamics; a parameter).
+* Known rewards (``env_info["R"]``, mdpkit's default) are used as they are, only P is
+  sampled. Unknown rewards: Beta(1, 1) prior updated by (r, 1 - r), exact Bernoulli
+  conjugacy for r in {0, 1} and its usual fractional extension for r in [0, 1].
+* ``homogeneous=True`` (default) pools transitions over steps (one posterior per (s, a));
+  ``False`` keeps one per (h, s, a).
+* Dirichlet draws are normalised Gamma(alpha, 1) draws from the learner's own ``rng``
+  (``Generator.standard_gamma``), all rows at once, in C order over (g, s, a, s').
+* No fast path: the per-episode cost is the posterior draw (G S A S gammas) plus one
+  backward induction; the runner's generic loop is used.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..experiments.registry import register_learner
+from ..utils import as_generator, check_positive_int
+from .base import EpisodicLearner
+
+__all__ = ["PSRL"]
+
+
+class PSRL(EpisodicLearner):
+    """Posterior sampling RL with Dirichlet transition posteriors.
+
+    Parameters
+    ----------
+    S, A, H : int
+    rng : Generator or int
+        The learner's own stream (posterior draws).
+    alpha0 : float > 0, default 1.0
+        Dirichlet prior parameter (same on every successor).
+    R : ndarray, shape (S, A) or (H, S, A), optional
+        Known mean rewards; None: Beta(1, 1) posteriors.
+    homogeneous : bool, default True
+
+    Attributes
+    ----------
+    N_say : ndarray (G, S, A, S)   transition counts (G = 1 pooled, else H)
+    r_alpha, r_beta : ndarray (G, S, A)   Beta posterior parameters of the rewards
+    P_sample : ndarray (G, S, A, S)        the MDP sampled for the current episode
+    R_sample : ndarray (H, S, A)
+    policy : ndarray int (H, S)
+    """
+
+    provenance = ("Algorithm (sample, solve, act greedily for an episode, update) and the Bayesian "
+                  "O(tau S sqrt(A T log(SAT))) bound: spec 2.3 [order]. Dirichlet(1) prior and Beta(1,1) "
+                  "rewards: spec. Known-reward shortcut, fractional Beta update, pooling over steps: "
+                  "decisions [D].")
+
+    def __init__(self, S, A, H, rng, *, alpha0=1.0, R=None, homogeneous=True):
+        self.S = check_positive_int(S, "S")
+        self.A = check_positive_int(A, "A")
+        self.H = check_positive_int(H, "H")
+        self.rng = as_generator(rng)
+        if isinstance(alpha0, (bool, np.bool_)) or not isinstance(alpha0, numbers.Real) \
+                or not (np.isfinite(alpha0) and alpha0 > 0):
+            raise ValueError(f"alpha0 must be a finite real > 0, got {alpha0!r}")
+        if not isinstance(homogeneous, (bool, np.bool_)):
+            raise TypeError(f"homogeneous must be a bool, got {type(homogeneous).__name__}")
+        self.alpha0 = float(alpha0)
+        self.homogeneous = bool(homogeneous)
+        S, A, H = self.S, self.A, self.H
+        G = 1 if self.homogeneous else H
+        if R is None:
+            self.R_known = None
+        else:
+            R = np.asarray(R, dtype=np.float64)
+            if R.shape == (S, A):
+                R = np.broadcast_to(R, (H, S, A))
+            if R.shape != (H, S, A):
+                raise ValueError(f"R must have shape (S, A) or (H, S, A), got {R.shape}")
+            if not np.all(np.isfinite(R)):
+                raise ValueError("R must be finite")
+            self.R_known = np.array(R)
+        self.N_say = np.zeros((G, S, A, S))
+        self.r_alpha = np.ones((G, S, A))
+        self.r_beta = np.ones((G, S, A))
+        self.P_sample = np.empty((G, S, A, S))
+        self.R_sample = np.empty((H, S, A))
+        self.Q = np.empty((H, S, A))
+        self.policy = np.zeros((H, S), dtype=np.int64)
+
+    # ---------------------------------------------------------------- posterior
+    def posterior_dirichlet(self) -> np.ndarray:
+        """Dirichlet parameters alpha0 + N(s, a, .), shape (G, S, A, S)."""
+        return self.alpha0 + self.N_say
+
+    def sample_model(self) -> tuple[np.ndarray, np.ndarray]:
+        """Draw (P_tilde (G, S, A, S), R_tilde (H, S, A)) from the posterior."""
+        g = self.rng.standard_gamma(self.posterior_dirichlet())
+        tot = g.sum(axis=-1, keepdims=True)
+        if not np.all(tot > 0):  # all Gamma draws underflowed: no valid sample
+            raise FloatingPointError("Dirichlet draw underflowed to a zero row; increase alpha0")
+        P = g / tot
+        if self.R_known is not None:
+            R = self.R_known
+        else:
+            r = self.rng.beta(self.r_alpha, self.r_beta)
+            R = np.broadcast_to(r, (self.H, self.S, self.A)) if self.homogeneous else r
+        return P, np.asarray(R)
+
+    @staticmethod
+    def solve_sampled(P, R, H):
+        """Backward induction on a sampled model; returns (Q (H, S, A), policy (H, S))."""
+        S, A = R.shape[1], R.shape[2]
+        Q = np.empty((H, S, A))
+        pi = np.empty((H, S), dtype=np.int64)
+        V = np.zeros(S)
+        for h in range(H - 1, -1, -1):
+            Ph = P[0] if P.shape[0] == 1 else P[h]
+            Q[h] = R[h] + Ph @ V
+            pi[h] = np.argmax(Q[h], axis=1)
+            V = Q[h][np.arange(S), pi[h]]
+        return Q, pi
+
+    # ------------------------------------------------------------ protocol
+    def begin_episode(self) -> np.ndarray:
+        P, R = self.sample_model()
+        self.P_sample[...] = P
+        self.R_sample[...] = R
+        self.Q, self.policy = self.solve_sampled(P, R, self.H)
+        return self.policy.copy()
+
+    def act(self, h: int, s: int) -> int:
+        return int(self.policy[h, s])
+
+    def update(self, h: int, s: int, a: int, r: float, s_next: int) -> None:
+        g = 0 if self.homogeneous else h
+        self.N_say[g, s, a, s_next] += 1.0
+        if self.R_known is None:
+            if not 0.0 <= r <= 1.0:
+                raise ValueError(f"PSRL's Beta reward posterior needs rewards in [0, 1], got r={r}")
+            self.r_alpha[g, s, a] += r
+            self.r_beta[g, s, a] += 1.0 - r
+
+
+@register_learner("psrl")
+def make_psrl(env_info: dict, rng, **params) -> PSRL:
+    """PSRL. Params: alpha0 (default 1), homogeneous (default: pooled unless
+    ``env_info["step_dependent_P"]``), R (default ``env_info["R"]`` if known)."""
+    if env_info.get("kind", "episodic") != "episodic":
+        raise ValueError(f"PSRL needs an episodic env, got kind={env_info.get('kind')!r}")
+    params = dict(params)
+    homogeneous = params.pop("homogeneous", None)
+    if homogeneous is None:
+        homogeneous = not bool(env_info.get("step_dependent_P", False))
+    R = params.pop("R", env_info.get("R"))
+    return PSRL(env_info["S"], env_info["A"], env_info["H"], rng, R=R,
+                homogeneous=homogeneous, **params)
