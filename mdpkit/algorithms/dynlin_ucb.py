@@ -375,3 +375,15 @@ def make_dynlin_ucb(env_info, rng, *, config="logT", first_epoch_len=1, beta_sca
         U_bar=env_info.get("U_bar"), delta=delta, eps=eps, first_epoch_len=first_epoch_len,
         beta_scale=beta_scale, h_true=env_info.get("oracle_h"),
         label=f"DynLin-UCB (lambda={'log T' if lam != 1.0 else '1'})")
+
+
+@register_learner("dynlin-ucb-logT")
+def make_dynlin_ucb_logT(env_info, rng, **kw) -> DynLinUCB:
+    """DynLin-UCB (lambda = log T), spec 2.1."""
+    return make_dynlin_ucb(env_info, rng, config="logT", **kw)
+
+
+@register_learner("dynlin-ucb-1")
+def make_dynlin_ucb_1(env_info, rng, **kw) -> DynLinUCB:
+    """DynLin-UCB (lambda = 1), spec 2.1."""
+    return make_dynlin_ucb(env_info, rng, config="1", **kw)
