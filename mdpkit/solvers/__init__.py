@@ -6,8 +6,9 @@ Public names: :func:`solve`, :func:`evaluate`, :func:`occupancy`, :func:`q_from_
 Method modules: ``vi`` (value iteration, numba kernels in ``_kernels``), ``pi`` (policy
 iteration and modified policy iteration), ``evaluate`` (exact policy evaluation and
 occupancy measures), ``backward`` (finite horizon), ``lp`` (HiGHS LP), ``constrained``
-(cvxpy constrained MDP). Names are resolved lazily (module ``__getattr__``) so that
-``import mdpkit.solvers`` stays light and does not import scipy.optimize or cvxpy.
+(cvxpy constrained MDP). ``solve_constrained`` is resolved lazily (module ``__getattr__``) and the method modules are
+imported on first use, so that ``import mdpkit.solvers`` stays light (no numba compilation,
+scipy.optimize or cvxpy).
 """
 from __future__ import annotations
 
@@ -15,14 +16,20 @@ import importlib
 
 from .result import SolveResult
 
+# The submodule ``evaluate`` and the function ``evaluate`` share a name. Importing a
+# submodule binds it as an attribute of the package, which would shadow the function
+# (``mdpkit.solvers.evaluate`` would become the module after a first
+# ``from mdpkit.solvers.evaluate import ...``). So the submodule is imported here first and
+# the public functions are bound afterwards; later imports of the submodule find it in
+# ``sys.modules`` and leave the attribute alone. ``api`` and ``evaluate`` are light (numpy,
+# scipy.sparse); numba kernels, scipy.linalg/optimize and cvxpy stay lazy.
+from . import evaluate as _evaluate_module  # noqa: F401  (must precede the next line)
+from .api import evaluate, occupancy, q_from_v, solve
+
 __all__ = ["solve", "evaluate", "occupancy", "q_from_v", "SolveResult", "solve_constrained",
            "ConstrainedResult"]
 
 _LAZY = {
-    "solve": "mdpkit.solvers.api",
-    "evaluate": "mdpkit.solvers.api",
-    "occupancy": "mdpkit.solvers.api",
-    "q_from_v": "mdpkit.solvers.api",
     "solve_constrained": "mdpkit.solvers.constrained",
     "ConstrainedResult": "mdpkit.solvers.constrained",
 }

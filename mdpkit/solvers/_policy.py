@@ -106,11 +106,11 @@ def as_policy(mdp, policy, name: str = "policy"):
     bad = ~np.isfinite(arr)
     if bad.any():
         i = tuple(np.argwhere(bad)[0])
-        raise ValueError(f"{name}[{_idx(i)}] is {arr[i]}, probabilities must be finite")
+        raise ValueError(f"{name}[{_idx(i)}] is {float(arr[i])}, probabilities must be finite")
     neg = arr < 0
     if neg.any():
         i = tuple(np.argwhere(neg)[0])
-        raise ValueError(f"{name}[{_idx(i)}] = {arr[i]!r} is negative")
+        raise ValueError(f"{name}[{_idx(i)}] = {float(arr[i])!r} is negative")
     sums = arr.sum(axis=-1)
     off = np.abs(sums - 1.0) > POLICY_ATOL
     if off.any():
