@@ -301,3 +301,17 @@ def test_bad_inputs():
         StepMix(info, 0, order="middle")
     with pytest.raises(ValueError, match="stepmix_select"):
         StepMix(info, 0, stepmix_select="best")
+
+
+# ----------------------------------------------------------------------------- bounds
+def test_bound_objects():
+    from mdpkit.bounds.stepmix import (BASELINE_ONLY_REGRET, EPSMIX_REGRET, STEPMIX_REGRET,
+                                       TABULAR_LOWER)
+    K = 3000
+    env, out = fast(BaselineOnly, K, 0)
+    gap = env.optimal_value - env.baseline_value
+    assert BASELINE_ONLY_REGRET(K=K, Delta_b=gap) == pytest.approx(out["regret"].sum(), rel=1e-12)
+    assert not STEPMIX_REGRET.exact and not EPSMIX_REGRET.exact and TABULAR_LOWER.kind == "lower"
+    vals = dict(S=5, A=5, H=3)
+    assert STEPMIX_REGRET(K=100, **vals) == pytest.approx(np.sqrt(27 * 25 * 100))
+    assert TABULAR_LOWER(K=100, **vals) <= STEPMIX_REGRET(K=100, **vals)
