@@ -30,7 +30,7 @@ from hypothesis.extra import numpy as hnp
 
 from ..models.tabular import TabularMDP
 
-__all__ = ["tabular_mdps", "policies", "distributions", "invalid_mdp_inputs"]
+__all__ = ["tabular_mdps", "policies", "distributions", "invalid_mdp_inputs", "FAULT_KINDS"]
 
 _WEIGHTS = st.one_of(
     st.just(0.0),
@@ -164,14 +164,15 @@ def policies(draw, mdp, deterministic=None, stationary=None):
 
 
 # ------------------------------------------------------------------------- invalid inputs
-_FAULTS = [
+#: kinds of fault produced by :func:`invalid_mdp_inputs`
+FAULT_KINDS = (
     "P_shape", "P_ndim", "R_ndim", "P_nonfinite", "P_negative", "P_rowsum", "R_nonfinite",
     "gamma_range", "gamma_type", "both", "neither", "horizon_value", "horizon_type",
     "mu_shape", "mu_negative", "mu_nonfinite", "mu_sum", "P_nonnumeric", "P_complex",
     "stepP_rowsum", "stepP_without_horizon", "stepP_wrong_H", "stepR_without_horizon",
     "stepR_wrong_H", "sparse_shape", "sparse_rowsum", "sparse_negative", "sparse_nonfinite",
     "sparse_empty_row", "validate_type",
-]
+)
 
 
 def _fmt(idx) -> str:
@@ -179,15 +180,22 @@ def _fmt(idx) -> str:
 
 
 @st.composite
-def invalid_mdp_inputs(draw, max_S=4, max_A=3, max_H=3):
+def invalid_mdp_inputs(draw, max_S=4, max_A=3, max_H=3, faults=None):
     """Invalid ``TabularMDP`` inputs with the error they must raise.
+
+    ``faults`` restricts the kinds of fault (names in ``FAULT_KINDS``); default: all.
 
     Returns (draws) a tuple ``(kwargs, expected_exception, expected_substring)``:
     ``TabularMDP(**kwargs)`` must raise ``expected_exception`` (ValueError or TypeError)
     whose message contains ``expected_substring`` (the argument's name and, for entry
     faults, the exact offending index, e.g. ``"P[2, 0, :] sums to"``).
     """
-    fault = draw(st.sampled_from(_FAULTS))
+    if faults is None:
+        faults = FAULT_KINDS
+    unknown = set(faults) - set(FAULT_KINDS)
+    if unknown or not faults:
+        raise ValueError(f"faults must be a non-empty subset of FAULT_KINDS, got unknown {sorted(unknown)}")
+    fault = draw(st.sampled_from(sorted(faults)))
     S = draw(st.integers(1, max_S))
     A = draw(st.integers(1, max_A))
     H = draw(st.integers(1, max_H))
