@@ -1,0 +1,371 @@
+r"""Regret plots: mean with a bootstrap 95% band, log-log slopes, regret/sqrt(k), bounds.
+
+Input is the long DataFrame of :func:`mdpkit.experiments.run` (columns ``algorithm, seed,
+k, cum_regret``; several algorithms may be concatenated). Every figure is written as a
+PNG with its data beside it: ``save_figure(fig, data, "out/regret")`` writes
+``out/regret.png`` and ``out/regret.csv``.
+
+Figures use matplotlib's object API (``matplotlib.figure.Figure``, Agg canvas): no pyplot
+state and no backend switch, so they work headless, in workers and in notebooks (where
+``display(fig)`` shows them).
+
+Bounds
+------
+A bound is drawn on the same axes as the regret. Accepted forms (:func:`as_bound_curve`):
+
+* a :class:`BoundCurve` (any callable ``k -> values`` with a ``label`` and an ``exact`` flag);
+* a pair ``(bound, values)`` with ``bound`` a :class:`mdpkit.bounds.Bound` and ``values`` the
+  dict of its other symbols (``bound.curve(k, **values)`` is drawn, labelled ``bound.name``);
+* any callable with ``label`` and ``exact`` attributes.
+
+``exact=False`` (order-only) curves are drawn dashed, exact ones solid
+(``classical_baselines.md``, "Plotting rules"). ``BoundCurve(anchor="data")`` rescales an
+order-only curve to pass through the first plotted mean of its algorithm (a slope guide).
+On the linear panels, a bound lying entirely more than 10 times above the data is drawn
+but left above the y-range (its legend entry says "[above the axis]"); the log-log panel
+always shows everything.
+
+Decisions
+---------
+* Band: percentile bootstrap (``scipy.stats.bootstrap``, ``method="percentile"``,
+  vectorised over k, ``n_resamples=2000``, fixed ``rng``) of the mean over seeds of
+  ``cum_regret``. Percentile rather than BCa because BCa is undefined (NaN) wherever all
+  seeds agree, e.g. at k where every seed has zero regret. With one seed there is no band
+  (``lo = hi = NaN``).
+* k grid: with more than ``n_points`` (default 200) episodes, the summary is computed on
+  the union of ``n_points // 2`` linearly and ``n_points // 2`` logarithmically spaced k
+  (always including 1 and K), so linear and log axes are both well sampled.
+* Log-log slope: least squares of log(mean cum_regret) on log(k) over the grid points of
+  the last decade ``k in [K/10, K]`` with positive mean (NaN when fewer than 2 points).
+* CSV layout (long): ``series, kind, k, mean, lo, hi, n_seeds, slope``; ``kind`` is
+  ``"regret"`` for an algorithm's rows and ``"bound"`` for a bound (its value in ``mean``).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["BoundCurve", "as_bound_curve", "k_grid", "regret_summary", "loglog_slope",
+           "plot_cumulative_regret", "plot_loglog", "plot_regret_over_sqrt", "regret_figure",
+           "save_figure"]
+
+CSV_COLUMNS = ["series", "kind", "k", "mean", "lo", "hi", "n_seeds", "slope"]
+
+
+@dataclass(frozen=True)
+class BoundCurve:
+    """A bound to draw: ``fn(k) -> values``.
+
+    Parameters
+    ----------
+    fn : callable
+        Vectorised: ndarray of k (float) -> ndarray of the bound's values.
+    label : str
+    exact : bool, default True
+        False: order-only, drawn dashed.
+    algorithm : str, optional
+        The series it belongs to (same colour; the anchor of ``anchor="data"``).
+    anchor : {None, "data"}
+        ``"data"``: rescale to pass through the first plotted mean of ``algorithm`` (or of
+        the first series) — a slope guide for an order-only bound.
+    """
+
+    fn: Callable
+    label: str
+    exact: bool = True
+    algorithm: str | None = None
+    anchor: str | None = None
+
+    def __post_init__(self):
+        if not callable(self.fn):
+            raise TypeError("BoundCurve.fn must be callable")
+        if not isinstance(self.label, str):
+            raise TypeError("BoundCurve.label must be a str")
+        if not isinstance(self.exact, (bool, np.bool_)):
+            raise TypeError("BoundCurve.exact must be a bool")
+        if self.anchor not in (None, "data"):
+            raise ValueError(f"BoundCurve.anchor must be None or 'data', got {self.anchor!r}")
+
+    @classmethod
+    def from_bound(cls, bound, label: str | None = None, algorithm: str | None = None,
+                   anchor: str | None = None, **values) -> "BoundCurve":
+        """From a :class:`mdpkit.bounds.Bound` and the values of its other symbols."""
+        if not hasattr(bound, "curve"):
+            raise TypeError(f"bound must have a curve(x, **values) method, got {type(bound).__name__}")
+        bound.curve(np.array([1.0]), **values)  # fail now, not while plotting
+        if label is None:
+            label = f"{bound.name} ({getattr(bound, 'kind', 'upper')} bound)"
+        return cls(lambda k: bound.curve(k, **values), label, bool(bound.exact), algorithm,
+                   anchor)
+
+    def __call__(self, k) -> np.ndarray:
+        k = np.asarray(k, dtype=np.float64)
+        out = np.broadcast_to(np.asarray(self.fn(k), dtype=np.float64), k.shape)
+        return np.array(out)
+
+
+def as_bound_curve(item: Any) -> BoundCurve:
+    """Normalise one accepted bound form (module docstring) to a :class:`BoundCurve`."""
+    if isinstance(item, BoundCurve):
+        return item
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], dict):
+        return BoundCurve.from_bound(item[0], **item[1])
+    if callable(item) and hasattr(item, "exact") and hasattr(item, "label"):
+        return BoundCurve(item, str(item.label), bool(item.exact))
+    raise TypeError(
+        "a bound must be a BoundCurve, a (Bound, values) pair, or a callable with 'label' and "
+        f"'exact' attributes; got {type(item).__name__}"
+    )
+
+
+def k_grid(K: int, n_points: int = 200) -> np.ndarray:
+    """Episode indices to summarise: all of 1..K if K <= n_points, else a lin+log grid."""
+    if K <= n_points:
+        return np.arange(1, K + 1)
+    half = max(n_points // 2, 2)
+    lin = np.linspace(1, K, half)
+    log = np.geomspace(1, K, half)
+    return np.unique(np.concatenate([lin, log, [1, K]]).round().astype(np.int64))
+
+
+def _check_df(df, y: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in ("algorithm", "seed", "k", y) if c not in df.columns]
+    if missing:
+        raise ValueError(f"df lacks columns {missing} (expected the output of mdpkit.run)")
+    if len(df) == 0:
+        raise ValueError("df is empty")
+
+
+def _matrix(g: pd.DataFrame, y: str, grid: np.ndarray) -> np.ndarray:
+    """(n_seeds, len(grid)) values of ``y`` at the grid k, every seed needing every k."""
+    wide = g.pivot(index="seed", columns="k", values=y)
+    missing = np.setdiff1d(grid, wide.columns.to_numpy())
+    if missing.size:
+        raise ValueError(f"some seeds lack k = {missing[:5].tolist()}")
+    m = wide[grid].to_numpy(dtype=np.float64)
+    if np.isnan(m).any():
+        raise ValueError("seeds of one algorithm cover different k ranges")
+    return m
+
+
+def regret_summary(df: pd.DataFrame, *, y: str = "cum_regret", n_points: int = 200,
+                   confidence: float = 0.95, n_resamples: int = 2000, rng=0) -> pd.DataFrame:
+    """Mean over seeds of ``y`` and its bootstrap band, per algorithm, on :func:`k_grid`.
+
+    Returns
+    -------
+    DataFrame with columns ``algorithm, k, mean, lo, hi, n_seeds``.
+    """
+    from scipy.stats import bootstrap
+
+    from .utils import as_generator
+    _check_df(df, y)
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    out = []
+    for alg, g in df.groupby("algorithm", sort=False):
+        K = int(g["k"].max())
+        grid = k_grid(K, n_points)
+        grid = grid[np.isin(grid, g["k"].unique())]
+        m = _matrix(g, y, grid)
+        mean = m.mean(axis=0)
+        if m.shape[0] >= 2:
+            res = bootstrap((m,), np.mean, axis=0, vectorized=True, n_resamples=n_resamples,
+                            confidence_level=confidence, method="percentile",
+                            rng=as_generator(rng), batch=max(1, 2_000_000 // m.size))
+            lo, hi = res.confidence_interval.low, res.confidence_interval.high
+        else:
+            lo = hi = np.full(grid.size, np.nan)
+        out.append(pd.DataFrame({"algorithm": alg, "k": grid, "mean": mean, "lo": lo, "hi": hi,
+                                 "n_seeds": m.shape[0]}))
+    return pd.concat(out, ignore_index=True)
+
+
+def loglog_slope(k, y, decades: float = 1.0) -> float:
+    """Least-squares slope of log(y) on log(k) over the last ``decades`` decades of k."""
+    k = np.asarray(k, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    sel = (k >= k.max() / 10 ** decades) & (y > 0) & np.isfinite(y)
+    if sel.sum() < 2 or np.unique(k[sel]).size < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(k[sel]), np.log(y[sel]), 1)[0])
+
+
+# ---------------------------------------------------------------------------- drawing
+def _new_axes(ax, ncols=1, figsize=None):
+    if ax is not None:
+        return ax.figure, ax
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=figsize or (6.4, 4.4), layout="constrained")
+    return fig, fig.subplots(1, ncols)
+
+
+def _colors(series: list[str]) -> dict[str, Any]:
+    from matplotlib import rcParams
+    cycle = rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    return {s: cycle[i % len(cycle)] for i, s in enumerate(series)}
+
+
+def _bound_values(b: BoundCurve, k: np.ndarray, summary: pd.DataFrame) -> np.ndarray:
+    v = b(k)
+    if b.anchor == "data":
+        series = b.algorithm or summary["algorithm"].iloc[0]
+        first = summary[summary.algorithm == series]
+        if first.empty:
+            raise ValueError(f"bound {b.label!r}: no series {series!r} to anchor to")
+        k0, m0 = float(first["k"].iloc[0]), float(first["mean"].iloc[0])
+        v0 = float(b(np.array([k0]))[0])
+        if v0 <= 0 or m0 <= 0:
+            raise ValueError(f"bound {b.label!r}: cannot anchor at k={k0} (non-positive value)")
+        v = v * (m0 / v0)
+    return v
+
+
+def _draw(ax, summary: pd.DataFrame, bounds: list[BoundCurve], mode: str, colors) -> list:
+    """Draw one panel; ``mode`` in {"cumulative", "loglog", "sqrt"}. Returns bound rows."""
+    rows = []
+    for alg, g in summary.groupby("algorithm", sort=False):
+        k = g["k"].to_numpy(dtype=np.float64)
+        scale = 1 / np.sqrt(k) if mode == "sqrt" else 1.0
+        mean, lo, hi = (g[c].to_numpy() * scale for c in ("mean", "lo", "hi"))
+        label = alg
+        if mode == "loglog":
+            slope = loglog_slope(k, g["mean"].to_numpy())
+            label = f"{alg} (slope {slope:.2f})"
+        pos = mean > 0 if mode == "loglog" else np.ones(k.size, bool)
+        ax.plot(k[pos], mean[pos], color=colors[alg], label=label)
+        if not np.isnan(lo).all():
+            ok = pos & (lo > 0) if mode == "loglog" else pos
+            ax.fill_between(k[ok], lo[ok], hi[ok], color=colors[alg], alpha=0.25, linewidth=0)
+    if bounds:
+        k_all = np.unique(summary["k"].to_numpy()).astype(np.float64)
+        sc_all = 1 / np.sqrt(k_all) if mode == "sqrt" else 1.0
+        k_sum = summary["k"].to_numpy(dtype=np.float64)
+        sc_sum = 1 / np.sqrt(k_sum) if mode == "sqrt" else 1.0
+        data_top = np.nanmax(np.fmax(summary["mean"].to_numpy(), summary["hi"].to_numpy()) * sc_sum)
+        clip = False
+        for b in bounds:
+            v = _bound_values(b, k_all, summary)
+            above = mode != "loglog" and data_top > 0 and np.nanmin(v * sc_all) > 10 * data_top
+            clip |= above
+            ax.plot(k_all, v * sc_all, linestyle="-" if b.exact else "--",
+                    color=colors.get(b.algorithm, "0.3"), linewidth=1.2,
+                    label=b.label + ("" if b.exact else " (order only)")
+                    + (" [above the axis]" if above else ""))
+            rows.append((b, k_all, v))
+        if clip:  # a bound far above the data would flatten it: keep the data readable
+            data_bottom = np.nanmin(np.fmin(summary["mean"].to_numpy(), summary["lo"].to_numpy()) * sc_sum)
+            ax.set_ylim(min(0.0, 1.1 * data_bottom), 1.5 * data_top)
+    ax.set_xlabel("k (episodes / rounds)")
+    if mode == "cumulative":
+        ax.set_ylabel("cumulative regret")
+    elif mode == "loglog":
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_ylabel("cumulative regret (log-log)")
+    else:
+        ax.set_ylabel(r"cumulative regret / $\sqrt{k}$")
+    ax.legend(fontsize="small")
+    return rows
+
+
+def _data(summary: pd.DataFrame, bound_rows: list) -> pd.DataFrame:
+    parts = []
+    for alg, g in summary.groupby("algorithm", sort=False):
+        parts.append(pd.DataFrame({
+            "series": alg, "kind": "regret", "k": g["k"].to_numpy(), "mean": g["mean"].to_numpy(),
+            "lo": g["lo"].to_numpy(), "hi": g["hi"].to_numpy(), "n_seeds": g["n_seeds"].to_numpy(),
+            "slope": loglog_slope(g["k"].to_numpy(), g["mean"].to_numpy())}))
+    seen = set()
+    for b, k, v in bound_rows:
+        if b.label in seen:
+            continue
+        seen.add(b.label)
+        parts.append(pd.DataFrame({"series": b.label, "kind": "bound", "k": k.astype(np.int64),
+                                   "mean": v, "lo": np.nan, "hi": np.nan, "n_seeds": 0,
+                                   "slope": np.nan}))
+    return pd.concat(parts, ignore_index=True)[CSV_COLUMNS]
+
+
+def _prepare(df, bounds, summary, n_points, rng):
+    bounds = [as_bound_curve(b) for b in (bounds or ())]
+    if summary is None:
+        summary = regret_summary(df, n_points=n_points, rng=rng)
+    return bounds, summary
+
+
+def _single(mode, df, bounds, ax, path, summary, n_points, rng):
+    bounds, summary = _prepare(df, bounds, summary, n_points, rng)
+    fig, ax = _new_axes(ax)
+    rows = _draw(ax, summary, bounds, mode, _colors(list(summary.algorithm.unique())))
+    data = _data(summary, rows)
+    if path is not None:
+        save_figure(fig, data, path)
+    return fig, data
+
+
+def plot_cumulative_regret(df=None, bounds: Iterable = (), *, ax=None, path=None,
+                           summary: pd.DataFrame | None = None, n_points: int = 200, rng=0):
+    """Mean cumulative regret vs k with its bootstrap 95% band, and bounds.
+
+    Returns ``(fig, data)``; with ``path`` also writes ``path.png`` and ``path.csv``.
+    """
+    return _single("cumulative", df, bounds, ax, path, summary, n_points, rng)
+
+
+def plot_loglog(df=None, bounds: Iterable = (), *, ax=None, path=None, summary=None,
+                n_points: int = 200, rng=0):
+    """Log-log cumulative regret; the legend gives each slope over the last decade."""
+    return _single("loglog", df, bounds, ax, path, summary, n_points, rng)
+
+
+def plot_regret_over_sqrt(df=None, bounds: Iterable = (), *, ax=None, path=None, summary=None,
+                          n_points: int = 200, rng=0):
+    """Cumulative regret / sqrt(k) (flat for sqrt(k) regret), band and bounds scaled alike."""
+    return _single("sqrt", df, bounds, ax, path, summary, n_points, rng)
+
+
+def regret_figure(df: pd.DataFrame, bounds: Iterable = (), path=None, *, title: str | None = None,
+                  n_points: int = 200, rng=0):
+    """Three panels (cumulative, log-log with slopes, regret/sqrt(k)) in one figure.
+
+    Returns ``(fig, data)``; with ``path`` writes ``path.png`` and ``path.csv``.
+    """
+    bounds, summary = _prepare(df, bounds, None, n_points, rng)
+    fig, axes = _new_axes(None, ncols=3, figsize=(15, 4.4))
+    colors = _colors(list(summary.algorithm.unique()))
+    rows = []
+    for ax, mode in zip(axes, ("cumulative", "loglog", "sqrt")):
+        rows += _draw(ax, summary, bounds, mode, colors)
+    if title:
+        fig.suptitle(title)
+    data = _data(summary, rows)
+    if path is not None:
+        save_figure(fig, data, path)
+    return fig, data
+
+
+def save_figure(fig, data: pd.DataFrame, path) -> tuple[Path, Path]:
+    """Write ``fig`` to ``<path>.png`` and ``data`` to ``<path>.csv`` (same stem).
+
+    A ``.png`` or ``.csv`` suffix of ``path`` is replaced; parent directories are created.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or PathLike, got {type(path).__name__}")
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a DataFrame, got {type(data).__name__}")
+    p = Path(path)
+    if p.suffix.lower() in (".png", ".csv"):
+        p = p.with_suffix("")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    png, csv = p.with_name(p.name + ".png"), p.with_name(p.name + ".csv")
+    fig.savefig(png, dpi=120)
+    data.to_csv(csv, index=False)
+    return png, csv
