@@ -13,8 +13,9 @@ Decisions
 * Rewards: ``reward_dist="deterministic"`` (default) returns ``R_h(s, a)``;
   ``"bernoulli"`` returns a draw of Bernoulli(``R_h(s, a)``) (needs R in [0, 1]); the
   regret uses the expected rewards in both cases.
-* ``optimal_value`` is computed as the value of the backward-induction optimal policy with
-  the same evaluator as ``policy_value``, so a learner playing that policy has regret
+* Oracle: ``mdpkit.solve(mdp, method="backward")`` gives the optimal policy and
+  ``mdpkit.evaluate`` every value; ``optimal_value`` is the value of that optimal policy
+  computed by the same evaluator as ``policy_value``, so a learner playing it has regret
   exactly 0.0 (not a rounding residue).
 * Sampling (a stable contract: compiled fast paths replay it, see
   :func:`mdpkit.algorithms.ucbvi.env_tables`). All draws come from ``rng`` in this order:
@@ -31,7 +32,6 @@ Decisions
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..models.tabular import TabularMDP
 from ..utils import as_generator
@@ -39,60 +39,25 @@ from ..utils import as_generator
 __all__ = ["EpisodicTabularEnv", "backward_induction", "evaluate_finite_horizon"]
 
 
-def _q_step(mdp: TabularMDP, h: int, V_next: np.ndarray) -> np.ndarray:
-    """Q_h = R_h + P_h V_{h+1}, shape (S, A)."""
-    P = mdp.P_at(h)
-    if sp.issparse(P):
-        PV = (P @ V_next).reshape(mdp.S, mdp.A)
-    else:
-        PV = P @ V_next
-    return mdp.R_at(h) + PV
-
-
 def backward_induction(mdp: TabularMDP) -> tuple[np.ndarray, np.ndarray]:
-    """Optimal values and a greedy policy of a finite-horizon model.
+    """Optimal values and policy of a finite-horizon model (``mdpkit.solve``, "backward").
 
     Returns
     -------
     V : ndarray, shape (H, S)
         ``V[h, s] = V*_h(s)``.
     policy : ndarray, int64, shape (H, S)
-        Greedy (lowest-index among ties) optimal policy.
     """
-    H, S = mdp.H, mdp.S
-    V = np.zeros((H, S))
-    pi = np.zeros((H, S), dtype=np.int64)
-    V_next = np.zeros(S)
-    for h in range(H - 1, -1, -1):
-        Q = _q_step(mdp, h, V_next)
-        pi[h] = np.argmax(Q, axis=1)
-        V[h] = Q[np.arange(S), pi[h]]
-        V_next = V[h]
-    return V, pi
+    from ..solvers import solve
+    res = solve(mdp, method="backward")
+    return np.asarray(res.V), np.asarray(res.policy, dtype=np.int64)
 
 
-def evaluate_finite_horizon(mdp: TabularMDP, kind: str, pi: np.ndarray) -> np.ndarray:
-    """Exact values ``V^pi_h(s)``, shape (H, S), of a validated policy.
-
-    ``kind`` is ``"deterministic"`` (``pi`` int (H, S)) or ``"stochastic"`` (float (H, S, A)).
-    """
-    H, S = mdp.H, mdp.S
-    V = np.zeros((H, S))
-    V_next = np.zeros(S)
-    rows = np.arange(S)
-    for h in range(H - 1, -1, -1):
-        P = mdp.P_at(h)
-        if kind == "deterministic" and not sp.issparse(P):
-            a = pi[h]
-            V[h] = mdp.R_at(h)[rows, a] + P[rows, a] @ V_next
-        else:
-            Q = _q_step(mdp, h, V_next)
-            if kind == "deterministic":
-                V[h] = Q[rows, pi[h]]
-            else:
-                V[h] = np.einsum("sa,sa->s", pi[h], Q)
-        V_next = V[h]
-    return V
+def evaluate_finite_horizon(mdp: TabularMDP, kind: str | None, pi: np.ndarray) -> np.ndarray:
+    """Exact values ``V^pi_h(s)``, shape (H, S) (``mdpkit.evaluate``; ``kind`` is unused,
+    the policy's dtype decides: int (H, S) deterministic, float (H, S, A) stochastic)."""
+    from ..solvers import evaluate
+    return np.asarray(evaluate(mdp, pi))
 
 
 class EpisodicTabularEnv:
@@ -161,10 +126,10 @@ class EpisodicTabularEnv:
         else:
             self._cdf = np.cumsum(mdp.P, axis=-1)
         self._R = mdp.R
-        V, pi = backward_induction(mdp)
+        _, pi = backward_induction(mdp)
         self.optimal_policy = pi
         self.optimal_policy.setflags(write=False)
-        self.V_star = evaluate_finite_horizon(mdp, "deterministic", pi)
+        self.V_star = evaluate_finite_horizon(mdp, None, pi)
         self.V_star.setflags(write=False)
         self.optimal_value = float(mdp.mu @ self.V_star[0])
         self._last_key = None
@@ -220,24 +185,20 @@ class EpisodicTabularEnv:
         ------
         TypeError, ValueError
             Policy of the wrong dtype or shape, actions outside [0, A), rows not summing
-            to 1 (see :func:`mdpkit.solvers._policy.as_policy`).
+            to 1 (raised by :func:`mdpkit.evaluate`).
         """
         arr = np.asarray(policy)
         key = (arr.dtype.str, arr.shape, arr.tobytes())
         if key == self._last_key:
             return self._last_value
-        from ..solvers._policy import as_policy
-        kind, pi = as_policy(self.mdp, arr, "policy")
-        V = evaluate_finite_horizon(self.mdp, kind, pi)
+        V = evaluate_finite_horizon(self.mdp, None, arr)
         value = float(self.mdp.mu @ V[0])
         self._last_key, self._last_value = key, value
         return value
 
     def policy_values(self, policy) -> np.ndarray:
         """Exact ``V^pi_h(s)``, shape (H, S)."""
-        from ..solvers._policy import as_policy
-        kind, pi = as_policy(self.mdp, policy, "policy")
-        return evaluate_finite_horizon(self.mdp, kind, pi)
+        return evaluate_finite_horizon(self.mdp, None, policy)
 
     def __repr__(self):
         return f"EpisodicTabularEnv({self.mdp!r}, reward_dist={self.reward_dist!r})"
@@ -252,3 +213,51 @@ def make_tabular(rng, *, mdp: TabularMDP, reward_dist: str = "deterministic",
                  rewards_known: bool = True) -> EpisodicTabularEnv:
     """Episodic env of a given finite-horizon ``mdp`` (hashed through its arrays)."""
     return EpisodicTabularEnv(mdp, rng, reward_dist=reward_dist, rewards_known=rewards_known)
+
+
+def _model_rng(rng, mdp_seed):
+    """The MDP is drawn from ``mdp_seed`` when given (same model for every seed), else from
+    the env stream (a new model per seed: averages over the generator's distribution)."""
+    if mdp_seed is None:
+        return as_generator(rng)
+    return as_generator(mdp_seed, "mdp_seed")
+
+
+@register_env("riverswim")
+def make_riverswim(rng, *, S: int = 6, horizon: int = 20, reward_dist: str = "deterministic",
+                   **model_params) -> EpisodicTabularEnv:
+    """RiverSwim (:func:`mdpkit.models.generators.riverswim`), finite horizon ``horizon``."""
+    from ..models.generators import riverswim
+    return EpisodicTabularEnv(riverswim(S, horizon=horizon, **model_params), rng,
+                              reward_dist=reward_dist)
+
+
+@register_env("chain")
+def make_chain(rng, *, S: int = 5, horizon: int = 20, reward_dist: str = "deterministic",
+               **model_params) -> EpisodicTabularEnv:
+    """Chain (:func:`mdpkit.models.generators.chain`), finite horizon ``horizon``."""
+    from ..models.generators import chain
+    return EpisodicTabularEnv(chain(S, horizon=horizon, **model_params), rng,
+                              reward_dist=reward_dist)
+
+
+@register_env("random-mdp")
+def make_random_mdp(rng, *, S: int, A: int, horizon: int, mdp_seed: int | None = None,
+                    reward_dist: str = "deterministic", **model_params) -> EpisodicTabularEnv:
+    """Random dense MDP (:func:`mdpkit.models.generators.random_mdp`); one fixed model when
+    ``mdp_seed`` is given, else a new one per seed drawn from the env stream."""
+    from ..models.generators import random_mdp
+    mdp = random_mdp(S, A, horizon=horizon, rng=_model_rng(rng, mdp_seed), **model_params)
+    return EpisodicTabularEnv(mdp, rng, reward_dist=reward_dist)
+
+
+@register_env("random-sparse-mdp")
+def make_random_sparse_mdp(rng, *, S: int, A: int, n_successors: int, horizon: int,
+                           mdp_seed: int | None = None, reward_dist: str = "deterministic",
+                           **model_params) -> EpisodicTabularEnv:
+    """Random CSR MDP (:func:`mdpkit.models.generators.random_sparse_mdp`); ``mdp_seed`` as
+    for ``"random-mdp"``."""
+    from ..models.generators import random_sparse_mdp
+    mdp = random_sparse_mdp(S, A, n_successors, horizon=horizon,
+                            rng=_model_rng(rng, mdp_seed), **model_params)
+    return EpisodicTabularEnv(mdp, rng, reward_dist=reward_dist)
