@@ -101,9 +101,10 @@ def chain_mdp(S=6, gamma=0.9):
 @given(mdp=small_mdps())
 def test_vi_pi_mpi_match_brute_force(mdp):
     Vstar = brute_force(mdp)
-    for method, opts in [("vi", {}), ("pi", {}), ("mpi", {"m": 3}), ("vi", {"stopping": "supnorm"}),
-                         ("pi", {"solver": "krylov"})]:
-        res = solve(mdp, method, tol=1e-10, **opts)
+    cases = [("vi", {}), ("pi", {}), ("mpi", {"m": 3}), ("vi", {"stopping": "supnorm"}),
+             ("pi", {"solver": "krylov"})]
+    for (method, opts), engine in itertools.product(cases, ("numba", "numpy")):
+        res = solve(mdp, method, tol=1e-10, engine=engine, **opts)
         assert res.converged
         np.testing.assert_allclose(res.V, Vstar, atol=1e-8, rtol=0, err_msg=f"{method} {opts}")
         # the returned policy is optimal, and the bound is valid and <= tol
@@ -121,13 +122,32 @@ def test_vi_pi_mpi_match_brute_force(mdp):
 def test_dense_and_csr_paths_agree(mdp):
     mdp_csr = mdp.replace(P=mdp.sparse_P())
     assert mdp_csr.is_sparse
-    for method in ("vi", "pi", "mpi"):
-        a = solve(mdp, method, tol=1e-11)
-        b = solve(mdp_csr, method, tol=1e-11)
+    for method, engine in itertools.product(("vi", "pi", "mpi"), ("numba", "numpy")):
+        a = solve(mdp, method, tol=1e-11, engine=engine)
+        b = solve(mdp_csr, method, tol=1e-11, engine=engine)
         assert a.n_iter == b.n_iter
         np.testing.assert_allclose(a.V, b.V, atol=1e-10)
         np.testing.assert_allclose(a.Q, b.Q, atol=1e-10)
         assert a.bound == pytest.approx(b.bound, abs=1e-10)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_numba_and_numpy_engines_agree(sparse):
+    from mdpkit.solvers import _kernels, vi
+
+    assert (vi.RULE_SPAN, vi.RULE_SUPNORM) == (_kernels.RULE_SPAN, _kernels.RULE_SUPNORM)
+    rng = np.random.default_rng(12)
+    P, R = random_arrays(rng, 150, 5, density=0.05)
+    mdp = TabularMDP(sp.csr_matrix(P.reshape(750, 150)) if sparse else P, R, gamma=0.97)
+    assert vi.resolve_engine(mdp, "auto") == ("numpy" if mdp.nnz <= vi.SMALL_NNZ else "numba")
+    for method, opts in [("vi", {}), ("vi", {"stopping": "supnorm"}), ("mpi", {"m": 4}), ("pi", {})]:
+        a = solve(mdp, method, tol=1e-9, engine="numba", **opts)
+        b = solve(mdp, method, tol=1e-9, engine="numpy", **opts)
+        assert a.extras["engine"] == "numba" and b.extras["engine"] == "numpy"
+        assert a.n_iter == b.n_iter
+        np.testing.assert_array_equal(a.policy, b.policy)
+        np.testing.assert_allclose(a.V, b.V, atol=1e-10)
+        np.testing.assert_allclose(a.Q, b.Q, atol=1e-10)
 
 
 def test_lp_agrees_when_available():
@@ -226,17 +246,30 @@ def test_pi_krylov_on_sparse_model_is_certified():
     np.testing.assert_allclose(evaluate(mdp, res.policy, solver="direct"), Vpi, atol=1e-9)
 
 
-def test_failed_krylov_solve_warns_and_reports_honest_error():
+def test_krylov_fallback_is_announced():
     rng = np.random.default_rng(2)
     S = 200
     P = rng.dirichlet(np.full(S, 0.05), size=S)
     b = rng.normal(size=S)
-    gamma = 0.999
-    exact = np.linalg.solve(np.eye(S) - gamma * P, b)
-    with pytest.warns(ConvergenceWarning):
-        x, info = solve_policy_system(sp.csr_matrix(P), b, gamma, solver="krylov", maxiter=2,
-                                      target=1e-14)
-    assert not info["converged"]
+    exact = np.linalg.solve(np.eye(S) - 0.999 * P, b)
+    with pytest.warns(ConvergenceWarning, match="retrying with scipy gmres"):
+        x, info = solve_policy_system(sp.csr_matrix(P), b, 0.999, solver="krylov", maxiter=2)
+    assert info["fallback"] and info["method"] == "gmres" and info["converged"]
+    np.testing.assert_allclose(x, exact, atol=1e-8)
+
+
+def test_failed_krylov_solve_warns_and_reports_honest_error():
+    """A cycle (eigenvalues on the unit circle) defeats 2 BiCGSTAB steps and 50 GMRES steps."""
+    S, gamma = 400, 0.999
+    P = sp.csr_matrix((np.ones(S), (np.arange(S), (np.arange(S) + 1) % S)), shape=(S, S))
+    b = np.random.default_rng(0).normal(size=S)
+    exact = np.linalg.solve(np.eye(S) - gamma * P.toarray(), b)
+    with pytest.warns(ConvergenceWarning) as record:
+        x, info = solve_policy_system(P, b, gamma, solver="krylov", maxiter=1)
+    messages = [str(w.message) for w in record]
+    assert any("retrying with scipy gmres" in m for m in messages)
+    assert any("missed its residual target" in m for m in messages)
+    assert not info["converged"] and info["error_bound"] > 1e-6
     assert np.abs(x - exact).max() <= info["error_bound"] * (1 + 1e-9)
 
 
@@ -326,6 +359,8 @@ def test_invalid_method_tol_max_iter_options():
         solve(mdp, "mpi", m=-1)
     with pytest.raises(ValueError, match="solver"):
         solve(mdp, "pi", solver="cholesky")
+    with pytest.raises(ValueError, match="engine"):
+        solve(mdp, "vi", engine="cuda")
     with pytest.raises(ValueError, match="V0"):
         solve(mdp, "vi", V0=np.zeros(3))
     with pytest.raises(TypeError, match="mdp"):

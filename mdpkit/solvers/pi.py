@@ -55,8 +55,9 @@ Decisions
 * A Krylov solve that misses its target does not stop PI silently: a ConvergenceWarning is
   emitted, ``extras["eval_converged"]`` is False, and ``converged`` is False.
 * Options PI: ``solver`` ("auto" | "direct" | "krylov"), ``dense_threshold``,
-  ``krylov_rtol``, ``policy0`` (initial deterministic policy), ``V0``.
-  Options MPI: ``m``, ``stopping``, ``V0``.
+  ``krylov_rtol``, ``policy0`` (initial deterministic policy), ``V0``, ``engine`` (of the
+  Bellman sweeps, as in :mod:`mdpkit.solvers.vi`).
+  Options MPI: ``m``, ``stopping``, ``V0``, ``engine``.
 
 References
 ----------
@@ -75,39 +76,25 @@ import warnings
 import numpy as np
 
 from ..utils import ConvergenceWarning, check_positive_int
-from . import _kernels as K
 from ._policy import as_policy
 from .evaluate import policy_system, solve_policy_system
 from .result import SolveResult
-from .vi import (STOPPING_RULES, check_options, default_max_iter, finish, initial_value,
-                 kernel_arrays, run_vi_loop)
+from .vi import (RULE_SUPNORM, STOPPING_RULES, bellman, check_options, default_max_iter, finish,
+                 initial_value, resolve_engine, run_vi_loop)
 
-__all__ = ["policy_iteration", "modified_policy_iteration", "bellman", "certificate"]
+__all__ = ["policy_iteration", "modified_policy_iteration", "certificate"]
 
 provenance = "textbook PI (Howard 1960) and MPI (Puterman & Shin 1978); certificates derived in docstrings"
 
 
-def bellman(mdp, V):
-    """One Bellman sweep (numba): returns ``(Q, TV)`` with ``Q = R + gamma P V``, ``TV = max_a Q``."""
-    kind, P_args, R = kernel_arrays(mdp)
-    V = np.ascontiguousarray(V, dtype=np.float64)
-    Q = np.empty((mdp.S, mdp.A))
-    TV = np.empty(mdp.S)
-    if kind == "csr":
-        K.bellman_csr(*P_args, R, float(mdp.gamma), V, Q, TV)
-    else:
-        K.bellman_dense(*P_args, R, float(mdp.gamma), V, Q, TV)
-    return Q, TV
-
-
-def certificate(mdp, V, policy, Q=None):
+def certificate(mdp, V, policy, Q=None, engine="auto"):
     r"""Certified bound on ``max_s V*(s) - V^policy(s)`` from any vector V (deterministic policy).
 
     ``max(TV - T_pi V) + c * (max(TV - V) - min(T_pi V - V))``, c = gamma/(1-gamma); see the
     module docstring. Returns ``(bound, Q, TV, d_min, d_max)``.
     """
     if Q is None:
-        Q, TV = bellman(mdp, V)
+        Q, TV = bellman(mdp, V, engine)
     else:
         TV = Q.max(axis=1)
     c = mdp.gamma / (1.0 - mdp.gamma)
@@ -145,7 +132,8 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
         ``extras``: ``solver``, ``eval_info`` (last linear solve), ``eval_converged``,
         ``certificate``, ``policy_changes`` (number of states changed per iteration).
     """
-    check_options(options, {"solver", "dense_threshold", "krylov_rtol", "policy0", "V0"}, "pi")
+    check_options(options, {"solver", "dense_threshold", "krylov_rtol", "policy0", "V0", "engine"}, "pi")
+    engine = resolve_engine(mdp, options.get("engine", "auto"))
     solver = options.get("solver", "auto")
     if solver not in ("auto", "direct", "krylov"):
         raise ValueError(f"solver must be one of ['auto', 'direct', 'krylov'], got {solver!r}")
@@ -156,14 +144,14 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
     S, A, gamma = mdp.S, mdp.A, mdp.gamma
     V0 = initial_value(mdp, options.get("V0"))
     if max_iter is None:
-        max_iter = max(100, default_max_iter(mdp, tol, V0, K.RULE_SUPNORM))
+        max_iter = max(100, default_max_iter(mdp, tol, V0, RULE_SUPNORM))
     if options.get("policy0") is not None:
         kind, pol = as_policy(mdp, options["policy0"], name="policy0")
         if kind != "deterministic":
             raise ValueError("policy0 must be a deterministic policy (int array of shape (S,))")
         pol = np.array(pol, dtype=np.int64)
     elif options.get("V0") is not None:
-        pol = np.argmax(bellman(mdp, V0)[0], axis=1).astype(np.int64)
+        pol = np.argmax(bellman(mdp, V0, engine)[0], axis=1).astype(np.int64)
     else:
         pol = np.argmax(mdp.R, axis=1).astype(np.int64)
 
@@ -193,7 +181,7 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
         if not info["converged"]:
             eval_ok = False
             break
-        Q, _ = bellman(mdp, V)
+        Q, _ = bellman(mdp, V, engine)
         scale = 1.0 + float(np.abs(Q).max())
         tie_tol = 1e-12 * scale + (0.0 if exact else 2.0 * gamma * info["error_bound"])
         best = np.argmax(Q, axis=1)
@@ -204,9 +192,9 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
             break
         pol = np.where(improve, best, pol).astype(np.int64)
 
-    cert, Q, TV, dmin, dmax = certificate(mdp, V, pol, Q=Q)
+    cert, Q, TV, dmin, dmax = certificate(mdp, V, pol, Q=Q, engine=engine)
     c = gamma / (1.0 - gamma)
-    extras = {"solver": info.get("method"), "eval_info": info, "eval_converged": eval_ok,
+    extras = {"engine": engine, "solver": info.get("method"), "eval_info": info, "eval_converged": eval_ok,
               "certificate": cert, "policy_changes": changes, "tol": tol, "max_iter": max_iter}
     if exact and converged:
         V_out, Q_out, bound = V, Q, 0.0
@@ -249,7 +237,8 @@ def modified_policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = 
         As value iteration; ``n_iter`` counts Bellman (improvement) sweeps,
         ``extras["m"]``, ``extras["sweeps"]`` = Bellman plus partial sweeps.
     """
-    check_options(options, {"m", "stopping", "V0"}, "mpi")
+    check_options(options, {"m", "stopping", "V0", "engine"}, "mpi")
+    engine = resolve_engine(mdp, options.get("engine", "auto"))
     m = check_positive_int(options.get("m", 10), "m", minimum=0)
     stopping = options.get("stopping", "span")
     if stopping not in STOPPING_RULES:
@@ -258,6 +247,7 @@ def modified_policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = 
     V0 = initial_value(mdp, options.get("V0"))
     if max_iter is None:
         max_iter = default_max_iter(mdp, tol, V0, rule)
-    raw = run_vi_loop(mdp, V0, max_iter, rule, tol, m)
+    raw = run_vi_loop(mdp, V0, max_iter, rule, tol, m, engine)
     n = raw[3]
-    return finish(mdp, raw, rule, "mpi", max_iter, tol, extras={"m": m, "sweeps": n + m * (n - 1)})
+    return finish(mdp, raw, rule, "mpi", max_iter, tol,
+                  extras={"m": m, "sweeps": n + m * (n - 1), "engine": engine})

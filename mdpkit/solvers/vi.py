@@ -62,7 +62,14 @@ Decisions
 * The certificates hold in exact arithmetic; the floating-point error of a sweep
   (relative ~1e-16 per dot product, amplified by at most :math:`1/(1-\gamma)`) is not added.
 * Ties in the greedy policy are broken towards the smallest action index.
-* Options: ``stopping`` ("span" | "supnorm"), ``V0`` (warm start, shape (S,)).
+* Options: ``stopping`` ("span" | "supnorm"), ``V0`` (warm start, shape (S,)),
+  ``engine`` ("auto" | "numba" | "numpy").
+* Two engines run the same loop: the compiled numba kernels, and a numpy loop
+  (:func:`vi_loop_numpy`, one ``P @ V`` product per sweep). ``engine="auto"`` takes numpy
+  for models with at most ``SMALL_NNZ = 65,536`` stored transition entries: a fresh
+  process would otherwise spend ~1 s initialising numba's typing registries to load even a
+  cached kernel, more than numpy needs for the whole solve at that size. Larger models use
+  numba. Both engines are tested against each other; results agree to rounding.
 
 References
 ----------
@@ -84,14 +91,20 @@ import warnings
 import numpy as np
 
 from ..utils import ConvergenceWarning
-from . import _kernels as K
 from .result import SolveResult
 
-__all__ = ["value_iteration", "default_max_iter", "initial_value", "run_vi_loop", "STOPPING_RULES"]
+__all__ = ["value_iteration", "default_max_iter", "initial_value", "run_vi_loop", "bellman",
+           "vi_loop_numpy", "resolve_engine", "STOPPING_RULES", "SMALL_NNZ"]
 
 provenance = "textbook value iteration; MacQueen/Puterman span bounds re-derived (module docstring)"
 
-STOPPING_RULES = {"span": K.RULE_SPAN, "supnorm": K.RULE_SUPNORM}
+# same codes as mdpkit.solvers._kernels.RULE_SPAN / RULE_SUPNORM (checked by the tests);
+# repeated here so that this module does not import numba
+RULE_SPAN = 0
+RULE_SUPNORM = 1
+STOPPING_RULES = {"span": RULE_SPAN, "supnorm": RULE_SUPNORM}
+SMALL_NNZ = 65_536
+ENGINES = ("auto", "numba", "numpy")
 
 
 def check_options(options: dict, allowed: set, method: str) -> None:
@@ -125,11 +138,21 @@ def default_max_iter(mdp, tol: float, V0: np.ndarray, rule: int) -> int:
     lo = float(R.min()) + gamma * float(V0.min()) - float(V0.max())
     hi = float(R.max()) + gamma * float(V0.max()) - float(V0.min())
     c = gamma / (1.0 - gamma)
-    s0 = (hi - lo) if rule == K.RULE_SPAN else 2.0 * max(abs(lo), abs(hi))
+    s0 = (hi - lo) if rule == RULE_SPAN else 2.0 * max(abs(lo), abs(hi))
     if not s0 > 0 or c * s0 <= tol:
         return 101
     n_star = math.ceil(math.log(tol / (c * s0)) / math.log(gamma)) + 1
     return 2 * n_star + 100
+
+
+def resolve_engine(mdp, engine) -> str:
+    """``"numba"`` or ``"numpy"``; "auto" picks numpy for models with at most SMALL_NNZ
+    stored transition entries (module docstring, Decisions)."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
+    if engine == "auto":
+        return "numpy" if mdp.nnz <= SMALL_NNZ else "numba"
+    return engine
 
 
 def kernel_arrays(mdp):
@@ -141,8 +164,78 @@ def kernel_arrays(mdp):
     return "dense", (np.ascontiguousarray(mdp.P),), R
 
 
-def run_vi_loop(mdp, V0, max_iter, rule, tol, m):
-    """Run the compiled (modified) VI loop; returns the raw kernel outputs."""
+def _P2(mdp):
+    """P as a 2-D (S*A, S) operator: a reshaped view (dense) or the CSR matrix."""
+    return mdp.P if mdp.is_sparse else mdp.P.reshape(mdp.S * mdp.A, mdp.S)
+
+
+def bellman(mdp, V, engine="auto"):
+    """One Bellman sweep: returns ``(Q, TV)``, ``Q = R + gamma P V`` (S, A), ``TV = max_a Q``."""
+    V = np.ascontiguousarray(V, dtype=np.float64)
+    if resolve_engine(mdp, engine) == "numpy":
+        Q = mdp.R + mdp.gamma * (_P2(mdp) @ V).reshape(mdp.S, mdp.A)
+        return Q, Q.max(axis=1)
+    from . import _kernels as K
+
+    kind, P_args, R = kernel_arrays(mdp)
+    Q = np.empty((mdp.S, mdp.A))
+    TV = np.empty(mdp.S)
+    if kind == "csr":
+        K.bellman_csr(*P_args, R, float(mdp.gamma), V, Q, TV)
+    else:
+        K.bellman_dense(*P_args, R, float(mdp.gamma), V, Q, TV)
+    return Q, TV
+
+
+def vi_loop_numpy(P2, R, gamma, V0, max_iter, rule, tol, m):
+    """numpy engine: the loop of ``_kernels.vi_loop_dense`` with ``P2`` (S*A, S) dense or CSR.
+
+    Same outputs ``(V_n, TV_n, Q_n, n_iter, dmin, dmax, converged)``. Used for small
+    models (no numba start-up cost) and as a second implementation in the tests.
+    """
+    S, A = R.shape
+    c = gamma / (1.0 - gamma)
+    V = np.array(V0, dtype=np.float64)
+    rows = np.arange(S) * A
+    idx = np.arange(S)
+    n = 0
+    dmin = dmax = 0.0
+    converged = False
+    while n < max_iter:
+        Q = R + gamma * (P2 @ V).reshape(S, A)
+        W = Q.max(axis=1)
+        d = W - V
+        dmin, dmax = float(d.min()), float(d.max())
+        n += 1
+        if rule == RULE_SPAN:
+            stop = c * (dmax - dmin) <= tol
+        else:
+            stop = 2.0 * c * max(abs(dmin), abs(dmax)) <= tol
+        if stop:
+            converged = True
+            break
+        if n >= max_iter:
+            break
+        if m == 0:
+            V = W
+        else:
+            pol = Q.argmax(axis=1)
+            Ppi = P2[rows + pol]
+            rpi = R[idx, pol]
+            u = W
+            for _ in range(m):
+                u = rpi + gamma * (Ppi @ u)
+            V = u
+    return V, W, Q, n, dmin, dmax, converged
+
+
+def run_vi_loop(mdp, V0, max_iter, rule, tol, m, engine="auto"):
+    """Run the (modified) VI loop with the chosen engine; returns the raw loop outputs."""
+    if resolve_engine(mdp, engine) == "numpy":
+        R = np.asarray(mdp.R, dtype=np.float64)
+        return vi_loop_numpy(_P2(mdp), R, float(mdp.gamma), V0, int(max_iter), int(rule), float(tol), int(m))
+    from . import _kernels as K
+
     kind, P_args, R = kernel_arrays(mdp)
     if kind == "csr":
         return K.vi_loop_csr(*P_args, R, float(mdp.gamma), V0, int(max_iter), int(rule), float(tol), int(m))
@@ -156,9 +249,9 @@ def finish(mdp, raw, rule, method, max_iter, tol, extras=None) -> SolveResult:
     c = gamma / (1.0 - gamma)
     span_bound = c * (dmax - dmin)
     policy = np.argmax(Q_n, axis=1).astype(np.int64)
-    ex = {"stopping": "span" if rule == K.RULE_SPAN else "supnorm", "d_min": dmin, "d_max": dmax,
+    ex = {"stopping": "span" if rule == RULE_SPAN else "supnorm", "d_min": dmin, "d_max": dmax,
           "span_bound": span_bound, "tol": tol, "max_iter": max_iter}
-    if rule == K.RULE_SPAN:
+    if rule == RULE_SPAN:
         shift = c * 0.5 * (dmax + dmin)
         Q = Q_n + shift
         V = TV + shift
@@ -199,6 +292,9 @@ def value_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **op
     stopping : {"span", "supnorm"}, default "span"
     V0 : ndarray, shape (S,), optional
         Starting vector (warm start).
+    engine : {"auto", "numba", "numpy"}, default "auto"
+        "auto": numpy for models with at most ``SMALL_NNZ`` (65,536) stored transition
+        entries, numba otherwise.
 
     Returns
     -------
@@ -206,7 +302,7 @@ def value_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **op
         ``V`` (S,), ``Q`` (S, A), ``policy`` (S,), ``bound`` (certificate), ``n_iter`` sweeps,
         ``extras``: ``stopping``, ``d_min``, ``d_max``, ``span_bound``, ``value_error_bound``.
     """
-    check_options(options, {"stopping", "V0"}, "vi")
+    check_options(options, {"stopping", "V0", "engine"}, "vi")
     stopping = options.get("stopping", "span")
     if stopping not in STOPPING_RULES:
         raise ValueError(f"stopping must be one of {sorted(STOPPING_RULES)}, got {stopping!r}")
@@ -214,5 +310,6 @@ def value_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **op
     V0 = initial_value(mdp, options.get("V0"))
     if max_iter is None:
         max_iter = default_max_iter(mdp, tol, V0, rule)
-    raw = run_vi_loop(mdp, V0, max_iter, rule, tol, 0)
-    return finish(mdp, raw, rule, "vi", max_iter, tol)
+    engine = resolve_engine(mdp, options.get("engine", "auto"))
+    raw = run_vi_loop(mdp, V0, max_iter, rule, tol, 0, engine)
+    return finish(mdp, raw, rule, "vi", max_iter, tol, extras={"engine": engine})
