@@ -109,3 +109,28 @@ def test_vi_loop_respects_max_iter():
     assert out[3] == 3 and not out[6]
     ref = K.vi_loop_ref(P, R, 0.99, np.zeros(10), 3, K.RULE_SUPNORM, 1e-12, 0)
     np.testing.assert_allclose(out[1], ref[1], rtol=1e-12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(S=st.integers(1, 60), seed=st.integers(0, 2**32 - 1), gamma=st.floats(0.0, 0.99))
+def test_bicgstab_matches_reference_and_solves(S, seed, gamma):
+    rng = np.random.default_rng(seed)
+    P = rng.dirichlet(np.full(S, 0.3), size=S)
+    P[rng.random((S, S)) < 0.6] = 0.0
+    P[np.arange(S), rng.integers(0, S, size=S)] += 0.1
+    P /= P.sum(axis=1, keepdims=True)
+    M = sp.csr_matrix(np.eye(S) - gamma * P)
+    b = rng.normal(size=S)
+    x0 = rng.normal(size=S)
+    exact = np.linalg.solve(M.toarray(), b)
+    atol = 1e-11
+    ind = M.indptr.astype(np.int64), M.indices.astype(np.int64), M.data
+    y = np.empty(S)
+    K.csr_matvec(*ind, x0, y)
+    np.testing.assert_allclose(y, M @ x0, rtol=1e-13, atol=1e-13)
+    x, code, it = K.bicgstab_csr(*ind, b, x0, atol, 500)
+    xr, code_r, it_r = K.bicgstab_ref(M, b, x0, atol, 500)
+    assert code == code_r == 0
+    assert abs(it - it_r) <= 1  # same recurrences; rounding may shift the last test
+    np.testing.assert_allclose(x, exact, atol=1e-8 / (1 - gamma))
+    np.testing.assert_allclose(xr, exact, atol=1e-8 / (1 - gamma))
