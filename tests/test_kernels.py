@@ -134,3 +134,18 @@ def test_bicgstab_matches_reference_and_solves(S, seed, gamma):
     assert abs(it - it_r) <= 1  # same recurrences; rounding may shift the last test
     np.testing.assert_allclose(x, exact, atol=1e-8 / (1 - gamma))
     np.testing.assert_allclose(xr, exact, atol=1e-8 / (1 - gamma))
+
+
+@pytest.mark.parametrize("A", [1, 3])
+def test_policy_system_csr_matches_reference(A):
+    rng = np.random.default_rng(A)
+    S = 15
+    P, _ = _random_dense(rng, S, A, zeros=0.6)
+    P[np.arange(S), 0, np.arange(S)] += 0.5  # self-loops: duplicate diagonal entries
+    P /= P.sum(axis=2, keepdims=True)
+    indptr, indices, data = _csr(P)
+    pol = rng.integers(0, A, size=S).astype(np.int64)
+    ip, ind, dat = K.policy_system_csr(indptr, indices, data, A, pol, 0.9)
+    M = sp.csr_matrix((dat, ind, ip), shape=(S, S)).toarray()
+    np.testing.assert_allclose(M, K.policy_system_ref(P.reshape(S * A, S), pol, 0.9), atol=1e-15)
+    np.testing.assert_allclose(M, K.policy_system_ref(sp.csr_matrix(P.reshape(S * A, S)), pol, 0.9), atol=1e-15)

@@ -23,6 +23,8 @@ Kernels
 ``bicgstab_csr(indptr, indices, data, b, x0, atol, maxiter)``
     Serial BiCGSTAB for the policy-evaluation systems :math:`(I - \gamma P_\pi) x = b`
     (policy iteration on large models, :mod:`mdpkit.solvers.evaluate`).
+``policy_system_csr(indptr, indices, data, A, pol, gamma)``
+    CSR arrays of :math:`I - \gamma P_\pi` for a deterministic policy, built in one pass.
 ``vi_loop_dense / vi_loop_csr``
     The whole (modified) value iteration loop with its stopping rule, so that no Python
     code runs between sweeps. ``m = 0`` is value iteration; ``m > 0`` adds ``m`` partial
@@ -53,7 +55,8 @@ __all__ = [
     "bellman_dense", "bellman_csr", "policy_sweep_dense", "policy_sweep_csr",
     "vi_loop_dense", "vi_loop_csr",
     "bellman_dense_ref", "bellman_csr_ref", "policy_sweep_dense_ref", "policy_sweep_csr_ref",
-    "vi_loop_ref", "csr_matvec", "bicgstab_csr", "bicgstab_ref",
+    "vi_loop_ref", "csr_matvec", "bicgstab_csr", "bicgstab_ref", "policy_system_csr",
+    "policy_system_ref",
 ]
 
 RULE_SPAN = 0
@@ -439,3 +442,41 @@ def bicgstab_ref(M, b, x0, atol, maxiter):
             return x, 0, it
         rho = rho_new
     return x, 1, maxiter
+
+
+@njit(cache=True)
+def policy_system_csr(indptr, indices, data, A, pol, gamma):
+    """CSR arrays of ``M = I - gamma P_pi`` for a deterministic policy, P in CSR (S*A, S).
+
+    Each row holds the diagonal 1 first, then ``-gamma P(.|s, pol[s])`` (a successor equal
+    to s is a second entry on the diagonal: duplicates are summed by every CSR product).
+    """
+    S = pol.shape[0]
+    ip = np.empty(S + 1, dtype=np.int64)
+    ip[0] = 0
+    for s in range(S):
+        row = s * A + pol[s]
+        ip[s + 1] = ip[s] + 1 + (indptr[row + 1] - indptr[row])
+    ind = np.empty(ip[S], dtype=np.int64)
+    dat = np.empty(ip[S])
+    for s in range(S):
+        row = s * A + pol[s]
+        j = ip[s]
+        ind[j] = s
+        dat[j] = 1.0
+        j += 1
+        for k in range(indptr[row], indptr[row + 1]):
+            ind[j] = indices[k]
+            dat[j] = -gamma * data[k]
+            j += 1
+    return ip, ind, dat
+
+
+def policy_system_ref(P2, pol, gamma):
+    """Reference: ``I - gamma P_pi`` as a dense array from P2 (S*A, S) (dense or CSR)."""
+    S = pol.shape[0]
+    A = P2.shape[0] // S
+    rows = np.arange(S) * A + pol
+    Ppi = P2[rows]
+    Ppi = Ppi.toarray() if hasattr(Ppi, "toarray") else np.asarray(Ppi)
+    return np.eye(S) - gamma * Ppi

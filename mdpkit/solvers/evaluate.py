@@ -60,7 +60,7 @@ from ..utils import ConvergenceWarning
 from ._policy import as_policy
 
 __all__ = ["evaluate_discounted", "occupancy_discounted", "q_from_v", "policy_system",
-           "solve_policy_system", "DENSE_THRESHOLD"]
+           "policy_matrix", "solve_policy_system", "DENSE_THRESHOLD"]
 
 provenance = "textbook linear-algebra identities (Puterman 1994 §6.1, §6.9)"
 
@@ -90,6 +90,21 @@ def policy_system(mdp, kind: str, pol: np.ndarray, *, dense: bool):
     return (Ppi if dense else sp.csr_matrix(Ppi)), r
 
 
+def policy_matrix(mdp, pol):
+    """``M = I - gamma P_pi`` (CSR, int64 indices) for a deterministic policy of a sparse model.
+
+    Built by the numba kernel :func:`mdpkit.solvers._kernels.policy_system_csr` in one
+    pass (policy iteration rebuilds it at every step).
+    """
+    from . import _kernels as K
+
+    P = mdp.P
+    ip, ind, dat = K.policy_system_csr(P.indptr, P.indices, P.data, mdp.A,
+                                       np.ascontiguousarray(pol, dtype=np.int64), float(mdp.gamma))
+    M = sp.csr_matrix((dat, ind, ip), shape=(mdp.S, mdp.S), copy=False)
+    return M
+
+
 def _check_solver(solver):
     if solver not in _SOLVERS:
         raise ValueError(f"solver must be one of {list(_SOLVERS)}, got {solver!r}")
@@ -106,7 +121,7 @@ def use_dense(mdp, solver: str) -> bool:
 
 
 def solve_policy_system(Ppi, b, gamma, *, x0=None, transpose=False, solver="auto",
-                        target=None, maxiter=None, warn=True, what="policy evaluation"):
+                        target=None, maxiter=None, warn=True, what="policy evaluation", M=None):
     r"""Solve :math:`(I - \gamma P_\pi) x = b` (or its transpose).
 
     Parameters
@@ -126,6 +141,9 @@ def solve_policy_system(Ppi, b, gamma, *, x0=None, transpose=False, solver="auto
         ``1e-12 * max(|b|, 1e-300)``.
     warn : bool
         Emit a ConvergenceWarning when the target is missed.
+    M : CSR matrix, optional
+        The system matrix :math:`I - \gamma P_\pi` already built (then ``Ppi`` is ignored
+        and ``transpose`` must be False); see :func:`policy_matrix`.
 
     Returns
     -------
@@ -144,7 +162,17 @@ def solve_policy_system(Ppi, b, gamma, *, x0=None, transpose=False, solver="auto
     # and |x| <= |b| / (1 - gamma)
     target = max(target, 1e-14 * norm(b) / (1.0 - gamma))
     info = {"fallback": False, "krylov_info": None}
-    if isinstance(Ppi, np.ndarray):
+    if M is not None:
+        if transpose:
+            raise ValueError("M is only supported with transpose=False")
+        if solver == "direct":
+            import scipy.sparse.linalg as spla
+
+            x = spla.spsolve(M.tocsc(), b)
+            info["method"] = "superlu"
+        else:
+            x, info = _krylov(M, b, x0, target, maxiter, info, what, warn, norm)
+    elif isinstance(Ppi, np.ndarray):
         M = np.eye(S) - gamma * (Ppi.T if transpose else Ppi)
         if solver in ("auto", "direct"):
             import scipy.linalg as sla
@@ -185,7 +213,8 @@ def _krylov(M, b, x0, target, maxiter, info, what, warn, norm):
     S = b.shape[0]
     if maxiter is None:
         maxiter = max(1000, 10 * int(np.sqrt(S)))
-    M = sp.csr_matrix(M)
+    if not sp.issparse(M):
+        M = sp.csr_matrix(M)
     indptr = M.indptr.astype(np.int64, copy=False)
     indices = M.indices.astype(np.int64, copy=False)
     data = M.data.astype(np.float64, copy=False)
