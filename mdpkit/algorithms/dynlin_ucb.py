@@ -327,7 +327,9 @@ class DynLinUCB(LinearFamilyLearner):
         B_norm = _real(B_norm, "B_norm", low=0.0)
         sigma = _real(sigma, "sigma", low=0.0)
         X = np.asarray(features, dtype=np.float64)
-        if U_bar is None and X.ndim == 2 and X.size:
+        if X.ndim != 2 or X.size == 0 or not np.all(np.isfinite(X)):
+            raise ValueError(f"features must be a finite (K, d) array with K, d >= 1, got shape {X.shape}")
+        if U_bar is None:
             U_bar = float(np.max(np.linalg.norm(X, axis=1)))
         consts = dlb_constants(rho_bar, phi_bar, omega_norm, theta_norm, B_norm,
                                _real(U_bar, "U_bar", low=0.0), sigma)
