@@ -280,3 +280,74 @@ def test_sparse_model_is_never_densified():
     assert peak > nnz_bytes / 2  # tracemalloc does see numpy's allocations
     assert peak < 8 * nnz_bytes, (peak, nnz_bytes)
     assert peak_gen < 12 * nnz_bytes, (peak_gen, nnz_bytes)
+
+
+# ------------------------------------------------- the exported strategies themselves
+@FAST
+@given(st.data())
+def test_tabular_mdps_respects_its_parameters(data):
+    sparse = data.draw(st.sampled_from([None, True, False]))
+    step_dependent = None if sparse else data.draw(st.sampled_from([None, True, False]))
+    discounted = data.draw(st.booleans()) and not step_dependent
+    finite = (not discounted) or data.draw(st.booleans())
+    mdp = data.draw(tabular_mdps(2, 4, 1, 2, discounted=discounted, finite_horizon=finite, sparse=sparse,
+                                 step_dependent=step_dependent, max_H=3, max_gamma=0.9,
+                                 reward_range=(-1.0, 2.0)))
+    assert 2 <= mdp.S <= 4 and 1 <= mdp.A <= 2
+    assert mdp.is_discounted if not finite else (mdp.is_finite_horizon if not discounted else True)
+    if mdp.is_discounted:
+        assert 0.0 <= mdp.gamma <= 0.9
+    else:
+        assert 1 <= mdp.H <= 3
+    if sparse is not None:
+        assert mdp.is_sparse == sparse
+    if step_dependent is True:
+        assert mdp.step_dependent_P and mdp.step_dependent_R
+    if step_dependent is False:
+        assert not (mdp.step_dependent_P or mdp.step_dependent_R)
+    P = mdp.dense_P()
+    assert P.min() >= 0.0
+    assert np.max(np.abs(P.sum(-1) - 1.0)) <= 1e-14  # far inside the 1e-10 tolerance
+    assert abs(mdp.mu.sum() - 1.0) <= 1e-14
+    assert mdp.R.min() >= -1.0 and mdp.R.max() <= 2.0
+
+
+def test_tabular_mdps_argument_errors():
+    from mdpkit.testing import policies
+
+    with pytest.raises(ValueError, match="at least one of discounted and finite_horizon"):
+        tabular_mdps(discounted=False, finite_horizon=False)
+    with pytest.raises(ValueError, match="step_dependent=True needs a dense P"):
+        tabular_mdps(sparse=True, step_dependent=True)
+    with pytest.raises(ValueError, match="min_S <= max_S"):
+        tabular_mdps(3, 2)
+    with pytest.raises(ValueError, match="faults must be"):
+        invalid_mdp_inputs(faults=["nonsense"])
+    with pytest.raises(TypeError, match="mdp must be a TabularMDP"):
+        policies("mdp")
+
+
+@FAST
+@given(st.data())
+def test_policies_strategy(data):
+    from mdpkit.testing import policies
+
+    mdp = data.draw(tabular_mdps(sparse=None))
+    det = data.draw(st.sampled_from([None, True, False]))
+    stationary = data.draw(st.sampled_from([None, True, False]))
+    pi = data.draw(policies(mdp, deterministic=det, stationary=stationary))
+    is_det = pi.dtype.kind == "i"
+    if det is not None:
+        assert is_det == det
+    tail = (mdp.S,) if is_det else (mdp.S, mdp.A)
+    if mdp.is_discounted or stationary is True:
+        leads = [()]
+    elif stationary is False:
+        leads = [(mdp.H,)]
+    else:
+        leads = [(), (mdp.H,)]
+    assert pi.shape in [lead + tail for lead in leads]
+    if is_det:
+        assert pi.min() >= 0 and pi.max() < mdp.A
+    else:
+        assert pi.min() >= 0 and np.max(np.abs(pi.sum(-1) - 1.0)) <= 1e-14

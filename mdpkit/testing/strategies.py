@@ -81,8 +81,7 @@ def _check_args(min_S, max_S, min_A, max_A, discounted, finite_horizon, sparse, 
         raise ValueError("step_dependent=True needs a dense P (sparse=False or None)")
 
 
-@st.composite
-def tabular_mdps(draw, min_S=1, max_S=5, min_A=1, max_A=3, *, discounted=True, finite_horizon=True,
+def tabular_mdps(min_S=1, max_S=5, min_A=1, max_A=3, *, discounted=True, finite_horizon=True,
                  sparse=False, step_dependent=None, max_H=5, min_gamma=0.0, max_gamma=0.95,
                  reward_range=(0.0, 1.0), random_mu=True):
     """Valid :class:`TabularMDP` instances.
@@ -108,12 +107,22 @@ def tabular_mdps(draw, min_S=1, max_S=5, min_A=1, max_A=3, *, discounted=True, f
         Draw the initial distribution (else uniform).
     """
     _check_args(min_S, max_S, min_A, max_A, discounted, finite_horizon, sparse, step_dependent, max_H)
+    return _tabular_mdps(min_S, max_S, min_A, max_A, discounted, finite_horizon, sparse, step_dependent,
+                         max_H, min_gamma, max_gamma, reward_range, random_mu)
+
+
+@st.composite
+def _tabular_mdps(draw, min_S, max_S, min_A, max_A, discounted, finite_horizon, sparse, step_dependent,
+                  max_H, min_gamma, max_gamma, reward_range, random_mu):
     S = draw(st.integers(min_S, max_S))
     A = draw(st.integers(min_A, max_A))
     kinds = [k for k, ok in (("discounted", discounted and not step_dependent),
                              ("finite", finite_horizon)) if ok]
     kind = draw(st.sampled_from(kinds))
-    is_sparse = draw(st.booleans()) if sparse is None else bool(sparse)
+    if step_dependent:
+        is_sparse = False
+    else:
+        is_sparse = draw(st.booleans()) if sparse is None else bool(sparse)
     gamma = horizon = None
     sd_P = sd_R = False
     if kind == "discounted":
@@ -136,8 +145,7 @@ def tabular_mdps(draw, min_S=1, max_S=5, min_A=1, max_A=3, *, discounted=True, f
     return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu)
 
 
-@st.composite
-def policies(draw, mdp, deterministic=None, stationary=None):
+def policies(mdp, deterministic=None, stationary=None):
     """Policies for ``mdp``.
 
     Parameters
@@ -152,6 +160,11 @@ def policies(draw, mdp, deterministic=None, stationary=None):
     """
     if not isinstance(mdp, TabularMDP):
         raise TypeError(f"mdp must be a TabularMDP, got {type(mdp).__name__}")
+    return _policies(mdp, deterministic, stationary)
+
+
+@st.composite
+def _policies(draw, mdp, deterministic, stationary):
     det = draw(st.booleans()) if deterministic is None else bool(deterministic)
     if mdp.is_discounted:
         lead = ()
@@ -179,8 +192,7 @@ def _fmt(idx) -> str:
     return "[" + ", ".join(str(int(i)) for i in idx) + "]"
 
 
-@st.composite
-def invalid_mdp_inputs(draw, max_S=4, max_A=3, max_H=3, faults=None):
+def invalid_mdp_inputs(max_S=4, max_A=3, max_H=3, faults=None):
     """Invalid ``TabularMDP`` inputs with the error they must raise.
 
     ``faults`` restricts the kinds of fault (names in ``FAULT_KINDS``); default: all.
@@ -195,6 +207,11 @@ def invalid_mdp_inputs(draw, max_S=4, max_A=3, max_H=3, faults=None):
     unknown = set(faults) - set(FAULT_KINDS)
     if unknown or not faults:
         raise ValueError(f"faults must be a non-empty subset of FAULT_KINDS, got unknown {sorted(unknown)}")
+    return _invalid_mdp_inputs(max_S, max_A, max_H, tuple(faults))
+
+
+@st.composite
+def _invalid_mdp_inputs(draw, max_S, max_A, max_H, faults):
     fault = draw(st.sampled_from(sorted(faults)))
     S = draw(st.integers(1, max_S))
     A = draw(st.integers(1, max_A))
