@@ -138,6 +138,9 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
         ``bound`` 0.0 (LAPACK, converged) or the residual certificate (Krylov);
         ``extras``: ``solver``, ``eval_info`` (last linear solve), ``eval_converged``,
         ``certificate``, ``policy_changes`` (number of states changed per iteration).
+        ``policy`` is greedy for ``Q`` but keeps its previous action where another one is
+        better by less than the rounding threshold ``tie_tol``, so on (near-)ties it may
+        differ from ``Q.argmax(1)``.
     """
     check_options(options, {"solver", "dense_threshold", "krylov_rtol", "policy0", "V0", "engine"}, "pi")
     engine = resolve_engine(mdp, options.get("engine", "auto"))
