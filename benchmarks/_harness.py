@@ -343,13 +343,13 @@ def interleaved_sweep_rate(run_with_cap: Callable[[int], float], k_low: int, k_h
     Each round: probe the bandwidth, time ``k_low`` sweeps, time ``k_high`` sweeps. The
     per-sweep time is ``(min t(k_high) - min t(k_low)) / (k_high - k_low)``.
     """
-    lo, hi = [], []
+    lo, hi, bw = [], [], []
     for _ in range(rounds):
-        probe.measure()
+        bw.append(probe.measure())
         lo.append(run_with_cap(k_low))
         hi.append(run_with_cap(k_high))
-    probe.measure()
-    return max(min(hi) - min(lo), 1e-12) / (k_high - k_low), probe.best
+    bw.append(probe.measure())
+    return max(min(hi) - min(lo), 1e-12) / (k_high - k_low), max(bw)
 
 
 def last_level_cache_bytes() -> int | None:
