@@ -82,7 +82,7 @@ def test_certified_threshold_in_runs(data):
     mu = np.ascontiguousarray(mdp.mu)
     Z, Zs = np.zeros((H, S, A)), np.zeros((H, S, A, S))
     for alg in (kr.ALG_STEPMIX, kr.ALG_EPSMIX):
-        value, lb, mix, vbar, flags, _, _ = kr.run_loop(
+        value, lb, mix, vbar, _, _, flags, _, _ = kr.run_loop(
             alg, P, mdp.R, mu, pib, vb, True, thr, alpha, L, 0, 1.0, 0, 0, Z, Zs,
             rng.random((K, H + 1)), rng.random(K * (H + 1)))
         full = (flags & 1) == 1

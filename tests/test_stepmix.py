@@ -315,3 +315,29 @@ def test_bound_objects():
     vals = dict(S=5, A=5, H=3)
     assert STEPMIX_REGRET(K=100, **vals) == pytest.approx(np.sqrt(27 * 25 * 100))
     assert TABULAR_LOWER(K=100, **vals) <= STEPMIX_REGRET(K=100, **vals)
+
+
+# ----------------------------------------------------------------------------- optional flags
+@pytest.mark.parametrize("cls,kw,env_kw", [
+    (StepMix, {"rewards": "unknown"}, {"reward_dist": "bernoulli", "rewards_known": False}),
+    (EpsMix, {"rewards": "unknown"}, {"reward_dist": "bernoulli", "rewards_known": False}),
+    (StepMix, {"baseline_value_known": False}, {}),
+    (EpsMix, {"baseline_value_known": False, "bonus": "bernstein"}, {}),
+    (NaiveSwitch, {"rewards": "unknown"}, {"reward_dist": "bernoulli"}),
+])
+def test_flags_fast_equals_generic_and_safe(cls, kw, env_kw):
+    """Spec §a/§f flags (unknown Bernoulli rewards; V^b not known -> thr = (1-α) UCB(V^b)):
+    the compiled loop reproduces the generic loop, and no episode violates the constraint."""
+    K = 300
+    env, ln = make(cls, K, 21, env_kw=env_kw, fast=False, **kw)
+    regret, cols, states, actions = generic_loop(env, ln, K)
+    env2, out = fast(cls, K, 21, env_kw=env_kw, **kw)
+    assert np.array_equal(states, out["states"]) and np.array_equal(actions, out["actions"])
+    for key in ("lb", "mix", "threshold"):
+        assert np.allclose(cols[key], out[key], atol=1e-12), key
+    if cls is not EpsMix:
+        assert np.allclose(regret, out["regret"], atol=1e-12)
+    assert (out["constraint_ok"] == 1).all()
+    if kw.get("baseline_value_known") is False:
+        # the learned threshold is above the true one (a UCB of V^b)
+        assert (out["threshold"] >= 0.9 * env.baseline_value - 1e-12).all()

@@ -169,6 +169,9 @@ class ConservativeEnv(EpisodicTabularEnv):
     expose_baseline : bool
         Whether ``env_info()`` gives ``baseline_policy`` and ``baseline_value`` (known
         baseline, §a); False for the learned-baseline setting.
+    reward_dist, rewards_known
+        As :class:`~mdpkit.envs.episodic.EpisodicTabularEnv` (spec §a option: Bernoulli
+        rewards, unknown to the agent). Offline datasets always record expected rewards.
 
     Attributes
     ----------
@@ -176,9 +179,10 @@ class ConservativeEnv(EpisodicTabularEnv):
     """
 
     def __init__(self, instance: ConservativeInstance, rng, *, dataset_size: int = 0,
-                 expose_baseline: bool = True):
+                 expose_baseline: bool = True, reward_dist: str = "deterministic",
+                 rewards_known: bool = True):
         rng = as_generator(rng)
-        super().__init__(instance.mdp, rng)
+        super().__init__(instance.mdp, rng, reward_dist=reward_dist, rewards_known=rewards_known)
         if isinstance(dataset_size, (bool, np.bool_)) or not isinstance(dataset_size, numbers.Integral) \
                 or dataset_size < 0:
             raise ValueError(f"dataset_size must be an integer >= 0, got {dataset_size!r}")
@@ -228,7 +232,9 @@ def conservative_instance(env_seed: int = 0, S: int = 5, A: int = 5, H: int = 3,
 @register_env("conservative-synthetic")
 def make_conservative_env(rng, *, env_seed: int = 0, S: int = 5, A: int = 5, H: int = 3,
                           baseline_ratio: float = 0.6, dataset_size: int = 0,
-                          expose_baseline: bool = True) -> ConservativeEnv:
+                          expose_baseline: bool = True, reward_dist: str = "deterministic",
+                          rewards_known: bool = True) -> ConservativeEnv:
     """§d instance drawn from ``env_seed`` (same for every run), interaction from ``rng``."""
     inst = conservative_instance(env_seed, S, A, H, baseline_ratio)
-    return ConservativeEnv(inst, rng, dataset_size=dataset_size, expose_baseline=expose_baseline)
+    return ConservativeEnv(inst, rng, dataset_size=dataset_size, expose_baseline=expose_baseline,
+                           reward_dist=reward_dist, rewards_known=rewards_known)

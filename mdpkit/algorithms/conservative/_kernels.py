@@ -380,8 +380,28 @@ def onehot(pik, A):
 
 
 @njit(cache=True)
+def reward_bounds(Rsum, N, L, Ro, Rp):
+    """Unknown rewards in [0, 1]: fill Ro = r̂ + sqrt(L/2n) and Rp = max(0, r̂ − sqrt(L/2n))
+    (Rp = 0 where n = 0; Ro is irrelevant there since the optimistic Q is capped)."""
+    H, S, A = N.shape
+    for h in range(H):
+        for s in range(S):
+            for a in range(A):
+                n = N[h, s, a]
+                if n < 1.0:
+                    Ro[h, s, a] = 1.0
+                    Rp[h, s, a] = 0.0
+                else:
+                    m = Rsum[h, s, a] / n
+                    b = np.sqrt(L / (2.0 * n))
+                    Ro[h, s, a] = m + b
+                    Rp[h, s, a] = m - b if m > b else 0.0
+
+
+@njit(cache=True)
 def run_loop(alg, P, R, mu, pib, Vb_known, lb0_exact, thr, alpha, L,
-             bonus_kind, bonus_scale, order, select, N0, Nsas0, u_env, u_agent):
+             bonus_kind, bonus_scale, order, select, N0, Nsas0, u_env, u_agent,
+             rewards_known=True, Rsum0=None, thr_ucb=False, env_bernoulli=False):
     """Whole K-episode loop for the algorithms of §b.4–b.7 (the fast path).
 
     Parameters
@@ -398,16 +418,28 @@ def run_loop(alg, P, R, mu, pib, Vb_known, lb0_exact, thr, alpha, L,
     thr : float
         The agent's threshold (1 - alpha) V^b (§a) or the learned one (§b.6).
     N0, Nsas0 : initial counts (H,S,A), (H,S,A,S) (zero, or the offline dataset of §b.6).
-    u_env : (K, H+1) uniforms of the env stream: column 0 for the initial state, h+1 for the
-        transition of step h, inverted exactly as ``EpisodicTabularEnv`` does (first index
+    u_env : (K, H+1) uniforms of the env stream (deterministic rewards): column 0 for
+        the initial state, h+1 for the transition of step h; with Bernoulli rewards
+        (``env_bernoulli``, shape (K, 1+2H)): column 1+2h for the reward draw and 2+2h for
+        the transition of step h, inverted exactly as ``EpisodicTabularEnv`` does (first index
         whose cumulative sum exceeds ``u * total``).
     u_agent : (K*(H+1),) uniforms of the agent stream, consumed in order only when needed
         (mixture coin, baseline action draws), exactly as the step-wise learners consume them
         (one ``Generator.random()`` call per draw).
 
+    env_bernoulli : bool
+        The env's realised rewards are Bernoulli(R) draws (else R itself).
+    rewards_known : bool
+        False: the agent estimates the rewards from the realised ones (spec §a option):
+        optimistic reward ``r̂ + sqrt(L/2n)``, pessimistic ``max(0, r̂ − sqrt(L/2n))`` (0 if n = 0).
+    Rsum0 : (H, S, A) initial reward sums (unknown rewards), or None.
+    thr_ucb : bool
+        True (spec §f flag, V^b not known): ``thr_k = (1−α)·Ū(π^b)`` each episode (optimistic
+        evaluation of the fixed π^b) and LB_0 = PolicyEva(π^b).
+
     Returns
     -------
-    value, lb, mix, vbar, flags (K,) arrays and states, actions (K, H) int64.
+    value, lb, mix, vbar, reward, thr_k, flags (K,) arrays and states, actions (K, H) int64.
     mix = hstar + ρ (StepMix; H means fully optimistic), ε (EpsMix), 1/0 (others: π^k used).
     flags bit 0: fully optimistic, bit 1: uncertified episode (§b.6), bit 2: π^k drawn/deployed.
     """
@@ -434,8 +466,22 @@ def run_loop(alg, P, R, mu, pib, Vb_known, lb0_exact, thr, alpha, L,
     budget = 0.0
     cdf = np.empty(S)
     ua_pos = 0
+    rew = np.zeros(K)
+    thrs = np.zeros(K)
+    Rsum = np.zeros((H, S, A)) if Rsum0 is None else Rsum0.copy()
+    Ro = R.copy()
+    Rp = R.copy()
     for k in range(K):
-        Q, Vb_, pik = optimistic_plan(R, N, Nsas, L, bonus_kind, bonus_scale)
+        if not rewards_known:
+            reward_bounds(Rsum, N, L, Ro, Rp)
+        Q, Vb_, pik = optimistic_plan(Ro, N, Nsas, L, bonus_kind, bonus_scale)
+        if thr_ucb:
+            Ub = opt_eval(Ro, N, Nsas, pib, L, bonus_kind, bonus_scale)
+            ub = 0.0
+            for s in range(S):
+                ub += mu[s] * Ub[0, s]
+            thr = (1.0 - alpha) * ub
+        thrs[k] = thr
         vb1 = 0.0
         for s in range(S):
             vb1 += mu[s] * Vb_[0, s]
@@ -449,7 +495,7 @@ def run_loop(alg, P, R, mu, pib, Vb_known, lb0_exact, thr, alpha, L,
             step_mode[:] = 0
             fl = 1 | 4
             polk = onehot(pik, A)
-            Vl = pess_eval(R, N, Nsas, polk, L)
+            Vl = pess_eval(Rp, N, Nsas, polk, L)
             lb = 0.0
             for s in range(S):
                 lb += mu[s] * Vl[0, s]
@@ -460,13 +506,13 @@ def run_loop(alg, P, R, mu, pib, Vb_known, lb0_exact, thr, alpha, L,
             val = Vpib_true
             m = 0.0
         elif alg == ALG_STEPMIX:
-            LBs = switch_lbs(R, N, Nsas, pik, pib, mu, L, order)
+            LBs = switch_lbs(Rp, N, Nsas, pik, pib, mu, L, order)
             if lb0_exact:
                 LBs[0] = Vb_known
             if select == 0:
                 full, hstar, rho = select_max_h(LBs, thr)
             else:
-                UBs = switch_ubs(R, N, Nsas, pik, pib, mu, L, order, bonus_kind, bonus_scale)
+                UBs = switch_ubs(Ro, N, Nsas, pik, pib, mu, L, order, bonus_kind, bonus_scale)
                 full, hstar, rho = select_max_ucb(LBs, UBs, thr)
             if full:
                 step_mode[:] = 0
@@ -491,7 +537,7 @@ def run_loop(alg, P, R, mu, pib, Vb_known, lb0_exact, thr, alpha, L,
         else:
             # EpsMix, budget, switch: episode-level choice between pi^k and pi^b
             polk = onehot(pik, A)
-            Vl = pess_eval(R, N, Nsas, polk, L)
+            Vl = pess_eval(Rp, N, Nsas, polk, L)
             lbk = 0.0
             for s in range(S):
                 lbk += mu[s] * Vl[0, s]
@@ -499,7 +545,7 @@ def run_loop(alg, P, R, mu, pib, Vb_known, lb0_exact, thr, alpha, L,
                 lb0 = Vb_known
             else:
                 lb0 = 0.0
-                Vl0 = pess_eval(R, N, Nsas, pib, L)
+                Vl0 = pess_eval(Rp, N, Nsas, pib, L)
                 for s in range(S):
                     lb0 += mu[s] * Vl0[0, s]
             vk = exact_value(P, R, polk, mu)
@@ -561,12 +607,20 @@ def run_loop(alg, P, R, mu, pib, Vb_known, lb0_exact, thr, alpha, L,
                 ua_pos += 1
             states[k, h] = s
             actions[k, h] = a
+            if env_bernoulli:
+                r = 1.0 if u_env[k, 1 + 2 * h] < R[h, s, a] else 0.0
+                ut = u_env[k, 2 + 2 * h]
+            else:
+                r = R[h, s, a]
+                ut = u_env[k, h + 1]
+            Rsum[h, s, a] += r
+            rew[k] += r
             c = 0.0
             for s2 in range(S):
                 c += P[h, s, a, s2]
                 cdf[s2] = c
-            s2n = sample_index(cdf, u_env[k, h + 1] * c)
+            s2n = sample_index(cdf, ut * c)
             N[h, s, a] += 1.0
             Nsas[h, s, a, s2n] += 1.0
             s = s2n
-    return value, lbs, mix, vbar, flags, states, actions
+    return value, lbs, mix, vbar, rew, thrs, flags, states, actions

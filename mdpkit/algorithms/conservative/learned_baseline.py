@@ -69,7 +69,7 @@ def learned_baseline_setup(dataset: dict, R, S: int, A: int, H: int, *, alpha: f
     model = EmpiricalModel(S, A, H)
     model.add_trajectories(st, ac, nx)
     L = log_term(S, A, H, K + N, delta)
-    R3 = _R3(R, H)
+    R3 = _R3(R, H) if R is not None else np.zeros((H, S, A))
     if estimator == "bc":
         cnt = np.zeros((H, S, A))
         np.add.at(cnt, (np.broadcast_to(np.arange(H), st.shape), st, ac), 1.0)
@@ -85,8 +85,10 @@ def learned_baseline_setup(dataset: dict, R, S: int, A: int, H: int, *, alpha: f
             V = Q[np.arange(S), a]
     else:
         raise ValueError(f"baseline_estimator must be 'bc' or 'vi_lcb', got {estimator!r}")
+    rsum = np.zeros((H, S, A))
+    np.add.at(rsum, (np.broadcast_to(np.arange(H), st.shape), st, ac), rw)
     return {"thr": float(thr), "V_hat": V_hat, "eps_V": float(eps_V), "policy": pol,
-            "model": model, "L": L, "N": N}
+            "model": model, "L": L, "N": N, "reward_sums": rsum}
 
 
 class _Learned(ConservativeLearner):
@@ -98,7 +100,7 @@ class _Learned(ConservativeLearner):
             raise ValueError("K (number of episodes) is required: pass K or env_info['n_steps']")
         from .machinery import check_alpha
         alpha = check_alpha(alpha)
-        setup = learned_baseline_setup(env_info.get("offline_dataset"), env_info["R"], S, A, H,
+        setup = learned_baseline_setup(env_info.get("offline_dataset"), env_info.get("R"), S, A, H,
                                        alpha=alpha, delta=delta, K=int(K0),
                                        estimator=baseline_estimator)
         self.setup = setup
@@ -107,8 +109,12 @@ class _Learned(ConservativeLearner):
         info.pop("baseline_value", None)
         super().__init__(info, rng, alpha=alpha, delta=delta, K=K0,
                          baseline_policy=setup["policy"], baseline_value=setup["V_hat"],
-                         init_model=setup["model"], thr=setup["thr"], lb0_exact=False, **params)
-        self.L = setup["L"]
+                         init_model=setup["model"], thr=setup["thr"], lb0_exact=False,
+                         init_reward_sums=setup["reward_sums"], **params)
+        if self.rewards_known:
+            self.L = setup["L"]
+        else:
+            self.L = log_term(S, A, H, int(K0) + setup["N"], delta, self.n_events)
 
 
 class LearnedBaselineStepMix(_Learned):

@@ -34,8 +34,14 @@ Decisions (spec leaves open)
 ----------------------------
 * The initial-state distribution ``mu`` is known to the agent; the certified bound is
   ``mu · V_1`` (the spec's fixed ``s_1`` is ``mu = e_{s_1}``).
-* Rewards are deterministic and known (spec §a decision); the unknown-reward flag of the
-  spec is not implemented (``ValueError`` if requested).
+* Rewards are deterministic and known by default (spec §a decision). Flag
+  ``rewards="unknown"`` (spec §a option): the agent estimates ``r̂_h(s,a)`` from the realised
+  rewards (Bernoulli draws with ``reward_dist="bernoulli"`` envs) and uses
+  ``r̂ + sqrt(L/2n)`` in the optimistic planner and ``max(0, r̂ − sqrt(L/2n))`` (0 when n = 0)
+  in PolicyEva; one more union-bound event (m = 4 in ``L = ln(2 m SAHK/δ)``).
+* Flag ``baseline_value_known=False`` (spec §f): ``thr_k = (1 − α) Ū_k(π^b)`` where Ū is the
+  optimistic (§b.2) evaluation of the fixed π^b (a valid UCB: Hoeffding on a fixed function),
+  and ``LB_0 = PolicyEva(π^b)``; one more event. The budget comparator keeps V^b known.
 * Bernstein bonus at the last step: there is no next-step value, so the variance and the
   correction term (which needs ``N'_{H+1}``) are 0 and only ``14 H L / (3 n)`` remains.
 * Counts are float64 arrays (exact for counts < 2^53).
@@ -134,13 +140,19 @@ def _choice(value, table, name):
 
 
 # --------------------------------------------------------------------------- model
-def log_term(S: int, A: int, H: int, K: int, delta: float) -> float:
-    """``L = ln(6 S A H K / δ)`` (spec §b.1: one union bound for three events, δ/3 each)."""
+def log_term(S: int, A: int, H: int, K: int, delta: float, n_events: int = 3) -> float:
+    """``L = ln(2 m S A H K / δ)`` with m = ``n_events`` concentration events (δ/m each).
+
+    The spec's default (§b.1) is m = 3: ``L = ln(6 S A H K / δ)``. The optional flags add one
+    event each (unknown rewards; V^b not known, whose UCB is one more Hoeffding event).
+    """
     delta = check_delta(delta)
+    if isinstance(n_events, (bool, np.bool_)) or not isinstance(n_events, numbers.Integral) or n_events < 1:
+        raise ValueError(f"n_events must be an integer >= 1, got {n_events!r}")
     for v, nm in ((S, "S"), (A, "A"), (H, "H"), (K, "K")):
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < 1:
             raise ValueError(f"{nm} must be an integer >= 1, got {v!r}")
-    return float(np.log(6.0 * S * A * H * K / delta))
+    return float(np.log(2.0 * n_events * S * A * H * K / delta))
 
 
 def l1_radius(n, S: int, L: float):
@@ -338,16 +350,33 @@ class ConservativeLearner(EpisodicLearner):
     def __init__(self, env_info: dict, rng, *, alpha=0.1, delta=0.05, bonus="hoeffding",
                  bonus_scale=1.0, K=None, baseline_policy=None, baseline_value=None,
                  gamma_tol=None, order="opt_first", stepmix_select="max_h", fast=True,
-                 init_model: EmpiricalModel | None = None, thr=None, lb0_exact=True):
+                 init_model: EmpiricalModel | None = None, thr=None, lb0_exact=True,
+                 rewards="known", baseline_value_known=True, init_reward_sums=None):
         self.rng = as_generator(rng)
         try:
             S, A, H = int(env_info["S"]), int(env_info["A"]), int(env_info["H"])
         except (KeyError, TypeError) as exc:
             raise ValueError(f"env_info must give S, A and H of an episodic env: {exc}") from None
         self.S, self.A, self.H = S, A, H
-        if env_info.get("R") is None:
-            raise ValueError("env_info['R'] (known rewards) is required: spec §a decision")
-        self.R = _R3(env_info["R"], H)
+        if rewards not in ("known", "unknown"):
+            raise ValueError(f"rewards must be 'known' or 'unknown', got {rewards!r}")
+        self.rewards = rewards
+        self.rewards_known = rewards == "known"
+        if self.rewards_known:
+            if env_info.get("R") is None:
+                raise ValueError("env_info['R'] is required with rewards='known' (spec §a decision); "
+                                 "pass rewards='unknown' to estimate them")
+            self.R = np.array(_R3(env_info["R"], H))
+        else:
+            self.R = np.zeros((H, S, A))
+        self._Ro = self.R.copy()
+        self._Rp = self.R.copy()
+        self.Rsum = np.zeros((H, S, A)) if init_reward_sums is None else \
+            np.array(init_reward_sums, dtype=np.float64).reshape(H, S, A)
+        if not isinstance(baseline_value_known, (bool, np.bool_)):
+            raise TypeError("baseline_value_known must be a bool")
+        self.baseline_value_known = bool(baseline_value_known)
+        self.thr_ucb = not self.baseline_value_known
         if gamma_tol is not None:
             if alpha not in (None, 0.1):
                 raise ValueError("give only one of alpha and gamma_tol (= 1 - alpha)")
@@ -369,7 +398,8 @@ class ConservativeLearner(EpisodicLearner):
         if isinstance(K, (bool, np.bool_)) or not isinstance(K, numbers.Integral) or K < 1:
             raise ValueError(f"K must be an integer >= 1, got {K!r}")
         self.K = int(K)
-        self.L = log_term(S, A, H, self.K, self.delta)
+        self.n_events = 3 + (not self.rewards_known) + self.thr_ucb
+        self.L = log_term(S, A, H, self.K, self.delta, self.n_events)
         mu = env_info.get("mu")
         if mu is None:
             mu = np.zeros(S)
@@ -382,9 +412,14 @@ class ConservativeLearner(EpisodicLearner):
         self._cpib = np.cumsum(self.pib, axis=-1)
         vb = env_info.get("baseline_value") if baseline_value is None else baseline_value
         if vb is None:
-            raise ValueError("baseline_value (the scalar V^b, known: spec §a) is required")
-        self.Vb = _real(vb, "baseline_value")
-        self.lb0_exact = bool(lb0_exact)
+            if self.baseline_value_known:
+                raise ValueError("baseline_value (the scalar V^b, known: spec §a) is required, "
+                                 "or pass baseline_value_known=False")
+            vb = float("nan")
+        self.Vb = _real(vb, "baseline_value") if vb == vb else float("nan")
+        self.lb0_exact = bool(lb0_exact) and self.baseline_value_known
+        if self.thr_ucb and self.ALG == kr.ALG_BUDGET:
+            raise ValueError("baseline_value_known=False is not defined for the budget comparator")
         self.thr = (1.0 - self.alpha) * self.Vb if thr is None else _real(thr, "thr")
         self.model = init_model.copy() if init_model is not None else EmpiricalModel(S, A, H)
         self.fast = bool(fast)
@@ -398,7 +433,7 @@ class ConservativeLearner(EpisodicLearner):
 
     # ------------------------------------------------------------- decision
     def _lb_of(self, pol) -> float:
-        V = kr.pess_eval(self.R, self.model.N, self.model.Nsas, pol, self.L)
+        V = kr.pess_eval(self._Rp, self.model.N, self.model.Nsas, pol, self.L)
         return float(self.mu @ V[0])
 
     def _lb0(self) -> float:
@@ -406,8 +441,14 @@ class ConservativeLearner(EpisodicLearner):
 
     def begin_episode(self) -> np.ndarray:
         H, A = self.H, self.A
-        Q, V, pik = kr.optimistic_plan(self.R, self.model.N, self.model.Nsas, self.L,
+        if not self.rewards_known:
+            kr.reward_bounds(self.Rsum, self.model.N, self.L, self._Ro, self._Rp)
+        Q, V, pik = kr.optimistic_plan(self._Ro, self.model.N, self.model.Nsas, self.L,
                                        self._bonus_kind, self.bonus_scale)
+        if self.thr_ucb:
+            Ub = kr.opt_eval(self._Ro, self.model.N, self.model.Nsas, self.pib, self.L,
+                             self._bonus_kind, self.bonus_scale)
+            self.thr = (1.0 - self.alpha) * float(self.mu @ Ub[0])
         self._pik = pik
         vbar = float(self.mu @ V[0])
         mode = np.ones(H, dtype=np.int64)
@@ -425,14 +466,14 @@ class ConservativeLearner(EpisodicLearner):
             lb = self.Vb
             m = 0.0
         elif alg == kr.ALG_STEPMIX:
-            LBs = kr.switch_lbs(self.R, self.model.N, self.model.Nsas, pik, self.pib, self.mu,
+            LBs = kr.switch_lbs(self._Rp, self.model.N, self.model.Nsas, pik, self.pib, self.mu,
                                 self.L, self._order)
             if self.lb0_exact:
                 LBs[0] = self.Vb
             if self._select == 0:
                 full, hstar, rho = kr.select_max_h(LBs, self.thr)
             else:
-                UBs = kr.switch_ubs(self.R, self.model.N, self.model.Nsas, pik, self.pib, self.mu,
+                UBs = kr.switch_ubs(self._Ro, self.model.N, self.model.Nsas, pik, self.pib, self.mu,
                                     self.L, self._order, self._bonus_kind, self.bonus_scale)
                 full, hstar, rho = kr.select_max_ucb(LBs, UBs, self.thr)
             if full:
@@ -501,6 +542,7 @@ class ConservativeLearner(EpisodicLearner):
 
     def update(self, h: int, s: int, a: int, r: float, s_next: int) -> None:
         self.model.add(h, s, a, s_next)
+        self.Rsum[h, s, a] += r
 
     def info(self) -> dict[str, float]:
         return dict(self._info)
@@ -530,15 +572,14 @@ class ConservativeLearner(EpisodicLearner):
             P = np.ascontiguousarray(np.broadcast_to(P, (H, S, A, S)))
         R_true = _R3(mdp.R, H)
         mu_true = np.ascontiguousarray(mdp.mu, dtype=np.float64)
-        u_env = rng.random((n_steps, H + 1))
+        bern = getattr(env, "reward_dist", "deterministic") == "bernoulli"
+        u_env = rng.random((n_steps, 1 + 2 * H if bern else H + 1))
         u_agent = self.rng.random(n_steps * (H + 1))
-        value, lbs, mix, vbar, flags, states, actions = kr.run_loop(
+        value, lbs, mix, vbar, reward, thrs, flags, states, actions = kr.run_loop(
             self.ALG, P, R_true, mu_true, self.pib, self.Vb, self.lb0_exact, self.thr,
             self.alpha, self.L, self._bonus_kind, self.bonus_scale, self._order, self._select,
-            self.model.N, self.model.Nsas, u_env, u_agent)
-        # rewards of the realised trajectories (known deterministic rewards)
-        hh = np.arange(H)[None, :]
-        reward = R_true[hh, states, actions].sum(axis=1)
+            self.model.N, self.model.Nsas, u_env, u_agent, self.rewards_known, self.Rsum,
+            self.thr_ucb, bern)
         vstar = float(env.optimal_value)
         # true threshold of the constraint: (1 - alpha) V^{pi^b} of the env's baseline (the
         # behaviour policy in the learned-baseline case, §b.6); the agent's thr otherwise
@@ -553,7 +594,7 @@ class ConservativeLearner(EpisodicLearner):
             "vbar": vbar,
             "fully_optimistic": (flags & 1).astype(np.float64),
             "uncertified": ((flags >> 1) & 1).astype(np.float64),
-            "threshold": np.full(n_steps, self.thr),
+            "threshold": thrs,
             "constraint_ok": (value >= thr_true - 1e-9).astype(np.float64),
         }
         if return_traj:
