@@ -50,15 +50,18 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 def _as_float_array(x: Any, name: str) -> np.ndarray:
     if sp.issparse(x):
         raise TypeError(f"{name} must be a dense array here, got a scipy.sparse matrix")
-    if isinstance(x, np.ndarray) and x.dtype.kind not in "fiub":
-        # checked before casting: numpy would silently drop imaginary parts of complex input
-        raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
     try:
-        arr = np.array(x, dtype=np.float64, copy=True)
+        arr0 = np.asarray(x)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be array-like of real numbers: {exc}") from None
-    if arr.dtype.kind not in "fiub":
-        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    # dtype checked before casting: numpy would silently drop imaginary parts of complex
+    # input (a ComplexWarning only); object arrays are cast element by element below
+    if arr0.dtype.kind not in "fiubO":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr0.dtype}")
+    try:
+        arr = np.array(arr0, dtype=np.float64, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be array-like of real numbers: {exc}") from None
     return arr
 
 
