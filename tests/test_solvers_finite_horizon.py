@@ -104,8 +104,9 @@ def assert_greedy(Q, pol, tol=1e-10):
 @SETTINGS
 @given(fh_models())
 def test_backward_lp_bruteforce_agree(mdp):
-    res = backward_induction(mdp)
+    res = backward_induction(mdp, engine="numba")
     Vb = brute_force(mdp)
+    np.testing.assert_allclose(backward_induction(mdp, engine="numpy").V, Vb, atol=1e-8, rtol=0)
     assert res.V.shape == (mdp.H, mdp.S) and res.Q.shape == (mdp.H, mdp.S, mdp.A)
     assert res.policy.shape == (mdp.H, mdp.S) and res.policy.dtype == np.int64
     np.testing.assert_allclose(res.V, Vb, atol=1e-8, rtol=0)
@@ -131,12 +132,13 @@ def test_backward_lp_bruteforce_agree(mdp):
 @SETTINGS
 @given(fh_models(max_S=4, max_A=3, max_H=4, max_policies=10**9))
 def test_numba_matches_numpy_twin(mdp):
-    res = backward_induction(mdp)
+    res = backward_induction(mdp, engine="numba")
+    assert res.extras["engine"] == "numba"
     V, Q, pol = K.backward_numpy(mdp.P, mdp.R, mdp.H)
     np.testing.assert_allclose(res.V, V, atol=1e-10, rtol=0)
     np.testing.assert_allclose(res.Q, Q, atol=1e-10, rtol=0)
     assert_greedy(Q, res.policy)
-    ref = backward_induction(mdp, kernel="numpy")
+    ref = backward_induction(mdp, engine="numpy")
     np.testing.assert_array_equal(ref.V, V)
     # Q is consistent with V
     np.testing.assert_allclose(q_from_v_finite(mdp, res.V), res.Q, atol=1e-10)
@@ -148,48 +150,50 @@ def test_numba_vs_numpy_larger(S, A, H):
     """Sizes exercising the four-action unrolled loop and its remainder."""
     for kind in ("dense", "step", "csr"):
         mdp = random_fh(S * 100 + A, S, A, H, step_P=kind == "step", sparse=kind == "csr")
-        res = backward_induction(mdp)
+        res = backward_induction(mdp, engine="numba")
         V, Q, _ = K.backward_numpy(mdp.P, mdp.R, H)
         np.testing.assert_allclose(res.Q, Q, atol=1e-10, rtol=0)
         np.testing.assert_allclose(res.V, V, atol=1e-10, rtol=0)
         assert_greedy(Q, res.policy)
         rng = np.random.default_rng(S)
         pi = rng.dirichlet(np.ones(A), size=(H, S))
-        np.testing.assert_allclose(evaluate_finite(mdp, pi), K.eval_numpy(mdp.P, mdp.R, pi, H),
-                                   atol=1e-10)
-        np.testing.assert_allclose(occupancy_finite(mdp, pi),
+        np.testing.assert_allclose(evaluate_finite(mdp, pi, engine="numba"),
+                                   K.eval_numpy(mdp.P, mdp.R, pi, H), atol=1e-10)
+        np.testing.assert_allclose(occupancy_finite(mdp, pi, engine="numba"),
                                    K.occ_numpy(mdp.P, pi, mdp.mu, H), atol=1e-12)
 
 
 @SETTINGS
-@given(st.integers(0, 2**32 - 1), st.integers(1, 5), st.integers(1, 4), st.integers(1, 5))
-def test_dense_csr_stepdependent_agree(seed, S, A, H):
+@given(st.integers(0, 2**32 - 1), st.integers(1, 5), st.integers(1, 4), st.integers(1, 5),
+       st.sampled_from(["numba", "numpy"]))
+def test_dense_csr_stepdependent_agree(seed, S, A, H, engine):
     dense = random_fh(seed, S, A, H, sparse=False)
     P = dense.P
     csr = TabularMDP(sp.csr_matrix(P.reshape(S * A, S)), dense.R, horizon=H, mu=dense.mu)
     step = TabularMDP(np.broadcast_to(P, (H, S, A, S)).copy(), dense.R, horizon=H, mu=dense.mu)
-    r = [backward_induction(m) for m in (dense, csr, step)]
+    r = [backward_induction(m, engine=engine) for m in (dense, csr, step)]
     for other in r[1:]:
         np.testing.assert_allclose(other.V, r[0].V, atol=1e-12)
         np.testing.assert_allclose(other.Q, r[0].Q, atol=1e-12)
     rng = np.random.default_rng(seed)
     pi = rng.dirichlet(np.ones(A), size=(H, S))
     for f in (evaluate_finite, occupancy_finite):
-        outs = [f(m, pi) for m in (dense, csr, step)]
+        outs = [f(m, pi, engine=engine) for m in (dense, csr, step)]
         np.testing.assert_allclose(outs[1], outs[0], atol=1e-12)
         np.testing.assert_allclose(outs[2], outs[0], atol=1e-12)
 
 
 @SETTINGS
-@given(fh_models(max_S=4, max_A=3, max_H=4, max_policies=10**9), st.integers(0, 2**32 - 1))
-def test_evaluate_and_occupancy(mdp, seed):
+@given(fh_models(max_S=4, max_A=3, max_H=4, max_policies=10**9), st.integers(0, 2**32 - 1),
+       st.sampled_from(["numba", "numpy"]))
+def test_evaluate_and_occupancy(mdp, seed, engine):
     H, S, A = mdp.H, mdp.S, mdp.A
     rng = np.random.default_rng(seed)
     Pd, R = full_arrays(mdp)
     pi = rng.dirichlet(np.ones(A), size=(H, S))
-    V = evaluate_finite(mdp, pi)
+    V = evaluate_finite(mdp, pi, engine=engine)
     np.testing.assert_allclose(V, ref_eval(Pd, R, pi, H), atol=1e-10)
-    d = occupancy_finite(mdp, pi)
+    d = occupancy_finite(mdp, pi, engine=engine)
     assert d.shape == (H, S, A) and (d >= 0).all()
     np.testing.assert_allclose(d.sum(axis=(1, 2)), 1.0, atol=1e-12)
     np.testing.assert_allclose(d[0], mdp.mu[:, None] * pi[0], atol=1e-14)
@@ -214,6 +218,19 @@ def test_evaluate_and_occupancy(mdp, seed):
     res = backward_induction(mdp)
     np.testing.assert_allclose(evaluate_finite(mdp, res.policy), res.V, atol=1e-10)
     assert np.all(V <= res.V + 1e-10)
+
+
+def test_auto_engine_choice():
+    from mdpkit.solvers.backward import SMALL_NNZ
+
+    small = random_fh(1, 4, 2, 3)
+    assert backward_induction(small).extras["engine"] == "numpy"
+    S = int(np.sqrt(SMALL_NNZ / 2)) + 2
+    big = random_fh(1, S, 2, 3)
+    assert big.nnz > SMALL_NNZ
+    assert backward_induction(big).extras["engine"] == "numba"
+    np.testing.assert_allclose(backward_induction(big).V,
+                               backward_induction(big, engine="numpy").V, atol=1e-10)
 
 
 def test_optimal_value_example_by_hand():
@@ -243,8 +260,10 @@ def test_bad_input():
         backward_induction(mdp, max_iter=3)
     with pytest.raises(TypeError, match="unknown options"):
         backward_induction(mdp, foo=1)
-    with pytest.raises(ValueError, match="kernel"):
-        backward_induction(mdp, kernel="cuda")
+    with pytest.raises(ValueError, match="engine"):
+        backward_induction(mdp, engine="cuda")
+    with pytest.raises(ValueError, match="engine"):
+        evaluate_finite(mdp, np.zeros(3, dtype=int), engine="cuda")
     with pytest.raises(ValueError, match="policy"):
         evaluate_finite(mdp, np.full((4, 3), 2))
     with pytest.raises(ValueError, match="policy"):

@@ -25,6 +25,11 @@ Decisions
   stationary and step-dependent P and R (a stationary array is passed with a leading axis
   of length 1, no copy). Deterministic policies are passed to the evaluation/occupancy
   kernels one-hot; zero weights are skipped so that costs the same as a dedicated kernel.
+* Two engines: the numba kernels and their numpy twins (one BLAS / scipy.sparse product
+  per step). ``engine="auto"`` (default) takes numpy for models with at most
+  ``SMALL_NNZ = 65,536`` stored transition entries (``mdp.nnz``; the same threshold as
+  value iteration): a fresh process spends ~1 s initialising numba even to load a cached
+  kernel, more than numpy needs at that size. Both engines are tested against each other.
 * Ties: the first maximising action (as ``numpy.argmax``).
 * ``Q`` (H, S, A) is always returned, as the result contract requires; for very large
   models it dominates memory (H*S*A*8 bytes).
@@ -40,7 +45,11 @@ from . import _kernels_fh as K
 from ._policy import as_policy
 from .result import SolveResult
 
-__all__ = ["backward_induction", "evaluate_finite", "occupancy_finite", "q_from_v_finite"]
+__all__ = ["backward_induction", "evaluate_finite", "occupancy_finite", "q_from_v_finite",
+           "SMALL_NNZ"]
+
+SMALL_NNZ = 65_536
+_ENGINES = ("auto", "numba", "numpy")
 
 provenance = (
     "Textbook backward induction (Puterman 1994, sec. 4.5); numba kernels tested against "
@@ -74,6 +83,14 @@ def _csr(mdp):
             np.ascontiguousarray(P.data, dtype=np.float64))
 
 
+def _engine(mdp, engine) -> str:
+    if engine not in _ENGINES:
+        raise ValueError(f"engine must be one of {list(_ENGINES)}, got {engine!r}")
+    if engine == "auto":
+        return "numpy" if mdp.nnz <= SMALL_NNZ else "numba"
+    return engine
+
+
 def _weights(mdp, policy, name="policy") -> np.ndarray:
     """Validated policy as action weights (HW, S, A), HW = 1 for stationary input."""
     kind, arr = as_policy(mdp, policy, name)
@@ -83,7 +100,7 @@ def _weights(mdp, policy, name="policy") -> np.ndarray:
         W = np.zeros(arr.shape + (mdp.A,))
         np.put_along_axis(W, arr[..., None], 1.0, axis=-1)
         return W
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    return np.array(arr, dtype=np.float64, order="C")  # fresh writable copy: one numba signature
 
 
 def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResult:
@@ -99,8 +116,9 @@ def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResul
     max_iter : int, optional
         Must be ``None`` or ``>= H``: the method always performs exactly H sweeps.
     **options
-        ``kernel`` : {"numba", "numpy"}, default "numba" -- "numpy" runs the numpy/BLAS
-        (scipy.sparse for CSR) reference implementation.
+        ``engine`` : {"auto", "numba", "numpy"}, default "auto" -- "numpy" runs the
+        numpy/BLAS (scipy.sparse for CSR) twin; "auto" picks numpy when
+        ``mdp.nnz <= SMALL_NNZ`` (module docstring).
 
     Returns
     -------
@@ -113,17 +131,15 @@ def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResul
     Puterman, M. L. (1994). Markov Decision Processes, section 4.5.
     """
     _check_fh(mdp, "backward induction")
-    kernel = options.pop("kernel", "numba")
+    engine = _engine(mdp, options.pop("engine", "auto"))
     if options:
         raise TypeError(f"backward_induction got unknown options {sorted(options)}")
-    if kernel not in ("numba", "numpy"):
-        raise ValueError(f"kernel must be 'numba' or 'numpy', got {kernel!r}")
     H, S, A = mdp.H, mdp.S, mdp.A
     if max_iter is not None and (isinstance(max_iter, bool) or int(max_iter) < H):
         raise ValueError(
             f"max_iter={max_iter} < H={H}: backward induction always takes exactly H sweeps"
         )
-    if kernel == "numpy":
+    if engine == "numpy":
         V, Q, pol = K.backward_numpy(mdp.P, mdp.R, H)
     else:
         V = np.empty((H, S))
@@ -135,10 +151,10 @@ def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResul
         else:
             K.backward_dense(_P4(mdp), _R3(mdp), H, V, Q, pol)
     return SolveResult(V=V, Q=Q, policy=pol, converged=True, n_iter=H, method="backward",
-                       bound=0.0, extras={"kernel": kernel})
+                       bound=0.0, extras={"engine": engine})
 
 
-def evaluate_finite(mdp, policy) -> np.ndarray:
+def evaluate_finite(mdp, policy, *, engine="auto") -> np.ndarray:
     """Exact value of a policy in a finite-horizon MDP.
 
     Parameters
@@ -148,6 +164,8 @@ def evaluate_finite(mdp, policy) -> np.ndarray:
     policy : ndarray
         Deterministic int (H, S) or stationary (S,); stochastic float (H, S, A) or
         stationary (S, A) (rows sum to 1).
+    engine : {"auto", "numba", "numpy"}
+        As in :func:`backward_induction`.
 
     Returns
     -------
@@ -155,8 +173,11 @@ def evaluate_finite(mdp, policy) -> np.ndarray:
         ``V[h, s]`` = expected reward collected from step h to H-1 starting at s.
     """
     _check_fh(mdp, "evaluate_finite")
+    engine = _engine(mdp, engine)
     W = _weights(mdp, policy)
     H, S, A = mdp.H, mdp.S, mdp.A
+    if engine == "numpy":
+        return K.eval_numpy(mdp.P, mdp.R, W, H)
     V = np.empty((H, S))
     if mdp.is_sparse:
         indptr, indices, data = _csr(mdp)
@@ -166,7 +187,7 @@ def evaluate_finite(mdp, policy) -> np.ndarray:
     return V
 
 
-def occupancy_finite(mdp, policy, mu=None) -> np.ndarray:
+def occupancy_finite(mdp, policy, mu=None, *, engine="auto") -> np.ndarray:
     """State-action occupancy measure of a policy in a finite-horizon MDP.
 
     Parameters
@@ -177,6 +198,8 @@ def occupancy_finite(mdp, policy, mu=None) -> np.ndarray:
         As in :func:`evaluate_finite`.
     mu : ndarray, shape (S,), optional
         Initial distribution; ``mdp.mu`` by default.
+    engine : {"auto", "numba", "numpy"}
+        As in :func:`backward_induction`.
 
     Returns
     -------
@@ -184,6 +207,7 @@ def occupancy_finite(mdp, policy, mu=None) -> np.ndarray:
         ``d[h, s, a] = Pr(s_h = s, a_h = a)`` with ``s_0 ~ mu``; each ``d[h]`` sums to 1.
     """
     _check_fh(mdp, "occupancy_finite")
+    engine = _engine(mdp, engine)
     W = _weights(mdp, policy)
     H, S, A = mdp.H, mdp.S, mdp.A
     if mu is None:
@@ -192,7 +216,9 @@ def occupancy_finite(mdp, policy, mu=None) -> np.ndarray:
         mu = np.asarray(mu, dtype=np.float64)
         if mu.shape != (S,) or not np.all(np.isfinite(mu)) or (mu < 0).any() or abs(mu.sum() - 1) > 1e-10:
             raise ValueError(f"mu must be a distribution of shape ({S},)")
-    mu = np.ascontiguousarray(mu, dtype=np.float64)
+    mu = np.array(mu, dtype=np.float64, order="C")  # writable copy: one numba signature
+    if engine == "numpy":
+        return K.occ_numpy(mdp.P, W, mu, H)
     D = np.empty((H, S, A))
     if mdp.is_sparse:
         indptr, indices, data = _csr(mdp)
