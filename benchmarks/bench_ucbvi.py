@@ -1,0 +1,228 @@
+"""UCBVI episodes per second with exact per-episode regret (issue 3, "Benchmarks").
+
+Instance: ``random_mdp(S=20, A=5, horizon=20, rng=0)`` (Dirichlet(1) rows, rewards
+U[0, 1), known to the learner), K = 5,000 episodes, delta = 0.1, theory constants.
+Every variant computes the exact regret V*_0(mu) - V^{pi_k}_0(mu) of the policy committed
+in each episode (backward evaluation on the true model).
+
+Variants, all in the same run (compare ratios, not absolute times: 2 shared cores):
+
+* ``numba fast path`` — :meth:`mdpkit.algorithms.ucbvi.UCBVI.fast_run`: the whole loop in
+  one numba kernel per 2,048-episode chunk (planning, exact evaluation, sampling, counts).
+* ``runner, generic loop`` — :func:`mdpkit.run` with ``fast=False``: numba planning per
+  episode, Python interaction loop (``act``/``env.step``/``update``) and the env's oracle.
+* ``plain numpy loop`` — the reference: planning vectorised over (x, a) in numpy
+  (:func:`mdpkit.algorithms.ucbvi.plan_numpy`), exact evaluation in numpy, a Python loop
+  over the H steps of each episode drawing transitions with ``Generator.random`` (the env's
+  inversion scheme); no numba.
+* ``rlberry-scool`` UCBVI, when the package is installed (skipped otherwise; its regret is
+  computed by the same numpy evaluation of its greedy policy).
+
+The numpy loop and the fast path consume the same random numbers, so their regret arrays
+agree (checked below: the max abs difference is printed). Times: median of ``--repeats``
+runs after one warm-up run (numba compilation never timed); slower variants run on fewer
+episodes (``--k-slow``) and are reported per episode.
+
+Usage::
+
+    python benchmarks/bench_ucbvi.py            # prints the table
+    python benchmarks/bench_ucbvi.py --write    # and writes/replaces the section
+                                                # "## UCBVI episodes per second" of RESULTS.md
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import single_thread_env  # noqa: E402
+
+single_thread_env(1)
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from mdpkit.algorithms.ucbvi import UCBVI, plan_numpy  # noqa: E402
+from mdpkit.envs.episodic import EpisodicTabularEnv  # noqa: E402
+from mdpkit.experiments import Experiment, run  # noqa: E402
+from mdpkit.models.generators import random_mdp  # noqa: E402
+
+SECTION = "## UCBVI episodes per second"
+S, A, H, DELTA = 20, 5, 20, 0.1
+
+
+def make_env(seed=1):
+    mdp = random_mdp(S, A, horizon=H, rng=0)
+    return mdp, EpisodicTabularEnv(mdp, seed)
+
+
+def _clock():
+    return time.perf_counter(), time.process_time()
+
+
+def _since(t0):
+    return time.perf_counter() - t0[0], time.process_time() - t0[1]
+
+
+def run_fast(K, variant="ch", bonus_scale=1.0):
+    mdp, env = make_env()
+    ln = UCBVI(S, A, H, K, variant=variant, R=mdp.R, delta=DELTA, bonus_scale=bonus_scale)
+    t0 = _clock()
+    out = ln.fast_run(env, K, env.rng)
+    return (*_since(t0), out["regret"])
+
+
+def run_numpy(K, K_plan=None, variant="ch"):
+    """Plain numpy loop; the same random stream as the env (one uniform per draw)."""
+    mdp, env = make_env()
+    K_plan = K_plan or K
+    L = float(np.log(5.0 * S * A * K_plan * H / DELTA))
+    rng = env.rng
+    P = mdp.P                                   # (S, A, S) stationary
+    R = mdp.R
+    cdf = np.cumsum(P, axis=-1)
+    cdf_mu = np.cumsum(mdp.mu)
+    vstar = env.optimal_value
+    Q = np.full((H, S, A), float(H))
+    N_sa = np.zeros((1, S, A))
+    N_say = np.zeros((1, S, A, S))
+    R_sum = np.zeros((1, S, A))
+    N_visit = np.zeros((H, S))
+    R_known = np.broadcast_to(R, (H, S, A))
+    rows = np.arange(S)
+    regret = np.empty(K)
+    t0 = _clock()
+    for k in range(K):
+        Q, _, pi = plan_numpy(Q, N_sa, N_say, R_sum, R_known, True, N_visit, H, L, variant, True)
+        V = np.zeros(S)
+        for h in range(H - 1, -1, -1):          # exact evaluation of pi
+            a = pi[h]
+            V = R[rows, a] + P[rows, a] @ V
+        regret[k] = vstar - mdp.mu @ V
+        s = int(np.searchsorted(cdf_mu, rng.random() * cdf_mu[-1], side="right"))
+        for h in range(H):
+            a = int(pi[h, s])
+            row = cdf[s, a]
+            s2 = int(np.searchsorted(row, rng.random() * row[-1], side="right"))
+            N_sa[0, s, a] += 1.0
+            N_say[0, s, a, s2] += 1.0
+            R_sum[0, s, a] += R[s, a]
+            if h + 1 < H:
+                N_visit[h + 1, s2] += 1.0
+            s = s2
+    return (*_since(t0), regret)
+
+
+def run_generic(K):
+    mdp = random_mdp(S, A, horizon=H, rng=0)
+    ex = Experiment("tabular", "ucbvi_ch", K, 1, env_params={"mdp": mdp},
+                    learner_params={"fast": False, "delta": DELTA})
+    t0 = _clock()
+    run(ex, progress=False)
+    return (*_since(t0), None)
+
+
+def run_rlberry(K):  # pragma: no cover - optional competitor
+    try:
+        from rlberry_scool.agents.ucbvi import UCBVIAgent  # noqa: F401
+    except Exception:
+        return None
+    return "installed but not wired"
+
+
+def median_rate(fn, K, repeats):
+    """(episodes/s by wall clock, episodes/s by process CPU time, last regret array)."""
+    wall, cpu = [], []
+    reg = None
+    for _ in range(repeats):
+        w, c, reg = fn(K)
+        wall.append(w)
+        cpu.append(c)
+    return K / statistics.median(wall), K / statistics.median(cpu), reg
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--K", type=int, default=5000)
+    ap.add_argument("--k-slow", type=int, default=500, help="episodes for the slow variants")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--write", action="store_true")
+    args = ap.parse_args(argv)
+    K, Ks = args.K, args.k_slow
+
+    # warm-up (numba compile / cache load), never timed
+    run_fast(20)
+    run_fast(20, "bf")
+    run_generic(5)
+
+    rows = []
+    w, c, reg_fast = median_rate(run_fast, K, args.repeats)
+    rows.append(("numba fast path, UCBVI-CH (theory)", K, w, c))
+    w, c, _ = median_rate(lambda k: run_fast(k, "ch", 0.002), K, args.repeats)
+    rows.append(("numba fast path, UCBVI-CH (tuned, bonus x0.002)", K, w, c))
+    w, c, _ = median_rate(lambda k: run_fast(k, "bf"), K, args.repeats)
+    rows.append(("numba fast path, UCBVI-BF (theory)", K, w, c))
+    w, c, _ = median_rate(run_generic, Ks, args.repeats)
+    rows.append(("runner, generic Python loop (numba planning), UCBVI-CH", Ks, w, c))
+    w_np, c_np, reg_np = median_rate(lambda k: run_numpy(k, K_plan=K), Ks, args.repeats)
+    rows.append(("plain numpy loop (reference), UCBVI-CH", Ks, w_np, c_np))
+    # the numpy loop plans with L of K episodes: same numbers as the fast path's first Ks
+    diff = float(np.max(np.abs(reg_np - reg_fast[:Ks])))
+    rb = run_rlberry(Ks)
+
+    load = os.getloadavg()
+    lines = [
+        SECTION, "",
+        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}, "
+        f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 shared cores), one thread. "
+        f"Command: `python benchmarks/bench_ucbvi.py --K {K} --k-slow {Ks} --repeats {args.repeats}"
+        f"{' --write' if args.write else ''}`.",
+        "",
+        f"Instance: random_mdp(S={S}, A={A}, horizon={H}, rng=0), known rewards, delta={DELTA}, "
+        "theory constants; exact per-episode regret (backward evaluation of the committed "
+        "policy on the true model) in every variant. Median of "
+        f"{args.repeats} runs after a warm-up run. CPU time (time.process_time) is the "
+        "single-core rate when other processes share the cores; wall time is what a user "
+        "waits.",
+        "",
+        "| variant | episodes timed | episodes/s (wall) | episodes/s (CPU time) | x numpy loop (CPU) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, k, w, c in rows:
+        lines.append(f"| {name} | {k} | {w:,.0f} | {c:,.0f} | {c / c_np:,.1f} |")
+    lines += [
+        "",
+        f"Fast path vs numpy loop on the same random stream: max |regret difference| over the "
+        f"first {Ks} episodes = {diff:.1e}. rlberry-scool: "
+        + ("not installed, skipped." if rb is None else str(rb)),
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.write:
+        write_section(Path(__file__).with_name("RESULTS.md"), text)
+
+
+def write_section(path: Path, text: str) -> None:
+    """Replace this script's section of RESULTS.md (or append it); other sections untouched."""
+    old = path.read_text() if path.exists() else "# Benchmark results\n"
+    start = old.find(SECTION + "\n")
+    if start < 0:
+        new = old.rstrip("\n") + "\n\n" + text
+    else:
+        nxt = old.find("\n## ", start + len(SECTION))
+        new = old[:start] + text + ("" if nxt < 0 else old[nxt:])
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text(new.rstrip("\n") + "\n")
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    main()
