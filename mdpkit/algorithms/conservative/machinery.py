@@ -582,9 +582,12 @@ class ConservativeLearner(EpisodicLearner):
             self.thr_ucb, bern)
         vstar = float(env.optimal_value)
         # true threshold of the constraint: (1 - alpha) V^{pi^b} of the env's baseline (the
-        # behaviour policy in the learned-baseline case, §b.6); the agent's thr otherwise
+        # behaviour policy in the learned-baseline case, §b.6); for an env that does not name
+        # a baseline, the exact value (oracle) of the baseline policy the agent was given
         vb_true = getattr(env, "baseline_value", None)
-        thr_true = (1.0 - self.alpha) * float(vb_true) if vb_true is not None else self.thr
+        if vb_true is None:
+            vb_true = env.policy_value(self.pib)
+        thr_true = (1.0 - self.alpha) * float(vb_true)
         out = {
             "regret": vstar - value,
             "reward": reward,
