@@ -82,15 +82,27 @@ def _dirichlet_rows(rng: np.random.Generator, alpha: float, k: int, shape: tuple
     return rng.dirichlet(np.full(k, alpha), size=shape)
 
 
-def _from_triplets(S, A, sa_rows, cols, vals, sparse: bool):
-    """Transition kernel from (row s*A+a, column s', probability) triplets; duplicates summed."""
+def _from_outcomes(cols: np.ndarray, vals: np.ndarray, sparse: bool):
+    """Transition kernel from ``n`` outcomes per pair: ``cols[s, a, j]`` with probability
+    ``vals[s, a, j]`` (shape (S, A, n)); repeated columns are summed, zero probabilities dropped.
+
+    Built without sorting the whole triplet list: CSR rows of n entries each, then a per-row
+    sort/merge (O(S A n log n)); dense output uses one fancy-index pass per outcome.
+    """
+    S, A, n = cols.shape
     if sparse:
-        keep = vals != 0
-        sa_rows, cols, vals = sa_rows[keep], cols[keep], vals[keep]
-        coo = sp.coo_matrix((vals, (sa_rows, cols)), shape=(S * A, S))
-        return coo.tocsr()  # sums duplicates
+        P = sp.csr_matrix((S * A, S), dtype=np.float64)
+        P.data = vals.reshape(-1).astype(np.float64)
+        P.indices = cols.reshape(-1).astype(np.int64)
+        P.indptr = np.arange(0, S * A * n + 1, n, dtype=np.int64)
+        P.sum_duplicates()
+        P.eliminate_zeros()
+        return P
     P = np.zeros((S * A, S))
-    np.add.at(P, (sa_rows, cols), vals)
+    rows = np.arange(S * A)
+    flat_c, flat_v = cols.reshape(S * A, n), vals.reshape(S * A, n)
+    for j in range(n):  # a few outcomes; each pass hits every row once (no duplicates)
+        P[rows, flat_c[:, j]] += flat_v[:, j]
     return P.reshape(S, A, S)
 
 
@@ -262,21 +274,19 @@ def riverswim(S=6, *, gamma=None, horizon=None, small_reward=0.005, large_reward
     sparse = _check_bool(sparse, "sparse")
     A = 2
     s = np.arange(S)
-    # left: deterministic
-    rows = [s * A + 0]
-    cols = [np.maximum(s - 1, 0)]
-    vals = [np.ones(S)]
+    cols = np.empty((S, A, 3), dtype=np.int64)
+    vals = np.zeros((S, A, 3))
+    # left: deterministic (outcomes 1 and 2 unused, probability 0)
+    cols[:, 0, :] = np.maximum(s - 1, 0)[:, None]
+    vals[:, 0, 0] = 1.0
     # right: (left, stay, right) probabilities per state
-    p_left = np.full(S, 0.05)
-    p_stay = np.full(S, 0.6)
-    p_right = np.full(S, 0.35)
-    p_left[0], p_stay[0], p_right[0] = 0.0, 0.4, 0.6
-    p_left[-1], p_stay[-1], p_right[-1] = 0.4, 0.6, 0.0
-    for shift, p in ((-1, p_left), (0, p_stay), (1, p_right)):
-        rows.append(s * A + 1)
-        cols.append(np.clip(s + shift, 0, S - 1))
-        vals.append(p)
-    P = _from_triplets(S, A, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), sparse)
+    p_right = np.array([0.05, 0.6, 0.35]) * np.ones((S, 1))
+    p_right[0] = [0.0, 0.4, 0.6]
+    p_right[-1] = [0.4, 0.6, 0.0]
+    for j, shift in enumerate((-1, 0, 1)):
+        cols[:, 1, j] = np.clip(s + shift, 0, S - 1)
+    vals[:, 1, :] = p_right
+    P = _from_outcomes(cols, vals, sparse)
     R = np.zeros((S, A))
     R[0, 0] = small_reward
     R[S - 1, 1] = large_reward
@@ -319,11 +329,13 @@ def chain(S=5, *, gamma=None, horizon=None, slip=0.2, small_reward=2.0, large_re
     A = 2
     s = np.arange(S)
     fwd = np.minimum(s + 1, S - 1)
-    zero = np.zeros(S, dtype=np.int64)
-    rows = np.concatenate([s * A, s * A, s * A + 1, s * A + 1])
-    cols = np.concatenate([fwd, zero, zero, fwd])
-    vals = np.concatenate([np.full(S, 1 - slip), np.full(S, slip), np.full(S, 1 - slip), np.full(S, slip)])
-    P = _from_triplets(S, A, rows, cols, vals, sparse)
+    cols = np.zeros((S, A, 2), dtype=np.int64)  # outcome 0: intended, 1: slipped
+    vals = np.empty((S, A, 2))
+    cols[:, 0, 0] = fwd  # forward as intended; a slip does "back" (to 0)
+    cols[:, 1, 1] = fwd  # back as intended (to 0); a slip does "forward"
+    vals[:, :, 0] = 1 - slip
+    vals[:, :, 1] = slip
+    P = _from_outcomes(cols, vals, sparse)
     at_end = (s == S - 1).astype(float)
     R = np.empty((S, A))
     R[:, 0] = (1 - slip) * large_reward * at_end + slip * small_reward
@@ -412,18 +424,16 @@ def gridworld(shape, *, slip, gamma=None, horizon=None, goal=None, start=(0, 0),
 
     frozen = is_wall.copy()
     frozen[g] = True  # absorbing states
-    rows, cols, vals = [], [], []
+    cols = np.empty((S, A, 3), dtype=np.int64)
+    vals = np.empty((S, A, 3))
+    moved = [np.where(frozen, s, target(m)) for m in range(4)]  # (S,) per move
     for a in range(A):  # 4 actions x 3 outcomes, each vectorised over states
-        for move, p in ((a, 1.0 - slip), ((a + 1) % 4, slip / 2), ((a + 3) % 4, slip / 2)):
-            rows.append(s * A + a)
-            cols.append(np.where(frozen, s, target(move)))
-            vals.append(np.full(S, p))
-    rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
-    P = _from_triplets(S, A, rows, cols, vals, sparse)
+        for j, (move, p) in enumerate(((a, 1.0 - slip), ((a + 1) % 4, slip / 2), ((a + 3) % 4, slip / 2))):
+            cols[:, a, j] = moved[move]
+            vals[:, a, j] = p
+    P = _from_outcomes(cols, vals, sparse)
     # expected reward: probability of entering the goal from a non-goal state
-    R = np.zeros(S * A)
-    enter = (cols == g) & (rows // A != g)
-    np.add.at(R, rows[enter], vals[enter])
-    R = goal_reward * R.reshape(S, A)
+    R = goal_reward * ((cols == g) * vals).sum(axis=2)
+    R[g] = 0.0
     return TabularMDP(P, R, gamma=gamma, horizon=horizon,
                       mu=_delta(S, start[0] * n_cols + start[1]) if mu is None else mu)
