@@ -13,6 +13,9 @@ r"""Comparators of the conservative experiments (spec ``/work/shared/specs/stepm
   with ``LB(π^b) := V^b``; deploys π^k iff ``B_k + LB(π^k) − (1−α)V^b >= 0``.
 * :class:`NaiveSwitch` ("naive-switch") — deploys π^k iff ``LB(π^k) >= thr``, else π^b.
 
+Provenance: [R] the comparator set and each rule (the paper's comparators are unverified,
+spec §b.7); budget rule from Garcelon et al. 2020 / Yang et al. 2021 as written in the spec.
+
 All share :class:`~.machinery.ConservativeLearner` (same planner, same PolicyEva, same
 ``info()`` columns, same compiled fast path).
 """

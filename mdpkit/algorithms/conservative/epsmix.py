@@ -7,6 +7,11 @@ Per episode k: optimistic planning gives π^k, ``LB = PolicyEva(π^k)``; ``ε_k 
 the start of the episode runs π^k with probability ε_k, π^b otherwise. Certified bound
 ``ε LB + (1 − ε) V^b = thr`` (§e.3).
 
+Provenance
+----------
+[V] EpsMix exists, is randomisation-based and has the same guarantees as StepMix (abstract).
+[R] the episode-level coin and the ε formula; machinery of §b.1–b.3. No author code exists.
+
 Decisions
 ---------
 * Regret and constraint use the exact value of the episode-level mixture,

@@ -15,6 +15,15 @@ Flags of the spec (kept): ``order ∈ {"opt_first", "base_first"}`` (default "op
 "bernstein"}``, ``bonus_scale`` (1.0 = theory; other values are "heuristic" runs), ``alpha``
 or ``gamma_tol = 1 − alpha``.
 
+Provenance
+----------
+[V] (abstract / third-party record) StepMix deploys an adaptive, smooth mixture of the
+baseline and the optimistic policy; known safe baseline; episode-wise constraint w.h.p. for all
+episodes; regret of the unconstrained order; Algorithm 1 is a StepMix block and Algorithm 3 a
+policy-evaluation subroutine. [R] everything else: the step-switch family, the one-coin
+mixture, ``LB_0 = V^b`` known, the ``max_h`` rule and ρ formula, the flags, the machinery of
+§b.1–b.3 (see :mod:`.machinery`). No author code exists.
+
 Decisions
 ---------
 * The committed policy returned by ``begin_episode`` is the Markov (H, S, A) table of the
