@@ -35,7 +35,7 @@ import numbers
 
 import numpy as np
 
-from ..bounds.classical import oful_beta_det
+from ..bounds.classical import LINEAR_BANDIT_LOWER, OFUL_BETA, OFUL_REGRET, oful_beta_det
 from ..experiments.registry import register_learner
 from ..utils import as_generator
 from .base import BanditLearner
@@ -71,6 +71,9 @@ class OFUL(BanditLearner):
     logdet_V : float          ln det V_t
     t : int                   rounds observed
     """
+
+    #: Bound objects this learner is checked against (mdpkit.bounds).
+    bounds = (OFUL_REGRET, OFUL_BETA, LINEAR_BANDIT_LOWER)
 
     provenance = ("Confidence radius (Thm 2, determinant form), optimistic index, Sherman-Morrison and "
                   "determinant-lemma updates, Thm 3 bound: spec 1.3 [exact]. Defaults (lambda=1, "

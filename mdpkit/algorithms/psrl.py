@@ -38,6 +38,7 @@ import numbers
 
 import numpy as np
 
+from ..bounds.classical import PSRL as PSRL_BOUND, TABULAR_LOWER_HOMOGENEOUS
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from .base import EpisodicLearner
@@ -67,6 +68,9 @@ class PSRL(EpisodicLearner):
     R_sample : ndarray (H, S, A)
     policy : ndarray int (H, S)
     """
+
+    #: Bound objects this learner is checked against (mdpkit.bounds).
+    bounds = (PSRL_BOUND, TABULAR_LOWER_HOMOGENEOUS)
 
     provenance = ("Algorithm (sample, solve, act greedily for an episode, update) and the Bayesian "
                   "O(tau S sqrt(A T log(SAT))) bound: spec 2.3 [order]. Dirichlet(1) prior and Beta(1,1) "

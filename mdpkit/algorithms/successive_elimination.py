@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..bounds.classical import (KARMED_LOWER, SUCCESSIVE_ELIMINATION,
+                                SUCCESSIVE_ELIMINATION_WORST_CASE)
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from .base import BanditLearner
@@ -39,6 +41,9 @@ class SuccessiveElimination(BanditLearner):
     active : ndarray bool (k,)
     counts, sums : ndarray (k,)
     """
+
+    #: Bound objects this learner is checked against (mdpkit.bounds).
+    bounds = (SUCCESSIVE_ELIMINATION, SUCCESSIVE_ELIMINATION_WORST_CASE, KARMED_LOWER)
 
     provenance = ("Phase structure, radius sqrt(2 ln T / n), elimination rule and the regret bound "
                   "(derived in the spec from the clean-event argument): spec 1.2 [derived]. Pull order "

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..bounds.classical import KARMED_LOWER, UCB1 as UCB1_BOUND, UCB1_WORST_CASE
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from .base import BanditLearner
@@ -41,6 +42,9 @@ class UCB1(BanditLearner):
     sums : ndarray (k,) float
     t : int   total pulls so far
     """
+
+    #: Bound objects this learner is checked against (mdpkit.bounds).
+    bounds = (UCB1_BOUND, UCB1_WORST_CASE, KARMED_LOWER)
 
     provenance = ("Index xbar_i + sqrt(2 ln t / n_i), initial round-robin and Thm 1 bound: spec 1.1 "
                   "[exact]. Tie rule (lowest index) and t = pulls before the round: decisions [D].")

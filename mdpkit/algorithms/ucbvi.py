@@ -52,6 +52,9 @@ import numbers
 
 import numpy as np
 
+from ..bounds.classical import (TABULAR_LOWER_HOMOGENEOUS, TABULAR_LOWER_INHOMOGENEOUS,
+                                UCBVI_BF, UCBVI_BF_INHOMOGENEOUS, UCBVI_CH,
+                                UCBVI_CH_INHOMOGENEOUS)
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from . import _ucbvi_kernels as _k
@@ -136,6 +139,10 @@ class UCBVI(EpisodicLearner):
     policy : ndarray int (H, S)
     L : float
     """
+
+    #: Bound objects this learner is checked against (mdpkit.bounds).
+    bounds = (UCBVI_CH, UCBVI_BF, UCBVI_CH_INHOMOGENEOUS, UCBVI_BF_INHOMOGENEOUS,
+              TABULAR_LOWER_HOMOGENEOUS, TABULAR_LOWER_INHOMOGENEOUS)
 
     provenance = (
         "Recipe, CH bonus 7 H L sqrt(1/N), monotone min with Q_{k-1,h}, clipping at H and Thm 1 "
