@@ -32,10 +32,15 @@ def _generic_loop(env, learner, T, reward_hook=None):
 
 
 # ----------------------------------------------------------------------------- independent reference
-def numpy_dynlin(X, Z, A, B, C, D, sigma, T, first_action, lam, beta_fn, rho_bar, eps,
-                 first_epoch_len):
-    """Plain-numpy DynLin-UCB written from spec 2.1 (list of update rounds, np.linalg.inv,
-    np.argmax), with its own numpy simulation of the system from the same normals Z."""
+def numpy_dynlin(X, Z, A, B, C, D, sigma, T, acts, lam, beta_fn, rho_bar, eps, first_epoch_len):
+    """Plain-numpy DynLin-UCB written from spec 2.1 (list of update rounds, np.linalg.inv),
+    with its own numpy simulation of the system from the same normals Z, replayed along the
+    learner's actions ``acts``.
+
+    Returns (gaps, switches): per decision round, max index - index of the chosen arm (0 up
+    to rounding when the learner maximises the same index; exact ties occur by symmetry of
+    the action set, so arms are not compared directly), and the rounds where ``acts``
+    changes outside the reference's epoch starts (must be empty)."""
     n, m = A.shape[0], C.shape[0]
     if rho_bar < eps:
         ends = list(range(T))
@@ -50,25 +55,26 @@ def numpy_dynlin(X, Z, A, B, C, D, sigma, T, first_action, lam, beta_fn, rho_bar
     d = X.shape[1]
     V, b, hhat = lam * np.eye(d), np.zeros(d), np.zeros(d)
     x = np.zeros(n)
-    acts = np.empty(T, dtype=int)
-    a = first_action
+    gaps, bad = [], []
     new_epoch = True
     for t in range(T):
+        a = acts[t]
         if new_epoch and t > 0:
             beta = beta_fn(t)
             Vi = np.linalg.inv(V)
             idx = X @ hhat + beta * np.sqrt(np.einsum("kd,de,ke->k", X, Vi, X))
-            a = int(np.argmax(idx))
+            gaps.append(idx.max() - idx[a])
+        elif t > 0 and a != acts[t - 1]:
+            bad.append(t)
         u = X[a]
         y = np.ones(m) @ (C @ x + D @ u + sigma * Z[t, n:])
         x = A @ x + B @ u + sigma * Z[t, :n]
-        acts[t] = a
         new_epoch = t in ends
         if new_epoch:
             V = V + np.outer(u, u)
             b = b + u * y
             hhat = np.linalg.solve(V, b)
-    return acts
+    return np.array(gaps), bad
 
 
 def _ref_beta(env, T, lam):
@@ -93,9 +99,12 @@ def test_matches_independent_numpy_implementation(make, config, fel):
     Z = np.random.default_rng(99).standard_normal((T, 6))
     lam = math.log(T) if config == "logT" else 1.0
     eps = 1e-4 if config == "logT" else 1e-6
-    ref = numpy_dynlin(env.features, Z, env.A, env.B, env.C, env.D, 0.05, T, L.first_action,
-                       lam, _ref_beta(env, T, lam), env.rho, eps, fel)
-    np.testing.assert_array_equal(out["action"].astype(int), ref)
+    acts = out["action"].astype(int)
+    assert acts[0] == L.first_action
+    gaps, bad = numpy_dynlin(env.features, Z, env.A, env.B, env.C, env.D, 0.05, T, acts,
+                             lam, _ref_beta(env, T, lam), env.rho, eps, fel)
+    assert bad == [] and len(gaps) == L.stats["n_epochs"] - 1
+    assert np.all(gaps <= 1e-9)
 
 
 def test_spec_beta_values():
@@ -180,9 +189,20 @@ def test_reduction_to_linucb_when_rho_bar_below_eps(rho_bar):
         return (c["c_h"] + c["c_b"] * math.log(math.e * (t + 1))
                 + math.sqrt(2 * c["sigma2_tilde"] * (math.log(T) + 1.5 * math.log(1 + t * env.U_bar ** 2 / 3))))
     # OFUL: every round is an epoch end -> pass rho_bar = 0 < eps
-    ref = numpy_dynlin(env.features, Z, env.A, env.B, env.C, env.D, 0.05, T, L.first_action,
-                       1.0, beta, 0.0, 1e-6, 1)
-    np.testing.assert_array_equal(out["action"].astype(int), ref)
+    acts = out["action"].astype(int)
+    gaps, bad = numpy_dynlin(env.features, Z, env.A, env.B, env.C, env.D, 0.05, T, acts,
+                             1.0, beta, 0.0, 1e-6, 1)
+    assert bad == [] and len(gaps) == T - 1
+    assert np.all(gaps <= 1e-9)
+    # and identical, step for step, to the library's Lin-UCB kernel run with the same beta
+    from mdpkit.algorithms.dynlin_ucb import LinearFamilyLearner
+    env2 = synthetic_dlb(0.05, 8)
+    lin = LinearFamilyLearner(env.features, T, 7, lam=1.0, beta_mode=K.BETA_DYNLIN, rho_bar=0.3,
+                              eps=0.5, c_h=c["c_h"], c_b=c["c_b"], sigma2_tilde=c["sigma2_tilde"],
+                              U_bar=env.U_bar)
+    assert lin.first_action == L.first_action
+    out2 = lin.fast_run(env2, T, np.random.default_rng(1))
+    np.testing.assert_array_equal(out2["action"], out["action"])
 
 
 def test_plain_linear_bandit_regret_over_sqrt_T_bounded():
