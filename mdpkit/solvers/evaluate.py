@@ -15,7 +15,7 @@ For a policy :math:`\pi` (deterministic (S,) int or stochastic (S, A) float):
 
 Linear solver
 -------------
-``solver="auto"``: dense LAPACK (``scipy.linalg.solve``, LU with partial pivoting) when
+``solver="auto"``: dense LAPACK (``numpy.linalg.solve``: gesv, LU with partial pivoting) when
 S <= ``DENSE_THRESHOLD`` (2000), otherwise a Krylov method on the sparse matrix
 :math:`I - \gamma P_\pi` (BiCGSTAB, warm-started from ``x0``, restarted once from its
 iterate if the true residual misses the target; scipy gmres if that fails).
@@ -175,9 +175,7 @@ def solve_policy_system(Ppi, b, gamma, *, x0=None, transpose=False, solver="auto
     elif isinstance(Ppi, np.ndarray):
         M = np.eye(S) - gamma * (Ppi.T if transpose else Ppi)
         if solver in ("auto", "direct"):
-            import scipy.linalg as sla
-
-            x = sla.solve(M, b, check_finite=False)
+            x = np.linalg.solve(M, b)  # LAPACK gesv; numpy's, to avoid importing scipy.linalg
             info["method"] = "lapack"
         else:
             x, info = _krylov(M, b, x0, target, maxiter, info, what, warn, norm)
