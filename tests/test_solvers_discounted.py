@@ -122,6 +122,27 @@ def test_vi_pi_mpi_match_brute_force(mdp):
 
 
 @SETTINGS
+@given(data=st.data())
+def test_shared_strategies_brute_force_and_evaluate(data):
+    """Same checks on the project's shared strategies (point masses, exact zeros, random mu)."""
+    testing = pytest.importorskip("mdpkit.testing")
+    mdp = data.draw(testing.tabular_mdps(max_S=4, max_A=3, finite_horizon=False, sparse=None,
+                                         max_gamma=0.9))
+    Vstar = brute_force(mdp)
+    for method in ("vi", "pi", "mpi"):
+        res = solve(mdp, method, tol=1e-10)
+        np.testing.assert_allclose(res.V, Vstar, atol=1e-8)
+        assert (Vstar - lin_value(mdp, res.policy)).max() <= res.bound + 1e-9
+    pi = data.draw(testing.policies(mdp))
+    W = to_stochastic(mdp, pi)
+    Ppi = np.einsum("sa,sat->st", W, mdp.dense_P())
+    V_ref = np.linalg.solve(np.eye(mdp.S) - mdp.gamma * Ppi, (W * mdp.R).sum(1))
+    np.testing.assert_allclose(evaluate(mdp, pi), V_ref, atol=1e-10)
+    d = occupancy(mdp, pi)
+    assert mdp.mu @ V_ref == pytest.approx((d * mdp.R).sum(), abs=1e-9)
+
+
+@SETTINGS
 @given(mdp=small_mdps(max_S=5, max_A=3, sparse=False))
 def test_dense_and_csr_paths_agree(mdp):
     mdp_csr = mdp.replace(P=mdp.sparse_P())
