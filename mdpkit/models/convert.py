@@ -298,7 +298,7 @@ def from_quantecon(ddp, *, horizon=None, mu=None, infeasible_reward=None, sparse
             raise ValueError(f"infeasible_reward must be a finite real number, got {infeasible_reward!r}")
     s_idx = getattr(ddp, "s_indices", None)
     a_idx = getattr(ddp, "a_indices", None)
-    Q = ddp.Q
+    Q = ddp.Q if sp.issparse(ddp.Q) else np.asarray(ddp.Q)
     if s_idx is None:  # product form
         R = _real_dense(ddp.R, "ddp.R")
         if R.ndim != 2:
