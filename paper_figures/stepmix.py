@@ -16,6 +16,9 @@ Episode-wise Constraints" (ICML 2023), spec ``/work/shared/specs/stepmix.md`` §
 4. ``mixture`` — StepMix's continuous index h* + ρ (H = fully optimistic) and EpsMix's ε vs k.
 5. ``learned_baseline`` — learned-baseline StepMix/EpsMix vs dataset size
    N ∈ {10², 10³, 10⁴, 10⁵}: Reg(K), violations, uncertified episodes.
+6. ``sensitivity`` — table of Reg(K) and violations of StepMix, EpsMix and UCBVI over the
+   spec's "also run" settings: env seeds 0–4; c ∈ {0.4, 0.6, 0.8} × α ∈ {0.05, 0.1, 0.2};
+   δ = 0.01 (5 seeds of K = 20,000; ``--quick``: 2 seeds of K = 2,000).
 
 Settings (§d, issue 4): S = 5, A = 5, H = 3, env_seed 0, V^b = 0.6 V*, α = 0.1, δ = 0.05,
 bonus_scale = 1 (theory), K = 20,000, 20 seeds. ``--quick``: K = 2,000, 4 seeds (4 seeds of
@@ -239,6 +242,57 @@ def fig_learned(quick=False, n_jobs=1, scheduler=None, out=None, path=None):
     return fig, tab
 
 
+SENSITIVITY = (  # (label, env overrides, learner overrides): spec §d "also run" settings
+    [(f"env_seed={s}", {"env_seed": s}, {}) for s in range(5)]
+    + [(f"c={c}, alpha={a}", {"baseline_ratio": c}, {"alpha": a})
+       for c in (0.4, 0.6, 0.8) for a in (0.05, 0.1, 0.2) if (c, a) != (0.6, 0.1)]
+    + [("delta=0.01", {}, {"delta": 0.01})]
+)
+SENSITIVITY_ALGS = (("StepMix", "stepmix"), ("EpsMix", "epsmix"), ("UCBVI", "ucbvi-cons"))
+
+
+def sensitivity(quick: bool = False, n_jobs: int = 1, scheduler=None, out=None) -> pd.DataFrame:
+    """Reg(K), violations and not-fully-optimistic episodes over the §d "also run" settings."""
+    K, n_seeds = (2000, 2) if quick else (20000, 5)
+    store = None if out is None else Path(out) / ".store"
+    rows = []
+    for label, env_over, ln_over in SENSITIVITY:
+        env_params = {**ENV_PARAMS, **env_over}
+        params = {**_learner_params(), **ln_over}
+        inst = conservative_instance(env_params["env_seed"], env_params["S"], env_params["A"],
+                                     env_params["H"], env_params["baseline_ratio"])
+        for alg, learner in SENSITIVITY_ALGS:
+            exp = Experiment(ENV, learner, K, n_seeds, root_seed=11, env_params=env_params,
+                             learner_params=params, name=alg)
+            d = run(exp, n_jobs=n_jobs, scheduler=scheduler, store=store, progress=False)
+            per = d.groupby("seed").agg(reg=("regret", "sum"),
+                                        viol=("constraint_ok", lambda x: int((x == 0).sum())),
+                                        nf=("fully_optimistic", lambda x: int((x == 0).sum())))
+            rows.append({"setting": label, "algorithm": alg, "K": K, "n_seeds": len(per),
+                         "V_b_over_V_star": inst.baseline_ratio, "alpha": params["alpha"],
+                         "delta": params["delta"], "regret_mean": per.reg.mean(),
+                         "violations_mean": per.viol.mean(),
+                         "runs_with_violation": float((per.viol > 0).mean()),
+                         "not_fully_optimistic_mean": per.nf.mean()})
+    return pd.DataFrame(rows)
+
+
+def fig_sensitivity(quick=False, n_jobs=1, scheduler=None, out=None, path=None):
+    from matplotlib.figure import Figure
+    tab = sensitivity(quick, n_jobs, scheduler, out)
+    wide = tab.pivot_table(index="setting", columns="algorithm",
+                           values=["regret_mean", "violations_mean"], sort=False)
+    fig = Figure(figsize=(12, 0.6 + 0.32 * len(wide)))
+    ax = fig.subplots()
+    ax.axis("off")
+    cells = [[f"{v:.4g}" for v in row] for row in wide.to_numpy()]
+    cols = [f"{a}: {'Reg(K)' if m == 'regret_mean' else 'violations'}" for m, a in wide.columns]
+    ax.table(cellText=cells, rowLabels=list(wide.index), colLabels=cols, loc="center", fontsize=7)
+    if path is not None:
+        save_figure(fig, tab, path)
+    return fig, tab
+
+
 def reproduce(out, quick: bool = False, n_jobs: int = 1, scheduler=None) -> list[Path]:
     """All five figures into ``out`` (a directory); returns the PNG paths."""
     out = Path(out)
@@ -249,7 +303,9 @@ def reproduce(out, quick: bool = False, n_jobs: int = 1, scheduler=None) -> list
     fig_violations(df, out / "violations")
     fig_mixture(df, out / "mixture")
     fig_learned(quick, n_jobs, scheduler, out, out / "learned_baseline")
-    return [out / f"{n}.png" for n in ("regret", "values", "violations", "mixture", "learned_baseline")]
+    fig_sensitivity(quick, n_jobs, scheduler, out, out / "sensitivity")
+    return [out / f"{n}.png" for n in ("regret", "values", "violations", "mixture",
+                                       "learned_baseline", "sensitivity")]
 
 
 @register_figure(NAME, paper="Li, Huang, Shen, Yang, ICML 2023 (arXiv:2306.06265)",
