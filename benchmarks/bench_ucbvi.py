@@ -11,9 +11,9 @@ Variants, all in the same run (compare ratios, not absolute times: 2 shared core
   one numba kernel per 2,048-episode chunk (planning, exact evaluation, sampling, counts).
 * ``runner, generic loop`` — :func:`mdpkit.run` with ``fast=False``: numba planning per
   episode, Python interaction loop (``act``/``env.step``/``update``) and the env's oracle.
-* ``plain numpy loop`` — the reference: planning vectorised over (x, a) in numpy
-  (:func:`mdpkit.algorithms.ucbvi.plan_numpy`), exact evaluation in numpy, a Python loop
-  over the H steps of each episode drawing transitions with ``Generator.random`` (the env's
+* ``plain numpy loop`` — the reference: planning vectorised over (x, a) in numpy with
+  P_hat and the bonus updated incrementally, exact evaluation in numpy, a Python loop over
+  the H steps of each episode drawing transitions with ``Generator.random`` (the env's
   inversion scheme); no numba.
 * ``rlberry-scool`` UCBVI, when the package is installed (skipped otherwise; its regret is
   computed by the same numpy evaluation of its greedy policy).
@@ -48,7 +48,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from mdpkit.algorithms.ucbvi import UCBVI, plan_numpy  # noqa: E402
+from mdpkit.algorithms.ucbvi import UCBVI  # noqa: E402
 from mdpkit.envs.episodic import EpisodicTabularEnv  # noqa: E402
 from mdpkit.experiments import Experiment, run  # noqa: E402
 from mdpkit.models.generators import random_mdp  # noqa: E402
@@ -78,43 +78,52 @@ def run_fast(K, variant="ch", bonus_scale=1.0):
     return (*_since(t0), out["regret"])
 
 
-def run_numpy(K, K_plan=None, variant="ch"):
-    """Plain numpy loop; the same random stream as the env (one uniform per draw)."""
+def run_numpy(K, K_plan=None):
+    """Plain numpy loop for UCBVI-CH, written for speed: P_hat and the bonus are updated
+    incrementally (only the visited rows), planning is 3-4 array operations per step h,
+    the interaction a Python loop over the H steps. Same random stream as the env (one
+    uniform per draw, the env's inversion scheme)."""
     mdp, env = make_env()
     K_plan = K_plan or K
     L = float(np.log(5.0 * S * A * K_plan * H / DELTA))
     rng = env.rng
-    P = mdp.P                                   # (S, A, S) stationary
-    R = mdp.R
+    P, R, mu = mdp.P, mdp.R, mdp.mu             # (S, A, S) stationary, (S, A), (S,)
     cdf = np.cumsum(P, axis=-1)
-    cdf_mu = np.cumsum(mdp.mu)
+    cdf_mu = np.cumsum(mu)
     vstar = env.optimal_value
-    Q = np.full((H, S, A), float(H))
-    N_sa = np.zeros((1, S, A))
-    N_say = np.zeros((1, S, A, S))
-    R_sum = np.zeros((1, S, A))
-    N_visit = np.zeros((H, S))
-    R_known = np.broadcast_to(R, (H, S, A))
+    Hf = float(H)
+    Q = np.full((H, S, A), Hf)
+    N_sa = np.zeros((S, A))
+    N_say = np.zeros((S, A, S))
+    P_hat = np.zeros((S, A, S))
+    Rb = np.full((S, A), np.inf)                # R + bonus; inf while N(x, a) = 0 (Q = H)
     rows = np.arange(S)
+    pi = np.zeros((H, S), dtype=np.int64)
     regret = np.empty(K)
     t0 = _clock()
     for k in range(K):
-        Q, _, pi = plan_numpy(Q, N_sa, N_say, R_sum, R_known, True, N_visit, H, L, variant, True)
+        V = np.zeros(S)
+        for h in range(H - 1, -1, -1):          # planning
+            q = np.minimum(Q[h], Rb + P_hat @ V)
+            np.minimum(q, Hf, out=q)
+            Q[h] = q
+            pi[h] = q.argmax(axis=1)
+            V = q[rows, pi[h]]
         V = np.zeros(S)
         for h in range(H - 1, -1, -1):          # exact evaluation of pi
             a = pi[h]
             V = R[rows, a] + P[rows, a] @ V
-        regret[k] = vstar - mdp.mu @ V
-        s = int(np.searchsorted(cdf_mu, rng.random() * cdf_mu[-1], side="right"))
-        for h in range(H):
+        regret[k] = vstar - mu @ V
+        u = rng.random(H + 1)
+        s = int(np.searchsorted(cdf_mu, u[0] * cdf_mu[-1], side="right"))
+        for h in range(H):                      # interaction and counts
             a = int(pi[h, s])
             row = cdf[s, a]
-            s2 = int(np.searchsorted(row, rng.random() * row[-1], side="right"))
-            N_sa[0, s, a] += 1.0
-            N_say[0, s, a, s2] += 1.0
-            R_sum[0, s, a] += R[s, a]
-            if h + 1 < H:
-                N_visit[h + 1, s2] += 1.0
+            s2 = int(np.searchsorted(row, u[h + 1] * row[-1], side="right"))
+            N_sa[s, a] += 1.0
+            N_say[s, a, s2] += 1.0
+            P_hat[s, a] = N_say[s, a] / N_sa[s, a]
+            Rb[s, a] = R[s, a] + 7.0 * Hf * L * np.sqrt(1.0 / N_sa[s, a])
             s = s2
     return (*_since(t0), regret)
 
