@@ -105,7 +105,9 @@ def fig_regret(df: pd.DataFrame, path):
     ]
     K = int(df.k.max())
     title = (f"Episode-wise conservative exploration: S=5, A=5, H=3, V^b/V*={inst.baseline_ratio:.2f}, "
-             f"alpha={ALPHA}, delta={DELTA}, {df.seed.nunique()} seeds, K={K}")
+             f"alpha={ALPHA}, delta={DELTA}, {df.seed.nunique()} seeds, K={K}\n"
+             "StepMix rule max_h, order opt_first; Hoeffding bonus, bonus_scale 1 (theory); "
+             "inhomogeneous P_h, H-step episodes; mean and bootstrap 95% band")
     return regret_figure(df, bounds, path=path, title=title)
 
 

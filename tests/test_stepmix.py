@@ -341,3 +341,26 @@ def test_flags_fast_equals_generic_and_safe(cls, kw, env_kw):
     if kw.get("baseline_value_known") is False:
         # the learned threshold is above the true one (a UCB of V^b)
         assert (out["threshold"] >= 0.9 * env.baseline_value - 1e-12).all()
+
+
+def test_learned_baseline_vi_lcb_and_setup():
+    """§b.6 setup: threshold formula, BC policy, counts from D; the VI-LCB flag gives a
+    deterministic greedy policy of the pessimistic recursion; bad dataset -> ValueError."""
+    from mdpkit.algorithms.conservative.learned_baseline import learned_baseline_setup
+    env = make_conservative_env(3, dataset_size=500, expose_baseline=False)
+    D = env.env_info()["offline_dataset"]
+    st = learned_baseline_setup(D, env.mdp.R, 5, 5, 3, alpha=0.1, delta=0.05, K=100)
+    G = D["rewards"].sum(1).mean()
+    assert st["thr"] == pytest.approx(0.9 * (G + 3 * np.sqrt(np.log(6 / 0.05) / 1000)))
+    assert st["model"].N.sum() == 1500 and np.allclose(st["policy"].sum(-1), 1)
+    h, s, a = 0, int(D["states"][0, 0]), int(D["actions"][0, 0])
+    cnt = ((D["states"][:, 0] == s) & (D["actions"][:, 0] == a)).sum() / (D["states"][:, 0] == s).sum()
+    assert st["policy"][h, s, a] == pytest.approx(cnt)
+    lcb = learned_baseline_setup(D, env.mdp.R, 5, 5, 3, alpha=0.1, delta=0.05, K=100, estimator="vi_lcb")
+    assert set(np.unique(lcb["policy"])) <= {0.0, 1.0}
+    info = env.env_info()
+    info["n_steps"] = 500
+    out = LearnedBaselineStepMix(info, 1, baseline_estimator="vi_lcb").fast_run(env, 500, env.rng)
+    assert (out["constraint_ok"] == 1).all()
+    with pytest.raises(ValueError, match="offline_dataset"):
+        learned_baseline_setup(None, env.mdp.R, 5, 5, 3, alpha=0.1, delta=0.05, K=10)

@@ -388,6 +388,9 @@ class ConservativeLearner(EpisodicLearner):
         self.bonus_scale = _real(bonus_scale, "bonus_scale")
         if self.bonus_scale < 0:
             raise ValueError(f"bonus_scale must be >= 0, got {self.bonus_scale}")
+        #: spec §b.2: a shrunk (or inflated) bonus makes the run "heuristic" (the regret theorem
+        #: no longer applies; safety does not depend on it)
+        self.heuristic = self.bonus_scale != 1.0
         self.order = order
         self._order = _choice(order, _ORDER, "order")
         self.stepmix_select = stepmix_select
