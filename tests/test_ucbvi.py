@@ -7,7 +7,6 @@ import pytest
 import scipy.sparse as sps
 
 from mdpkit import TabularMDP
-from mdpkit.algorithms import _ucbvi_kernels as kern
 from mdpkit.algorithms.ucbvi import UCBVI, env_tables, plan_numpy, ucbvi_log_factor
 from mdpkit.bounds import UCBVI_CH
 from mdpkit.envs.episodic import EpisodicTabularEnv

@@ -31,6 +31,10 @@ Decisions
 * UCBVI's log factor is the spec's ``L = ln(5 S A T / delta)`` (not the
   ``ln(5 H S A T / delta)`` variant); the same L is used by the algorithm
   (:mod:`mdpkit.algorithms.ucbvi`).
+* :data:`OFUL_BETA` is the spec's determinant-free form R sqrt(d ln((1 + t L^2/lam)/delta))
+  + sqrt(lam) S_theta. It dominates the determinant form only for d >= 2 (for d = 1 its
+  ``d ln(1/delta)`` is smaller than the ``2 ln(1/delta)`` of the determinant form;
+  ``tests/test_bounds.py`` shows it), so the algorithm always uses :func:`oful_beta_det`.
 * The ``O~`` order bounds drop their log factors (constant 1, no logs), as the spec's
   plotting rules ask ("shape curves with constant 1").
 """
@@ -134,7 +138,8 @@ OFUL_BETA = Bound(
     Rn * sp.sqrt(d * sp.log((1 + t * Lx ** 2 / lam) / delta)) + sp.sqrt(lam) * S_theta,
     (t, d, lam, Lx, Rn, S_theta, delta), exact=True, x_symbol=t, tag="exact",
     reference="Abbasi-Yadkori, Pal, Szepesvari 2011, Thm 2 (determinant-free upper bound of beta_t); spec 1.3",
-    holds="confidence radius: ||theta_hat_t - theta*||_{V_t} <= beta_t for all t w.p. >= 1 - delta",
+    holds="confidence radius: ||theta_hat_t - theta*||_{V_t} <= beta_t for all t w.p. >= 1 - delta; "
+          "upper bound of the determinant form only for d >= 2",
     description={**_OFUL_DESC, "t": "number of observations"},
 )
 
