@@ -98,7 +98,7 @@ def to_pymdptoolbox(mdp, *, sparse=None):
     """
     _check_static(mdp, "pymdptoolbox")
     sparse = mdp.is_sparse if sparse is None else bool(sparse)
-    S, A = mdp.S, mdp.A
+    A = mdp.A
     if sparse:
         Pc = mdp.sparse_P()
         transitions = [sp.csr_matrix(Pc[a::A]) for a in range(A)]
