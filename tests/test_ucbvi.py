@@ -289,3 +289,20 @@ def test_ucbvi_ch_regret_under_thm1_bound_20_seeds():
     >= 1 - 20 delta = 99% (union bound); seeds fixed.
     """
     _thm1_check(range(20))
+
+
+def test_registered_factories_and_defaults():
+    from mdpkit.experiments import get_learner, list_learners
+    names = set(list_learners())
+    assert {"ucb1", "successive_elimination", "oful", "ucbvi_ch", "ucbvi_bf", "psrl"} <= names
+    info = {"kind": "episodic", "S": 3, "A": 2, "H": 4, "n_steps": 100, "R": np.zeros((3, 2)),
+            "step_dependent_P": True}
+    ln = get_learner("ucbvi_bf")(info, 0)
+    assert ln.variant == "bf" and not ln.homogeneous and ln.N_sa.shape == (4, 3, 2)
+    assert ln.L == pytest.approx(np.log(5 * 3 * 2 * 400 / 0.1))
+    ln = get_learner("ucbvi_ch")({**info, "step_dependent_P": False}, 0, fast=False, delta=0.2)
+    assert ln.homogeneous and ln.fast_run is None and ln.delta == 0.2
+    with pytest.raises(ValueError, match="n_steps"):
+        get_learner("ucbvi_ch")({k: v for k, v in info.items() if k != "n_steps"}, 0)
+    with pytest.raises(ValueError, match="episodic"):
+        get_learner("ucbvi_ch")({**info, "kind": "bandit"}, 0)
