@@ -130,8 +130,13 @@ def test_bicgstab_matches_reference_and_solves(S, seed, gamma):
     np.testing.assert_allclose(y, M @ x0, rtol=1e-13, atol=1e-13)
     x, code, it = K.bicgstab_csr(*ind, b, x0, atol, 500)
     xr, code_r, it_r = K.bicgstab_ref(M, b, x0, atol, 500)
-    assert code == code_r == 0
-    assert abs(it - it_r) <= 1  # same recurrences; rounding may shift the last test
+    xd, code_d, it_d = K.bicgstab_dense(M.toarray(), b, x0, atol, 500)
+    assert code == code_r == code_d == 0
+    assert abs(it - it_r) <= 1 and abs(it_d - it_r) <= 1  # same recurrences up to rounding
+    np.testing.assert_allclose(xd, exact, atol=1e-8 / (1 - gamma))
+    yd = np.empty(S)
+    K.dense_matvec(M.toarray(), x0, yd)
+    np.testing.assert_allclose(yd, M @ x0, rtol=1e-13, atol=1e-13)
     np.testing.assert_allclose(x, exact, atol=1e-8 / (1 - gamma))
     np.testing.assert_allclose(xr, exact, atol=1e-8 / (1 - gamma))
 

@@ -271,6 +271,18 @@ def test_pi_krylov_on_sparse_model_is_certified():
     np.testing.assert_allclose(evaluate(mdp, res.policy, solver="direct"), Vpi, atol=1e-9)
 
 
+def test_dense_model_krylov_path():
+    rng = np.random.default_rng(21)
+    mdp = TabularMDP(*random_arrays(rng, 60, 3, density=0.3), gamma=0.9)
+    Vstar = reference_pi(mdp)
+    res = solve(mdp, "pi", solver="krylov", tol=1e-9)
+    assert res.converged and res.extras["solver"] == "bicgstab" and 0.0 <= res.bound <= 1e-9
+    np.testing.assert_allclose(res.V, Vstar, atol=1e-9)
+    pi = rng.dirichlet(np.ones(3), size=60)
+    np.testing.assert_allclose(evaluate(mdp, pi, solver="krylov"), evaluate(mdp, pi), atol=1e-10)
+    np.testing.assert_allclose(occupancy(mdp, pi, solver="krylov"), occupancy(mdp, pi), atol=1e-10)
+
+
 def test_krylov_fallback_is_announced():
     rng = np.random.default_rng(2)
     S = 200

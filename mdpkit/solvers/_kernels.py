@@ -20,7 +20,7 @@ Kernels
 ``policy_sweep_dense / policy_sweep_csr``
     One sweep of the policy operator ``T_pi V = r_pi + gamma P_pi V`` for a deterministic
     policy (the partial evaluation steps of modified policy iteration).
-``bicgstab_csr(indptr, indices, data, b, x0, atol, maxiter)``
+``bicgstab_csr(indptr, indices, data, b, x0, atol, maxiter)`` / ``bicgstab_dense(Md, b, x0, atol, maxiter)``
     Serial BiCGSTAB for the policy-evaluation systems :math:`(I - \gamma P_\pi) x = b`
     (policy iteration on large models, :mod:`mdpkit.solvers.evaluate`).
 ``policy_system_csr(indptr, indices, data, A, pol, gamma)``
@@ -55,7 +55,7 @@ __all__ = [
     "bellman_dense", "bellman_csr", "policy_sweep_dense", "policy_sweep_csr",
     "vi_loop_dense", "vi_loop_csr",
     "bellman_dense_ref", "bellman_csr_ref", "policy_sweep_dense_ref", "policy_sweep_csr_ref",
-    "vi_loop_ref", "csr_matvec", "bicgstab_csr", "bicgstab_ref", "policy_system_csr",
+    "vi_loop_ref", "csr_matvec", "bicgstab_csr", "bicgstab_dense", "bicgstab_ref", "policy_system_csr",
     "policy_system_ref",
 ]
 
@@ -352,9 +352,43 @@ def _dot(a, b):
     return acc
 
 
+@njit(cache=True, fastmath=_FM)
+def dense_matvec(Md, x, y):
+    """``y = Md x`` for a dense C-contiguous (n, n) matrix (serial, no BLAS threads)."""
+    n = Md.shape[0]
+    for i in range(n):
+        acc = 0.0
+        for j in range(Md.shape[1]):
+            acc += Md[i, j] * x[j]
+        y[i] = acc
+
+
+@njit(cache=True)
+def _mv(Md, indptr, indices, data, x, y):
+    if Md.shape[0] > 0:
+        dense_matvec(Md, x, y)
+    else:
+        csr_matvec(indptr, indices, data, x, y)
+
+
 @njit(cache=True)
 def bicgstab_csr(indptr, indices, data, b, x0, atol, maxiter):
-    """Unpreconditioned BiCGSTAB (van der Vorst 1992) for ``M x = b``, M in CSR arrays.
+    """BiCGSTAB for ``M x = b`` with M in CSR arrays; see :func:`bicgstab_generic`."""
+    return bicgstab_generic(np.empty((0, 0)), indptr, indices, data, b, x0, atol, maxiter)
+
+
+@njit(cache=True)
+def bicgstab_dense(Md, b, x0, atol, maxiter):
+    """BiCGSTAB for ``Md x = b`` with a dense (n, n) matrix; see :func:`bicgstab_generic`."""
+    empty = np.empty(0, dtype=np.int64)
+    return bicgstab_generic(Md, empty, empty, np.empty(0), b, x0, atol, maxiter)
+
+
+@njit(cache=True)
+def bicgstab_generic(Md, indptr, indices, data, b, x0, atol, maxiter):
+    """Unpreconditioned BiCGSTAB (van der Vorst 1992) for ``M x = b``.
+
+    M is the dense ``Md`` when ``Md`` has rows, else the CSR arrays (one body for both).
 
     Serial numba (scipy's version spends its time in multi-threaded BLAS dot products,
     which on 2 shared cores was 20x slower). Stops when the recurrence residual 2-norm is
@@ -366,7 +400,7 @@ def bicgstab_csr(indptr, indices, data, b, x0, atol, maxiter):
     n = b.shape[0]
     x = x0.copy()
     r = np.empty(n)
-    csr_matvec(indptr, indices, data, x, r)
+    _mv(Md, indptr, indices, data, x, r)
     for i in range(n):
         r[i] = b[i] - r[i]
     if np.sqrt(_dot(r, r)) <= atol:
@@ -386,7 +420,7 @@ def bicgstab_csr(indptr, indices, data, b, x0, atol, maxiter):
         beta = (rho_new / rho) * (alpha / omega)
         for i in range(n):
             p[i] = r[i] + beta * (p[i] - omega * v[i])
-        csr_matvec(indptr, indices, data, p, v)
+        _mv(Md, indptr, indices, data, p, v)
         den = _dot(rhat, v)
         if den == 0.0 or not np.isfinite(den):
             return x, -1, it
@@ -397,7 +431,7 @@ def bicgstab_csr(indptr, indices, data, b, x0, atol, maxiter):
             for i in range(n):
                 x[i] += alpha * p[i]
             return x, 0, it
-        csr_matvec(indptr, indices, data, s, t)
+        _mv(Md, indptr, indices, data, s, t)
         tt = _dot(t, t)
         if tt == 0.0 or not np.isfinite(tt):
             return x, -1, it

@@ -16,9 +16,10 @@ For a policy :math:`\pi` (deterministic (S,) int or stochastic (S, A) float):
 Linear solver
 -------------
 ``solver="auto"``: dense LAPACK (``numpy.linalg.solve``: gesv, LU with partial pivoting) when
-S <= ``DENSE_THRESHOLD`` (2000), otherwise a Krylov method on the sparse matrix
-:math:`I - \gamma P_\pi` (BiCGSTAB, warm-started from ``x0``, restarted once from its
-iterate if the true residual misses the target; scipy gmres if that fails).
+S <= ``DENSE_THRESHOLD`` (2000), otherwise a Krylov method on
+:math:`I - \gamma P_\pi`, CSR for sparse models, dense for dense ones (BiCGSTAB,
+warm-started from ``x0``, restarted once from its iterate if the true residual misses the
+target; scipy gmres if that fails).
 ``solver="direct"`` forces a direct solve (dense LAPACK, or SuperLU ``spsolve`` for a
 sparse model: beware fill-in on large random sparse models), ``solver="krylov"`` forces
 the Krylov path.
@@ -60,7 +61,7 @@ from ..utils import ConvergenceWarning
 from ._policy import as_policy
 
 __all__ = ["evaluate_discounted", "occupancy_discounted", "q_from_v", "policy_system",
-           "policy_matrix", "solve_policy_system", "DENSE_THRESHOLD"]
+           "policy_matrix", "solve_policy_system", "plan", "DENSE_THRESHOLD"]
 
 provenance = "textbook linear-algebra identities (Puterman 1994 §6.1, §6.9)"
 
@@ -110,14 +111,17 @@ def _check_solver(solver):
         raise ValueError(f"solver must be one of {list(_SOLVERS)}, got {solver!r}")
 
 
-def use_dense(mdp, solver: str) -> bool:
-    """Whether the dense LAPACK path is taken for this model and solver choice."""
+def plan(mdp, solver: str, threshold: int = DENSE_THRESHOLD):
+    """``(linear_solver, dense_representation)`` for a model and a solver choice.
+
+    "auto": "direct" when S <= threshold, else "krylov". The policy matrix is kept dense
+    for dense models (dense LAPACK or dense BiCGSTAB), and densified for sparse models only
+    for a direct solve with S <= threshold (otherwise CSR: SuperLU or sparse BiCGSTAB).
+    """
     _check_solver(solver)
-    if solver == "auto":
-        return mdp.S <= DENSE_THRESHOLD
-    if solver == "direct":
-        return not mdp.is_sparse or mdp.S <= DENSE_THRESHOLD
-    return False
+    lin = solver if solver != "auto" else ("direct" if mdp.S <= threshold else "krylov")
+    dense = (not mdp.is_sparse) or (lin == "direct" and mdp.S <= threshold)
+    return lin, dense
 
 
 def solve_policy_system(Ppi, b, gamma, *, x0=None, transpose=False, solver="auto",
@@ -211,11 +215,14 @@ def _krylov(M, b, x0, target, maxiter, info, what, warn, norm):
     S = b.shape[0]
     if maxiter is None:
         maxiter = max(1000, 10 * int(np.sqrt(S)))
-    if not sp.issparse(M):
+    is_dense = isinstance(M, np.ndarray)
+    if is_dense:
+        Md = np.ascontiguousarray(M, dtype=np.float64)
+    else:
         M = sp.csr_matrix(M)
-    indptr = M.indptr.astype(np.int64, copy=False)
-    indices = M.indices.astype(np.int64, copy=False)
-    data = M.data.astype(np.float64, copy=False)
+        indptr = M.indptr.astype(np.int64, copy=False)
+        indices = M.indices.astype(np.int64, copy=False)
+        data = M.data.astype(np.float64, copy=False)
     x = np.zeros(S) if x0 is None else np.array(x0, dtype=np.float64)
     # 2-norm test inside BiCGSTAB: ||r||_inf <= ||r||_2 and ||r||_1 <= sqrt(S) ||r||_2, so
     # atol = target / sqrt(S) guarantees both norms (for the recurrence residual; the true
@@ -224,7 +231,10 @@ def _krylov(M, b, x0, target, maxiter, info, what, warn, norm):
     b = np.ascontiguousarray(b, dtype=np.float64)
     codes, iters = [], 0
     for _attempt in range(2):
-        x, code, it = K.bicgstab_csr(indptr, indices, data, b, x, atol, maxiter)
+        if is_dense:
+            x, code, it = K.bicgstab_dense(Md, b, x, atol, maxiter)
+        else:
+            x, code, it = K.bicgstab_csr(indptr, indices, data, b, x, atol, maxiter)
         codes.append(int(code))
         iters += int(it)
         ok = code == 0 and np.all(np.isfinite(x)) and norm(b - M @ x) <= target
@@ -285,19 +295,19 @@ def evaluate_discounted(mdp, policy, *, solver: str = "auto", x0=None) -> np.nda
     See the module docstring for the linear solver and its certified error.
     """
     kind, pol = as_policy(mdp, policy)
-    dense = use_dense(mdp, solver)
+    lin, dense = plan(mdp, solver)
     Ppi, r = policy_system(mdp, kind, pol, dense=dense)
-    V, _ = solve_policy_system(Ppi, r, mdp.gamma, x0=x0, solver=solver)
+    V, _ = solve_policy_system(Ppi, r, mdp.gamma, x0=x0, solver=lin)
     return V
 
 
 def occupancy_discounted(mdp, policy, *, solver: str = "auto") -> np.ndarray:
     r"""Discounted state-action occupancy ``d`` (S, A) under ``mdp.mu``; sums to 1/(1-gamma)."""
     kind, pol = as_policy(mdp, policy)
-    dense = use_dense(mdp, solver)
+    lin, dense = plan(mdp, solver)
     Ppi, _ = policy_system(mdp, kind, pol, dense=dense)
     mu = np.asarray(mdp.mu, dtype=np.float64)
-    nu, _ = solve_policy_system(Ppi, mu, mdp.gamma, transpose=True, solver=solver,
+    nu, _ = solve_policy_system(Ppi, mu, mdp.gamma, transpose=True, solver=lin,
                                 what="occupancy measure")
     if kind == "deterministic":
         d = np.zeros((mdp.S, mdp.A))

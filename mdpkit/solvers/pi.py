@@ -82,7 +82,7 @@ import numpy as np
 
 from ..utils import ConvergenceWarning, check_positive_int
 from ._policy import as_policy
-from .evaluate import policy_matrix, policy_system, solve_policy_system
+from .evaluate import plan, policy_matrix, policy_system, solve_policy_system
 from .result import SolveResult
 from .vi import (RULE_SUPNORM, STOPPING_RULES, bellman, check_options, default_max_iter, finish,
                  initial_value, resolve_engine, run_vi_loop)
@@ -165,13 +165,7 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
     else:
         pol = np.argmax(mdp.R, axis=1).astype(np.int64)
 
-    if solver == "auto":
-        dense = S <= dense_threshold
-    elif solver == "direct":
-        dense = (not mdp.is_sparse) or S <= dense_threshold
-    else:
-        dense = False
-    lin_solver = solver if solver != "auto" else ("direct" if dense else "krylov")
+    lin_solver, dense = plan(mdp, solver, dense_threshold)
     exact = lin_solver == "direct"
     rows = np.arange(S)
     V = V0
