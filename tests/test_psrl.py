@@ -2,6 +2,9 @@
 Spec classical_baselines.md 2.3 and 6."""
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 import pytest
 
@@ -9,6 +12,8 @@ from mdpkit import TabularMDP
 from mdpkit.algorithms.psrl import PSRL
 from mdpkit.experiments import Experiment, run
 from mdpkit.solvers import solve
+
+sys.path.insert(0, os.path.dirname(__file__))  # shared helpers of test_ucbvi
 
 
 def test_posterior_counts_pooled_and_per_step():
@@ -116,3 +121,42 @@ def test_input_errors():
         PSRL(2, 2, 2, 0, R=np.zeros(3))
     with pytest.raises(TypeError, match="homogeneous"):
         PSRL(2, 2, 2, 0, homogeneous="yes")
+
+
+@pytest.mark.parametrize("kind", ["dense", "stepdep", "sparse"])
+@pytest.mark.parametrize("reward_dist", ["deterministic", "bernoulli"])
+@pytest.mark.parametrize("known", [True, False])
+def test_fast_path_equals_generic_loop(kind, reward_dist, known):
+    """Same env and learner seeds -> same regret (1e-12), rewards and posterior counts."""
+    from mdpkit.envs.episodic import EpisodicTabularEnv
+    from test_ucbvi import _mdp, generic_loop
+
+    mdp = _mdp(kind, np.random.default_rng(1))
+    R = mdp.R if known else None
+    ea = EpisodicTabularEnv(mdp, 7, reward_dist=reward_dist)
+    eb = EpisodicTabularEnv(mdp, 7, reward_dist=reward_dist)
+    la = PSRL(6, 3, 5, 11, R=R, homogeneous=kind != "stepdep")
+    lb = PSRL(6, 3, 5, 11, R=R, homogeneous=kind != "stepdep")
+    reg, rew = generic_loop(la, ea, 150)
+    out = lb.fast_run(eb, 150, eb.rng, chunk=33)
+    np.testing.assert_allclose(out["regret"], reg, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(out["reward"], rew)
+    np.testing.assert_array_equal(la.N_say, lb.N_say)
+    np.testing.assert_array_equal(la.r_alpha, lb.r_alpha)
+    assert reg.std() > 0
+
+
+def test_fast_path_through_runner_and_kernel_vs_numpy():
+    frames = []
+    for fast in (True, False):
+        ex = Experiment(env="riverswim", learner="psrl", n_steps=100, n_seeds=2,
+                        env_params={"S": 4, "horizon": 6}, learner_params={"fast": fast})
+        frames.append(run(ex))
+    np.testing.assert_allclose(frames[0]["regret"], frames[1]["regret"], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(frames[0]["reward"], frames[1]["reward"])
+    ln = PSRL(5, 3, 4, 3, R=np.random.default_rng(0).random((4, 5, 3)), homogeneous=False)
+    for _ in range(3):
+        ln.begin_episode()
+        Q, pi = PSRL.solve_sampled(ln.P_sample, ln.R_sample, 4)
+        np.testing.assert_allclose(ln.Q, Q, rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(ln.policy, pi)

@@ -29,21 +29,98 @@ Decisions
   ``False`` keeps one per (h, s, a).
 * Dirichlet draws are normalised Gamma(alpha, 1) draws from the learner's own ``rng``
   (``Generator.standard_gamma``), all rows at once, in C order over (g, s, a, s').
-* No fast path: the per-episode cost is the posterior draw (G S A S gammas) plus one
-  backward induction; the runner's generic loop is used.
+* Fast path (:meth:`PSRL.fast_run`): per episode, the posterior draw in numpy from the
+  learner's stream (exactly as :meth:`PSRL.begin_episode`), then one numba kernel solves the
+  sampled MDP, evaluates the committed policy exactly on the true model and plays the
+  episode with the env's uniforms (the scheme of
+  :func:`mdpkit.algorithms.ucbvi.env_tables`). The generic loop solves with the same
+  kernel, so both paths give the same policies, regrets (to rounding) and rewards.
 """
 from __future__ import annotations
 
 import numbers
 
 import numpy as np
+from numba import njit
 
+from . import _ucbvi_kernels as _uk
 from ..bounds.classical import PSRL as PSRL_BOUND, TABULAR_LOWER_HOMOGENEOUS
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from .base import EpisodicLearner
 
 __all__ = ["PSRL"]
+
+
+@njit(cache=True, fastmath=_uk._FM)
+def solve_sampled_kernel(P, R, Q, pi, V):
+    """Backward induction on a sampled model, in place.
+
+    P : (G, S, A, S) with G in {1, H}; R : (H, S, A); Q : (H, S, A); pi : (H, S) int64;
+    V : (2, S) scratch. Ties: lowest action index (as ``numpy.argmax``).
+    """
+    H, S, A = R.shape
+    cur = 0
+    for y in range(S):
+        V[cur, y] = 0.0
+    for h in range(H - 1, -1, -1):
+        g = 0 if P.shape[0] == 1 else h
+        nxt = cur
+        cur = 1 - cur
+        for x in range(S):
+            best = -np.inf
+            besta = 0
+            for a in range(A):
+                acc = 0.0
+                for y in range(S):
+                    acc += P[g, x, a, y] * V[nxt, y]
+                q = R[h, x, a] + acc
+                Q[h, x, a] = q
+                if q > best:
+                    best = q
+                    besta = a
+            pi[h, x] = besta
+            V[cur, x] = best
+
+
+@njit(cache=True)
+def _play_episode(pi, N_say, r_alpha, r_beta, learn_rewards, pooled, P, R, mu, cdf_mu, cdf_P,
+                  bernoulli, u, vstar, pi_star, Vbuf):
+    """Exact regret of ``pi`` and one episode with the env's uniforms ``u``; updates counts.
+
+    Returns (regret, reward, status); status 1 = a reward outside [0, 1] with learned rewards.
+    """
+    H, S = pi.shape
+    GP = cdf_P.shape[0]
+    same = True
+    for h in range(H):
+        for x in range(S):
+            if pi[h, x] != pi_star[h, x]:
+                same = False
+    regret = 0.0 if same else vstar - _uk.policy_value(P, R, mu, pi, H, Vbuf)
+    j = 0
+    s = _uk.draw_index(cdf_mu, u[j])
+    j += 1
+    tot = 0.0
+    for h in range(H):
+        a = pi[h, s]
+        r = R[h, s, a]
+        if bernoulli:
+            r = 1.0 if u[j] < r else 0.0
+            j += 1
+        gp = 0 if GP == 1 else h
+        s2 = _uk.draw_index(cdf_P[gp, s, a], u[j])
+        j += 1
+        g = 0 if pooled else h
+        N_say[g, s, a, s2] += 1.0
+        if learn_rewards:
+            if r < 0.0 or r > 1.0:
+                return regret, tot, 1
+            r_alpha[g, s, a] += r
+            r_beta[g, s, a] += 1.0 - r
+        tot += r
+        s = s2
+    return regret, tot, 0
 
 
 class PSRL(EpisodicLearner):
@@ -59,6 +136,8 @@ class PSRL(EpisodicLearner):
     R : ndarray, shape (S, A) or (H, S, A), optional
         Known mean rewards; None: Beta(1, 1) posteriors.
     homogeneous : bool, default True
+    fast : bool, default True
+        Offer :meth:`fast_run` to the runner (False: ``fast_run = None``, generic loop).
 
     Attributes
     ----------
@@ -77,7 +156,7 @@ class PSRL(EpisodicLearner):
                   "rewards: spec. Known-reward shortcut, fractional Beta update, pooling over steps: "
                   "decisions [D].")
 
-    def __init__(self, S, A, H, rng, *, alpha0=1.0, R=None, homogeneous=True):
+    def __init__(self, S, A, H, rng, *, alpha0=1.0, R=None, homogeneous=True, fast=True):
         self.S = check_positive_int(S, "S")
         self.A = check_positive_int(A, "A")
         self.H = check_positive_int(H, "H")
@@ -87,6 +166,10 @@ class PSRL(EpisodicLearner):
             raise ValueError(f"alpha0 must be a finite real > 0, got {alpha0!r}")
         if not isinstance(homogeneous, (bool, np.bool_)):
             raise TypeError(f"homogeneous must be a bool, got {type(homogeneous).__name__}")
+        if not isinstance(fast, (bool, np.bool_)):
+            raise TypeError(f"fast must be a bool, got {type(fast).__name__}")
+        if not fast:
+            self.fast_run = None
         self.alpha0 = float(alpha0)
         self.homogeneous = bool(homogeneous)
         S, A, H = self.S, self.A, self.H
@@ -109,6 +192,7 @@ class PSRL(EpisodicLearner):
         self.R_sample = np.empty((H, S, A))
         self.Q = np.empty((H, S, A))
         self.policy = np.zeros((H, S), dtype=np.int64)
+        self._Vbuf = np.empty((2, S))
 
     # ---------------------------------------------------------------- posterior
     def posterior_dirichlet(self) -> np.ndarray:
@@ -131,7 +215,8 @@ class PSRL(EpisodicLearner):
 
     @staticmethod
     def solve_sampled(P, R, H):
-        """Backward induction on a sampled model; returns (Q (H, S, A), policy (H, S))."""
+        """Numpy backward induction on a sampled model (the reference of
+        :func:`solve_sampled_kernel`); returns (Q (H, S, A), policy (H, S))."""
         S, A = R.shape[1], R.shape[2]
         Q = np.empty((H, S, A))
         pi = np.empty((H, S), dtype=np.int64)
@@ -148,7 +233,7 @@ class PSRL(EpisodicLearner):
         P, R = self.sample_model()
         self.P_sample[...] = P
         self.R_sample[...] = R
-        self.Q, self.policy = self.solve_sampled(P, R, self.H)
+        solve_sampled_kernel(self.P_sample, self.R_sample, self.Q, self.policy, self._Vbuf)
         return self.policy.copy()
 
     def act(self, h: int, s: int) -> int:
@@ -162,6 +247,49 @@ class PSRL(EpisodicLearner):
                 raise ValueError(f"PSRL's Beta reward posterior needs rewards in [0, 1], got r={r}")
             self.r_alpha[g, s, a] += r
             self.r_beta[g, s, a] += 1.0 - r
+
+
+    # -------------------------------------------------------------- fast path
+    def fast_run(self, env, n_steps: int, rng, chunk: int = 2048) -> dict:
+        """Run ``n_steps`` episodes against ``env``: numpy posterior draws, numba episodes.
+
+        Same numbers as the generic loop with the env's stream ``rng`` and this learner's
+        own stream (policies, rewards exactly; regrets to rounding).
+
+        Returns
+        -------
+        dict with ``"regret"`` (K,) and ``"reward"`` (K,).
+        """
+        from .ucbvi import env_tables
+
+        K = check_positive_int(n_steps, "n_steps")
+        chunk = check_positive_int(chunk, "chunk")
+        rng = as_generator(rng)
+        tab = env_tables(env)
+        if (tab["S"], tab["A"], tab["H"]) != (self.S, self.A, self.H):
+            raise ValueError(
+                f"env has (S, A, H) = {(tab['S'], tab['A'], tab['H'])}, the learner {(self.S, self.A, self.H)}"
+            )
+        learn = self.R_known is None
+        regret = np.empty(K)
+        reward = np.empty(K)
+        Vbuf = np.empty((2, self.S))
+        done = 0
+        while done < K:
+            m = min(chunk, K - done)
+            U = rng.random((m, tab["uniforms_per_episode"]))
+            for i in range(m):
+                self.begin_episode()
+                reg, rew, status = _play_episode(
+                    self.policy, self.N_say, self.r_alpha, self.r_beta, learn, self.homogeneous,
+                    tab["P"], tab["R"], tab["mu"], tab["cdf_mu"], tab["cdf_P"], tab["bernoulli"],
+                    U[i], tab["vstar"], tab["pi_star"], Vbuf)
+                if status:
+                    raise ValueError("PSRL's Beta reward posterior needs rewards in [0, 1]")
+                regret[done + i] = reg
+                reward[done + i] = rew
+            done += m
+        return {"regret": regret, "reward": reward}
 
 
 @register_learner("psrl")
