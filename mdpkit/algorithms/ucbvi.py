@@ -40,8 +40,14 @@ Decisions (left open by the spec)
   bounds an error in V_{k,h+1} - V*_{h+1}; N'_{k,h+1}(y) = 0 gives the cap H^2.
 * The empirical variance is computed in two passes (sum_y P_hat (V - P_hat V)^2), so it is
   never negative by rounding.
+* ``bonus_scale`` (default 1.0 = the paper's constants, "theory") multiplies the bonus; any
+  other value is a "tuned" configuration and is labelled so in figures (spec 6). With the
+  theory constants the bonus exceeds H until N(x, a) > (7 H L / H)^2 = (7 L)^2 visits
+  (about 2.4e4 for L = 22), so Q stays at H for long runs: UCBVI then keeps exploring.
 * Fast path (:meth:`UCBVI.fast_run`): one numba kernel per chunk of episodes, calling the
-  same planning kernel as the generic loop, so Q values and policies are bit-identical.
+  same planning kernel as the generic loop, so Q values and policies are bit-identical
+  (the kernels use fastmath reassociation for vectorised dot products; that changes
+  rounding in the last bits, identically for both paths).
   It draws the environment's uniforms exactly as
   :class:`mdpkit.envs.episodic.EpisodicTabularEnv` does (see its docstring), so
   ``fast_run`` and the generic loop with the same env stream give the same regret arrays.
