@@ -65,6 +65,15 @@ def _as_float_array(x: Any, name: str) -> np.ndarray:
     return arr
 
 
+def _finite_nonneg(a: np.ndarray) -> bool:
+    """True when every entry is finite and >= 0: one min and one max pass, no temporaries
+    (NaN propagates through min/max); the detailed, allocating search runs only on failure."""
+    if a.size == 0:
+        return True
+    lo, hi = a.min(), a.max()
+    return bool(np.isfinite(lo) and np.isfinite(hi) and lo >= 0)
+
+
 def _first_index(mask: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argwhere(mask)[0])
 
@@ -207,12 +216,12 @@ class TabularMDP:
                 + (f", H={horizon})" if P_arr.ndim == 4 else ")")
             )
         if validate:
-            bad = ~np.isfinite(P_arr)
-            if bad.any():
-                idx = _first_index(bad)
-                raise ValueError(f"P{_fmt_index(idx)} is {float(P_arr[idx])}, probabilities must be finite")
-            neg = P_arr < 0
-            if neg.any():
+            if not _finite_nonneg(P_arr):
+                bad = ~np.isfinite(P_arr)
+                if bad.any():
+                    idx = _first_index(bad)
+                    raise ValueError(f"P{_fmt_index(idx)} is {float(P_arr[idx])}, probabilities must be finite")
+                neg = P_arr < 0
                 idx = _first_index(neg)
                 raise ValueError(f"P{_fmt_index(idx)} = {float(P_arr[idx])!r} is negative")
             sums = P_arr.sum(axis=-1)
@@ -249,7 +258,7 @@ class TabularMDP:
                 or indices.size != data.size:
             raise ValueError("sparse P has an inconsistent CSR structure (indptr/indices/data)")
         if data.size:
-            if (np.diff(indptr) < 0).any():
+            if (indptr[1:] < indptr[:-1]).any():
                 raise ValueError("sparse P has a decreasing CSR indptr")
             if indices.min() < 0 or indices.max() >= S:
                 raise ValueError(f"sparse P has a column index outside [0, {S})")
@@ -258,22 +267,23 @@ class TabularMDP:
         P_csr.sum_duplicates()  # O(nnz) canonical-format check; sorts/merges only if needed
         data, indptr = P_csr.data, P_csr.indptr
         if validate:
-            bad = ~np.isfinite(data)
-            if bad.any():
-                k = int(np.argmax(bad))
-                row = int(np.searchsorted(indptr, k, side="right") - 1)
-                s, a = divmod(row, A)
-                raise ValueError(
-                    f"P[{s}, {a}, {int(P_csr.indices[k])}] (CSR row {row}) is {float(data[k])}, probabilities must be finite"
-                )
-            neg = data < 0
-            if neg.any():
-                k = int(np.argmax(neg))
-                row = int(np.searchsorted(indptr, k, side="right") - 1)
-                s, a = divmod(row, A)
-                raise ValueError(
-                    f"P[{s}, {a}, {int(P_csr.indices[k])}] (CSR row {row}) = {float(data[k])!r} is negative"
-                )
+            if not _finite_nonneg(data):
+                bad = ~np.isfinite(data)
+                if bad.any():
+                    k = int(np.argmax(bad))
+                    row = int(np.searchsorted(indptr, k, side="right") - 1)
+                    s, a = divmod(row, A)
+                    raise ValueError(
+                        f"P[{s}, {a}, {int(P_csr.indices[k])}] (CSR row {row}) is {float(data[k])}, probabilities must be finite"
+                    )
+                neg = data < 0
+                if neg.any():
+                    k = int(np.argmax(neg))
+                    row = int(np.searchsorted(indptr, k, side="right") - 1)
+                    s, a = divmod(row, A)
+                    raise ValueError(
+                        f"P[{s}, {a}, {int(P_csr.indices[k])}] (CSR row {row}) = {float(data[k])!r} is negative"
+                    )
             # row sums without densifying: reduceat over row starts (0 for empty rows)
             if data.size:
                 starts = indptr[:-1]
