@@ -252,12 +252,12 @@ def test_gamma_zero_is_one_sweep():
 # ----------------------------------------------------------------------------- Krylov path
 def test_pi_krylov_on_sparse_model_is_certified():
     rng = np.random.default_rng(5)
-    S, A, k = 3000, 3, 4
+    S, A, k = 1200, 3, 4
     idx = np.sort(rng.integers(0, S, size=(S * A, k)), axis=1)
     data = rng.dirichlet(np.ones(k), size=S * A)
     P = sp.csr_matrix((data.ravel(), idx.ravel(), np.arange(0, S * A * k + 1, k)), shape=(S * A, S))
     mdp = TabularMDP(P, rng.random((S, A)), gamma=0.95)
-    res = solve(mdp, "pi", tol=1e-8)  # S > dense threshold: Krylov
+    res = solve(mdp, "pi", tol=1e-8, dense_threshold=500)  # S > threshold: sparse Krylov
     assert res.converged and res.extras["solver"] in ("bicgstab", "gmres")
     assert 0.0 < res.bound <= 1e-8
     vi = solve(mdp, "vi", tol=1e-10)
@@ -267,8 +267,12 @@ def test_pi_krylov_on_sparse_model_is_certified():
     rows = np.arange(S)
     Vpi = np.linalg.solve(np.eye(S) - 0.95 * Pd[rows, res.policy], mdp.R[rows, res.policy])
     assert (vi.V + vi.extras["value_error_bound"] - Vpi).max() <= res.bound + 1e-10
+    np.testing.assert_allclose(evaluate(mdp, res.policy, solver="krylov"), Vpi, atol=1e-9)
     np.testing.assert_allclose(evaluate(mdp, res.policy), Vpi, atol=1e-9)
-    np.testing.assert_allclose(evaluate(mdp, res.policy, solver="direct"), Vpi, atol=1e-9)
+    # SuperLU on the CSR system
+    x, info = solve_policy_system(P[rows * A + res.policy], mdp.R[rows, res.policy], 0.95, solver="direct")
+    assert info["method"] == "superlu" and info["converged"]
+    np.testing.assert_allclose(x, Vpi, atol=1e-9)
 
 
 def test_dense_model_krylov_path():
