@@ -12,15 +12,17 @@ is better by more than a rounding threshold (``tie_tol``, below); stop when the 
 stable. Then :math:`V_k = V^*` and :math:`\pi_k` is optimal (Puterman Thm 6.4.2).
 
 Evaluation: dense LAPACK solve when S <= ``dense_threshold`` (default 2000); otherwise a
-warm-started Krylov solve (bicgstab on the CSR matrix :math:`I - \gamma P_\pi`, ``x0`` = the
-previous value; gmres if bicgstab fails, announced by a warning). The Krylov residual is
-driven to ``krylov_rtol * tol * (1 - gamma)`` in sup-norm (default ``krylov_rtol = 1e-3``,
-so the evaluation error :math:`\|\rho\|_\infty/(1-\gamma)` is at most ``1e-3 * tol``), floored at
-``1e-14 * |r_pi|_inf`` (float64 cannot do better). Inexact early steps: until the policy
-is stable, the Krylov target is the looser ``1e-8 * |r_pi|_inf`` (``LOOSE_REL``; the
-improvement step then ignores changes smaller than twice the certified evaluation error);
-once stable, the same policy is evaluated again at the tight target and re-checked, so the
-final answer is the same as with tight solves throughout, for ~30% fewer Krylov iterations.
+warm-started Krylov solve (our serial numba BiCGSTAB on :math:`I - \gamma P_\pi`, CSR built
+in one numba pass for sparse models, dense for dense ones; ``x0`` = the previous value;
+scipy gmres if BiCGSTAB fails, announced by a warning; see :mod:`mdpkit.solvers.evaluate`).
+The Krylov residual is driven to ``krylov_rtol * tol * (1 - gamma)`` in sup-norm (default
+``krylov_rtol = 1e-3``, so the evaluation error :math:`\|\rho\|_\infty/(1-\gamma)` is at
+most ``1e-3 * tol``), raised to ``1e-14 * |r_pi|_inf / (1 - gamma)`` if lower (float64 cannot
+certify less). Inexact early steps: until the policy is stable, the Krylov target is the
+looser ``1e-8 * |r_pi|_inf`` (``LOOSE_REL``; the improvement step then ignores changes
+smaller than twice the certified evaluation error); once stable, the same policy is
+evaluated again at the tight target and re-checked, so the final answer is that of tight
+solves throughout, for fewer Krylov iterations (~15% on the sparse 1e5-state benchmark).
 ``n_iter`` counts evaluations (including that re-check).
 
 Certificate (``bound``)
