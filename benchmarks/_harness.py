@@ -88,6 +88,28 @@ def _hwm_supported() -> bool:
 HWM_SUPPORTED = _hwm_supported()
 
 
+def _fix_malloc_thresholds() -> bool:
+    """Pin glibc's mmap/trim thresholds to 128 kB (``mallopt``).
+
+    By default glibc raises its mmap threshold after a large block is freed (up to 32 MB),
+    so a second run's large arrays come from the heap and reuse memory that is still
+    resident: the RSS high-water mark would then miss them. Fixed thresholds make every
+    block >= 128 kB a fresh mapping returned on free, so each run's peak is counted alike.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, 128 * 1024)) and bool(
+            libc.mallopt(M_TRIM_THRESHOLD, 128 * 1024))
+    except (OSError, AttributeError):
+        return False
+
+
+MALLOC_PINNED = _fix_malloc_thresholds()
+
+
 class PeakMemory:
     """Context manager: peak extra memory (bytes) used inside the ``with`` block.
 
@@ -400,6 +422,20 @@ def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
     for r in rows:
         lines.append("| " + " | ".join(str(c) for c in r) + " |")
     return "\n".join(lines)
+
+
+def get_section(text: str, heading: str) -> str | None:
+    """Body of the ``## `` section ``heading`` (without the heading line), or None."""
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.rstrip("\n") == heading:
+            end = len(lines)
+            for j in range(i + 1, len(lines)):
+                if lines[j].startswith("## "):
+                    end = j
+                    break
+            return "".join(lines[i + 1:end])
+    return None
 
 
 def replace_section(text: str, heading: str, body: str) -> str:

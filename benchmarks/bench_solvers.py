@@ -46,6 +46,7 @@ import argparse  # noqa: E402
 import datetime as _dt  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
+import re  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -62,6 +63,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 RESULTS_MD = os.path.join(HERE, "RESULTS.md")
 SECTION = "## Exact solvers"
+FINDINGS = "### Findings"  # hand-written subsection of SECTION, preserved by --write
 TOL = 1e-6
 HORIZON = 100
 
@@ -698,6 +700,7 @@ def _pct(r: Row, bw: float) -> str:
     if r.gbps is None:
         return "—"
     local = r.extra.get("bw_local") if r.extra else None
+    bw = (r.extra or {}).get("bw_run", bw)
     txt = f"{100 * r.gbps / bw:.0f}%"
     if local:
         txt += f" ({100 * r.gbps / local:.0f}% of {local:.1f} interleaved)"
@@ -740,6 +743,11 @@ def results_markdown(meta: dict, rows: list[Row], targets: list, fresh: dict | N
                f"{b['blas_dgemv']:.1f} GB/s; reference = best = **{bw:.1f} GB/s**. "
                "`% BW` = bytes of P read per sweep / time per sweep / reference.")
     out.append("")
+    if any("earlier run" in (r.note or "") for r in rows):
+        out.append("Rows whose note says *earlier run DATE* were measured by an earlier run of the same "
+                   "script (same seeds and code, merged with `--merge`); their `% BW` is relative to the "
+                   "bandwidth measured in that run.")
+        out.append("")
     cs = []
     for name, st in comp.items():
         cs.append(f"{name} {st['version']}" if st["ok"] else f"{name}: not importable ({st['error']})")
@@ -777,6 +785,8 @@ def results_markdown(meta: dict, rows: list[Row], targets: list, fresh: dict | N
     out.append("### Start-up and numba compilation")
     out.append("")
     if fresh:
+        if fresh.get("when"):
+            out.append(f"* (start-up figures from the run of {fresh['when']})")
         out.append(f"* Fresh process, warm cache, `{fresh['command']}`: median "
                    f"**{fresh['small']:.2f} s** (runs {', '.join(f'{x:.2f}' for x in fresh['small_all'])}); "
                    f"`python -c 'import numpy'` alone {fresh['numpy_import']:.2f} s. (2 states: mdpkit's "
@@ -790,6 +800,50 @@ def results_markdown(meta: dict, rows: list[Row], targets: list, fresh: dict | N
                + ", ".join(f"{k} {H.fmt_s(v)}" for k, v in warm.items()) + ".")
     out.append("")
     return "\n".join(out)
+
+
+def _row_key(r: Row):
+    return (r.section, r.instance, r.gamma, r.solver)
+
+
+def _instance_rank(name: str):
+    import re
+
+    m = re.search(r"S=([0-9.e]+)", name)
+    size = float(m.group(1)) if m else 0.0
+    kind = 0 if name.startswith("dense") else 1 if name.startswith("sparse") else 2
+    return (kind, size, name)
+
+
+def merge_earlier(paths: str, rows: list, fresh, bw_now: float):
+    """Add rows of earlier ``--json`` runs for cells this run did not measure (in place).
+
+    A merged row keeps its own run's bandwidth reference (``extra["bw_run"]``) and says in
+    its note when it was measured. Returns ``fresh`` (taken from the earlier run if absent).
+    """
+    have = {_row_key(r) for r in rows if r.total is not None}
+    order = {_row_key(r): i for i, r in enumerate(rows)}
+    for path in filter(None, paths.split(",")):
+        with open(path) as fh:
+            old = json.load(fh)
+        when = old["meta"]["date"]
+        for d in old["rows"]:
+            d = dict(d)
+            d["spread"] = tuple(d.get("spread") or ())
+            r = Row(**d)
+            if r.total is None or _row_key(r) in have:
+                continue
+            rows[:] = [x for x in rows if _row_key(x) != _row_key(r)]  # drop a "skipped" stub
+            r.extra = dict(r.extra or {}, bw_run=old["meta"]["bandwidth"]["best"])
+            r.note = (r.note + "; " if r.note else "") + f"earlier run {when}"
+            rows.append(r)
+            have.add(_row_key(r))
+        if fresh is None and old.get("fresh"):
+            fresh = dict(old["fresh"], when=when)
+    sec_rank = {"vi": 0, "pi": 1, "backward": 2, "lp": 3}
+    rows.sort(key=lambda r: (sec_rank.get(r.section, 9), _instance_rank(r.instance),
+                             -1 if r.gamma is None else r.gamma, order.get(_row_key(r), 10**6)))
+    return fresh
 
 
 def _ref_for(rows, r: Row):
@@ -811,10 +865,16 @@ def _find(rows, section, instance_prefix, solver, gamma=None):
 
 def _bw_txt(r: Row, bw: float) -> str:
     local = r.extra.get("bw_local")
+    bw = r.extra.get("bw_run", bw)
     txt = f"{r.gbps:.1f} GB/s = {100 * r.gbps / bw:.0f}% of the run's best {bw:.1f} GB/s"
     if local:
         txt += f"; {100 * r.gbps / local:.0f}% of {local:.1f} GB/s measured interleaved (PASS/MISS uses this)"
     return txt
+
+
+def _when(r: Row) -> str:
+    m = re.search(r"earlier run ([0-9: -]+UTC)", r.note or "")
+    return f" [run of {m.group(1)}]" if m else ""
 
 
 def evaluate_targets(rows: list[Row], bw: float, fresh: dict | None) -> list[list]:
@@ -826,21 +886,21 @@ def evaluate_targets(rows: list[Row], bw: float, fresh: dict | None) -> list[lis
     r = _find(rows, "vi", "sparse S=1e5", "mdpkit vi", 0.99)
     if r and r.total is not None:
         T.append(["sparse S=1e5 γ=0.99 VI, construction+validation+solve",
-                  f"{H.fmt_s(r.total)} (setup {H.fmt_s(r.setup)} + solve {H.fmt_s(r.solve)}, gap ≤ {r.gap:.0e})",
+                  f"{H.fmt_s(r.total)} (setup {H.fmt_s(r.setup)} + solve {H.fmt_s(r.solve)}, gap ≤ {r.gap:.0e})" + _when(r),
                   "≤ 0.4 s", st(r.total <= 0.4 and r.gap <= TOL)])
     r = _find(rows, "vi", "dense S=2000", "mdpkit vi", 0.99)
     if r and r.total is not None:
         T.append(["dense (2000, 10) γ=0.99 VI, construction+validation+solve",
-                  f"{H.fmt_s(r.total)} (setup {H.fmt_s(r.setup)} + solve {H.fmt_s(r.solve)})",
+                  f"{H.fmt_s(r.total)} (setup {H.fmt_s(r.setup)} + solve {H.fmt_s(r.solve)})" + _when(r),
                   "≤ 0.3 s", st(r.total <= 0.3 and r.gap <= TOL)])
         T.append(["dense (2000, 10) γ=0.99 VI, solve only (validated model given)",
-                  H.fmt_s(r.solve), "≤ 0.3 s", st(r.solve <= 0.3)])
+                  H.fmt_s(r.solve) + _when(r), "≤ 0.3 s", st(r.solve <= 0.3)])
         if r.gbps:
-            T.append(["dense sweep bandwidth, 320 MB model", _bw_txt(r, bw),
+            T.append(["dense sweep bandwidth, 320 MB model", _bw_txt(r, bw) + _when(r),
                       "≥ 80% of DRAM read BW", st(r.gbps / r.extra.get("bw_local", bw) >= 0.8)])
     r = _find(rows, "vi", "sparse S=1e5", "mdpkit vi", 0.99)
     if r and r.gbps:
-        T.append(["CSR sweep bandwidth, S=1e5 model (35 MB)", _bw_txt(r, bw),
+        T.append(["CSR sweep bandwidth, S=1e5 model (35 MB)", _bw_txt(r, bw) + _when(r),
                   "≥ 30% of DRAM read BW", st(r.gbps / r.extra.get("bw_local", bw) >= 0.3)])
     for prefix, need, label in (("dense", 1.0, "no slower than"), ("sparse", 1.5, "≥ 1.5× faster than")):
         for r in [x for x in rows if x.section == "backward" and x.solver == "mdpkit backward"
@@ -851,12 +911,12 @@ def evaluate_targets(rows: list[Row], bw: float, fresh: dict | None) -> list[lis
             sp_ = ref.solve / r.solve
             T.append([f"backward H={HORIZON} {r.instance}: speed-up over numpy/BLAS (solve)",
                       f"{sp_:.2f}× ({H.fmt_s(r.solve)} vs {H.fmt_s(ref.solve)}; with validation "
-                      f"{ref.solve / r.total:.2f}×)", f"{label} numpy ({need}×)", st(sp_ >= need)])
+                      f"{ref.solve / r.total:.2f}×)" + _when(r), f"{label} numpy ({need}×)", st(sp_ >= need)])
     for g in (0.99, 0.9):
         r = _find(rows, "pi", "sparse S=1e5", "mdpkit pi", g)
         if r and r.total is not None:
             T.append([f"PI sparse S=1e5 γ={g}, construction+validation+solve",
-                      f"{H.fmt_s(r.total)} ({r.n_iter} improvements, gap ≤ {r.gap:.0e})", "≤ 2 s",
+                      f"{H.fmt_s(r.total)} ({r.n_iter} improvements, gap ≤ {r.gap:.0e})" + _when(r), "≤ 2 s",
                       st(r.total <= 2.0 and r.gap <= TOL)])
     r = _find(rows, "lp", "dense S=500", "mdpkit lp (HiGHS)")
     if r and r.total is not None:
@@ -885,6 +945,8 @@ def main(argv=None) -> int:
     p.add_argument("--only", default="", help="comma list of parts: vi,pi,backward,lp,fresh")
     p.add_argument("--filter", default="", help="only instances whose name contains one of these "
                    "comma-separated substrings (e.g. 'S=2000,S=1e5')")
+    p.add_argument("--merge", default="", help="comma-separated JSON files of earlier runs (--json): "
+                   "their rows fill the cells this run did not measure, marked with their date")
     p.add_argument("--child-pymdptoolbox", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child_pymdptoolbox:
@@ -981,6 +1043,8 @@ def main(argv=None) -> int:
     meta["bandwidth"]["best"] = bw
     meta["bandwidth"]["probe_samples"] = list(args.probe.samples)
     args.probe.close()
+    if args.merge:
+        fresh = merge_earlier(args.merge, rows, fresh, bw)
     targets = evaluate_targets(rows, bw, fresh)
     md = results_markdown(meta, rows, targets, fresh, warm, comp)
     print("\n" + md)
@@ -990,6 +1054,9 @@ def main(argv=None) -> int:
                        "fresh": fresh, "warmup": warm}, fh, indent=1, default=str)
     if args.write:
         old = open(RESULTS_MD).read() if os.path.exists(RESULTS_MD) else "# Benchmark results\n\n"
+        prev = H.get_section(old, SECTION) or ""
+        if FINDINGS in prev:  # hand-written analysis: kept across re-runs
+            md = md.rstrip("\n") + "\n\n" + prev[prev.index(FINDINGS):].strip("\n") + "\n"
         with open(RESULTS_MD, "w") as fh:
             fh.write(H.replace_section(old, SECTION, md))
         print(f"wrote section '{SECTION}' of {RESULTS_MD}")
