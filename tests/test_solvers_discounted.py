@@ -325,6 +325,21 @@ def test_max_iter_one_warns_and_is_not_converged(method):
     assert (Vstar - lin_value(mdp, res.policy)).max() <= res.bound + 1e-12  # still a valid bound
 
 
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+@pytest.mark.parametrize("stopping", ["span", "supnorm"])
+def test_tol_below_rounding_floor_stops_early_and_says_so(engine, stopping):
+    rng = np.random.default_rng(13)
+    P, R = random_arrays(rng, 30, 3, density=0.3)
+    mdp = TabularMDP(P, 1e6 * R, gamma=0.99)  # |V| ~ 1e8: float64 resolves ~1e-8, not 1e-12
+    with pytest.warns(ConvergenceWarning, match="rounding floor"):
+        res = solve(mdp, "vi", tol=1e-12, engine=engine, stopping=stopping)
+    assert not res.converged and res.extras["floor_hit"]
+    assert res.n_iter < res.extras["max_iter"] // 2
+    Vstar = reference_pi(mdp.replace(R=R)) * 1e6
+    assert (Vstar - lin_value(mdp, res.policy)).max() <= res.bound + 1e-6  # bound still valid
+    assert res.bound < 1e-3
+
+
 def test_no_warning_when_converged():
     mdp = chain_mdp(8, 0.9)
     with warnings.catch_warnings():

@@ -193,13 +193,40 @@ def _stop(rule, c, tol, dmin, dmax):
     return 2.0 * c * max(abs(dmin), abs(dmax)) <= tol
 
 
+#: sweeps without a new minimum of the stopping statistic before the rounding-floor test
+STALL_SWEEPS = 20
+#: rounding floor of the statistic, relative to max|TV| (~1000 ulps)
+FLOOR_REL = 1e3 * 2.220446049250313e-16
+
+
+@njit(cache=True)
+def _statistic(rule, dmin, dmax):
+    if rule == RULE_SPAN:
+        return dmax - dmin
+    return max(abs(dmin), abs(dmax))
+
+
+@njit(cache=True)
+def _maxabs(x):
+    out = 0.0
+    for i in range(x.shape[0]):
+        a = abs(x[i])
+        if a > out:
+            out = a
+    return out
+
+
 @njit(cache=True)
 def vi_loop_dense(P, R, gamma, V0, max_iter, rule, tol, m):
     """(Modified) value iteration on dense P.
 
-    Returns ``(V_n, TV_n, Q_n, n_iter, dmin, dmax, converged)`` where ``V_n`` is the last
-    iterate fed to a Bellman sweep, ``TV_n = max_a Q_n``, ``Q_n = R + gamma P V_n`` and
-    ``d = TV_n - V_n`` has extremes ``dmin``, ``dmax``.
+    Returns ``(V_n, TV_n, Q_n, n_iter, dmin, dmax, converged, floor_hit)`` where ``V_n`` is
+    the last iterate fed to a Bellman sweep, ``TV_n = max_a Q_n``, ``Q_n = R + gamma P V_n``
+    and ``d = TV_n - V_n`` has extremes ``dmin``, ``dmax``. ``floor_hit``: the loop gave up
+    because the stopping statistic (span or sup norm of d) made no new minimum for
+    ``STALL_SWEEPS`` sweeps while below ``FLOOR_REL * max|TV_n|``: in exact arithmetic it
+    contracts by gamma every sweep, so it is then at the float64 rounding floor and ``tol``
+    cannot be reached.
     """
     S = P.shape[0]
     A = P.shape[1]
@@ -211,6 +238,9 @@ def vi_loop_dense(P, R, gamma, V0, max_iter, rule, tol, m):
     dmin = 0.0
     dmax = 0.0
     converged = False
+    floor_hit = False
+    best = np.inf
+    stall = 0
     n = 0
     while n < max_iter:
         dmin, dmax = bellman_dense(P, R, gamma, V, Q, W)
@@ -220,6 +250,15 @@ def vi_loop_dense(P, R, gamma, V0, max_iter, rule, tol, m):
             break
         if n >= max_iter:
             break
+        stat = _statistic(rule, dmin, dmax)
+        if stat < best:
+            best = stat
+            stall = 0
+        else:
+            stall += 1
+            if stall >= STALL_SWEEPS and stat <= FLOOR_REL * _maxabs(W):
+                floor_hit = True
+                break
         if m == 0:
             V, W = W, V
         else:
@@ -229,7 +268,7 @@ def vi_loop_dense(P, R, gamma, V0, max_iter, rule, tol, m):
                 policy_sweep_dense(P, R, gamma, pol, W, V)
                 V, W = W, V
             V, W = W, V
-    return V, W, Q, n, dmin, dmax, converged
+    return V, W, Q, n, dmin, dmax, converged, floor_hit
 
 
 @njit(cache=True)
@@ -245,6 +284,9 @@ def vi_loop_csr(indptr, indices, data, R, gamma, V0, max_iter, rule, tol, m):
     dmin = 0.0
     dmax = 0.0
     converged = False
+    floor_hit = False
+    best = np.inf
+    stall = 0
     n = 0
     while n < max_iter:
         dmin, dmax = bellman_csr(indptr, indices, data, R, gamma, V, Q, W)
@@ -254,6 +296,15 @@ def vi_loop_csr(indptr, indices, data, R, gamma, V0, max_iter, rule, tol, m):
             break
         if n >= max_iter:
             break
+        stat = _statistic(rule, dmin, dmax)
+        if stat < best:
+            best = stat
+            stall = 0
+        else:
+            stall += 1
+            if stall >= STALL_SWEEPS and stat <= FLOOR_REL * _maxabs(W):
+                floor_hit = True
+                break
         if m == 0:
             V, W = W, V
         else:
@@ -262,7 +313,7 @@ def vi_loop_csr(indptr, indices, data, R, gamma, V0, max_iter, rule, tol, m):
                 policy_sweep_csr(indptr, indices, data, R, gamma, pol, W, V)
                 V, W = W, V
             V, W = W, V
-    return V, W, Q, n, dmin, dmax, converged
+    return V, W, Q, n, dmin, dmax, converged, floor_hit
 
 
 # ----------------------------------------------------------------------------- numpy references
@@ -329,7 +380,7 @@ def vi_loop_ref(P, R, gamma, V0, max_iter, rule, tol, m):
             for _ in range(m):
                 u = policy_sweep_dense_ref(P, R, gamma, pol, u)
             V = u
-    return V, W, Q, n, dmin, dmax, converged
+    return V, W, Q, n, dmin, dmax, converged, False
 
 
 # ----------------------------------------------------------------------------- Krylov (BiCGSTAB)

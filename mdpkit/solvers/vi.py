@@ -52,10 +52,14 @@ Default ``max_iter`` is derived from gamma and tol: the span (and the sup norm) 
 contracts at least by gamma per sweep, so with :math:`s_0` a bound on the first ``d``
 computed from ``R`` and ``V_0``, the rule is met after at most
 :math:`n^* = \lceil \log(\mathrm{tol}/(c\,s_0)) / \log\gamma \rceil + 1` sweeps in exact
-arithmetic. The default is ``2 n* + 100``; it is hit only when rounding prevents the rule
-(``tol`` below the floating-point floor ~ ``c * 1e-16 * max|V|``). Reaching the cap gives
-``converged=False`` and a :class:`mdpkit.utils.ConvergenceWarning`; the returned ``bound``
-is still a valid certificate.
+arithmetic. The default is ``2 n* + 100``. Reaching the cap gives ``converged=False`` and a
+:class:`mdpkit.utils.ConvergenceWarning`; the returned ``bound`` is still a valid
+certificate. When ``tol`` is below what float64 can resolve (the statistic cannot go below
+~``1e-16 * max|V|`` times a small factor), the loop does not spin until the cap: if the
+statistic makes no new minimum for ``STALL_SWEEPS = 20`` sweeps while below
+``FLOOR_REL * max|TV|`` (~1000 ulps; in exact arithmetic it contracts by gamma every sweep),
+it stops with ``converged=False``, ``extras["floor_hit"] = True`` and a ConvergenceWarning
+saying so.
 
 Decisions
 ---------
@@ -104,6 +108,9 @@ RULE_SPAN = 0
 RULE_SUPNORM = 1
 STOPPING_RULES = {"span": RULE_SPAN, "supnorm": RULE_SUPNORM}
 SMALL_NNZ = 65_536
+# same values as mdpkit.solvers._kernels.STALL_SWEEPS / FLOOR_REL
+STALL_SWEEPS = 20
+FLOOR_REL = 1e3 * 2.220446049250313e-16
 ENGINES = ("auto", "numba", "numpy")
 
 
@@ -190,7 +197,7 @@ def bellman(mdp, V, engine="auto"):
 def vi_loop_numpy(P2, R, gamma, V0, max_iter, rule, tol, m):
     """numpy engine: the loop of ``_kernels.vi_loop_dense`` with ``P2`` (S*A, S) dense or CSR.
 
-    Same outputs ``(V_n, TV_n, Q_n, n_iter, dmin, dmax, converged)``. Used for small
+    Same outputs ``(V_n, TV_n, Q_n, n_iter, dmin, dmax, converged, floor_hit)``. Used for small
     models (no numba start-up cost) and as a second implementation in the tests.
     """
     S, A = R.shape
@@ -200,7 +207,8 @@ def vi_loop_numpy(P2, R, gamma, V0, max_iter, rule, tol, m):
     idx = np.arange(S)
     n = 0
     dmin = dmax = 0.0
-    converged = False
+    converged = floor_hit = False
+    best, stall = np.inf, 0
     while n < max_iter:
         Q = R + gamma * (P2 @ V).reshape(S, A)
         W = Q.max(axis=1)
@@ -208,14 +216,23 @@ def vi_loop_numpy(P2, R, gamma, V0, max_iter, rule, tol, m):
         dmin, dmax = float(d.min()), float(d.max())
         n += 1
         if rule == RULE_SPAN:
-            stop = c * (dmax - dmin) <= tol
+            stat = dmax - dmin
+            stop = c * stat <= tol
         else:
-            stop = 2.0 * c * max(abs(dmin), abs(dmax)) <= tol
+            stat = max(abs(dmin), abs(dmax))
+            stop = 2.0 * c * stat <= tol
         if stop:
             converged = True
             break
         if n >= max_iter:
             break
+        if stat < best:
+            best, stall = stat, 0
+        else:
+            stall += 1
+            if stall >= STALL_SWEEPS and stat <= FLOOR_REL * float(np.abs(W).max()):
+                floor_hit = True
+                break
         if m == 0:
             V = W
         else:
@@ -226,7 +243,7 @@ def vi_loop_numpy(P2, R, gamma, V0, max_iter, rule, tol, m):
             for _ in range(m):
                 u = rpi + gamma * (Ppi @ u)
             V = u
-    return V, W, Q, n, dmin, dmax, converged
+    return V, W, Q, n, dmin, dmax, converged, floor_hit
 
 
 def run_vi_loop(mdp, V0, max_iter, rule, tol, m, engine="auto"):
@@ -244,7 +261,7 @@ def run_vi_loop(mdp, V0, max_iter, rule, tol, m, engine="auto"):
 
 def finish(mdp, raw, rule, method, max_iter, tol, extras=None) -> SolveResult:
     """Assemble a :class:`SolveResult` from a VI-type loop (certificates: module docstring)."""
-    V_n, TV, Q_n, n_iter, dmin, dmax, converged = raw
+    V_n, TV, Q_n, n_iter, dmin, dmax, converged, floor_hit = raw
     gamma = mdp.gamma
     c = gamma / (1.0 - gamma)
     span_bound = c * (dmax - dmin)
@@ -264,10 +281,16 @@ def finish(mdp, raw, rule, method, max_iter, tol, extras=None) -> SolveResult:
         ex["value_error_bound"] = c * max(abs(dmin), abs(dmax))
     if extras:
         ex.update(extras)
+    ex["floor_hit"] = bool(floor_hit)
     if not converged:
+        if floor_hit:
+            why = (f"stopped after {n_iter} sweeps: the {ex['stopping']} statistic stagnated at "
+                   f"the float64 rounding floor (~1e-13 * max|V|), above what tol={tol:g} needs")
+        else:
+            why = (f"reached max_iter={max_iter} sweeps before the {ex['stopping']} stopping "
+                   f"rule (tol={tol:g})")
         warnings.warn(
-            f"{method}: reached max_iter={max_iter} sweeps before the {ex['stopping']} stopping rule "
-            f"(tol={tol:g}); returning converged=False with certified bound {bound:.3g} on "
+            f"{method}: {why}; returning converged=False with certified bound {bound:.3g} on "
             "max_s V*(s) - V^policy(s)",
             ConvergenceWarning,
             stacklevel=4,
