@@ -92,7 +92,7 @@ def policy_system(mdp, kind: str, pol: np.ndarray, *, dense: bool):
 
 
 def policy_matrix(mdp, pol):
-    """``M = I - gamma P_pi`` (CSR, int64 indices) for a deterministic policy of a sparse model.
+    """``M = I - gamma P_pi`` (scipy CSR) for a deterministic policy of a sparse model.
 
     Built by the numba kernel :func:`mdpkit.solvers._kernels.policy_system_csr` in one
     pass (policy iteration rebuilds it at every step).
