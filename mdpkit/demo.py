@@ -2,7 +2,8 @@
 
 Models (seeded): a random dense MDP (Dirichlet(1) rows), a random sparse CSR MDP (5
 successors per pair) and RiverSwim, each discounted (gamma = 0.95) and finite-horizon
-(H = 50). Every method of :data:`mdpkit.solvers.api.METHODS` for the setting is run with
+(H = 20). Sizes (dense 100 x 4, sparse 1000 x 4, RiverSwim 50; ``--quick``: 30 x 4, 300 x 4,
+10) keep the LP methods (HiGHS) to seconds; the solver benchmarks go much larger. Every method of :data:`mdpkit.solvers.api.METHODS` for the setting is run with
 ``tol=1e-8``. Columns: model, setting, method, ``max|V - V_ref|`` (over states, and steps
 for finite horizon), wall time (numba compilation excluded by a warm-up solve on a tiny
 model), ``n_iter``, ``converged``, and ``bound`` (the solver's certified bound on
@@ -27,12 +28,12 @@ REFERENCE = {"discounted": "pi", "finite_horizon": "backward"}
 def demo_models(quick: bool = False, seed: int = 0) -> list[tuple[str, object]]:
     """(label, TabularMDP) pairs: dense, sparse, RiverSwim, discounted and finite horizon."""
     from .models.generators import random_mdp, random_sparse_mdp, riverswim
-    S_dense, A_dense = (30, 4) if quick else (200, 8)
-    S_sparse = 300 if quick else 10_000
+    S_dense, A_dense = (30, 4) if quick else (100, 4)
+    S_sparse = 300 if quick else 1000
     S_river = 10 if quick else 50
     out = []
-    for setting in ({"gamma": 0.95}, {"horizon": 50}):
-        tag = "gamma=0.95" if "gamma" in setting else "H=50"
+    for setting in ({"gamma": 0.95}, {"horizon": 20}):
+        tag = "gamma=0.95" if "gamma" in setting else "H=20"
         out.append((f"random dense S={S_dense} A={A_dense} {tag}",
                     random_mdp(S_dense, A_dense, rng=seed, **setting)))
         out.append((f"random sparse S={S_sparse} A=4 k=5 {tag}",
@@ -78,13 +79,13 @@ def compare(models, tol: float = 1e-8) -> list[dict]:
 
 
 def format_table(rows: list[dict]) -> str:
-    head = f"{'model':<36} {'method':<9} {'max|V-V_ref|':>12} {'time (s)':>9} {'n_iter':>7} {'converged':>9} {'bound':>9}"
+    head = f"{'model':<40} {'method':<9} {'max|V-V_ref|':>12} {'time (s)':>9} {'n_iter':>7} {'converged':>9} {'bound':>9}"
     lines = [head, "-" * len(head)]
     last = None
     for r in rows:
         model = r["model"] if r["model"] != last else ""
         last = r["model"]
-        lines.append(f"{model:<36} {r['method']:<9} {r['max_abs_err']:>12.2e} {r['seconds']:>9.4f} "
+        lines.append(f"{model:<40} {r['method']:<9} {r['max_abs_err']:>12.2e} {r['seconds']:>9.4f} "
                      f"{r['n_iter']!s:>7} {r['converged']!s:>9} {r['bound']:>9.1e}")
     return "\n".join(lines)
 
