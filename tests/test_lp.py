@@ -157,6 +157,24 @@ def test_mu_zero_entries_random(seed, S, A):
     np.testing.assert_allclose(solve_lp(mdp, weight=w).V, Vb, atol=1e-8)
 
 
+@pytest.mark.parametrize("lp_method", ["highs-ipm", "highs-ds"])
+def test_tiny_mu_entry_is_treated_as_zero(lp_method):
+    """Regression (found by hypothesis): mu = (5e-15, .5, .5) is 'full support' in exact
+    arithmetic but below the solver tolerances; using it as the LP weight left V(0) unpinned
+    and the read-off policy suboptimal by 1.33."""
+    P = np.zeros((3, 2, 3))
+    P[0, 0, 0] = P[0, 1, 1] = P[1, 0, 2] = P[1, 1, 0] = P[2, 0, 1] = P[2, 1, 2] = 1.0
+    R = np.zeros((3, 2))
+    R[1, 0] = 1.0
+    mdp = TabularMDP(P, R, gamma=0.5, mu=[5e-15, 0.5, 0.5 - 5e-15])
+    res = solve_lp(mdp, lp_method=lp_method)
+    Vb = brute_force(mdp)
+    np.testing.assert_allclose(res.V, Vb, atol=1e-12)
+    assert res.converged and res.bound < 1e-12
+    assert res.extras["occupancy_source"] == "policy_flow_solve"
+    check_occupancy(mdp, res.occupancy, Vb)
+
+
 @pytest.mark.parametrize("gamma", [0.9, 0.99])
 def test_lp_mid_size_against_policy_iteration(gamma):
     mdp = random_disc(7, 40, 4, gamma)
@@ -222,6 +240,8 @@ def test_bad_input_and_options():
         solve_lp(mdp, weight=np.ones(2))
     with pytest.raises(ValueError, match="weight"):
         solve_lp(mdp, weight=np.array([1.0, 0.0, 1.0]))
+    with pytest.raises(ValueError, match="weight entries must be"):
+        solve_lp(mdp, weight=np.array([1.0, 1e-12, 1.0]))
     with pytest.raises(TypeError, match="unknown options"):
         solve_lp(mdp, foo=1)
     with pytest.raises(ValueError, match="tol"):
@@ -233,6 +253,23 @@ def test_bad_input_and_options():
         solve_lp(fh, weight=np.ones(3))
     with pytest.raises(TypeError, match="TabularMDP"):
         solve_lp("not an mdp")
+    with pytest.raises(ValueError, match="lp_method"):
+        solve_lp(mdp, lp_method="simplex")
+
+
+@pytest.mark.parametrize("lp_method", ["highs", "highs-ds", "highs-ipm"])
+def test_all_highs_methods_agree(lp_method):
+    mdp = random_disc(21, 12, 3, 0.9, mu_zeros=True)
+    res = solve_lp(mdp, lp_method=lp_method)
+    assert res.extras["lp_method"] == lp_method
+    Vref = policy_iteration_ref(mdp.dense_P(), mdp.R, 0.9)
+    np.testing.assert_allclose(res.V, Vref, atol=1e-10)
+    np.testing.assert_allclose(res.extras["V_lp"], Vref, atol=1e-8)
+    check_occupancy(mdp, res.occupancy, Vref)
+    fh = TabularMDP(mdp.P, mdp.R, horizon=3, mu=mdp.mu)
+    from mdpkit.solvers.backward import backward_induction
+    np.testing.assert_allclose(solve_lp(fh, lp_method=lp_method).V, backward_induction(fh).V,
+                               atol=1e-10)
 
 
 def test_iteration_cap_is_never_silent():
