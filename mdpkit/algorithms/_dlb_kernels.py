@@ -239,6 +239,7 @@ def run_linear_family(A, omega, Bu, thetau, gaps, sigma_state, sigma_out, Z, X,
     K, d = X.shape
     n = A.shape[0]
     x = np.zeros(n)
+    buf = np.empty(n)
     Vinv = np.eye(d) / lam
     V = np.eye(d) * lam
     b = np.zeros(d)
@@ -284,7 +285,7 @@ def run_linear_family(A, omega, Bu, thetau, gaps, sigma_state, sigma_out, Z, X,
             ep_beta[m - 1] = beta
         y = 0.0
         for _ in range(L):
-            y = dlb_step(A, omega, x, Bu[a], thetau[a], sigma_state, sigma_out, Z[t])
+            y = dlb_step(A, omega, x, Bu[a], thetau[a], sigma_state, sigma_out, Z[t], buf)
             actions[t] = a
             rewards[t] = y
             t += 1
@@ -385,6 +386,7 @@ def run_dlin_russac(A, omega, Bu, thetau, sigma_state, sigma_out, Z, X, first_ac
     K, d = X.shape
     n = A.shape[0]
     x = np.zeros(n)
+    buf = np.empty(n)
     V = np.eye(d) * lam
     Vt = np.eye(d) * lam
     Vinv = np.eye(d) / lam
@@ -398,7 +400,7 @@ def run_dlin_russac(A, omega, Bu, thetau, sigma_state, sigma_out, Z, X, first_ac
         else:
             beta = dlin_beta(t, lam, gamma, theta_norm, sigma, log_T, d, norm_bound) * beta_scale
             a = dlin_index_argmax(X, hhat, Vinv, Vt, beta)
-        y = dlb_step(A, omega, x, Bu[a], thetau[a], sigma_state, sigma_out, Z[t])
+        y = dlb_step(A, omega, x, Bu[a], thetau[a], sigma_state, sigma_out, Z[t], buf)
         actions[t] = a
         rewards[t] = y
         Vinv, hhat = dlin_update(V, Vt, b, X[a], y, t, lam, gamma)
@@ -448,13 +450,14 @@ def run_exp3(A, omega, Bu, thetau, sigma_state, sigma_out, Z, U, eta, gamma, M):
     K = Bu.shape[0]
     n = A.shape[0]
     x = np.zeros(n)
+    buf = np.empty(n)
     G = np.zeros(K)
     p = np.full(K, 1.0 / K)
     actions = np.empty(T, dtype=np.int64)
     rewards = np.empty(T)
     for t in range(T):
         a = sample_from(p, U[t])
-        y = dlb_step(A, omega, x, Bu[a], thetau[a], sigma_state, sigma_out, Z[t])
+        y = dlb_step(A, omega, x, Bu[a], thetau[a], sigma_state, sigma_out, Z[t], buf)
         actions[t] = a
         rewards[t] = y
         G[a] += ((y + 2.0 * M) / (4.0 * M)) / p[a]
@@ -483,6 +486,7 @@ def run_batch_exp3(A, omega, Bu, thetau, sigma_state, sigma_out, Z, U, eta, gamm
     K = Bu.shape[0]
     n = A.shape[0]
     x = np.zeros(n)
+    buf = np.empty(n)
     G = np.zeros(K)
     p = np.full(K, 1.0 / K)
     actions = np.empty(T, dtype=np.int64)
@@ -492,7 +496,7 @@ def run_batch_exp3(A, omega, Bu, thetau, sigma_state, sigma_out, Z, U, eta, gamm
     for t in range(T):
         if t % tau == 0:
             a = sample_from(p, U[t // tau])
-        y = dlb_step(A, omega, x, Bu[a], thetau[a], sigma_state, sigma_out, Z[t])
+        y = dlb_step(A, omega, x, Bu[a], thetau[a], sigma_state, sigma_out, Z[t], buf)
         actions[t] = a
         rewards[t] = y
         acc += y
@@ -586,6 +590,7 @@ def run_ar2(A, omega, Bu, thetau, sigma_state, sigma_out, Z, U, alpha, epoch_siz
     K = Bu.shape[0]
     n = A.shape[0]
     x = np.zeros(n)
+    buf = np.empty(n)
     est = np.full(K, np.inf)
     tau = np.full(K, np.inf)
     tau_trig = np.full(K, np.inf)
@@ -601,7 +606,7 @@ def run_ar2(A, omega, Bu, thetau, sigma_state, sigma_out, Z, U, alpha, epoch_siz
                        c1sig, U[t], quirks)
         last_last = last
         last = a
-        y = dlb_step(A, omega, x, Bu[a], thetau[a], sigma_state, sigma_out, Z[t])
+        y = dlb_step(A, omega, x, Bu[a], thetau[a], sigma_state, sigma_out, Z[t], buf)
         actions[t] = a
         rewards[t] = y
         s = ar2_update(t0, s, K, epoch_size, est, tau, tau_trig, trig, a, y, alpha, quirks)
@@ -614,7 +619,8 @@ def run_fixed(A, omega, Bu_a, thetau_a, sigma_state, sigma_out, Z):
     """Whole run holding one action (Clairvoyant / Expert); returns rewards (T,)."""
     T = Z.shape[0]
     x = np.zeros(A.shape[0])
+    buf = np.empty(A.shape[0])
     rewards = np.empty(T)
     for t in range(T):
-        rewards[t] = dlb_step(A, omega, x, Bu_a, thetau_a, sigma_state, sigma_out, Z[t])
+        rewards[t] = dlb_step(A, omega, x, Bu_a, thetau_a, sigma_state, sigma_out, Z[t], buf)
     return rewards

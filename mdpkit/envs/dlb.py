@@ -56,7 +56,7 @@ __all__ = [
 
 # --------------------------------------------------------------------------- system
 @njit(cache=True)
-def dlb_step(A, omega, x, Bu_a, thetau_a, sigma_state, sigma_out, z):
+def dlb_step(A, omega, x, Bu_a, thetau_a, sigma_state, sigma_out, z, buf):
     """One round of the LTI system (spec 1.1), in place on ``x``; returns the reward.
 
     Parameters
@@ -68,6 +68,7 @@ def dlb_step(A, omega, x, Bu_a, thetau_a, sigma_state, sigma_out, z):
     thetau_a : float                 ``<theta, u>`` of the played action
     sigma_state, sigma_out : float   noise standard deviations
     z : ndarray, shape (n + m,)      standard normals: state noise first, then output noise
+    buf : ndarray, shape (n,)        scratch space (no allocation per round)
     """
     n = x.shape[0]
     y = thetau_a
@@ -77,14 +78,13 @@ def dlb_step(A, omega, x, Bu_a, thetau_a, sigma_state, sigma_out, z):
     for j in range(n, z.shape[0]):
         s += z[j]
     y += sigma_out * s
-    xn = np.empty(n)
     for i in range(n):
         acc = Bu_a[i] + sigma_state * z[i]
         for j in range(n):
             acc += A[i, j] * x[j]
-        xn[i] = acc
+        buf[i] = acc
     for i in range(n):
-        x[i] = xn[i]
+        x[i] = buf[i]
     return y
 
 
@@ -310,6 +310,7 @@ class DynamicalLinearBandit:
         """State and shadow state back to ``x_1 = 0``; returns None (no observation)."""
         self.x = np.zeros(self.n)
         self.xbar = np.zeros(self.n)
+        self._buf = np.zeros(self.n)
         self.t = 0
         self.last_expected_reward = np.nan
 
@@ -330,7 +331,8 @@ class DynamicalLinearBandit:
         Bu_a, thetau_a, _ = self._arm(a)
         z = self.rng.standard_normal(self.n + self.m)
         self.last_expected_reward = float(dlb_shadow_step(self.A, self.omega, self.xbar, Bu_a, thetau_a))
-        y = dlb_step(self.A, self.omega, self.x, Bu_a, thetau_a, self.state_sigma, self.sigma, z)
+        y = dlb_step(self.A, self.omega, self.x, Bu_a, thetau_a, self.state_sigma, self.sigma, z,
+                     self._buf)
         self.t += 1
         return float(y)
 
