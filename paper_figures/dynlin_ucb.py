@@ -3,7 +3,7 @@ r"""Figures of "Dynamical Linear Bandits" (Mussi, Metelli, Restelli, ICML 2023).
 Spec: ``/work/shared/specs/dynlin_ucb.md`` 4.3 (what to reproduce) and 4.4 (reference
 numbers of the authors' agents, measured by the spec author, not paper numbers).
 
-Figures registered for ``mdpkit reproduce dynlin-ucb``:
+``mdpkit reproduce dynlin-ucb`` writes four PNG + CSV pairs into ``OUT/dynlin-ucb/``:
 
 * ``synthetic_sigma0.001``, ``synthetic_sigma0.01``, ``synthetic_sigma0.1``: the synthetic
   system of spec 4.1, 9 agents (both DynLin-UCB, both Lin-UCB, both D-Lin-UCB, AR2, EXP3,
@@ -238,17 +238,6 @@ def draw(figure: str, res: dict, path) -> tuple:
     return save_figure(fig, _frame(figure, res, bounds), path)
 
 
-def _make_run_fn(figure: str):
-    def run_fn(quick: bool, jobs: int, scheduler, out) -> None:
-        from pathlib import Path
-        cfg = settings(quick)
-        res = compute(figure, T=cfg["T"], n_runs=cfg["n_runs"], n_jobs=jobs, scheduler=scheduler)
-        draw(figure, res, Path(out) / figure)
-    run_fn.__name__ = run_fn.__qualname__ = "run_" + figure.replace(".", "_")
-    run_fn.__doc__ = f"DynLin-UCB paper figure {figure}."
-    return run_fn
-
-
 def reproduce_all(quick: bool, jobs: int, scheduler, out) -> None:
     """All four figures of spec 4.3 (synthetic sigma in {0.001, 0.01, 0.1}, real-derived)."""
     from pathlib import Path
@@ -264,10 +253,8 @@ except ImportError:  # pragma: no cover - the figure registry is part of mdpkit
     register_figure = None
 
 if register_figure is not None:
+    # one registered figure (four PNG + CSV pairs); single configurations are available
+    # through compute() / draw() without registering them (``reproduce all`` would run them twice)
     register_figure("dynlin-ucb", paper="Mussi, Metelli, Restelli 2023 (ICML), Dynamical Linear Bandits",
                     description="DynLin-UCB vs baselines: synthetic sigma in {0.001, 0.01, 0.1} "
                                 "and real-data-derived DLB, cumulative R_ss with bounds")(reproduce_all)
-    for _fig in CONFIGS:
-        register_figure("dynlin-ucb-" + _fig.replace("_", "-"),
-                        paper="Mussi, Metelli, Restelli 2023 (ICML), Dynamical Linear Bandits",
-                        description=f"DynLin-UCB vs baselines, {_fig}")(_make_run_fn(_fig))
