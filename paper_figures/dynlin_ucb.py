@@ -91,11 +91,13 @@ REFERENCE = {
 
 def sample_grid(T: int) -> np.ndarray:
     """Reference plot grid (spec 4.1, "Plotted"): 200 points in [0, 0.2T), 200 in
-    [0.2T - 1, T - 1] (0-based round indices), plus the checkpoints <= T; sorted, unique."""
+    [0.2T - 1, T - 1] (0-based round indices), plus 60 log-spaced points (for the log-log
+    panel) and the checkpoints <= T; sorted, unique."""
     a = np.linspace(0, T * 0.2, 201).astype(np.int64)[:-1]
     b = np.linspace(T * 0.2 - 1, T - 1, 200).astype(np.int64)
     c = np.array([c - 1 for c in CHECKPOINTS if c <= T], dtype=np.int64)
-    return np.unique(np.concatenate([a, b, c]))
+    g = np.geomspace(1, T, 60).astype(np.int64) - 1
+    return np.unique(np.concatenate([a, b, c, g]))
 
 
 def _summarise(frame, grid: np.ndarray, n_seeds: int, T: int, env=None) -> dict:
