@@ -96,11 +96,11 @@ def fig_regret(df: pd.DataFrame, path):
     scale = final / STEPMIX_REGRET(K=K, **vals)
     bounds = [
         BoundCurve(lambda k: scale * STEPMIX_REGRET.curve(k, **vals),
-                   "T1 order sqrt(H^3 S A K), scaled through StepMix at K (slope guide)",
+                   "T1 shape sqrt(H^3SAK), fitted at K",
                    exact=False, algorithm="StepMix"),
-        BoundCurve(lambda k: TABULAR_LOWER.curve(k, **vals), "lower bound Omega(sqrt(H^3 S A K)), constant 1",
+        BoundCurve(lambda k: TABULAR_LOWER.curve(k, **vals), "lower bound sqrt(H^3SAK), const 1",
                    exact=False),
-        BoundCurve(lambda k: BASELINE_ONLY_REGRET.curve(k, Delta_b=gap), "K (V* - V^b) (exact)",
+        BoundCurve(lambda k: BASELINE_ONLY_REGRET.curve(k, Delta_b=gap), "K(V*-V^b)",
                    exact=True, algorithm="Baseline only"),
     ]
     K = int(df.k.max())
