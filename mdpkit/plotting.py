@@ -155,6 +155,17 @@ def _matrix(g: pd.DataFrame, y: str, grid: np.ndarray) -> np.ndarray:
     return m
 
 
+def _bootstrap_rng_kw() -> str:
+    import inspect
+
+    from scipy.stats import bootstrap
+    # scipy >= 1.15 takes ``rng``; older versions ``random_state`` (same Generator semantics)
+    return "rng" if "rng" in inspect.signature(bootstrap).parameters else "random_state"
+
+
+_BOOTSTRAP_RNG_KW = None
+
+
 def regret_summary(df: pd.DataFrame, *, y: str = "cum_regret", n_points: int = 200,
                    confidence: float = 0.95, n_resamples: int = 2000, rng=0) -> pd.DataFrame:
     """Mean over seeds of ``y`` and its bootstrap band, per algorithm, on :func:`k_grid`.
@@ -166,6 +177,9 @@ def regret_summary(df: pd.DataFrame, *, y: str = "cum_regret", n_points: int = 2
     from scipy.stats import bootstrap
 
     from .utils import as_generator
+    global _BOOTSTRAP_RNG_KW
+    if _BOOTSTRAP_RNG_KW is None:
+        _BOOTSTRAP_RNG_KW = _bootstrap_rng_kw()
     _check_df(df, y)
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
@@ -177,9 +191,10 @@ def regret_summary(df: pd.DataFrame, *, y: str = "cum_regret", n_points: int = 2
         m = _matrix(g, y, grid)
         mean = m.mean(axis=0)
         if m.shape[0] >= 2:
+            gen = {_BOOTSTRAP_RNG_KW: as_generator(rng)}
             res = bootstrap((m,), np.mean, axis=0, vectorized=True, n_resamples=n_resamples,
                             confidence_level=confidence, method="percentile",
-                            rng=as_generator(rng), batch=max(1, 2_000_000 // m.size))
+                            batch=max(1, 2_000_000 // m.size), **gen)
             lo, hi = res.confidence_interval.low, res.confidence_interval.high
         else:
             lo = hi = np.full(grid.size, np.nan)

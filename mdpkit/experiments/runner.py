@@ -253,8 +253,13 @@ def _serial(experiment, seeds, ef, lf) -> Iterator:
 
 
 def _joblib(experiment, seeds, ef, lf, n_jobs) -> Iterator:
+    import joblib
     from joblib import Parallel, delayed
-    par = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    # results are keyed by seed, so arrival order never changes them; joblib < 1.4 lacks
+    # "generator_unordered" and yields in submission order instead
+    major, minor = (int(x) for x in joblib.__version__.split(".")[:2])
+    order = "generator_unordered" if (major, minor) >= (1, 4) else "generator"
+    par = Parallel(n_jobs=n_jobs, return_as=order)
     yield from par(delayed(_task)(experiment, s, ef, lf) for s in seeds)
 
 
