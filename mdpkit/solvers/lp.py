@@ -83,7 +83,8 @@ Decisions
 * **HiGHS method.** ``linprog(method="highs-ipm")`` by default: HiGHS's interior point
   followed by its crossover (on by default), so the answer is still a vertex with basic
   duals (the occupancy read off it is deterministic). Measured (CPU seconds, same run,
-  2-core machine): dense (S, A) = (300, 8), gamma = 0.99: IPM 1.0 s vs dual simplex 1.8 s;
+  loaded 2-core machine): dense (S, A) = (500, 8), gamma = 0.99: IPM 4.1 s vs dual simplex
+  7.0 s; (300, 8): 1.0 s vs 1.8 s;
   random sparse S = 1000, A = 4, 5 successors: IPM 0.12 s vs dual simplex 1.6 s (and at
   S = 2500, ~5 s vs 107 s wall). ``lp_method="highs"`` (HiGHS's own choice, dual simplex
   here) and ``"highs-ds"`` remain available.
