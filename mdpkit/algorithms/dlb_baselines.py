@@ -471,7 +471,12 @@ def make_ar2(env_info, rng, *, reference_quirks=False) -> AR2:
 
 # --------------------------------------------------------------------------- fixed actions
 class FixedAction(BanditLearner):
-    """Holds one action forever: an arm index (Clairvoyant) or an action vector (Expert)."""
+    """Holds one action forever: an arm index (Clairvoyant) or an action vector (Expert).
+
+    With a vector action, ``act`` returns the vector (the DLB env accepts it); the runner's
+    generic loop only accepts arm indices, so the runner uses :meth:`fast_run` (always
+    present) for it.
+    """
 
     provenance = _PROV_CODE + "a constant policy (regret reference / expert allocation)."
 
@@ -484,6 +489,9 @@ class FixedAction(BanditLearner):
 
     def update(self, a, r) -> None:
         pass
+
+    def info(self) -> dict:
+        return {} if isinstance(self.action, np.ndarray) else {"action": float(self.action)}
 
     def fast_run(self, env, n_steps, rng) -> dict:
         T = check_positive_int(n_steps, "n_steps")
