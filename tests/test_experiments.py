@@ -450,3 +450,21 @@ def test_registry_refuses_conflicting_names():
         register_env("bad name!")
     register_learner("t-fixed")(FixedPolicy)  # same function again: allowed
     assert get_learner("t-fixed") is FixedPolicy
+
+
+def test_progress_bar_only_when_asked_or_on_a_terminal(capsys):
+    exp = Experiment("bernoulli-bandit", "t-fixed-arm", n_steps=5, n_seeds=3,
+                     env_params={"n_arms": 2}, name="progress-check")
+    run(exp)  # stderr is captured (not a terminal): silent
+    assert capsys.readouterr().err == ""
+    run(exp, progress=True)
+    assert "progress-check" in capsys.readouterr().err
+    with pytest.raises(TypeError, match="progress"):
+        run(exp, progress="yes")
+
+
+def test_top_level_names():
+    import mdpkit
+    assert mdpkit.run is run and mdpkit.Experiment is Experiment
+    from mdpkit.experiments import load
+    assert mdpkit.load is load
