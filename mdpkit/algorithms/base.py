@@ -47,7 +47,8 @@ Call order, bandit (round t = 1..T)::
     learner.update(a, r)
     row = learner.info()            # optional extra columns for round t
 
-Regret of round t is ``env.pseudo_regret(a)``.
+Regret of round t is ``env.pseudo_regret(a)``, asked just before ``env.pull(a)`` (so a
+non-stationary environment answers for the state in which the action was chosen).
 
 Optional ``info() -> dict[str, float]``: extra per-episode / per-round columns of the
 result (e.g. a mixture parameter, a certified lower bound). Keys must be the same every

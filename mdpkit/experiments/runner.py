@@ -15,7 +15,7 @@ Per seed ``i`` (``0 <= i < n_seeds``):
 3. if the learner has ``fast_run``, ``fast_run(env, K, env.rng)`` gives the columns;
    otherwise the generic loop runs, episode by episode (regret
    ``env.optimal_value - env.policy_value(pi_k)``) or round by round (regret
-   ``env.pseudo_regret(a_t)``).
+   ``env.pseudo_regret(a_t)``, asked before ``env.pull(a_t)``).
 
 Result: a long DataFrame, one row per (seed, k), seeds in increasing order, columns
 ``algorithm`` (str, :attr:`Experiment.algorithm`), ``seed`` (int64), ``k`` (int64, from 1),
@@ -115,7 +115,7 @@ def _episodic_loop(env, learner, K: int):
         pi = learner.begin_episode()
         if pi is None:
             raise TypeError(f"{name}.begin_episode() must return the policy committed for the episode")
-        pi = np.asarray(pi)
+        pi = np.array(pi)  # a copy: later changes to the learner's array cannot leak in
         regret[k] = v_star - env.policy_value(pi)
         deterministic = pi.dtype.kind in "iu"
         stationary = pi.ndim == (1 if deterministic else 2)
@@ -149,13 +149,12 @@ def _bandit_loop(env, learner, T: int):
     reward = np.empty(T)
     rows: list = []
     n = env.n_actions
-    gaps = np.array([env.pseudo_regret(a) for a in range(n)])
     name = type(learner).__name__
     for t in range(T):
         a = _action(learner.act(), n, f"{name}.act()")
+        regret[t] = env.pseudo_regret(a)  # asked every round: a non-stationary env may vary it
         r = env.pull(a)
         learner.update(a, r)
-        regret[t] = gaps[a]
         reward[t] = r
         _collect_info(learner, rows, t)
     return regret, reward, rows
