@@ -30,6 +30,8 @@ Decisions
   ``SMALL_NNZ = 65,536`` stored transition entries (``mdp.nnz``; the same threshold as
   value iteration): a fresh process spends ~1 s initialising numba even to load a cached
   kernel, more than numpy needs at that size. Both engines are tested against each other.
+* CSR kernels get int32 copies of ``indptr``/``indices`` when nnz < 2^31 (the model keeps
+  int64): the sweep is memory-bound and re-reads the structure H times.
 * Ties: the first maximising action (as ``numpy.argmax``).
 * ``Q`` (H, S, A) is always returned, as the result contract requires; for very large
   models it dominates memory (H*S*A*8 bytes).
@@ -77,9 +79,11 @@ def _P4(mdp) -> np.ndarray:
 
 
 def _csr(mdp):
+    """CSR arrays for the kernels; int32 index arrays when they fit (less memory traffic
+    per sweep: the H sweeps re-read the whole structure, the one-off cast reads it once)."""
     P = mdp.P
-    return (np.ascontiguousarray(P.indptr, dtype=np.int64),
-            np.ascontiguousarray(P.indices, dtype=np.int64),
+    itype = np.int32 if P.nnz < 2**31 - 1 else np.int64
+    return (P.indptr.astype(itype), P.indices.astype(itype),
             np.ascontiguousarray(P.data, dtype=np.float64))
 
 
