@@ -144,6 +144,40 @@ def test_binding_budget(seed, H, frac):
             assert det_values(mdp, pol, r) <= res.value + 1e-8
 
 
+@pytest.mark.parametrize("H", [None, 3])
+def test_teaching_problem_duals_lagrangian(H):
+    """build_occupancy_problem: flow duals = V*, budget dual = Lagrange multiplier lambda with
+    constrained optimum = max_pi J_{R - lambda c}(pi) + lambda b (Altman 1999, ch. 3), the
+    right side computed by the HiGHS LP solver on the model with reward R - lambda c."""
+    from mdpkit.solvers.constrained import build_occupancy_problem
+
+    mdp = random_mdp(8, 4, 3, H=H)
+    lp = solve_lp(mdp)
+    prob, d, cons = build_occupancy_problem(mdp)
+    prob.solve(solver="HIGHS")
+    np.testing.assert_allclose(np.ravel(cons["flow"].dual_value)[: mdp.S],
+                               lp.V if H is None else lp.V[0], atol=1e-7)
+    C = np.random.default_rng(8).random((1, mdp.S, mdp.A))
+    free = solve_constrained(mdp, C, [1e3])
+    b = [0.5 * free.costs[0] + 0.5 * reference_min_cost(mdp, C)]
+    prob, d, cons = build_occupancy_problem(mdp, C, b)
+    prob.solve(solver="HIGHS")
+    lam = float(np.ravel(cons["budget"].dual_value)[0])
+    assert lam >= -1e-9
+    lag = mdp.replace(R=mdp.R - lam * C[0])
+    lv = solve_lp(lag).V
+    lv0 = lv if H is None else lv[0]
+    assert abs(prob.value - (mdp.mu @ lv0 + lam * b[0])) < 1e-7
+    assert abs(prob.value - solve_constrained(mdp, C, b).value) < 1e-7
+
+
+def reference_min_cost(mdp, C):
+    Aeq, beq = flow_system(mdp)
+    H = mdp.H or 1
+    Cf = C if mdp.is_discounted else np.broadcast_to(C[:, None], (1, H, mdp.S, mdp.A))
+    return linprog(Cf.ravel(), A_eq=Aeq, b_eq=beq, bounds=(0, None), method="highs").fun
+
+
 def test_binding_budget_needs_randomisation():
     """Two actions in a one-state MDP: reward (1, 0), cost (1, 0), budget half-way -> mixing."""
     P = np.ones((1, 2, 1))

@@ -180,8 +180,12 @@ def build_occupancy_problem(mdp, costs=None, budgets=None):
     d : cvxpy.Variable, shape (S*A,) or (H*S*A,), non-negative
         Flattened occupancy (index ``s*A + a`` / ``h*S*A + s*A + a``).
     constraints : dict
-        ``{"flow": ..., "budget": ... or None}`` cvxpy constraint objects (their
-        ``dual_value`` are V and the Lagrange multipliers after solving).
+        ``{"flow": ..., "budget": ... or None}`` cvxpy constraint objects. After solving,
+        ``flow.dual_value`` is the value function of the Lagrangian reward
+        ``R - sum_i lambda_i c_i`` (V* when m = 0; pinned on states reached from ``mu``),
+        flattened (S,) or (H*S,), and ``budget.dual_value`` the multipliers
+        ``lambda >= 0`` (Altman 1999, ch. 3: the constrained optimum equals
+        ``max_pi J_{R - lambda c}(pi) + lambda . b``).
     """
     import cvxpy as cp
 
