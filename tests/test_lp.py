@@ -272,6 +272,29 @@ def test_all_highs_methods_agree(lp_method):
                                atol=1e-10)
 
 
+def test_tiny_tol_does_not_flag_an_optimal_policy():
+    mdp = random_disc(9, 20, 3, 0.99)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        res = solve_lp(mdp, tol=1e-300)
+    assert res.converged and res.bound <= res.extras["certificate_target"] < 1e-8
+    # and a suboptimal vertex is flagged: emulate one by forcing an unpinned weight
+    P = np.zeros((3, 2, 3))
+    P[0, 0, 0] = P[0, 1, 1] = P[1, 0, 2] = P[1, 1, 0] = P[2, 0, 1] = P[2, 1, 2] = 1.0
+    R = np.zeros((3, 2))
+    R[1, 0] = 1.0
+    bad = TabularMDP(P, R, gamma=0.5, mu=[5e-15, 0.5, 0.5 - 5e-15])
+    import mdpkit.solvers.lp as lpmod
+    old = lpmod.MU_MIN_WEIGHT
+    lpmod.MU_MIN_WEIGHT = 0.0  # the pre-fix behaviour: w = mu
+    try:
+        with pytest.warns(ConvergenceWarning, match="certificate"):
+            res = solve_lp(bad)
+    finally:
+        lpmod.MU_MIN_WEIGHT = old
+    assert not res.converged and res.bound > 1.0
+
+
 def test_iteration_cap_is_never_silent():
     mdp = random_disc(4, 30, 4, 0.99)
     with warnings.catch_warnings(record=True) as rec:

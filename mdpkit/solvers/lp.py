@@ -77,7 +77,9 @@ Decisions
   (I-\gamma P_{\pi^*})^{-1} e`) or
   :math:`\sum_h \max_s e_h(s)` (finite horizon, bound on step 0 and every later step).
   For an optimal policy this is rounding-level (~1e-15), not exactly 0. If it exceeds
-  ``tol`` (HiGHS returned a suboptimal vertex) the result has ``converged=False`` and a
+  ``max(tol, 1e-13 * max(1, |V|) * amp)`` (``amp`` = 1/(1-gamma) or H: the float64 floor,
+  so that a tiny ``tol`` cannot flag an exactly optimal policy) -- i.e. HiGHS returned a
+  suboptimal vertex -- the result has ``converged=False`` and a
   :class:`~mdpkit.utils.ConvergenceWarning` is emitted. The raw LP primal is kept in
   ``extras["V_lp"]``.
 * **HiGHS method.** ``linprog(method="highs-ipm")`` by default: HiGHS's interior point
@@ -343,8 +345,14 @@ def solve_lp(mdp, *, tol=1e-6, max_iter=None, **options) -> SolveResult:
                              "inflow 1/S at every step, see the module docstring)")
         V, Q, pol, res, bound, occ, extras = _solve_finite(mdp, tol, max_iter, highs_options,
                                                            lp_method)
-    converged = res.status == 0 and bound <= tol
-    if res.status == 0 and bound > tol:
+    # float64 floor of the certificate: the Bellman residual of an exactly optimal policy,
+    # evaluated in floating point, is ~1e-16 |V| per step, amplified by 1/(1-gamma) or H
+    amp = 1.0 / (1.0 - mdp.gamma) if mdp.is_discounted else float(mdp.H)
+    floor = 1e-13 * max(1.0, float(np.abs(V).max(initial=0.0))) * amp
+    target = max(tol, floor)
+    extras["certificate_target"] = target
+    converged = res.status == 0 and bound <= target
+    if res.status == 0 and bound > target:
         warnings.warn(
             f"LP policy certificate {bound:.3g} exceeds tol={tol:g}: HiGHS returned a "
             "suboptimal point; tighten highs_options or use another method",
