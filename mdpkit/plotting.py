@@ -243,7 +243,8 @@ def _bound_values(b: BoundCurve, k: np.ndarray, summary: pd.DataFrame) -> np.nda
     return v
 
 
-def _draw(ax, summary: pd.DataFrame, bounds: list[BoundCurve], mode: str, colors) -> list:
+def _draw(ax, summary: pd.DataFrame, bounds: list[BoundCurve], mode: str, colors,
+          legend: bool = True) -> list:
     """Draw one panel; ``mode`` in {"cumulative", "loglog", "sqrt"}. Returns bound rows."""
     rows = []
     for alg, g in summary.groupby("algorithm", sort=False):
@@ -265,19 +266,21 @@ def _draw(ax, summary: pd.DataFrame, bounds: list[BoundCurve], mode: str, colors
         k_sum = summary["k"].to_numpy(dtype=np.float64)
         sc_sum = 1 / np.sqrt(k_sum) if mode == "sqrt" else 1.0
         data_top = np.nanmax(np.fmax(summary["mean"].to_numpy(), summary["hi"].to_numpy()) * sc_sum)
-        clip = False
-        for b in bounds:
-            v = _bound_values(b, k_all, summary)
-            above = mode != "loglog" and data_top > 0 and np.nanmin(v * sc_all) > 10 * data_top
-            clip |= above
+        curves = [(b, _bound_values(b, k_all, summary)) for b in bounds]
+        # a bound far above the data would flatten it: keep the data readable and say so
+        clip = mode != "loglog" and data_top > 0 and any(
+            np.nanmin(v * sc_all) > 10 * data_top for _, v in curves)
+        top = 1.5 * data_top
+        for b, v in curves:
+            above = clip and np.nanmin(v * sc_all) > top
             ax.plot(k_all, v * sc_all, linestyle="-" if b.exact else "--",
                     color=colors.get(b.algorithm, "0.3"), linewidth=1.2,
                     label=b.label + ("" if b.exact else " (order only)")
                     + (" [above the axis]" if above else ""))
             rows.append((b, k_all, v))
-        if clip:  # a bound far above the data would flatten it: keep the data readable
+        if clip:
             data_bottom = np.nanmin(np.fmin(summary["mean"].to_numpy(), summary["lo"].to_numpy()) * sc_sum)
-            ax.set_ylim(min(0.0, 1.1 * data_bottom), 1.5 * data_top)
+            ax.set_ylim(min(0.0, 1.1 * data_bottom), top)
     ax.set_xlabel("k (episodes / rounds)")
     if mode == "cumulative":
         ax.set_ylabel("cumulative regret")
@@ -287,7 +290,8 @@ def _draw(ax, summary: pd.DataFrame, bounds: list[BoundCurve], mode: str, colors
         ax.set_ylabel("cumulative regret (log-log)")
     else:
         ax.set_ylabel(r"cumulative regret / $\sqrt{k}$")
-    ax.legend(fontsize="small")
+    if legend:
+        ax.legend(fontsize="small")
     return rows
 
 
@@ -354,11 +358,20 @@ def regret_figure(df: pd.DataFrame, bounds: Iterable = (), path=None, *, title: 
     Returns ``(fig, data)``; with ``path`` writes ``path.png`` and ``path.csv``.
     """
     bounds, summary = _prepare(df, bounds, None, n_points, rng)
-    fig, axes = _new_axes(None, ncols=3, figsize=(15, 4.4))
+    n_lines = summary["algorithm"].nunique() + len(bounds)
+    fig, axes = _new_axes(None, ncols=3, figsize=(15, 4.6 + 0.22 * ((n_lines + 2) // 3)))
     colors = _colors(list(summary.algorithm.unique()))
     rows = []
     for ax, mode in zip(axes, ("cumulative", "loglog", "sqrt")):
-        rows += _draw(ax, summary, bounds, mode, colors)
+        rows += _draw(ax, summary, bounds, mode, colors, legend=False)
+    # one legend for the three panels, below them: the log-log labels (with the slopes),
+    # with the "[above the axis]" notes of the linear panels
+    handles, labels = axes[1].get_legend_handles_labels()
+    lin_labels = {lab.split(" [above")[0]: lab.replace("[above the axis]", "[above the linear panels]")
+                  for lab in axes[0].get_legend_handles_labels()[1]}
+    labels = [lin_labels.get(lab, lab) for lab in labels]
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(3, len(labels)),
+               fontsize="small")
     if title:
         fig.suptitle(title)
     data = _data(summary, rows)
