@@ -147,3 +147,18 @@ def test_bad_input():
         regret_summary(ragged)
     with pytest.raises(TypeError, match="path"):
         plotting.save_figure(None, pd.DataFrame(), 3)
+
+
+def test_bounds_above_clipped_axis_are_marked_in_the_shared_legend():
+    vals = np.tile(np.arange(1.0, 101.0), (3, 1)) + np.arange(3)[:, None]  # top about 102
+    df = long_frame(vals)
+    bounds = [BoundCurve(lambda k: 1e6 + 0 * k, "far"),         # > 10x the data: clips
+              BoundCurve(lambda k: 400 + 0 * k, "moderate"),   # above 1.5x the data top
+              BoundCurve(lambda k: 50 + 0 * k, "inside")]
+    fig, _ = plotting.regret_figure(df, bounds)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "far [above the linear panels]" in labels
+    assert "moderate [above the linear panels]" in labels
+    assert "inside" in labels
+    assert any(lab.startswith("alg (slope") for lab in labels)
+    assert all(ax.get_legend() is None for ax in fig.axes)
