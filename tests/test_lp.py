@@ -144,6 +144,24 @@ def test_mu_without_full_support_pins_every_state():
     assert alt.status == 0 and abs(alt.fun - mu @ Vb) < 1e-9
 
 
+def test_greedy_fallback_on_zero_occupancy_states(monkeypatch):
+    """With the textbook weights w = mu (forced here), unreached states have zero occupancy
+    and get the greedy action w.r.t. Q from the LP's V (documented fallback)."""
+    import mdpkit.solvers.lp as lpmod
+
+    monkeypatch.setattr(lpmod, "MU_MIN_WEIGHT", 0.0)
+    S, A, g = 3, 2, 0.9
+    P = np.zeros((S, A, S))
+    P[0, :, 0] = P[1, 0, 0] = P[1, 1, 1] = P[2, 0, 2] = P[2, 1, 1] = 1.0
+    R = np.array([[1.0, 0.5], [0.0, 2.0], [5.0, 0.0]])
+    mdp = TabularMDP(P, R, gamma=g, mu=[0.5, 0.5, 0.0])
+    res = solve_lp(mdp)
+    assert res.extras["n_greedy_states"] == 1
+    assert res.extras["occupancy_source"] == "lp_marginals"
+    np.testing.assert_allclose(res.V, brute_force(mdp), atol=1e-10)
+    assert res.policy[2] == 0 and res.converged
+
+
 @SETTINGS
 @given(st.integers(0, 2**32 - 1), st.integers(2, 5), st.integers(1, 3))
 def test_mu_zero_entries_random(seed, S, A):
