@@ -83,7 +83,7 @@ come from the authors' code, which were reconstructed (see ``docs/CONTRIBUTING.m
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 

@@ -105,7 +105,7 @@ def _info_columns(rows: list, K: int, learner) -> dict[str, np.ndarray]:
 
 
 def _episodic_loop(env, learner, K: int):
-    H, S, A = env.H, env.S, env.A
+    H, A = env.H, env.A
     regret = np.empty(K)
     reward = np.empty(K)
     rows: list = []
