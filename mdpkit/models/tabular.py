@@ -47,7 +47,9 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _as_float_array(x: Any, name: str) -> np.ndarray:
+def _as_float_array(x: Any, name: str, copy: bool = True) -> np.ndarray:
+    if not copy and isinstance(x, np.ndarray) and x.dtype == np.float64 and x.flags.c_contiguous:
+        return x  # ownership mode: the model keeps (and freezes) the caller's array
     if sp.issparse(x):
         raise TypeError(f"{name} must be a dense array here, got a scipy.sparse matrix")
     try:
@@ -59,7 +61,7 @@ def _as_float_array(x: Any, name: str) -> np.ndarray:
     if arr0.dtype.kind not in "fiubO":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr0.dtype}")
     try:
-        arr = np.array(arr0, dtype=np.float64, copy=True)
+        arr = np.array(arr0, dtype=np.float64, copy=True, order="C")
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be array-like of real numbers: {exc}") from None
     return arr
@@ -103,6 +105,13 @@ class TabularMDP:
     validate : bool, default True
         Check every condition listed below. ``validate=False`` only skips the O(nnz)
         value checks (finite, non-negative, rows sum to 1); shapes are always checked.
+    copy : bool, default True
+        Store private read-only copies of dense ``P`` and ``R``. ``copy=False`` is the
+        ownership mode for large dense models (a 320 MB ``P`` costs ~0.5-0.9 s to copy on
+        fresh memory): a float64 C-contiguous ``P``/``R`` is kept as is and **made
+        read-only in place**; the caller must not write to it (or to an array it is a
+        view of) afterwards. Input of another dtype or layout is still converted (which
+        copies). Sparse ``P`` is always copied once (its index arrays are converted to int64).
 
     Raises
     ------
@@ -135,11 +144,14 @@ class TabularMDP:
 
     __slots__ = ("_P", "_R", "_gamma", "_horizon", "_mu", "_S", "_A")
 
-    def __init__(self, P, R, *, gamma=None, horizon=None, mu=None, validate: bool = True):
+    def __init__(self, P, R, *, gamma=None, horizon=None, mu=None, validate: bool = True,
+                 copy: bool = True):
         if not isinstance(validate, (bool, np.bool_)):
             raise TypeError(f"validate must be a bool, got {type(validate).__name__}")
+        if not isinstance(copy, (bool, np.bool_)):
+            raise TypeError(f"copy must be a bool, got {type(copy).__name__}")
         gamma, horizon = self._check_gamma_horizon(gamma, horizon)
-        R_arr = _as_float_array(R, "R")
+        R_arr = _as_float_array(R, "R", copy)
         if R_arr.ndim not in (2, 3):
             raise ValueError(f"R must have shape (S, A) or (H, S, A), got shape {R_arr.shape}")
         if R_arr.ndim == 3:
@@ -155,7 +167,7 @@ class TabularMDP:
         if sp.issparse(P):
             P_obj = self._check_sparse_P(P, S_R, A, validate)
         else:
-            P_obj = self._check_dense_P(P, S_R, A, horizon, validate)
+            P_obj = self._check_dense_P(P, S_R, A, horizon, validate, copy)
         if validate:
             bad = ~np.isfinite(R_arr)
             if bad.any():
@@ -198,8 +210,8 @@ class TabularMDP:
         return gamma, horizon
 
     @staticmethod
-    def _check_dense_P(P, S, A, horizon, validate):
-        P_arr = _as_float_array(P, "P")
+    def _check_dense_P(P, S, A, horizon, validate, copy=True):
+        P_arr = _as_float_array(P, "P", copy)
         if P_arr.ndim == 3:
             expected = (S, A, S)
         elif P_arr.ndim == 4:
@@ -427,7 +439,9 @@ class TabularMDP:
         fields.update(changes)
         P = fields.pop("P")
         R = fields.pop("R")
-        return TabularMDP(P, R, **fields)
+        # arrays taken from this model are frozen float64 already; new ones are copied
+        own = "P" not in changes and "R" not in changes
+        return TabularMDP(P, R, copy=not own, **fields)
 
     def __repr__(self) -> str:
         kind = f"gamma={self._gamma}" if self.is_discounted else f"horizon={self._horizon}"
