@@ -468,3 +468,12 @@ def test_top_level_names():
     assert mdpkit.run is run and mdpkit.Experiment is Experiment
     from mdpkit.experiments import load
     assert mdpkit.load is load
+
+
+def test_worker_errors_propagate(dask_client, tmp_path):
+    exp = Experiment("tabular", "t-liar", 3, 3, env_params={"mdp": random_mdp()})
+    with pytest.raises(RuntimeError, match="does not take"):
+        run(exp, n_jobs=2)
+    with pytest.raises(RuntimeError, match="does not take"):
+        run(exp, scheduler=dask_client, store=tmp_path)
+    assert list((tmp_path / exp.hash).glob("seed-*")) == []  # nothing half-written

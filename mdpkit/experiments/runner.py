@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import numbers
 import operator
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -348,7 +348,7 @@ def run(experiment: Experiment, n_jobs: int = 1, scheduler: Any = None, store=No
         have = set(_store.stored_seeds(store, experiment))
         todo = [s for s in todo if s not in have]
     if scheduler is not None:
-        it: Iterable = _dask(experiment, todo, ef, lf, scheduler)
+        it: Iterator = _dask(experiment, todo, ef, lf, scheduler)
     elif n_jobs != 1 and len(todo) > 1:
         it = _joblib(experiment, todo, ef, lf, n_jobs)
     else:
@@ -356,13 +356,16 @@ def run(experiment: Experiment, n_jobs: int = 1, scheduler: Any = None, store=No
     if todo:
         from tqdm.auto import tqdm
         disable = None if progress is None else not progress
-        with tqdm(total=len(todo), desc=experiment.name, unit="seed", disable=disable,
-                  leave=False) as bar:
-            for seed, frame in it:
-                if store is not None:
-                    _store.write_seed(store, experiment, seed, frame)
-                frames[seed] = frame
-                bar.update(1)
+        try:
+            with tqdm(total=len(todo), desc=experiment.name, unit="seed", disable=disable,
+                      leave=False) as bar:
+                for seed, frame in it:
+                    if store is not None:
+                        _store.write_seed(store, experiment, seed, frame)
+                    frames[seed] = frame
+                    bar.update(1)
+        finally:  # on an error or interrupt: cancel the remaining tasks, close a Dask client
+            it.close()
     if store is not None:
         for s in range(experiment.n_seeds):
             if s not in frames:
