@@ -16,6 +16,9 @@ Decisions
 * Only the process calling :func:`mdpkit.experiments.run` writes (workers, local or Dask,
   return data frames), so a remote Dask cluster needs no access to the store directory.
 * ``experiment.json`` is informational: the directory name (the hash) is the key.
+* The hash covers the parameters and ``mdpkit.__version__``, not the source code: after
+  changing a learner or an environment without a version bump, use a new store directory
+  (or delete ``<store>/<hash>``), or the old results are read back as they are.
 """
 from __future__ import annotations
 
