@@ -313,6 +313,20 @@ def test_tiny_tol_does_not_flag_an_optimal_policy():
     assert not res.converged and res.bound > 1.0
 
 
+def test_ipm_solve_error_falls_back_to_dual_simplex_loudly():
+    """Found by hypothesis: HiGHS IPM returns status 4 on this model (reward 2.8e-218)."""
+    P = np.zeros((2, 2, 2))
+    P[:, 0, 0] = P[:, 1, 1] = 1.0
+    R = np.zeros((2, 2))
+    R[0, 0] = 2.79945853e-218
+    mdp = TabularMDP(P, R, gamma=0.5, mu=[1.0, 0.0])
+    with pytest.warns(RuntimeWarning, match="re-solved with highs-ds"):
+        res = solve_lp(mdp)
+    assert res.extras["lp_method"] == "highs-ds" and "highs-ipm failed" in res.extras["lp_fallback"]
+    np.testing.assert_allclose(res.V, brute_force(mdp), atol=1e-12)
+    assert res.converged
+
+
 def test_iteration_cap_is_never_silent():
     mdp = random_disc(4, 30, 4, 0.99)
     with warnings.catch_warnings(record=True) as rec:

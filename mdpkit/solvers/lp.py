@@ -90,6 +90,10 @@ Decisions
   random sparse S = 1000, A = 4, 5 successors: IPM 0.12 s vs dual simplex 1.6 s (and at
   S = 2500, ~5 s vs 107 s wall). ``lp_method="highs"`` (HiGHS's own choice, dual simplex
   here) and ``"highs-ds"`` remain available.
+* If the IPM reports a solve error (HiGHS status 4; seen on a model with a reward of
+  2.8e-218) the LP is re-solved once with the dual simplex, with a ``RuntimeWarning``;
+  ``extras["lp_method"]`` is the method that produced the answer and
+  ``extras["lp_fallback"]`` says why.
 * ``max_iter`` is passed to HiGHS as its iteration limit; hitting it (status 1) gives
   ``converged=False`` with a warning if HiGHS returned a point, else a ``RuntimeError``.
 * The finite-horizon LP has H*S*A variables and (H-1)*nnz(P) + H*S*A non-zeros: it is a
@@ -141,6 +145,17 @@ def _highs(c, *, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds, max_iter, h
         opts.update(highs_options)
     res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds,
                   method=lp_method, options=opts)
+    res.method_used = lp_method
+    res.fallback = None
+    if res.status == 4 and lp_method == "highs-ipm":
+        # HiGHS's IPM can fail ("Solve error") on data with extreme magnitudes (seen with a
+        # reward of 2.8e-218); the dual simplex solves those. Announced, never silent.
+        note = f"highs-ipm failed ({res.message}); re-solved with highs-ds"
+        warnings.warn(f"LP: {note}", RuntimeWarning, stacklevel=3)
+        res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds,
+                      method="highs-ds", options=opts)
+        res.method_used = "highs-ds"
+        res.fallback = note
     if res.status == 1:
         if res.x is None:
             raise RuntimeError(
@@ -358,7 +373,8 @@ def solve_lp(mdp, *, tol=1e-6, max_iter=None, **options) -> SolveResult:
             "suboptimal point; tighten highs_options or use another method",
             ConvergenceWarning, stacklevel=2)
     extras["highs_status"] = int(res.status)
-    extras["lp_method"] = lp_method
+    extras["lp_method"] = res.method_used
+    extras["lp_fallback"] = res.fallback
     extras["highs_message"] = str(res.message)
     return SolveResult(V=V, Q=Q, policy=pol.astype(np.int64), converged=converged,
                        n_iter=int(getattr(res, "nit", 0) or 0), method="lp", bound=bound,
