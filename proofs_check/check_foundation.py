@@ -252,6 +252,39 @@ def test_lp_strong_duality(mdp):
     close(mdp.mu @ res.V, (res.occupancy * mdp.R).sum())
 
 
+@SETTINGS
+@given(tabular_mdps(max_S=4, max_A=3, max_H=4, discounted=False, sparse=None))
+def test_lp_strong_duality_finite_horizon(mdp):
+    r"""Strong duality of the finite-horizon occupancy LP (Puterman 1994, ch. 4 with the LP
+    duality theorem; e.g. Bertsimas & Tsitsiklis 1997, Thm 4.4).
+
+    Primal (occupancies, inflow :math:`w_h > 0`):
+    :math:`\max \sum_h\langle R_h, d_hangle` s.t. :math:`\sum_a d_0(\cdot,a) = w_0`,
+    :math:`\sum_a d_{h+1}(\cdot,a) - P_h^	op d_h = w_{h+1}`, :math:`d \ge 0`.
+    Dual: :math:`\min \sum_h w_h^	op V_h` s.t. :math:`V_h(s) \ge R_h(s,a) + P_h(\cdot|s,a)^	op
+    V_{h+1}` (:math:`V_H = 0`). At optima the objectives are equal, complementary slackness
+    holds, and :math:`V_h = V^*_h` (backward induction).
+    """
+    from mdpkit.solvers.backward import backward_induction
+
+    res = solve_lp(mdp)
+    d = res.extras["occupancy_weight"]
+    V = res.extras["V_lp"]
+    w = res.extras["inflow"]
+    P, R = fh_arrays(mdp)
+    H = mdp.H
+    Vn = np.vstack([V[1:], np.zeros((1, mdp.S))])
+    slack = V[:, :, None] - (R + np.einsum("hsat,ht->hsa", P, Vn))
+    assert slack.min() >= -TOL                       # dual feasible
+    assert d.min() >= 0
+    close(d[0].sum(1), w[0])                         # primal feasible (flow)
+    for h in range(H - 1):
+        close(d[h + 1].sum(1) - np.einsum("sa,sat->t", d[h], P[h]), w[h + 1])
+    close((R * d).sum(), (w * V).sum())              # strong duality
+    assert np.abs(d * slack).max() <= TOL            # complementary slackness
+    close(V, backward_induction(mdp).V)
+
+
 # --------------------------------------------------------------------- contraction
 @SETTINGS
 @given(st.data())
