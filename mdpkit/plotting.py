@@ -145,6 +145,10 @@ def _check_df(df, y: str) -> None:
 
 def _matrix(g: pd.DataFrame, y: str, grid: np.ndarray) -> np.ndarray:
     """(n_seeds, len(grid)) values of ``y`` at the grid k, every seed needing every k."""
+    if g.duplicated(["seed", "k"]).any():
+        raise ValueError(
+            f"algorithm {g['algorithm'].iloc[0]!r} has duplicate (seed, k) rows: two "
+            "experiments share this label; give them distinct names (Experiment(name=...))")
     wide = g.pivot(index="seed", columns="k", values=y)
     missing = np.setdiff1d(grid, wide.columns.to_numpy())
     if missing.size:

@@ -145,6 +145,9 @@ def test_bad_input():
                            "cum_regret": [1.0, 2.0, 1.0]})
     with pytest.raises(ValueError, match="k"):
         regret_summary(ragged)
+    twice = pd.concat([long_frame(np.ones((2, 3))), long_frame(np.ones((2, 3)))])
+    with pytest.raises(ValueError, match="distinct names"):
+        regret_summary(twice)
     with pytest.raises(TypeError, match="path"):
         plotting.save_figure(None, pd.DataFrame(), 3)
 
