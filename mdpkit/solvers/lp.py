@@ -150,7 +150,7 @@ def _highs(c, *, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds, max_iter, h
     if res.status == 4 and lp_method == "highs-ipm":
         # HiGHS's IPM can fail ("Solve error") on data with extreme magnitudes (seen with a
         # reward of 2.8e-218); the dual simplex solves those. Announced, never silent.
-        note = f"highs-ipm failed ({res.message}); re-solved with highs-ds"
+        note = f"highs-ipm failed with {res.message}; re-solved with highs-ds"
         warnings.warn(f"LP: {note}", RuntimeWarning, stacklevel=3)
         res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds,
                       method="highs-ds", options=opts)
