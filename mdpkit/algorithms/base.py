@@ -14,8 +14,8 @@ Every learner is built by a factory registered with
 
 ``env_info`` is what the learner may know about the environment, from ``env.env_info()``
 plus ``"n_steps"`` (K episodes or T rounds of the run). Episodic envs give ``kind="episodic"``,
-``S``, ``A``, ``H``, and ``R`` (the expected reward table, (S, A) or (H, S, A)) when the
-rewards are known; bandit envs give ``kind="bandit"``, ``n_actions`` and, for linear bandits,
+``S``, ``A``, ``H``, ``reward_dist``, ``step_dependent_P``, and ``R`` (the expected reward
+table, (S, A) or (H, S, A)) when the rewards are known; bandit envs give ``kind="bandit"``, ``n_actions`` and, for linear bandits,
 ``features`` (n_actions, d) and ``noise_std``. ``rng`` is the learner's own random stream
 (separate from the environment's): a learner never draws from any other source.
 
@@ -43,6 +43,7 @@ policy would get the wrong regret.
 Call order, bandit (round t = 1..T)::
 
     a = learner.act()
+    regret_t = env.pseudo_regret(a)   # by the runner
     r = env.pull(a)
     learner.update(a, r)
     row = learner.info()            # optional extra columns for round t
