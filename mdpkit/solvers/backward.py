@@ -82,7 +82,7 @@ def _csr(mdp):
     """CSR arrays for the kernels; int32 index arrays when they fit (less memory traffic
     per sweep: the H sweeps re-read the whole structure, the one-off cast reads it once)."""
     P = mdp.P
-    itype = np.int32 if P.nnz < 2**31 - 1 else np.int64
+    itype = np.int32 if max(P.nnz, P.shape[1]) < 2**31 - 1 else np.int64
     return (P.indptr.astype(itype), P.indices.astype(itype),
             np.ascontiguousarray(P.data, dtype=np.float64))
 
