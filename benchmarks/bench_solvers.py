@@ -337,11 +337,20 @@ def _child_pymdptoolbox(spec_json: str) -> int:
 
 
 # =============================================================================== mdpkit
-def mdpkit_vi(inst: Instance, gamma: float, sw, method: str = "vi", **opts):
+def model_accepts_copy() -> bool:
+    """Whether this mdpkit's TabularMDP has the ``copy=`` ownership option."""
+    import inspect
+
+    import mdpkit
+
+    return "copy" in inspect.signature(mdpkit.TabularMDP.__init__).parameters
+
+
+def mdpkit_vi(inst: Instance, gamma: float, sw, method: str = "vi", model_kw=None, **opts):
     import mdpkit
 
     with sw("setup"):
-        mdp = mdpkit.TabularMDP(inst.P, inst.R, gamma=gamma)
+        mdp = mdpkit.TabularMDP(inst.P, inst.R, gamma=gamma, **(model_kw or {}))
     with sw("solve"):
         res = mdpkit.solve(mdp, method=method, tol=TOL, **opts)
     return {"policy": res.policy, "V": res.V, "n_iter": res.n_iter, "bound": res.bound,
@@ -442,6 +451,7 @@ class Row:
     note: str = ""
     spread: tuple = ()
     extra: dict = field(default_factory=dict)
+    total_cpu: float | None = None
 
 
 def _row_from_stages(section, inst, gamma, solver, st: H.StageTimes, note="") -> Row:
@@ -449,7 +459,8 @@ def _row_from_stages(section, inst, gamma, solver, st: H.StageTimes, note="") ->
                setup=statistics.median(st.stages["setup"]) if "setup" in st.stages else None,
                solve=statistics.median(st.stages["solve"]),
                total=st.median(), runs=st.n_runs, peak_bytes=st.peak_bytes,
-               note=note, spread=st.spread, extra={"P_bytes": inst.nbytes_P})
+               note=note, spread=st.spread, extra={"P_bytes": inst.nbytes_P},
+               total_cpu=statistics.median(st.cpu_totals) if st.cpu_totals else None)
 
 
 def _certify(row: Row, inst: Instance, gamma: float, out: dict, Vstar) -> None:
@@ -480,9 +491,11 @@ def bench_discounted(inst: Instance, gamma: float, args, comp: dict, bw: float, 
         rows.append(r)
         _print_row(r, bw)
 
-    def mdpkit_block(method):
-        st = H.repeat_stages(lambda sw: mdpkit_vi(inst, gamma, sw, method=method), reps)
-        r = _row_from_stages("vi", inst, gamma, f"mdpkit {method}", st)
+    def mdpkit_block(method, model_kw=None):
+        st = H.repeat_stages(lambda sw: mdpkit_vi(inst, gamma, sw, method=method, model_kw=model_kw), reps)
+        label = f"mdpkit {method}" + ("" if not model_kw else
+                                      " (" + ", ".join(f"{k}={v}" for k, v in model_kw.items()) + ")")
+        r = _row_from_stages("vi", inst, gamma, label, st)
         r.n_iter = st.result["n_iter"]
         r.extra.update(bound=st.result["bound"], converged=st.result["converged"])
         if st.result.get("engine"):
@@ -490,7 +503,7 @@ def bench_discounted(inst: Instance, gamma: float, args, comp: dict, bw: float, 
         if not st.result["converged"]:
             r.note += " converged=False"
         _certify(r, inst, gamma, st.result, ctx.get("Vstar"))
-        if method == "vi":
+        if method == "vi" and not model_kw:
             if inst.name not in sweep_cache and not args.no_sweep:
                 if inst.nbytes_P > 5e7:
                     k_lo, k_hi = 2, 12
@@ -510,6 +523,9 @@ def bench_discounted(inst: Instance, gamma: float, args, comp: dict, bw: float, 
         if inst.is_sparse:
             if args.quick or args.skip_slow:
                 r = Row("vi", inst.name, gamma, "pymdptoolbox VI", note="skipped (--quick/--skip-slow)")
+            elif gamma != 0.99:
+                r = Row("vi", inst.name, gamma, "pymdptoolbox VI",
+                        note="run at γ=0.99 only: its input check (minutes, GBs) does not depend on γ")
             else:
                 res = run_pymdptoolbox_child({"S": inst.S, "A": inst.A, "k": 5, "seed": inst.seed,
                                               "gamma": gamma, "repeats": 1})
@@ -543,6 +559,8 @@ def bench_discounted(inst: Instance, gamma: float, args, comp: dict, bw: float, 
     g = (rows, "vi", inst.name, gamma)
     guarded(*g, "numpy sup-norm VI (ref)", ref_block)
     guarded(*g, "mdpkit vi", mdpkit_block, "vi")
+    if not inst.is_sparse and inst.nbytes_P >= 1e8 and model_accepts_copy():
+        guarded(*g, "mdpkit vi (copy=False)", mdpkit_block, "vi", {"copy": False})
     if not args.quick:
         guarded(*g, "mdpkit mpi", mdpkit_block, "mpi")
     if comp["pymdptoolbox"]["ok"] and not args.no_competitors:
@@ -552,14 +570,31 @@ def bench_discounted(inst: Instance, gamma: float, args, comp: dict, bw: float, 
             guarded(*g, f"mdpsolver {algo}", mdpsolver_block, algo)
 
 
+CHECKPOINT: dict = {}  # {"path": ..., "meta": ...}: rows dumped after every block (--json)
+
+
+def dump_json(path: str, meta: dict, rows: list, targets=None, fresh=None, warm=None) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as fh:
+        json.dump({"meta": meta, "rows": [r.__dict__ for r in rows], "targets": targets,
+                   "fresh": fresh, "warmup": warm}, fh, indent=1, default=str)
+    os.replace(tmp, path)
+
+
 def guarded(rows: list, section: str, inst_name: str, gamma, label: str, fn, *a, **kw):
-    """Run one benchmark block; an exception becomes a table row saying what failed."""
+    """Run one benchmark block; an exception becomes a table row saying what failed.
+
+    With ``--json`` the rows so far are written after every block, so an interrupted run
+    still leaves its measurements for ``--merge``.
+    """
     try:
         fn(*a, **kw)
     except Exception as exc:  # noqa: BLE001 - reported in the table, never hidden
         msg = f"error: {type(exc).__name__}: {exc}".replace("|", "/").replace("\n", " ")[:160]
         print(f"  {label}: {msg}", file=sys.stderr, flush=True)
         rows.append(Row(section, inst_name, gamma, label, note=msg))
+    if CHECKPOINT:
+        dump_json(CHECKPOINT["path"], CHECKPOINT["meta"], rows)
 
 
 def _ref_run(inst, gamma, sw):
@@ -757,7 +792,7 @@ def results_markdown(meta: dict, rows: list[Row], targets: list, fresh: dict | N
     out.append("")
     out.append(H.markdown_table(["target", "measured", "required", "status"], targets))
     out.append("")
-    head = ["instance", "γ", "solver", "setup", "solve", "total", "× ref", "sweeps", "s/sweep",
+    head = ["instance", "γ", "solver", "setup", "solve", "total", "CPU", "× ref", "sweeps", "s/sweep",
             "GB/s", "% BW", "peak mem", "gap ≤", "‖V−V*‖∞", "note"]
     for section, title in (("vi", "### Discounted value iteration (tol = 1e-6)"),
                            ("pi", "### Policy iteration"),
@@ -775,7 +810,7 @@ def results_markdown(meta: dict, rows: list[Row], targets: list, fresh: dict | N
             if ref is not None and r.total is not None and ref.total:
                 ratio = f"{r.total / ref.total:.3g}"
             tab.append([r.instance, "" if r.gamma is None else r.gamma, r.solver, H.fmt_s(r.setup),
-                        H.fmt_s(r.solve), H.fmt_s(r.total), ratio,
+                        H.fmt_s(r.solve), H.fmt_s(r.total), H.fmt_s(r.total_cpu), ratio,
                         "—" if r.n_iter is None else r.n_iter, H.fmt_s(r.sweep_s),
                         "—" if r.gbps is None else f"{r.gbps:.2f}", _pct(r, bw),
                         H.fmt_bytes(r.peak_bytes), _fmt_gap(r.gap),
@@ -893,6 +928,11 @@ def evaluate_targets(rows: list[Row], bw: float, fresh: dict | None) -> list[lis
         T.append(["dense (2000, 10) γ=0.99 VI, construction+validation+solve",
                   f"{H.fmt_s(r.total)} (setup {H.fmt_s(r.setup)} + solve {H.fmt_s(r.solve)})" + _when(r),
                   "≤ 0.3 s", st(r.total <= 0.3 and r.gap <= TOL)])
+        r2 = _find(rows, "vi", "dense S=2000", "mdpkit vi (copy=False)", 0.99)
+        if r2 and r2.total is not None:
+            T.append(["dense (2000, 10) γ=0.99 VI, TabularMDP(..., copy=False) + validation + solve",
+                      f"{H.fmt_s(r2.total)} (setup {H.fmt_s(r2.setup)} + solve {H.fmt_s(r2.solve)})" + _when(r2),
+                      "≤ 0.3 s", st(r2.total <= 0.3 and r2.gap <= TOL)])
         T.append(["dense (2000, 10) γ=0.99 VI, solve only (validated model given)",
                   H.fmt_s(r.solve) + _when(r), "≤ 0.3 s", st(r.solve <= 0.3)])
         if r.gbps:
@@ -981,6 +1021,8 @@ def main(argv=None) -> int:
 
     rows: list[Row] = []
     sweep_cache: dict = {}
+    if args.json:
+        CHECKPOINT.update(path=args.json, meta=meta)
     gammas = (0.9, 0.99)
     if args.quick:
         dense_sizes = [(100, 4), (500, 8)]
@@ -999,7 +1041,7 @@ def main(argv=None) -> int:
                     bench_discounted(inst, g, args, comp, bw, rows, sweep_cache)
             if "backward" in parts and S >= 500:
                 guarded(rows, "backward", inst.name, None, "backward", bench_backward, inst, args, rows, bw)
-            if "lp" in parts and S == 500 or (args.quick and "lp" in parts and S == 100):
+            if "lp" in parts and S == (100 if args.quick else 500):
                 guarded(rows, "lp", inst.name, 0.99, "lp", bench_lp, inst, 0.99, args, rows, bw)
             del inst
         for S in sparse_sizes:
@@ -1049,9 +1091,7 @@ def main(argv=None) -> int:
     md = results_markdown(meta, rows, targets, fresh, warm, comp)
     print("\n" + md)
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"meta": meta, "rows": [r.__dict__ for r in rows], "targets": targets,
-                       "fresh": fresh, "warmup": warm}, fh, indent=1, default=str)
+        dump_json(args.json, meta, rows, targets, fresh, warm)
     if args.write:
         old = open(RESULTS_MD).read() if os.path.exists(RESULTS_MD) else "# Benchmark results\n\n"
         prev = H.get_section(old, SECTION) or ""
