@@ -72,9 +72,13 @@ right after constructing the learner. It must run the whole interaction (typical
 ``rng`` is the *environment's* random stream (the Generator the env was built with): the
 kernel draws the environment's randomness (initial states, transitions, reward noise) from
 it (or from seeds drawn from it); the learner's own randomness comes from the generator its
-factory received. The fast and generic paths need not give the same random numbers, so a
-learner whose fast path can be switched off must take that switch as a learner parameter
-(it then enters the experiment's hash and the stored results stay consistent).
+factory received. A fast path should consume the environment's stream exactly as the
+env's documented sampling scheme does, so that it reproduces the generic loop: every fast
+path shipped with mdpkit (UCBVI, PSRL, the conservative learners, the DLB agents) does, and
+a test asserts fast == generic on short runs with the same seeds. Where a fast path cannot
+(e.g. EpsMix's episode-level mixture, whose exact value the generic loop cannot see), the
+learner must take the fast/generic switch as a learner parameter, so it enters the
+experiment's hash and stored results stay consistent, and document the difference.
 
 Provenance
 ----------
