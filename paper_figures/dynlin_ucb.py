@@ -28,6 +28,31 @@ made at the checkpoints <= T only). ``reference_quirks=True`` for AR2 and Batch-
 DynLin-UCB (the clean schedule; the RNG is not bit-matched anyway, so the spec's +-15%
 criterion applies). Captions state both.
 
+Measured (``mdpkit reproduce dynlin-ucb --jobs 2``, T = 1e6, 10 runs, cumulative R_ss at
+T, mean (s.e.); reference = spec 4.4):
+
+=========================  ====================  ====================  ===================  ====================
+agent                      synthetic 0.01        reference             real-derived         reference
+=========================  ====================  ====================  ===================  ====================
+DynLin-UCB (lambda=log T)  9 792 (9)             9 801 (7)             75 559 (18)          75 590 (11)
+DynLin-UCB (lambda=1)      24 975 (5)            24 979 (5)            117 146 (11)         117 159 (8)
+Lin-UCB (lambda=log T)     9 264 (3 585) [*]     17 426 (4 568)        212 425 (3 599)      not run
+Lin-UCB (lambda=1)         33 923 (21)           33 984 (47)           203 567 (11 888)     not run
+D-Lin-UCB (lambda=log T)   15 110 (4 338)        not run               216 229 (2)          not run
+D-Lin-UCB (lambda=1)       29 299 (3 074)        28 814 (2 836)        215 128 (0.3)        not run
+AR2                        179 427 (57)          179 471 (83)          166 228 (1 007)      166 232 (1 026)
+EXP3                       231 422 (1 709)       230 743 (1 827)       215 682 (543)        not run
+Batch-EXP3                 172 504 (7 073)       179 592 (5 615)       149 612 (4 041)      148 484 (6 501)
+Expert                     --                    --                    215 709 (0)          215 709
+=========================  ====================  ====================  ===================  ====================
+
+[*] Lin-UCB (lambda = log T) locks onto the runner-up arm in some runs (R_ss ~ 31 870) and
+not in others (R_ss ~ 2 000-7 000): 2 of the 10 runs locked on here. Over 50 runs
+(seeds 0-49) it locks on in 29 (58%), mean 19 973 (s.e. 1 925), consistent with the
+reference. Agent orderings match the reference except for pairs that are statistically
+tied in the reference itself (Lin-UCB log T vs DynLin-UCB log T with 10 runs; AR2 vs
+Batch-EXP3, whose reference means differ by 121 with s.e. 5 615).
+
 Seeds: ``root_seed = 0`` for every experiment, so run i of every agent sees the same
 environment noise (common random numbers, as in the reference driver, which pre-generates
 one noise array per run).
