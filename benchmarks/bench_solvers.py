@@ -563,6 +563,8 @@ def bench_discounted(inst: Instance, gamma: float, args, comp: dict, bw: float, 
         guarded(*g, "mdpkit vi (copy=False)", mdpkit_block, "vi", {"copy": False})
     if not args.quick:
         guarded(*g, "mdpkit mpi", mdpkit_block, "mpi")
+    if inst.kind == "riverswim":  # slowly mixing chain: the span rule cannot help VI here
+        guarded(*g, "mdpkit pi", mdpkit_block, "pi")
     if comp["pymdptoolbox"]["ok"] and not args.no_competitors:
         guarded(*g, "pymdptoolbox VI", pymdptoolbox_block)
     if comp["mdpsolver"]["ok"] and not args.no_competitors:
