@@ -88,35 +88,15 @@ def _hwm_supported() -> bool:
 HWM_SUPPORTED = _hwm_supported()
 
 
-def _fix_malloc_thresholds() -> bool:
-    """Pin glibc's mmap/trim thresholds to 128 kB (``mallopt``).
-
-    By default glibc raises its mmap threshold after a large block is freed (up to 32 MB),
-    so a second run's large arrays come from the heap and reuse memory that is still
-    resident: the RSS high-water mark would then miss them. Fixed thresholds make every
-    block >= 128 kB a fresh mapping returned on free, so each run's peak is counted alike.
-    """
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-        return bool(libc.mallopt(M_MMAP_THRESHOLD, 128 * 1024)) and bool(
-            libc.mallopt(M_TRIM_THRESHOLD, 128 * 1024))
-    except (OSError, AttributeError):
-        return False
-
-
-MALLOC_PINNED = _fix_malloc_thresholds()
-
-
 def _malloc_trim():
     """Return free heap pages to the kernel (glibc ``malloc_trim(0)``); no-op elsewhere.
 
     Free heap chunks are reused by later allocations of any size before a new mapping is
-    made; if their pages were still resident (e.g. after a C++ extension freed many small
-    objects) a run could allocate hundreds of MB without raising the RSS. Trimming before
-    each measured run makes every page the run touches count.
+    made (and glibc raises its mmap threshold after large frees, so large numpy arrays
+    also come from the heap); if their pages were still resident, a run could allocate
+    hundreds of MB without raising the RSS. Trimming before each measured run makes every
+    page the run touches count. (The allocator's thresholds are left alone: pinning them
+    would make every large temporary a fresh mapping and slow numpy code down.)
     """
     try:
         import ctypes
