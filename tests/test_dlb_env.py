@@ -262,3 +262,15 @@ def test_registered_factories():
     assert e.sigma == 0.1 and e.best_mean == pytest.approx(0.8125)
     r = get_env("dlb-realdata")(0)
     assert "expert" in r.env_info() and r.env_info()["rho"] == pytest.approx(0.66689, abs=1e-5)
+
+
+@pytest.mark.parametrize("make", [synthetic_dlb, realdata_dlb])
+def test_noise_free_reward_within_1e8_after_transient(make):
+    """spec 5.1: holding any arm from x_1 = 0, |E y_t - h^T u| < 1e-8 once
+    t >= log(1e-10)/log(rho) + 10 (the +10 absorbs Omega Phi ||x_inf||, <= 6 here)."""
+    env = make(0.01, 0)
+    t0 = int(np.ceil(np.log(1e-10) / np.log(env.rho))) + 10
+    for k in range(env.n_actions):
+        y = simulate_constant(env.A, env.omega, np.zeros(3), env.Bu[k], env.thetau[k], t0 + 200)
+        assert np.all(np.abs(y[t0 - 1:] - env.means[k]) < 1e-8)
+        assert abs(y[t0 - 1:].mean() - env.means[k]) < 1e-8
