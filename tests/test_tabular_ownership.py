@@ -60,3 +60,45 @@ def test_replace_shares_unchanged_frozen_arrays():
     other = mdp.replace(gamma=0.5)
     assert np.shares_memory(other.P, mdp.P)
     assert other.gamma == 0.5 and other == mdp.replace(gamma=0.5)
+
+
+# ---------------------------------------------------------------- large dense validation
+from mdpkit.models import _validate, tabular  # noqa: E402
+
+
+def _large(S=130, A=4, seed=1):
+    P, R = _model_arrays(S, A, seed)
+    assert P.size >= tabular.DENSE_NUMBA_MIN_SIZE  # the compiled pre-check path
+    return P, R
+
+
+@pytest.mark.parametrize("fault, match", [
+    (lambda P: P.__setitem__((7, 2, 5), np.nan), r"P\[7, 2, 5\] is nan"),
+    (lambda P: P.__setitem__((7, 2, 5), np.inf), r"P\[7, 2, 5\] is inf"),
+    (lambda P: P.__setitem__((9, 1, slice(0, 2)), [-0.25, P[9, 1, 0] + P[9, 1, 1] + 0.25]),
+     r"P\[9, 1, 0\] = -0.25 is negative"),
+    (lambda P: P.__setitem__((100, 3, 0), P[100, 3, 0] + 1e-9), r"P\[100, 3, :\] sums to"),
+])
+def test_large_dense_faults_give_the_numpy_messages(fault, match):
+    P, R = _large()
+    fault(P)
+    assert _validate.first_suspect_row(P.reshape(-1, P.shape[-1]), 1e-10) >= 0
+    with pytest.raises(ValueError, match=match):
+        TabularMDP(P, R, gamma=0.9)
+
+
+def test_compiled_row_check_agrees_with_numpy_on_random_rows():
+    rng = np.random.default_rng(3)
+    X = rng.dirichlet(np.ones(50), size=400)
+    bad = rng.choice(400, size=40, replace=False)
+    X[bad[:10], 0] += 1e-8                 # sums off
+    X[bad[10:20], 1] = -X[bad[10:20], 1]   # negative entries
+    X[bad[20:30], 2] = np.nan
+    X[bad[30:], 3] = -np.inf
+    expected = np.sort(bad).tolist()
+    got = []
+    for i in range(400):
+        if _validate.first_suspect_row(X[i:i + 1], 1e-10) == 0:
+            got.append(i)
+    assert got == expected
+    assert _validate.first_suspect_row(X, 1e-10) == expected[0]

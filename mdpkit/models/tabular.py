@@ -40,6 +40,9 @@ import scipy.sparse as sp
 __all__ = ["TabularMDP", "ROW_SUM_ATOL"]
 
 ROW_SUM_ATOL = 1e-10
+#: Dense P with at least this many entries is pre-checked by a compiled one-pass kernel
+#: (``_validate.py``); smaller ones stay in numpy, so building them never imports numba.
+DENSE_NUMBA_MIN_SIZE = 65_536
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -74,6 +77,18 @@ def _finite_nonneg(a: np.ndarray) -> bool:
         return True
     lo, hi = a.min(), a.max()
     return bool(np.isfinite(lo) and np.isfinite(hi) and lo >= 0)
+
+
+def _dense_rows_prefiltered(P_arr: np.ndarray) -> bool:
+    """True when a large dense P passes the compiled one-pass row check (then the numpy
+    checks are skipped); False means "run the numpy checks", which decide and word the
+    error. Rows are summed sequentially there and pairwise in numpy: the two verdicts can
+    differ only for a row within ~S * 1e-16 of the 1e-10 tolerance."""
+    if P_arr.size < DENSE_NUMBA_MIN_SIZE:
+        return False
+    from ._validate import rows_look_valid  # imports numba: large models only
+
+    return rows_look_valid(P_arr, ROW_SUM_ATOL)
 
 
 def _first_index(mask: np.ndarray) -> tuple[int, ...]:
@@ -227,7 +242,7 @@ class TabularMDP:
                 f"P has shape {P_arr.shape} but R implies {expected} (S={S}, A={A}"
                 + (f", H={horizon})" if P_arr.ndim == 4 else ")")
             )
-        if validate:
+        if validate and not _dense_rows_prefiltered(P_arr):
             if not _finite_nonneg(P_arr):
                 bad = ~np.isfinite(P_arr)
                 if bad.any():
