@@ -137,8 +137,10 @@ def test_input_errors():
         UCBVI(2, 2, 2, 10, delta=1.5)
     with pytest.raises(ValueError, match="R must"):
         UCBVI(2, 2, 2, 10, R=np.ones((3, 2)))
-    with pytest.raises(ValueError, match="R must be finite"):
+    with pytest.raises(ValueError, match=r"R must have values in \[0, 1\]"):
         UCBVI(2, 2, 2, 10, R=np.full((2, 2), 2.0))
+    with pytest.raises(ValueError, match="R must be finite"):
+        UCBVI(2, 2, 2, 10, R=np.full((2, 2), np.nan))
     with pytest.raises(ValueError, match="bonus_scale"):
         UCBVI(2, 2, 2, 10, bonus_scale=-1.0)
     with pytest.raises(TypeError, match="EpisodicTabularEnv"):

@@ -92,10 +92,28 @@ from typing import ClassVar
 
 import numpy as np
 
-__all__ = ["EpisodicLearner", "BanditLearner", "RESERVED_COLUMNS"]
+__all__ = ["EpisodicLearner", "BanditLearner", "RESERVED_COLUMNS", "known_rewards"]
 
 #: Columns written by the runner; ``info()`` keys must avoid them.
 RESERVED_COLUMNS = ("algorithm", "seed", "k", "regret", "cum_regret", "reward")
+
+
+def known_rewards(R, S: int, A: int, H: int, *, unit_interval: bool = False) -> np.ndarray:
+    """Reward table a learner is told, as a fresh C-contiguous float array of shape (H, S, A).
+
+    ``R`` of shape (S, A) is repeated over the H steps. Raises ValueError naming ``R`` for a
+    wrong shape, non-finite entries, or (``unit_interval=True``) entries outside [0, 1].
+    """
+    R = np.asarray(R, dtype=np.float64)
+    if R.shape == (S, A):
+        R = np.broadcast_to(R, (H, S, A))
+    if R.shape != (H, S, A):
+        raise ValueError(f"R must have shape (S, A) = {(S, A)} or (H, S, A) = {(H, S, A)}, got {R.shape}")
+    if not np.all(np.isfinite(R)):
+        raise ValueError("R must be finite")
+    if unit_interval and (R.min() < 0 or R.max() > 1):
+        raise ValueError("R must have values in [0, 1] (the learner's setting)")
+    return np.array(R, order="C")
 
 
 class _Learner(ABC):

@@ -47,7 +47,7 @@ from . import _ucbvi_kernels as _uk
 from ..bounds.classical import PSRL as PSRL_BOUND, TABULAR_LOWER_HOMOGENEOUS
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
-from .base import EpisodicLearner
+from .base import EpisodicLearner, known_rewards
 
 __all__ = ["PSRL"]
 
@@ -177,14 +177,7 @@ class PSRL(EpisodicLearner):
         if R is None:
             self.R_known = None
         else:
-            R = np.asarray(R, dtype=np.float64)
-            if R.shape == (S, A):
-                R = np.broadcast_to(R, (H, S, A))
-            if R.shape != (H, S, A):
-                raise ValueError(f"R must have shape (S, A) or (H, S, A), got {R.shape}")
-            if not np.all(np.isfinite(R)):
-                raise ValueError("R must be finite")
-            self.R_known = np.array(R)
+            self.R_known = known_rewards(R, S, A, H)
         self.N_say = np.zeros((G, S, A, S))
         self.r_alpha = np.ones((G, S, A))
         self.r_beta = np.ones((G, S, A))

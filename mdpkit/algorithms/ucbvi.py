@@ -64,7 +64,7 @@ from ..bounds.classical import (TABULAR_LOWER_HOMOGENEOUS, TABULAR_LOWER_INHOMOG
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from . import _ucbvi_kernels as _k
-from .base import EpisodicLearner
+from .base import EpisodicLearner, known_rewards
 
 __all__ = ["UCBVI", "ucbvi_log_factor", "plan_numpy", "env_tables"]
 
@@ -188,14 +188,7 @@ class UCBVI(EpisodicLearner):
             self.R_known = np.zeros((H, S, A))
             self.use_known = False
         else:
-            R = np.asarray(R, dtype=np.float64)
-            if R.shape == (S, A):
-                R = np.broadcast_to(R, (H, S, A))
-            if R.shape != (H, S, A):
-                raise ValueError(f"R must have shape (S, A) = {(S, A)} or (H, S, A) = {(H, S, A)}, got {R.shape}")
-            if not np.all(np.isfinite(R)) or R.min() < 0 or R.max() > 1:
-                raise ValueError("R must be finite with values in [0, 1] (UCBVI's setting)")
-            self.R_known = np.ascontiguousarray(R)
+            self.R_known = known_rewards(R, S, A, H, unit_interval=True)
             self.use_known = True
         self.L = ucbvi_log_factor(S, A, self.K, H, self.delta)
         G = 1 if self.homogeneous else H
