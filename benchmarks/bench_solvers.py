@@ -779,7 +779,8 @@ def results_markdown(meta: dict, rows: list[Row], targets: list, fresh: dict | N
                      warm: dict, comp: dict) -> str:
     bw = meta["bandwidth"]["best"]
     out = []
-    out.append(f"Measured {meta['date']} on {meta['machine']} by `{meta['command']}` "
+    out.append(f"Measured {meta['date']} on {meta['machine']}, mdpkit at commit {meta.get('commit', '?')}, "
+               f"by `{meta['command']}` "
                f"(single thread: {', '.join(f'{k}=1' for k in ('NUMBA_NUM_THREADS', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS'))}; "
                f"load average at start {meta['loadavg']}). Times are medians of "
                f"{meta['repeats']} runs unless a row says otherwise; the machine has 2 cores shared with "
@@ -1016,6 +1017,14 @@ def main(argv=None) -> int:
     import scipy
 
     meta["machine"] += f", scipy {scipy.__version__}, numba {numba.__version__}"
+    try:
+        rev = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--", "mdpkit"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        meta["commit"] = rev + (" + uncommitted changes under mdpkit/" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        meta["commit"] = "unknown"
     print(f"mdpkit benchmarks — {meta['date']} — {meta['machine']} — load {meta['loadavg']}", flush=True)
     comp = competitor_status()
     print("competitors:", comp, flush=True)
