@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mdpkit.solvers import _kernels as K
+from mdpkit.solvers import vi
 
 
 def _random_dense(rng, S, A, zeros=0.5):
@@ -45,15 +46,37 @@ def test_bellman_dense_and_csr_match_reference(S, A, seed, gamma):
     assert dmin == pytest.approx((TV_ref - V).min(), abs=1e-11)
     assert dmax == pytest.approx((TV_ref - V).max(), abs=1e-11)
 
+    # CSR: scipy product + numba epilogue, against the segment-sum numpy reference
     indptr, indices, data = _csr(P)
     Qc_ref, TVc_ref = K.bellman_csr_ref(indptr, indices, data, R, gamma, V)
     np.testing.assert_allclose(Qc_ref, Q_ref, rtol=1e-13, atol=1e-12)  # the two references agree
+    PV = sp.csr_matrix((data, indices, indptr), shape=(S * A, S)) @ V
     Qc = np.empty((S, A))
     TVc = np.empty(S)
-    cmin, cmax = K.bellman_csr(indptr, indices, data, R, gamma, V, Qc, TVc)
+    cmin, cmax = K.bellman_epilogue(PV, R, gamma, V, Qc, TVc)
     np.testing.assert_allclose(Qc, Qc_ref, rtol=1e-13, atol=1e-12)
     np.testing.assert_allclose(TVc, TVc_ref, rtol=1e-13, atol=1e-12)
+    # no fastmath in the epilogue: bit-identical to numpy on the same product
+    Q_np = R + gamma * PV.reshape(S, A)
+    assert np.array_equal(Qc, Q_np) and np.array_equal(TVc, Q_np.max(axis=1))
+    assert cmin == (TVc - V).min() and cmax == (TVc - V).max()
     assert cmin == pytest.approx(dmin, abs=1e-11) and cmax == pytest.approx(dmax, abs=1e-11)
+
+
+def test_bellman_epilogue_ties_and_extremes():
+    """First maximising action wins; d_min/d_max come from the right states."""
+    R = np.array([[1.0, 3.0, 3.0, 0.0], [-2.0, -5.0, -1.0, -1.0]])
+    PV = np.array([0.0, 0.0, 0.0, 10.0, 0.0, 0.0, 0.0, 0.0])  # row 0, action 3: 0 + 0.5*10 = 5
+    V = np.array([1.0, 0.0])
+    Q = np.empty((2, 4))
+    TV = np.empty(2)
+    dmin, dmax = K.bellman_epilogue(PV, R, 0.5, V, Q, TV)
+    np.testing.assert_array_equal(Q, [[1.0, 3.0, 3.0, 5.0], [-2.0, -5.0, -1.0, -1.0]])
+    np.testing.assert_array_equal(TV, [5.0, -1.0])
+    assert (dmin, dmax) == (-1.0, 4.0)
+    pol = np.empty(2, dtype=np.int64)
+    K.argmax_rows(Q, pol)
+    np.testing.assert_array_equal(pol, [3, 2])  # ties (-1, -1) -> smaller index 2
 
 
 @settings(max_examples=30, deadline=None)
@@ -86,7 +109,14 @@ def test_vi_loops_match_reference(rule, m, A):
     V0 = np.zeros(S)
     ref = K.vi_loop_ref(P, R, gamma, V0, 10_000, rule, tol, m)
     dense = K.vi_loop_dense(P, R, gamma, V0, 10_000, rule, tol, m)
-    csr = K.vi_loop_csr(*_csr(P), R, gamma, V0, 10_000, rule, tol, m)
+    indptr, indices, data = _csr(P)
+    Pc = sp.csr_matrix((data, indices, indptr), shape=(S * A, S))
+    csr = vi.vi_loop_csr(Pc, R, gamma, V0, 10_000, rule, tol, m)
+    if m == 0:  # same scipy product, no fastmath epilogue: bit-identical to the numpy engine
+        npy = vi.vi_loop_numpy(Pc, R, gamma, V0, 10_000, rule, tol, m)
+        for i in (0, 1, 2):
+            assert np.array_equal(csr[i], npy[i])
+        assert csr[3:] == npy[3:]
     assert ref[6] and dense[6] and csr[6]  # converged
     for out in (dense, csr):
         assert out[3] == ref[3]  # same number of sweeps
@@ -105,10 +135,12 @@ def test_vi_loops_match_reference(rule, m, A):
 def test_vi_loop_respects_max_iter():
     rng = np.random.default_rng(7)
     P, R = _random_dense(rng, 10, 3)
-    out = K.vi_loop_dense(P, R, 0.99, np.zeros(10), 3, K.RULE_SUPNORM, 1e-12, 0)
-    assert out[3] == 3 and not out[6]
     ref = K.vi_loop_ref(P, R, 0.99, np.zeros(10), 3, K.RULE_SUPNORM, 1e-12, 0)
-    np.testing.assert_allclose(out[1], ref[1], rtol=1e-12)
+    Pc = sp.csr_matrix((lambda ip, ix, d: (d, ix, ip))(*_csr(P)), shape=(30, 10))
+    for out in (K.vi_loop_dense(P, R, 0.99, np.zeros(10), 3, K.RULE_SUPNORM, 1e-12, 0),
+                vi.vi_loop_csr(Pc, R, 0.99, np.zeros(10), 3, K.RULE_SUPNORM, 1e-12, 0)):
+        assert out[3] == 3 and not out[6]
+        np.testing.assert_allclose(out[1], ref[1], rtol=1e-12)
 
 
 @settings(max_examples=20, deadline=None)
@@ -154,3 +186,27 @@ def test_policy_system_csr_matches_reference(A):
     M = sp.csr_matrix((dat, ind, ip), shape=(S, S)).toarray()
     np.testing.assert_allclose(M, K.policy_system_ref(P.reshape(S * A, S), pol, 0.9), atol=1e-15)
     np.testing.assert_allclose(M, K.policy_system_ref(sp.csr_matrix(P.reshape(S * A, S)), pol, 0.9), atol=1e-15)
+
+
+@pytest.mark.parametrize("A", [1, 3, 4])
+@pytest.mark.parametrize("step_R", [False, True])
+def test_backward_csr_epilogue_matches_numpy_twin_exactly(A, step_R):
+    """Finite-horizon CSR backward induction (scipy product + numba epilogue) equals the
+    numpy twin bit for bit (same product, same additions, first-max ties), incl. exact ties."""
+    from mdpkit.solvers import _kernels_fh as F
+
+    rng = np.random.default_rng(10 * A + step_R)
+    S, H = 9, 6
+    P, _ = _random_dense(rng, S, A)
+    # rewards on a coarse grid so that exact ties between actions occur
+    R = rng.integers(0, 3, size=(H, S, A) if step_R else (S, A)).astype(float)
+    indptr, indices, data = _csr(P)
+    Pc = sp.csr_matrix((data, indices, indptr), shape=(S * A, S))
+    V, Q, pol = np.empty((H, S)), np.empty((H, S, A)), np.empty((H, S), dtype=np.int64)
+    R3 = R if step_R else R[None]
+    F.backward_csr(Pc, np.ascontiguousarray(R3), H, V, Q, pol)
+    Vr, Qr, polr = F.backward_numpy(Pc, R, H)
+    assert np.array_equal(V, Vr) and np.array_equal(Q, Qr) and np.array_equal(pol, polr)
+    assert np.array_equal(Q[H - 1], R3[-1])  # last step: V_H = 0
+    # independent check of one step against the dense einsum
+    np.testing.assert_allclose(Q[0], R3[0] + np.einsum("sat,t->sa", P, V[1]), rtol=1e-13, atol=1e-12)

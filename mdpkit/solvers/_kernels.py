@@ -15,8 +15,17 @@ Kernels
     independent accumulators keep the loads of the four rows of ``P`` in flight, which is
     what lets the sweep run near memory bandwidth (one action per pass is limited by the
     latency of a single reduction chain).
-``bellman_csr(indptr, indices, data, R, gamma, V, Q, Vnew) -> (dmin, dmax)``
-    The same on CSR storage (row ``s*A + a`` is P(. | s, a)).
+``bellman_epilogue(PV, R, gamma, V, Q, Vnew) -> (dmin, dmax)``
+    The CSR sweep, split in two: scipy computes the product ``PV = P @ V`` (CSR (S*A, S),
+    public ``scipy.sparse`` API), then this kernel does the rest in one pass over (s, a):
+    ``Q[s, a] = R[s, a] + gamma * PV[s*A + a]``, ``Vnew = max_a Q`` and the extremes of
+    ``Vnew - V``. Why not one fused numba loop over the CSR arrays: scipy's ``csr_matvec``
+    costs ~1 ns per stored entry where the numba gather loop (``acc += data[k] *
+    V[indices[k]]``) cost ~2 ns on the same arrays (S = 1e5, A = 4, 5 successors: 1.9-2.4
+    ms per product against 4.0 ms for the fused sweep; split sweep 2.39 ms, i.e. ~45% ->
+    ~90% of read bandwidth; benchmarks/RESULTS.md, Findings 1). The per-sweep loop of
+    value iteration on CSR is therefore a Python loop over sweeps in
+    :func:`mdpkit.solvers.vi.vi_loop_csr` (one SpMV + one epilogue call per sweep).
 ``policy_sweep_dense / policy_sweep_csr``
     One sweep of the policy operator ``T_pi V = r_pi + gamma P_pi V`` for a deterministic
     policy (the partial evaluation steps of modified policy iteration).
@@ -25,11 +34,14 @@ Kernels
     (policy iteration on large models, :mod:`mdpkit.solvers.evaluate`).
 ``policy_system_csr(indptr, indices, data, A, pol, gamma)``
     CSR arrays of :math:`I - \gamma P_\pi` for a deterministic policy, built in one pass.
-``vi_loop_dense / vi_loop_csr``
-    The whole (modified) value iteration loop with its stopping rule, so that no Python
-    code runs between sweeps. ``m = 0`` is value iteration; ``m > 0`` adds ``m`` partial
-    evaluation sweeps of the current greedy policy after every Bellman sweep
-    (modified policy iteration, Puterman 1994 §6.5).
+``argmax_rows(Q, pol)``
+    Greedy policy (first maximising action) of a (S, A) table.
+``vi_loop_dense``
+    The whole dense (modified) value iteration loop with its stopping rule, so that no
+    Python code runs between sweeps (the CSR loop is in :mod:`mdpkit.solvers.vi`).
+    ``m = 0`` is value iteration; ``m > 0`` adds ``m`` partial evaluation sweeps of the
+    current greedy policy after every Bellman sweep (modified policy iteration, Puterman
+    1994 §6.5).
 
 Stopping rules (``rule``): ``RULE_SPAN = 0``: stop when
 ``gamma/(1-gamma) * (max d - min d) <= tol`` with ``d = T V_n - V_n`` (MacQueen / Puterman
@@ -41,6 +53,11 @@ Decisions
 * ``fastmath`` is limited to re-association and contraction (``reassoc``, ``contract``)
   so that LLVM may vectorise the dot products; no ``nnan``/``ninf`` assumptions (inputs
   are validated finite, but a non-finite value must still propagate, not be assumed away).
+  ``bellman_epilogue`` uses no ``fastmath`` at all (nothing to vectorise that needs it),
+  so its ``Q`` equals numpy's ``R + gamma * PV`` bit for bit.
+* The CSR product is left to scipy (see ``bellman_epilogue``); the partial-evaluation
+  sweep ``policy_sweep_csr`` stays in numba: it reads only one row of P per state, so the
+  SpMV alternative would first have to extract ``P_pi`` (a copy per policy update).
 * The Q table is written on every sweep (it costs about as much as reading ``R``) so that
   the returned ``Q``, ``V = max_a Q`` and ``policy = argmax_a Q`` are consistent without
   an extra sweep.
@@ -52,8 +69,8 @@ from numba import njit
 
 __all__ = [
     "RULE_SPAN", "RULE_SUPNORM",
-    "bellman_dense", "bellman_csr", "policy_sweep_dense", "policy_sweep_csr",
-    "vi_loop_dense", "vi_loop_csr",
+    "bellman_dense", "bellman_epilogue", "policy_sweep_dense", "policy_sweep_csr", "argmax_rows",
+    "vi_loop_dense",
     "bellman_dense_ref", "bellman_csr_ref", "policy_sweep_dense_ref", "policy_sweep_csr_ref",
     "vi_loop_ref", "csr_matvec", "bicgstab_csr", "bicgstab_dense", "bicgstab_ref", "policy_system_csr",
     "policy_system_ref",
@@ -132,22 +149,26 @@ def policy_sweep_dense(P, R, gamma, pol, V, Vnew):
 
 
 # ----------------------------------------------------------------------------- CSR
-@njit(cache=True, fastmath=_FM)
-def bellman_csr(indptr, indices, data, R, gamma, V, Q, Vnew):
+@njit(cache=True)
+def bellman_epilogue(PV, R, gamma, V, Q, Vnew):
+    """Epilogue of a CSR Bellman sweep whose product ``PV = P @ V`` (S*A,) scipy computed.
+
+    ``Q[s, a] = R[s, a] + gamma * PV[s*A + a]``, ``Vnew[s] = max_a Q[s, a]``; returns
+    ``min_s`` and ``max_s`` of ``Vnew - V``. No ``fastmath``: each ``Q`` entry is the same
+    two roundings as numpy's ``R + gamma * PV`` (bit-identical to the numpy engine).
+    """
     S = R.shape[0]
     A = R.shape[1]
     dmin = np.inf
     dmax = -np.inf
     for s in range(S):
-        best = -np.inf
         row = s * A
-        for a in range(A):
-            acc = 0.0
-            for k in range(indptr[row + a], indptr[row + a + 1]):
-                acc += data[k] * V[indices[k]]
-            q = R[s, a] + gamma * acc
+        best = R[s, 0] + gamma * PV[row]
+        Q[s, 0] = best
+        for a in range(1, A):
+            q = R[s, a] + gamma * PV[row + a]
             Q[s, a] = q
-            if q > best or a == 0:
+            if q > best:
                 best = q
         Vnew[s] = best
         diff = best - V[s]
@@ -173,7 +194,7 @@ def policy_sweep_csr(indptr, indices, data, R, gamma, pol, V, Vnew):
 
 # ----------------------------------------------------------------------------- loops
 @njit(cache=True)
-def _argmax_rows(Q, pol):
+def argmax_rows(Q, pol):
     S = Q.shape[0]
     A = Q.shape[1]
     for s in range(S):
@@ -262,55 +283,10 @@ def vi_loop_dense(P, R, gamma, V0, max_iter, rule, tol, m):
         if m == 0:
             V, W = W, V
         else:
-            _argmax_rows(Q, pol)
+            argmax_rows(Q, pol)
             # u_0 = W = T V; u_{k+1} = T_pi u_k, ping-pong between W and V
             for _ in range(m):
                 policy_sweep_dense(P, R, gamma, pol, W, V)
-                V, W = W, V
-            V, W = W, V
-    return V, W, Q, n, dmin, dmax, converged, floor_hit
-
-
-@njit(cache=True)
-def vi_loop_csr(indptr, indices, data, R, gamma, V0, max_iter, rule, tol, m):
-    """(Modified) value iteration on CSR P; same outputs as :func:`vi_loop_dense`."""
-    S = R.shape[0]
-    A = R.shape[1]
-    c = gamma / (1.0 - gamma)
-    V = V0.copy()
-    W = np.empty(S)
-    Q = np.empty((S, A))
-    pol = np.empty(S, dtype=np.int64)
-    dmin = 0.0
-    dmax = 0.0
-    converged = False
-    floor_hit = False
-    best = np.inf
-    stall = 0
-    n = 0
-    while n < max_iter:
-        dmin, dmax = bellman_csr(indptr, indices, data, R, gamma, V, Q, W)
-        n += 1
-        if _stop(rule, c, tol, dmin, dmax):
-            converged = True
-            break
-        if n >= max_iter:
-            break
-        stat = _statistic(rule, dmin, dmax)
-        if stat < best:
-            best = stat
-            stall = 0
-        else:
-            stall += 1
-            if stall >= STALL_SWEEPS and stat <= FLOOR_REL * _maxabs(W):
-                floor_hit = True
-                break
-        if m == 0:
-            V, W = W, V
-        else:
-            _argmax_rows(Q, pol)
-            for _ in range(m):
-                policy_sweep_csr(indptr, indices, data, R, gamma, pol, W, V)
                 V, W = W, V
             V, W = W, V
     return V, W, Q, n, dmin, dmax, converged, floor_hit
