@@ -30,8 +30,16 @@ Decisions
   ``SMALL_NNZ = 65,536`` stored transition entries (``mdp.nnz``; the same threshold as
   value iteration): a fresh process spends ~1 s initialising numba even to load a cached
   kernel, more than numpy needs at that size. Both engines are tested against each other.
-* CSR kernels get int32 copies of ``indptr``/``indices`` when nnz < 2^31 (the model keeps
-  int64): the sweep is memory-bound and re-reads the structure H times.
+* CSR backward induction: per step, scipy computes ``P @ V_{h+1}`` on the model's CSR
+  arrays as stored (int64) and a numba pass writes ``Q_h``, ``V_h``, ``pi_h``
+  (``_kernels_fh.backward_csr``): scipy's product costs ~1 ns per stored entry, a fused
+  numba CSR loop ~2 ns, which made the fused kernel level with the numpy twin; split, it
+  measured 1.76x the twin (S = 1e4 and 1e5, A = 4, 5 successors, H = 100;
+  benchmarks/RESULTS.md, Findings 1). An int32 copy of the indices measured within noise
+  for scipy's product, so none is made there.
+* The evaluation and occupancy CSR kernels get int32 copies of ``indptr``/``indices`` when
+  nnz < 2^31 (the model keeps int64): the sweep is memory-bound and re-reads the structure
+  H times.
 * Ties: the first maximising action (as ``numpy.argmax``).
 * ``Q`` (H, S, A) is always returned, as the result contract requires; for very large
   models it dominates memory (H*S*A*8 bytes).
@@ -150,8 +158,7 @@ def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResul
         Q = np.empty((H, S, A))
         pol = np.empty((H, S), dtype=np.int64)
         if mdp.is_sparse:
-            indptr, indices, data = _csr(mdp)
-            K.backward_csr(indptr, indices, data, _R3(mdp), H, S, A, V, Q, pol)
+            K.backward_csr(mdp.P, _R3(mdp), H, V, Q, pol)
         else:
             K.backward_dense(_P4(mdp), _R3(mdp), H, V, Q, pol)
     return SolveResult(V=V, Q=Q, policy=pol, converged=True, n_iter=H, method="backward",
