@@ -150,7 +150,11 @@ def test_dense_and_csr_paths_agree(mdp):
     for method, engine in itertools.product(("vi", "pi", "mpi"), ("numba", "numpy")):
         a = solve(mdp, method, tol=1e-11, engine=engine)
         b = solve(mdp_csr, method, tol=1e-11, engine=engine)
-        assert a.n_iter == b.n_iter
+        # an exact tie in R (e.g. R[s] = [-0.8, -0.8]) is broken by the rounding of P @ V,
+        # which differs between dense and CSR summation orders; MPI may then evaluate a
+        # different greedy policy and stop one iteration apart (falsifying example S=2,
+        # A=2, gamma=0.25, found for both engines before the CSR epilogue change)
+        assert a.n_iter == b.n_iter if method != "mpi" else abs(a.n_iter - b.n_iter) <= 1
         np.testing.assert_allclose(a.V, b.V, atol=1e-10)
         np.testing.assert_allclose(a.Q, b.Q, atol=1e-10)
         assert a.bound == pytest.approx(b.bound, abs=1e-10)
