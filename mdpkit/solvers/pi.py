@@ -43,8 +43,10 @@ Certificate (``bound``)
 Modified policy iteration (Puterman 1994 §6.5)
 ----------------------------------------------
 :math:`V_{k+1} = T_{\pi_k}^{m} T V_k` with :math:`\pi_k` greedy for :math:`V_k`, ``m`` partial
-evaluation sweeps (option ``m``, default 10; ``m = 0`` is value iteration). It runs in the
-compiled loop of :mod:`mdpkit.solvers._kernels` and uses exactly the stopping rules and
+evaluation sweeps (option ``m``, default 10; ``m = 0`` is value iteration). It runs in
+value iteration's loop (:func:`mdpkit.solvers.vi.run_vi_loop`: compiled for dense P; for CSR
+P one scipy ``P @ V`` plus a numba epilogue per Bellman sweep and numba partial-evaluation
+sweeps) and uses exactly the stopping rules and
 certificates of value iteration (they only need some :math:`V_n` and :math:`TV_n`):
 ``stopping="span"`` (default) or ``"supnorm"``. ``V0`` defaults to
 :math:`\min R/(1-\gamma)` so that :math:`TV_0 \ge V_0` and the iterates increase
