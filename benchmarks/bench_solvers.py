@@ -427,8 +427,8 @@ def warmup_mdpkit() -> dict[str, float]:
         ("mpi dense", lambda: mdpkit.solve(mdpkit.TabularMDP(P, R, gamma=0.9), method="mpi", **nb)),
         ("mpi csr", lambda: mdpkit.solve(mdpkit.TabularMDP(Psp, R, gamma=0.9), method="mpi", **nb)),
         ("pi csr", lambda: mdpkit.solve(mdpkit.TabularMDP(Psp, R, gamma=0.9), method="pi", **nb)),
-        ("backward dense", lambda: mdpkit.solve(mdpkit.TabularMDP(P, R, horizon=5))),
-        ("backward csr", lambda: mdpkit.solve(mdpkit.TabularMDP(Psp, R, horizon=5))),
+        ("backward dense", lambda: mdpkit.solve(mdpkit.TabularMDP(P, R, horizon=5), **nb)),
+        ("backward csr", lambda: mdpkit.solve(mdpkit.TabularMDP(Psp, R, horizon=5), **nb)),
         ("lp dense", lambda: mdpkit.solve(mdpkit.TabularMDP(P, R, gamma=0.9), method="lp")),
     ]
     for name, fn in jobs:
