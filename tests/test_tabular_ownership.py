@@ -102,3 +102,11 @@ def test_compiled_row_check_agrees_with_numpy_on_random_rows():
             got.append(i)
     assert got == expected
     assert _validate.first_suspect_row(X, 1e-10) == expected[0]
+
+
+def test_large_dense_copy_is_exact_and_private():
+    P, R = _large()
+    mdp = TabularMDP(P, R, gamma=0.9)  # fused copy + row check path
+    assert not np.shares_memory(mdp.P, P)
+    assert np.array_equal(mdp.P, P) and mdp.P.flags.c_contiguous and not mdp.P.flags.writeable
+    assert mdp == TabularMDP(P, R, gamma=0.9, copy=False)

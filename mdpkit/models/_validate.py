@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["first_suspect_row", "rows_look_valid"]
+__all__ = ["first_suspect_row", "rows_look_valid", "copy_rows_look_valid"]
 
 
 @njit(cache=True)
@@ -36,3 +36,30 @@ def first_suspect_row(P2, atol):
 def rows_look_valid(P_arr: np.ndarray, atol: float) -> bool:
     """True when every row of the dense ``P_arr`` (..., S) passes the compiled check."""
     return first_suspect_row(P_arr.reshape(-1, P_arr.shape[-1]), atol) < 0
+
+
+@njit(cache=True)
+def _copy_first_suspect_row(src, dst, atol):
+    """As :func:`first_suspect_row`, copying ``src`` into ``dst`` (same shape) on the way:
+    the check costs no extra pass over memory. Rows after a suspect one are copied too."""
+    n, m = src.shape
+    first = -1
+    for i in range(n):
+        s = 0.0
+        neg = False
+        for j in range(m):
+            x = src[i, j]
+            dst[i, j] = x
+            s += x
+            neg |= x < 0.0
+        if first < 0 and (neg or not (abs(s - 1.0) <= atol)):
+            first = i
+    return first
+
+
+def copy_rows_look_valid(P_arr: np.ndarray, atol: float) -> tuple[np.ndarray, bool]:
+    """(C-ordered copy of the float64 C-contiguous ``P_arr``, whether every row passes)."""
+    out = np.empty(P_arr.shape)
+    m = P_arr.shape[-1]
+    first = _copy_first_suspect_row(P_arr.reshape(-1, m), out.reshape(-1, m), atol)
+    return out, first < 0

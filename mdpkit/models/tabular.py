@@ -226,7 +226,16 @@ class TabularMDP:
 
     @staticmethod
     def _check_dense_P(P, S, A, horizon, validate, copy=True):
-        P_arr = _as_float_array(P, "P", copy)
+        rows_ok = None  # verdict of a compiled row pre-check; None when none has run
+        if (copy and validate and isinstance(P, np.ndarray) and P.dtype == np.float64
+                and P.flags.c_contiguous and P.ndim in (3, 4) and P.shape[-1] > 0
+                and P.size >= DENSE_NUMBA_MIN_SIZE):
+            # large float64 input: copy and pre-check the rows in one compiled pass
+            from ._validate import copy_rows_look_valid
+
+            P_arr, rows_ok = copy_rows_look_valid(P, ROW_SUM_ATOL)
+        else:
+            P_arr = _as_float_array(P, "P", copy)
         if P_arr.ndim == 3:
             expected = (S, A, S)
         elif P_arr.ndim == 4:
@@ -242,7 +251,9 @@ class TabularMDP:
                 f"P has shape {P_arr.shape} but R implies {expected} (S={S}, A={A}"
                 + (f", H={horizon})" if P_arr.ndim == 4 else ")")
             )
-        if validate and not _dense_rows_prefiltered(P_arr):
+        if validate and rows_ok is None:
+            rows_ok = _dense_rows_prefiltered(P_arr)
+        if validate and not rows_ok:  # numpy decides and words the error
             if not _finite_nonneg(P_arr):
                 bad = ~np.isfinite(P_arr)
                 if bad.any():
