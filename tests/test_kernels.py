@@ -204,7 +204,7 @@ def test_backward_csr_epilogue_matches_numpy_twin_exactly(A, step_R):
     Pc = sp.csr_matrix((data, indices, indptr), shape=(S * A, S))
     V, Q, pol = np.empty((H, S)), np.empty((H, S, A)), np.empty((H, S), dtype=np.int64)
     R3 = R if step_R else R[None]
-    F.backward_csr(Pc, np.ascontiguousarray(R3), H, V, Q, pol)
+    F.backward_matvec((Pc,), np.ascontiguousarray(R3), H, V, Q, pol)
     Vr, Qr, polr = F.backward_numpy(Pc, R, H)
     assert np.array_equal(V, Vr) and np.array_equal(Q, Qr) and np.array_equal(pol, polr)
     assert np.array_equal(Q[H - 1], R3[-1])  # last step: V_H = 0

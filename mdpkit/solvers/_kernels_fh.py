@@ -10,7 +10,7 @@ Array conventions (all kernels)
 * Dense transitions are passed as ``P4``, shape ``(HP, S, A, S)`` with ``HP = 1``
   (stationary, a free reshape of an (S, A, S) array) or ``HP = H`` (step-dependent).
 * CSR transitions are ``indptr (S*A+1,)``, ``indices (nnz,)`` and ``data (nnz,)`` (the
-  evaluation/occupancy kernels), or the scipy CSR matrix itself (:func:`backward_csr`);
+  evaluation/occupancy kernels), or the scipy CSR matrix itself (:func:`backward_matvec`);
   row ``s*A + a`` is P(. | s, a) (stationary only, as in :class:`TabularMDP`).
 * Rewards are ``R3``, shape ``(HR, S, A)`` with ``HR in {1, H}``; policies are action
   weights ``W``, shape ``(HW, S, A)`` with ``HW in {1, H}`` (a deterministic policy is
@@ -38,16 +38,20 @@ Decisions
 * CSR backward induction is split: per step scipy computes ``PV = P @ V_{h+1}`` (public
   ``scipy.sparse`` product on the model's CSR arrays) and the numba
   :func:`backward_epilogue` writes ``Q_h = R_h + PV``, ``V_h`` and ``pi_h`` in one pass over
-  (s, a); the loop over the H steps is Python (:func:`backward_csr`). A fused numba CSR
+  (s, a); the loop over the H steps is Python (:func:`backward_matvec`). A fused numba CSR
   kernel was slower: its gather loop costs ~2 ns per stored entry against ~1 ns for
   scipy's ``csr_matvec`` on the same arrays, which left it level with the numpy twin
   (0.8-1.16x); the split version measured 1.76x the twin at S = 1e4 and 1e5 (A = 4, 5
   successors, H = 100; 25 ms vs 44 ms, 0.43 s vs 0.76 s; benchmarks/RESULTS.md, Findings
   1). Its V, Q and policy equal the numpy twin's exactly (same product, same additions,
   same first-max rule).
-* The dense backward kernel accumulates four actions per pass over the next states, so
-  ``V_{h+1}`` is loaded once for four rows of P (the same trick as the discounted VI
-  kernel; it matters when P is cache resident, e.g. H = 100 sweeps over a 16 MB model).
+* Dense backward induction is split the same way (:func:`backward_matvec` with the free
+  (S*A, S) reshape of each step's P, so the product is BLAS dgemv). A fused numba dense
+  kernel (four actions per pass over next states) was replaced: on a bandwidth-bound
+  product it measured 0.89-1.10x the numpy twin across benchmark runs, 0.94x at
+  (S, A) = (2000, 10), H = 100 (2.64 s against 2.48 s, process CPU time, one thread), while
+  dgemv + epilogue took 2.40 s (1.03x) there and 0.061 s against 0.063 s at (500, 8):
+  the same product as the twin, with a cheaper single-pass epilogue.
 * Ties in the argmax keep the first maximising action in both kernel and twin; because
   the summation order differs, near-ties (within rounding) may be broken differently, so
   tests compare policies through their Q-values, not index by index.
@@ -58,7 +62,7 @@ import numpy as np
 from numba import njit
 
 __all__ = [
-    "backward_dense", "backward_csr", "backward_epilogue", "eval_dense", "eval_csr",
+    "backward_matvec", "backward_epilogue", "eval_dense", "eval_csr",
     "occ_dense", "occ_csr",
     "backward_numpy", "eval_numpy", "occ_numpy",
 ]
@@ -67,57 +71,6 @@ _FM = {"reassoc", "contract"}
 
 
 # ----------------------------------------------------------------------------- backward
-@njit(cache=True, fastmath=_FM)
-def backward_dense(P4, R3, H, V, Q, pol):  # pragma: no cover - compiled
-    """Backward induction, dense P4 (HP, S, A, S), R3 (HR, S, A); fills V (H, S), Q (H, S, A), pol (H, S)."""
-    HP, S, A, _ = P4.shape
-    HR = R3.shape[0]
-    zeros = np.zeros(S)
-    A4 = A - A % 4
-    for h in range(H - 1, -1, -1):
-        hp = h if HP > 1 else 0
-        hr = h if HR > 1 else 0
-        Vn = zeros if h == H - 1 else V[h + 1]
-        for s in range(S):
-            a = 0
-            while a < A4:
-                r0 = P4[hp, s, a]
-                r1 = P4[hp, s, a + 1]
-                r2 = P4[hp, s, a + 2]
-                r3 = P4[hp, s, a + 3]
-                c0 = 0.0
-                c1 = 0.0
-                c2 = 0.0
-                c3 = 0.0
-                for t in range(S):
-                    v = Vn[t]
-                    c0 += r0[t] * v
-                    c1 += r1[t] * v
-                    c2 += r2[t] * v
-                    c3 += r3[t] * v
-                Q[h, s, a] = R3[hr, s, a] + c0
-                Q[h, s, a + 1] = R3[hr, s, a + 1] + c1
-                Q[h, s, a + 2] = R3[hr, s, a + 2] + c2
-                Q[h, s, a + 3] = R3[hr, s, a + 3] + c3
-                a += 4
-            while a < A:
-                r0 = P4[hp, s, a]
-                c0 = 0.0
-                for t in range(S):
-                    c0 += r0[t] * Vn[t]
-                Q[h, s, a] = R3[hr, s, a] + c0
-                a += 1
-            best = Q[h, s, 0]
-            bi = 0
-            for a in range(1, A):
-                q = Q[h, s, a]
-                if q > best:
-                    best = q
-                    bi = a
-            V[h, s] = best
-            pol[h, s] = bi
-
-
 @njit(cache=True)
 def backward_epilogue(PV, R, Q, V, pol):  # pragma: no cover - compiled
     """One CSR backward step after scipy's product ``PV = P @ V_{h+1}`` (S*A,).
@@ -143,17 +96,22 @@ def backward_epilogue(PV, R, Q, V, pol):  # pragma: no cover - compiled
         pol[s] = bi
 
 
-def backward_csr(P, R3, H, V, Q, pol):
-    """Backward induction on CSR P (S*A, S) (scipy), R3 (HR, S, A); fills V (H, S),
-    Q (H, S, A), pol (H, S).
+def backward_matvec(P_steps, R3, H, V, Q, pol):
+    """Backward induction with one library product per step; fills V (H, S), Q (H, S, A),
+    pol (H, S).
 
-    A Python loop over the H steps: per step one scipy product ``P @ V[h+1]`` and one
+    ``P_steps`` is a sequence of HP in {1, H} operators of shape (S*A, S) whose row
+    ``s*A + a`` is P_h(. | s, a): the model's scipy CSR matrix, or a free reshape of the
+    dense (S, A, S) slice (then the product is BLAS dgemv). ``R3`` (HR, S, A). A Python loop
+    over the H steps: per step one product ``P_h @ V[h+1]`` and one
     :func:`backward_epilogue` call (module docstring, Decisions).
     """
+    HP = len(P_steps)
     HR = R3.shape[0]
     Vn = np.zeros(V.shape[1])
     for h in range(H - 1, -1, -1):
-        backward_epilogue(P @ Vn, R3[h if HR > 1 else 0], Q[h], V[h], pol[h])
+        PV = P_steps[h if HP > 1 else 0] @ Vn
+        backward_epilogue(PV, R3[h if HR > 1 else 0], Q[h], V[h], pol[h])
         Vn = V[h]
 
 

@@ -32,11 +32,14 @@ Decisions
   kernel, more than numpy needs at that size. Both engines are tested against each other.
 * CSR backward induction: per step, scipy computes ``P @ V_{h+1}`` on the model's CSR
   arrays as stored (int64) and a numba pass writes ``Q_h``, ``V_h``, ``pi_h``
-  (``_kernels_fh.backward_csr``): scipy's product costs ~1 ns per stored entry, a fused
+  (``_kernels_fh.backward_matvec``): scipy's product costs ~1 ns per stored entry, a fused
   numba CSR loop ~2 ns, which made the fused kernel level with the numpy twin; split, it
   measured 1.76x the twin (S = 1e4 and 1e5, A = 4, 5 successors, H = 100;
   benchmarks/RESULTS.md, Findings 1). An int32 copy of the indices measured within noise
   for scipy's product, so none is made there.
+* Dense backward induction uses the same split with BLAS dgemv on free (S*A, S) views of
+  P (``_kernels_fh`` Decisions: the fused numba dense kernel measured 0.89-1.10x the twin,
+  the split 1.03x at (2000, 10), H = 100).
 * The evaluation and occupancy CSR kernels get int32 copies of ``indptr``/``indices`` when
   nnz < 2^31 (the model keeps int64): the sweep is memory-bound and re-reads the structure
   H times.
@@ -158,9 +161,10 @@ def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResul
         Q = np.empty((H, S, A))
         pol = np.empty((H, S), dtype=np.int64)
         if mdp.is_sparse:
-            K.backward_csr(mdp.P, _R3(mdp), H, V, Q, pol)
-        else:
-            K.backward_dense(_P4(mdp), _R3(mdp), H, V, Q, pol)
+            steps = (mdp.P,)
+        else:  # free (S*A, S) views: the product is BLAS dgemv
+            steps = tuple(P3.reshape(S * A, S) for P3 in _P4(mdp))
+        K.backward_matvec(steps, _R3(mdp), H, V, Q, pol)
     return SolveResult(V=V, Q=Q, policy=pol, converged=True, n_iter=H, method="backward",
                        bound=0.0, extras={"engine": engine})
 
