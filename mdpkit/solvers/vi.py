@@ -209,6 +209,38 @@ def bellman(mdp, V, engine="auto"):
     return Q, TV
 
 
+class _StopRule:
+    """Stopping, cap and rounding-floor rules of the Python-level loops (numpy engine, CSR).
+
+    The compiled dense loop (``_kernels.vi_loop_dense``) applies the same rules inside numba.
+    ``check(n, dmin, dmax, W)`` after sweep ``n`` returns "converged", "cap", "floor" or None.
+    """
+
+    def __init__(self, rule, c, tol, max_iter):
+        self.span = rule == RULE_SPAN
+        self.c, self.tol, self.max_iter = c, tol, max_iter
+        self.best, self.stall = np.inf, 0
+
+    def check(self, n, dmin, dmax, W):
+        if self.span:
+            stat = dmax - dmin
+            stop = self.c * stat <= self.tol
+        else:
+            stat = max(abs(dmin), abs(dmax))
+            stop = 2.0 * self.c * stat <= self.tol
+        if stop:
+            return "converged"
+        if n >= self.max_iter:
+            return "cap"
+        if stat < self.best:
+            self.best, self.stall = stat, 0
+        else:
+            self.stall += 1
+            if self.stall >= STALL_SWEEPS and stat <= FLOOR_REL * float(np.abs(W).max()):
+                return "floor"
+        return None
+
+
 def vi_loop_numpy(P2, R, gamma, V0, max_iter, rule, tol, m):
     """numpy engine: the loop of ``_kernels.vi_loop_dense`` with ``P2`` (S*A, S) dense or CSR.
 
@@ -223,31 +255,17 @@ def vi_loop_numpy(P2, R, gamma, V0, max_iter, rule, tol, m):
     n = 0
     dmin = dmax = 0.0
     converged = floor_hit = False
-    best, stall = np.inf, 0
+    stopping = _StopRule(rule, c, tol, max_iter)
     while n < max_iter:
         Q = R + gamma * (P2 @ V).reshape(S, A)
         W = Q.max(axis=1)
         d = W - V
         dmin, dmax = float(d.min()), float(d.max())
         n += 1
-        if rule == RULE_SPAN:
-            stat = dmax - dmin
-            stop = c * stat <= tol
-        else:
-            stat = max(abs(dmin), abs(dmax))
-            stop = 2.0 * c * stat <= tol
-        if stop:
-            converged = True
+        verdict = stopping.check(n, dmin, dmax, W)
+        if verdict is not None:
+            converged, floor_hit = verdict == "converged", verdict == "floor"
             break
-        if n >= max_iter:
-            break
-        if stat < best:
-            best, stall = stat, 0
-        else:
-            stall += 1
-            if stall >= STALL_SWEEPS and stat <= FLOOR_REL * float(np.abs(W).max()):
-                floor_hit = True
-                break
         if m == 0:
             V = W
         else:
@@ -282,28 +300,14 @@ def vi_loop_csr(P, R, gamma, V0, max_iter, rule, tol, m):
     n = 0
     dmin = dmax = 0.0
     converged = floor_hit = False
-    best, stall = np.inf, 0
+    stopping = _StopRule(rule, c, tol, max_iter)
     while n < max_iter:
         dmin, dmax = K.bellman_epilogue(P @ V, R, gamma, V, Q, W)
         n += 1
-        if rule == RULE_SPAN:
-            stat = dmax - dmin
-            stop = c * stat <= tol
-        else:
-            stat = max(abs(dmin), abs(dmax))
-            stop = 2.0 * c * stat <= tol
-        if stop:
-            converged = True
+        verdict = stopping.check(n, dmin, dmax, W)
+        if verdict is not None:
+            converged, floor_hit = verdict == "converged", verdict == "floor"
             break
-        if n >= max_iter:
-            break
-        if stat < best:
-            best, stall = stat, 0
-        else:
-            stall += 1
-            if stall >= STALL_SWEEPS and stat <= FLOOR_REL * float(np.abs(W).max()):
-                floor_hit = True
-                break
         if m == 0:
             V, W = W, V
         else:
