@@ -258,11 +258,7 @@ class PSRL(EpisodicLearner):
         K = check_positive_int(n_steps, "n_steps")
         chunk = check_positive_int(chunk, "chunk")
         rng = as_generator(rng)
-        tab = env_tables(env)
-        if (tab["S"], tab["A"], tab["H"]) != (self.S, self.A, self.H):
-            raise ValueError(
-                f"env has (S, A, H) = {(tab['S'], tab['A'], tab['H'])}, the learner {(self.S, self.A, self.H)}"
-            )
+        tab = env_tables(env, (self.S, self.A, self.H))
         learn = self.R_known is None
         regret = np.empty(K)
         reward = np.empty(K)

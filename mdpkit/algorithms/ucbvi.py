@@ -278,11 +278,7 @@ class UCBVI(EpisodicLearner):
         K = check_positive_int(n_steps, "n_steps")
         chunk = check_positive_int(chunk, "chunk")
         rng = as_generator(rng)
-        tab = env_tables(env)
-        if (tab["S"], tab["A"], tab["H"]) != (self.S, self.A, self.H):
-            raise ValueError(
-                f"env has (S, A, H) = {(tab['S'], tab['A'], tab['H'])}, the learner {(self.S, self.A, self.H)}"
-            )
+        tab = env_tables(env, (self.S, self.A, self.H))
         regret = np.empty(K)
         reward = np.empty(K)
         Vbuf = np.empty((2, self.S))
@@ -300,7 +296,7 @@ class UCBVI(EpisodicLearner):
         return {"regret": regret, "reward": reward}
 
 
-def env_tables(env) -> dict:
+def env_tables(env, expected_SAH=None) -> dict:
     """Dense arrays to replay :class:`~mdpkit.envs.episodic.EpisodicTabularEnv` in numba.
 
     Mirrors the env's sampling scheme exactly (its docstring, "Sampling"): ``cdf_mu =
@@ -315,6 +311,8 @@ def env_tables(env) -> dict:
     dict: ``P`` (GP, S, A, S), ``R`` (H, S, A), ``mu`` (S,), ``cdf_mu`` (S,), ``cdf_P``
     (GP, S, A, S), ``bernoulli`` (bool), ``uniforms_per_episode``, ``vstar`` (float),
     ``pi_star`` (H, S) int64, ``S``, ``A``, ``H``.
+
+    ``expected_SAH``: the learner's (S, A, H); a different env raises ValueError.
     """
     from ..envs.episodic import EpisodicTabularEnv
 
@@ -322,6 +320,8 @@ def env_tables(env) -> dict:
         raise TypeError(f"the fast path needs an EpisodicTabularEnv, got {type(env).__name__}")
     mdp = env.mdp
     S, A, H = mdp.S, mdp.A, mdp.H
+    if expected_SAH is not None and (S, A, H) != tuple(expected_SAH):
+        raise ValueError(f"env has (S, A, H) = {(S, A, H)}, the learner {tuple(expected_SAH)}")
     if mdp.is_sparse:
         Pc = mdp.P
         cum = np.cumsum(Pc.data)
