@@ -470,3 +470,16 @@ def replace_section(text: str, heading: str, body: str) -> str:
             end = j
             break
     return "".join(lines[:start]) + new + "".join(lines[end:])
+
+
+def write_section(path, text: str) -> None:
+    """Write ``text`` (starting with its ``## `` heading line) as that section of ``path``
+    (RESULTS.md), keeping every other section; atomic (temporary file, then rename)."""
+    from pathlib import Path
+
+    path = Path(path)
+    heading, _, body = text.partition("\n")
+    old = path.read_text() if path.exists() else "# Benchmark results\n"
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text(replace_section(old, heading, body.strip("\n")))
+    os.replace(tmp, path)

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import single_thread_env, time_call  # noqa: E402
+from _harness import single_thread_env, time_call, write_section  # noqa: E402
 
 single_thread_env(1)
 
@@ -108,19 +107,6 @@ def main():
     if args.write:
         write_section(Path(__file__).with_name("RESULTS.md"), text)
 
-
-def write_section(path: Path, text: str) -> None:
-    """Replace this script's section of RESULTS.md (or append it); other sections untouched."""
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    start = old.find(SECTION + "\n")
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        nxt = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text + ("" if nxt < 0 else old[nxt:])
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text(new.rstrip("\n") + "\n")
-    os.replace(tmp, path)
 
 
 if __name__ == "__main__":

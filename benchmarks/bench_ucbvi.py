@@ -35,7 +35,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import single_thread_env  # noqa: E402
+from _harness import single_thread_env, write_section  # noqa: E402
 
 single_thread_env(1)
 
@@ -216,19 +216,6 @@ def main(argv=None):
     if args.write:
         write_section(Path(__file__).with_name("RESULTS.md"), text)
 
-
-def write_section(path: Path, text: str) -> None:
-    """Replace this script's section of RESULTS.md (or append it); other sections untouched."""
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    start = old.find(SECTION + "\n")
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        nxt = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text + ("" if nxt < 0 else old[nxt:])
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text(new.rstrip("\n") + "\n")
-    os.replace(tmp, path)
 
 
 if __name__ == "__main__":
