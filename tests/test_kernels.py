@@ -190,9 +190,11 @@ def test_policy_system_csr_matches_reference(A):
 
 @pytest.mark.parametrize("A", [1, 3, 4])
 @pytest.mark.parametrize("step_R", [False, True])
-def test_backward_csr_epilogue_matches_numpy_twin_exactly(A, step_R):
-    """Finite-horizon CSR backward induction (scipy product + numba epilogue) equals the
-    numpy twin bit for bit (same product, same additions, first-max ties), incl. exact ties."""
+@pytest.mark.parametrize("itype", [np.int32, np.int64])
+def test_backward_csr_kernels_match_numpy_twin_exactly(A, step_R, itype):
+    """The fused CSR backward-induction kernel (V, policy) and the deferred Q kernel equal the
+    scipy twin bit for bit (same additions in stored order, first-max ties), incl. exact
+    ties, for int32 and int64 indices."""
     from mdpkit.solvers import _kernels_fh as F
 
     rng = np.random.default_rng(10 * A + step_R)
@@ -203,10 +205,53 @@ def test_backward_csr_epilogue_matches_numpy_twin_exactly(A, step_R):
     indptr, indices, data = _csr(P)
     Pc = sp.csr_matrix((data, indices, indptr), shape=(S * A, S))
     V, Q, pol = np.empty((H, S)), np.empty((H, S, A)), np.empty((H, S), dtype=np.int64)
-    R3 = R if step_R else R[None]
-    F.backward_matvec((Pc,), np.ascontiguousarray(R3), H, V, Q, pol)
+    R3 = np.ascontiguousarray(R if step_R else R[None])
+    csr = indptr.astype(itype), indices.astype(itype), data
+    F.backward_csr(*csr, R3, H, V, pol)
+    F.q_values_csr(*csr, R3, V, Q)
     Vr, Qr, polr = F.backward_numpy(Pc, R, H)
     assert np.array_equal(V, Vr) and np.array_equal(Q, Qr) and np.array_equal(pol, polr)
     assert np.array_equal(Q[H - 1], R3[-1])  # last step: V_H = 0
+    if A > 1:
+        assert (Q.max(axis=2, keepdims=True) == Q).sum(axis=2).max() > 1  # ties were exercised
     # independent check of one step against the dense einsum
     np.testing.assert_allclose(Q[0], R3[0] + np.einsum("sat,t->sa", P, V[1]), rtol=1e-13, atol=1e-12)
+
+
+@pytest.mark.parametrize("A", [1, 3, 5])
+@pytest.mark.parametrize("step", [False, True])
+def test_backward_dense_kernels_match_numpy_twin(A, step):
+    """The fused dense kernel (eight-stream product, branch-free max) equals the numpy twin
+    to rounding, stationary and step-dependent P and R, with exact reward ties; V is its Q
+    at the policy exactly. S*A = 11, 33, 55: below, at and above multiples of 8 rows."""
+    from mdpkit.solvers import _kernels_fh as F
+
+    rng = np.random.default_rng(100 + 10 * A + step)
+    S, H = 11, 7
+    P = np.stack([_random_dense(rng, S, A)[0] for _ in range(H if step else 1)])
+    R = rng.integers(0, 3, size=(H if step else 1, S, A)).astype(float)
+    V, Q, pol = np.empty((H, S)), np.empty((H, S, A)), np.empty((H, S), dtype=np.int64)
+    F.backward_dense(P.reshape(P.shape[0], S * A, S), R, H, V, Q, pol)
+    Vr, Qr, _ = F.backward_numpy(P if step else P[0], R if step else R[0], H)
+    np.testing.assert_allclose(Q, Qr, rtol=1e-14, atol=1e-13)
+    np.testing.assert_allclose(V, Vr, rtol=1e-14, atol=1e-13)
+    # the policy is greedy for Q and picks the first maximiser among exact ties
+    # (R on an integer grid; at the last step Q = R exactly, so ties are certain for A > 1)
+    if A > 1:
+        assert (Q[-1] == Q[-1].max(axis=1, keepdims=True)).sum(axis=1).max() > 1
+    assert np.array_equal(Q[np.arange(H)[:, None], np.arange(S)[None], pol], V)
+    assert np.array_equal(pol, Q.argmax(axis=2))
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 23, 64, 131])
+def test_matvec_8_streams_matches_blas(n):
+    """The eight-stream product covers every row once (n below, at and above multiples of
+    8, including the n - 8*(n//8) remainder rows) and equals BLAS to rounding."""
+    from mdpkit.solvers import _kernels_fh as F
+
+    rng = np.random.default_rng(n)
+    M = rng.random((n, 37))
+    x = rng.normal(size=37)
+    out = np.full(n, np.nan)
+    F._matvec_8_streams(M, x, out)
+    np.testing.assert_allclose(out, M @ x, rtol=1e-13, atol=1e-13)

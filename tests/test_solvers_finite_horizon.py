@@ -163,6 +163,32 @@ def test_numba_vs_numpy_larger(S, A, H):
                                    K.occ_numpy(mdp.P, pi, mdp.mu, H), atol=1e-12)
 
 
+@pytest.mark.parametrize("H", [1, 5, 2 * K.Q_STEP_BLOCK + 5])  # two full step blocks and a rest
+def test_numba_csr_q_is_deferred_and_exact(H):
+    """On CSR models the numba engine computes Q on first access: before it, nothing is
+    stored and repr says so; after it, Q is the twin's bit for bit, V is Q at the returned
+    policy exactly, and pickling a result with Q still deferred computes it."""
+    import pickle
+
+    S, A = 23, 3
+    mdp = random_fh(7, S, A, H, sparse=True)
+    res = backward_induction(mdp, engine="numba")
+    assert not res.q_computed and res._Q is None
+    assert "computed on first access" in repr(res)
+    blob = pickle.dumps(res)  # computes Q: the deferred callable is not pickled
+    assert res.q_computed
+    Q = res.Q
+    assert Q.shape == (H, S, A) and res.Q is Q  # computed once, then kept
+    _, Qr, _ = K.backward_numpy(mdp.P, mdp.R, H)
+    assert np.array_equal(Q, Qr)
+    assert np.array_equal(np.take_along_axis(Q, res.policy[..., None], axis=2)[..., 0], res.V)
+    back = pickle.loads(blob)
+    assert back.q_computed and np.array_equal(back.Q, Q) and np.array_equal(back.V, res.V)
+    assert back.keys() == res.keys() and back.method == "backward"
+    res.Q = np.zeros_like(Q)  # plain assignment replaces it
+    assert res.q_computed and not res.Q.any()
+
+
 @SETTINGS
 @given(st.integers(0, 2**32 - 1), st.integers(1, 5), st.integers(1, 4), st.integers(1, 5),
        st.sampled_from(["numba", "numpy"]))

@@ -9,9 +9,10 @@ Array conventions (all kernels)
 -------------------------------
 * Dense transitions are passed as ``P4``, shape ``(HP, S, A, S)`` with ``HP = 1``
   (stationary, a free reshape of an (S, A, S) array) or ``HP = H`` (step-dependent).
-* CSR transitions are ``indptr (S*A+1,)``, ``indices (nnz,)`` and ``data (nnz,)`` (the
-  evaluation/occupancy kernels), or the scipy CSR matrix itself (:func:`backward_matvec`);
-  row ``s*A + a`` is P(. | s, a) (stationary only, as in :class:`TabularMDP`).
+* Dense backward induction takes ``P3``, the free reshape ``(HP, S*A, S)`` of the same array.
+* CSR transitions are ``indptr (S*A+1,)``, ``indices (nnz,)`` and ``data (nnz,)`` (int32
+  or int64 indices); row ``s*A + a`` is P(. | s, a) (stationary only, as in
+  :class:`TabularMDP`).
 * Rewards are ``R3``, shape ``(HR, S, A)`` with ``HR in {1, H}``; policies are action
   weights ``W``, shape ``(HW, S, A)`` with ``HW in {1, H}`` (a deterministic policy is
   passed one-hot; zero weights are skipped, so a one-hot policy costs one row of P per
@@ -31,27 +32,35 @@ Occupancy (forward): :math:`d_0(s,a) = \mu(s)\pi_0(a|s)`,
 
 Decisions
 ---------
-* Serial ``@njit(cache=True)``; ``fastmath`` is limited to re-association and contraction
-  (``{"reassoc", "contract"}``) so that the inner dot products vectorise; no
-  finite-math assumptions (inputs are validated finite by the model anyway). Results
-  therefore differ from the numpy twins by rounding only (tested to 1e-10).
-* CSR backward induction is split: per step scipy computes ``PV = P @ V_{h+1}`` (public
-  ``scipy.sparse`` product on the model's CSR arrays) and the numba
-  :func:`backward_epilogue` writes ``Q_h = R_h + PV``, ``V_h`` and ``pi_h`` in one pass over
-  (s, a); the loop over the H steps is Python (:func:`backward_matvec`). A fused numba CSR
-  kernel was slower: its gather loop costs ~2 ns per stored entry against ~1 ns for
-  scipy's ``csr_matvec`` on the same arrays, which left it level with the numpy twin
-  (0.8-1.16x); the split version measured 1.76x the twin at S = 1e4 and 1e5 (A = 4, 5
-  successors, H = 100; 25 ms vs 44 ms, 0.43 s vs 0.76 s; benchmarks/RESULTS.md, Findings
-  1). Its V, Q and policy equal the numpy twin's exactly (same product, same additions,
-  same first-max rule).
-* Dense backward induction is split the same way (:func:`backward_matvec` with the free
-  (S*A, S) reshape of each step's P, so the product is BLAS dgemv). A fused numba dense
-  kernel (four actions per pass over next states) was replaced: on a bandwidth-bound
-  product it measured 0.89-1.10x the numpy twin across benchmark runs, 0.94x at
-  (S, A) = (2000, 10), H = 100 (2.64 s against 2.48 s, process CPU time, one thread), while
-  dgemv + epilogue took 2.40 s (1.03x) there and 0.061 s against 0.063 s at (500, 8):
-  the same product as the twin, with a cheaper single-pass epilogue.
+* Serial ``@njit(cache=True)``; in the evaluation and occupancy kernels ``fastmath`` is
+  limited to re-association and contraction (``{"reassoc", "contract"}``) so that the
+  inner dot products vectorise; no finite-math assumptions (inputs are validated finite by
+  the model anyway). Results therefore differ from the numpy twins by rounding only
+  (tested to 1e-10). The backward-induction kernels use no ``fastmath``.
+* Backward induction runs all H steps inside one compiled call (no Python per step) and
+  takes the maximum over actions branch-free (``take = q > best`` selects, it does not
+  branch): the branchy maximum cost ~1.4 ns per (s, a) pair on random Q-values (a
+  mispredicted branch about once per state), as much as a third of a CSR step.
+* CSR gathers read the indices as unsigned integers: with signed indices numba adds a
+  negative-index wrap-around select to every ``V[indices[k]]``, and the fused loop then
+  cost ~2 ns per stored entry against ~1 ns for scipy's ``csr_matvec`` (the reason an
+  earlier version called scipy once per step from Python). Unsigned, it matches scipy
+  (0.17-0.19 ms per product at S = 1e4, A = 4, 5 successors, on int32 or int64 indices).
+  The sum over a row's entries is in stored order without ``fastmath``, so the Q-values
+  equal the numpy twin's (scipy product + numpy addition) bit for bit.
+* CSR backward induction (:func:`backward_csr`) stores V and the policy only; the
+  Q-values are computed when asked for (:func:`q_values_csr`, same additions, so
+  ``Q[h, s, pol[h, s]] == V[h, s]`` exactly). Q has H*S*A entries: storing it wrote
+  3.2 MB per step at S = 1e5 into freshly faulted pages (320 MB in all, the largest array
+  of the solve) and took the solve from ~0.33 s to ~0.42 s there.
+* Dense backward induction (:func:`backward_dense`) stores Q as it goes (Q is S times
+  smaller than the P read per step). Its product reads eight distant rows of P at a time
+  (:func:`_matvec_8_streams`), which kept more reads in flight than BLAS dgemv and
+  measured 4-5% faster, memory-bound at (S, A) = (2000, 10) and cache-resident at
+  (500, 8). Calling dgemv from numba per step left the memory-bound case level with the
+  numpy twin (the same dgemv; 0.97-1.02x over benchmark runs); a numba loop over four
+  consecutive rows (one stream) measured 0.94-0.96x there; reversing the traversal on
+  alternate steps to reuse the cache gained nothing at either size.
 * Ties in the argmax keep the first maximising action in both kernel and twin; because
   the summation order differs, near-ties (within rounding) may be broken differently, so
   tests compare policies through their Q-values, not index by index.
@@ -62,7 +71,7 @@ import numpy as np
 from numba import njit
 
 __all__ = [
-    "backward_matvec", "backward_epilogue", "eval_dense", "eval_csr",
+    "backward_csr", "q_values_csr", "backward_dense", "eval_dense", "eval_csr",
     "occ_dense", "occ_csr",
     "backward_numpy", "eval_numpy", "occ_numpy",
 ]
@@ -72,47 +81,169 @@ _FM = {"reassoc", "contract"}
 
 # ----------------------------------------------------------------------------- backward
 @njit(cache=True)
-def backward_epilogue(PV, R, Q, V, pol):  # pragma: no cover - compiled
-    """One CSR backward step after scipy's product ``PV = P @ V_{h+1}`` (S*A,).
+def backward_csr(indptr, indices, data, R3, H, V, pol):  # pragma: no cover - compiled
+    """Backward induction on CSR arrays, all H steps in one compiled loop; fills ``V``
+    (H, S) and ``pol`` (H, S) (the Q-values are not stored: :func:`q_values_csr`).
 
-    ``R`` (S, A) is ``R_h``; fills ``Q[s, a] = R[s, a] + PV[s*A + a]`` (S, A),
-    ``V[s] = max_a Q[s, a]`` (S,) and ``pol[s]`` = the first maximising action (S,).
-    No ``fastmath``: ``Q`` equals numpy's ``R + PV.reshape(S, A)`` bit for bit.
+    ``indptr`` (S*A+1,), ``indices`` (nnz,), ``data`` (nnz,) with row ``s*A + a`` =
+    P(. | s, a) (stationary); ``R3`` (HR, S, A), HR in {1, H}. Per (h, s, a):
+    ``q = R_h[s, a] + sum_k data[k] V_{h+1}[indices[k]]`` summed in stored order without
+    ``fastmath`` (the additions of scipy's ``csr_matvec``, so q equals the numpy twin's
+    Q-value bit for bit), then a branch-free running maximum (first maximiser kept).
+    Indices are read as unsigned integers (they are validated in [0, S)): with signed
+    indices numba adds a negative-index wrap-around select to every gather, which doubled
+    the cost per stored entry (module docstring, Decisions).
     """
-    S = R.shape[0]
-    A = R.shape[1]
-    for s in range(S):
-        row = s * A
-        best = R[s, 0] + PV[row]
-        Q[s, 0] = best
-        bi = 0
-        for a in range(1, A):
-            q = R[s, a] + PV[row + a]
-            Q[s, a] = q
-            if q > best:
-                best = q
-                bi = a
-        V[s] = best
-        pol[s] = bi
-
-
-def backward_matvec(P_steps, R3, H, V, Q, pol):
-    """Backward induction with one library product per step; fills V (H, S), Q (H, S, A),
-    pol (H, S).
-
-    ``P_steps`` is a sequence of HP in {1, H} operators of shape (S*A, S) whose row
-    ``s*A + a`` is P_h(. | s, a): the model's scipy CSR matrix, or a free reshape of the
-    dense (S, A, S) slice (then the product is BLAS dgemv). ``R3`` (HR, S, A). A Python loop
-    over the H steps: per step one product ``P_h @ V[h+1]`` and one
-    :func:`backward_epilogue` call (module docstring, Decisions).
-    """
-    HP = len(P_steps)
-    HR = R3.shape[0]
-    Vn = np.zeros(V.shape[1])
+    HR, S, A = R3.shape
+    Vn = np.zeros(S)
+    one = np.uint64(1)
     for h in range(H - 1, -1, -1):
-        PV = P_steps[h if HP > 1 else 0] @ Vn
-        backward_epilogue(PV, R3[h if HR > 1 else 0], Q[h], V[h], pol[h])
-        Vn = V[h]
+        Rh = R3[h if HR > 1 else 0]
+        Vh = V[h]
+        ph = pol[h]
+        k = np.uint64(indptr[0])
+        for s in range(S):
+            best = -np.inf
+            bi = 0
+            for a in range(A):
+                end = np.uint64(indptr[s * A + a + 1])
+                acc = 0.0
+                while k < end:
+                    acc += data[k] * Vn[np.uint64(indices[k])]
+                    k += one
+                q = Rh[s, a] + acc
+                take = (q > best) | (a == 0)
+                best = q if take else best
+                bi = a if take else bi
+            Vh[s] = best
+            ph[s] = bi
+        Vn = Vh
+
+
+Q_STEP_BLOCK = 16
+
+
+@njit(cache=True)
+def q_values_csr(indptr, indices, data, R3, V, Q):  # pragma: no cover - compiled
+    """``Q[h] = R_h + P V[h+1]`` (``V[H] = 0``) for V (H, S) from :func:`backward_csr`;
+    fills ``Q`` (H, S, A).
+
+    Steps are taken ``Q_STEP_BLOCK`` at a time: one pass over P per block (a sparse times
+    dense (S, block) product) with ``acc[j] += data[k] * V[h0+j+1, indices[k]]`` over the
+    stored entries in order, vectorised over j. Each ``Q[h, s, a]`` gets the same additions
+    in the same order as :func:`backward_csr` (and scipy's ``csr_matvec``), so
+    ``Q[h, s, pol[h, s]] == V[h, s]`` holds exactly. Block 16 measured best among
+    {1, 2, 4, ..., 32, H}: 29 ms at S = 1e4 and 0.39 s at 1e5 (A = 4, 5 successors,
+    H = 100), about the cost of :func:`backward_csr` itself; one step at a time took 3-4x
+    that, all H at once 1.2x (its (S, H) copy of V leaves the cache).
+    """
+    H, S = V.shape
+    HR = R3.shape[0]
+    n = Q.shape[1] * Q.shape[2]
+    Qf = Q.reshape(H, n)
+    Rf = R3.reshape(HR, n)
+    one = np.uint64(1)
+    for h0 in range(0, H, Q_STEP_BLOCK):
+        m = min(Q_STEP_BLOCK, H - h0)
+        VT = np.zeros((S, m))  # VT[t, j] = V[h0+j+1, t]; V_H = 0
+        for j in range(m):
+            if h0 + j < H - 1:
+                VT[:, j] = V[h0 + j + 1]
+        acc = np.empty(m)
+        k = np.uint64(indptr[0])
+        for r in range(n):
+            acc[:] = 0.0
+            end = np.uint64(indptr[r + 1])
+            while k < end:
+                d = data[k]
+                vrow = VT[np.uint64(indices[k])]
+                for j in range(m):
+                    acc[j] += d * vrow[j]
+                k += one
+            for j in range(m):
+                Qf[h0 + j, r] = Rf[h0 + j if HR > 1 else 0, r] + acc[j]
+
+
+@njit(cache=True, fastmath=_FM)
+def _matvec_8_streams(M, x, out):  # pragma: no cover - compiled
+    """``out = M @ x`` for C-contiguous ``M`` (n, T), reading eight distant rows at a time.
+
+    Rows ``i, i + q, ..., i + 7q`` (``q = n // 8``) are accumulated together, so the
+    loop keeps eight sequential read streams in flight; the ``n - 8q`` remaining rows
+    follow one at a time. ``fastmath`` re-association vectorises each row's dot product.
+    On the benchmark machine (one thread) this read P 4-5% faster than BLAS dgemv, both at
+    (S*A, S) = (20000, 2000) (13.5 vs 12.8-13.0 GB/s, memory-bound) and at (4000, 500)
+    (cache-resident); six to sixteen streams measured within 2% of eight.
+    """
+    n, T = M.shape
+    q = n // 8
+    for i in range(q):
+        a0 = 0.0
+        a1 = 0.0
+        a2 = 0.0
+        a3 = 0.0
+        a4 = 0.0
+        a5 = 0.0
+        a6 = 0.0
+        a7 = 0.0
+        for t in range(T):
+            v = x[t]
+            a0 += M[i, t] * v
+            a1 += M[i + q, t] * v
+            a2 += M[i + 2 * q, t] * v
+            a3 += M[i + 3 * q, t] * v
+            a4 += M[i + 4 * q, t] * v
+            a5 += M[i + 5 * q, t] * v
+            a6 += M[i + 6 * q, t] * v
+            a7 += M[i + 7 * q, t] * v
+        out[i] = a0
+        out[i + q] = a1
+        out[i + 2 * q] = a2
+        out[i + 3 * q] = a3
+        out[i + 4 * q] = a4
+        out[i + 5 * q] = a5
+        out[i + 6 * q] = a6
+        out[i + 7 * q] = a7
+    for r in range(8 * q, n):
+        acc = 0.0
+        for t in range(T):
+            acc += M[r, t] * x[t]
+        out[r] = acc
+
+
+@njit(cache=True)
+def backward_dense(P3, R3, H, V, Q, pol):  # pragma: no cover - compiled
+    """Dense backward induction, all H steps in one compiled loop; fills ``V`` (H, S),
+    ``Q`` (H, S, A) and ``pol`` (H, S).
+
+    ``P3`` (HP, S*A, S), C-contiguous, HP in {1, H} (a free reshape of (S, A, S) or
+    (H, S, A, S)); ``R3`` (HR, S, A). Per step ``PV = P_h V_{h+1}``
+    (:func:`_matvec_8_streams`), ``Q_h = R_h + PV`` and a branch-free running maximum
+    (first maximiser kept). Q is stored as it goes: it is S times smaller than the P read
+    per step.
+    """
+    HP = P3.shape[0]
+    HR, S, A = R3.shape
+    Vn = np.zeros(S)
+    PV = np.empty(S * A)
+    for h in range(H - 1, -1, -1):
+        _matvec_8_streams(P3[h if HP > 1 else 0], Vn, PV)
+        Rh = R3[h if HR > 1 else 0]
+        Qh = Q[h]
+        Vh = V[h]
+        ph = pol[h]
+        for s in range(S):
+            best = -np.inf
+            bi = 0
+            for a in range(A):
+                q = Rh[s, a] + PV[s * A + a]
+                Qh[s, a] = q
+                take = (q > best) | (a == 0)
+                best = q if take else best
+                bi = a if take else bi
+            Vh[s] = best
+            ph[s] = bi
+        Vn = Vh
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -30,22 +30,22 @@ Decisions
   ``SMALL_NNZ = 65,536`` stored transition entries (``mdp.nnz``; the same threshold as
   value iteration): a fresh process spends ~1 s initialising numba even to load a cached
   kernel, more than numpy needs at that size. Both engines are tested against each other.
-* CSR backward induction: per step, scipy computes ``P @ V_{h+1}`` on the model's CSR
-  arrays as stored (int64) and a numba pass writes ``Q_h``, ``V_h``, ``pi_h``
-  (``_kernels_fh.backward_matvec``): scipy's product costs ~1 ns per stored entry, a fused
-  numba CSR loop ~2 ns, which made the fused kernel level with the numpy twin; split, it
-  measured 1.76x the twin (S = 1e4 and 1e5, A = 4, 5 successors, H = 100;
-  benchmarks/RESULTS.md, Findings 1). An int32 copy of the indices measured within noise
-  for scipy's product, so none is made there.
-* Dense backward induction uses the same split with BLAS dgemv on free (S*A, S) views of
-  P (``_kernels_fh`` Decisions: the fused numba dense kernel measured 0.89-1.10x the twin,
-  the split 1.03x at (2000, 10), H = 100).
+* Backward induction with the numba engine runs all H steps in one compiled call:
+  dense models use a numba product reading eight rows of P at a time and store Q as they
+  go; CSR models use
+  a fused gather over int32 copies of the index arrays (when nnz < 2^31) and store V and
+  the policy only (``_kernels_fh`` Decisions).
+* ``Q`` of a CSR solve is computed on first access of ``result.Q`` (one more pass of the
+  same cost as the solve; ``SolveResult`` docs): storing it during the solve made the
+  solve ~25% slower at S = 1e5 (320 MB of fresh pages at H = 100) and raised its peak
+  memory from ~200 MB to ~530 MB, for an array most callers never read. The deferred
+  values equal what the solve computed, bit for bit.
 * The evaluation and occupancy CSR kernels get int32 copies of ``indptr``/``indices`` when
   nnz < 2^31 (the model keeps int64): the sweep is memory-bound and re-reads the structure
   H times.
 * Ties: the first maximising action (as ``numpy.argmax``).
-* ``Q`` (H, S, A) is always returned, as the result contract requires; for very large
-  models it dominates memory (H*S*A*8 bytes).
+* ``Q`` (H, S, A) is always available, as the result contract requires; for very large
+  models it dominates memory (H*S*A*8 bytes), hence the deferred computation on CSR.
 * ``tol`` and ``max_iter`` are accepted for the common solver signature and ignored
   (backward induction is exact and takes exactly H sweeps); ``max_iter < H`` is refused
   rather than silently ignored, because the method cannot stop early.
@@ -118,6 +118,19 @@ def _weights(mdp, policy, name="policy") -> np.ndarray:
     return np.array(arr, dtype=np.float64, order="C")  # fresh writable copy: one numba signature
 
 
+def _deferred_q(mdp, csr, V):
+    """Zero-argument callable computing the CSR numba engine's Q-values on demand
+    (:func:`~mdpkit.solvers._kernels_fh.q_values_csr`: one pass over P, and exactly the
+    additions that produced ``V``, so ``Q[h, s, policy[h, s]] == V[h, s]``)."""
+
+    def compute_q() -> np.ndarray:
+        Q = np.empty((mdp.H, mdp.S, mdp.A))
+        K.q_values_csr(*csr, _R3(mdp), V, Q)
+        return Q
+
+    return compute_q
+
+
 def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResult:
     """Backward induction for a finite-horizon :class:`~mdpkit.TabularMDP`.
 
@@ -139,7 +152,9 @@ def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResul
     -------
     SolveResult
         ``V`` (H, S) with ``V[0]`` the first step, ``Q`` (H, S, A), ``policy`` (H, S) int64,
-        ``converged=True``, ``n_iter=H``, ``method="backward"``, ``bound=0.0``.
+        ``converged=True``, ``n_iter=H``, ``method="backward"``, ``bound=0.0``. With the
+        numba engine on a CSR model, ``Q`` is computed on its first access (module
+        docstring); ``result.q_computed`` tells whether it has been.
 
     References
     ----------
@@ -156,15 +171,18 @@ def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResul
         )
     if engine == "numpy":
         V, Q, pol = K.backward_numpy(mdp.P, mdp.R, H)
-    else:
+    elif mdp.is_sparse:
+        V = np.empty((H, S))
+        pol = np.empty((H, S), dtype=np.int64)
+        csr = _csr(mdp)
+        K.backward_csr(*csr, _R3(mdp), H, V, pol)
+        Q = _deferred_q(mdp, csr, V)
+    else:  # free (HP, S*A, S) view: the per-step product is BLAS dgemv
         V = np.empty((H, S))
         Q = np.empty((H, S, A))
         pol = np.empty((H, S), dtype=np.int64)
-        if mdp.is_sparse:
-            steps = (mdp.P,)
-        else:  # free (S*A, S) views: the product is BLAS dgemv
-            steps = tuple(P3.reshape(S * A, S) for P3 in _P4(mdp))
-        K.backward_matvec(steps, _R3(mdp), H, V, Q, pol)
+        P4 = _P4(mdp)
+        K.backward_dense(P4.reshape(P4.shape[0], S * A, S), _R3(mdp), H, V, Q, pol)
     return SolveResult(V=V, Q=Q, policy=pol, converged=True, n_iter=H, method="backward",
                        bound=0.0, extras={"engine": engine})
 
