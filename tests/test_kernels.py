@@ -207,10 +207,13 @@ def test_backward_csr_kernels_match_numpy_twin_exactly(A, step_R, itype):
     V, Q, pol = np.empty((H, S)), np.empty((H, S, A)), np.empty((H, S), dtype=np.int64)
     R3 = np.ascontiguousarray(R if step_R else R[None])
     csr = indptr.astype(itype), indices.astype(itype), data
-    F.backward_csr(*csr, R3, H, V, pol)
+    F.backward_csr(*csr, R3, H, V, pol, np.empty((1, 0, 0)), False)
     F.q_values_csr(*csr, R3, V, Q)
     Vr, Qr, polr = F.backward_numpy(Pc, R, H)
     assert np.array_equal(V, Vr) and np.array_equal(Q, Qr) and np.array_equal(pol, polr)
+    V2, Q2, pol2 = np.empty_like(V), np.full_like(Q, np.nan), np.empty_like(pol)
+    F.backward_csr(*csr, R3, H, V2, pol2, Q2, True)  # Q stored during the solve
+    assert np.array_equal(V2, Vr) and np.array_equal(Q2, Qr) and np.array_equal(pol2, polr)
     assert np.array_equal(Q[H - 1], R3[-1])  # last step: V_H = 0
     if A > 1:
         assert (Q.max(axis=2, keepdims=True) == Q).sum(axis=2).max() > 1  # ties were exercised

@@ -187,6 +187,10 @@ def test_numba_csr_q_is_deferred_and_exact(H):
     assert back.keys() == res.keys() and back.method == "backward"
     res.Q = np.zeros_like(Q)  # plain assignment replaces it
     assert res.q_computed and not res.Q.any()
+    eager = backward_induction(mdp, engine="numba", eager_q=True)
+    assert eager.q_computed and np.array_equal(eager.Q, Q) and np.array_equal(eager.V, res.V)
+    with pytest.raises(TypeError, match="eager_q"):
+        backward_induction(mdp, engine="numba", eager_q="yes")
 
 
 @SETTINGS

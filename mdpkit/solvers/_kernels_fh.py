@@ -81,9 +81,12 @@ _FM = {"reassoc", "contract"}
 
 # ----------------------------------------------------------------------------- backward
 @njit(cache=True)
-def backward_csr(indptr, indices, data, R3, H, V, pol):  # pragma: no cover - compiled
+def backward_csr(indptr, indices, data, R3, H, V, pol, Q, store_q):  # pragma: no cover - compiled
     """Backward induction on CSR arrays, all H steps in one compiled loop; fills ``V``
-    (H, S) and ``pol`` (H, S) (the Q-values are not stored: :func:`q_values_csr`).
+    (H, S), ``pol`` (H, S) and, when ``store_q``, ``Q`` (H, S, A) (otherwise ``Q`` is not
+    touched and may be any 3-d float array with a first axis, e.g. ``np.empty((1, 0, 0))``;
+    :func:`q_values_csr`
+    computes the Q-values afterwards from V).
 
     ``indptr`` (S*A+1,), ``indices`` (nnz,), ``data`` (nnz,) with row ``s*A + a`` =
     P(. | s, a) (stationary); ``R3`` (HR, S, A), HR in {1, H}. Per (h, s, a):
@@ -101,6 +104,7 @@ def backward_csr(indptr, indices, data, R3, H, V, pol):  # pragma: no cover - co
         Rh = R3[h if HR > 1 else 0]
         Vh = V[h]
         ph = pol[h]
+        Qh = Q[h if store_q else 0]
         k = np.uint64(indptr[0])
         for s in range(S):
             best = -np.inf
@@ -112,6 +116,8 @@ def backward_csr(indptr, indices, data, R3, H, V, pol):  # pragma: no cover - co
                     acc += data[k] * Vn[np.uint64(indices[k])]
                     k += one
                 q = Rh[s, a] + acc
+                if store_q:
+                    Qh[s, a] = q
                 take = (q > best) | (a == 0)
                 best = q if take else best
                 bi = a if take else bi

@@ -35,11 +35,12 @@ Decisions
   go; CSR models use
   a fused gather over int32 copies of the index arrays (when nnz < 2^31) and store V and
   the policy only (``_kernels_fh`` Decisions).
-* ``Q`` of a CSR solve is computed on first access of ``result.Q`` (one more pass of the
-  same cost as the solve; ``SolveResult`` docs): storing it during the solve made the
+* ``Q`` of a CSR solve is computed on first access of ``result.Q`` by default (about the
+  cost of one more solve; ``SolveResult`` docs): storing it during the solve made the
   solve ~25% slower at S = 1e5 (320 MB of fresh pages at H = 100) and raised its peak
   memory from ~200 MB to ~530 MB, for an array most callers never read. The deferred
-  values equal what the solve computed, bit for bit.
+  values equal what the solve computes, bit for bit. ``eager_q=True`` stores Q during the
+  solve, for callers who will read it.
 * The evaluation and occupancy CSR kernels get int32 copies of ``indptr``/``indices`` when
   nnz < 2^31 (the model keeps int64): the sweep is memory-bound and re-reads the structure
   H times.
@@ -147,6 +148,11 @@ def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResul
         ``engine`` : {"auto", "numba", "numpy"}, default "auto" -- "numpy" runs the
         numpy/BLAS (scipy.sparse for CSR) twin; "auto" picks numpy when
         ``mdp.nnz <= SMALL_NNZ`` (module docstring).
+        ``eager_q`` : bool, default False -- numba engine on a CSR model: store Q during
+        the solve instead of computing it on first access of ``result.Q``. Storing costs
+        ~25% more solve time and H*S*A*8 bytes; computing it afterwards costs about one
+        more solve. Take True when Q will be read. Other engines and dense models always
+        store Q.
 
     Returns
     -------
@@ -162,6 +168,9 @@ def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResul
     """
     _check_fh(mdp, "backward induction")
     engine = _engine(mdp, options.pop("engine", "auto"))
+    eager_q = options.pop("eager_q", False)
+    if not isinstance(eager_q, (bool, np.bool_)):
+        raise TypeError(f"eager_q must be a bool, got {type(eager_q).__name__}")
     if options:
         raise TypeError(f"backward_induction got unknown options {sorted(options)}")
     H, S, A = mdp.H, mdp.S, mdp.A
@@ -175,8 +184,12 @@ def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResul
         V = np.empty((H, S))
         pol = np.empty((H, S), dtype=np.int64)
         csr = _csr(mdp)
-        K.backward_csr(*csr, _R3(mdp), H, V, pol)
-        Q = _deferred_q(mdp, csr, V)
+        if eager_q:
+            Q = np.empty((H, S, A))
+            K.backward_csr(*csr, _R3(mdp), H, V, pol, Q, True)
+        else:
+            K.backward_csr(*csr, _R3(mdp), H, V, pol, np.empty((1, 0, 0)), False)
+            Q = _deferred_q(mdp, csr, V)
     else:  # free (HP, S*A, S) view: the per-step product is BLAS dgemv
         V = np.empty((H, S))
         Q = np.empty((H, S, A))
