@@ -200,6 +200,44 @@ class Stopwatch:
         return _Stage()
 
 
+def _run_measured(run_once: Callable[[Stopwatch], Any], measure_memory: bool):
+    """One run of ``run_once``: (stopwatch, peak bytes, memory method, result)."""
+    gc.collect()  # the previous run's garbage is not collected inside this run's timing
+    sw = Stopwatch()
+    if not measure_memory:
+        return sw, 0, "none", run_once(sw)
+    pm = PeakMemory()
+    with pm:
+        result = run_once(sw)
+    return sw, pm.peak_bytes, pm.method, result
+
+
+class _Accumulator:
+    """Stage times, totals and peak memory of one callable over repeated runs."""
+
+    def __init__(self):
+        self.stages: dict[str, list[float]] = {}
+        self.totals: list[float] = []
+        self.cpu_totals: list[float] = []
+        self.peak = 0
+        self.method = "none"
+        self.result = None
+
+    def add(self, sw: Stopwatch, peak: int, method: str, result) -> None:
+        for k, v in sw.times.items():
+            self.stages.setdefault(k, []).append(v)
+        self.totals.append(sum(sw.times.values()))
+        self.cpu_totals.append(sum(sw.cpu.values()))
+        self.peak = max(self.peak, peak)
+        self.method = method
+        self.result = result
+
+    def stage_times(self) -> StageTimes:
+        return StageTimes(stages=self.stages, totals=self.totals, peak_bytes=self.peak,
+                          memory_method=self.method, result=self.result,
+                          cpu_totals=self.cpu_totals)
+
+
 def repeat_stages(run_once: Callable[[Stopwatch], Any], repeats: int = 3,
                   measure_memory: bool = True) -> StageTimes:
     """Run ``run_once(stopwatch)`` ``repeats`` times; collect stage times and peak memory.
@@ -208,32 +246,29 @@ def repeat_stages(run_once: Callable[[Stopwatch], Any], repeats: int = 3,
     result (the last run's result is kept, e.g. to check the policy's optimality). The
     reported peak memory is the maximum over the runs.
     """
+    return repeat_interleaved({"run": run_once}, repeats, measure_memory)["run"]
+
+
+def repeat_interleaved(runs: dict[str, Callable[[Stopwatch], Any]], repeats: int = 3,
+                       measure_memory: bool = True) -> dict[str, StageTimes]:
+    """Like :func:`repeat_stages` for several callables, interleaved: round ``i`` runs each
+    callable once, in the given order for even ``i`` and in reverse order for odd ``i``.
+
+    Used where two solvers are compared by a ratio (e.g. mdpkit against its numpy
+    reference): on a shared machine the speed drifts over seconds, and timing all runs of
+    one solver before all runs of the other puts that drift into the ratio; alternating
+    (ABBA...) rounds expose both to the same conditions. Returns one :class:`StageTimes` per
+    name; ``StageTimes.totals[i]`` of two names come from the same round ``i`` (paired).
+    """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
-    stages: dict[str, list[float]] = {}
-    totals: list[float] = []
-    cpu_totals: list[float] = []
-    peak = 0
-    method = "none"
-    result = None
-    for _ in range(repeats):
-        result = None  # free the previous run's output before measuring the next run
-        gc.collect()
-        sw = Stopwatch()
-        if measure_memory:
-            pm = PeakMemory()
-            with pm:
-                result = run_once(sw)
-            peak = max(peak, pm.peak_bytes)
-            method = pm.method
-        else:
-            result = run_once(sw)
-        for k, v in sw.times.items():
-            stages.setdefault(k, []).append(v)
-        totals.append(sum(sw.times.values()))
-        cpu_totals.append(sum(sw.cpu.values()))
-    return StageTimes(stages=stages, totals=totals, peak_bytes=peak, memory_method=method,
-                      result=result, cpu_totals=cpu_totals)
+    acc = {name: _Accumulator() for name in runs}
+    names = list(runs)
+    for i in range(repeats):
+        for name in (names if i % 2 == 0 else names[::-1]):
+            acc[name].result = None  # free the previous run's output before this run
+            acc[name].add(*_run_measured(runs[name], measure_memory))
+    return {name: a.stage_times() for name, a in acc.items()}
 
 
 def time_call(fn: Callable[[], Any], repeats: int = 3) -> tuple[list[float], Any]:
