@@ -41,7 +41,8 @@ Decisions
   takes the maximum over actions branch-free (``take = q > best`` selects, it does not
   branch): the branchy maximum cost ~1.4 ns per (s, a) pair on random Q-values (a
   mispredicted branch about once per state), as much as a third of a CSR step.
-* CSR gathers read the indices as unsigned integers: with signed indices numba adds a
+* CSR loops (backward induction, evaluation, occupancy) read the indices as unsigned
+  integers: with signed indices numba adds a
   negative-index wrap-around select to every ``V[indices[k]]``, and the fused loop then
   cost ~2 ns per stored entry against ~1 ns for scipy's ``csr_matvec`` (the reason an
   earlier version called scipy once per step from Python). Unsigned, it matches scipy
@@ -50,9 +51,10 @@ Decisions
   equal the numpy twin's (scipy product + numpy addition) bit for bit.
 * CSR backward induction (:func:`backward_csr`) stores V and the policy only; the
   Q-values are computed when asked for (:func:`q_values_csr`, same additions, so
-  ``Q[h, s, pol[h, s]] == V[h, s]`` exactly). Q has H*S*A entries: storing it wrote
-  3.2 MB per step at S = 1e5 into freshly faulted pages (320 MB in all, the largest array
-  of the solve) and took the solve from ~0.33 s to ~0.42 s there.
+  ``Q[h, s, pol[h, s]] == V[h, s]`` exactly) unless ``store_q``. Q has H*S*A entries:
+  storing it wrote 3.2 MB per step at S = 1e5 into freshly faulted pages (320 MB in all,
+  the largest array of the solve) and took the solve from 0.34-0.46 s to 0.47-1.0 s there
+  (standalone loop; 1.1-1.3 s in the benchmark runs).
 * Dense backward induction (:func:`backward_dense`) stores Q as it goes (Q is S times
   smaller than the P read per step). Its product reads eight distant rows of P at a time
   (:func:`_matvec_8_streams`), which kept more reads in flight than BLAS dgemv and
@@ -85,8 +87,7 @@ def backward_csr(indptr, indices, data, R3, H, V, pol, Q, store_q):  # pragma: n
     """Backward induction on CSR arrays, all H steps in one compiled loop; fills ``V``
     (H, S), ``pol`` (H, S) and, when ``store_q``, ``Q`` (H, S, A) (otherwise ``Q`` is not
     touched and may be any 3-d float array with a first axis, e.g. ``np.empty((1, 0, 0))``;
-    :func:`q_values_csr`
-    computes the Q-values afterwards from V).
+    :func:`q_values_csr` computes the Q-values afterwards from V).
 
     ``indptr`` (S*A+1,), ``indices`` (nnz,), ``data`` (nnz,) with row ``s*A + a`` =
     P(. | s, a) (stationary); ``R3`` (HR, S, A), HR in {1, H}. Per (h, s, a):
@@ -281,7 +282,7 @@ def eval_dense(P4, R3, W, H, V):  # pragma: no cover - compiled
 
 @njit(cache=True, fastmath=_FM)
 def eval_csr(indptr, indices, data, R3, W, H, S, A, V):  # pragma: no cover - compiled
-    """CSR twin of :func:`eval_dense`."""
+    """CSR twin of :func:`eval_dense` (indices read unsigned, as in :func:`backward_csr`)."""
     HR = R3.shape[0]
     HW = W.shape[0]
     zeros = np.zeros(S)
@@ -297,8 +298,8 @@ def eval_csr(indptr, indices, data, R3, W, H, S, A, V):  # pragma: no cover - co
                     continue
                 row = s * A + a
                 acc = 0.0
-                for k in range(indptr[row], indptr[row + 1]):
-                    acc += data[k] * Vn[indices[k]]
+                for k in range(np.uint64(indptr[row]), np.uint64(indptr[row + 1])):
+                    acc += data[k] * Vn[np.uint64(indices[k])]
                 tot += w * (R3[hr, s, a] + acc)
             V[h, s] = tot
 
@@ -333,7 +334,7 @@ def occ_dense(P4, W, mu, H, D):  # pragma: no cover - compiled
 
 @njit(cache=True, fastmath=_FM)
 def occ_csr(indptr, indices, data, W, mu, H, S, A, D):  # pragma: no cover - compiled
-    """CSR twin of :func:`occ_dense`."""
+    """CSR twin of :func:`occ_dense` (indices read unsigned, as in :func:`backward_csr`)."""
     HW = W.shape[0]
     rho = mu.copy()
     nxt = np.empty(S)
@@ -351,8 +352,8 @@ def occ_csr(indptr, indices, data, W, mu, H, S, A, D):  # pragma: no cover - com
                 if d == 0.0:
                     continue
                 row = s * A + a
-                for k in range(indptr[row], indptr[row + 1]):
-                    nxt[indices[k]] += d * data[k]
+                for k in range(np.uint64(indptr[row]), np.uint64(indptr[row + 1])):
+                    nxt[np.uint64(indices[k])] += d * data[k]
         rho[:] = nxt
 
 

@@ -32,12 +32,12 @@ Decisions
   kernel, more than numpy needs at that size. Both engines are tested against each other.
 * Backward induction with the numba engine runs all H steps in one compiled call:
   dense models use a numba product reading eight rows of P at a time and store Q as they
-  go; CSR models use
-  a fused gather over int32 copies of the index arrays (when nnz < 2^31) and store V and
-  the policy only (``_kernels_fh`` Decisions).
+  go; CSR models use a fused gather over int32 copies of the index arrays (when
+  nnz < 2^31) and store V and the policy only (``_kernels_fh`` Decisions).
 * ``Q`` of a CSR solve is computed on first access of ``result.Q`` by default (about the
   cost of one more solve; ``SolveResult`` docs): storing it during the solve made the
-  solve ~25% slower at S = 1e5 (320 MB of fresh pages at H = 100) and raised its peak
+  solve 25% to over 100% slower at S = 1e5 (320 MB of fresh pages at H = 100; the cost of
+  fresh pages varies a lot on the benchmark machine) and raised its peak
   memory from ~200 MB to ~530 MB, for an array most callers never read. The deferred
   values equal what the solve computes, bit for bit. ``eager_q=True`` stores Q during the
   solve, for callers who will read it.
@@ -150,8 +150,8 @@ def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResul
         ``mdp.nnz <= SMALL_NNZ`` (module docstring).
         ``eager_q`` : bool, default False -- numba engine on a CSR model: store Q during
         the solve instead of computing it on first access of ``result.Q``. Storing costs
-        ~25% more solve time and H*S*A*8 bytes; computing it afterwards costs about one
-        more solve. Take True when Q will be read. Other engines and dense models always
+        H*S*A*8 bytes and 25% to over 100% more solve time at S = 1e5 (module docstring);
+        computing it afterwards costs about one more solve. Take True when Q will be read. Other engines and dense models always
         store Q.
 
     Returns
