@@ -121,7 +121,11 @@ class LSDBandit:
         self.benchmark = benchmark
         if benchmark == "g*":
             from ..solvers.lsd_dp import optimal_gain
-            self.gain = optimal_gain(instance, self.exactly_one)
+            try:
+                self.gain = optimal_gain(instance, self.exactly_one)
+            except ValueError as exc:
+                raise ValueError(f"benchmark='g*' needs the exact DP, which refuses this "
+                                 f"instance ({exc}); pass benchmark='lp'") from None
         else:
             self.gain = self.lp_value
         self.reset()

@@ -110,7 +110,7 @@ class LSDInstance:
         if f.min() < 0.0 or f.max() > 1.0:
             i, c = np.unravel_index(np.argmax((f < 0) | (f > 1)), f.shape)
             raise ValueError(
-                f"f must have payoffs in [0, 1]; f[arm {i}](state {state_value(c, f.shape[1] // 2)})"
+                f"f must have payoffs in [0, 1]; f[arm {i}](state {state_value(c, f.shape[1] // 2):+d})"
                 f" = {f[i, c]:g}")
         f.setflags(write=False)
         object.__setattr__(self, "f", f)

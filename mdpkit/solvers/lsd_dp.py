@@ -33,8 +33,9 @@ from ..utils import check_positive_int
 __all__ = ["JointTables", "joint_tables", "opt_value", "opt_values", "optimal_schedule",
            "optimal_gain", "gain_lp", "MAX_JOINT_STATES"]
 
-#: refuse larger joint-state graphs (the DP is meant for k <= 4, M <= 4: S <= 1280)
-MAX_JOINT_STATES = 200_000
+#: refuse graphs whose bound (k + 1) M^k exceeds this (the DP is meant for k <= 4, M <= 4:
+#: at most 1280 joint states)
+MAX_JOINT_STATES = 20_000
 
 
 class JointTables(NamedTuple):
