@@ -525,3 +525,28 @@ def run_comb(f, ucb, counts, means, delays, block, first_weight, env_u):
         rew[t] = r
         mean[t] = mu
     return acts, rew, mean
+
+
+@njit(cache=True)
+def virtual_activity(x, y, q, T, B, phase_mode, draws):
+    """Fraction of rounds each arm is *virtually* active, per planning block (same plan
+    draws as :func:`simulate_rounding`): float (n_blocks, k)."""
+    k, M = x.shape[0], x.shape[1]
+    plan = Plan(np.zeros(k, np.int64), np.zeros(k, np.int64), np.zeros(k, np.int64),
+                np.zeros(k, np.int64), np.zeros(1, np.int64))
+    rs = RoundState(np.full(k, M - 1, np.int64), np.zeros(k, np.int64), np.full(1, -1, np.int64))
+    n_blocks = (T + B - 1) // B
+    out = np.zeros((n_blocks, k))
+    t = 0
+    for b in range(n_blocks):
+        n = B if t + B <= T else T - t
+        d = draws[b]
+        draw_plan(x, y, q, d[:k], d[k:2 * k], d[2 * k], phase_mode, t, plan, rs)
+        for s in range(n):
+            for i in range(k):
+                if plan.kind[i] == PLAN_STEADY or (plan.kind[i] == PLAN_CYCLE and _slot(t + s, plan, i) >= 0):
+                    out[b, i] += 1.0
+        for i in range(k):
+            out[b, i] /= n
+        t += n
+    return out

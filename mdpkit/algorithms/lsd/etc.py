@@ -5,11 +5,11 @@ Paper page: ``docs/papers/lsd-bandits.md`` (section "Learning"). Reconstructed [
 schedule, then solve the LP once with the empirical means and run the rounding (plans
 re-drawn every block, as LP-UCB) for the rest of the horizon.
 
-Exploration schedule (decision): ``n_e`` repetitions of, for every arm i and idle length
-``d = 1..M``: ``d`` rounds without pulling i (the idle action, or with ``exactly_one`` the
-next arm ``(i + 1) mod k``; nothing for k = 1), then ``M + 1`` consecutive pulls of i. Each
-repetition observes arm i once at ``-d`` for every d (the very first pull of the run sees
-``-M``) and at every ``+j``. Observations made while idling other arms count as well.
+Exploration schedule (decision): ``n_e`` repetitions of, for every arm i: ``M + 1`` pulls
+of i, then for each idle length ``d = 1..M``: ``d`` rounds without pulling i (the idle
+action, or with ``exactly_one`` the next arm ``(i + 1) mod k``; nothing for k = 1), then
+``M + 1`` consecutive pulls of i. Each repetition observes arm i at ``-d`` for every d
+(k = 1 with ``exactly_one``: only the initial ``-M`` is reachable) and at every ``+j``. Observations made while idling other arms count as well.
 Unobserved states get mean 0 in the committed LP. Truncated at T.
 """
 from __future__ import annotations
@@ -39,13 +39,14 @@ def exploration_schedule(k: int, M: int, T: int, exactly_one: bool = False,
     acts: list = []
     for _ in range(n_e):
         for i in range(k):
+            acts.extend([i] * (M + 1))            # arm i now at +M
             for d in range(1, M + 1):
                 if exactly_one:
                     if k > 1:
                         acts.extend([(i + 1) % k] * d)
                 else:
                     acts.extend([k] * d)
-                acts.extend([i] * (M + 1))
+                acts.extend([i] * (M + 1))        # observes -d, then +1..+M
                 if len(acts) >= T:
                     return np.array(acts[:T], dtype=np.int64)
     return np.array(acts, dtype=np.int64)

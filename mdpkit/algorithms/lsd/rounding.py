@@ -25,7 +25,7 @@ from ...utils import as_generator, check_positive_int
 from . import _kernels as K
 from ._base import PHASE_MODES
 
-__all__ = ["RoundingRun", "simulate", "mirror_report"]
+__all__ = ["RoundingRun", "simulate", "mirror_report", "virtual_activity"]
 
 
 @dataclass
@@ -107,3 +107,15 @@ def simulate(inst: LSDInstance, T: int, rng, *, block: int | None = None,
     acts, rew, mean, kinds, margins = K.simulate_rounding(
         sol.x, sol.y, sol.q, f, f, T, B, PHASE_MODES[phase_mode], bool(exactly_one), draws, env_u)
     return RoundingRun(acts, rew, mean, kinds, margins, sol)
+
+
+def virtual_activity(lp: LPSolution, T: int, block: int, rng, phase_mode: str = "independent") -> np.ndarray:
+    """Per planning block, the fraction of rounds each arm is virtually active (plans drawn
+    as in :func:`simulate` from ``rng``): float (n_blocks, k). Its expectation is the LP
+    activity share ``q_i``."""
+    T = check_positive_int(T, "T")
+    B = check_positive_int(block, "block")
+    k = lp.y.shape[0]
+    n_blocks = -(-T // B)
+    draws = as_generator(rng).random((n_blocks, 2 * k + 1 + B))
+    return K.virtual_activity(lp.x, lp.y, lp.q, T, B, PHASE_MODES[phase_mode], draws)
