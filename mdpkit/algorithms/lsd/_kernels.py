@@ -53,11 +53,13 @@ class Plan(NamedTuple):
 
 class RoundState(NamedTuple):
     """Real state tracked by a planner: ``codes`` (k,), ``inblock`` (k,) = 1 iff the arm was
-    pulled last round as part of its plan, ``last`` (1,) = arm pulled last round or -1."""
+    pulled last round as part of its plan, ``last`` (1,) = arm pulled last round or -1,
+    ``cand`` (k,) scratch space for the candidate list (no allocation per round)."""
 
     codes: np.ndarray
     inblock: np.ndarray
     last: np.ndarray
+    cand: np.ndarray
 
 
 class Stats(NamedTuple):
@@ -74,7 +76,7 @@ def new_plan(k: int) -> Plan:
 
 def new_round_state(k: int, M: int) -> RoundState:
     return RoundState(np.full(k, M - 1, dtype=np.int64), np.zeros(k, dtype=np.int64),
-                      np.full(1, -1, dtype=np.int64))
+                      np.full(1, -1, dtype=np.int64), np.zeros(k, dtype=np.int64))
 
 
 def new_stats(k: int, M: int) -> Stats:
@@ -178,7 +180,7 @@ def rounding_choose(t, plan, rs, pay, u, exactly_one):
     """
     k = pay.shape[0]
     M = pay.shape[1] // 2
-    cand = np.empty(k, dtype=np.int64)
+    cand = rs.cand
     n = 0
     inc = -1
     last = rs.last[0]
@@ -352,7 +354,8 @@ def simulate_rounding(x, y, q, pay, f, T, B, phase_mode, exactly_one, draws, env
     M = f.shape[1] // 2
     plan = Plan(np.zeros(k, np.int64), np.zeros(k, np.int64), np.zeros(k, np.int64),
                 np.zeros(k, np.int64), np.zeros(1, np.int64))
-    rs = RoundState(np.full(k, M - 1, np.int64), np.zeros(k, np.int64), np.full(1, -1, np.int64))
+    rs = RoundState(np.full(k, M - 1, np.int64), np.zeros(k, np.int64), np.full(1, -1, np.int64),
+                    np.zeros(k, np.int64))
     stats = Stats(np.zeros((k, 2 * M), np.int64), np.zeros((k, 2 * M)))
     out = (np.zeros(T, np.int64), np.zeros(T), np.zeros(T), np.zeros(T, np.int64), np.zeros(T))
     t = 0
@@ -534,7 +537,8 @@ def virtual_activity(x, y, q, T, B, phase_mode, draws):
     k, M = x.shape[0], x.shape[1]
     plan = Plan(np.zeros(k, np.int64), np.zeros(k, np.int64), np.zeros(k, np.int64),
                 np.zeros(k, np.int64), np.zeros(1, np.int64))
-    rs = RoundState(np.full(k, M - 1, np.int64), np.zeros(k, np.int64), np.full(1, -1, np.int64))
+    rs = RoundState(np.full(k, M - 1, np.int64), np.zeros(k, np.int64), np.full(1, -1, np.int64),
+                    np.zeros(k, np.int64))
     n_blocks = (T + B - 1) // B
     out = np.zeros((n_blocks, k))
     t = 0
