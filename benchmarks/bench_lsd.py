@@ -218,7 +218,7 @@ def main():
         Bref = T_ref if B is None else B
         draws = np.random.default_rng(1).random((-(-T_ref // Bref), 2 * inst.k + 1 + Bref))
         tr, (acts_ref, _) = time_call(lambda: rounding_reference(f, lp, T_ref, Bref, draws), 1)
-        run = K.simulate_rounding(lp.x, lp.y, lp.q, f, f, T_ref, Bref, K.PHASE_INDEPENDENT, False,
+        run = K.simulate_rounding(lp, (f, f), T_ref, Bref, K.PHASE_INDEPENDENT, False,
                                   draws, np.full(T_ref, 2.0))
         assert np.array_equal(run[0], acts_ref), "reference rounding differs"
         ours_rate, ref_rate = T / min(ts), T_ref / min(tr)

@@ -144,7 +144,7 @@ class PlanLearner(BanditLearner):
         pay = np.ascontiguousarray(self._table(), dtype=np.float64)
         sol = self._solve(pay)
         d = self.rng.random(2 * k + 1 + self.B)
-        K.draw_plan(sol.x, sol.y, sol.q, d[:k], d[k:2 * k], d[2 * k],
+        K.draw_plan(sol, d[:k], d[k:2 * k], d[2 * k],
                     PHASE_MODES[self.phase_mode], self.t, self.plan, self.rs)
         self.tie_u = d[2 * k + 1:]
         self.pay = pay

@@ -85,12 +85,13 @@ def new_stats(k: int, M: int) -> Stats:
 
 # --------------------------------------------------------------------------- plans
 @njit(cache=True)
-def draw_plan(x, y, q, uplan, uphase, ucommon, phase_mode, t0, plan, rs):
+def draw_plan(lp, uplan, uphase, ucommon, phase_mode, t0, plan, rs):
     """Draw every arm's plan for a planning block starting at round ``t0`` (in place).
 
     Parameters
     ----------
-    x : (k, M, M) LP cycle variables ``x[i, tau-1, delta-1]``;  y, q : (k,)
+    lp : LPSolution (``mdpkit.solvers.lsd_lp``): ``x`` (k, M, M) cycle variables
+         ``x[i, tau-1, delta-1]``, ``y`` (k,) steady variables, ``q`` (k,) activity shares
     uplan, uphase : (k,) uniforms;  ucommon : float (correlated phases)
     phase_mode : PHASE_INDEPENDENT or PHASE_CORRELATED
 
@@ -100,6 +101,7 @@ def draw_plan(x, y, q, uplan, uphase, ucommon, phase_mode, t0, plan, rs):
     ``floor(L ((ucommon + sum_{j<i} q_j) mod 1))`` with ``L = tau + delta``. Clears every
     arm's ``inblock`` flag: a fresh plan never continues an old block.
     """
+    x, y, q = lp.x, lp.y, lp.q
     k, M = x.shape[0], x.shape[1]
     offset = 0.0
     for i in range(k):
@@ -333,16 +335,16 @@ def run_schedule(t_start, schedule, rs, stats, f, env_u, out):
 
 
 @njit(cache=True)
-def simulate_rounding(x, y, q, pay, f, T, B, phase_mode, exactly_one, draws, env_u):
+def simulate_rounding(lp, tables, T, B, phase_mode, exactly_one, draws, env_u):
     """Pure planning: the rounding with a fixed LP solution, re-drawing plans every ``B``
     rounds, for ``T`` rounds from the initial state (compiled; the mirroring margin of
     every pull is logged).
 
     Parameters
     ----------
-    x, y, q : LP solution (``x`` (k, M, M))
-    pay : (k, 2M)      table the plan accounts with (the mirroring check uses it)
-    f : (k, 2M)        true means (rewards)
+    lp : LPSolution
+    tables : (pay, f)  ``pay`` (k, 2M): table the plan accounts with (the mirroring check
+                       uses it); ``f`` (k, 2M): true means (rewards)
     draws : (n_blocks, 2k + 1 + B) uniforms: plan, phase, common, then tie uniforms
     env_u : (T,) env uniforms (Bernoulli rewards); pass values >= 1 for zero rewards
 
@@ -350,6 +352,7 @@ def simulate_rounding(x, y, q, pay, f, T, B, phase_mode, exactly_one, draws, env
     -------
     acts, rew, mean, kinds, margins : arrays of shape (T,)
     """
+    pay, f = tables
     k = f.shape[0]
     M = f.shape[1] // 2
     plan = Plan(np.zeros(k, np.int64), np.zeros(k, np.int64), np.zeros(k, np.int64),
@@ -363,7 +366,7 @@ def simulate_rounding(x, y, q, pay, f, T, B, phase_mode, exactly_one, draws, env
     while t < T:
         n = B if t + B <= T else T - t
         d = draws[b]
-        draw_plan(x, y, q, d[:k], d[k:2 * k], d[2 * k], phase_mode, t, plan, rs)
+        draw_plan(lp, d[:k], d[k:2 * k], d[2 * k], phase_mode, t, plan, rs)
         run_plan_block(t, n, plan, rs, stats, pay, f, env_u, d[2 * k + 1:], exactly_one, out)
         t += n
         b += 1
@@ -531,10 +534,10 @@ def run_comb(f, ucb, counts, means, delays, block, first_weight, env_u):
 
 
 @njit(cache=True)
-def virtual_activity(x, y, q, T, B, phase_mode, draws):
+def virtual_activity(lp, T, B, phase_mode, draws):
     """Fraction of rounds each arm is *virtually* active, per planning block (same plan
     draws as :func:`simulate_rounding`): float (n_blocks, k)."""
-    k, M = x.shape[0], x.shape[1]
+    k, M = lp.x.shape[0], lp.x.shape[1]
     plan = Plan(np.zeros(k, np.int64), np.zeros(k, np.int64), np.zeros(k, np.int64),
                 np.zeros(k, np.int64), np.zeros(1, np.int64))
     rs = RoundState(np.full(k, M - 1, np.int64), np.zeros(k, np.int64), np.full(1, -1, np.int64),
@@ -545,7 +548,7 @@ def virtual_activity(x, y, q, T, B, phase_mode, draws):
     for b in range(n_blocks):
         n = B if t + B <= T else T - t
         d = draws[b]
-        draw_plan(x, y, q, d[:k], d[k:2 * k], d[2 * k], phase_mode, t, plan, rs)
+        draw_plan(lp, d[:k], d[k:2 * k], d[2 * k], phase_mode, t, plan, rs)
         for s in range(n):
             for i in range(k):
                 if plan.kind[i] == PLAN_STEADY or (plan.kind[i] == PLAN_CYCLE and _slot(t + s, plan, i) >= 0):

@@ -53,6 +53,13 @@ class RoundingRun:
         return mirror_report(self.margin, self.actions, tol)
 
 
+def _lp_tuple(lp: LPSolution) -> LPSolution:
+    """The solution with float64 C-contiguous arrays (one compiled signature)."""
+    return LPSolution(float(lp.value), np.ascontiguousarray(lp.x, dtype=np.float64),
+                      np.ascontiguousarray(lp.y, dtype=np.float64),
+                      np.ascontiguousarray(lp.q, dtype=np.float64))
+
+
 def mirror_report(margin: np.ndarray, actions: np.ndarray, tol: float = K.MIRROR_TOL) -> dict:
     """Count of checked cyclic pulls, violations (``margin < -tol``), the minimum margin and
     the first violating round (``-1`` if none)."""
@@ -105,7 +112,7 @@ def simulate(inst: LSDInstance, T: int, rng, *, block: int | None = None,
         env_u = np.full(T, 2.0)
     f = np.ascontiguousarray(inst.f)
     acts, rew, mean, kinds, margins = K.simulate_rounding(
-        sol.x, sol.y, sol.q, f, f, T, B, PHASE_MODES[phase_mode], bool(exactly_one), draws, env_u)
+        _lp_tuple(sol), (f, f), T, B, PHASE_MODES[phase_mode], bool(exactly_one), draws, env_u)
     return RoundingRun(acts, rew, mean, kinds, margins, sol)
 
 
@@ -118,4 +125,4 @@ def virtual_activity(lp: LPSolution, T: int, block: int, rng, phase_mode: str = 
     k = lp.y.shape[0]
     n_blocks = -(-T // B)
     draws = as_generator(rng).random((n_blocks, 2 * k + 1 + B))
-    return K.virtual_activity(lp.x, lp.y, lp.q, T, B, PHASE_MODES[phase_mode], draws)
+    return K.virtual_activity(_lp_tuple(lp), T, B, PHASE_MODES[phase_mode], draws)
