@@ -35,7 +35,8 @@ __all__ = ["settings", "relaxation_data", "ratio_data", "learning_data", "laforg
 PAPER = ("Foussoul, Goyal, Papadigenopoulos, Zeevi 2023 (ICML), Last Switch Dependent Bandits "
          "with Monotone Payoff Functions; Laforgue et al. 2022 (AISTATS)")
 
-#: prototype numbers of the testbed's specification (measured by its author, not paper numbers)
+#: numbers of a design prototype of this reconstruction (measured before this implementation,
+#: other instance draws; not paper numbers), shown beside ours
 PROTOTYPE = {
     "ratio_independent": {"min": 0.43, "p5": 0.61, "median": 0.72},
     "ratio_correlated": {"min": 0.20, "p5": 0.54, "median": 0.78},

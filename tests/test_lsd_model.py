@@ -123,7 +123,7 @@ def test_laforgue_embedding_matches_their_dynamics(maker, width):
     # the 5-arm instance has spikes (not monotone); the 2-arm one is monotone in the LSD
     # sense (arm 1: 0.06 right after a pull, 0.95 after any rest)
     assert is_monotone(inst) == (k == 2)
-    # their matrix, rebuilt from the spec's description
+    # their matrix, rebuilt from the definition in their code (data_tools.py)
     P = np.zeros((k, width))
     if k == 5:
         P[:] = 0.15
