@@ -213,7 +213,7 @@ def main():
     for B in (None, 100):
         T = 1_000_000
         Bv = T if B is None else B
-        simulate(inst, 1000, 0, block=B if B is None else B, lp=lp, sample_rewards=False)
+        simulate(inst, 1000, 0, block=B, lp=lp, sample_rewards=False)
         ts, _ = time_call(lambda: simulate(inst, T, 0, block=Bv, lp=lp, sample_rewards=False), args.repeats)
         cpu = cpu_seconds(lambda: simulate(inst, T, 0, block=Bv, lp=lp, sample_rewards=False), args.repeats)
         Bref = T_ref if B is None else B
