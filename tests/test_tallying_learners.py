@@ -80,12 +80,14 @@ def test_fast_flag_stored():
                                    {"skip_burnin_if_continuing": True}])
 def test_burn_in_every_recorded_loss_is_saturated(window, flags):
     """Every loss SE-WTB uses for estimation was drawn at tally exactly W (1e-12), for
-    unit and decaying weights, M > m; and SE-WTB's estimate sums equal the sums of those
-    losses. (Previous-round window: burn_in = M + 1, needed there since m <= M.)"""
-    for gamma, m, M in ((None, 4, 4), (0.7, 3, 6)):
+    unit and decaying weights, M > m and M = m, including the smallest saturating burn-in
+    (m - 1 plays for the current-round window, m for the previous-round window)."""
+    for gamma, m, M, tight in ((None, 4, 4, False), (0.7, 3, 6, False), (None, 4, 4, True),
+                               (0.7, 5, 5, True)):
         env = make_random_reo_tallying(np.random.default_rng(5), K=4, m=m, M=M, gamma=gamma,
                                        window=window, record=True)
-        burn = M if window == "current" else M + 1
+        shift = -1 if window == "current" else 0
+        burn = (m + shift) if tight else (M if window == "current" else M + 1)
         lrn = _build("se-wtb", env, 4000, burn_in=burn, **flags)
         out = lrn.fast_run(env, 4000, env.rng)
         rec = out["recorded"] == 1
@@ -253,3 +255,20 @@ def test_bad_learner_inputs():
         _build("oracle-a-star", env, 100, arm=3)
     with pytest.raises(TypeError, match="TallyingBandit"):
         SEWTB(3, 10, 2).fast_run(object(), 10, np.random.default_rng(0))
+
+
+def test_figure_run_one_matches_runner():
+    """The figure's per-seed shortcut gives the runner's numbers (same streams)."""
+    from mdpkit.experiments import Experiment
+    from mdpkit.experiments.runner import run_seed
+    from paper_figures.weighted_tallying import run_one
+    for name in ("se-wtb", "exp3-losses", "batched-exp3"):
+        params = {"K": 4, "m": 3, "M": 5}
+        exp = Experiment("random-reo-tallying", name, 700, 3, root_seed=0, env_params=params)
+        for seed in range(3):
+            frame = run_seed(exp, seed)
+            got = run_one("random-reo-tallying", params, name, {}, 700, seed, 3)
+            assert got["cpr_upper"] == frame["cum_regret"].iloc[-1]
+            # both sides subtract T mu*: realised losses minus pseudo losses agree
+            assert got["loss_cpr_upper"] - got["cpr_upper"] == pytest.approx(
+                (700 - frame["reward"].sum()) - frame["cum_regret"].iloc[-1], abs=1e-9)
