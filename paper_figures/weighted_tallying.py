@@ -84,7 +84,7 @@ def run_one(env_name, env_params, learner, learner_params, T, seed, n_seeds, roo
     loss_sum = float(T - out["reward"].sum())
     return {"cpr_upper": cum, "cpr_lower": cum - inst.prefix_cost_of_best(),
             "loss_cpr_upper": loss_sum - T * inst.mu_star, "K": inst.K, "m": inst.m,
-            "M": env.M, "T": T, "seed": seed}
+            "M": env.M, "T": T, "seed": seed, "loss_sum": loss_sum, "mu_star": inst.mu_star}
 
 
 def _map(tasks, jobs, scheduler):
