@@ -221,6 +221,16 @@ def claims(res) -> list[dict]:
     claim("E3 (decaying weights): SE-WTB CPR sublinear (slope <= 0.5)", s, 0.5, s <= 0.5)
     worst4 = max(_get(rows, "E4", "SE-WTB", K)["max_ratio_to_bound"] for K in cfg["e4_K"])
     claim("E4: SE-WTB within its bound for every K (max ratio <= 1)", worst4, 1.0, worst4 <= 1.0)
+    T3 = cfg["e3_T"][-1]
+    se3 = _get(rows, "E3", "SE-WTB", T3)["cpr_upper"]
+    for label in ("SE-naive", "UCB1 (losses)", "EXP3", "Batched-EXP3"):
+        other = _get(rows, "E3", label, T3)["cpr_upper"]
+        claim(f"E3: SE-WTB mean CPR <= {label} mean CPR at T = {T3:g} (ratio <= 1)",
+              se3 / other, 1.0, se3 <= other)
+        ratio = max(_get(rows, "E4", "SE-WTB", K)["cpr_upper"] / _get(rows, "E4", label, K)["cpr_upper"]
+                    for K in cfg["e4_K"])
+        claim(f"E4: SE-WTB mean CPR <= {label} mean CPR for every K (max ratio <= 1)",
+              ratio, 1.0, ratio <= 1.0)
     return out
 
 
