@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,10 +23,23 @@ from ...envs.tallying import TallyingBandit
 from ...utils import check_positive_int
 from ..base import BanditLearner
 
-__all__ = ["TallyingLearner", "check_delta", "check_bool", "horizon_of", "memory_bound_of",
-           "INFO_KEYS_NONE"]
+__all__ = ["TallyingLearner", "RunArrays", "check_delta", "check_bool", "horizon_of",
+           "memory_bound_of"]
 
-INFO_KEYS_NONE: tuple = ()
+
+class RunArrays(NamedTuple):
+    """Inputs and outputs of a whole-run kernel, T = ``draws.shape[0]`` rounds.
+
+    draws (T,): the env's draws (uniforms if Bernoulli, else standard normals);
+    regret (T,): ``f - mu*`` per round; reward (T,): ``1 - loss``; tally (T,): the played
+    action's tally; info (n_info, T): the learner's info columns.
+    """
+
+    draws: np.ndarray
+    regret: np.ndarray
+    reward: np.ndarray
+    tally: np.ndarray
+    info: np.ndarray
 
 
 def check_delta(delta, T: int) -> float:
@@ -64,7 +78,7 @@ class TallyingLearner(BanditLearner):
     """Base: ``fast`` switch, loss conversion and the ``fast_run`` wrapper.
 
     Subclasses define ``info_keys`` (names of their per-round info columns), ``_info_values()``
-    and ``_run(data, hist, draws, T, regret, reward, tally, info)`` (calls their kernel).
+    and ``_run(data, hist, io)`` (calls their kernel with a :class:`RunArrays` ``io``).
     """
 
     info_keys: tuple = ()
@@ -87,15 +101,13 @@ class TallyingLearner(BanditLearner):
                             f"{type(env).__name__}")
         T = check_positive_int(n_steps, "n_steps")
         draws = rng.random(T) if env.data.bernoulli else rng.standard_normal(T)
-        regret = np.empty(T)
-        reward = np.empty(T)
-        tally = np.empty(T)
-        info = np.empty((len(self.info_keys), T))
-        self._run(env.data, env.hist, draws, T, regret, reward, tally, info)
+        io = RunArrays(draws, np.empty(T), np.empty(T), np.empty(T),
+                       np.empty((len(self.info_keys), T)))
+        self._run(env.data, env.hist, io)
         env.t += T
         if env.record:
-            env.set_tally_log(np.concatenate([env.tally_log, tally]))
-        out = {"regret": regret, "reward": reward}
+            env.set_tally_log(np.concatenate([env.tally_log, io.tally]))
+        out = {"regret": io.regret, "reward": io.reward}
         for i, k in enumerate(self.info_keys):
-            out[k] = info[i]
+            out[k] = io.info[i]
         return out

@@ -67,15 +67,17 @@ def batched_update(st, tau, a, loss):
 
 
 @njit(cache=True)
-def run_batched_exp3(data, hist, draws, us, T, st, eta, tau, regret, reward, tally):
+def run_batched_exp3(data, hist, io, st, eta, tau, us):
+    """Whole run over ``io.draws``; fills ``io`` (see ``_common.RunArrays``)."""
+    T = io.draws.shape[0]
     for t in range(T):
         u = us[st.ints[BLOCK]] if st.ints[POS] == 0 else 0.0
         a = batched_act(st, eta, u)
-        y, f, loss = env_step(data, hist, a, draws[t])
-        regret[t] = f - data.mu_star
+        y, f, loss = env_step(data, hist, a, io.draws[t])
+        io.regret[t] = f - data.mu_star
         r = 1.0 - loss
-        reward[t] = r
-        tally[t] = y
+        io.reward[t] = r
+        io.tally[t] = y
         batched_update(st, tau, a, 1.0 - r)
 
 
@@ -102,15 +104,15 @@ class BatchedEXP3(TallyingLearner):
     def update(self, a: int, r: float) -> None:
         batched_update(self.state, self.tau, int(a), 1.0 - float(r))
 
-    def _run(self, data, hist, draws, T, regret, reward, tally, info):
+    def _run(self, data, hist, io):
+        T = io.draws.shape[0]
         started = int(self.state.ints[BLOCK])
         pos = int(self.state.ints[POS])
         first = 0 if pos == 0 else (self.tau - pos)
         n_new = 0 if T <= first else -(-(T - first) // self.tau)
         us = np.zeros(started + n_new)
         us[started:] = self.rng.random(n_new)
-        run_batched_exp3(data, hist, draws, us, T, self.state, self.eta, self.tau, regret,
-                         reward, tally)
+        run_batched_exp3(data, hist, io, self.state, self.eta, self.tau, us)
 
 
 @register_learner("batched-exp3")

@@ -61,14 +61,16 @@ def exp3_feed(st, a, loss):
 
 
 @njit(cache=True)
-def run_exp3(data, hist, draws, us, T, st, eta, regret, reward, tally):
+def run_exp3(data, hist, io, st, eta, us):
+    """Whole run over ``io.draws``; fills ``io`` (see ``_common.RunArrays``)."""
+    T = io.draws.shape[0]
     for t in range(T):
         a = exp3_sample(st, eta, us[t])
-        y, f, loss = env_step(data, hist, a, draws[t])
-        regret[t] = f - data.mu_star
+        y, f, loss = env_step(data, hist, a, io.draws[t])
+        io.regret[t] = f - data.mu_star
         r = 1.0 - loss
-        reward[t] = r
-        tally[t] = y
+        io.reward[t] = r
+        io.tally[t] = y
         exp3_feed(st, a, 1.0 - r)
 
 
@@ -94,9 +96,9 @@ class EXP3Losses(TallyingLearner):
     def update(self, a: int, r: float) -> None:
         exp3_feed(self.state, int(a), 1.0 - float(r))
 
-    def _run(self, data, hist, draws, T, regret, reward, tally, info):
-        us = self.rng.random(T)
-        run_exp3(data, hist, draws, us, T, self.state, self.eta, regret, reward, tally)
+    def _run(self, data, hist, io):
+        us = self.rng.random(io.draws.shape[0])
+        run_exp3(data, hist, io, self.state, self.eta, us)
 
 
 @register_learner("exp3-losses")

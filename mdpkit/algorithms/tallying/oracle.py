@@ -16,12 +16,14 @@ __all__ = ["OracleArm", "run_constant", "make_oracle_a_star"]
 
 
 @njit(cache=True)
-def run_constant(data, hist, draws, T, arm, regret, reward, tally):
+def run_constant(data, hist, io, arm):
+    """Whole run over ``io.draws``; fills ``io`` (see ``_common.RunArrays``)."""
+    T = io.draws.shape[0]
     for t in range(T):
-        y, f, loss = env_step(data, hist, arm, draws[t])
-        regret[t] = f - data.mu_star
-        reward[t] = 1.0 - loss
-        tally[t] = y
+        y, f, loss = env_step(data, hist, arm, io.draws[t])
+        io.regret[t] = f - data.mu_star
+        io.reward[t] = 1.0 - loss
+        io.tally[t] = y
 
 
 class OracleArm(TallyingLearner):
@@ -43,8 +45,8 @@ class OracleArm(TallyingLearner):
     def update(self, a: int, r: float) -> None:
         pass
 
-    def _run(self, data, hist, draws, T, regret, reward, tally, info):
-        run_constant(data, hist, draws, T, np.int64(self.arm), regret, reward, tally)
+    def _run(self, data, hist, io):
+        run_constant(data, hist, io, np.int64(self.arm))
 
 
 @register_learner("oracle-a-star")

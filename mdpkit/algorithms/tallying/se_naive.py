@@ -75,16 +75,18 @@ def se_naive_update(st, prm, a, loss):
 
 
 @njit(cache=True)
-def run_se_naive(data, hist, draws, T, st, prm, regret, reward, tally, info):
+def run_se_naive(data, hist, io, st, prm):
+    """Whole run over ``io.draws``; fills ``io`` (see ``_common.RunArrays``)."""
+    T = io.draws.shape[0]
     for t in range(T):
         a = se_naive_act(st)
-        y, f, loss = env_step(data, hist, a, draws[t])
-        regret[t] = f - data.mu_star
+        y, f, loss = env_step(data, hist, a, io.draws[t])
+        io.regret[t] = f - data.mu_star
         r = 1.0 - loss
-        reward[t] = r
-        tally[t] = y
+        io.reward[t] = r
+        io.tally[t] = y
         se_naive_update(st, prm, a, 1.0 - r)
-        info[0, t] = st.ints[N_ACTIVE]
+        io.info[0, t] = st.ints[N_ACTIVE]
 
 
 class SENaive(TallyingLearner):
@@ -117,8 +119,8 @@ class SENaive(TallyingLearner):
     def _info_values(self):
         return (self.state.ints[N_ACTIVE],)
 
-    def _run(self, data, hist, draws, T, regret, reward, tally, info):
-        run_se_naive(data, hist, draws, T, self.state, self.params, regret, reward, tally, info)
+    def _run(self, data, hist, io):
+        run_se_naive(data, hist, io, self.state, self.params)
 
 
 @register_learner("se-naive")

@@ -146,19 +146,20 @@ def se_wtb_update(st, prm, a, loss):
 
 
 @njit(cache=True)
-def run_se_wtb(data, hist, draws, T, st, prm, regret, reward, tally, info):
+def run_se_wtb(data, hist, io, st, prm):
     """Whole run; info rows: recorded, n_active, phase."""
+    T = io.draws.shape[0]
     for t in range(T):
         a = se_wtb_act(st)
-        y, f, loss = env_step(data, hist, a, draws[t])
-        regret[t] = f - data.mu_star
+        y, f, loss = env_step(data, hist, a, io.draws[t])
+        io.regret[t] = f - data.mu_star
         r = 1.0 - loss
-        reward[t] = r
-        tally[t] = y
+        io.reward[t] = r
+        io.tally[t] = y
         se_wtb_update(st, prm, a, 1.0 - r)
-        info[0, t] = st.ints[RECORDED]
-        info[1, t] = st.ints[N_ACTIVE]
-        info[2, t] = st.ints[PHASE]
+        io.info[0, t] = st.ints[RECORDED]
+        io.info[1, t] = st.ints[N_ACTIVE]
+        io.info[2, t] = st.ints[PHASE]
 
 
 PROVENANCE = (
@@ -220,8 +221,8 @@ class SEWTB(TallyingLearner):
         i = self.state.ints
         return (i[RECORDED], i[N_ACTIVE], i[PHASE])
 
-    def _run(self, data, hist, draws, T, regret, reward, tally, info):
-        run_se_wtb(data, hist, draws, T, self.state, self.params, regret, reward, tally, info)
+    def _run(self, data, hist, io):
+        run_se_wtb(data, hist, io, self.state, self.params)
 
 
 @register_learner("se-wtb")

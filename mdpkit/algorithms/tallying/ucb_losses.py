@@ -52,14 +52,16 @@ def ucb_losses_update(st, a, loss):
 
 
 @njit(cache=True)
-def run_ucb_losses(data, hist, draws, T, st, regret, reward, tally):
+def run_ucb_losses(data, hist, io, st):
+    """Whole run over ``io.draws``; fills ``io`` (see ``_common.RunArrays``)."""
+    T = io.draws.shape[0]
     for t in range(T):
         a = ucb_losses_act(st)
-        y, f, loss = env_step(data, hist, a, draws[t])
-        regret[t] = f - data.mu_star
+        y, f, loss = env_step(data, hist, a, io.draws[t])
+        io.regret[t] = f - data.mu_star
         r = 1.0 - loss
-        reward[t] = r
-        tally[t] = y
+        io.reward[t] = r
+        io.tally[t] = y
         ucb_losses_update(st, a, 1.0 - r)
 
 
@@ -80,8 +82,8 @@ class UCB1Losses(TallyingLearner):
     def update(self, a: int, r: float) -> None:
         ucb_losses_update(self.state, int(a), 1.0 - float(r))
 
-    def _run(self, data, hist, draws, T, regret, reward, tally, info):
-        run_ucb_losses(data, hist, draws, T, self.state, regret, reward, tally)
+    def _run(self, data, hist, io):
+        run_ucb_losses(data, hist, io, self.state)
 
 
 @register_learner("ucb1-losses")
