@@ -178,6 +178,29 @@ def test_explicit_bound_in_every_seed(exp, env_name, params, Ts):
             assert 0 <= cpr <= se_wtb_bound(T, params["K"], params["M"])
 
 
+@pytest.mark.slow
+def test_explicit_bound_every_seed_full_suite():
+    """SE-WTB's CPR (vs T mu*) within the explicit bound and the gap-dependent bound in each
+    of the 20 seeds of every E1-E4 configuration of the figure (same seeds and streams).
+    Each seed fails with probability <= 1/T, so one violation is a bug."""
+    from paper_figures.weighted_tallying import run_one, settings
+    from mdpkit.bounds.tallying import se_wtb_gap_bound
+    cfg = settings(False)
+    runs = [("practice-makes-perfect", {"K": 5, "m": 10, "M": 10}, T) for T in cfg["e1_T"]]
+    runs += [("practice-makes-perfect", {"K": 5, "m": 10, "M": M}, cfg["e2_T"])
+             for M in cfg["M_grid"]]
+    runs += [("practice-makes-perfect", {"K": 5, "m": 10, "M": 20, "gamma": 0.8}, T)
+             for T in cfg["e3_T"]]
+    runs += [("random-reo-tallying", {"K": K, "m": 5, "M": 10}, cfg["e4_T"]) for K in cfg["e4_K"]]
+    for env_name, params, T in runs:
+        for seed in range(20):
+            r = run_one(env_name, params, "se-wtb", {}, T, seed, 20)
+            assert 0 <= r["cpr_upper"] <= se_wtb_bound(T, params["K"], params["M"])
+            if env_name == "practice-makes-perfect":
+                inst_mu = [0.1] + list(np.linspace(0.3, 0.5, params["K"] - 1) + 0.1)
+                assert r["cpr_upper"] <= se_wtb_gap_bound(T, inst_mu, params["M"])
+
+
 # ----------------------------------------------------------------------------- m = 1
 def test_m1_reduction_to_stochastic_mab():
     """m = M = 1, w = (1): f_a is constant, CPR = ordinary pseudo-regret; SE-WTB is batched

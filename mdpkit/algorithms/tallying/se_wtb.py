@@ -29,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from ...bounds.tallying import SE_WTB_GAP, SE_WTB_HP, WTB_LOWER_ORDER, WTB_UPPER_ORDER
 from ...envs.tallying import env_step
 from ...experiments.registry import register_learner
 from ...utils import as_generator, check_positive_int
@@ -187,6 +188,8 @@ class SEWTB(TallyingLearner):
 
     provenance = PROVENANCE
     info_keys = ("recorded", "n_active", "phase")
+    #: Bound objects this learner is checked against (mdpkit.bounds.tallying).
+    bounds = (SE_WTB_HP, SE_WTB_GAP, WTB_UPPER_ORDER, WTB_LOWER_ORDER)
 
     def __init__(self, n_actions, T, M, *, delta=None, burn_in=None, pool_across_phases=True,
                  skip_burnin_if_continuing=False, fast=True):
