@@ -296,3 +296,34 @@ def test_figure_run_one_matches_runner():
             assert got["cpr_upper"] == frame["cum_regret"].iloc[-1]
             assert got["loss_sum"] == pytest.approx(700 - frame["reward"].sum(), abs=1e-9)
             assert got["loss_cpr_upper"] == pytest.approx(got["loss_sum"] - 700 * got["mu_star"])
+
+
+def test_elimination_rule_matches_independent_computation():
+    """After each phase the active set is exactly {a : mean_a - rad <= min_b (mean_b + rad)}
+    with pooled n = 2^r - 1 and rad = sqrt(L / (2n)), L = log(2 K R_T / delta), computed
+    here from the learner's own recorded losses (loss LCB above the best UCB -> out)."""
+    import math
+    rng = np.random.default_rng(4)
+    K, M, T = 6, 2, 5000
+    lrn = SEWTB(K, T, M)
+    L = math.log(2 * K * T.bit_length() * T)
+    sums = np.zeros(K)
+    means_true = rng.uniform(0.2, 0.6, K)
+    checked = 0
+    for _ in range(T):
+        if lrn.survivor >= 0:
+            break
+        a = lrn.act()
+        phase, active = int(lrn.state.ints[0]), lrn.active
+        loss = float(rng.random() < means_true[a])
+        lrn.update(a, 1.0 - loss)
+        if lrn.info()["recorded"] == 1:
+            sums[a] += loss
+        if int(lrn.state.ints[0]) != phase:  # a phase just ended
+            n = 2 ** phase - 1
+            rad = math.sqrt(L / (2 * n))
+            mu = sums[active] / n
+            keep = active[mu - rad <= (mu + rad).min()]
+            assert list(lrn.active) == list(keep)
+            checked += 1
+    assert checked >= 3
