@@ -8,5 +8,6 @@ from .gym_env import TabularMDPEnv  # noqa: F401
 from . import conservative  # noqa: F401
 from . import dlb  # noqa: F401
 from . import lsd  # noqa: F401
+from . import tallying  # noqa: F401
 
 __all__ = ["EpisodicTabularEnv", "TabularMDPEnv", "BernoulliBandit", "GaussianBandit", "LinearBandit"]

@@ -1,0 +1,132 @@
+"""Weighted tallying bandits: rounds per second of the compiled whole-run loops
+(``fast_run``) against a plain Python/numpy loop of the same env + SE-WTB and against the
+generic act/update loop, measured in the same process (single thread).
+
+Target (paper page docs/papers/weighted-tallying.md, "Speed"): T = 1e6 rounds in < 1 s per
+seed for SE-WTB and every baseline. Speed is reported, never asserted in tests.
+
+    python benchmarks/bench_tallying.py --quick     # T = 2e5 compiled, 2e4 for the loops
+    python benchmarks/bench_tallying.py             # T = 1e6 compiled, 1e5 for the loops
+    python benchmarks/bench_tallying.py --write     # also write "## Weighted tallying" to RESULTS.md
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _harness import markdown_table, single_thread_env, time_call, write_section  # noqa: E402
+
+single_thread_env(1)
+
+import numpy as np  # noqa: E402
+
+from mdpkit.envs.tallying import make_practice_makes_perfect  # noqa: E402
+from mdpkit.experiments.registry import get_learner  # noqa: E402
+
+SECTION = "## Weighted tallying"
+LEARNERS = ["se-wtb", "se-naive", "ucb1-losses", "exp3-losses", "batched-exp3", "oracle-a-star"]
+ENV = dict(K=5, m=10, M=10)
+
+
+def _fast(name, T):
+    env = make_practice_makes_perfect(np.random.default_rng(0), **ENV)
+    lrn = get_learner(name)({**env.env_info(), "n_steps": T}, np.random.default_rng(1))
+    return lrn.fast_run(env, T, env.rng)["regret"].sum()
+
+
+def _generic(name, T):
+    env = make_practice_makes_perfect(np.random.default_rng(0), **ENV)
+    lrn = get_learner(name)({**env.env_info(), "n_steps": T}, np.random.default_rng(1))
+    tot = 0.0
+    for _ in range(T):
+        a = lrn.act()
+        tot += env.pseudo_regret(a)
+        lrn.update(a, env.pull(a))
+    return tot
+
+
+def _plain_se_wtb(T):
+    """Reference: env + SE-WTB written as a plain Python loop over numpy arrays (no numba)."""
+    K, m, M = ENV["K"], ENV["m"], ENV["M"]
+    rng = np.random.default_rng(0)
+    w = np.ones(m)
+    W = w.sum()
+    c = np.linspace(0.3, 0.5, K - 1)
+    f0 = lambda u: 0.9 - 0.8 * u  # noqa: E731
+    hist = np.full(m, -1)
+    R = T.bit_length()
+    L = math.log(2 * K * R * T)
+    active = list(range(K))
+    sums = np.zeros(K)
+    n, Lr, surv, tot = 0, 1, -1, 0.0
+    queue = []
+    t = 0
+    while t < T:
+        if surv < 0 and not queue:
+            queue = [(a, M + Lr) for a in active]
+        a, left = (surv, 1) if surv >= 0 else queue[0]
+        y = w[0] + np.sum(w[1:][hist[:m - 1] == a])
+        u = y / W
+        f = f0(u) if a == 0 else c[a - 1] + 0.1 * u
+        loss = 1.0 if rng.random() < f else 0.0
+        hist[1:] = hist[:-1]
+        hist[0] = a
+        tot += f - 0.1
+        t += 1
+        if surv >= 0:
+            continue
+        if left <= Lr:
+            sums[a] += loss
+        left -= 1
+        if left == 0:
+            queue.pop(0)
+            if not queue:
+                n += Lr
+                rad = math.sqrt(L / (2 * n))
+                means = sums[active] / n
+                best = (means + rad).min()
+                active = [b for b, mu in zip(active, means) if mu - rad <= best]
+                Lr *= 2
+                if len(active) == 1:
+                    surv = active[0]
+        else:
+            queue[0] = (a, left)
+    return tot
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser()
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--write", action="store_true")
+    args = p.parse_args(argv)
+    T_fast = 200_000 if args.quick else 1_000_000
+    T_loop = 20_000 if args.quick else 100_000
+    for name in LEARNERS:  # compile / load the caches outside the timings
+        _fast(name, 100)
+    rows = []
+    ref_times, _ = time_call(lambda: _plain_se_wtb(T_loop), repeats=3)
+    ref_rate = T_loop / min(ref_times)
+    rows.append(["plain Python/numpy SE-WTB + env (reference)", T_loop, f"{min(ref_times):.3f}",
+                 f"{ref_rate:,.0f}", "1.0"])
+    for name in LEARNERS:
+        times, _ = time_call(lambda: _fast(name, T_fast), repeats=3)
+        rate = T_fast / min(times)
+        rows.append([f"{name} fast_run", T_fast, f"{min(times):.3f}", f"{rate:,.0f}",
+                     f"{rate / ref_rate:.0f}"])
+    gt, _ = time_call(lambda: _generic("se-wtb", T_loop), repeats=3)
+    rows.append(["se-wtb generic act/update loop", T_loop, f"{min(gt):.3f}",
+                 f"{T_loop / min(gt):,.0f}", f"{T_loop / min(gt) / ref_rate:.2f}"])
+    table = markdown_table(["path", "T", "best of 3 (s)", "rounds/s", "x reference"], rows)
+    text = (f"{SECTION}\n\nPractice-makes-perfect instance K = 5, m = M = 10, Bernoulli losses; "
+            "single thread; fast_run includes drawing the env's noise. Reference: the same env + "
+            "SE-WTB as a plain Python loop over numpy arrays, same process.\n\n" + table + "\n")
+    print(text)
+    if args.write:
+        write_section(Path(__file__).parent / "RESULTS.md", text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""The weighted-tallying figure's claims (contract: list of dicts with claim, measured,
+threshold, verdict) computed from a fabricated result with known slopes."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from paper_figures.weighted_tallying import LEARNERS, claims, e2_slope, settings
+
+
+def _rows(cfg, growth):
+    rows = []
+
+    def add(exp, series, x, cpr, bound=1e9):
+        rows.append({"experiment": exp, "series": series, "x": x, "cpr_upper": cpr,
+                     "cpr_upper_max": cpr, "max_ratio_to_bound": cpr / bound})
+
+    for exp, Ts in (("E1", cfg["e1_T"]), ("E3", cfg["e3_T"])):
+        for label, _, _ in LEARNERS + [("SE-WTB (M = m)", None, None)]:
+            for T in Ts:
+                add(exp, label, T, growth[label](T))
+    for M in cfg["M_grid"]:
+        add("E2", "SE-WTB", M, 500 + 7.0 * M)
+    for K in cfg["e4_K"]:
+        for label, _, _ in LEARNERS:
+            add("E4", label, K, growth[label](1e5) * K)
+    return rows
+
+
+def test_claims_from_known_curves():
+    cfg = settings(True)
+    growth = {"SE-WTB": lambda T: 100 * T ** 0.25, "SE-WTB (M = m)": lambda T: 90 * T ** 0.25,
+              "Oracle-a*": lambda T: 3.6, "SE-naive": lambda T: 0.3 * T,
+              "UCB1 (losses)": lambda T: 0.2 * T, "EXP3": lambda T: 0.29 * T,
+              "Batched-EXP3": lambda T: 2 * T ** (2 / 3)}
+    res = {"rows": _rows(cfg, growth), "settings": cfg}
+    out = claims(res)
+    assert len(out) == 22
+    for c in out:
+        assert set(c) == {"claim", "measured", "threshold", "verdict", "figure"}
+        assert isinstance(c["verdict"], bool)
+    by = {c["claim"].split(" (")[0]: c for c in out}
+    assert by["E1: SE-WTB CPR sublinear"]["measured"] == pytest.approx(0.25)
+    assert by["E1: SE-naive CPR linear in T"]["measured"] == pytest.approx(1.0)
+    assert by["E1: Batched-EXP3 CPR grows no slower than T^(2/3)"]["measured"] == pytest.approx(2 / 3)
+    assert all(c["verdict"] for c in out)
+    assert e2_slope(res["rows"], cfg["M_grid"]) == pytest.approx(7.0)
+    # a linear SE-WTB fails its sublinearity claim and the comparisons
+    growth["SE-WTB"] = lambda T: 0.5 * T
+    bad = {c["claim"].split(" (")[0]: c for c in claims({"rows": _rows(cfg, growth), "settings": cfg})}
+    assert not bad["E1: SE-WTB CPR sublinear"]["verdict"]
+    assert not bad["E1: SE-WTB mean CPR <= SE-naive mean CPR at T = 100000"]["verdict"]
+    assert np.isclose(bad["E1: SE-WTB CPR sublinear"]["measured"], 1.0)
