@@ -128,6 +128,28 @@ def check_real_array(x: Any, name: str) -> np.ndarray:
     return arr0
 
 
+def as_real_array(x: Any, name: str, shape: tuple | None = None,
+                  finite: bool = True) -> np.ndarray:
+    """A new float64 array from ``x``, refused with an error naming ``name`` unless it
+    holds real numbers only (see :func:`check_real_array`), has ``shape`` (when given) and,
+    with ``finite``, no NaN/inf entries. For solver arguments such as ``V0``, ``x0``, ``V``."""
+    arr0 = check_real_array(x, name)
+    try:
+        arr = np.array(arr0, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise TypeError(f"{name} must be array-like of real numbers: {exc}") from None
+    if shape is not None and arr.shape != tuple(shape):
+        want = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+        raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+    if finite:
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            idx = _first_index(bad) if arr.ndim else ()
+            raise ValueError(f"{name}{_fmt_index(idx) if arr.ndim else ''} is "
+                             f"{float(arr[idx])}, must be finite")
+    return arr
+
+
 def _as_float_array(x: Any, name: str, copy: bool = True) -> np.ndarray:
     """float64 C-ordered read-only array: a frozen private copy (``copy=True``), or, in the
     ownership mode, the caller's float64 C-contiguous array frozen in place."""

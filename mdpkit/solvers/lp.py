@@ -208,7 +208,9 @@ def _solve_discounted(mdp, tol, max_iter, weight, highs_options, lp_method):
     if weight is None:
         w = mu if mu.min() >= min(MU_MIN_WEIGHT, 0.5 / S) else 0.5 * mu + 0.5 / S
     else:
-        w = np.asarray(weight, dtype=np.float64)
+        from ..models.tabular import as_real_array
+
+        w = as_real_array(weight, "weight", finite=False)
         if w.shape != (S,) or not np.all(np.isfinite(w)) or w.min() <= 0:
             raise ValueError(f"weight must be a finite, strictly positive array of shape ({S},)")
         if w.min() < min(MU_MIN_WEIGHT, 0.5 / S) * w.sum():
@@ -346,6 +348,10 @@ def solve_lp(mdp, *, tol=1e-6, max_iter=None, **options) -> SolveResult:
         raise ValueError(f"max_iter must be None or an integer >= 1, got {max_iter!r}")
     weight = options.pop("weight", None)
     highs_options = options.pop("highs_options", None)
+    if highs_options is not None:
+        if not isinstance(highs_options, dict) or not all(isinstance(k, str) for k in highs_options):
+            raise TypeError("highs_options must be a dict of HiGHS option names (str) to values, "
+                            f"got {type(highs_options).__name__} {highs_options!r}")
     lp_method = options.pop("lp_method", "highs-ipm")
     if lp_method not in _LP_METHODS:
         raise ValueError(f"lp_method must be one of {list(_LP_METHODS)}, got {lp_method!r}")

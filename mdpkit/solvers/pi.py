@@ -80,6 +80,7 @@ provenance: textbook algorithms; certificates derived in this docstring and in
 """
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
@@ -152,7 +153,11 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
     if solver not in ("auto", "direct", "krylov"):
         raise ValueError(f"solver must be one of ['auto', 'direct', 'krylov'], got {solver!r}")
     dense_threshold = check_positive_int(options.get("dense_threshold", 2000), "dense_threshold")
-    krylov_rtol = float(options.get("krylov_rtol", 1e-3))
+    krylov_rtol = options.get("krylov_rtol", 1e-3)
+    if isinstance(krylov_rtol, (bool, np.bool_)) or not isinstance(krylov_rtol, numbers.Real):
+        raise TypeError(f"krylov_rtol must be a real number, got {type(krylov_rtol).__name__} "
+                        f"{krylov_rtol!r}")
+    krylov_rtol = float(krylov_rtol)
     if not (np.isfinite(krylov_rtol) and krylov_rtol > 0):
         raise ValueError(f"krylov_rtol must be a finite number > 0, got {krylov_rtol}")
     S, A, gamma = mdp.S, mdp.A, mdp.gamma

@@ -140,13 +140,9 @@ def initial_value(mdp, V0=None) -> np.ndarray:
     """Starting vector: ``V0`` validated (shape (S,), finite) or ``min R / (1-gamma)``."""
     if V0 is None:
         return np.full(mdp.S, float(mdp.R.min()) / (1.0 - mdp.gamma))
-    arr = np.array(V0, dtype=np.float64)
-    if arr.shape != (mdp.S,):
-        raise ValueError(f"V0 must have shape (S,) = ({mdp.S},), got {arr.shape}")
-    if not np.isfinite(arr).all():
-        i = int(np.argmax(~np.isfinite(arr)))
-        raise ValueError(f"V0[{i}] is {arr[i]}, must be finite")
-    return arr
+    from ..models.tabular import as_real_array
+
+    return as_real_array(V0, "V0", shape=(mdp.S,))
 
 
 def default_max_iter(mdp, tol: float, V0: np.ndarray, rule: int) -> int:
