@@ -89,8 +89,9 @@ from ..utils import ConvergenceWarning, check_positive_int
 from ._policy import as_policy
 from .evaluate import plan, policy_matrix, policy_system, solve_policy_system
 from .result import SolveResult
-from .vi import (RULE_SUPNORM, STOPPING_RULES, bellman, check_options, default_max_iter, finish,
-                 initial_value, resolve_engine, run_vi_loop)
+from .vi import (RULE_SUPNORM, announce_budget, bellman, check_damping, check_options,
+                 check_stopping, default_max_iter, finish, initial_value, resolve_engine,
+                 run_vi_loop)
 
 __all__ = ["policy_iteration", "modified_policy_iteration", "certificate"]
 
@@ -252,6 +253,8 @@ def modified_policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = 
         Partial evaluation sweeps per iteration.
     stopping : {"span", "supnorm"}, default "span"
     V0 : ndarray (S,), optional
+    damping : {"auto", "off"}, default "auto"
+        As value iteration (every sweep damped once damping is kept).
 
     Returns
     -------
@@ -259,17 +262,16 @@ def modified_policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = 
         As value iteration; ``n_iter`` counts Bellman (improvement) sweeps,
         ``extras["m"]``, ``extras["sweeps"]`` = Bellman plus partial sweeps.
     """
-    check_options(options, {"m", "stopping", "V0", "engine"}, "mpi")
+    check_options(options, {"m", "stopping", "V0", "engine", "damping"}, "mpi")
     engine = resolve_engine(mdp, options.get("engine", "auto"))
     m = check_positive_int(options.get("m", 10), "m", minimum=0)
-    stopping = options.get("stopping", "span")
-    if stopping not in STOPPING_RULES:
-        raise ValueError(f"stopping must be one of {sorted(STOPPING_RULES)}, got {stopping!r}")
-    rule = STOPPING_RULES[stopping]
+    rule = check_stopping(options.get("stopping", "span"))
+    damping = check_damping(options.get("damping", "auto"))
     V0 = initial_value(mdp, options.get("V0"))
     if max_iter is None:
         max_iter = default_max_iter(mdp, tol, V0, rule)
-    raw = run_vi_loop(mdp, V0, max_iter, rule, tol, m, engine)
+        announce_budget("mpi", max_iter, mdp.gamma, tol)
+    raw = run_vi_loop(mdp, V0, max_iter, rule, tol, m, engine, damping == "auto")
     n = raw[3]
     return finish(mdp, raw, rule, "mpi", max_iter, tol,
                   extras={"m": m, "sweeps": n + m * (n - 1), "engine": engine})
