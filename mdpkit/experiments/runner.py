@@ -361,8 +361,7 @@ def _check_jobs(n_jobs, scheduler, n_seeds: int | None = None) -> int:
             n_jobs = cap
         elif n_jobs > cap:
             import warnings
-            why = (f"{cpus} CPU(s)" if n_seeds is None or cpus <= n_seeds
-                   else f"{n_seeds} seed(s)")
+            why = f"{cpus} CPU(s)" + ("" if n_seeds is None else f", {n_seeds} seed(s)")
             warnings.warn(f"n_jobs={n_jobs} capped at {cap} ({why})", RuntimeWarning,
                           stacklevel=3)
             n_jobs = cap
