@@ -162,3 +162,24 @@ def test_cap_reached_warns_with_the_achieved_bound(method):
     assert not res.converged and res.n_iter == 3
     assert f"{res.bound:.3g}" in str(rec[-1].message)
     _check_certificate(mdp, res)
+
+
+@pytest.mark.parametrize("rule", ["span", "supnorm"])
+def test_bound_carries_the_rounding_term(rule):
+    """bound = (span or sup-norm certificate) + 4 delta / (1 - gamma), with delta at least
+    (n_row + 4) eps times the magnitudes involved (module docstring of vi, "Rounding")."""
+    rng = np.random.default_rng(8)
+    S, g = 7, 0.99
+    mdp = TabularMDP(rng.dirichlet(np.ones(S), size=(S, 2)), 50 + rng.random((S, 2)), gamma=g)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        res = solve(mdp, "vi", stopping=rule, tol=1e-9)
+    ex = res.extras
+    c = g / (1 - g)
+    delta = ex["rounding_delta"]
+    R_c = mdp.R - ex["reward_offset"]
+    assert delta >= (S + 4) * 2.2e-16 * float(np.abs(R_c).max())
+    cert = c * (ex["d_max"] - ex["d_min"]) if rule == "span" else \
+        2 * c * max(abs(ex["d_min"]), abs(ex["d_max"]))
+    assert res.bound == pytest.approx(cert + 4 * delta / (1 - g), rel=1e-12)
+    assert res.bound > cert

@@ -37,16 +37,18 @@ Kernels
 ``argmax_rows(Q, pol)``
     Greedy policy (first maximising action) of a (S, A) table.
 ``vi_loop_dense``
-    The whole dense (modified) value iteration loop with its stopping rule, so that no
-    Python code runs between sweeps (the CSR loop is in :mod:`mdpkit.solvers.vi`).
+    Dense (modified) value iteration: the shared loop
+    :func:`mdpkit.solvers._vi_rules.run_loop` over the compiled sweeps (one Python step per
+    sweep; the rules exist once for every engine, see :mod:`mdpkit.solvers.vi`).
     ``m = 0`` is value iteration; ``m > 0`` adds ``m`` partial evaluation sweeps of the
     current greedy policy after every Bellman sweep (modified policy iteration, Puterman
-    1994 §6.5).
+    1994 §6.5). ``_centre`` / ``_damp`` / ``_maxabs`` are its O(S) helpers.
 
 Stopping rules (``rule``): ``RULE_SPAN = 0``: stop when
 ``gamma/(1-gamma) * (max d - min d) <= tol`` with ``d = T V_n - V_n`` (MacQueen / Puterman
 §6.6); ``RULE_SUPNORM = 1``: stop when ``2 gamma/(1-gamma) * max|d| <= tol`` (Williams &
-Baird 1993). The certificates themselves are derived in :mod:`mdpkit.solvers.vi`.
+Baird 1993), each plus the rounding term ``4 delta / (1 - gamma)``. The certificates
+themselves are derived in :mod:`mdpkit.solvers.vi` ("Rounding").
 
 Decisions
 ---------

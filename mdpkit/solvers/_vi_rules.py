@@ -1,8 +1,7 @@
-r"""The per-sweep rules of (modified) value iteration, written once for every engine.
+r"""The loop and per-sweep rules of (modified) value iteration, written once for every engine.
 
-:func:`sweep_control` is plain Python that numba can compile: the numpy and CSR loops of
-:mod:`mdpkit.solvers.vi` call it as is, the compiled dense loop of
-:mod:`mdpkit.solvers._kernels` calls ``njit(sweep_control)``. It decides, after sweep ``n``
+:func:`run_loop` drives an engine's array operations (numpy, or the compiled kernels of
+:mod:`mdpkit.solvers._kernels`); :func:`sweep_control` decides, after sweep ``n``
 with extremes ``dmin``/``dmax`` of :math:`d = TV_n - V_n`, whether to stop (converged, cap,
 rounding floor) and the damping ``alpha`` of the next update. The derivations are in the
 module docstring of :mod:`mdpkit.solvers.vi` ("Rounding", "Periodic chains").

@@ -47,25 +47,69 @@ Textbook rule (``stopping="supnorm"``, for teaching): stop when
 (Puterman Thm 6.3.1 stops at the same point). ``extras["span_bound"]`` holds the
 (always smaller) span certificate for comparison.
 
+Rounding (why ``bound`` holds in floating point)
+-------------------------------------------------
+The certificates above hold in exact arithmetic; the loop computes ``d`` in float64.
+Two measures make the returned ``bound`` an upper bound on the true gap all the same:
+
+* **Centring.** With the span rule the loop runs on rewards ``R - r0`` (``r0`` the
+  midrange of R) and subtracts the midrange of every next iterate (including ``V0``).
+  Neither changes the greedy policies or the span of ``d`` (``T(V + k1) = TV + gamma k1``),
+  and ``V*`` is recovered as ``V*_centred + r0/(1-gamma)`` at the end, so rounding happens
+  at the scale of V's *variation*, not of V: a warm start ``V0 = 1e17`` no longer swallows
+  the span (it used to give ``bound = 0`` with a policy suboptimal by 1.8).
+* **A rounding term.** Each computed entry of ``d`` and ``TV`` is within
+  ``delta = (n_row + 4) eps (max|V_n| + max|TV_n| + max|R - r0|)`` of the exact one
+  (``n_row`` terms per dot product with non-negative weights summing to ~1, then three
+  roundings; ``eps`` = 2.2e-16; any summation order). Then, with the computed extremes,
+  :math:`V^* - V^\pi \le c\,(d_{\max} - d_{\min}) + 2\delta(c + 1/(1-\gamma))`, bounded by
+  ``bound = c (dmax - dmin) + 4 delta / (1 - gamma)`` (a greedy action may be wrong by
+  ``2 delta``; ``d`` and ``TV`` are off by ``delta``; the centring of R costs less than
+  ``delta``). The stopping test uses this bound; ``extras["rounding_delta"]`` reports
+  ``delta``, ``extras["value_error_bound"] = bound/2 + delta + 2 eps max|V|``.
+
+Periodic chains
+---------------
+The span contracts by only gamma per sweep on a periodic chain (eigenvalue -1 of
+:math:`P_\pi`): a 2-state swap at gamma = 0.999999 needed ~3e7 sweeps (60 s). The
+damped update :math:`V \leftarrow (1-\alpha) V + \alpha T V` (value iteration on the
+aperiodicity-transformed model :math:`\tilde P = \tau I + (1-\tau) P`,
+:math:`\tilde\gamma = 1 - \alpha(1-\gamma)`, same V* and policies) maps an eigenvalue
+:math:`\lambda` to :math:`1 - \alpha + \alpha\lambda`: -1 to ~0 with :math:`\alpha = 1/2`, but a
+fast mode 0.1 to 0.55, so it is not always better. ``damping="auto"`` (default, span rule)
+therefore *tries* it: after ``WINDOW = 8`` consecutive sweeps shrinking the span by less
+than ``SLOW_RATIO = 0.95``, it runs ``WINDOW + 1`` damped sweeps and keeps damping if
+their mean contraction was better than the plain window's, else returns to plain sweeps
+for good. The certificate is computed from each ``(V_n, TV_n)`` as before, so it is
+unaffected. Damped sweeps contract the span by at least :math:`\tilde\gamma`
+(:math:`sp(T\tilde V - \tilde V)` is a seminorm argument). ``damping="off"`` disables it;
+the sup-norm rule (textbook) never damps.
+
 Iteration cap
 -------------
 Default ``max_iter`` is derived from gamma and tol: the span (and the sup norm) of ``d``
-contracts at least by gamma per sweep, so with :math:`s_0` a bound on the first ``d``
-computed from ``R`` and ``V_0``, the rule is met after at most
-:math:`n^* = \lceil \log(\mathrm{tol}/(c\,s_0)) / \log\gamma \rceil + 1` sweeps in exact
-arithmetic. The default is ``2 n* + 100``. Reaching the cap gives ``converged=False`` and a
-:class:`mdpkit.utils.ConvergenceWarning`; the returned ``bound`` is still a valid
-certificate. When ``tol`` is below what float64 can resolve (the statistic cannot go below
-~``1e-16 * max|V|`` times a small factor), the loop does not spin until the cap: if the
+contracts at least by :math:`\tilde\gamma = (1+\gamma)/2` per sweep (plain or damped),
+so with :math:`s_0` a bound on the first ``d`` computed from ``R`` and ``V_0``, the rule
+(with half of ``tol`` left to the rounding term) is met after at most
+:math:`n^* = \lceil \log(\mathrm{tol}/(2 c\,s_0)) / \log\tilde\gamma \rceil + 1` sweeps in
+exact arithmetic. The default is ``2 n* + 100 + 2 WINDOW``. A default cap above
+``SWEEP_WARN = 1e7`` sweeps is announced up front by a ConvergenceWarning (at
+gamma = 1 - 1e-9 it is ~1e11). Reaching the cap gives ``converged=False`` and a
+:class:`mdpkit.utils.ConvergenceWarning` stating the achieved (valid) bound. When ``tol``
+is below what float64 can certify, the loop does not spin until the cap: if the
 statistic makes no new minimum for ``STALL_SWEEPS = 20`` sweeps while below
-``FLOOR_REL * max|TV|`` (~1000 ulps; in exact arithmetic it contracts by gamma every sweep),
-it stops with ``converged=False``, ``extras["floor_hit"] = True`` and a ConvergenceWarning
-saying so.
+``FLOOR_REL * max|TV| + 2 delta`` (~1000 ulps), it stops with ``converged=False``,
+``extras["floor_hit"] = True`` and a ConvergenceWarning saying so.
 
 Decisions
 ---------
-* The certificates hold in exact arithmetic; the floating-point error of a sweep
-  (relative ~1e-16 per dot product, amplified by at most :math:`1/(1-\gamma)`) is not added.
+* The certificates include the floating-point error of the sweep ("Rounding").
+* One loop for every engine: :func:`mdpkit.solvers._vi_rules.run_loop` (a Python step
+  per sweep, a few microseconds) drives engine-specific array operations (numpy, or the
+  compiled ``bellman_dense`` / ``bellman_epilogue`` / ``policy_sweep_*``), so the stopping,
+  cap, floor, centring and damping rules exist once. The dense loop used to be compiled
+  whole; a compiled loop calling the rules would embed them in its numba cache, which
+  numba does not invalidate when the rules' file changes.
 * Ties in the greedy policy are broken towards the smallest action index.
 * Options: ``stopping`` ("span" | "supnorm"), ``V0`` (warm start, shape (S,)),
   ``engine`` ("auto" | "numba" | "numpy").
