@@ -183,3 +183,18 @@ def test_bound_carries_the_rounding_term(rule):
         2 * c * max(abs(ex["d_min"]), abs(ex["d_max"]))
     assert res.bound == pytest.approx(cert + 4 * delta / (1 - g), rel=1e-12)
     assert res.bound > cert
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_three_cycle_keeps_damping_after_the_trial(engine):
+    """A 3-cycle's modes e^{+-2 pi i/3} shrink by 1/2 per damped sweep: the trial alone
+    does not finish the solve, so keeping the damping is what makes it converge."""
+    gamma = 0.999999
+    P = np.zeros((3, 2, 3))
+    for s in range(3):
+        P[s, :, (s + 1) % 3] = 1.0
+    R = np.array([[1.0, 0.3], [0.0, 0.6], [0.2, 0.1]])
+    mdp = TabularMDP(P, R, gamma=gamma)
+    res = solve(mdp, "vi", engine=engine, max_iter=5000)
+    assert res.converged and 30 < res.n_iter < 200
+    np.testing.assert_array_equal(res.policy, [0, 1, 0])
