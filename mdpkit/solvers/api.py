@@ -25,6 +25,11 @@ Decisions
 * A method name valid only in the other setting (e.g. ``"backward"`` on a discounted model)
   is a ValueError that lists the valid methods for this model's setting.
 * Unknown keyword options are refused by each method with a TypeError naming them.
+* ``method`` must be a str (a list is a TypeError, not "unhashable type"); the vectors a
+  user hands in (``V`` of :func:`q_from_v`, the Krylov warm start ``x0`` of
+  :func:`evaluate`, ``V0`` of the iterative methods) must hold finite real numbers of the
+  right shape (complex, numeric strings and masked entries refused, the error names the
+  argument and the first bad index).
 """
 from __future__ import annotations
 
