@@ -236,7 +236,7 @@ def _centre(x):
             lo = x[i]
         if x[i] > hi:
             hi = x[i]
-    mid = 0.5 * (lo + hi)
+    mid = 0.5 * lo + 0.5 * hi  # no overflow for huge |x|
     out = 0.0
     for i in range(x.shape[0]):
         x[i] -= mid
@@ -355,7 +355,7 @@ def vi_loop_ref(P, R, gamma, V0, max_iter, rule, tol, m, err_coef=0.0, allow_dam
         for _ in range(m):
             t = policy_sweep_dense_ref(P, R, gamma, pol, u)
             u = t if alpha == 1.0 else (1.0 - alpha) * u + alpha * t
-        V = u - 0.5 * (u.max() + u.min()) if rule == RULE_SPAN else u
+        V = u - (0.5 * u.max() + 0.5 * u.min()) if rule == RULE_SPAN else u
     return (V, W, Q, n, dmin, dmax, verdict == _rules.CONVERGED, verdict == _rules.FLOOR,
             delta)
 

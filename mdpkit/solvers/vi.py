@@ -264,7 +264,7 @@ def bellman(mdp, V, engine="auto"):
 
 
 def _centred(u, rule):
-    return u - 0.5 * (float(u.max()) + float(u.min())) if rule == RULE_SPAN else u
+    return u - (0.5 * float(u.max()) + 0.5 * float(u.min())) if rule == RULE_SPAN else u
 
 
 class _NumpyOps:
@@ -298,7 +298,7 @@ class _NumpyOps:
 
     @staticmethod
     def centre(x):
-        x -= 0.5 * (float(x.max()) + float(x.min()))
+        x -= 0.5 * float(x.max()) + 0.5 * float(x.min())
         return float(np.abs(x).max(initial=0.0))
 
     @staticmethod
@@ -375,7 +375,7 @@ def run_vi_loop(mdp, V0, max_iter, rule, tol, m, engine="auto", allow_damping=Tr
     (``r0`` the midrange of R) and, with the span rule, from ``V0`` minus its midrange;
     :func:`finish` adds ``r0 / (1 - gamma)`` back (module docstring, "Rounding")."""
     R = np.asarray(mdp.R, dtype=np.float64)
-    r0 = 0.5 * (float(R.max()) + float(R.min())) if rule == RULE_SPAN else 0.0
+    r0 = 0.5 * float(R.max()) + 0.5 * float(R.min()) if rule == RULE_SPAN else 0.0
     Rc = np.ascontiguousarray(R - r0) if r0 != 0.0 else np.ascontiguousarray(R)
     V0 = _centred(np.asarray(V0, dtype=np.float64), rule).copy()
     err_coef = (_row_terms(mdp) + 4) * _rules.EPS
