@@ -72,6 +72,29 @@ def _frozen_copy(a: np.ndarray) -> np.ndarray:
     return np.frombuffer(np.ascontiguousarray(a).tobytes(), dtype=a.dtype).reshape(a.shape)
 
 
+def _frozen_empty(shape, dtype=np.float64):
+    """``(frozen, fill)``: ``frozen`` a read-only array over a new, uninitialised ``bytes``
+    object (as :func:`_frozen_copy` builds) and ``fill`` a writeable array over the same
+    memory, to be written once and then dropped (the C-API pattern
+    ``PyBytes_FromStringAndSize(NULL, n)`` then fill; the bytes object is not hashed or
+    shared before it is filled). Lets a compiled pass copy *and* check a large P into its
+    final frozen buffer in one sweep over memory. ``(None, None)`` where unavailable."""
+    import ctypes
+
+    n = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    try:
+        make = ctypes.pythonapi.PyBytes_FromStringAndSize
+        make.restype = ctypes.py_object
+        make.argtypes = (ctypes.c_void_p, ctypes.c_ssize_t)
+        buf = make(None, n)
+    except (AttributeError, OSError):  # pragma: no cover - not CPython
+        return None, None
+    frozen = np.frombuffer(buf, dtype=dtype).reshape(shape)
+    raw = (ctypes.c_char * n).from_address(frozen.ctypes.data)
+    fill = np.frombuffer(raw, dtype=dtype).reshape(shape)
+    return frozen, fill
+
+
 def _frozen_view(a: np.ndarray) -> np.ndarray:
     """``a`` (C-contiguous) made read-only in place and exposed through a read-only buffer
     (no copy): the returned array cannot be made writeable; ``a`` belongs to the caller."""
@@ -323,7 +346,20 @@ class TabularMDP:
     @staticmethod
     def _check_dense_P(P, S, A, horizon, validate, copy=True):
         rows_ok = None  # verdict of a compiled row pre-check; None when none has run
-        P_arr = _as_float_array(P, "P", copy)
+        P_arr = None
+        if (copy and validate and type(P) is np.ndarray and P.dtype == np.float64
+                and P.flags.c_contiguous and P.ndim in (3, 4) and P.shape[-1] > 0
+                and P.size >= DENSE_NUMBA_MIN_SIZE):
+            # large float64 input: copy into the frozen buffer and pre-check the rows in
+            # one compiled pass (half the memory traffic of copy-then-check)
+            P_arr, fill = _frozen_empty(P.shape)
+            if P_arr is not None:
+                from ._validate import copy_rows_into
+
+                rows_ok = copy_rows_into(P, fill, ROW_SUM_ATOL)
+                del fill
+        if P_arr is None:
+            P_arr = _as_float_array(P, "P", copy)
         if P_arr.ndim == 3:
             expected = (S, A, S)
         elif P_arr.ndim == 4:
@@ -381,9 +417,10 @@ class TabularMDP:
             raise TypeError(f"P could not be converted to CSR: {exc}") from None
         # One private copy of each array, straight to float64 / int64 (the scipy constructor
         # would downcast int64 indices to int32 and force a second copy back).
-        data = np.array(src.data, dtype=np.float64, copy=True)
-        indices = np.array(src.indices, dtype=np.int64, copy=True)
-        indptr = np.array(src.indptr, dtype=np.int64, copy=True)
+        # (each copy goes straight into a frozen bytes buffer: one copy per array)
+        data = _frozen_copy(np.asarray(src.data, dtype=np.float64))
+        indices = _frozen_copy(np.asarray(src.indices, dtype=np.int64))
+        indptr = _frozen_copy(np.asarray(src.indptr, dtype=np.int64))
         n_rows = S * A
         if indptr.shape != (n_rows + 1,) or indptr[0] != 0 or indptr[-1] != data.size \
                 or indices.size != data.size:
@@ -395,7 +432,12 @@ class TabularMDP:
                 raise ValueError(f"sparse P has a column index outside [0, {S})")
         P_csr = sp.csr_matrix((n_rows, S), dtype=np.float64)
         P_csr.data, P_csr.indices, P_csr.indptr = data, indices, indptr
-        P_csr.sum_duplicates()  # O(nnz) canonical-format check; sorts/merges only if needed
+        if not P_csr.has_canonical_format:  # O(nnz) check; sort/merge on writeable copies
+            P_csr.data, P_csr.indices, P_csr.indptr = data.copy(), indices.copy(), indptr.copy()
+            P_csr.sum_duplicates()
+            P_csr.data = _frozen_copy(P_csr.data)
+            P_csr.indices = _frozen_copy(P_csr.indices)
+            P_csr.indptr = _frozen_copy(P_csr.indptr)
         data, indptr = P_csr.data, P_csr.indptr
         if validate:
             if not _finite_nonneg(data):
@@ -433,9 +475,6 @@ class TabularMDP:
                 raise ValueError(
                     f"P[{s}, {a}, :] (CSR row {row}) sums to {float(sums[row])!r}, not 1 (tolerance {ROW_SUM_ATOL})"
                 )
-        P_csr.data = _frozen_copy(P_csr.data)
-        P_csr.indices = _frozen_copy(P_csr.indices)
-        P_csr.indptr = _frozen_copy(P_csr.indptr)
         return P_csr
 
     @staticmethod
