@@ -110,3 +110,18 @@ def test_ownership_mode_view_cannot_be_re_enabled():
     for arr in (mdp.P, mdp.R):
         with pytest.raises(ValueError):
             arr.setflags(write=True)
+
+
+def test_finite_horizon_csr_kernels_read_only_validated_arrays():
+    """The compiled backward-induction kernel reads the model's private arrays: indices
+    rebound to out-of-range values on a wrapper cannot reach it."""
+    P, R = _arrays(S=6, A=2, seed=3)
+    mdp = TabularMDP(sp.csr_matrix(P.reshape(-1, 6)), R, horizon=4)
+    ref = solve(mdp)
+    wrapper = mdp.P
+    wrapper.indices = np.full_like(wrapper.indices, 10**9)
+    wrapper.data = np.full_like(wrapper.data, np.nan)
+    res = solve(mdp)
+    np.testing.assert_array_equal(res.V, ref.V)
+    np.testing.assert_array_equal(res.policy, ref.policy)
+    np.testing.assert_allclose(res.V, solve(TabularMDP(P, R, horizon=4)).V, atol=1e-12)
