@@ -169,7 +169,7 @@ def prepare(store, experiment: Experiment) -> Path:
 
 
 _VERIFIED: dict = {}  # (path, inode, size, mtime_ns) -> verified frame (stored_seeds -> read_seed)
-_VERIFIED_MAX = 100_000
+_VERIFIED_MAX = 4096  # frames kept between stored_seeds and read_seed (cleared beyond)
 
 
 def _stat_key(path: Path):
