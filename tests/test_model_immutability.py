@@ -125,3 +125,12 @@ def test_finite_horizon_csr_kernels_read_only_validated_arrays():
     np.testing.assert_array_equal(res.V, ref.V)
     np.testing.assert_array_equal(res.policy, ref.policy)
     np.testing.assert_allclose(res.V, solve(TabularMDP(P, R, horizon=4)).V, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["_R", "_P", "R", "gamma", "_gamma"])
+def test_attributes_cannot_be_rebound(name):
+    mdp = _dense()
+    with pytest.raises(AttributeError, match="immutable"):
+        setattr(mdp, name, np.zeros((5, 3)))
+    with pytest.raises(AttributeError):
+        delattr(mdp, name)

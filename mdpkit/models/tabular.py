@@ -305,13 +305,14 @@ class TabularMDP:
             if bad.any():
                 idx = _first_index(bad)
                 raise ValueError(f"R{_fmt_index(idx)} is {float(R_arr[idx])}, rewards must be finite")
-        self._P = P_obj
-        self._R = _final(R_arr)
-        self._gamma = gamma
-        self._horizon = horizon
-        self._S = S_R
-        self._A = A
-        self._mu = self._check_mu(mu, S_R)
+        set_ = object.__setattr__  # the model is frozen: __setattr__ refuses afterwards
+        set_(self, "_P", P_obj)
+        set_(self, "_R", _final(R_arr))
+        set_(self, "_gamma", gamma)
+        set_(self, "_horizon", horizon)
+        set_(self, "_S", S_R)
+        set_(self, "_A", A)
+        set_(self, "_mu", self._check_mu(mu, S_R))
 
     # ------------------------------------------------------------------ checks
     @staticmethod
@@ -628,6 +629,13 @@ class TabularMDP:
         return P_eq and np.array_equal(self._R, other._R) and np.array_equal(self._mu, other._mu)
 
     __hash__ = None  # arrays inside; equality is structural
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"TabularMDP is immutable (cannot set {name!r}); "
+                             "use .replace(...) for a modified copy")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"TabularMDP is immutable (cannot delete {name!r})")
 
     # nothing in a model can change: copies are the model itself
     def __copy__(self):
