@@ -1,8 +1,9 @@
 r"""Value iteration for discounted MDPs, with certified stopping (MacQueen / Puterman bounds).
 
 Method ``"vi"`` of :func:`mdpkit.solve`: :func:`value_iteration`. The sweeps run in numba
-(:mod:`mdpkit.solvers._kernels`): on dense P (S, A, S) the whole loop is compiled; on CSR P
-(S*A, S) each sweep is one scipy product ``P @ V`` plus one numba epilogue (Decisions).
+(:mod:`mdpkit.solvers._kernels`): on dense P (S, A, S) each sweep is one compiled call; on
+CSR P (S*A, S) one scipy product ``P @ V`` plus one numba epilogue (Decisions). The loop
+around the sweeps, with its rules, is :func:`mdpkit.solvers._vi_rules.run_loop`.
 
 Math
 ----
@@ -129,7 +130,7 @@ Decisions
   bandwidth; benchmarks/RESULTS.md, Findings 1). The loop over sweeps is therefore Python
   (a few microseconds per sweep, never a loop over states). scipy's product is serial, so
   the solver stays single-threaded. The stopping rule, cap, rounding-floor test and
-  warm start are exactly those of the compiled dense loop; ``Q`` equals the numpy
+  warm start are exactly those of the dense loop (the same ``run_loop``); ``Q`` equals the numpy
   engine's bit for bit for the same ``V``.
 
 References
