@@ -198,3 +198,15 @@ def test_three_cycle_keeps_damping_after_the_trial(engine):
     res = solve(mdp, "vi", engine=engine, max_iter=5000)
     assert res.converged and 30 < res.n_iter < 200
     np.testing.assert_array_equal(res.policy, [0, 1, 0])
+
+
+@pytest.mark.parametrize("method", ["vi", "mpi"])
+def test_default_cap_is_not_fooled_by_a_huge_constant_warm_start(method):
+    """Found by hypothesis: with V0 = 1e16 (constant) the first-span estimate used to
+    cancel to 0, giving a 117-sweep cap on a model that needs thousands of sweeps."""
+    P = np.zeros((2, 1, 2))
+    P[0, 0, 0] = P[1, 0, 1] = 1.0  # two absorbing states
+    mdp = TabularMDP(P, np.array([[0.0], [1.0]]), gamma=0.99)
+    res = solve(mdp, method, V0=np.full(2, 1e16))
+    assert res.converged and res.extras["max_iter"] > 1000
+    _check_certificate(mdp, res)

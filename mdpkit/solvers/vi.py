@@ -199,10 +199,16 @@ def default_max_iter(mdp, tol: float, V0: np.ndarray, rule: int) -> int:
     if gamma == 0.0:
         return 101
     R = mdp.R
-    lo = float(R.min()) + gamma * float(V0.min()) - float(V0.max())
-    hi = float(R.max()) + gamma * float(V0.max()) - float(V0.min())
     c = gamma / (1.0 - gamma)
-    s0 = (hi - lo) if rule == RULE_SPAN else 2.0 * max(abs(lo), abs(hi))
+    span_R = float(R.max()) - float(R.min())
+    span_V0 = float(V0.max()) - float(V0.min())
+    if rule == RULE_SPAN:
+        # hi - lo written without cancelling the (possibly huge, e.g. 1e16) level of V0
+        s0 = span_R + (1.0 + gamma) * span_V0
+    else:
+        lo = float(R.min()) + gamma * float(V0.min()) - float(V0.max())
+        hi = float(R.max()) + gamma * float(V0.max()) - float(V0.min())
+        s0 = 2.0 * max(abs(lo), abs(hi))
     target = 0.5 * tol
     if not s0 > 0 or c * s0 <= target:
         return 101 + 2 * _rules.WINDOW
