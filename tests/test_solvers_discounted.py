@@ -249,7 +249,8 @@ def test_gamma_zero_is_one_sweep():
     rng = np.random.default_rng(0)
     mdp = TabularMDP(*random_arrays(rng, 5, 3), gamma=0.0)
     res = solve(mdp, "vi")
-    assert res.n_iter == 1 and res.bound == 0.0
+    # the bound carries the rounding term of the sweep (a few ulps), no longer exactly 0
+    assert res.n_iter == 1 and 0.0 <= res.bound < 1e-13
     np.testing.assert_allclose(res.V, mdp.R.max(axis=1))
 
 

@@ -15,8 +15,12 @@ Decisions
   their dtype, shape and the SHA-256 of their C-ordered bytes, so a large model gives a
   short document. Other objects are refused with ``TypeError``: a parameter the hash
   cannot see would make two different experiments share stored results.
-* Parameters are deep-copied at construction (arrays made read-only), so an experiment
-  cannot change after its hash is computed.
+* Parameters are deep-copied and deep-frozen at construction, so an experiment cannot
+  change after its hash is computed: dicts become read-only dicts, lists read-only lists
+  (still ``list`` instances), tuples keep their (frozen) items, arrays become read-only
+  copies whose write flag cannot be re-enabled (the arrays of scipy sparse parameters
+  too). A value read from ``experiment.learner_params`` and mutated in place therefore
+  raises instead of silently running other parameters under the old hash.
 * ``algorithm`` (the value of the result's ``algorithm`` column) is ``name`` when given,
   else the learner name.
 """
@@ -55,6 +59,49 @@ class _FrozenDict(dict):
 
     def __deepcopy__(self, memo):
         return _FrozenDict({k: copy.deepcopy(v, memo) for k, v in self.items()})
+
+
+class _FrozenList(list):
+    """A read-only list (still a ``list``: factories see the type they were given)."""
+
+    def _readonly(self, *a, **k):
+        raise TypeError("experiment parameters are immutable")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _readonly
+    append = extend = insert = pop = remove = reverse = sort = clear = _readonly
+
+    def __reduce__(self):
+        return (_FrozenList, (list(self),))
+
+    def __repr__(self):
+        return repr(list(self))
+
+    def __deepcopy__(self, memo):
+        return _FrozenList(copy.deepcopy(v, memo) for v in self)
+
+
+def _deep_freeze(x):
+    """A deep-frozen version of a (deep-copied) parameter value (module docstring)."""
+    from ..models.tabular import _frozen_copy
+
+    if isinstance(x, dict):
+        return _FrozenDict({k: _deep_freeze(v) for k, v in x.items()})
+    if isinstance(x, list):
+        return _FrozenList(_deep_freeze(v) for v in x)
+    if isinstance(x, tuple):
+        return tuple(_deep_freeze(v) for v in x)
+    if isinstance(x, np.ndarray):
+        return _frozen_copy(x)
+    try:
+        import scipy.sparse as sp
+        if sp.issparse(x):
+            for attr in ("data", "indices", "indptr", "row", "col", "offsets"):
+                arr = getattr(x, attr, None)
+                if isinstance(arr, np.ndarray):
+                    setattr(x, attr, _frozen_copy(arr))
+    except ImportError:  # pragma: no cover
+        pass
+    return x
 
 
 def _array_digest(arr: np.ndarray) -> dict:
@@ -124,11 +171,7 @@ def _freeze(params, name: str) -> _FrozenDict:
     if not isinstance(params, dict):
         raise TypeError(f"{name} must be a dict, got {type(params).__name__}")
     _canonical(params, name)  # type check before copying
-    frozen = _FrozenDict(copy.deepcopy(dict(params)))
-    for v in frozen.values():
-        if isinstance(v, np.ndarray):
-            v.setflags(write=False)
-    return frozen
+    return _deep_freeze(copy.deepcopy(dict(params)))
 
 
 class Experiment:
@@ -281,6 +324,6 @@ def _rebuild(env, learner, n_steps, n_seeds, root_seed, env_params, learner_para
     # unpickling in a worker: skip the registry check (the worker may not have the
     # caller's registrations; the runner sends the factories themselves)
     obj = Experiment.__new__(Experiment)
-    _set_fields(obj, env, learner, n_steps, n_seeds, root_seed, _FrozenDict(env_params),
-                _FrozenDict(learner_params), name)
+    _set_fields(obj, env, learner, n_steps, n_seeds, root_seed, _deep_freeze(env_params),
+                _deep_freeze(learner_params), name)
     return obj

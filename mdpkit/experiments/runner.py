@@ -262,10 +262,70 @@ def _joblib(experiment, seeds, ef, lf, n_jobs) -> Iterator:
     yield from par(delayed(_task)(experiment, s, ef, lf) for s in seeds)
 
 
+#: seconds allowed to connect to a Dask scheduler given by address (and get its answer)
+SCHEDULER_TIMEOUT = 20.0
+
+
+def _probe_scheduler(address: str, timeout: float) -> None:
+    """Ask the scheduler at ``address`` for its identity, within ``timeout`` seconds in all
+    (connection, handshake and reply); raises ``TimeoutError``/``OSError`` otherwise. Runs
+    its own event loop in a helper thread, so it also works under a running loop (Jupyter)."""
+    import asyncio
+    import threading
+
+    from distributed.comm import connect
+
+    async def probe():
+        comm = await connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            await comm.read()
+        finally:
+            comm.abort()
+
+    outcome: list = []
+
+    def target():
+        try:
+            asyncio.run(asyncio.wait_for(probe(), timeout))
+            outcome.append(None)
+        except BaseException as exc:  # reported to the caller below
+            outcome.append(exc)
+
+    th = threading.Thread(target=target, daemon=True, name="mdpkit-scheduler-probe")
+    th.start()
+    th.join(timeout + 5.0)
+    if not outcome:
+        raise TimeoutError("no reply")
+    if outcome[0] is not None:
+        raise outcome[0]
+
+
+def connect_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT):
+    """``distributed.Client(address)``, or a one-line ``TimeoutError`` naming the address
+    when the scheduler does not accept and answer within ``timeout`` seconds (a peer that
+    accepts the connection but never replies would otherwise hang for minutes)."""
+    from distributed import Client
+
+    try:
+        _probe_scheduler(address, timeout)
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError, asyncio_timeout_errors()) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise TimeoutError(
+            f"scheduler={address!r}: no answer from a Dask scheduler within {timeout:g} s "
+            f"({first[:160]})") from None
+
+
+def asyncio_timeout_errors():
+    import asyncio
+    return asyncio.TimeoutError
+
+
 def _dask(experiment, seeds, ef, lf, scheduler) -> Iterator:
-    from distributed import Client, as_completed
+    from distributed import as_completed
     own = isinstance(scheduler, str)
-    client = Client(scheduler) if own else scheduler
+    client = connect_scheduler(scheduler) if own else scheduler
     futures = []
     try:
         futures = [client.submit(_task, experiment, s, ef, lf, pure=False) for s in seeds]
@@ -278,11 +338,33 @@ def _dask(experiment, seeds, ef, lf, scheduler) -> Iterator:
             client.close()
 
 
-def _check_jobs(n_jobs, scheduler) -> int:
+def _cpu_count() -> int:
+    import os
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _check_jobs(n_jobs, scheduler, n_seeds: int | None = None) -> int:
+    """Validated number of local processes, capped at the CPU count and at ``n_seeds``
+    (more processes than seeds or cores only cost start-up time and memory); asking for
+    more than the cap gives a ``RuntimeWarning`` note saying so. ``-1`` = all cores."""
     if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, numbers.Integral):
         raise TypeError(f"n_jobs must be an integer, got {type(n_jobs).__name__}")
     if not (n_jobs >= 1 or n_jobs == -1):
         raise ValueError(f"n_jobs must be >= 1, or -1 for all cores, got {n_jobs}")
+    if scheduler is None and n_jobs != 1:
+        cpus = _cpu_count()
+        cap = cpus if n_seeds is None else max(1, min(cpus, int(n_seeds)))
+        if n_jobs == -1:
+            n_jobs = cap
+        elif n_jobs > cap:
+            import warnings
+            why = f"{cpus} CPU(s)" + ("" if n_seeds is None else f", {n_seeds} seed(s)")
+            warnings.warn(f"n_jobs={n_jobs} capped at {cap} ({why})", RuntimeWarning,
+                          stacklevel=3)
+            n_jobs = cap
     if scheduler is not None:
         if not isinstance(scheduler, str):
             try:
@@ -336,7 +418,7 @@ def run(experiment: Experiment, n_jobs: int = 1, scheduler: Any = None, store=No
     """
     if not isinstance(experiment, Experiment):
         raise TypeError(f"experiment must be an Experiment, got {type(experiment).__name__}")
-    n_jobs = _check_jobs(n_jobs, scheduler)
+    n_jobs = _check_jobs(n_jobs, scheduler, experiment.n_seeds)
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress must be a bool or None, got {type(progress).__name__}")
     ef = registry.get_env(experiment.env)

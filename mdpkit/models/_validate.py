@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["first_suspect_row", "rows_look_valid", "copy_rows_look_valid"]
+__all__ = ["first_suspect_row", "rows_look_valid", "copy_rows_look_valid", "copy_rows_into"]
 
 
 @njit(cache=True)
@@ -63,3 +63,10 @@ def copy_rows_look_valid(P_arr: np.ndarray, atol: float) -> tuple[np.ndarray, bo
     m = P_arr.shape[-1]
     first = _copy_first_suspect_row(P_arr.reshape(-1, m), out.reshape(-1, m), atol)
     return out, first < 0
+
+
+def copy_rows_into(P_arr: np.ndarray, out: np.ndarray, atol: float) -> bool:
+    """Copy the float64 C-contiguous ``P_arr`` into ``out`` (same shape, C-contiguous,
+    writeable) in one compiled pass; returns whether every row passes the check."""
+    m = P_arr.shape[-1]
+    return _copy_first_suspect_row(P_arr.reshape(-1, m), out.reshape(-1, m), atol) < 0

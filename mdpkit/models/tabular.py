@@ -27,19 +27,33 @@ Decisions
   requires them with a step-dependent P; allowing both costs nothing).
 * Sparse input is validated on its non-zeros only (never densified); duplicate entries are
   summed (``sum_duplicates``) and explicit zeros kept, on a private copy.
-* All stored arrays are read-only copies, so a model cannot change after validation.
+* A model cannot change after validation. With ``copy=True`` (default) every stored
+  array is a copy held in an immutable ``bytes`` buffer and exposed as a read-only view
+  of it: ``setflags(write=True)`` fails on the view and on every base below it, so the
+  solvers (compiled kernels included) always read what was validated. A sparse ``P`` is
+  kept private: ``mdp.P`` returns a new CSR wrapper around the same read-only arrays on
+  each access, so rebinding ``mdp.P.data`` (or ``resize``) changes only that wrapper.
+  ``copy.copy``/``copy.deepcopy`` return the model itself (nothing in it can change);
+  pickling rebuilds the model through the validating constructor.
+* Input refused rather than converted: complex numbers (the imaginary part would be
+  dropped), object arrays holding anything but real numbers (numeric strings included),
+  masked arrays with masked entries (the mask would be ignored), sparse index arrays
+  that are not integers, ``horizon`` above ``MAX_HORIZON`` (2**31 - 1).
 """
 from __future__ import annotations
 
+import copy
 import numbers
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["TabularMDP", "ROW_SUM_ATOL"]
+__all__ = ["TabularMDP", "ROW_SUM_ATOL", "MAX_HORIZON"]
 
 ROW_SUM_ATOL = 1e-10
+#: largest accepted horizon: tables of H+1 rows must stay indexable and allocatable
+MAX_HORIZON = 2**31 - 1
 #: Dense P with at least this many entries is pre-checked by a compiled one-pass kernel
 #: (``_validate.py``); smaller ones stay in numpy, so building them never imports numba.
 DENSE_NUMBA_MIN_SIZE = 65_536
@@ -50,24 +64,127 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _as_float_array(x: Any, name: str, copy: bool = True) -> np.ndarray:
-    if not copy and isinstance(x, np.ndarray) and x.dtype == np.float64 and x.flags.c_contiguous:
-        return x  # ownership mode: the model keeps (and freezes) the caller's array
+def _frozen_copy(a: np.ndarray) -> np.ndarray:
+    """Read-only C-ordered copy of ``a`` whose memory is an immutable ``bytes`` object.
+
+    Neither the returned view nor its base can be made writeable again
+    (``setflags(write=True)`` raises ValueError all the way down)."""
+    return np.frombuffer(np.ascontiguousarray(a).tobytes(), dtype=a.dtype).reshape(a.shape)
+
+
+def _frozen_empty(shape, dtype=np.float64):
+    """``(frozen, fill)``: ``frozen`` a read-only array over a new, uninitialised ``bytes``
+    object (as :func:`_frozen_copy` builds) and ``fill`` a writeable array over the same
+    memory, to be written once and then dropped (the C-API pattern
+    ``PyBytes_FromStringAndSize(NULL, n)`` then fill; the bytes object is not hashed or
+    shared before it is filled). Lets a compiled pass copy *and* check a large P into its
+    final frozen buffer in one sweep over memory. ``(None, None)`` where unavailable."""
+    import ctypes
+
+    n = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    try:
+        make = ctypes.pythonapi.PyBytes_FromStringAndSize
+        make.restype = ctypes.py_object
+        make.argtypes = (ctypes.c_void_p, ctypes.c_ssize_t)
+        buf = make(None, n)
+    except (AttributeError, OSError):  # pragma: no cover - not CPython
+        return None, None
+    frozen = np.frombuffer(buf, dtype=dtype).reshape(shape)
+    raw = (ctypes.c_char * n).from_address(frozen.ctypes.data)
+    fill = np.frombuffer(raw, dtype=dtype).reshape(shape)
+    return frozen, fill
+
+
+def _frozen_view(a: np.ndarray) -> np.ndarray:
+    """``a`` (C-contiguous) made read-only in place and exposed through a read-only buffer
+    (no copy): the returned array cannot be made writeable; ``a`` belongs to the caller."""
+    a.setflags(write=False)
+    return np.frombuffer(memoryview(a), dtype=a.dtype).reshape(a.shape)
+
+
+def _final(a: np.ndarray) -> np.ndarray:
+    """The array a validated model stores: ``a`` if it is a frozen copy already, else
+    (ownership mode) the caller's array frozen in place and seen through a read-only buffer."""
+    return a if _is_frozen(a) else _frozen_view(a)
+
+
+def _is_frozen(a) -> bool:
+    """True for arrays built by :func:`_frozen_copy` (their memory is a bytes object)."""
+    base = a
+    while isinstance(base, np.ndarray):
+        if base.flags.writeable:
+            return False
+        base = base.base
+    return isinstance(base, bytes)
+
+
+def check_real_array(x: Any, name: str) -> np.ndarray:
+    """``np.asarray(x)`` checked to hold real numbers only (no conversion yet).
+
+    Refuses complex input, object arrays holding anything but real numbers (strings such
+    as ``"0.5"`` included), masked arrays with masked entries and sparse matrices, with a
+    ``TypeError``/``ValueError`` naming ``name``."""
     if sp.issparse(x):
         raise TypeError(f"{name} must be a dense array here, got a scipy.sparse matrix")
+    if isinstance(x, np.ma.MaskedArray):
+        if np.ma.is_masked(x):
+            raise ValueError(f"{name} is a masked array with masked entries; the mask would "
+                             f"be ignored: pass {name}.filled(value) or a plain array")
+        x = np.ma.getdata(x)
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be array-like of real numbers, got {type(x).__name__}")
     try:
         arr0 = np.asarray(x)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be array-like of real numbers: {exc}") from None
     # dtype checked before casting: numpy would silently drop imaginary parts of complex
-    # input (a ComplexWarning only); object arrays are cast element by element below
-    if arr0.dtype.kind not in "fiubO":
+    # input (a ComplexWarning only) and parse numeric strings
+    if arr0.dtype.kind == "O":
+        for i, v in enumerate(arr0.flat):
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+                idx = np.unravel_index(i, arr0.shape) if arr0.ndim else ()
+                raise TypeError(
+                    f"{name}{_fmt_index(tuple(int(j) for j in idx)) if arr0.ndim else ''} "
+                    f"is {v!r} of type {type(v).__name__}; {name} must hold real numbers")
+    elif arr0.dtype.kind not in "fiub":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr0.dtype}")
+    return arr0
+
+
+def as_real_array(x: Any, name: str, shape: tuple | None = None,
+                  finite: bool = True) -> np.ndarray:
+    """A new float64 array from ``x``, refused with an error naming ``name`` unless it
+    holds real numbers only (see :func:`check_real_array`), has ``shape`` (when given) and,
+    with ``finite``, no NaN/inf entries. For solver arguments such as ``V0``, ``x0``, ``V``."""
+    arr0 = check_real_array(x, name)
     try:
-        arr = np.array(arr0, dtype=np.float64, copy=True, order="C")
-    except (TypeError, ValueError) as exc:
+        arr = np.array(arr0, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
         raise TypeError(f"{name} must be array-like of real numbers: {exc}") from None
+    if shape is not None and arr.shape != tuple(shape):
+        want = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+        raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+    if finite:
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            idx = _first_index(bad) if arr.ndim else ()
+            raise ValueError(f"{name}{_fmt_index(idx) if arr.ndim else ''} is "
+                             f"{float(arr[idx])}, must be finite")
     return arr
+
+
+def _as_float_array(x: Any, name: str, copy: bool = True) -> np.ndarray:
+    """float64 C-ordered read-only array: a frozen private copy (``copy=True``), or, in the
+    ownership mode, the caller's float64 C-contiguous array frozen in place."""
+    if not copy and isinstance(x, np.ndarray) and type(x) is np.ndarray \
+            and x.dtype == np.float64 and x.flags.c_contiguous:
+        return x  # ownership mode: frozen in place by _final() once validated
+    arr0 = check_real_array(x, name)
+    try:
+        arr = np.asarray(arr0, dtype=np.float64, order="C")
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise TypeError(f"{name} must be array-like of real numbers: {exc}") from None
+    return _frozen_copy(arr)
 
 
 def _finite_nonneg(a: np.ndarray) -> bool:
@@ -188,13 +305,14 @@ class TabularMDP:
             if bad.any():
                 idx = _first_index(bad)
                 raise ValueError(f"R{_fmt_index(idx)} is {float(R_arr[idx])}, rewards must be finite")
-        self._P = P_obj
-        self._R = _readonly(R_arr)
-        self._gamma = gamma
-        self._horizon = horizon
-        self._S = S_R
-        self._A = A
-        self._mu = _readonly(self._check_mu(mu, S_R))
+        set_ = object.__setattr__  # the model is frozen: __setattr__ refuses afterwards
+        set_(self, "_P", P_obj)
+        set_(self, "_R", _final(R_arr))
+        set_(self, "_gamma", gamma)
+        set_(self, "_horizon", horizon)
+        set_(self, "_S", S_R)
+        set_(self, "_A", A)
+        set_(self, "_mu", self._check_mu(mu, S_R))
 
     # ------------------------------------------------------------------ checks
     @staticmethod
@@ -222,19 +340,26 @@ class TabularMDP:
             horizon = int(horizon)
             if horizon < 1:
                 raise ValueError(f"horizon must be >= 1, got {horizon}")
+            if horizon > MAX_HORIZON:
+                raise ValueError(f"horizon must be <= {MAX_HORIZON} (MAX_HORIZON), got {horizon}")
         return gamma, horizon
 
     @staticmethod
     def _check_dense_P(P, S, A, horizon, validate, copy=True):
         rows_ok = None  # verdict of a compiled row pre-check; None when none has run
-        if (copy and validate and isinstance(P, np.ndarray) and P.dtype == np.float64
+        P_arr = None
+        if (copy and validate and type(P) is np.ndarray and P.dtype == np.float64
                 and P.flags.c_contiguous and P.ndim in (3, 4) and P.shape[-1] > 0
                 and P.size >= DENSE_NUMBA_MIN_SIZE):
-            # large float64 input: copy and pre-check the rows in one compiled pass
-            from ._validate import copy_rows_look_valid
+            # large float64 input: copy into the frozen buffer and pre-check the rows in
+            # one compiled pass (half the memory traffic of copy-then-check)
+            P_arr, fill = _frozen_empty(P.shape)
+            if P_arr is not None:
+                from ._validate import copy_rows_into
 
-            P_arr, rows_ok = copy_rows_look_valid(P, ROW_SUM_ATOL)
-        else:
+                rows_ok = copy_rows_into(P, fill, ROW_SUM_ATOL)
+                del fill
+        if P_arr is None:
             P_arr = _as_float_array(P, "P", copy)
         if P_arr.ndim == 3:
             expected = (S, A, S)
@@ -270,7 +395,7 @@ class TabularMDP:
                     f"P{_fmt_index(idx, trailing_colon=True)} sums to {float(sums[idx])!r}, "
                     f"not 1 (tolerance {ROW_SUM_ATOL})"
                 )
-        return _readonly(P_arr)
+        return _final(P_arr)
 
     @staticmethod
     def _check_sparse_P(P, S, A, validate):
@@ -282,15 +407,21 @@ class TabularMDP:
             )
         if P.dtype.kind not in "fiub":
             raise TypeError(f"P must hold real numbers, got sparse dtype {P.dtype}")
+        for attr in ("indices", "indptr", "row", "col", "offsets"):
+            arr = getattr(P, attr, None)
+            if isinstance(arr, np.ndarray) and arr.dtype.kind not in "iu":
+                raise TypeError(f"sparse P has {attr} of dtype {arr.dtype}; CSR indices must be "
+                                "integers (fractional indices would be truncated)")
         try:
             src = P if P.format == "csr" else P.tocsr()
         except (TypeError, ValueError) as exc:
             raise TypeError(f"P could not be converted to CSR: {exc}") from None
         # One private copy of each array, straight to float64 / int64 (the scipy constructor
         # would downcast int64 indices to int32 and force a second copy back).
-        data = np.array(src.data, dtype=np.float64, copy=True)
-        indices = np.array(src.indices, dtype=np.int64, copy=True)
-        indptr = np.array(src.indptr, dtype=np.int64, copy=True)
+        # (each copy goes straight into a frozen bytes buffer: one copy per array)
+        data = _frozen_copy(np.asarray(src.data, dtype=np.float64))
+        indices = _frozen_copy(np.asarray(src.indices, dtype=np.int64))
+        indptr = _frozen_copy(np.asarray(src.indptr, dtype=np.int64))
         n_rows = S * A
         if indptr.shape != (n_rows + 1,) or indptr[0] != 0 or indptr[-1] != data.size \
                 or indices.size != data.size:
@@ -302,7 +433,12 @@ class TabularMDP:
                 raise ValueError(f"sparse P has a column index outside [0, {S})")
         P_csr = sp.csr_matrix((n_rows, S), dtype=np.float64)
         P_csr.data, P_csr.indices, P_csr.indptr = data, indices, indptr
-        P_csr.sum_duplicates()  # O(nnz) canonical-format check; sorts/merges only if needed
+        if not P_csr.has_canonical_format:  # O(nnz) check; sort/merge on writeable copies
+            P_csr.data, P_csr.indices, P_csr.indptr = data.copy(), indices.copy(), indptr.copy()
+            P_csr.sum_duplicates()
+            P_csr.data = _frozen_copy(P_csr.data)
+            P_csr.indices = _frozen_copy(P_csr.indices)
+            P_csr.indptr = _frozen_copy(P_csr.indptr)
         data, indptr = P_csr.data, P_csr.indptr
         if validate:
             if not _finite_nonneg(data):
@@ -340,15 +476,13 @@ class TabularMDP:
                 raise ValueError(
                     f"P[{s}, {a}, :] (CSR row {row}) sums to {float(sums[row])!r}, not 1 (tolerance {ROW_SUM_ATOL})"
                 )
-        for arr in (P_csr.data, P_csr.indices, P_csr.indptr):
-            arr.setflags(write=False)
         return P_csr
 
     @staticmethod
     def _check_mu(mu, S):
         if mu is None:
-            return np.full(S, 1.0 / S)
-        mu_arr = _as_float_array(mu, "mu")
+            return _frozen_copy(np.full(S, 1.0 / S))
+        mu_arr = _as_float_array(mu, "mu", copy=True)
         if mu_arr.shape != (S,):
             raise ValueError(f"mu must have shape (S,) = ({S},), got {mu_arr.shape}")
         bad = ~np.isfinite(mu_arr)
@@ -366,7 +500,13 @@ class TabularMDP:
     # ------------------------------------------------------------- properties
     @property
     def P(self):
-        """Transition kernel: ndarray (S, A, S) / (H, S, A, S), or read-only CSR (S*A, S)."""
+        """Transition kernel: read-only ndarray (S, A, S) / (H, S, A, S), or CSR (S*A, S).
+
+        A sparse kernel is returned as a new CSR wrapper around the model's read-only
+        arrays on each access (no copy of the data): rebinding its attributes changes only
+        that wrapper, never the model."""
+        if sp.issparse(self._P):
+            return _csr_view(self._P)
         return self._P
 
     @property
@@ -450,7 +590,7 @@ class TabularMDP:
         if self.step_dependent_P:
             raise ValueError("sparse_P() needs a stationary P; this model's P is step-dependent")
         if self.is_sparse:
-            return self._P
+            return _csr_view(self._P)
         return sp.csr_matrix(self._P.reshape(self._S * self._A, self._S))
 
     def replace(self, **changes) -> "TabularMDP":
@@ -461,7 +601,7 @@ class TabularMDP:
         unknown = set(changes) - {"P", "R", "gamma", "horizon", "mu"}
         if unknown:
             raise TypeError(f"replace() got unknown fields {sorted(unknown)}")
-        fields = dict(P=self._P, R=self._R, gamma=self._gamma, horizon=self._horizon, mu=self._mu)
+        fields = dict(P=self.P, R=self._R, gamma=self._gamma, horizon=self._horizon, mu=self._mu)
         fields.update(changes)
         P = fields.pop("P")
         R = fields.pop("R")
@@ -489,3 +629,32 @@ class TabularMDP:
         return P_eq and np.array_equal(self._R, other._R) and np.array_equal(self._mu, other._mu)
 
     __hash__ = None  # arrays inside; equality is structural
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"TabularMDP is immutable (cannot set {name!r}); "
+                             "use .replace(...) for a modified copy")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"TabularMDP is immutable (cannot delete {name!r})")
+
+    # nothing in a model can change: copies are the model itself
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        # rebuilt through the validating constructor: the arrays come back frozen
+        return (_rebuild, (self.P, self._R, self._gamma, self._horizon, self._mu))
+
+
+def _rebuild(P, R, gamma, horizon, mu):
+    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu)
+
+
+def _csr_view(P: sp.csr_matrix) -> sp.csr_matrix:
+    """A new CSR object sharing ``P``'s (read-only) arrays: rebinding its attributes does
+    not touch ``P``."""
+    out = copy.copy(P)
+    return out

@@ -37,16 +37,18 @@ Kernels
 ``argmax_rows(Q, pol)``
     Greedy policy (first maximising action) of a (S, A) table.
 ``vi_loop_dense``
-    The whole dense (modified) value iteration loop with its stopping rule, so that no
-    Python code runs between sweeps (the CSR loop is in :mod:`mdpkit.solvers.vi`).
+    Dense (modified) value iteration: the shared loop
+    :func:`mdpkit.solvers._vi_rules.run_loop` over the compiled sweeps (one Python step per
+    sweep; the rules exist once for every engine, see :mod:`mdpkit.solvers.vi`).
     ``m = 0`` is value iteration; ``m > 0`` adds ``m`` partial evaluation sweeps of the
     current greedy policy after every Bellman sweep (modified policy iteration, Puterman
-    1994 §6.5).
+    1994 §6.5). ``_centre`` / ``_damp`` / ``_maxabs`` are its O(S) helpers.
 
 Stopping rules (``rule``): ``RULE_SPAN = 0``: stop when
 ``gamma/(1-gamma) * (max d - min d) <= tol`` with ``d = T V_n - V_n`` (MacQueen / Puterman
 §6.6); ``RULE_SUPNORM = 1``: stop when ``2 gamma/(1-gamma) * max|d| <= tol`` (Williams &
-Baird 1993). The certificates themselves are derived in :mod:`mdpkit.solvers.vi`.
+Baird 1993), each plus the rounding term ``4 delta / (1 - gamma)``. The certificates
+themselves are derived in :mod:`mdpkit.solvers.vi` ("Rounding").
 
 Decisions
 ---------
@@ -67,6 +69,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import _vi_rules as _rules
+
 __all__ = [
     "RULE_SPAN", "RULE_SUPNORM",
     "bellman_dense", "bellman_epilogue", "policy_sweep_dense", "policy_sweep_csr", "argmax_rows",
@@ -76,8 +80,8 @@ __all__ = [
     "policy_system_ref",
 ]
 
-RULE_SPAN = 0
-RULE_SUPNORM = 1
+RULE_SPAN = _rules.RULE_SPAN
+RULE_SUPNORM = _rules.RULE_SUPNORM
 
 _FM = {"reassoc", "contract"}
 
@@ -207,25 +211,10 @@ def argmax_rows(Q, pol):
         pol[s] = b
 
 
-@njit(cache=True)
-def _stop(rule, c, tol, dmin, dmax):
-    if rule == RULE_SPAN:
-        return c * (dmax - dmin) <= tol
-    return 2.0 * c * max(abs(dmin), abs(dmax)) <= tol
-
-
 #: sweeps without a new minimum of the stopping statistic before the rounding-floor test
-STALL_SWEEPS = 20
+STALL_SWEEPS = _rules.STALL_SWEEPS
 #: rounding floor of the statistic, relative to max|TV| (~1000 ulps)
-FLOOR_REL = 1e3 * 2.220446049250313e-16
-
-
-@njit(cache=True)
-def _statistic(rule, dmin, dmax):
-    if rule == RULE_SPAN:
-        return dmax - dmin
-    return max(abs(dmin), abs(dmax))
-
+FLOOR_REL = _rules.FLOOR_REL
 
 @njit(cache=True)
 def _maxabs(x):
@@ -238,58 +227,72 @@ def _maxabs(x):
 
 
 @njit(cache=True)
-def vi_loop_dense(P, R, gamma, V0, max_iter, rule, tol, m):
-    """(Modified) value iteration on dense P.
+def _centre(x):
+    """Subtract the midrange from ``x`` in place; returns max|x| afterwards."""
+    lo = np.inf
+    hi = -np.inf
+    for i in range(x.shape[0]):
+        if x[i] < lo:
+            lo = x[i]
+        if x[i] > hi:
+            hi = x[i]
+    mid = 0.5 * lo + 0.5 * hi  # no overflow for huge |x|
+    out = 0.0
+    for i in range(x.shape[0]):
+        x[i] -= mid
+        a = abs(x[i])
+        if a > out:
+            out = a
+    return out
 
-    Returns ``(V_n, TV_n, Q_n, n_iter, dmin, dmax, converged, floor_hit)`` where ``V_n`` is
-    the last iterate fed to a Bellman sweep, ``TV_n = max_a Q_n``, ``Q_n = R + gamma P V_n``
-    and ``d = TV_n - V_n`` has extremes ``dmin``, ``dmax``. ``floor_hit``: the loop gave up
-    because the stopping statistic (span or sup norm of d) made no new minimum for
-    ``STALL_SWEEPS`` sweeps while below ``FLOOR_REL * max|TV_n|``: in exact arithmetic it
-    contracts by gamma every sweep, so it is then at the float64 rounding floor and ``tol``
-    cannot be reached.
+
+@njit(cache=True)
+def _damp(old, new, alpha):
+    """``new <- (1 - alpha) old + alpha new`` in place."""
+    for i in range(new.shape[0]):
+        new[i] = (1.0 - alpha) * old[i] + alpha * new[i]
+
+
+class _DenseOps:
+    """Compiled array operations of :func:`mdpkit.solvers._vi_rules.run_loop` on dense P."""
+
+    def __init__(self, P, R, gamma):
+        self.P, self.R, self.gamma, self.n_actions = P, R, gamma, P.shape[1]
+
+    def sweep(self, V, Q, W):
+        return bellman_dense(self.P, self.R, self.gamma, V, Q, W)
+
+    def policy_sweep(self, pol, u, out):
+        policy_sweep_dense(self.P, self.R, self.gamma, pol, u, out)
+
+    argmax = staticmethod(argmax_rows)
+    maxabs = staticmethod(_maxabs)
+    centre = staticmethod(_centre)
+    damp = staticmethod(_damp)
+
+    @staticmethod
+    def empty(shape):
+        return np.empty(shape)
+
+    @staticmethod
+    def empty_int(n):
+        return np.empty(n, dtype=np.int64)
+
+
+def vi_loop_dense(P, R, gamma, V0, max_iter, rule, tol, m, err_coef=0.0, allow_damping=True):
+    """(Modified) value iteration on dense P (S, A, S) with the compiled sweeps.
+
+    The loop itself is :func:`mdpkit.solvers._vi_rules.run_loop` (one Python step per
+    sweep, shared by every engine, so its rules exist once); each step runs the compiled
+    ``bellman_dense`` / ``policy_sweep_dense``. Returns ``(V_n, TV_n, Q_n, n_iter, dmin,
+    dmax, converged, floor_hit, delta)`` (see ``run_loop``).
     """
-    S = P.shape[0]
-    A = P.shape[1]
-    c = gamma / (1.0 - gamma)
-    V = V0.copy()
-    W = np.empty(S)
-    Q = np.empty((S, A))
-    pol = np.empty(S, dtype=np.int64)
-    dmin = 0.0
-    dmax = 0.0
-    converged = False
-    floor_hit = False
-    best = np.inf
-    stall = 0
-    n = 0
-    while n < max_iter:
-        dmin, dmax = bellman_dense(P, R, gamma, V, Q, W)
-        n += 1
-        if _stop(rule, c, tol, dmin, dmax):
-            converged = True
-            break
-        if n >= max_iter:
-            break
-        stat = _statistic(rule, dmin, dmax)
-        if stat < best:
-            best = stat
-            stall = 0
-        else:
-            stall += 1
-            if stall >= STALL_SWEEPS and stat <= FLOOR_REL * _maxabs(W):
-                floor_hit = True
-                break
-        if m == 0:
-            V, W = W, V
-        else:
-            argmax_rows(Q, pol)
-            # u_0 = W = T V; u_{k+1} = T_pi u_k, ping-pong between W and V
-            for _ in range(m):
-                policy_sweep_dense(P, R, gamma, pol, W, V)
-                V, W = W, V
-            V, W = W, V
-    return V, W, Q, n, dmin, dmax, converged, floor_hit
+    P = np.ascontiguousarray(P)
+    R = np.ascontiguousarray(R, dtype=np.float64)
+    rmax = float(np.abs(R).max(initial=0.0))
+    return _rules.run_loop(_DenseOps(P, R, float(gamma)), np.asarray(V0, dtype=np.float64),
+                           int(max_iter), int(rule), float(gamma), float(tol), int(m),
+                           float(err_coef), bool(allow_damping), rmax)
 
 
 # ----------------------------------------------------------------------------- numpy references
@@ -330,33 +333,31 @@ def policy_sweep_csr_ref(indptr, indices, data, R, gamma, pol, V):
     return R[np.arange(S), pol] + gamma * out
 
 
-def vi_loop_ref(P, R, gamma, V0, max_iter, rule, tol, m):
-    """Reference (modified) value iteration on dense P with the same outputs and rules."""
-    c = gamma / (1.0 - gamma)
+def vi_loop_ref(P, R, gamma, V0, max_iter, rule, tol, m, err_coef=0.0, allow_damping=True):
+    """Reference (modified) value iteration on dense P with the same outputs and rules
+    (:func:`mdpkit.solvers._vi_rules.sweep_control` run as Python)."""
     V = np.array(V0, dtype=float)
+    state = _rules.new_state(np.empty(_rules.N_STATE))
+    rmax = float(np.abs(R).max(initial=0.0))
     n = 0
-    dmin = dmax = 0.0
-    converged = False
-    while n < max_iter:
+    while True:
         Q, W = bellman_dense_ref(P, R, gamma, V)
         d = W - V
         dmin, dmax = float(d.min()), float(d.max())
         n += 1
-        stop = c * (dmax - dmin) <= tol if rule == RULE_SPAN else 2 * c * max(abs(dmin), abs(dmax)) <= tol
-        if stop:
-            converged = True
+        verdict, alpha, delta = _rules.sweep_control(
+            state, n, dmin, dmax, float(np.abs(V).max()), float(np.abs(W).max()), rmax, rule,
+            gamma, tol, max_iter, err_coef, allow_damping)
+        if verdict != _rules.CONTINUE:
             break
-        if n >= max_iter:
-            break
-        if m == 0:
-            V = W
-        else:
-            pol = Q.argmax(axis=1)
-            u = W
-            for _ in range(m):
-                u = policy_sweep_dense_ref(P, R, gamma, pol, u)
-            V = u
-    return V, W, Q, n, dmin, dmax, converged, False
+        pol = Q.argmax(axis=1)
+        u = W if alpha == 1.0 else (1.0 - alpha) * V + alpha * W
+        for _ in range(m):
+            t = policy_sweep_dense_ref(P, R, gamma, pol, u)
+            u = t if alpha == 1.0 else (1.0 - alpha) * u + alpha * t
+        V = u - (0.5 * u.max() + 0.5 * u.min()) if rule == RULE_SPAN else u
+    return (V, W, Q, n, dmin, dmax, verdict == _rules.CONVERGED, verdict == _rules.FLOOR,
+            delta)
 
 
 # ----------------------------------------------------------------------------- Krylov (BiCGSTAB)

@@ -25,6 +25,11 @@ Decisions
 * A method name valid only in the other setting (e.g. ``"backward"`` on a discounted model)
   is a ValueError that lists the valid methods for this model's setting.
 * Unknown keyword options are refused by each method with a TypeError naming them.
+* ``method`` must be a str (a list is a TypeError, not "unhashable type"); the vectors a
+  user hands in (``V`` of :func:`q_from_v`, the Krylov warm start ``x0`` of
+  :func:`evaluate`, ``V0`` of the iterative methods) must hold finite real numbers of the
+  right shape (complex, numeric strings and masked entries refused, the error names the
+  argument and the first bad index).
 """
 from __future__ import annotations
 
@@ -33,7 +38,7 @@ import numbers
 
 import numpy as np
 
-from ..models.tabular import TabularMDP
+from ..models.tabular import TabularMDP, as_real_array
 from .result import SolveResult
 
 __all__ = ["solve", "evaluate", "occupancy", "q_from_v", "METHODS", "DEFAULT_METHOD"]
@@ -114,6 +119,9 @@ def solve(mdp, method: str | None = None, tol: float = 1e-6, max_iter: int | Non
     if method is None:
         method = DEFAULT_METHOD[setting]
     valid = METHODS[setting]
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a str (one of {sorted(valid)}) or None, got "
+                        f"{type(method).__name__} {method!r}")
     if not isinstance(method, str) or method not in valid:
         other = [k for k, v in METHODS.items() if k != setting and method in v]
         why = f" (it is a {other[0].replace('_', ' ')} method)" if other else ""
@@ -148,6 +156,8 @@ def evaluate(mdp, policy, **options) -> np.ndarray:
     if setting == "discounted":
         from .evaluate import evaluate_discounted
 
+        if options.get("x0") is not None:
+            options["x0"] = as_real_array(options["x0"], "x0", shape=(mdp.S,))
         return evaluate_discounted(mdp, policy, **options)
     from .backward import evaluate_finite
 
@@ -175,7 +185,8 @@ def occupancy(mdp, policy, **options) -> np.ndarray:
 
 def q_from_v(mdp, V) -> np.ndarray:
     """``Q = R + gamma P V`` (S, A) discounted; ``Q[h] = R_h + P_h V[h+1]`` (H, S, A) finite horizon."""
-    _check_mdp(mdp)
+    setting = _check_mdp(mdp)
     from .evaluate import q_from_v as _q
 
-    return _q(mdp, V)
+    shape = (mdp.S,) if setting == "discounted" else (mdp.H, mdp.S)
+    return _q(mdp, as_real_array(V, "V", shape=shape))

@@ -122,14 +122,12 @@ def _check_mdp(mdp):
 def _check_costs(mdp, costs, budgets):
     """Return costs as (m, S*A) or (m, H*S*A) float and budgets (m,)."""
     S, A, H = mdp.S, mdp.A, mdp.H
-    try:
-        C = np.array(costs, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"costs must be array-like of real numbers: {exc}") from None
-    try:
-        b = np.array(budgets, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"budgets must be array-like of real numbers: {exc}") from None
+    from ..models.tabular import as_real_array
+
+    C = as_real_array(costs, "costs", finite=False)
+    b = as_real_array(budgets, "budgets", finite=False)
+    if C.shape == (0,):  # ``costs=[]``: no constraint (m = 0)
+        C = np.zeros((0, S, A))
     ok = [(S, A)] if mdp.is_discounted else [(S, A), (H, S, A)]
     if C.ndim < 1 or C.shape[1:] not in ok:
         want = " or ".join("(m, " + ", ".join(map(str, s)) + ")" for s in ok)
@@ -147,7 +145,7 @@ def _check_costs(mdp, costs, budgets):
         raise ValueError(f"budgets[{i}] is {b[i]}, budgets must be finite")
     if mdp.is_finite_horizon and C.ndim == 3:
         C = np.broadcast_to(C[:, None], (m, H, S, A))
-    return C.reshape(m, -1), b
+    return C.reshape(m, int(np.prod(C.shape[1:]))), b
 
 
 def _flow(mdp):
@@ -255,9 +253,11 @@ def solve_constrained(mdp, costs, budgets, *, solver=None) -> ConstrainedResult:
     ----------
     mdp : TabularMDP
         Discounted or finite horizon (dense, step-dependent or CSR P).
-    costs : array-like, shape (m, S, A), or (m, H, S, A) for finite horizon
-        Cost functions c_i(s, a) (resp. c_{i,h}(s, a)); (m, S, A) is stationary.
-    budgets : array-like, shape (m,)
+    costs : array-like, shape (m, S, A), or (m, H, S, A) for finite horizon; or None
+        Cost functions c_i(s, a) (resp. c_{i,h}(s, a)); (m, S, A) is stationary. m = 0
+        (``costs`` of shape (0, S, A), ``[]`` or None with ``budgets`` None) is the
+        unconstrained occupancy LP.
+    budgets : array-like, shape (m,); or None
         Budgets b_i on the expected (discounted / summed) costs under ``mdp.mu``.
     solver : str, optional
         cvxpy solver name; default HIGHS if installed, else CLARABEL.
@@ -279,6 +279,10 @@ def solve_constrained(mdp, costs, budgets, *, solver=None) -> ConstrainedResult:
     import cvxpy as cp
 
     _check_mdp(mdp)
+    if (costs is None) != (budgets is None):
+        raise ValueError("give both costs and budgets, or neither (m = 0 constraints)")
+    if costs is None:
+        costs, budgets = np.zeros((0, mdp.S, mdp.A)), np.zeros(0)
     C, b = _check_costs(mdp, costs, budgets)
     if solver is None:
         solver = "HIGHS" if "HIGHS" in cp.installed_solvers() else "CLARABEL"

@@ -90,10 +90,24 @@ Decisions
   random sparse S = 1000, A = 4, 5 successors: IPM 0.12 s vs dual simplex 1.6 s (and at
   S = 2500, ~5 s vs 107 s wall). ``lp_method="highs"`` (HiGHS's own choice, dual simplex
   here) and ``"highs-ds"`` remain available.
-* If the IPM reports a solve error (HiGHS status 4; seen on a model with a reward of
-  2.8e-218) the LP is re-solved once with the dual simplex, with a ``RuntimeWarning``;
-  ``extras["lp_method"]`` is the method that produced the answer and
-  ``extras["lp_fallback"]`` says why.
+* **Scaling.** The discounted LP is not solved in V itself: near gamma = 1 the values are
+  of size max|R|/(1-gamma) while the rows ``V(s) - gamma P V`` nearly cancel along the
+  constant vector, and HiGHS's 1e-10 absolute tolerances then made its interior point
+  declare feasible models "infeasible" (3% of random models at gamma = 0.99, ~20% at
+  0.999); rewards beyond HiGHS's infinity (1e20) were a "Model error". The variables are
+  ``U = (V - V_c) / rho``: ``V_c`` is the MacQueen midpoint after ``CENTRE_SWEEPS = 8``
+  Bellman sweeps (centred iterates, so no drift), within ``c sp(d)/2`` of V*, and ``rho``
+  the power of two >= max|r - M V_c| (exact rescaling), so the right-hand side has entries
+  of size <= 1 and U is small. The constraint matrix, hence the dual (the occupancy), is
+  unchanged. The finite-horizon objective is rescaled by a power of two likewise. Values
+  beyond float64 (``max|R|/(1-gamma)`` or ``H max|R|`` above ``MAX_VALUE_SCALE = 1e305``)
+  are refused with a ValueError saying so.
+* **Fallback by status.** Both LPs are feasible and bounded by construction (a large
+  constant V is feasible; V >= V* bounds the primal), so a HiGHS verdict "infeasible" (2),
+  "unbounded" (3) or "solve error" (4) is a numerical failure of the method: the LP is
+  re-solved once with the dual simplex, with a ``RuntimeWarning``; if that fails too, a
+  RuntimeError names both verdicts. ``extras["lp_method"]`` is the method that produced
+  the answer and ``extras["lp_fallback"]`` says why.
 * ``max_iter`` is passed to HiGHS as its iteration limit; hitting it (status 1) gives
   ``converged=False`` with a warning if HiGHS returned a point, else a ``RuntimeError``.
 * The finite-horizon LP has H*S*A variables and (H-1)*nnz(P) + H*S*A non-zeros: it is a
@@ -125,6 +139,13 @@ provenance = (
 _ZERO_OCC_RTOL = 1e-12
 MU_MIN_WEIGHT = 1e-6
 _LP_METHODS = ("highs-ipm", "highs", "highs-ds")
+#: HiGHS statuses that cannot be true of an MDP LP: infeasible, unbounded, solve error
+_WRONG_VERDICTS = (2, 3, 4)
+#: largest |V| bound max|R|/(1-gamma) the LP accepts (float64 max is ~1.8e308; the
+#: Bellman rows multiply V by gamma and add R, so leave a margin)
+MAX_VALUE_SCALE = 1e305
+#: Bellman sweeps giving the LP's centre (module docstring, "Scaling")
+CENTRE_SWEEPS = 8
 
 
 def _check_mdp(mdp):
@@ -147,15 +168,24 @@ def _highs(c, *, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds, max_iter, h
                   method=lp_method, options=opts)
     res.method_used = lp_method
     res.fallback = None
-    if res.status == 4 and lp_method == "highs-ipm":
-        # HiGHS's IPM can fail ("Solve error") on data with extreme magnitudes (seen with a
-        # reward of 2.8e-218); the dual simplex solves those. Announced, never silent.
-        note = f"highs-ipm failed with {res.message}; re-solved with highs-ds"
+    if res.status in _WRONG_VERDICTS and lp_method != "highs-ds":
+        # Both MDP LPs are feasible and bounded by construction (module docstring), so
+        # "infeasible" (2), "unbounded" (3) or a solve error (4) is a numerical failure
+        # of the method, not a property of the model: re-solve once with the dual
+        # simplex. Announced, never silent; iteration limits (1) are not retried.
+        note = (f"{lp_method} returned status {res.status} ({res.message}) on an LP that "
+                "is feasible and bounded by construction; re-solved with highs-ds")
         warnings.warn(f"LP: {note}", RuntimeWarning, stacklevel=3)
+        first = res
         res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds,
                       method="highs-ds", options=opts)
         res.method_used = "highs-ds"
         res.fallback = note
+        if res.status in _WRONG_VERDICTS:
+            raise RuntimeError(
+                f"HiGHS failed on an LP that is feasible and bounded by construction: "
+                f"{lp_method} status {first.status} ({first.message}), then highs-ds status "
+                f"{res.status} ({res.message}); use method='pi'")
     if res.status == 1:
         if res.x is None:
             raise RuntimeError(
@@ -208,7 +238,9 @@ def _solve_discounted(mdp, tol, max_iter, weight, highs_options, lp_method):
     if weight is None:
         w = mu if mu.min() >= min(MU_MIN_WEIGHT, 0.5 / S) else 0.5 * mu + 0.5 / S
     else:
-        w = np.asarray(weight, dtype=np.float64)
+        from ..models.tabular import as_real_array
+
+        w = as_real_array(weight, "weight", finite=False)
         if w.shape != (S,) or not np.all(np.isfinite(w)) or w.min() <= 0:
             raise ValueError(f"weight must be a finite, strictly positive array of shape ({S},)")
         if w.min() < min(MU_MIN_WEIGHT, 0.5 / S) * w.sum():
@@ -218,9 +250,12 @@ def _solve_discounted(mdp, tol, max_iter, weight, highs_options, lp_method):
                 "unpinned (module docstring)")
     w_is_mu = w is mu or np.array_equal(w, mu)
     M, r = discounted_lp_matrices(mdp)
-    res = _highs(w, A_ub=-M, b_ub=-r, bounds=(None, None), max_iter=max_iter,
+    V_c, rho = _centre(mdp, M, r)
+    # variables U = (V - V_c) / rho: rows M U >= (r - M V_c) / rho, entries of size <= 1
+    b = (r - M @ V_c) / rho
+    res = _highs(w, A_ub=-M, b_ub=-b, bounds=(None, None), max_iter=max_iter,
                  highs_options=highs_options, lp_method=lp_method)
-    V_lp = np.asarray(res.x, dtype=np.float64)
+    V_lp = V_c + rho * np.asarray(res.x, dtype=np.float64)
     d_w = np.maximum(-np.asarray(res.ineqlin.marginals, dtype=np.float64), 0.0).reshape(S, A)
     pol = d_w.argmax(axis=1)
     mass = d_w.sum(axis=1)
@@ -249,7 +284,50 @@ def _solve_discounted(mdp, tol, max_iter, weight, highs_options, lp_method):
     return V, Q, pol, res, bound, occ, dict(
         V_lp=V_lp, weight=w, occupancy_source=source, occupancy_weight=d_w if not w_is_mu else None,
         n_greedy_states=int(zero.sum()), evaluation=info["method"],
-        lp_objective=float(res.fun), bellman_residual=resid)
+        lp_objective=float(w @ V_lp), bellman_residual=resid, lp_centre_scale=rho)
+
+
+def _check_value_range(mdp):
+    R_max = float(np.abs(np.asarray(mdp.R)).max(initial=0.0))
+    amp = 1.0 / (1.0 - mdp.gamma) if mdp.is_discounted else float(mdp.H)
+    if R_max * amp > MAX_VALUE_SCALE:
+        what = (f"max|R|/(1-gamma) = {R_max:.3g}/{1.0 - mdp.gamma:.3g}" if mdp.is_discounted
+                else f"H * max|R| = {mdp.H} * {R_max:.3g}")
+        raise ValueError(
+            f"R is out of range for the LP: values can reach {what} = {R_max * amp:.3g}, "
+            f"beyond {MAX_VALUE_SCALE:g} (float64 overflows near 1.8e308); rescale R")
+
+
+def _pow2_at_least(x: float) -> float:
+    """Smallest power of two >= x (1.0 for x == 0): scaling by it is exact in float64."""
+    if not x > 0:
+        return 1.0
+    m, e = np.frexp(x)
+    return float(np.ldexp(1.0, int(e) - (1 if m == 0.5 else 0)))
+
+
+def _centre(mdp, M, r):
+    """Centre ``V_c`` (S,) and scale ``rho`` (power of two) of the discounted LP.
+
+    ``V_c`` is the MacQueen midpoint after ``CENTRE_SWEEPS`` Bellman sweeps from 0, a
+    vector within ``c sp(d)/2`` of V*; ``rho`` bounds the right-hand side ``r - M V_c``
+    (module docstring, "Scaling")."""
+    _check_value_range(mdp)
+    S, A, g = mdp.S, mdp.A, mdp.gamma
+    c = g / (1.0 - g)
+    P2 = mdp.sparse_P()
+    R = np.asarray(mdp.R, dtype=np.float64)
+    V = np.zeros(S)
+    mid = np.zeros(S)
+    for _ in range(CENTRE_SWEEPS):
+        TV = (R + g * (P2 @ V).reshape(S, A)).max(axis=1)
+        d = TV - V
+        mid = TV + c * 0.5 * (float(d.max()) + float(d.min()))
+        V = TV - 0.5 * (float(TV.max()) + float(TV.min()))  # centred iterate (no drift)
+    if not np.isfinite(mid).all():
+        mid = np.zeros(S)
+    rho = _pow2_at_least(float(np.abs(r - M @ mid).max(initial=0.0)))
+    return mid, rho
 
 
 # ---------------------------------------------------------------------- finite horizon
@@ -288,10 +366,12 @@ def _solve_finite(mdp, tol, max_iter, highs_options, lp_method):
     H, S, A = mdp.H, mdp.S, mdp.A
     A_eq, c_reward = finite_horizon_lp_matrices(mdp)
     inflow = np.full(H * S, 1.0 / S)
-    res = _highs(-c_reward, A_eq=A_eq, b_eq=inflow, bounds=(0, None), max_iter=max_iter,
+    _check_value_range(mdp)
+    rho = _pow2_at_least(float(np.abs(c_reward).max(initial=0.0)))  # exact rescaling
+    res = _highs(-c_reward / rho, A_eq=A_eq, b_eq=inflow, bounds=(0, None), max_iter=max_iter,
                  highs_options=highs_options, lp_method=lp_method)
     d_w = np.maximum(np.asarray(res.x, dtype=np.float64), 0.0).reshape(H, S, A)
-    V_lp = -np.asarray(res.eqlin.marginals, dtype=np.float64).reshape(H, S)
+    V_lp = -rho * np.asarray(res.eqlin.marginals, dtype=np.float64).reshape(H, S)
     pol = d_w.argmax(axis=2)
     mass = d_w.sum(axis=2)
     zero = mass <= _ZERO_OCC_RTOL * mass.sum(axis=1, keepdims=True)
@@ -306,7 +386,7 @@ def _solve_finite(mdp, tol, max_iter, highs_options, lp_method):
     return V, Q, pol, res, bound, occ, dict(
         V_lp=V_lp, inflow=inflow.reshape(H, S), occupancy_source="policy_forward",
         occupancy_weight=d_w, n_greedy_states=int(zero.sum()), evaluation="backward",
-        lp_objective=float(res.fun), bellman_residual=float(e.max()))
+        lp_objective=float(rho * res.fun), bellman_residual=float(e.max()))
 
 
 def solve_lp(mdp, *, tol=1e-6, max_iter=None, **options) -> SolveResult:
@@ -346,6 +426,10 @@ def solve_lp(mdp, *, tol=1e-6, max_iter=None, **options) -> SolveResult:
         raise ValueError(f"max_iter must be None or an integer >= 1, got {max_iter!r}")
     weight = options.pop("weight", None)
     highs_options = options.pop("highs_options", None)
+    if highs_options is not None:
+        if not isinstance(highs_options, dict) or not all(isinstance(k, str) for k in highs_options):
+            raise TypeError("highs_options must be a dict of HiGHS option names (str) to values, "
+                            f"got {type(highs_options).__name__} {highs_options!r}")
     lp_method = options.pop("lp_method", "highs-ipm")
     if lp_method not in _LP_METHODS:
         raise ValueError(f"lp_method must be one of {list(_LP_METHODS)}, got {lp_method!r}")

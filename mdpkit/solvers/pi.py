@@ -80,6 +80,7 @@ provenance: textbook algorithms; certificates derived in this docstring and in
 """
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
@@ -88,8 +89,9 @@ from ..utils import ConvergenceWarning, check_positive_int
 from ._policy import as_policy
 from .evaluate import plan, policy_matrix, policy_system, solve_policy_system
 from .result import SolveResult
-from .vi import (RULE_SUPNORM, STOPPING_RULES, bellman, check_options, default_max_iter, finish,
-                 initial_value, resolve_engine, run_vi_loop)
+from .vi import (RULE_SUPNORM, announce_budget, bellman, check_damping, check_options,
+                 check_stopping, default_max_iter, finish, initial_value, resolve_engine,
+                 run_vi_loop)
 
 __all__ = ["policy_iteration", "modified_policy_iteration", "certificate"]
 
@@ -152,7 +154,11 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
     if solver not in ("auto", "direct", "krylov"):
         raise ValueError(f"solver must be one of ['auto', 'direct', 'krylov'], got {solver!r}")
     dense_threshold = check_positive_int(options.get("dense_threshold", 2000), "dense_threshold")
-    krylov_rtol = float(options.get("krylov_rtol", 1e-3))
+    krylov_rtol = options.get("krylov_rtol", 1e-3)
+    if isinstance(krylov_rtol, (bool, np.bool_)) or not isinstance(krylov_rtol, numbers.Real):
+        raise TypeError(f"krylov_rtol must be a real number, got {type(krylov_rtol).__name__} "
+                        f"{krylov_rtol!r}")
+    krylov_rtol = float(krylov_rtol)
     if not (np.isfinite(krylov_rtol) and krylov_rtol > 0):
         raise ValueError(f"krylov_rtol must be a finite number > 0, got {krylov_rtol}")
     S, A, gamma = mdp.S, mdp.A, mdp.gamma
@@ -247,6 +253,8 @@ def modified_policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = 
         Partial evaluation sweeps per iteration.
     stopping : {"span", "supnorm"}, default "span"
     V0 : ndarray (S,), optional
+    damping : {"auto", "off"}, default "auto"
+        As value iteration (every sweep damped once damping is kept).
 
     Returns
     -------
@@ -254,17 +262,16 @@ def modified_policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = 
         As value iteration; ``n_iter`` counts Bellman (improvement) sweeps,
         ``extras["m"]``, ``extras["sweeps"]`` = Bellman plus partial sweeps.
     """
-    check_options(options, {"m", "stopping", "V0", "engine"}, "mpi")
+    check_options(options, {"m", "stopping", "V0", "engine", "damping"}, "mpi")
     engine = resolve_engine(mdp, options.get("engine", "auto"))
     m = check_positive_int(options.get("m", 10), "m", minimum=0)
-    stopping = options.get("stopping", "span")
-    if stopping not in STOPPING_RULES:
-        raise ValueError(f"stopping must be one of {sorted(STOPPING_RULES)}, got {stopping!r}")
-    rule = STOPPING_RULES[stopping]
+    rule = check_stopping(options.get("stopping", "span"))
+    damping = check_damping(options.get("damping", "auto"))
     V0 = initial_value(mdp, options.get("V0"))
     if max_iter is None:
         max_iter = default_max_iter(mdp, tol, V0, rule)
-    raw = run_vi_loop(mdp, V0, max_iter, rule, tol, m, engine)
+        announce_budget("mpi", max_iter, mdp.gamma, tol)
+    raw = run_vi_loop(mdp, V0, max_iter, rule, tol, m, engine, damping == "auto")
     n = raw[3]
     return finish(mdp, raw, rule, "mpi", max_iter, tol,
                   extras={"m": m, "sweeps": n + m * (n - 1), "engine": engine})

@@ -1,8 +1,9 @@
 r"""Value iteration for discounted MDPs, with certified stopping (MacQueen / Puterman bounds).
 
 Method ``"vi"`` of :func:`mdpkit.solve`: :func:`value_iteration`. The sweeps run in numba
-(:mod:`mdpkit.solvers._kernels`): on dense P (S, A, S) the whole loop is compiled; on CSR P
-(S*A, S) each sweep is one scipy product ``P @ V`` plus one numba epilogue (Decisions).
+(:mod:`mdpkit.solvers._kernels`): on dense P (S, A, S) each sweep is one compiled call; on
+CSR P (S*A, S) one scipy product ``P @ V`` plus one numba epilogue (Decisions). The loop
+around the sweeps, with its rules, is :func:`mdpkit.solvers._vi_rules.run_loop`.
 
 Math
 ----
@@ -47,25 +48,69 @@ Textbook rule (``stopping="supnorm"``, for teaching): stop when
 (Puterman Thm 6.3.1 stops at the same point). ``extras["span_bound"]`` holds the
 (always smaller) span certificate for comparison.
 
+Rounding (why ``bound`` holds in floating point)
+-------------------------------------------------
+The certificates above hold in exact arithmetic; the loop computes ``d`` in float64.
+Two measures make the returned ``bound`` an upper bound on the true gap all the same:
+
+* **Centring.** With the span rule the loop runs on rewards ``R - r0`` (``r0`` the
+  midrange of R) and subtracts the midrange of every next iterate (including ``V0``).
+  Neither changes the greedy policies or the span of ``d`` (``T(V + k1) = TV + gamma k1``),
+  and ``V*`` is recovered as ``V*_centred + r0/(1-gamma)`` at the end, so rounding happens
+  at the scale of V's *variation*, not of V: a warm start ``V0 = 1e17`` no longer swallows
+  the span (it used to give ``bound = 0`` with a policy suboptimal by 1.8).
+* **A rounding term.** Each computed entry of ``d`` and ``TV`` is within
+  ``delta = (n_row + 4) eps (max|V_n| + max|TV_n| + max|R - r0|)`` of the exact one
+  (``n_row`` terms per dot product with non-negative weights summing to ~1, then three
+  roundings; ``eps`` = 2.2e-16; any summation order). Then, with the computed extremes,
+  :math:`V^* - V^\pi \le c\,(d_{\max} - d_{\min}) + 2\delta(c + 1/(1-\gamma))`, bounded by
+  ``bound = c (dmax - dmin) + 4 delta / (1 - gamma)`` (a greedy action may be wrong by
+  ``2 delta``; ``d`` and ``TV`` are off by ``delta``; the centring of R costs less than
+  ``delta``). The stopping test uses this bound; ``extras["rounding_delta"]`` reports
+  ``delta``, ``extras["value_error_bound"] = bound/2 + delta + 2 eps max|V|``.
+
+Periodic chains
+---------------
+The span contracts by only gamma per sweep on a periodic chain (eigenvalue -1 of
+:math:`P_\pi`): a 2-state swap at gamma = 0.999999 needed ~3e7 sweeps (60 s). The
+damped update :math:`V \leftarrow (1-\alpha) V + \alpha T V` (value iteration on the
+aperiodicity-transformed model :math:`\tilde P = \tau I + (1-\tau) P`,
+:math:`\tilde\gamma = 1 - \alpha(1-\gamma)`, same V* and policies) maps an eigenvalue
+:math:`\lambda` to :math:`1 - \alpha + \alpha\lambda`: -1 to ~0 with :math:`\alpha = 1/2`, but a
+fast mode 0.1 to 0.55, so it is not always better. ``damping="auto"`` (default, span rule)
+therefore *tries* it: after ``WINDOW = 8`` consecutive sweeps shrinking the span by less
+than ``SLOW_RATIO = 0.95``, it runs ``WINDOW + 1`` damped sweeps and keeps damping if
+their mean contraction was better than the plain window's, else returns to plain sweeps
+for good. The certificate is computed from each ``(V_n, TV_n)`` as before, so it is
+unaffected. Damped sweeps contract the span by at least :math:`\tilde\gamma`
+(:math:`sp(T\tilde V - \tilde V)` is a seminorm argument). ``damping="off"`` disables it;
+the sup-norm rule (textbook) never damps.
+
 Iteration cap
 -------------
 Default ``max_iter`` is derived from gamma and tol: the span (and the sup norm) of ``d``
-contracts at least by gamma per sweep, so with :math:`s_0` a bound on the first ``d``
-computed from ``R`` and ``V_0``, the rule is met after at most
-:math:`n^* = \lceil \log(\mathrm{tol}/(c\,s_0)) / \log\gamma \rceil + 1` sweeps in exact
-arithmetic. The default is ``2 n* + 100``. Reaching the cap gives ``converged=False`` and a
-:class:`mdpkit.utils.ConvergenceWarning`; the returned ``bound`` is still a valid
-certificate. When ``tol`` is below what float64 can resolve (the statistic cannot go below
-~``1e-16 * max|V|`` times a small factor), the loop does not spin until the cap: if the
+contracts at least by :math:`\tilde\gamma = (1+\gamma)/2` per sweep (plain or damped),
+so with :math:`s_0` a bound on the first ``d`` computed from ``R`` and ``V_0``, the rule
+(with half of ``tol`` left to the rounding term) is met after at most
+:math:`n^* = \lceil \log(\mathrm{tol}/(2 c\,s_0)) / \log\tilde\gamma \rceil + 1` sweeps in
+exact arithmetic. The default is ``2 n* + 100 + 2 WINDOW``. A default cap above
+``SWEEP_WARN = 1e7`` sweeps is announced up front by a ConvergenceWarning (at
+gamma = 1 - 1e-9 it is ~1e11). Reaching the cap gives ``converged=False`` and a
+:class:`mdpkit.utils.ConvergenceWarning` stating the achieved (valid) bound. When ``tol``
+is below what float64 can certify, the loop does not spin until the cap: if the
 statistic makes no new minimum for ``STALL_SWEEPS = 20`` sweeps while below
-``FLOOR_REL * max|TV|`` (~1000 ulps; in exact arithmetic it contracts by gamma every sweep),
-it stops with ``converged=False``, ``extras["floor_hit"] = True`` and a ConvergenceWarning
-saying so.
+``FLOOR_REL * max|TV| + 2 delta`` (~1000 ulps), it stops with ``converged=False``,
+``extras["floor_hit"] = True`` and a ConvergenceWarning saying so.
 
 Decisions
 ---------
-* The certificates hold in exact arithmetic; the floating-point error of a sweep
-  (relative ~1e-16 per dot product, amplified by at most :math:`1/(1-\gamma)`) is not added.
+* The certificates include the floating-point error of the sweep ("Rounding").
+* One loop for every engine: :func:`mdpkit.solvers._vi_rules.run_loop` (a Python step
+  per sweep, a few microseconds) drives engine-specific array operations (numpy, or the
+  compiled ``bellman_dense`` / ``bellman_epilogue`` / ``policy_sweep_*``), so the stopping,
+  cap, floor, centring and damping rules exist once. The dense loop used to be compiled
+  whole; a compiled loop calling the rules would embed them in its numba cache, which
+  numba does not invalidate when the rules' file changes.
 * Ties in the greedy policy are broken towards the smallest action index.
 * Options: ``stopping`` ("span" | "supnorm"), ``V0`` (warm start, shape (S,)),
   ``engine`` ("auto" | "numba" | "numpy").
@@ -85,7 +130,7 @@ Decisions
   bandwidth; benchmarks/RESULTS.md, Findings 1). The loop over sweeps is therefore Python
   (a few microseconds per sweep, never a loop over states). scipy's product is serial, so
   the solver stays single-threaded. The stopping rule, cap, rounding-floor test and
-  warm start are exactly those of the compiled dense loop; ``Q`` equals the numpy
+  warm start are exactly those of the dense loop (the same ``run_loop``); ``Q`` equals the numpy
   engine's bit for bit for the same ``V``.
 
 References
@@ -108,6 +153,7 @@ import warnings
 import numpy as np
 
 from ..utils import ConvergenceWarning
+from . import _vi_rules as _rules
 from .result import SolveResult
 
 __all__ = ["value_iteration", "default_max_iter", "initial_value", "run_vi_loop", "bellman",
@@ -115,15 +161,15 @@ __all__ = ["value_iteration", "default_max_iter", "initial_value", "run_vi_loop"
 
 provenance = "textbook value iteration; MacQueen/Puterman span bounds re-derived (module docstring)"
 
-# same codes as mdpkit.solvers._kernels.RULE_SPAN / RULE_SUPNORM (checked by the tests);
-# repeated here so that this module does not import numba
-RULE_SPAN = 0
-RULE_SUPNORM = 1
+# same codes as mdpkit.solvers._kernels.RULE_SPAN / RULE_SUPNORM (one source: _vi_rules)
+RULE_SPAN = _rules.RULE_SPAN
+RULE_SUPNORM = _rules.RULE_SUPNORM
 STOPPING_RULES = {"span": RULE_SPAN, "supnorm": RULE_SUPNORM}
 SMALL_NNZ = 65_536
-# same values as mdpkit.solvers._kernels.STALL_SWEEPS / FLOOR_REL
-STALL_SWEEPS = 20
-FLOOR_REL = 1e3 * 2.220446049250313e-16
+STALL_SWEEPS = _rules.STALL_SWEEPS
+FLOOR_REL = _rules.FLOOR_REL
+#: default caps above this many sweeps are announced up front (ConvergenceWarning)
+SWEEP_WARN = 10_000_000
 ENGINES = ("auto", "numba", "numpy")
 
 
@@ -140,29 +186,44 @@ def initial_value(mdp, V0=None) -> np.ndarray:
     """Starting vector: ``V0`` validated (shape (S,), finite) or ``min R / (1-gamma)``."""
     if V0 is None:
         return np.full(mdp.S, float(mdp.R.min()) / (1.0 - mdp.gamma))
-    arr = np.array(V0, dtype=np.float64)
-    if arr.shape != (mdp.S,):
-        raise ValueError(f"V0 must have shape (S,) = ({mdp.S},), got {arr.shape}")
-    if not np.isfinite(arr).all():
-        i = int(np.argmax(~np.isfinite(arr)))
-        raise ValueError(f"V0[{i}] is {arr[i]}, must be finite")
-    return arr
+    from ..models.tabular import as_real_array
+
+    return as_real_array(V0, "V0", shape=(mdp.S,))
 
 
 def default_max_iter(mdp, tol: float, V0: np.ndarray, rule: int) -> int:
-    """``2 n* + 100`` sweeps, n* the exact-arithmetic bound of the module docstring."""
+    """``2 n* + 100 + 2 WINDOW`` sweeps, n* the exact-arithmetic bound of the module
+    docstring at the damped rate ``(1 + gamma) / 2`` (the slowest a damped sweep contracts)
+    and for half of ``tol`` (the other half is left to the rounding term)."""
     gamma = mdp.gamma
     if gamma == 0.0:
         return 101
     R = mdp.R
-    lo = float(R.min()) + gamma * float(V0.min()) - float(V0.max())
-    hi = float(R.max()) + gamma * float(V0.max()) - float(V0.min())
     c = gamma / (1.0 - gamma)
-    s0 = (hi - lo) if rule == RULE_SPAN else 2.0 * max(abs(lo), abs(hi))
-    if not s0 > 0 or c * s0 <= tol:
-        return 101
-    n_star = math.ceil(math.log(tol / (c * s0)) / math.log(gamma)) + 1
-    return 2 * n_star + 100
+    span_R = float(R.max()) - float(R.min())
+    span_V0 = float(V0.max()) - float(V0.min())
+    if rule == RULE_SPAN:
+        # hi - lo written without cancelling the (possibly huge, e.g. 1e16) level of V0
+        s0 = span_R + (1.0 + gamma) * span_V0
+    else:
+        lo = float(R.min()) + gamma * float(V0.min()) - float(V0.max())
+        hi = float(R.max()) + gamma * float(V0.max()) - float(V0.min())
+        s0 = 2.0 * max(abs(lo), abs(hi))
+    target = 0.5 * tol
+    if not s0 > 0 or c * s0 <= target:
+        return 101 + 2 * _rules.WINDOW
+    n_star = math.ceil(math.log(target / (c * s0)) / math.log1p(-_rules.ALPHA * (1.0 - gamma))) + 1
+    return 2 * n_star + 100 + 2 * _rules.WINDOW
+
+
+def announce_budget(method: str, max_iter: int, gamma: float, tol: float) -> None:
+    """Warn up front when a default sweep cap exceeds ``SWEEP_WARN`` (module docstring)."""
+    if max_iter > SWEEP_WARN:
+        warnings.warn(
+            f"{method}: gamma={gamma!r} and tol={tol:g} allow up to {max_iter:.3g} sweeps "
+            f"(default cap); a slowly mixing model may take that long. Consider "
+            "method='pi' (exact, a few linear solves) or a looser tol",
+            ConvergenceWarning, stacklevel=4)
 
 
 def resolve_engine(mdp, engine) -> str:
@@ -209,157 +270,163 @@ def bellman(mdp, V, engine="auto"):
     return Q, TV
 
 
-class _StopRule:
-    """Stopping, cap and rounding-floor rules of the Python-level loops (numpy engine, CSR).
-
-    The compiled dense loop (``_kernels.vi_loop_dense``) applies the same rules inside numba.
-    ``check(n, dmin, dmax, W)`` after sweep ``n`` returns "converged", "cap", "floor" or None.
-    """
-
-    def __init__(self, rule, c, tol, max_iter):
-        self.span = rule == RULE_SPAN
-        self.c, self.tol, self.max_iter = c, tol, max_iter
-        self.best, self.stall = np.inf, 0
-
-    def check(self, n, dmin, dmax, W):
-        if self.span:
-            stat = dmax - dmin
-            stop = self.c * stat <= self.tol
-        else:
-            stat = max(abs(dmin), abs(dmax))
-            stop = 2.0 * self.c * stat <= self.tol
-        if stop:
-            return "converged"
-        if n >= self.max_iter:
-            return "cap"
-        if stat < self.best:
-            self.best, self.stall = stat, 0
-        else:
-            self.stall += 1
-            if self.stall >= STALL_SWEEPS and stat <= FLOOR_REL * float(np.abs(W).max()):
-                return "floor"
-        return None
+def _centred(u, rule):
+    return u - (0.5 * float(u.max()) + 0.5 * float(u.min())) if rule == RULE_SPAN else u
 
 
-def vi_loop_numpy(P2, R, gamma, V0, max_iter, rule, tol, m):
-    """numpy engine: the loop of ``_kernels.vi_loop_dense`` with ``P2`` (S*A, S) dense or CSR.
+class _NumpyOps:
+    """numpy array operations of :func:`mdpkit.solvers._vi_rules.run_loop`; ``P2`` is
+    (S*A, S), dense or CSR."""
 
-    Same outputs ``(V_n, TV_n, Q_n, n_iter, dmin, dmax, converged, floor_hit)``. Used for small
-    models (no numba start-up cost) and as a second implementation in the tests.
-    """
-    S, A = R.shape
-    c = gamma / (1.0 - gamma)
-    V = np.array(V0, dtype=np.float64)
-    rows = np.arange(S) * A
-    idx = np.arange(S)
-    n = 0
-    dmin = dmax = 0.0
-    converged = floor_hit = False
-    stopping = _StopRule(rule, c, tol, max_iter)
-    while n < max_iter:
-        Q = R + gamma * (P2 @ V).reshape(S, A)
-        W = Q.max(axis=1)
+    def __init__(self, P2, R, gamma):
+        self.P2, self.R, self.gamma = P2, R, gamma
+        self.n_actions = R.shape[1]
+        S = R.shape[0]
+        self._rows, self._idx = np.arange(S) * R.shape[1], np.arange(S)
+
+    def sweep(self, V, Q, W):
+        S, A = self.R.shape
+        np.add(self.R, self.gamma * (self.P2 @ V).reshape(S, A), out=Q)
+        Q.max(axis=1, out=W)
         d = W - V
-        dmin, dmax = float(d.min()), float(d.max())
-        n += 1
-        verdict = stopping.check(n, dmin, dmax, W)
-        if verdict is not None:
-            converged, floor_hit = verdict == "converged", verdict == "floor"
-            break
-        if m == 0:
-            V = W
-        else:
-            pol = Q.argmax(axis=1)
-            Ppi = P2[rows + pol]
-            rpi = R[idx, pol]
-            u = W
-            for _ in range(m):
-                u = rpi + gamma * (Ppi @ u)
-            V = u
-    return V, W, Q, n, dmin, dmax, converged, floor_hit
+        return float(d.min()), float(d.max())
+
+    def policy_sweep(self, pol, u, out):
+        rows = self._rows + pol
+        out[:] = self.R[self._idx, pol] + self.gamma * (self.P2[rows] @ u)
+
+    @staticmethod
+    def argmax(Q, pol):
+        pol[:] = Q.argmax(axis=1)
+
+    @staticmethod
+    def maxabs(x):
+        return float(np.abs(x).max(initial=0.0))
+
+    @staticmethod
+    def centre(x):
+        x -= 0.5 * float(x.max()) + 0.5 * float(x.min())
+        return float(np.abs(x).max(initial=0.0))
+
+    @staticmethod
+    def damp(old, new, alpha):
+        new[:] = (1.0 - alpha) * old + alpha * new
+
+    @staticmethod
+    def empty(shape):
+        return np.empty(shape)
+
+    @staticmethod
+    def empty_int(n):
+        return np.empty(n, dtype=np.int64)
 
 
-def vi_loop_csr(P, R, gamma, V0, max_iter, rule, tol, m):
-    """numba engine on CSR: the loop of ``_kernels.vi_loop_dense``, one Python step per sweep.
+class _CsrOps(_NumpyOps):
+    """numba engine on CSR: scipy's product plus the compiled epilogue per Bellman sweep,
+    compiled partial-evaluation sweeps (module docstring, Decisions)."""
 
-    ``P`` scipy CSR (S*A, S), ``R`` C-contiguous float64 (S, A). Each Bellman sweep is one
-    scipy product ``PV = P @ V`` and one call of the numba epilogue
-    :func:`mdpkit.solvers._kernels.bellman_epilogue` (Q, max, d_min/d_max); see the module
-    docstring (Decisions) for why. Partial evaluation sweeps (``m > 0``) use the numba
-    ``policy_sweep_csr``. Same outputs ``(V_n, TV_n, Q_n, n_iter, dmin, dmax, converged,
-    floor_hit)`` and the same stopping, cap and rounding-floor rules as the compiled loop.
-    """
-    from . import _kernels as K
+    def __init__(self, P, R, gamma):
+        from . import _kernels as K
 
-    S, A = R.shape
-    c = gamma / (1.0 - gamma)
-    V = np.array(V0, dtype=np.float64)
-    W = np.empty(S)
-    Q = np.empty((S, A))
-    pol = np.empty(S, dtype=np.int64)
-    n = 0
-    dmin = dmax = 0.0
-    converged = floor_hit = False
-    stopping = _StopRule(rule, c, tol, max_iter)
-    while n < max_iter:
-        dmin, dmax = K.bellman_epilogue(P @ V, R, gamma, V, Q, W)
-        n += 1
-        verdict = stopping.check(n, dmin, dmax, W)
-        if verdict is not None:
-            converged, floor_hit = verdict == "converged", verdict == "floor"
-            break
-        if m == 0:
-            V, W = W, V
-        else:
-            K.argmax_rows(Q, pol)
-            # u_0 = W = T V; u_{k+1} = T_pi u_k, ping-pong between W and V
-            for _ in range(m):
-                K.policy_sweep_csr(P.indptr, P.indices, P.data, R, gamma, pol, W, V)
-                V, W = W, V
-            V, W = W, V
-    return V, W, Q, n, dmin, dmax, converged, floor_hit
+        super().__init__(P, R, gamma)
+        self.K = K
+        self.argmax, self.maxabs, self.centre, self.damp = (K.argmax_rows, K._maxabs,
+                                                             K._centre, K._damp)
+
+    def sweep(self, V, Q, W):
+        return self.K.bellman_epilogue(self.P2 @ V, self.R, self.gamma, V, Q, W)
+
+    def policy_sweep(self, pol, u, out):
+        P = self.P2
+        self.K.policy_sweep_csr(P.indptr, P.indices, P.data, self.R, self.gamma, pol, u, out)
 
 
-def run_vi_loop(mdp, V0, max_iter, rule, tol, m, engine="auto"):
-    """Run the (modified) VI loop with the chosen engine; returns the raw loop outputs."""
+def _run(ops, R, gamma, V0, max_iter, rule, tol, m, err_coef, allow_damping):
+    return _rules.run_loop(ops, np.array(V0, dtype=np.float64), int(max_iter), int(rule),
+                           float(gamma), float(tol), int(m), float(err_coef),
+                           bool(allow_damping), float(np.abs(R).max(initial=0.0)))
+
+
+def vi_loop_numpy(P2, R, gamma, V0, max_iter, rule, tol, m, err_coef=0.0, allow_damping=True):
+    """numpy engine (``P2`` (S*A, S) dense or CSR): the loop
+    :func:`mdpkit.solvers._vi_rules.run_loop` with numpy operations. Same outputs
+    ``(V_n, TV_n, Q_n, n_iter, dmin, dmax, converged, floor_hit, delta)`` and rules as the
+    compiled engines. Used for small models (no numba start-up cost) and in the tests."""
+    R = np.asarray(R, dtype=np.float64)
+    return _run(_NumpyOps(P2, R, float(gamma)), R, gamma, V0, max_iter, rule, tol, m,
+                err_coef, allow_damping)
+
+
+def vi_loop_csr(P, R, gamma, V0, max_iter, rule, tol, m, err_coef=0.0, allow_damping=True):
+    """numba engine on CSR (``P`` scipy CSR (S*A, S), ``R`` C-contiguous (S, A)): the loop
+    :func:`mdpkit.solvers._vi_rules.run_loop` with one scipy ``P @ V`` and one compiled
+    epilogue per Bellman sweep, compiled partial-evaluation sweeps. Same outputs and rules
+    as the other engines."""
+    R = np.ascontiguousarray(R, dtype=np.float64)
+    return _run(_CsrOps(P, R, float(gamma)), R, gamma, V0, max_iter, rule, tol, m, err_coef,
+                allow_damping)
+
+
+def _row_terms(mdp) -> int:
+    """Most terms of one row's dot product ``P(.|s, a) . V`` (for the rounding bound)."""
+    if mdp.is_sparse:
+        ip = mdp.P.indptr
+        return int(np.diff(ip).max(initial=0))
+    return mdp.S
+
+
+def run_vi_loop(mdp, V0, max_iter, rule, tol, m, engine="auto", allow_damping=True):
+    """Run the (modified) VI loop with the chosen engine on the *centred* problem.
+
+    Returns the raw loop outputs plus ``r0``: the loop runs on rewards ``R - r0``
+    (``r0`` the midrange of R) and, with the span rule, from ``V0`` minus its midrange;
+    :func:`finish` adds ``r0 / (1 - gamma)`` back (module docstring, "Rounding")."""
+    R = np.asarray(mdp.R, dtype=np.float64)
+    r0 = 0.5 * float(R.max()) + 0.5 * float(R.min()) if rule == RULE_SPAN else 0.0
+    Rc = np.ascontiguousarray(R - r0) if r0 != 0.0 else np.ascontiguousarray(R)
+    V0 = _centred(np.asarray(V0, dtype=np.float64), rule).copy()
+    err_coef = (_row_terms(mdp) + 4) * _rules.EPS
+    g = float(mdp.gamma)
+    args = (g, V0, int(max_iter), int(rule), float(tol), int(m), err_coef, bool(allow_damping))
     if resolve_engine(mdp, engine) == "numpy":
-        R = np.asarray(mdp.R, dtype=np.float64)
-        return vi_loop_numpy(_P2(mdp), R, float(mdp.gamma), V0, int(max_iter), int(rule), float(tol), int(m))
-    from . import _kernels as K
+        raw = vi_loop_numpy(_P2(mdp), Rc, *args)
+    elif mdp.is_sparse:
+        raw = vi_loop_csr(mdp.P, Rc, *args)
+    else:
+        from . import _kernels as K
 
-    kind, P_args, R = kernel_arrays(mdp)
-    if kind == "csr":
-        return vi_loop_csr(mdp.P, R, float(mdp.gamma), V0, int(max_iter), int(rule), float(tol), int(m))
-    return K.vi_loop_dense(*P_args, R, float(mdp.gamma), V0, int(max_iter), int(rule), float(tol), int(m))
+        raw = K.vi_loop_dense(np.ascontiguousarray(mdp.P), Rc, *args)
+    return tuple(raw) + (r0,)
 
 
 def finish(mdp, raw, rule, method, max_iter, tol, extras=None) -> SolveResult:
     """Assemble a :class:`SolveResult` from a VI-type loop (certificates: module docstring)."""
-    V_n, TV, Q_n, n_iter, dmin, dmax, converged, floor_hit = raw
+    V_n, TV, Q_n, n_iter, dmin, dmax, converged, floor_hit, delta, r0 = raw
     gamma = mdp.gamma
     c = gamma / (1.0 - gamma)
-    span_bound = c * (dmax - dmin)
+    level = r0 / (1.0 - gamma)  # the loop ran on R - r0: add the constant back
+    span_bound = _rules.certified_bound(RULE_SPAN, c, gamma, dmin, dmax, delta)
     policy = np.argmax(Q_n, axis=1).astype(np.int64)
     ex = {"stopping": "span" if rule == RULE_SPAN else "supnorm", "d_min": dmin, "d_max": dmax,
-          "span_bound": span_bound, "tol": tol, "max_iter": max_iter}
+          "span_bound": span_bound, "rounding_delta": delta, "reward_offset": r0, "tol": tol,
+          "max_iter": max_iter}
+    bound = _rules.certified_bound(rule, c, gamma, dmin, dmax, delta)
     if rule == RULE_SPAN:
-        shift = c * 0.5 * (dmax + dmin)
+        shift = c * 0.5 * (dmax + dmin) + level
         Q = Q_n + shift
         V = TV + shift
-        bound = span_bound
-        ex["value_error_bound"] = 0.5 * span_bound
+        ex["value_error_bound"] = 0.5 * bound + delta + 2.0 * _rules.EPS * float(np.abs(V).max())
     else:
-        Q = Q_n
-        V = TV
-        bound = 2.0 * c * max(abs(dmin), abs(dmax))
-        ex["value_error_bound"] = c * max(abs(dmin), abs(dmax))
+        Q = Q_n + level
+        V = TV + level
+        ex["value_error_bound"] = 0.5 * bound + delta + 2.0 * _rules.EPS * float(np.abs(V).max())
     if extras:
         ex.update(extras)
     ex["floor_hit"] = bool(floor_hit)
     if not converged:
         if floor_hit:
             why = (f"stopped after {n_iter} sweeps: the {ex['stopping']} statistic stagnated at "
-                   f"the float64 rounding floor (~1e-13 * max|V|), above what tol={tol:g} needs")
+                   f"the float64 rounding floor, above what tol={tol:g} needs")
         else:
             why = (f"reached max_iter={max_iter} sweeps before the {ex['stopping']} stopping "
                    f"rule (tol={tol:g})")
@@ -389,6 +456,9 @@ def value_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **op
     stopping : {"span", "supnorm"}, default "span"
     V0 : ndarray, shape (S,), optional
         Starting vector (warm start).
+    damping : {"auto", "off"}, default "auto"
+        "auto": when plain sweeps contract slowly, try damped sweeps and keep them if they
+        contract faster (periodic chains; module docstring, "Periodic chains").
     engine : {"auto", "numba", "numpy"}, default "auto"
         "auto": numpy for models with at most ``SMALL_NNZ`` (65,536) stored transition
         entries, numba otherwise.
@@ -399,14 +469,25 @@ def value_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **op
         ``V`` (S,), ``Q`` (S, A), ``policy`` (S,), ``bound`` (certificate), ``n_iter`` sweeps,
         ``extras``: ``stopping``, ``d_min``, ``d_max``, ``span_bound``, ``value_error_bound``.
     """
-    check_options(options, {"stopping", "V0", "engine"}, "vi")
-    stopping = options.get("stopping", "span")
-    if stopping not in STOPPING_RULES:
-        raise ValueError(f"stopping must be one of {sorted(STOPPING_RULES)}, got {stopping!r}")
-    rule = STOPPING_RULES[stopping]
+    check_options(options, {"stopping", "V0", "engine", "damping"}, "vi")
+    rule = check_stopping(options.get("stopping", "span"))
+    damping = check_damping(options.get("damping", "auto"))
     V0 = initial_value(mdp, options.get("V0"))
     if max_iter is None:
         max_iter = default_max_iter(mdp, tol, V0, rule)
+        announce_budget("vi", max_iter, mdp.gamma, tol)
     engine = resolve_engine(mdp, options.get("engine", "auto"))
-    raw = run_vi_loop(mdp, V0, max_iter, rule, tol, 0, engine)
+    raw = run_vi_loop(mdp, V0, max_iter, rule, tol, 0, engine, damping == "auto")
     return finish(mdp, raw, rule, "vi", max_iter, tol, extras={"engine": engine})
+
+
+def check_stopping(stopping) -> int:
+    if not isinstance(stopping, str) or stopping not in STOPPING_RULES:
+        raise ValueError(f"stopping must be one of {sorted(STOPPING_RULES)}, got {stopping!r}")
+    return STOPPING_RULES[stopping]
+
+
+def check_damping(damping) -> str:
+    if not isinstance(damping, str) or damping not in ("auto", "off"):
+        raise ValueError(f"damping must be 'auto' or 'off', got {damping!r}")
+    return damping
