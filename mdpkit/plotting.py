@@ -88,7 +88,7 @@ SERIES_COLORS = ["#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377
                  "#BBBBBB", "#000080", "#8C564B", "#FF7F0E", "#17BECF", "#7F7F00"]
 SERIES_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h", "*", "p"]
 #: bound colours: neutral, none of them a series colour
-BOUND_COLORS = ["#000000", "#555555", "#996633", "#999999", "#663366"]
+BOUND_COLORS = ["#000000", "#996633", "#663399", "#888888", "#2F4F4F"]
 #: caption sentence of figures with bootstrap bands
 BAND_NOTE = ("shaded: bootstrap 95% band of the mean over seeds (where not visible it is "
              "narrower than the line)")
@@ -498,7 +498,9 @@ def regret_figure(df: pd.DataFrame | None, bounds: Iterable = (), path=None, *,
     with style():
         bounds, summary = _prepare(df, bounds, summary, n_points, rng)
         n_lines = summary["algorithm"].nunique() + len(bounds)
-        n_cap = 0 if not caption else 1 + len(caption) // 150 + caption.count("\n")
+        import textwrap
+        cap = "\n".join(textwrap.wrap(caption, 160)) if caption else ""
+        n_cap = cap.count("\n") + 1 if cap else 0
         fig, axes = _new_axes(None, ncols=3,
                               figsize=(15, 5.0 + 0.25 * ((n_lines + 2) // 3) + 0.2 * n_cap))
         styles = _styles(list(summary.algorithm.unique()), order)
@@ -512,13 +514,9 @@ def regret_figure(df: pd.DataFrame | None, bounds: Iterable = (), path=None, *,
         labels = [_merge_above(lab, lin_labels) for lab in labels]
         fig.legend(handles, labels, loc="outside lower center", ncols=min(3, len(labels)))
         has_band = summary["lo"].notna().any()
-        head = (title or "") + (("\n" if title else "") + BAND_NOTE if has_band else "")
+        head = "\n".join(x for x in (title, BAND_NOTE if has_band else "", cap) if x)
         if head:
             fig.suptitle(head)
-        if caption:
-            import textwrap
-            fig.text(0.5, 0.002, "\n".join(textwrap.wrap(caption, 170)), ha="center", va="bottom",
-                     fontsize=9, style="italic")
         data = _data(summary, rows)
         if path is not None:
             save_figure(fig, data, path)
