@@ -68,7 +68,7 @@ import pandas as pd
 __all__ = ["BoundCurve", "as_bound_curve", "k_grid", "regret_summary", "loglog_slope",
            "plot_cumulative_regret", "plot_loglog", "plot_regret_over_sqrt", "regret_figure",
            "save_figure", "style", "series_styles", "min_font_size", "from_csv", "MIN_FONT_PT",
-           "BAND_NOTE", "legend_below"]
+           "BAND_NOTE", "legend_below", "wrap"]
 
 CSV_COLUMNS = ["series", "kind", "k", "mean", "lo", "hi", "n_seeds", "slope", "exact"]
 
@@ -92,6 +92,18 @@ BOUND_COLORS = ["#000000", "#996633", "#663399", "#888888", "#2F4F4F"]
 #: caption sentence of figures with bootstrap bands
 BAND_NOTE = ("shaded: bootstrap 95% band of the mean over seeds (where not visible it is "
              "narrower than the line)")
+
+
+def wrap(text: str, width: int = 150) -> str:
+    """``textwrap.fill`` of each paragraph that never breaks inside ``$...$`` mathtext."""
+    import re
+    import textwrap
+    out = []
+    for par in text.split("\n"):
+        keep = re.sub(r"\$[^$]*\$", lambda m: m.group(0).replace(" ", "\x00"), par)
+        out.append(textwrap.fill(keep, width, break_long_words=False).replace("\x00", " ")
+                   if keep else "")
+    return "\n".join(out)
 
 
 @contextlib.contextmanager
@@ -498,8 +510,7 @@ def regret_figure(df: pd.DataFrame | None, bounds: Iterable = (), path=None, *,
     with style():
         bounds, summary = _prepare(df, bounds, summary, n_points, rng)
         n_lines = summary["algorithm"].nunique() + len(bounds)
-        import textwrap
-        cap = "\n".join(textwrap.wrap(caption, 160)) if caption else ""
+        cap = wrap(caption, 160) if caption else ""
         n_cap = cap.count("\n") + 1 if cap else 0
         fig, axes = _new_axes(None, ncols=3,
                               figsize=(15, 5.0 + 0.25 * ((n_lines + 2) // 3) + 0.2 * n_cap))

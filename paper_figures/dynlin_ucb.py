@@ -229,6 +229,11 @@ def display(label: str) -> str:
 ORDER = [label for _, _, label in AGENTS] + [EXPERT[2]]
 
 
+def tiny_settings() -> dict:
+    """Smallest settings that exercise every code path (tests; no claim is expected to hold)."""
+    return {"T": 12_000, "n_runs": 2}
+
+
 def _caption(figure: str, res: dict, upper_below: bool = False) -> str:
     env_name, env_params = res["env"]
     what = (rf"synthetic system, $\sigma$ = {env_params['sigma']:g}" if "synthetic" in figure
@@ -243,8 +248,8 @@ def _caption(figure: str, res: dict, upper_below: bool = False) -> str:
         text += ("\nThe dashed upper curve lies below DynLin-UCB's regret: its constant "
                  r"(log T and powers of $\bar\Phi, \Omega, \Theta, \bar B, \bar U, \sigma$, hidden "
                  r"by $\tilde O$) is not known and 1 is drawn.")
-    import textwrap
-    return "\n".join(textwrap.fill(par, 150) for par in text.split("\n"))
+    from mdpkit.plotting import wrap
+    return wrap(text, 150)
 
 
 def _frame(figure: str, res: dict, bounds: dict) -> "pd.DataFrame":

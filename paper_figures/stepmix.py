@@ -86,6 +86,12 @@ def settings(quick: bool) -> dict:
             "K_sens": 20000, "n_seeds_sens": 5}
 
 
+def tiny_settings() -> dict:
+    """Smallest settings that exercise every code path (tests; no claim is expected to hold)."""
+    return {"K": 200, "n_seeds": 2, "K_sweep": 100, "n_seeds_sweep": 2, "K_sens": 50,
+            "n_seeds_sens": 2}
+
+
 def _learner_params():
     return {"alpha": ALPHA, "delta": DELTA, "bonus": "hoeffding", "bonus_scale": 1.0}
 

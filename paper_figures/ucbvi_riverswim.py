@@ -75,6 +75,11 @@ def settings(quick: bool) -> dict:
     return {"K": 1500, "n_seeds": 4} if quick else {"K": 10_000, "n_seeds": 20}
 
 
+def tiny_settings() -> dict:
+    """Smallest settings that exercise every code path (tests; no claim is expected to hold)."""
+    return {"K": 60, "n_seeds": 2}
+
+
 def results(quick: bool = False, n_jobs: int = 1, scheduler=None, store=None,
             seed: int | None = None) -> pd.DataFrame:
     """Long result frame of the five series (runner columns)."""
