@@ -71,6 +71,11 @@ def test_run_then_plot(tmp_path, capsys):
     _, data = regret_figure(expected)
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "p1.csv"), data, check_dtype=False)
     assert (tmp_path / "p2.png").exists()
+    # plot reads what run --plot wrote (the plotted summary) and redraws the same data
+    assert cli.main(["plot", str(tmp_path / "fig.csv"), "--out", str(tmp_path / "p3")]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "p3.csv"), pd.read_csv(tmp_path / "fig.csv"),
+                                  check_dtype=False)
+    assert cli.main(["plot", str(tmp_path / "fig.csv"), str(csv), "--out", str(tmp_path / "p4")]) == 2
 
 
 def _err(capsys) -> str:

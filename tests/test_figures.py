@@ -160,3 +160,58 @@ def test_cli_reproduce_strict_exit_status(fake, tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(["reproduce", "t-silent", "--strict", "--out", str(tmp_path)]) == 0
     assert "no claims stated by: t-silent" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------ claim logic on known numbers
+def _stepmix_frame(K=200, n=4, viol_seeds=(), ucbvi_violates=True):
+    """Runner-like frame of the six StepMix-figure algorithms with known numbers: the
+    conservative learners have sqrt(k) regret, the baseline 1 per episode."""
+    from paper_figures import stepmix as sm
+    k = np.arange(1, K + 1)
+    rows = []
+    for label in sm.ORDER:
+        for s in range(n):
+            per = np.ones(K) if label in ("Baseline only", "Switch") else 0.5 / np.sqrt(k)
+            ok = np.ones(K)
+            if label == "StepMix" and s in viol_seeds:
+                ok[3] = 0
+            if label == "UCBVI" and ucbvi_violates:
+                ok[:2] = 0
+            rows.append(pd.DataFrame({"algorithm": label, "seed": s, "k": k, "regret": per,
+                                      "cum_regret": np.cumsum(per), "constraint_ok": ok,
+                                      "fully_optimistic": (k > K // 2).astype(float)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_stepmix_claims_on_known_numbers():
+    from paper_figures import stepmix as sm
+    good = {c["claim"].split(":")[0] + c["claim"][-12:]: c for c in sm.main_claims(_stepmix_frame())}
+    assert all(c["verdict"] for c in good.values()), good
+    bad = sm.main_claims(_stepmix_frame(viol_seeds=(0, 1), ucbvi_violates=False))
+    by = {c["claim"]: c for c in bad}
+    viol = next(c for t, c in by.items() if t.startswith("StepMix: runs with"))
+    assert viol["measured"] == 2 and viol["threshold"] == 1 and viol["verdict"] is False
+    ucb = next(c for t, c in by.items() if t.startswith("UCBVI"))
+    assert ucb["measured"] == 0 and ucb["verdict"] is False
+    slope = next(c for t, c in by.items() if t.startswith("StepMix: leaves"))
+    from mdpkit.plotting import loglog_slope
+    k = np.arange(1, 201)
+    expected = loglog_slope(k, np.cumsum(0.5 / np.sqrt(k)))
+    assert slope["measured"] == pytest.approx(expected, rel=1e-12) and slope["verdict"] is True
+    ratio = next(c for t, c in by.items() if t.startswith("StepMix: Reg(K)"))
+    assert ratio["measured"] == pytest.approx(np.sum(0.5 / np.sqrt(k)) / 200, rel=1e-12)
+
+
+def test_ucbvi_riverswim_claims_on_known_numbers():
+    from paper_figures import ucbvi_riverswim as uv
+    K, rows = 1000, []
+    k = np.arange(1, K + 1)
+    for label in uv.ORDER:
+        cum = 3.0 * k if "theory" in label else 10 * np.sqrt(k)
+        for s in range(2):
+            rows.append(pd.DataFrame({"algorithm": label, "seed": s, "k": k, "cum_regret": cum}))
+    cl = uv.claims(pd.concat(rows, ignore_index=True))
+    assert [c["verdict"] for c in cl] == [True] * len(cl)
+    flat = pd.concat([r.assign(cum_regret=r.k * 2.0) for r in rows], ignore_index=True)
+    verdicts = {c["claim"]: c["verdict"] for c in uv.claims(flat)}
+    assert not verdicts["PSRL: sublinear, regret slope over [K/10, K] < 0.8"]
