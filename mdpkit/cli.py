@@ -332,11 +332,14 @@ def _preflight(env: str, learner: str, env_params: dict, learner_params: dict, n
     try:
         obj = get_learner(learner)(info, np.random.default_rng(0), **learner_params)
     except KeyError as exc:
-        raise CLIError(f"learner {learner!r} does not fit env {env!r} (a {kind} env): it needs "
+        art = "an" if str(kind)[:1] in "aeiou" else "a"
+        raise CLIError(f"learner {learner!r} does not fit env {env!r} ({art} {kind} env): it needs "
                        f"{exc} in env_info, which this env does not give") from None
+    except (ValueError, TypeError) as exc:
+        raise CLIError(f"learner {learner!r} on env {env!r} ({kind}): {exc}") from None
     lkind = getattr(obj, "kind", None)
     if lkind is not None and kind is not None and lkind != kind:
-        raise CLIError(f"learner {learner!r} is a {lkind} learner and env {env!r} a {kind} env")
+        raise CLIError(f"learner {learner!r} is for {lkind} envs and env {env!r} is {kind}")
 
 
 def _cmd_run(args) -> int:

@@ -324,8 +324,8 @@ def fig_learned(quick=False, n_jobs=1, scheduler=None, out=None, path=None, seed
         K, n = int(tab.K.iloc[0]), int(tab.n_seeds.iloc[0])
         fig.suptitle(f"Learned baseline, {PAPER}: S=5, A=5, H=3, " + rf"$\alpha$={LEARNED_ALPHA}, "
                      rf"$\delta$={DELTA}, {n} seeds, K={K:,}"
-                     "\nmixing = certified, not fully optimistic; "
-                     "StepMix and EpsMix differ only where mixtures are deployed")
+                     "\nmixing = certified, not fully optimistic; StepMix and EpsMix differ only "
+                     "where mixtures are deployed; a hidden curve coincides with the one on top")
     if path is not None:
         save_figure(fig, tab, path)
     return fig, tab

@@ -121,11 +121,21 @@ def test_unknown_names_say_did_you_mean(capsys):
     assert "did you mean" not in cli.did_you_mean("zzzz", ["ucb1"], "learner")
 
 
+def _ucbvi_ch() -> str:
+    """The registered UCBVI-CH name (kebab-case after the rename, snake_case before)."""
+    from mdpkit.experiments.registry import list_learners
+    return "ucbvi-ch" if "ucbvi-ch" in list_learners() else "ucbvi_ch"
+
+
 def test_env_learner_mismatch_is_one_line(capsys):
     assert cli.main(["run", "--env", "riverswim", "--learner", "ucb1", "--steps", "20",
                      "--seeds", "2"]) == 2
     err = _err(capsys)
     assert "learner 'ucb1'" in err and "env 'riverswim'" in err and "episodic" in err
+    assert cli.main(["run", "--env", "bernoulli-bandit", "--env-param", "n_arms=2", "--learner",
+                     _ucbvi_ch(), "--steps", "5", "--seeds", "1"]) == 2
+    err = _err(capsys)
+    assert "env 'bernoulli-bandit'" in err and "bandit" in err
 
 
 def test_bad_env_param(capsys):
@@ -137,7 +147,7 @@ def test_bad_env_param(capsys):
                      "--seeds", "1", "--env-param", "meens=[0.1, 0.9]"]) == 2
     err = _err(capsys)
     assert "has no parameter 'meens'; did you mean 'means'?" in err
-    assert cli.main(["run", "--env", "tabular", "--learner", "ucbvi_ch", "--steps", "3",
+    assert cli.main(["run", "--env", "tabular", "--learner", _ucbvi_ch(), "--steps", "3",
                      "--seeds", "1"]) == 2
     assert "needs mdp" in _err(capsys)
     assert cli.main(["run", "--env", "bernoulli-bandit", "--env-param", "means=[0.1, 2]",
@@ -155,7 +165,7 @@ def test_discounted_env_from_gamma(capsys):
         6, gamma=0.9, horizon=None)
     assert env_model.gamma == 0.9 and not env_model.is_finite_horizon
     assert cli.main(["run", "--env", "riverswim", "--env-param", "gamma=0.9", "--learner",
-                     "ucbvi_ch", "--steps", "3", "--seeds", "1"]) == 2
+                     _ucbvi_ch(), "--steps", "3", "--seeds", "1"]) == 2
     err = _err(capsys)
     assert "got both" not in err and "discounted" in err
 
