@@ -243,7 +243,8 @@ def _caption(figure: str, res: dict, upper_below: bool = False) -> str:
             "(bands narrower than the line where not visible).\n"
             "Reference quirks ON for AR2 and Batch-EXP3 (as the authors' code), OFF elsewhere; "
             "DynLin-UCB first epoch of length 1. Upper bound: order only, constant 1 (dashed); "
-            "linear-bandit lower bound exact (solid).")
+            "linear-bandit lower bound exact (solid). A series not visible coincides with one "
+            "drawn over it (values in the CSV).")
     if upper_below:
         text += ("\nThe dashed upper curve lies below DynLin-UCB's regret: its constant "
                  r"(log T and powers of $\bar\Phi, \Omega, \Theta, \bar B, \bar U, \sigma$, hidden "
