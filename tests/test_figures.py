@@ -38,8 +38,19 @@ def test_each_registered_figure_at_tiny_settings(name, tmp_path, monkeypatch, ca
 
     monkeypatch.setitem(figures._FIGURES, name, figures.Figure(name, fig.paper, spy,
                                                                fig.description))
+    from matplotlib.figure import Figure
+
+    from mdpkit.plotting import MIN_FONT_PT, min_font_size
+    fonts, savefig = [], Figure.savefig
+
+    def checked_savefig(self, *a, **kw):  # every saved figure: its smallest font
+        fonts.append(min_font_size(self))
+        return savefig(self, *a, **kw)
+
+    monkeypatch.setattr(Figure, "savefig", checked_savefig)
     res = figures.reproduce(name, quick=True, out=tmp_path, log=None)
     pngs = res[name]
+    assert len(fonts) == len(pngs) and min(fonts) >= MIN_FONT_PT, fonts
     assert pngs and all(p.exists() and p.with_suffix(".csv").exists() for p in pngs)
     for p in pngs:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
