@@ -57,8 +57,21 @@ def did_you_mean(name: str, known, what: str) -> str:
     return f"unknown {what} {name!r}{hint} (known: {', '.join(known) or '(none)'})"
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Help text wrapped without breaking registered names at their hyphens."""
+
+    def _split_lines(self, text, width):
+        import textwrap
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False,
+                             break_long_words=False)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (usage is in --help)."""
+    """argparse with one-line errors (usage is in --help) and hyphen-safe help wrapping."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):  # pragma: no cover - exercised through main()
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
