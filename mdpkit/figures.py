@@ -31,6 +31,11 @@ writes every claim to ``OUT/claims.csv`` (columns :data:`CLAIM_COLUMNS`; ``figur
 claim never stops the run or disappears from the table; ``mdpkit reproduce --strict``
 turns it into exit status 1.
 
+A paper module may define ``tiny_settings()`` returning what its ``settings(quick)`` returns,
+at the smallest sizes that run every code path: the tests then run the figure at those
+settings (PNG + CSV written, one ``claims.csv`` row per claim, fonts >= 9 pt); a module
+without it is exercised by the slow test of the quick run only.
+
 ``mdpkit reproduce NAME`` (:mod:`mdpkit.cli`) calls :func:`reproduce`; figures are found by
 importing the ``paper_figures`` package, which imports each of its modules.
 
