@@ -199,22 +199,20 @@ def _check_claim(c, where: str) -> dict:
     out = {"claim": c["claim"]}
     for k in ("measured", "threshold"):
         v = c[k]
-        if isinstance(v, (bool,)) or not isinstance(v, numbers.Real):
-            try:  # numpy scalars are Real; 0-d arrays are not
-                import numpy as np
-                if isinstance(v, np.ndarray) and v.shape == () and v.dtype.kind in "if":
-                    v = v.item()
-                else:
-                    raise TypeError
-            except TypeError:
-                raise TypeError(f"{where}: claim {c['claim']!r}: {k} must be a real number, "
-                                f"got {type(c[k]).__name__}") from None
+        if getattr(v, "shape", None) == () and getattr(v, "dtype", None) is not None \
+                and v.dtype.kind in "if":
+            v = v.item()  # a 0-d array (numpy scalars are already numbers.Real)
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError(f"{where}: claim {c['claim']!r}: {k} must be a real number, "
+                            f"got {type(c[k]).__name__}")
         out[k] = float(v)
     v = c["verdict"]
     if type(v).__name__ not in ("bool", "bool_"):
         raise TypeError(f"{where}: claim {c['claim']!r}: verdict must be a bool, "
                         f"got {type(v).__name__}")
     out["verdict"] = bool(v)
+    if out["verdict"] and math.isnan(out["measured"]):
+        raise ValueError(f"{where}: claim {c['claim']!r} holds with an unmeasured (NaN) value")
     if "figure" in c:
         if not isinstance(c["figure"], str) or not c["figure"]:
             raise TypeError(f"{where}: claim {c['claim']!r}: figure must be a non-empty str")

@@ -157,6 +157,11 @@ def test_malformed_claims_are_rejected(fake, tmp_path):
         figures.check_claims("x", [{"claim": "a", "measured": 1.0}])
     with pytest.raises(TypeError, match="verdict must be a bool"):
         claim("a", 1.0, 2.0, "yes")
+    with pytest.raises(ValueError, match="unmeasured"):
+        claim("a", float("nan"), 1.0, True)
+    assert claim("a", np.array(0.5), 1, False)["measured"] == 0.5
+    with pytest.raises(TypeError, match="threshold must be a real number"):
+        claim("a", 0.5, True, False)
     with pytest.raises(TypeError, match="list of claim dicts"):
         figures.check_claims("x", {"claim": "a"})
     with pytest.raises(ValueError, match="seed"):
