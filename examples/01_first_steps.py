@@ -104,8 +104,9 @@ results[2].head()
 # `regret_figure` draws three panels: cumulative regret (mean and bootstrap 95% band over
 # seeds), log-log regret with the slope fitted over the last decade, and regret/sqrt(K).
 # Bounds are `mdpkit.bounds` objects (sympy expressions); exact ones are solid, order-only
-# ones dashed. UCBVI-CH's Thm 1 bound is far above the regret (it exceeds K*H here): the
-# log-log panel shows it. Every figure is written as PNG with its data as CSV beside it.
+# ones dashed. UCBVI-CH's Thm 1 bound is far above the regret (it exceeds K*H here): its
+# legend entry says "[above every panel]" and its values are in the CSV. Every figure is
+# written as PNG with its data as CSV beside it.
 
 # %%
 import pandas as pd

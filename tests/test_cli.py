@@ -71,29 +71,149 @@ def test_run_then_plot(tmp_path, capsys):
     _, data = regret_figure(expected)
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "p1.csv"), data, check_dtype=False)
     assert (tmp_path / "p2.png").exists()
+    # plot reads what run --plot wrote (the plotted summary) and redraws the same data
+    assert cli.main(["plot", str(tmp_path / "fig.csv"), "--out", str(tmp_path / "p3")]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "p3.csv"), pd.read_csv(tmp_path / "fig.csv"),
+                                  check_dtype=False)
+    assert cli.main(["plot", str(tmp_path / "fig.csv"), str(csv), "--out", str(tmp_path / "p4")]) == 2
+
+
+def _err(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err  # one line, no traceback
+    return err
 
 
 def test_bad_arguments(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         cli.main(["run", "--env", "x"])  # missing required options
     assert e.value.code == 2
-    with pytest.raises(SystemExit):
+    assert "required" in _err(capsys)
+    with pytest.raises(SystemExit) as e:
         cli.main(["reproduce", "x", "--jobs", "0"])
-    with pytest.raises(SystemExit):
-        cli.main(["run", "--env", "bernoulli-bandit", "--learner", "ucb1", "--steps", "3",
-                  "--seeds", "1", "--env-param", "novalue"])
-    assert cli.main(["run", "--env", "nope", "--learner", "t-cli-greedy", "--steps", "3",
-                     "--seeds", "1"]) == 2
-    assert "env='nope' is not a registered env" in capsys.readouterr().err
+    assert e.value.code == 2 and "--jobs must be >= 1" in _err(capsys)
     assert cli.main(["run", "--env", "bernoulli-bandit", "--env-param", "n_arms=2",
-                     "--learner", "t-cli-greedy", "--steps", "0", "--seeds", "1"]) == 2
-    assert "n_steps must be >= 1" in capsys.readouterr().err
-    assert cli.main(["reproduce", "no-such-figure", "--out", str(tmp_path)]) == 2
-    assert "unknown figure" in capsys.readouterr().err
+                     "--learner", "t-cli-greedy", "--steps", "1", "--seeds", "1", "--out",
+                     str(tmp_path / "x.txt")]) == 2
+    assert "--out must end in .csv or .parquet" in _err(capsys)
     assert cli.main(["reproduce", "all", "--jobs", "2", "--scheduler", "tcp://x:1"]) == 2
+    assert "not both" in _err(capsys)
     assert cli.main(["plot", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o")]) == 2
+    assert "no such file" in _err(capsys)
     with pytest.raises(ValueError):
         cli.main(["--debug", "plot", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o")])
+    with pytest.raises(ValueError):  # --debug also after the subcommand
+        cli.main(["plot", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o"), "--debug"])
+
+
+def test_unknown_names_say_did_you_mean(capsys):
+    assert cli.main(["run", "--env", "riverswin", "--learner", "t-cli-greedy", "--steps", "3",
+                     "--seeds", "1"]) == 2
+    assert "unknown env 'riverswin'; did you mean 'riverswim'?" in _err(capsys)
+    assert cli.main(["run", "--env", "bernoulli-bandit", "--learner", "t-cli-gredy",
+                     "--steps", "3", "--seeds", "1"]) == 2
+    assert "unknown learner 't-cli-gredy'; did you mean 't-cli-greedy'?" in _err(capsys)
+    assert cli.main(["reproduce", "stepmixx"]) == 2
+    assert "unknown figure 'stepmixx'; did you mean 'stepmix'?" in _err(capsys)
+    # '-' for '_' (the registered names are kebab-case)
+    assert cli.did_you_mean("t_cli_greedy", ["t-cli-greedy", "ucb1"], "learner").startswith(
+        "unknown learner 't_cli_greedy'; did you mean 't-cli-greedy'?")
+    assert "did you mean" not in cli.did_you_mean("zzzz", ["ucb1"], "learner")
+
+
+def _ucbvi_ch() -> str:
+    """The registered UCBVI-CH name (kebab-case after the rename, snake_case before)."""
+    from mdpkit.experiments.registry import list_learners
+    return "ucbvi-ch" if "ucbvi-ch" in list_learners() else "ucbvi_ch"
+
+
+def test_env_learner_mismatch_is_one_line(capsys):
+    assert cli.main(["run", "--env", "riverswim", "--learner", "ucb1", "--steps", "20",
+                     "--seeds", "2"]) == 2
+    err = _err(capsys)
+    assert "learner 'ucb1'" in err and "env 'riverswim'" in err and "episodic" in err
+    assert cli.main(["run", "--env", "bernoulli-bandit", "--env-param", "n_arms=2", "--learner",
+                     _ucbvi_ch(), "--steps", "5", "--seeds", "1"]) == 2
+    err = _err(capsys)
+    assert "env 'bernoulli-bandit'" in err and "bandit" in err
+
+
+def test_bad_env_param(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["run", "--env", "bernoulli-bandit", "--learner", "ucb1", "--steps", "3",
+                  "--seeds", "1", "--env-param", "novalue"])
+    assert e.value.code == 2 and "expected KEY=VALUE" in _err(capsys)
+    assert cli.main(["run", "--env", "bernoulli-bandit", "--learner", "ucb1", "--steps", "3",
+                     "--seeds", "1", "--env-param", "meens=[0.1, 0.9]"]) == 2
+    err = _err(capsys)
+    assert "has no parameter 'meens'; did you mean 'means'?" in err
+    assert cli.main(["run", "--env", "tabular", "--learner", _ucbvi_ch(), "--steps", "3",
+                     "--seeds", "1"]) == 2
+    assert "needs mdp" in _err(capsys)
+    assert cli.main(["run", "--env", "bernoulli-bandit", "--env-param", "means=[0.1, 2]",
+                     "--learner", "ucb1", "--steps", "3", "--seeds", "1"]) == 2
+    assert "means" in _err(capsys)
+
+
+def test_discounted_env_from_gamma(capsys):
+    """gamma=... asks for the discounted model: no default horizon is injected (the old CLI
+    failed with "got both"); the episodic runner then says, in one line, why it cannot run it."""
+    from mdpkit.experiments.registry import get_env
+    params = cli._check_params("env", "riverswim", get_env("riverswim"), {"gamma": 0.9})
+    assert params == {"gamma": 0.9, "horizon": None}
+    env_model = __import__("mdpkit.models.generators", fromlist=["riverswim"]).riverswim(
+        6, gamma=0.9, horizon=None)
+    assert env_model.gamma == 0.9 and not env_model.is_finite_horizon
+    assert cli.main(["run", "--env", "riverswim", "--env-param", "gamma=0.9", "--learner",
+                     _ucbvi_ch(), "--steps", "3", "--seeds", "1"]) == 2
+    err = _err(capsys)
+    assert "got both" not in err and "discounted" in err
+
+
+def test_bad_jobs(capsys):
+    for bad, msg in (("0", ">= 1"), ("two", "integer"), ("-3", ">= 1")):
+        with pytest.raises(SystemExit) as e:
+            cli.main(["run", "--env", "bernoulli-bandit", "--learner", "ucb1", "--steps", "3",
+                      "--seeds", "1", "--jobs", bad])
+        assert e.value.code == 2 and msg in _err(capsys)
+
+
+def test_unreachable_scheduler_times_out_in_one_line(capsys):
+    import time
+    t0 = time.perf_counter()
+    assert cli.main(["run", "--env", "bernoulli-bandit", "--env-param", "n_arms=2",
+                     "--learner", "ucb1", "--steps", "3", "--seeds", "1",
+                     "--scheduler", "tcp://127.0.0.1:9", "--scheduler-timeout", "1"]) == 2
+    err = _err(capsys)
+    assert "cannot reach the Dask scheduler 'tcp://127.0.0.1:9' within 1 s" in err
+    assert time.perf_counter() - t0 < 60
+
+
+def test_one_seed_summary_has_no_nan(capsys):
+    assert cli.main(["run", "--env", "bernoulli-bandit", "--env-param", "means=[0.2, 0.7]",
+                     "--learner", "t-cli-greedy", "--steps", "30", "--seeds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "nan" not in out and "one seed" in out
+
+
+def test_help_lists_registered_names(capsys):
+    for argv, names in ((["run", "--help"], ["riverswim", "bernoulli-bandit", "ucb1",
+                                              "t-cli-greedy", "--env-param", "--seeds"]),
+                        (["reproduce", "--help"], ["all", "stepmix", "ucbvi-riverswim",
+                                                   "dynlin-ucb", "--seed", "--strict"])):
+        with pytest.raises(SystemExit) as e:
+            cli.main(argv)
+        assert e.value.code == 0
+        out = " ".join(capsys.readouterr().out.split())
+        for n in names:
+            assert n in out, (argv, n)
+    # every option of every subcommand has a help text
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for name, p in sub.choices.items():
+        for a in p._actions:
+            if a.dest != "help":
+                assert a.help, (name, a.dest)
 
 
 @pytest.fixture
@@ -165,10 +285,14 @@ def test_demo_compare_rows():
 
 
 def test_console_script():
-    out = subprocess.run(["mdpkit", "list", "learners"], capture_output=True, text=True,
-                         timeout=120)
-    if out.returncode != 0 and "No such file" in out.stderr:  # pragma: no cover
-        out = subprocess.run([sys.executable, "-m", "mdpkit.cli", "list", "learners"],
-                             capture_output=True, text=True, timeout=120)
+    """The installed ``mdpkit`` script if there is one, else ``python -m mdpkit.cli`` (the
+    module entry point the script calls); a traceback-free one-line error either way."""
+    import shutil
+    cmd = ["mdpkit"] if shutil.which("mdpkit") else [sys.executable, "-m", "mdpkit.cli"]
+    out = subprocess.run(cmd + ["list", "learners"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("learners:")
+    bad = subprocess.run(cmd + ["run", "--env", "riverswim", "--learner", "ucb1", "--steps",
+                                "5", "--seeds", "2"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().count("\n") == 0 and "ucb1" in bad.stderr

@@ -160,8 +160,56 @@ def test_bounds_above_clipped_axis_are_marked_in_the_shared_legend():
               BoundCurve(lambda k: 50 + 0 * k, "inside")]
     fig, _ = plotting.regret_figure(df, bounds)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert "far [above the linear panels]" in labels
+    assert "far [above every panel]" in labels  # also > 100x the data: above the log-log panel
     assert "moderate [above the linear panels]" in labels
     assert "inside" in labels
     assert any(lab.startswith("alg (slope") for lab in labels)
     assert all(ax.get_legend() is None for ax in fig.axes)
+
+
+def test_placed_order_only_shape_does_not_depend_on_the_data():
+    """An order-only shape placed at (k0, y0) from constants: same curve whatever the data
+    (a shape fitted to the data would move with it), and through (k0, y0) exactly."""
+    shape = BoundCurve(lambda k: np.sqrt(k), "sqrt shape", exact=False, anchor=(1.0, 3.0))
+    np.testing.assert_allclose(shape(np.array([1.0, 4.0])), [3.0, 6.0], rtol=1e-15)
+    rows = []
+    for scale in (1.0, 7.0):
+        vals = scale * np.sqrt(np.arange(1.0, 201.0))[None, :] * np.array([[0.9], [1.1]])
+        _, data = plotting.regret_figure(long_frame(vals), [shape])
+        rows.append(data[data.kind == "bound"]["mean"].to_numpy())
+    np.testing.assert_array_equal(rows[0], rows[1])
+    with pytest.raises(ValueError, match="anchor"):
+        BoundCurve(np.sqrt, "x", anchor=(0.0, 1.0))
+
+
+def test_house_style_fonts_series_styles_and_legend_outside(tmp_path):
+    rng = np.random.default_rng(2)
+    a = np.sqrt(np.arange(1, 301)) * rng.uniform(0.8, 1.2, size=(4, 1))
+    df = pd.concat([long_frame(a, "A"), long_frame(2 * a, "B")], ignore_index=True)
+    fig, _ = plotting.regret_figure(df, [BoundCurve(lambda k: 5 * np.sqrt(k), "b")],
+                                    title="t", caption="why the curve is below")
+    assert plotting.min_font_size(fig) >= plotting.MIN_FONT_PT
+    # one colour per series, none shared with a bound; same style per series on every panel
+    for ax in fig.axes:
+        lines = {ln.get_label().split(" (slope")[0]: ln for ln in ax.get_lines()}
+        assert lines["A"].get_color() != lines["B"].get_color()
+        assert lines["b"].get_color() not in (lines["A"].get_color(), lines["B"].get_color())
+        assert lines["A"].get_marker() != lines["B"].get_marker()
+    assert all(ax.get_legend() is None for ax in fig.axes) and len(fig.legends) == 1
+    # the fixed order of a paper gives the same style to a series in every figure
+    s1 = plotting.series_styles(["A", "B", "C"])
+    fig2, _ = plotting.regret_figure(long_frame(a, "C"), order=["A", "B", "C"])
+    assert fig2.axes[0].get_lines()[0].get_color() == s1["C"]["color"]
+    assert plotting.BAND_NOTE in fig._suptitle.get_text()
+
+
+def test_from_csv_round_trip(tmp_path):
+    rng = np.random.default_rng(3)
+    a = np.sqrt(np.arange(1, 101)) * rng.uniform(0.8, 1.2, size=(3, 1))
+    b = [BoundCurve(lambda k: 4 * np.sqrt(k), "exact four", exact=True),
+         BoundCurve(lambda k: np.sqrt(k), "shape", exact=False, anchor=(1.0, 2.0))]
+    _, data = plotting.regret_figure(long_frame(a, "A"), b, path=tmp_path / "f")
+    summary, bounds = plotting.from_csv(pd.read_csv(tmp_path / "f.csv"))
+    _, again = plotting.regret_figure(None, bounds, summary=summary)
+    pd.testing.assert_frame_equal(again, data, check_dtype=False)
+    assert [x.exact for x in bounds] == [True, False]
