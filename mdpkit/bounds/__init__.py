@@ -5,6 +5,7 @@ from __future__ import annotations
 from .base import Bound
 from .classical import *  # noqa: F401,F403
 from .classical import ALL_BOUNDS, __all__ as _classical_all
+from .linear_mixture import HF_RFE_UPPER, RF_LOWER  # noqa: F401
 
 __all__ = ["Bound", "get", *_classical_all]
 
