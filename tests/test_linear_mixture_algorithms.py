@@ -278,3 +278,22 @@ def test_bad_inputs_named():
         ex.plan(np.ones((m.S, m.A)))
     with pytest.raises(TypeError, match="model"):
         UniformVTR("x", 4, 0)
+
+
+def test_vtr_add_keeps_inverse_and_solves_ridge():
+    """Within an episode Sinv stays the inverse of Sigma (Sherman-Morrison); at the end
+    theta = argmin of the weighted ridge objective (normal equations)."""
+    rng = np.random.default_rng(0)
+    d, lam = 3, 0.7
+    lad = kn.new_ladder(2, d, lam)
+    X = rng.normal(size=(15, d))
+    y = rng.normal(size=15)
+    w = rng.uniform(0.2, 2.0, size=15)
+    for x, yy, s2 in zip(X, y, w):
+        kn.vtr_add(lad, 1, x, yy, s2)
+        np.testing.assert_allclose(lad.Sinv[1] @ lad.Sigma[1], np.eye(d), atol=1e-10)
+    kn.ladder_end_episode(lad)
+    G = lam * np.eye(d) + (X.T / w) @ X
+    np.testing.assert_allclose(lad.theta[1], np.linalg.solve(G, (X.T / w) @ y), atol=1e-10)
+    np.testing.assert_allclose(lad.Sdot[1], G, atol=1e-12)
+    np.testing.assert_array_equal(lad.theta[0], 0.0)
