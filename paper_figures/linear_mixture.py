@@ -20,12 +20,19 @@ see ``docs/papers/linear-mixture.md``, "Figures").
 (exact, over the evaluation rewards, disjoint from the oracle's reward dictionary) stays
 ``<= eps``; right-censored at ``K_max`` (marked). Every radius uses the same ``c_beta``.
 
+* ``e3.png`` / ``e3.csv`` -- E3, regret of HF-UCRL-VTR+ and UCRL-VTR+ on HardLM(d=4, H,
+  Delta=0.1) with the task reward (total <= 1 for both), cumulative regret and
+  ``Regret(K)/(d sqrt K)`` across H; ``c_beta = 0.001`` for both (with larger radii the
+  optimistic values saturate at 1 and the lowest-index action is played for hundreds of
+  episodes).
+
 Reduced grid (compute budget, stated in the captions): E1 d in {3..7} (quick {3, 4, 5}),
 eps in {0.1, 0.05, 0.025} (quick {0.1, 0.05}), K_max = 2^11 (quick 2^10), 6 seeds (quick
 3), replan_every = 32, |R_dict| = 8; E2 H in {5, 20, 80} (quick {5, 40}), K_max = 2^11
 (quick 2^9), 6 seeds (quick 3), replan_every = 32, |R_dict| = 8, eps2 = 0.01: on RandLM the
 worst gap is already below the spec's 0.1 at the first checkpoint for every algorithm, so
-0.1 cannot separate anything. ``c_beta = 0.01`` in both.
+0.1 cannot separate anything. ``c_beta = 0.01`` in both. E3 H in {10, 50, 200} (quick
+{10, 50}), K = 2^11 (quick 2^9), 4 seeds (quick 2).
 """
 from __future__ import annotations
 
@@ -45,9 +52,11 @@ E1_H = 10
 def settings(quick: bool) -> dict:
     if quick:
         return dict(e1_d=[3, 4, 5], e1_eps=[0.1, 0.05], e1_K=2 ** 10, e1_seeds=3,
-                    e2_H=[5, 40], e2_K=2 ** 9, e2_seeds=3, e2_eps=0.01, replan=32, n_dict=8)
+                    e2_H=[5, 40], e2_K=2 ** 9, e2_seeds=3, e2_eps=0.01, replan=32, n_dict=8,
+                    e3_H=[10, 50], e3_K=2 ** 9, e3_seeds=2)
     return dict(e1_d=[3, 4, 5, 6, 7], e1_eps=[0.1, 0.05, 0.025], e1_K=2 ** 11, e1_seeds=6,
-                e2_H=[5, 20, 80], e2_K=2 ** 11, e2_seeds=6, e2_eps=0.01, replan=32, n_dict=8)
+                e2_H=[5, 20, 80], e2_K=2 ** 11, e2_seeds=6, e2_eps=0.01, replan=32, n_dict=8,
+                e3_H=[10, 50, 200], e3_K=2 ** 11, e3_seeds=4)
 
 
 # ------------------------------------------------------------------ factories (picklable)
@@ -166,6 +175,54 @@ def slope_e2(df: pd.DataFrame, alg: str) -> float:
     return fit_slope(sub.H, sub.K_hat)
 
 
+E3_D, E3_DELTA, E3_C_BETA = 4, 0.1, 0.001
+
+
+def run_e3(cfg: dict, jobs: int = 1, scheduler=None):
+    """Regret of HF-UCRL-VTR+ and UCRL-VTR+ on HardLM(d=4, H, Delta=0.1), task reward
+    1{s = x3}/H (total <= 1 for both), via the runner."""
+    from mdpkit.experiments import Experiment, run
+    rows, frames = [], []
+    K = cfg["e3_K"]
+    for name, label in (("hf-ucrl-vtr-plus", "HF-UCRL-VTR+"), ("ucrl-vtr-plus", "UCRL-VTR+")):
+        for H in cfg["e3_H"]:
+            ex = Experiment("linear-mixture", name, K, cfg["e3_seeds"], root_seed=2022 + H,
+                            env_params={"family": "hard", "H": H, "d": E3_D, "Delta": E3_DELTA,
+                                        "mdp_seed": 0},
+                            learner_params={"c_beta": E3_C_BETA})
+            df = run(ex, n_jobs=jobs, scheduler=scheduler, progress=False)
+            fin = df[df.k == K].cum_regret
+            rows.append(dict(alg=label, H=H, regret=float(fin.mean()),
+                             normalised=float(fin.mean() / (E3_D * np.sqrt(K)))))
+            df = df.assign(alg=label, H=H)
+            frames.append(df.groupby("k", as_index=False).cum_regret.mean().assign(alg=label, H=H))
+    return pd.DataFrame(rows), pd.concat(frames, ignore_index=True)
+
+
+def draw_e3(df, curves, cfg, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, 2, figsize=(11, 4.2))
+    for (alg, H), g in curves.groupby(["alg", "H"]):
+        axs[0].plot(g.k, g.cum_regret, label=f"{alg} H={H}")
+    axs[0].set_xlabel("episode k")
+    axs[0].set_ylabel("cumulative regret (seed mean)")
+    axs[0].legend(fontsize=7)
+    for alg, g in df.groupby("alg"):
+        axs[1].plot(g.H, g.normalised, marker="o", label=alg)
+    axs[1].set_xscale("log")
+    axs[1].set_xlabel("H")
+    axs[1].set_ylabel("Regret(K) / (d sqrt K)")
+    axs[1].legend(fontsize=7)
+    fig.suptitle(f"E3: HardLM(d={E3_D}, H, Delta={E3_DELTA}), task reward 1{{s=x3}}/H (total <= 1 "
+                 f"for both), c_beta={E3_C_BETA} for both, K={cfg['e3_K']}, {cfg['e3_seeds']} seeds; "
+                 "reduced grid", fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 # ------------------------------------------------------------------ drawing
 def draw_e1(df, cfg, path):
     import matplotlib
@@ -239,7 +296,7 @@ def draw_e2(df, curves, cfg, path):
 
 
 # ------------------------------------------------------------------ claims
-def claims(e1: pd.DataFrame, e2: pd.DataFrame) -> list[dict]:
+def claims(e1: pd.DataFrame, e2: pd.DataFrame, e3: pd.DataFrame | None = None) -> list[dict]:
     out = []
     sd, se = slopes_e1(e1, "HF-UCRL-RFE++")
     out.append(dict(claim="E1: HF-UCRL-RFE++ K_hat slope in (d-1) is 2 +- 0.5 (d^2 scaling)",
@@ -257,6 +314,12 @@ def claims(e1: pd.DataFrame, e2: pd.DataFrame) -> list[dict]:
     s_b = min(slope_e2(e2, "UCRL-RFE"), slope_e2(e2, "UCRL-RFE+"))
     out.append(dict(claim="E2: H-dependent baselines steeper in log H than HF-UCRL-RFE++ (by >= 0.2)",
                     measured=s_b - s_hf, threshold=0.2, verdict=bool(s_b - s_hf >= 0.2), figure="e2"))
+    if e3 is not None:
+        from mdpkit.algorithms.linear_mixture.sample_complexity import fit_slope
+        g = e3[e3.alg == "HF-UCRL-VTR+"]
+        sl = fit_slope(g.H, np.maximum(g.regret, 1e-9))
+        out.append(dict(claim="E3: HF-UCRL-VTR+ Regret(K) flat in H (|slope in log H| <= 0.3)",
+                        measured=abs(sl), threshold=0.3, verdict=bool(abs(sl) <= 0.3), figure="e3"))
     return out
 
 
@@ -273,4 +336,7 @@ def linear_mixture(quick: bool, jobs: int, scheduler, out: Path) -> list:
     e2, curves = run_e2(cfg, jobs)
     e2.to_csv(out / "e2.csv", index=False)
     draw_e2(e2, curves, cfg, out / "e2.png")
-    return claims(e1, e2)
+    e3, c3 = run_e3(cfg, jobs, scheduler)
+    e3.to_csv(out / "e3.csv", index=False)
+    draw_e3(e3, c3, cfg, out / "e3.png")
+    return claims(e1, e2, e3)
