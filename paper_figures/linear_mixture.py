@@ -267,8 +267,10 @@ def draw_e2(df, curves, cfg, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, axs = plt.subplots(1, 2, figsize=(11, 4.2))
+    colors = {a: f"C{i}" for i, a in enumerate(sorted(df.alg.unique()))}
     for alg, g in df.groupby("alg"):
-        l, = axs[0].plot(g.H, g.K_hat, marker="o", label=f"{alg} (slope {slope_e2(df, alg):.2f})")
+        l, = axs[0].plot(g.H, g.K_hat, marker="o", color=colors[alg],
+                         label=f"{alg} (slope {slope_e2(df, alg):.2f})")
         c = g[g.censored]
         axs[0].plot(c.H, c.K_hat, "x", color=l.get_color(), ms=10)
     axs[0].set_xscale("log")
@@ -280,7 +282,7 @@ def draw_e2(df, curves, cfg, path):
     for c in curves:
         if c["H"] in Hs:
             axs[1].plot(c["K"], np.maximum(c["gap"], 1e-6), ls="-" if c["H"] == Hs[0] else "--",
-                        label=f"{c['alg']} H={c['H']}")
+                        color=colors[c["alg"]], label=f"{c['alg']} H={c['H']}")
     axs[1].axhline(cfg["e2_eps"], color="k", lw=0.6)
     axs[1].set_xscale("log")
     axs[1].set_yscale("log")
