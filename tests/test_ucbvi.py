@@ -303,7 +303,7 @@ def test_registered_factories_and_defaults():
     assert ln.variant == "bf" and not ln.homogeneous and ln.N_sa.shape == (4, 3, 2)
     assert ln.L == pytest.approx(np.log(5 * 3 * 2 * 400 / 0.1))
     ln = get_learner("ucbvi_ch")({**info, "step_dependent_P": False}, 0, fast=False, delta=0.2)
-    assert ln.homogeneous and ln.fast_run is None and ln.delta == 0.2
+    assert ln.homogeneous and ln.fast is False and ln.delta == 0.2
     with pytest.raises(ValueError, match="n_steps"):
         get_learner("ucbvi_ch")({k: v for k, v in info.items() if k != "n_steps"}, 0)
     with pytest.raises(ValueError, match="episodic"):

@@ -60,7 +60,7 @@ import numpy as np
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from . import _dlb_kernels as K
-from .base import BanditLearner
+from .base import BanditLearner, with_fast_switch
 from .dynlin_ucb import (LinearFamilyLearner, _check_fresh_env, _info_get, _real, dlb_constants,
                          n_epochs_to_cover)
 
@@ -94,6 +94,7 @@ class _LinUCBLike(LinearFamilyLearner):
 
 
 @register_learner("dlb-linucb")
+@with_fast_switch
 def make_linucb(env_info, rng, *, config="logT", beta_scale=1.0, norm_bound=1.5):
     """Lin-UCB as in the reference experiments (spec 2.2).
 
@@ -210,6 +211,7 @@ class DLinUCB(BanditLearner):
 
 
 @register_learner("dlb-dlinucb")
+@with_fast_switch
 def make_dlinucb(env_info, rng, *, config="1", beta_scale=1.0, norm_bound=1.5):
     """D-Lin-UCB as in the reference (spec 2.2, P6).
 
@@ -303,6 +305,7 @@ def exp3_rate(n_actions: int, T: float) -> float:
 
 
 @register_learner("dlb-exp3")
+@with_fast_switch
 def make_exp3(env_info, rng) -> Exp3:
     """EXP3 as configured in the reference (spec 2.2)."""
     T = check_positive_int(_info_get(env_info, "n_steps"), "env_info['n_steps']")
@@ -367,6 +370,7 @@ def batch_size(T: int, rho: float) -> int:
 
 
 @register_learner("dlb-batch-exp3")
+@with_fast_switch
 def make_batch_exp3(env_info, rng, *, reference_quirks=False) -> BatchExp3:
     """Batch-EXP3 as configured in the reference (spec 2.2): tau from the DynLin-UCB
     schedule, T/tau in gamma."""
@@ -457,6 +461,7 @@ def ar2_parameters(n_actions: int, alpha: float, sigma: float) -> dict:
 
 
 @register_learner("dlb-ar2")
+@with_fast_switch
 def make_ar2(env_info, rng, *, reference_quirks=False) -> AR2:
     """AR2 with alpha = rho(A) and sigma = noise sigma (spec 2.2)."""
     Kn = int(_info_get(env_info, "n_actions"))
@@ -525,6 +530,7 @@ def expert_allocation(spend, daily_budget=1.5, max_camp=1.0, min_camp=0.0) -> np
 
 
 @register_learner("dlb-expert")
+@with_fast_switch
 def make_expert(env_info, rng, *, spend=None) -> FixedAction:
     """Expert of the real-data experiment (spec 2.2); ``spend`` defaults to env_info['expert']."""
     if spend is None:
@@ -533,6 +539,7 @@ def make_expert(env_info, rng, *, spend=None) -> FixedAction:
 
 
 @register_learner("dlb-clairvoyant")
+@with_fast_switch
 def make_clairvoyant(env_info, rng) -> FixedAction:
     """Clairvoyant: holds the optimal constant arm ``u*`` (oracle, spec 2.2)."""
     return FixedAction(int(_info_get(env_info, "oracle_best_arm")), label="Clairvoyant")

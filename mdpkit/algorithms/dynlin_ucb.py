@@ -60,7 +60,7 @@ import numpy as np
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from . import _dlb_kernels as K
-from .base import BanditLearner
+from .base import BanditLearner, with_fast_switch
 
 __all__ = ["LinearFamilyLearner", "DynLinUCB", "make_dynlin_ucb", "dlb_constants",
            "epoch_schedule", "n_epochs_to_cover"]
@@ -358,6 +358,7 @@ def _lam_of(config, T):
 
 
 @register_learner("dynlin-ucb")
+@with_fast_switch
 def make_dynlin_ucb(env_info, rng, *, config="logT", first_epoch_len=1, beta_scale=1.0,
                     rho_bar=None, phi_bar=None, delta=None) -> DynLinUCB:
     """DynLin-UCB as configured in the reference experiments (spec 2.1, 2.2).

@@ -47,7 +47,7 @@ from . import _ucbvi_kernels as _uk
 from ..bounds.classical import PSRL as PSRL_BOUND, TABULAR_LOWER_HOMOGENEOUS
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
-from .base import EpisodicLearner, known_rewards
+from .base import EpisodicLearner, check_fast, known_rewards
 
 __all__ = ["PSRL"]
 
@@ -137,7 +137,7 @@ class PSRL(EpisodicLearner):
         Known mean rewards; None: Beta(1, 1) posteriors.
     homogeneous : bool, default True
     fast : bool, default True
-        Offer :meth:`fast_run` to the runner (False: ``fast_run = None``, generic loop).
+        The runner's switch: True plays :meth:`fast_run`, False the generic loop.
 
     Attributes
     ----------
@@ -166,10 +166,7 @@ class PSRL(EpisodicLearner):
             raise ValueError(f"alpha0 must be a finite real > 0, got {alpha0!r}")
         if not isinstance(homogeneous, (bool, np.bool_)):
             raise TypeError(f"homogeneous must be a bool, got {type(homogeneous).__name__}")
-        if not isinstance(fast, (bool, np.bool_)):
-            raise TypeError(f"fast must be a bool, got {type(fast).__name__}")
-        if not fast:
-            self.fast_run = None
+        self.fast = check_fast(fast)
         self.alpha0 = float(alpha0)
         self.homogeneous = bool(homogeneous)
         S, A, H = self.S, self.A, self.H

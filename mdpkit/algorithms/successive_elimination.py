@@ -28,7 +28,7 @@ from ..bounds.classical import (KARMED_LOWER, SUCCESSIVE_ELIMINATION,
                                 SUCCESSIVE_ELIMINATION_WORST_CASE)
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
-from .base import BanditLearner
+from .base import BanditLearner, check_fast
 
 __all__ = ["SuccessiveElimination"]
 
@@ -89,7 +89,8 @@ class SuccessiveElimination(BanditLearner):
 
 
 @register_learner("successive_elimination")
-def make_successive_elimination(env_info: dict, rng, **params) -> SuccessiveElimination:
+def make_successive_elimination(env_info: dict, rng, *, fast: bool = True,
+                                **params) -> SuccessiveElimination:
     """Successive elimination (deterministic; ``rng`` unused). Params: T (default n_steps)."""
     as_generator(rng)
     params = dict(params)
@@ -98,4 +99,6 @@ def make_successive_elimination(env_info: dict, rng, **params) -> SuccessiveElim
         raise TypeError(f"successive_elimination got unknown parameters {sorted(params)}")
     if T is None:
         raise ValueError("successive_elimination needs the horizon: env_info['n_steps'] or T=...")
-    return SuccessiveElimination(env_info["n_actions"], T)
+    learner = SuccessiveElimination(env_info["n_actions"], T)
+    learner.fast = check_fast(fast)  # no compiled fast path: both settings run the generic loop
+    return learner

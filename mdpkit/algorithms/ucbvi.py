@@ -64,7 +64,7 @@ from ..bounds.classical import (TABULAR_LOWER_HOMOGENEOUS, TABULAR_LOWER_INHOMOG
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from . import _ucbvi_kernels as _k
-from .base import EpisodicLearner, known_rewards
+from .base import EpisodicLearner, check_fast, known_rewards
 
 __all__ = ["UCBVI", "ucbvi_log_factor", "plan_numpy", "env_tables"]
 
@@ -135,8 +135,8 @@ class UCBVI(EpisodicLearner):
         Multiplies the bonus. 1.0 is the paper's ("theory") configuration; any other value
         is a "tuned" configuration and must be labelled as such (spec 6).
     fast : bool, default True
-        Offer the compiled :meth:`fast_run` to the runner; False sets ``fast_run = None``
-        so the runner uses the generic loop (same numbers; for checks and benchmarks).
+        The runner's switch: True plays :meth:`fast_run`, False the generic loop (same
+        numbers; for checks and benchmarks).
 
     Attributes
     ----------
@@ -175,10 +175,7 @@ class UCBVI(EpisodicLearner):
                 or not (np.isfinite(bonus_scale) and bonus_scale >= 0):
             raise ValueError(f"bonus_scale must be a finite real >= 0, got {bonus_scale!r}")
         self.bonus_scale = float(bonus_scale)
-        if not isinstance(fast, (bool, np.bool_)):
-            raise TypeError(f"fast must be a bool, got {type(fast).__name__}")
-        if not fast:
-            self.fast_run = None
+        self.fast = check_fast(fast)
         self.variant = variant
         self.delta = float(delta)
         self.homogeneous = bool(homogeneous)

@@ -259,6 +259,9 @@ class DynamicalLinearBandit:
     """
 
     kind = "bandit"
+    #: ``pull`` / ``pseudo_regret`` also take an action vector of shape (d,) (the runner
+    #: passes such actions through).
+    accepts_action_vectors = True
 
     def __init__(self, A, B, C, D, actions, sigma, rng, *, state_sigma=None, name="dlb",
                  expert=None):

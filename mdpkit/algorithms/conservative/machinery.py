@@ -54,7 +54,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..base import EpisodicLearner
+from ..base import EpisodicLearner, check_fast
 from ...utils import as_generator
 from . import _kernels as kr
 
@@ -425,9 +425,7 @@ class ConservativeLearner(EpisodicLearner):
             raise ValueError("baseline_value_known=False is not defined for the budget comparator")
         self.thr = (1.0 - self.alpha) * self.Vb if thr is None else _real(thr, "thr")
         self.model = init_model.copy() if init_model is not None else EmpiricalModel(S, A, H)
-        self.fast = bool(fast)
-        if not self.fast:
-            self.fast_run = None
+        self.fast = check_fast(fast)
         self._budget = 0.0
         self._info: dict[str, float] = {}
         self._step_mode = np.zeros(H, dtype=np.int64)
