@@ -18,6 +18,9 @@ _SPARSE_BERNOULLI = dict(env="random-sparse-mdp",
                                      "mdp_seed": 1, "reward_dist": "bernoulli"},
                          n_steps=40)
 _CONS = dict(env="conservative-synthetic", env_params={"env_seed": 3}, n_steps=60)
+# a 2-state instance on which pi^k gets certified within a few hundred episodes
+_CONS_SMALL = dict(env="conservative-synthetic",
+                   env_params={"env_seed": 3, "S": 2, "A": 2, "H": 2}, n_steps=300)
 _DLB = dict(env="dlb-synthetic", env_params={"sigma": 0.01}, n_steps=300)
 _REAL = dict(env="dlb-realdata", env_params={"sigma": 0.01}, n_steps=300)
 
@@ -34,12 +37,14 @@ FAST_GENERIC_CASES = {
     # conservative exploration (bonus_scale < 1 so that mixtures happen in 60 episodes)
     "stepmix": dict(_CONS, learner_params={"alpha": 0.05, "bonus_scale": 0.1}),
     "epsmix": dict(_CONS, learner_params={"alpha": 0.05, "bonus_scale": 0.1}),
-    "stepmix-learned": dict(_CONS, env_params={"env_seed": 3, "dataset_size": 30},
-                            learner_params={"alpha": 0.05, "bonus_scale": 0.1}),
+    "stepmix-learned": dict(_CONS_SMALL, env_params={**_CONS_SMALL["env_params"],
+                                                     "dataset_size": 300},
+                            learner_params={"alpha": 0.5, "bonus_scale": 0.05, "base": "epsmix"},
+                            n_steps=100),
     "ucbvi-cons": dict(_CONS, learner_params={"bonus_scale": 0.1}),
     "baseline-only": dict(_CONS),
-    "budget-conservative": dict(_CONS, learner_params={"alpha": 0.1, "bonus_scale": 0.1}),
-    "naive-switch": dict(_CONS, learner_params={"alpha": 0.1, "bonus_scale": 0.1}),
+    "budget-conservative": dict(_CONS_SMALL, learner_params={"alpha": 0.5, "bonus_scale": 0.05}),
+    "naive-switch": dict(_CONS_SMALL, learner_params={"alpha": 0.5, "bonus_scale": 0.05}),
     # dynamical linear bandits
     "dynlin-ucb": dict(_DLB),
     "dynlin-ucb-logT": dict(_DLB),

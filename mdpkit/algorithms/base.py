@@ -32,7 +32,10 @@ Call order, episodic (episode k = 1..K)::
     row = learner.info()            # optional extra columns for episode k
 
 ``pi`` is an int array (H, S) (deterministic) or a float array (H, S, A) (stochastic, rows
-sum to 1); a stationary (S,) / (S, A) policy is broadcast over steps. The regret of episode
+sum to 1); a stationary (S,) / (S, A) policy is broadcast over steps; or a
+:class:`PolicyMixture` (an episode-level mixture of such policies, e.g. EpsMix's coin between
+pi^k and the baseline), whose regret is ``optimal_value - sum_i w_i policy_value(pi_i)`` and
+whose actions are checked against the policy drawn for the episode. The regret of episode
 k is ``env.optimal_value - env.policy_value(pi)``: for a learner that randomises, ``pi`` is
 the policy it actually committed to for that episode (e.g. PSRL's greedy policy for its
 sampled model), so the regret is exact and not a Monte-Carlo estimate. The runner checks
@@ -50,6 +53,11 @@ Call order, bandit (round t = 1..T)::
 
 Regret of round t is ``env.pseudo_regret(a)``, asked just before ``env.pull(a)`` (so a
 non-stationary environment answers for the state in which the action was chosen).
+
+Optional ``evaluation_columns(env, value) -> dict[str, float]``: oracle columns of the
+episode (e.g. the exact value and whether a constraint held), called by the runner after
+``info()`` with the exact value of the committed policy; the runner owns the oracle, the
+learner only formats the record (its fast path returns the same columns).
 
 Optional ``info() -> dict[str, float]``: extra per-episode / per-round columns of the
 result (e.g. a mixture parameter, a certified lower bound). Keys must be the same every
@@ -96,12 +104,13 @@ from __future__ import annotations
 import functools
 import inspect
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Callable, ClassVar
 
 import numpy as np
 
 __all__ = ["EpisodicLearner", "BanditLearner", "RESERVED_COLUMNS", "known_rewards",
-           "check_fast", "with_fast_switch"]
+           "check_fast", "with_fast_switch", "PolicyMixture"]
 
 #: Columns written by the runner; ``info()`` keys must avoid them.
 RESERVED_COLUMNS = ("algorithm", "seed", "k", "regret", "cum_regret", "reward")
@@ -123,6 +132,36 @@ def known_rewards(R, S: int, A: int, H: int, *, unit_interval: bool = False) -> 
     if unit_interval and (R.min() < 0 or R.max() > 1):
         raise ValueError("R must have values in [0, 1] (the learner's setting)")
     return np.array(R, order="C")
+
+
+@dataclass(frozen=True)
+class PolicyMixture:
+    """An episode-level mixture of Markov policies, committed by ``begin_episode``.
+
+    With probability ``weights[i]`` the whole episode follows ``policies[i]``; ``played`` is
+    the index the learner drew for this episode (its actions must follow that policy). Its
+    exact value is ``sum_i weights[i] V^{policies[i]}`` (an episode-level mixture of Markov
+    policies is in general not a Markov policy), which the runner uses for the regret.
+
+    Attributes
+    ----------
+    weights : tuple of float, non-negative, summing to 1 (within 1e-12)
+    policies : tuple of ndarray, each int (H, S) or float (H, S, A)
+    played : int, index into ``policies``
+    """
+
+    weights: tuple
+    policies: tuple
+    played: int
+
+    def __post_init__(self):
+        w = np.asarray(self.weights, dtype=np.float64)
+        if w.ndim != 1 or w.size != len(self.policies) or w.size < 1:
+            raise ValueError("weights and policies must be sequences of the same length >= 1")
+        if not np.all(np.isfinite(w)) or (w < 0).any() or abs(w.sum() - 1.0) > 1e-12:
+            raise ValueError(f"weights must be non-negative and sum to 1, got {self.weights}")
+        if not 0 <= self.played < w.size:
+            raise ValueError(f"played must index policies, got {self.played}")
 
 
 def check_fast(fast) -> bool:

@@ -51,7 +51,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from ..algorithms.base import RESERVED_COLUMNS
+from ..algorithms.base import RESERVED_COLUMNS, PolicyMixture
 from . import registry
 from . import store as _store
 from .experiment import Experiment
@@ -76,8 +76,10 @@ def _action(a, n: int, who: str) -> int:
     return a
 
 
-def _collect_info(learner, rows: list, k: int) -> None:
+def _collect_info(learner, rows: list, k: int, extra: dict | None = None) -> None:
     info = learner.info() if hasattr(learner, "info") else None
+    if extra:
+        info = {**(info or {}), **extra}
     if info:
         if not isinstance(info, dict):
             raise TypeError(f"{type(learner).__name__}.info() must return a dict, got {type(info).__name__}")
@@ -113,12 +115,21 @@ def _episodic_loop(env, learner, K: int):
     rows: list = []
     v_star = env.optimal_value
     name = type(learner).__name__
+    evaluation = getattr(learner, "evaluation_columns", None)
     for k in range(K):
-        pi = learner.begin_episode()
-        if pi is None:
+        committed = learner.begin_episode()
+        if committed is None:
             raise TypeError(f"{name}.begin_episode() must return the policy committed for the episode")
-        pi = np.array(pi)  # a copy: later changes to the learner's array cannot leak in
-        regret[k] = v_star - env.policy_value(pi)
+        if isinstance(committed, PolicyMixture):
+            value = 0.0
+            for i, (w, p) in enumerate(zip(committed.weights, committed.policies)):
+                v = env.policy_value(np.array(p))
+                value = w * v if i == 0 else value + w * v
+            pi = np.array(committed.policies[committed.played])
+        else:
+            pi = np.array(committed)  # a copy: later changes to the learner's array cannot leak in
+            value = env.policy_value(pi)
+        regret[k] = v_star - value
         deterministic = pi.dtype.kind in "iu"
         stationary = pi.ndim == (1 if deterministic else 2)
         s = env.reset()
@@ -142,7 +153,8 @@ def _episodic_loop(env, learner, K: int):
         if hasattr(learner, "end_episode"):
             learner.end_episode()
         reward[k] = total
-        _collect_info(learner, rows, k)
+        extra = evaluation(env, value) if evaluation is not None else None
+        _collect_info(learner, rows, k, extra)
     return regret, reward, rows
 
 
