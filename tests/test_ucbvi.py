@@ -7,11 +7,13 @@ import pytest
 import scipy.sparse as sps
 
 from mdpkit import TabularMDP
-from mdpkit.algorithms.ucbvi import UCBVI, env_tables, plan_numpy, ucbvi_log_factor
+from mdpkit.algorithms.ucbvi import UCBVI, ucbvi_log_factor
+from mdpkit.envs.sampling import episode_tables
 from mdpkit.bounds import UCBVI_CH
 from mdpkit.envs.episodic import EpisodicTabularEnv
 from mdpkit.experiments import Experiment, run
 from mdpkit.models.generators import random_mdp, riverswim
+from twins_ucbvi import plan_numpy
 from mdpkit.solvers import solve
 
 
@@ -144,7 +146,7 @@ def test_input_errors():
     with pytest.raises(ValueError, match="bonus_scale"):
         UCBVI(2, 2, 2, 10, bonus_scale=-1.0)
     with pytest.raises(TypeError, match="EpisodicTabularEnv"):
-        env_tables(object())
+        episode_tables(object())
 
 
 # ------------------------------------------------------ fast path == generic loop

@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit
 
 from ...envs.sampling import episode_start, episode_step
-from ...solvers._kernels_fh import eval_dense
+from ...solvers._kernels_fh import start_value_dense
 
 # algorithm codes of run_loop
 ALG_UCBVI = 0
@@ -576,9 +576,7 @@ def count_step(data, h, s, a, r, s2):
 def exact_start_value(model, policy, V):
     """``mu · V^policy_0`` on the true model (``EpisodeTables``), by the solvers'
     finite-horizon evaluator; ``V`` (H, S) is scratch."""
-    H = model.R3.shape[0]
-    eval_dense(model.P4, model.R3, policy, H, V)
-    return _start_value(model.mu, V)
+    return start_value_dense(model.P4, model.R3, policy, model.mu, V)
 
 
 @njit(cache=True)
