@@ -37,7 +37,7 @@ SECTION = "## Runner: seeds per second"
 
 
 def measure(K: int, n_seeds: int, n_jobs: int, repeats: int):
-    exp = Experiment("random-mdp", "ucbvi_ch", K, n_seeds,
+    exp = Experiment("random-mdp", "ucbvi-ch", K, n_seeds,
                      env_params={"S": 20, "A": 5, "horizon": 20, "mdp_seed": 0})
     run(exp, n_jobs=n_jobs, progress=False)  # warm-up: compilation, worker start-up
     times, df = [], None

@@ -130,7 +130,7 @@ def run_numpy(K, K_plan=None):
 
 def run_generic(K):
     mdp = random_mdp(S, A, horizon=H, rng=0)
-    ex = Experiment("tabular", "ucbvi_ch", K, 1, env_params={"mdp": mdp},
+    ex = Experiment("tabular", "ucbvi-ch", K, 1, env_params={"mdp": mdp},
                     learner_params={"fast": False, "delta": DELTA})
     t0 = _clock()
     run(ex, progress=False)

@@ -49,10 +49,10 @@ NAME = "ucbvi-riverswim"
 S, A, H, DELTA = 6, 2, 20, 0.1
 ENV, ENV_PARAMS = "riverswim", {"S": S, "horizon": H}
 SERIES = [  # (label, learner, learner params)
-    ("CH theory", "ucbvi_ch", {"delta": DELTA}),
-    ("BF theory", "ucbvi_bf", {"delta": DELTA}),
-    ("CH tuned x0.002", "ucbvi_ch", {"delta": DELTA, "bonus_scale": 0.002}),
-    ("BF tuned x0.01", "ucbvi_bf", {"delta": DELTA, "bonus_scale": 0.01}),
+    ("CH theory", "ucbvi-ch", {"delta": DELTA}),
+    ("BF theory", "ucbvi-bf", {"delta": DELTA}),
+    ("CH tuned x0.002", "ucbvi-ch", {"delta": DELTA, "bonus_scale": 0.002}),
+    ("BF tuned x0.01", "ucbvi-bf", {"delta": DELTA, "bonus_scale": 0.01}),
     ("PSRL", "psrl", {}),
 ]
 

@@ -27,12 +27,12 @@ _REAL = dict(env="dlb-realdata", env_params={"sigma": 0.01}, n_steps=300)
 FAST_GENERIC_CASES = {
     # bandits (no compiled fast path: both settings must run the same generic loop)
     "ucb1": dict(_BANDIT, exact=True),
-    "successive_elimination": dict(_BANDIT, exact=True),
+    "successive-elimination": dict(_BANDIT, exact=True),
     "oful": dict(_LINEAR, exact=True),
     "linucb": dict(_LINEAR, learner_params={"alpha": 1.0}, exact=True),
     # tabular episodic
-    "ucbvi_ch": dict(_RIVER, learner_params={"bonus_scale": 0.05}),
-    "ucbvi_bf": dict(_SPARSE_BERNOULLI, learner_params={"bonus_scale": 0.02}),
+    "ucbvi-ch": dict(_RIVER, learner_params={"bonus_scale": 0.05}),
+    "ucbvi-bf": dict(_SPARSE_BERNOULLI, learner_params={"bonus_scale": 0.02}),
     "psrl": dict(_SPARSE_BERNOULLI),
     # conservative exploration (bonus_scale < 1 so that mixtures happen in 60 episodes)
     "stepmix": dict(_CONS, learner_params={"alpha": 0.05, "bonus_scale": 0.1}),
@@ -47,13 +47,13 @@ FAST_GENERIC_CASES = {
     "naive-switch": dict(_CONS_SMALL, learner_params={"alpha": 0.5, "bonus_scale": 0.05}),
     # dynamical linear bandits
     "dynlin-ucb": dict(_DLB),
-    "dynlin-ucb-logT": dict(_DLB),
+    "dynlin-ucb-log-t": dict(_DLB),
     "dynlin-ucb-1": dict(_DLB),
     "dlb-linucb": dict(_REAL),
-    "dlb-linucb-logT": dict(_REAL),
+    "dlb-linucb-log-t": dict(_REAL),
     "dlb-linucb-1": dict(_REAL),
     "dlb-dlinucb": dict(_REAL),
-    "dlb-dlinucb-logT": dict(_REAL),
+    "dlb-dlinucb-log-t": dict(_REAL),
     "dlb-dlinucb-1": dict(_REAL),
     "dlb-exp3": dict(_REAL),
     "dlb-batch-exp3": dict(_REAL),

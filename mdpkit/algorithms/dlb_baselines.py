@@ -121,7 +121,7 @@ def make_linucb(env_info, rng, *, config="logT", beta_scale=1.0, norm_bound=1.5)
     raise ValueError(f"config must be 'logT' or '1', got {config!r}")
 
 
-@register_learner("dlb-linucb-logT")
+@register_learner("dlb-linucb-log-t")
 def make_linucb_logT(env_info, rng, **kw):
     """Lin-UCB (lambda = log T), spec 2.2."""
     return make_linucb(env_info, rng, config="logT", **kw)
@@ -236,7 +236,7 @@ def make_dlinucb(env_info, rng, *, config="1", beta_scale=1.0, norm_bound=1.5):
     raise ValueError(f"config must be 'logT' or '1', got {config!r}")
 
 
-@register_learner("dlb-dlinucb-logT")
+@register_learner("dlb-dlinucb-log-t")
 def make_dlinucb_logT(env_info, rng, **kw):
     """D-Lin-UCB (lambda = log T), spec 2.2 and P6."""
     return make_dlinucb(env_info, rng, config="logT", **kw)

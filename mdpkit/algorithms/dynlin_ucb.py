@@ -381,7 +381,7 @@ def make_dynlin_ucb(env_info, rng, *, config="logT", first_epoch_len=1, beta_sca
         label=f"DynLin-UCB (lambda={'log T' if lam != 1.0 else '1'})")
 
 
-@register_learner("dynlin-ucb-logT")
+@register_learner("dynlin-ucb-log-t")
 def make_dynlin_ucb_logT(env_info, rng, **kw) -> DynLinUCB:
     """DynLin-UCB (lambda = log T), spec 2.1."""
     return make_dynlin_ucb(env_info, rng, config="logT", **kw)

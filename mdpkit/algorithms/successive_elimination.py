@@ -88,7 +88,7 @@ class SuccessiveElimination(BanditLearner):
         return {"n_active": float(self.active.sum())}
 
 
-@register_learner("successive_elimination")
+@register_learner("successive-elimination")
 def make_successive_elimination(env_info: dict, rng, *, fast: bool = True,
                                 **params) -> SuccessiveElimination:
     """Successive elimination (deterministic; ``rng`` unused). Params: T (default n_steps)."""

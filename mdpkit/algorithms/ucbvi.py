@@ -263,14 +263,14 @@ def _learner_from_env_info(env_info: dict, variant: str, params: dict) -> UCBVI:
                  homogeneous=homogeneous, **params)
 
 
-@register_learner("ucbvi_ch")
+@register_learner("ucbvi-ch")
 def make_ucbvi_ch(env_info: dict, rng, **params) -> UCBVI:
     """UCBVI-CH (deterministic: ``rng`` is not used). Params: delta, homogeneous, K, R."""
     as_generator(rng)
     return _learner_from_env_info(env_info, "ch", params)
 
 
-@register_learner("ucbvi_bf")
+@register_learner("ucbvi-bf")
 def make_ucbvi_bf(env_info: dict, rng, **params) -> UCBVI:
     """UCBVI-BF (deterministic: ``rng`` is not used). Params: delta, homogeneous, K, R."""
     as_generator(rng)
