@@ -30,7 +30,7 @@ import numpy as np
 from numba import njit
 
 from ..envs.sampling import episode_start, episode_step
-from ..solvers._kernels_fh import onehot_weights, start_value_dense
+from ..solvers._finite_horizon_kernels import onehot_weights, start_value_dense
 
 # Reassociation lets LLVM vectorise the S-long dot products; no 'nnan'/'ninf' (the code
 # compares against -inf). Results are deterministic for a given build, and the generic loop

@@ -146,7 +146,7 @@ def evaluate(mdp, policy, **options) -> np.ndarray:
     """
     setting = _check_mdp(mdp)
     if setting == "discounted":
-        from .evaluate import evaluate_discounted
+        from .discounted_evaluation import evaluate_discounted
 
         return evaluate_discounted(mdp, policy, **options)
     from .backward import evaluate_finite
@@ -165,7 +165,7 @@ def occupancy(mdp, policy, **options) -> np.ndarray:
     """
     setting = _check_mdp(mdp)
     if setting == "discounted":
-        from .evaluate import occupancy_discounted
+        from .discounted_evaluation import occupancy_discounted
 
         return occupancy_discounted(mdp, policy, **options)
     from .backward import occupancy_finite
@@ -176,6 +176,6 @@ def occupancy(mdp, policy, **options) -> np.ndarray:
 def q_from_v(mdp, V) -> np.ndarray:
     """``Q = R + gamma P V`` (S, A) discounted; ``Q[h] = R_h + P_h V[h+1]`` (H, S, A) finite horizon."""
     _check_mdp(mdp)
-    from .evaluate import q_from_v as _q
+    from .discounted_evaluation import q_from_v as _q
 
     return _q(mdp, V)

@@ -86,7 +86,7 @@ import numpy as np
 
 from ..utils import ConvergenceWarning, check_positive_int
 from ._policy import as_policy
-from .evaluate import plan, policy_matrix, policy_system, solve_policy_system
+from .discounted_evaluation import plan, policy_matrix, policy_system, solve_policy_system
 from .result import SolveResult
 from .vi import (RULE_SUPNORM, STOPPING_RULES, bellman, check_options, default_max_iter, finish,
                  initial_value, resolve_engine, run_vi_loop)

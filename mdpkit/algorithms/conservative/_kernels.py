@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit
 
 from ...envs.sampling import episode_start, episode_step
-from ...solvers._kernels_fh import start_value_dense
+from ...solvers._finite_horizon_kernels import start_value_dense
 
 # algorithm codes of run_loop
 ALG_UCBVI = 0
