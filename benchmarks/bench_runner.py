@@ -1,4 +1,4 @@
-"""Seeds per second of a 100-seed experiment, serial and on 2 joblib workers (issue 3).
+"""Seeds per second of a 100-seed experiment, serial and on 2 joblib workers.
 
 Experiment: UCBVI-CH (theory constants, numba fast path) on one fixed random MDP
 (S = 20, A = 5, H = 20, ``mdp_seed=0``), K episodes per seed (default 5,000), 100 seeds,

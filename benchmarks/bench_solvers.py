@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Speed of mdpkit's exact solvers against references measured in the same run (issue 2).
+"""Speed of mdpkit's exact solvers against references measured in the same run.
 
 Usage::
 
@@ -836,7 +836,7 @@ def results_markdown(meta: dict, rows: list[Row], targets: list, fresh: dict | N
         cs.append(f"{name} {st['version']}" if st["ok"] else f"{name}: not importable ({st['error']})")
     out.append("Competitors: " + "; ".join(cs) + ".")
     out.append("")
-    out.append("### Targets (issue 2)")
+    out.append("### Targets")
     out.append("")
     out.append(H.markdown_table(["target", "measured", "required", "status"], targets))
     out.append("")

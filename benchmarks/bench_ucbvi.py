@@ -1,4 +1,4 @@
-"""UCBVI episodes per second with exact per-episode regret (issue 3, "Benchmarks").
+"""UCBVI episodes per second with exact per-episode regret.
 
 Instance: ``random_mdp(S=20, A=5, horizon=20, rng=0)`` (Dirichlet(1) rows, rewards
 U[0, 1), known to the learner), K = 5,000 episodes, delta = 0.1, theory constants.

@@ -1,4 +1,4 @@
-r"""Baselines of the DynLin-UCB experiments (spec ``/work/shared/specs/dynlin_ucb.md`` 2.2,
+r"""Baselines of the DynLin-UCB experiments (``docs/papers/dynlin_ucb.md`` 2.2,
 2.3, 6), with the exact configurations of the reference driver (``scripts/main.py`` of
 marcomussi/DLB).
 

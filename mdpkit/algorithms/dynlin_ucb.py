@@ -1,6 +1,6 @@
 r"""DynLin-UCB for dynamical linear bandits (Mussi, Metelli, Restelli, ICML 2023).
 
-Setting (spec ``/work/shared/specs/dynlin_ucb.md`` 1.1): hidden state
+Setting (``docs/papers/dynlin_ucb.md`` 1.1): hidden state
 ``x_{t+1} = A x_t + B u_t + eps_t``, reward ``y_t = <omega, x_t> + <theta, u_t> + eta_t``,
 finite action set ``U`` in ``R^d``, ``rho(A) < 1``. Holding a constant action u, the mean
 reward tends to ``h^T u`` with the cumulative Markov parameter
@@ -60,6 +60,7 @@ import numpy as np
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from . import _dlb_kernels as K
+from ..bounds.dlb import DLB_LOWER, DYNLIN_UCB_UPPER
 from .base import BanditLearner, with_fast_switch
 
 __all__ = ["LinearFamilyLearner", "DynLinUCB", "make_dynlin_ucb", "dlb_constants",
@@ -317,6 +318,9 @@ class DynLinUCB(LinearFamilyLearner):
     eps : float                      rho_bar below eps -> Lin-UCB (1e-6 or 1e-4 per config)
     first_epoch_len : {1, 2}; beta_scale : float; h_true : optional (diagnostics)
     """
+
+    #: Bound objects this learner is checked against (mdpkit.bounds).
+    bounds = (DYNLIN_UCB_UPPER, DLB_LOWER)
 
     def __init__(self, features, horizon, rng, *, lam, rho_bar, phi_bar, omega_norm,
                  theta_norm, B_norm, sigma, U_bar=None, delta=None, eps=1e-6,

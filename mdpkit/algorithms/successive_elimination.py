@@ -1,5 +1,5 @@
 r"""Successive elimination (Even-Dar, Mannor, Mansour 2006; regret form of Slivkins 2019,
-"Introduction to multi-armed bandits", Ch. 1); spec ``classical_baselines.md`` section 1.2.
+"Introduction to multi-armed bandits", Ch. 1); ``docs/papers/classical_baselines.md`` section 1.2.
 
 Setting
 -------

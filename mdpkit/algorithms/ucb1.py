@@ -1,5 +1,5 @@
 r"""UCB1 (Auer, Cesa-Bianchi, Fischer 2002, "Finite-time analysis of the multiarmed bandit
-problem"); spec ``classical_baselines.md`` section 1.1.
+problem"); ``docs/papers/classical_baselines.md`` section 1.1.
 
 Setting
 -------

@@ -1,4 +1,4 @@
-r"""The episode-wise conservative setting (spec ``/work/shared/specs/stepmix.md`` §a, §d).
+r"""The episode-wise conservative setting (``docs/papers/stepmix.md`` §a, §d).
 
 Li, Huang, Shen, Yang, "Near-optimal Conservative Exploration in Reinforcement Learning
 under Episode-wise Constraints", ICML 2023.

@@ -1,4 +1,4 @@
-"""Conservative exploration under episode-wise constraints (StepMix, EpsMix; spec stepmix.md).
+"""Conservative exploration under episode-wise constraints (StepMix, EpsMix; docs/papers/stepmix.md).
 
 Importing this package registers the learners ``stepmix``, ``epsmix``, ``stepmix-learned``,
 ``ucbvi-cons``, ``baseline-only``, ``budget-conservative`` and ``naive-switch``.

@@ -1,4 +1,4 @@
-r"""Numba kernels of the conservative-exploration family (spec ``stepmix.md`` §b).
+r"""Numba kernels of the conservative-exploration family (``docs/papers/stepmix.md`` §b).
 
 All arrays use 0-indexed steps ``h = 0..H-1`` (the spec's ``h = 1..H``); a value table
 ``V`` has shape (H+1, S) with ``V[H] = 0``. Counts are float64 arrays

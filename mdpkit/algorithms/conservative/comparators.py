@@ -1,4 +1,4 @@
-r"""Comparators of the conservative experiments (spec ``/work/shared/specs/stepmix.md`` §b.7).
+r"""Comparators of the conservative experiments (``docs/papers/stepmix.md`` §b.7).
 
 * :class:`UCBVIConservative` ("ucbvi-cons") — unconstrained UCBVI: deploys π^k every episode.
   It uses **this package's optimistic planner** (§b.2: Hoeffding bonus ``H sqrt(L/(2n⁺))``,
@@ -21,6 +21,7 @@ All share :class:`~.machinery.ConservativeLearner` (same planner, same PolicyEva
 """
 from __future__ import annotations
 
+from ...bounds.stepmix import BASELINE_ONLY_REGRET
 from ...experiments.registry import register_learner
 from . import _kernels as kr
 from .machinery import PROVENANCE_MACHINERY, ConservativeLearner
@@ -34,21 +35,23 @@ class UCBVIConservative(ConservativeLearner):
     """Unconstrained UCBVI with the §b.2 planner (alpha is only used for the records)."""
 
     ALG = kr.ALG_UCBVI
-    provenance = "UCBVI (stepmix.md §b.7.1, §b.2 planner)." + _R + PROVENANCE_MACHINERY
+    provenance = "UCBVI (docs/papers/stepmix.md §b.7.1, §b.2 planner)." + _R + PROVENANCE_MACHINERY
 
 
 class BaselineOnly(ConservativeLearner):
     """Deploys the baseline every episode (§b.7.2)."""
 
     ALG = kr.ALG_BASELINE
-    provenance = "Baseline only (stepmix.md §b.7.2)." + _R
+    #: Bound objects this learner is checked against (mdpkit.bounds).
+    bounds = (BASELINE_ONLY_REGRET,)
+    provenance = "Baseline only (docs/papers/stepmix.md §b.7.2)." + _R
 
 
 class BudgetConservative(ConservativeLearner):
     """Cumulative-constraint (budget) algorithm, CUCBVI-style (§b.7.3)."""
 
     ALG = kr.ALG_BUDGET
-    provenance = ("Budget-conservative (stepmix.md §b.7.3; Garcelon et al. 2020, Yang et al. "
+    provenance = ("Budget-conservative (docs/papers/stepmix.md §b.7.3; Garcelon et al. 2020, Yang et al. "
                   "2021)." + _R + PROVENANCE_MACHINERY)
 
 
@@ -56,7 +59,7 @@ class NaiveSwitch(ConservativeLearner):
     """Naive episode-wise switch: EpsMix with ε ∈ {0, 1} (§b.7.4)."""
 
     ALG = kr.ALG_SWITCH
-    provenance = "Naive switch (stepmix.md §b.7.4)." + _R + PROVENANCE_MACHINERY
+    provenance = "Naive switch (docs/papers/stepmix.md §b.7.4)." + _R + PROVENANCE_MACHINERY
 
 
 @register_learner("ucbvi-cons")

@@ -1,4 +1,4 @@
-r"""Learned-baseline StepMix / EpsMix from an offline dataset (spec ``stepmix.md`` §b.6).
+r"""Learned-baseline StepMix / EpsMix from an offline dataset (``docs/papers/stepmix.md`` §b.6).
 
 Li, Huang, Shen, Yang, ICML 2023 (arXiv:2306.06265). [V] the extension exists (baseline not
 given, learned from an offline dataset; guarantees once the dataset is large enough);
@@ -38,7 +38,7 @@ from .machinery import (PROVENANCE_MACHINERY, ConservativeLearner, EmpiricalMode
 __all__ = ["LearnedBaselineStepMix", "LearnedBaselineEpsMix", "make_learned_baseline",
            "learned_baseline_setup"]
 
-_PROV = ("Learned-baseline variant (stepmix.md §b.6). [V] existence of the extension and of "
+_PROV = ("Learned-baseline variant (docs/papers/stepmix.md §b.6). [V] existence of the extension and of "
          "guarantees for a large enough dataset. [R] threshold (1-alpha)(mean return + "
          "H sqrt(ln(6/delta)/2N)), behaviour cloning, counts initialised with D, LB_0 = "
          "PolicyEva(pi_hat^b), uncertified fallback. ")

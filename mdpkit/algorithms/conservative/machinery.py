@@ -1,4 +1,4 @@
-r"""Shared machinery of conservative exploration (spec ``/work/shared/specs/stepmix.md`` §b.1–b.3).
+r"""Shared machinery of conservative exploration (``docs/papers/stepmix.md`` §b.1–b.3).
 
 Paper: D. Li, R. Huang, C. Shen, J. Yang, "Near-optimal Conservative Exploration in
 Reinforcement Learning under Episode-wise Constraints", ICML 2023 (arXiv:2306.06265).
@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 PROVENANCE_MACHINERY = (
-    "machinery (spec stepmix.md §b.1-b.3): [V] setting and existence of a policy-evaluation "
+    "machinery (docs/papers/stepmix.md §b.1-b.3): [V] setting and existence of a policy-evaluation "
     "subroutine; [R] empirical model, L = ln(6SAHK/delta), Hoeffding bonus H sqrt(L/2n) "
     "(Bernstein option = UCBVI-BF form), L1 pessimism beta(n) = sqrt(2(S ln2 + L)/n)."
 )

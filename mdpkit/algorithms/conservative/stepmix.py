@@ -1,4 +1,4 @@
-r"""StepMix (spec ``/work/shared/specs/stepmix.md`` §b.4, "Algorithm 1").
+r"""StepMix (``docs/papers/stepmix.md`` §b.4, "Algorithm 1").
 
 Li, Huang, Shen, Yang, "Near-optimal Conservative Exploration in Reinforcement Learning under
 Episode-wise Constraints", ICML 2023 (arXiv:2306.06265).
@@ -40,6 +40,7 @@ Decisions
 """
 from __future__ import annotations
 
+from ...bounds.stepmix import STEPMIX_RECONSTRUCTION_HOEFFDING, STEPMIX_REGRET, TABULAR_LOWER
 from ...experiments.registry import register_learner
 from . import _kernels as kr
 from .machinery import PROVENANCE_MACHINERY, ConservativeLearner
@@ -51,8 +52,10 @@ class StepMix(ConservativeLearner):
     """StepMix learner (§b.4). Parameters: see :class:`~.machinery.ConservativeLearner`."""
 
     ALG = kr.ALG_STEPMIX
+    #: Bound objects this learner is checked against (mdpkit.bounds).
+    bounds = (STEPMIX_REGRET, STEPMIX_RECONSTRUCTION_HOEFFDING, TABULAR_LOWER)
     provenance = (
-        "StepMix (stepmix.md §b.4). [V] mixture of baseline and optimistic policy, adaptive and "
+        "StepMix (docs/papers/stepmix.md §b.4). [V] mixture of baseline and optimistic policy, adaptive and "
         "smooth; known safe baseline; episode-wise constraint; regret of unconstrained order "
         "(abstract). [R] the step-switch family, the one-coin step mixture, LB_0 = V^b known, "
         "h* = max certified h, rho = (LB_h* - thr)/(LB_h* - LB_h*+1), order 'opt_first', select "
