@@ -192,7 +192,7 @@ def with_fast_switch(factory: Callable) -> Callable:
     return wrapped
 
 
-class _Learner(ABC):
+class _Learner(ABC):  # noqa: B024 (abstract methods live in the two subclasses)
     #: Which parts are verified in the paper [V]/[A], from the authors' code [C], or
     #: reconstructed [R]/[D]. Subclasses must override it.
     provenance: ClassVar[str] = ""
