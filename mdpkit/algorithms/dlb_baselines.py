@@ -202,8 +202,7 @@ class DLinUCB(BanditLearner):
         T = check_positive_int(n_steps, "n_steps")
         _check_fresh_env(env, self)
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
-        acts, rew = K.run_dlin_russac(env.A, env.omega, env.Bu, env.thetau, env.state_sigma,
-                                      env.sigma, Z, self.X, self.first_action, self.lam,
+        acts, rew = K.run_dlin_russac(K.dlb_system(env), Z, self.X, self.first_action, self.lam,
                                       self.gamma, self.theta_norm, self.sigma, self.log_T,
                                       self.norm_bound, self.beta_scale)
         return {"regret": env.gaps[acts].astype(np.float64), "reward": rew,
@@ -293,7 +292,7 @@ class Exp3(BanditLearner):
         _check_fresh_env(env, self)
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
         U = self.rng.random(T)
-        acts, rew = K.run_exp3(env.A, env.omega, env.Bu, env.thetau, env.state_sigma, env.sigma,
+        acts, rew = K.run_exp3(K.dlb_system(env),
                                Z, U, self.eta, self.gamma, self.M)
         return {"regret": env.gaps[acts].astype(np.float64), "reward": rew,
                 "action": acts.astype(np.float64)}
@@ -354,8 +353,7 @@ class BatchExp3(Exp3):
         _check_fresh_env(env, self)
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
         U = self.rng.random(-(-T // self.tau))
-        acts, rew = K.run_batch_exp3(env.A, env.omega, env.Bu, env.thetau, env.state_sigma,
-                                     env.sigma, Z, U, self.eta, self.gamma, self.M, self.tau,
+        acts, rew = K.run_batch_exp3(K.dlb_system(env), Z, U, self.eta, self.gamma, self.M, self.tau,
                                      self.quirks)
         return {"regret": env.gaps[acts].astype(np.float64), "reward": rew,
                 "action": acts.astype(np.float64)}
@@ -447,7 +445,7 @@ class AR2(BanditLearner):
         _check_fresh_env(env, self)
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
         U = self.rng.random(T)
-        acts, rew = K.run_ar2(env.A, env.omega, env.Bu, env.thetau, env.state_sigma, env.sigma,
+        acts, rew = K.run_ar2(K.dlb_system(env),
                               Z, U, self.alpha, self.epoch_size, self.c1sig, self.quirks)
         return {"regret": env.gaps[acts].astype(np.float64), "reward": rew,
                 "action": acts.astype(np.float64)}

@@ -207,11 +207,17 @@ class LinearFamilyLearner(BanditLearner):
         self.epochs = []      # (start round, length, arm, beta at decision)
         self.last_beta = np.nan
 
+    @property
+    def config(self) -> K.LinearFamilyConfig:
+        """The constants of the compiled rules (:class:`_dlb_kernels.LinearFamilyConfig`)."""
+        return K.LinearFamilyConfig(self.first_action, self.first_epoch_len, self.rho_bar,
+                                    self.eps, self.lam, self.beta_mode, self.c_h, self.c_b,
+                                    self.sigma2_tilde, self.log_inv_delta, self.U_bar,
+                                    self.gamma, self.beta_const, self.beta_scale)
+
     def beta(self, t: int) -> float:
         """Confidence radius at ``t`` rounds elapsed (times ``beta_scale``)."""
-        return K._beta(self.beta_mode, t, self.lam, self.c_h, self.c_b, self.sigma2_tilde,
-                       self.log_inv_delta, self.d, self.U_bar, self.gamma,
-                       self.beta_const) * self.beta_scale
+        return float(K.family_beta(self.config, t, self.d))
 
     def epoch_length(self, m: int) -> int:
         """Length of epoch m before truncation at T."""
@@ -279,10 +285,7 @@ class LinearFamilyLearner(BanditLearner):
         _check_fresh_env(env, self)
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
         acts, rew, stats, ep_s, ep_l, ep_a, ep_b = K.run_linear_family(
-            env.A, env.omega, env.Bu, env.thetau, env.gaps, env.state_sigma, env.sigma, Z,
-            self.X, self.first_action, self.first_epoch_len, self.rho_bar, self.eps, self.lam,
-            self.beta_mode, self.c_h, self.c_b, self.sigma2_tilde, self.log_inv_delta,
-            self.U_bar, self.gamma, self.beta_const, self.beta_scale, self.h_true, True)
+            K.dlb_system(env), self.config, Z, self.X, self.h_true, True)
         self.epochs = list(zip(ep_s.tolist(), ep_l.tolist(), ep_a.tolist(), ep_b.tolist()))
         self.stats = {"n_epochs": int(stats[0]), "n_updates": int(stats[1]),
                       "coverage_margin": float(stats[2]) if self._has_h else float("nan"),
