@@ -14,7 +14,7 @@ import sympy as sp
 from hypothesis import given, settings, strategies as st
 
 from mdpkit.algorithms.conservative import _kernels as kr
-from mdpkit.algorithms.conservative.machinery import log_term, step_mixture_policy, step_switch_policy
+from mdpkit.algorithms.conservative.base import log_term, step_mixture_policy, step_switch_policy
 from mdpkit.solvers import evaluate
 from mdpkit.envs.episodic import EpisodicTabularEnv
 from mdpkit.envs.sampling import episode_tables

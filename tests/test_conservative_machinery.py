@@ -13,7 +13,7 @@ from mdpkit import TabularMDP
 from mdpkit.algorithms.conservative import _kernels as kr
 from mdpkit.envs.episodic import EpisodicTabularEnv
 from mdpkit.envs.sampling import episode_tables
-from mdpkit.algorithms.conservative.machinery import (
+from mdpkit.algorithms.conservative.base import (
     EmpiricalModel, check_alpha, check_baseline_policy, check_delta, epsmix_epsilon,
     l1_radius, log_term, optimistic_planning, policy_eva, step_mixture_policy,
     step_switch_policy, stepmix_select, switch_lower_bounds, switch_upper_bounds)

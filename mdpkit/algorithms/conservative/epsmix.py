@@ -27,13 +27,13 @@ from __future__ import annotations
 from ...bounds.stepmix import EPSMIX_REGRET, TABULAR_LOWER
 from ...experiments.registry import register_learner
 from . import _kernels as kr
-from .machinery import PROVENANCE_MACHINERY, ConservativeLearner
+from .base import PROVENANCE_MACHINERY, ConservativeLearner
 
 __all__ = ["EpsMix", "make_epsmix"]
 
 
 class EpsMix(ConservativeLearner):
-    """EpsMix learner (§b.5). Parameters: see :class:`~.machinery.ConservativeLearner`."""
+    """EpsMix learner (§b.5). Parameters: see :class:`~.base.ConservativeLearner`."""
 
     ALG = kr.ALG_EPSMIX
     #: Bound objects this learner is checked against (mdpkit.bounds).

@@ -32,7 +32,7 @@ import numpy as np
 
 from ...experiments.registry import register_learner
 from . import _kernels as kr
-from .machinery import (PROVENANCE_MACHINERY, ConservativeLearner, EmpiricalModel, _R3,
+from .base import (PROVENANCE_MACHINERY, ConservativeLearner, EmpiricalModel, _R3,
                         check_delta, log_term)
 
 __all__ = ["LearnedBaselineStepMix", "LearnedBaselineEpsMix", "make_learned_baseline",
@@ -98,7 +98,7 @@ class _Learned(ConservativeLearner):
         K0 = env_info.get("n_steps") if K is None else K
         if K0 is None:
             raise ValueError("K (number of episodes) is required: pass K or env_info['n_steps']")
-        from .machinery import check_alpha
+        from .base import check_alpha
         alpha = check_alpha(alpha)
         setup = learned_baseline_setup(env_info.get("offline_dataset"), env_info.get("R"), S, A, H,
                                        alpha=alpha, delta=delta, K=int(K0),
