@@ -63,10 +63,44 @@ import _harness as H  # noqa: E402
 
 
 
-from solvers_competitors import *  # noqa: E402,F403
-from solvers_instances import *  # noqa: E402,F403
-from solvers_report import *  # noqa: E402,F403
-from solvers_statistics import *  # noqa: E402,F403
+from solvers_competitors import (  # noqa: E402
+    _child_pymdptoolbox,
+    competitor_status,
+    mdpkit_backward,
+    mdpkit_sweep_seconds,
+    mdpkit_vi,
+    mdpsolver_run,
+    model_accepts_copy,
+    numpy_backward,
+    numpy_vi_supnorm,
+    pymdptoolbox_vi,
+    run_pymdptoolbox_child,
+    warmup_mdpkit,
+)
+from solvers_instances import (  # noqa: E402
+    FINDINGS,
+    HORIZON,
+    Instance,
+    REPO,
+    RESULTS_MD,
+    SECTION,
+    _wanted,
+    dense_instance,
+    riverswim_instance,
+    sparse_instance,
+)
+from solvers_report import (  # noqa: E402
+    Row,
+    _print_row,
+    dump_json,
+    evaluate_targets,
+    merge_earlier,
+    results_markdown,
+)
+from solvers_statistics import (  # noqa: E402
+    _median_ci,
+    policy_gap_bound,
+)
 
 # =============================================================================== rows
 
