@@ -185,7 +185,7 @@ def run_chunk(p, c, cfg, tables, U, vstar, pi_star, regret_out, reward_out):
     """Run ``U.shape[0]`` episodes of UCBVI entirely in compiled code.
 
     For each episode: :func:`plan`; the exact regret of the committed policy
-    (:func:`committed_regret`); then the episode on the env's uniforms ``U[e]``
+    (:func:`committed_regret`, evaluated only when the policy changed); then the episode on the env's uniforms ``U[e]``
     (:func:`mdpkit.envs.sampling.episode_step`), acting greedily, with :func:`update_step`.
     ``tables`` : :class:`mdpkit.envs.sampling.EpisodeTables`.
     """
@@ -194,9 +194,14 @@ def run_chunk(p, c, cfg, tables, U, vstar, pi_star, regret_out, reward_out):
     GP = tables.cdf_P.shape[0]
     W = np.empty((H, S, A))
     Vbuf = np.empty((H, S))
+    last_pi = np.full((H, S), -1, dtype=np.int64)  # the env's oracle caches the same way
+    last_regret = 0.0
     for e in range(U.shape[0]):
         plan(p, c, cfg)
-        regret_out[e] = committed_regret(p.pi, tables, vstar, pi_star, W, Vbuf)
+        if not same_policy(p.pi, last_pi):
+            last_regret = committed_regret(p.pi, tables, vstar, pi_star, W, Vbuf)
+            last_pi[:, :] = p.pi
+        regret_out[e] = last_regret
         s, j = episode_start(tables.cdf_mu, U[e])
         tot = 0.0
         for h in range(H):

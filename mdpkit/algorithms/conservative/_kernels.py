@@ -76,8 +76,38 @@ def _bonus(h, s, a, N, Nsas, Vnext, H, S, A, L, bonus_kind, bonus_scale, Nprime_
 
 
 @njit(cache=True)
+def _next_step_visits(N, h, bonus_kind, Nprime):
+    """Bernstein bonus only: ``Nprime[s'] = sum_a N_{h+1}(s', a)`` (visits of the next step)."""
+    H, S, A = N.shape
+    if bonus_kind == BONUS_BERNSTEIN and h < H - 1:
+        for s2 in range(S):
+            t = 0.0
+            for a2 in range(A):
+                t += N[h + 1, s2, a2]
+            Nprime[s2] = t
+
+
+@njit(cache=True)
+def optimistic_q(R, N, Nsas, V, h, s, a, L, bonus_kind, bonus_scale, Nprime):
+    """The §b.2 optimistic ``Qbar_h(s, a)`` given the next-step values ``V[h + 1]``:
+    ``min(H - h, r + P_hat V + bonus)``, or ``H - h`` when (h, s, a) is unvisited."""
+    H, S, A = R.shape
+    cap = float(H - h)
+    n = N[h, s, a]
+    if n < 1.0:
+        return cap
+    pv = 0.0
+    for s2 in range(S):
+        pv += Nsas[h, s, a, s2] * V[h + 1, s2]
+    pv /= n
+    q = R[h, s, a] + pv + _bonus(h, s, a, N, Nsas, V[h + 1], H, S, A, L, bonus_kind,
+                                 bonus_scale, Nprime)
+    return cap if q > cap else q
+
+
+@njit(cache=True)
 def optimistic_plan(R, N, Nsas, L, bonus_kind, bonus_scale):
-    """Optimistic backward induction of §b.2.
+    """Optimistic backward induction of §b.2 (:func:`optimistic_q`, greedy).
 
     Returns ``Qbar`` (H, S, A), ``Vbar`` (H+1, S), ``pi`` (H, S) int64 (ties -> smallest index).
     """
@@ -87,29 +117,12 @@ def optimistic_plan(R, N, Nsas, L, bonus_kind, bonus_scale):
     pi = np.zeros((H, S), dtype=np.int64)
     Nprime = np.zeros(S)
     for h in range(H - 1, -1, -1):
-        cap = float(H - h)
-        if bonus_kind == BONUS_BERNSTEIN and h < H - 1:
-            for s2 in range(S):
-                t = 0.0
-                for a2 in range(A):
-                    t += N[h + 1, s2, a2]
-                Nprime[s2] = t
+        _next_step_visits(N, h, bonus_kind, Nprime)
         for s in range(S):
             best = -1.0
             besta = 0
             for a in range(A):
-                n = N[h, s, a]
-                if n < 1.0:
-                    q = cap
-                else:
-                    pv = 0.0
-                    for s2 in range(S):
-                        pv += Nsas[h, s, a, s2] * V[h + 1, s2]
-                    pv /= n
-                    q = R[h, s, a] + pv + _bonus(h, s, a, N, Nsas, V[h + 1], H, S, A, L,
-                                                 bonus_kind, bonus_scale, Nprime)
-                    if q > cap:
-                        q = cap
+                q = optimistic_q(R, N, Nsas, V, h, s, a, L, bonus_kind, bonus_scale, Nprime)
                 Q[h, s, a] = q
                 if q > best:
                     best = q
@@ -121,40 +134,21 @@ def optimistic_plan(R, N, Nsas, L, bonus_kind, bonus_scale):
 
 @njit(cache=True)
 def opt_eval(R, N, Nsas, pol, L, bonus_kind, bonus_scale):
-    """The §b.2 optimistic recursion evaluated on a fixed stochastic policy ``pol`` (H, S, A).
-
-    Returns ``U`` (H+1, S).
+    """The §b.2 optimistic recursion (:func:`optimistic_q`) evaluated on a fixed stochastic
+    policy ``pol`` (H, S, A). Returns ``U`` (H+1, S).
     """
     H, S, A = R.shape
     V = np.zeros((H + 1, S))
     Nprime = np.zeros(S)
     for h in range(H - 1, -1, -1):
-        cap = float(H - h)
-        if bonus_kind == BONUS_BERNSTEIN and h < H - 1:
-            for s2 in range(S):
-                t = 0.0
-                for a2 in range(A):
-                    t += N[h + 1, s2, a2]
-                Nprime[s2] = t
+        _next_step_visits(N, h, bonus_kind, Nprime)
         for s in range(S):
             v = 0.0
             for a in range(A):
                 w = pol[h, s, a]
                 if w == 0.0:
                     continue
-                n = N[h, s, a]
-                if n < 1.0:
-                    q = cap
-                else:
-                    pv = 0.0
-                    for s2 in range(S):
-                        pv += Nsas[h, s, a, s2] * V[h + 1, s2]
-                    pv /= n
-                    q = R[h, s, a] + pv + _bonus(h, s, a, N, Nsas, V[h + 1], H, S, A, L,
-                                                 bonus_kind, bonus_scale, Nprime)
-                    if q > cap:
-                        q = cap
-                v += w * q
+                v += w * optimistic_q(R, N, Nsas, V, h, s, a, L, bonus_kind, bonus_scale, Nprime)
             V[h, s] = v
     return V
 
