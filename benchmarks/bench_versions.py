@@ -81,11 +81,17 @@ def main() -> None:
     ap.add_argument("old")
     ap.add_argument("new")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--workloads", default=",".join(WORKLOADS),
+                    help=f"comma-separated subset of {WORKLOADS}")
     args = ap.parse_args()
-    ratios: dict[str, list[float]] = {w: [] for w in WORKLOADS}
-    rates: dict[str, dict[str, list[float]]] = {w: {"old": [], "new": []} for w in WORKLOADS}
+    works = [w for w in args.workloads.split(",") if w]
+    unknown = sorted(set(works) - set(WORKLOADS))
+    if unknown:
+        raise SystemExit(f"--workloads: unknown {unknown}; known {WORKLOADS}")
+    ratios: dict[str, list[float]] = {w: [] for w in works}
+    rates: dict[str, dict[str, list[float]]] = {w: {"old": [], "new": []} for w in works}
     for r in range(args.rounds):
-        for w in WORKLOADS:
+        for w in works:
             order = ("old", "new") if r % 2 == 0 else ("new", "old")  # ABBA
             got = {k: _rate(getattr(args, k), w) for k in order}
             rates[w]["old"].append(got["old"])
@@ -95,7 +101,7 @@ def main() -> None:
                   f"ratio {got['new'] / got['old']:.3f}", flush=True)
     print("\n| workload | old (median /s) | new (median /s) | new/old (median of rounds) | range |")
     print("|---|---|---|---|---|")
-    for w in WORKLOADS:
+    for w in works:
         q = ratios[w]
         print(f"| {w} | {statistics.median(rates[w]['old']):,.0f} | "
               f"{statistics.median(rates[w]['new']):,.0f} | {statistics.median(q):.3f} | "
