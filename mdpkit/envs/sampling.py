@@ -28,7 +28,7 @@ __all__ = ["draw_index", "episode_start", "episode_step", "EpisodeTables", "epis
            "uniforms_per_episode", "episode_uniforms", "csr_row_cumsums"]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _search_right(cdf, x):
     lo = 0
     hi = cdf.shape[0]
@@ -43,20 +43,20 @@ def _search_right(cdf, x):
     return lo
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def draw_index(cdf, u):
     """Index drawn by the uniform ``u`` from the cumulative sums ``cdf`` (n,): the first
     ``i`` with ``u * cdf[-1] < cdf[i]``, clipped to ``n - 1``."""
     return _search_right(cdf, u * cdf[cdf.shape[0] - 1])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def episode_start(cdf_mu, u_row):
     """Initial state from ``u_row[0]``; returns ``(s0, j)`` with ``j = 1`` the next column."""
     return draw_index(cdf_mu, u_row[0]), 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def episode_step(cdf_row, r_mean, bernoulli, u_row, j):
     """One step from column ``j`` of the episode's uniforms: ``(reward, next_state, j')``.
 

@@ -47,7 +47,7 @@ def beta_l1(n, S, L):
     return np.sqrt((2.0 / n) * (S * np.log(2.0) + L))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _bonus(h, s, a, N, Nsas, Vnext, H, S, A, L, bonus_kind, bonus_scale, Nprime_next):
     """Optimism bonus b_h(s, a) (§b.2; Bernstein = UCBVI-BF form of classical_baselines §2.1)."""
     n = N[h, s, a]
@@ -75,7 +75,7 @@ def _bonus(h, s, a, N, Nsas, Vnext, H, S, A, L, bonus_kind, bonus_scale, Nprime_
     return bonus_scale * b
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _next_step_visits(N, h, bonus_kind, Nprime):
     """Bernstein bonus only: ``Nprime[s'] = sum_a N_{h+1}(s', a)`` (visits of the next step)."""
     H, S, A = N.shape
@@ -87,7 +87,7 @@ def _next_step_visits(N, h, bonus_kind, Nprime):
             Nprime[s2] = t
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def optimistic_q(R, N, Nsas, V, h, s, a, L, bonus_kind, bonus_scale, Nprime):
     """The §b.2 optimistic ``Qbar_h(s, a)`` given the next-step values ``V[h + 1]``:
     ``min(H - h, r + P_hat V + bonus)``, or ``H - h`` when (h, s, a) is unvisited."""
@@ -426,7 +426,7 @@ SELECT_MAX_H = 0
 SELECT_MAX_UCB = 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _start_value(mu, V):
     t = 0.0
     for s in range(mu.shape[0]):
@@ -526,13 +526,13 @@ def decide(cfg, data):
     return Decision(pik, policy, step_mode, rho, eps, lb, m, vbar, thr, full, unc)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def needs_coin(eps):
     """Whether the episode-level choice needs a uniform (only when 0 < eps < 1, spec §f)."""
     return 0.0 < eps < 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def plays_policy(eps, u):
     """Episode-level coin: the episode follows ``Decision.policy`` (else the baseline)."""
     if eps >= 1.0:
@@ -542,13 +542,13 @@ def plays_policy(eps, u):
     return u < eps
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def coin_follows_opt(u, rho):
     """Step-level coin of a step mixture: pi^k with probability rho at the STEP_COIN step."""
     return u < rho
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def mixture_value(eps, v_policy, v_base):
     """Exact value of the deployment: ``eps V^policy + (1 - eps) V^b`` (no 0 * value term)."""
     if eps >= 1.0:
@@ -558,7 +558,7 @@ def mixture_value(eps, v_policy, v_base):
     return eps * v_policy + (1.0 - eps) * v_base
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def count_step(data, h, s, a, r, s2):
     """The agent's update after a step: counts and reward sums."""
     data.N[h, s, a] += 1.0
