@@ -26,8 +26,8 @@ from mdpkit.envs.dlb import synthetic_dlb  # noqa: E402
 from mdpkit.experiments.registry import get_learner  # noqa: E402
 
 SECTION = "## DLB learners"
-AGENTS = [("dynlin-ucb-logT", {}), ("dynlin-ucb-1", {}), ("dlb-linucb-logT", {}),
-          ("dlb-linucb-1", {}), ("dlb-dlinucb-logT", {}), ("dlb-dlinucb-1", {}),
+AGENTS = [("dynlin-ucb-log-t", {}), ("dynlin-ucb-1", {}), ("dlb-linucb-log-t", {}),
+          ("dlb-linucb-1", {}), ("dlb-dlinucb-log-t", {}), ("dlb-dlinucb-1", {}),
           ("dlb-ar2", {"reference_quirks": True}), ("dlb-exp3", {}),
           ("dlb-batch-exp3", {"reference_quirks": True})]
 
@@ -54,7 +54,7 @@ def _numpy_reference(T):
     X, A, B, C, D = env.features, env.A, env.B, env.C, env.D
     lam = math.log(T)
     V, b, hhat = lam * np.eye(3), np.zeros(3), np.zeros(3)
-    L = get_learner("dynlin-ucb-logT")({**env.env_info(), "n_steps": T}, 0)
+    L = get_learner("dynlin-ucb-log-t")({**env.env_info(), "n_steps": T}, 0)
     ends, tot, m = set(), 0, 0
     while tot < T:
         m += 1

@@ -1,4 +1,4 @@
-"""Seeds per second of a 100-seed experiment, serial and on 2 joblib workers (issue 3).
+"""Seeds per second of a 100-seed experiment, serial and on 2 joblib workers.
 
 Experiment: UCBVI-CH (theory constants, numba fast path) on one fixed random MDP
 (S = 20, A = 5, H = 20, ``mdp_seed=0``), K episodes per seed (default 5,000), 100 seeds,
@@ -37,7 +37,7 @@ SECTION = "## Runner: seeds per second"
 
 
 def measure(K: int, n_seeds: int, n_jobs: int, repeats: int):
-    exp = Experiment("random-mdp", "ucbvi_ch", K, n_seeds,
+    exp = Experiment("random-mdp", "ucbvi-ch", K, n_seeds,
                      env_params={"S": 20, "A": 5, "horizon": 20, "mdp_seed": 0})
     run(exp, n_jobs=n_jobs, progress=False)  # warm-up: compilation, worker start-up
     times, df = [], None

@@ -1,4 +1,4 @@
-"""UCBVI episodes per second with exact per-episode regret (issue 3, "Benchmarks").
+"""UCBVI episodes per second with exact per-episode regret.
 
 Instance: ``random_mdp(S=20, A=5, horizon=20, rng=0)`` (Dirichlet(1) rows, rewards
 U[0, 1), known to the learner), K = 5,000 episodes, delta = 0.1, theory constants.
@@ -130,7 +130,7 @@ def run_numpy(K, K_plan=None):
 
 def run_generic(K):
     mdp = random_mdp(S, A, horizon=H, rng=0)
-    ex = Experiment("tabular", "ucbvi_ch", K, 1, env_params={"mdp": mdp},
+    ex = Experiment("tabular", "ucbvi-ch", K, 1, env_params={"mdp": mdp},
                     learner_params={"fast": False, "delta": DELTA})
     t0 = _clock()
     run(ex, progress=False)

@@ -87,8 +87,8 @@ K = 300 if QUICK else 3000
 n_seeds = 10
 env_params = {"S": S, "horizon": H}
 experiments = [
-    Experiment("riverswim", "ucbvi_ch", K, n_seeds, env_params=env_params, name="UCBVI-CH theory"),
-    Experiment("riverswim", "ucbvi_ch", K, n_seeds, env_params=env_params,
+    Experiment("riverswim", "ucbvi-ch", K, n_seeds, env_params=env_params, name="UCBVI-CH theory"),
+    Experiment("riverswim", "ucbvi-ch", K, n_seeds, env_params=env_params,
                learner_params={"bonus_scale": 0.002}, name="UCBVI-CH tuned x0.002"),
     Experiment("riverswim", "psrl", K, n_seeds, env_params=env_params, name="PSRL"),
 ]

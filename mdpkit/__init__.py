@@ -20,6 +20,7 @@ _LAZY = {
     "SolveResult": "mdpkit.solvers",
     "Experiment": "mdpkit.experiments",
     "run": "mdpkit.experiments",
+    "interact": "mdpkit.experiments.runner",
     "load": "mdpkit.experiments",
     "bounds": "mdpkit.bounds",
     "testing": "mdpkit.testing",

@@ -58,7 +58,7 @@ S, A, H, DELTA = 6, 2, 20, 0.1
 ENV, ENV_PARAMS = "riverswim", {"S": S, "horizon": H}
 ROOT_SEED = 2017
 #: registered learner names used by this figure (one place, renamed at merge if needed)
-LEARNERS = {"ch": "ucbvi_ch", "bf": "ucbvi_bf", "psrl": "psrl"}
+LEARNERS = {"ch": "ucbvi-ch", "bf": "ucbvi-bf", "psrl": "psrl"}
 SERIES = [  # (label, learner, learner params); the order fixes each series' style
     ("UCBVI-CH theory", LEARNERS["ch"], {"delta": DELTA}),
     ("UCBVI-BF theory", LEARNERS["bf"], {"delta": DELTA}),

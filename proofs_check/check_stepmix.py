@@ -14,8 +14,10 @@ import sympy as sp
 from hypothesis import given, settings, strategies as st
 
 from mdpkit.algorithms.conservative import _kernels as kr
-from mdpkit.algorithms.conservative.machinery import log_term, step_mixture_policy, step_switch_policy
+from mdpkit.algorithms.conservative.base import log_term, step_mixture_policy, step_switch_policy
 from mdpkit.solvers import evaluate
+from mdpkit.envs.episodic import EpisodicTabularEnv
+from mdpkit.envs.sampling import episode_tables
 from mdpkit.testing import policies, tabular_mdps
 
 _mdps = tabular_mdps(min_S=2, max_S=4, min_A=2, max_A=3, discounted=False, step_dependent=True,
@@ -78,15 +80,19 @@ def test_certified_threshold_in_runs(data):
     K = 40
     rng = np.random.default_rng(seed)
     L = log_term(S, A, H, K, 0.05)
-    P = np.ascontiguousarray(mdp.P)
+    env = EpisodicTabularEnv(mdp, 0)
+    tab = episode_tables(env, step_dependent=True)
     mu = np.ascontiguousarray(mdp.mu)
-    Z, Zs = np.zeros((H, S, A)), np.zeros((H, S, A, S))
     for alg in (kr.ALG_STEPMIX, kr.ALG_EPSMIX):
-        value, lb, mix, vbar, _, _, flags, _, _ = kr.run_loop(
-            alg, P, mdp.R, mu, pib, vb, True, thr, alpha, L, 0, 1.0, 0, 0, Z, Zs,
-            rng.random((K, H + 1)), rng.random(K * (H + 1)))
-        full = (flags & 1) == 1
-        assert not ((flags >> 1) & 1).any()  # LB_0 = V^b >= thr: always certified
+        cfg = kr.Settings(alg, L, alpha, kr.BONUS_HOEFFDING, 1.0, kr.ORDER_OPT_FIRST,
+                          kr.SELECT_MAX_H, True, vb, True, False)
+        R = np.ascontiguousarray(np.broadcast_to(mdp.R, (H, S, A)))
+        data = kr.AgentData(np.zeros((H, S, A)), np.zeros((H, S, A, S)), np.zeros((H, S, A)),
+                            R.copy(), R.copy(), pib, np.cumsum(pib, axis=-1), mu,
+                            np.array([thr, 0.0]))
+        value, lb, mix, vbar, _, _, full, unc, _, _ = kr.run_episodes(
+            cfg, data, tab, rng.random((K, H + 1)), rng.random(K * (H + 1)))
+        assert not unc.any()  # LB_0 = V^b >= thr: always certified
         assert np.all(np.abs(lb[~full] - thr) <= 1e-9 * max(1.0, vb))
         assert np.all(lb[full] >= thr - 1e-12)
         if alg == kr.ALG_STEPMIX:

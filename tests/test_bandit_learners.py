@@ -101,7 +101,7 @@ def test_successive_elimination_under_bound():
     """Mean pseudo-regret over 20 seeds <= the [derived] bound at T = 5000 (+ Cantelli margin,
     false-positive rate <= 1%, seeds fixed)."""
     T = 5000
-    C = _mean_curve("successive_elimination", {"means": MEANS}, T, 20)
+    C = _mean_curve("successive-elimination", {"means": MEANS}, T, 20)
     gs = gap_sums(MEANS)
     x = C[:, -1]
     b = SUCCESSIVE_ELIMINATION(T=T, k=5, sum_inv_gap=gs["sum_inv_gap"], sum_gap=gs["sum_gap"])
@@ -112,7 +112,7 @@ def test_successive_elimination_under_bound():
 def test_bandit_factories_errors():
     from mdpkit.experiments import get_learner
     with pytest.raises(ValueError, match="n_steps"):
-        get_learner("successive_elimination")({"kind": "bandit", "n_actions": 3}, 0)
+        get_learner("successive-elimination")({"kind": "bandit", "n_actions": 3}, 0)
     with pytest.raises(TypeError, match="parameters"):
         get_learner("ucb1")({"kind": "bandit", "n_actions": 3}, 0, alpha=1)
     with pytest.raises(ValueError, match="features"):

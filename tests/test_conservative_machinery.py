@@ -11,7 +11,9 @@ from hypothesis import given, settings, strategies as st
 
 from mdpkit import TabularMDP
 from mdpkit.algorithms.conservative import _kernels as kr
-from mdpkit.algorithms.conservative.machinery import (
+from mdpkit.envs.episodic import EpisodicTabularEnv
+from mdpkit.envs.sampling import episode_tables
+from mdpkit.algorithms.conservative.base import (
     EmpiricalModel, check_alpha, check_baseline_policy, check_delta, epsmix_epsilon,
     l1_radius, log_term, optimistic_planning, policy_eva, step_mixture_policy,
     step_switch_policy, stepmix_select, switch_lower_bounds, switch_upper_bounds)
@@ -272,9 +274,11 @@ def test_step_mixture_linearity_exact(seed, S, A, H, order):
         for rho in (0.0, rng.random(), 1.0):
             v = float(mdp.mu @ evaluate(mdp, step_mixture_policy(pik, pib, h, rho, order))[0])
             assert v == pytest.approx(rho * vals[h + 1] + (1 - rho) * vals[h], abs=1e-10)
-    # exact_eval kernel (fast path oracle) agrees with the solvers
+    # the fast path's oracle (the solvers' kernel on the env's tables) agrees with evaluate
     pol = step_mixture_policy(pik, pib, H - 1, 0.3, order)
-    assert np.allclose(kr.exact_eval(np.ascontiguousarray(mdp.P), mdp.R, pol)[:H], evaluate(mdp, pol), atol=1e-12)
+    tab = episode_tables(EpisodicTabularEnv(mdp, 0), step_dependent=True)
+    v = kr.exact_start_value(tab, pol, np.empty((H, S)))
+    assert v == pytest.approx(float(mdp.mu @ evaluate(mdp, pol)[0]), abs=1e-12)
 
 
 def test_switch_bounds_match_policy_eva():

@@ -195,7 +195,7 @@ def test_backward_csr_kernels_match_numpy_twin_exactly(A, step_R, itype):
     """The fused CSR backward-induction kernel (V, policy) and the deferred Q kernel equal the
     scipy twin bit for bit (same additions in stored order, first-max ties), incl. exact
     ties, for int32 and int64 indices."""
-    from mdpkit.solvers import _kernels_fh as F
+    from mdpkit.solvers import _finite_horizon_kernels as F
 
     rng = np.random.default_rng(10 * A + step_R)
     S, H = 9, 6
@@ -227,7 +227,7 @@ def test_backward_dense_kernels_match_numpy_twin(A, step):
     """The fused dense kernel (eight-stream product, branch-free max) equals the numpy twin
     to rounding, stationary and step-dependent P and R, with exact reward ties; V is its Q
     at the policy exactly. S*A = 11, 33, 55: below, at and above multiples of 8 rows."""
-    from mdpkit.solvers import _kernels_fh as F
+    from mdpkit.solvers import _finite_horizon_kernels as F
 
     rng = np.random.default_rng(100 + 10 * A + step)
     S, H = 11, 7
@@ -250,7 +250,7 @@ def test_backward_dense_kernels_match_numpy_twin(A, step):
 def test_matvec_8_streams_matches_blas(n):
     """The eight-stream product covers every row once (n below, at and above multiples of
     8, including the n - 8*(n//8) remainder rows) and equals BLAS to rounding."""
-    from mdpkit.solvers import _kernels_fh as F
+    from mdpkit.solvers import _finite_horizon_kernels as F
 
     rng = np.random.default_rng(n)
     M = rng.random((n, 37))

@@ -20,7 +20,7 @@ import mdpkit
 from mdpkit import TabularMDP
 from mdpkit.solvers import SolveResult, evaluate, occupancy, q_from_v, solve
 from mdpkit.solvers._policy import as_policy, to_stochastic
-from mdpkit.solvers.evaluate import solve_policy_system
+from mdpkit.solvers.discounted_evaluation import solve_policy_system
 from mdpkit.utils import ConvergenceWarning
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings, strategies as st
 
 from mdpkit import TabularMDP
-from mdpkit.solvers import _kernels_fh as K
+from mdpkit.solvers import _finite_horizon_kernels as K
 from mdpkit.solvers.backward import (backward_induction, evaluate_finite, occupancy_finite,
                                      q_from_v_finite)
 from mdpkit.solvers.lp import solve_lp

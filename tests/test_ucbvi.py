@@ -7,11 +7,13 @@ import pytest
 import scipy.sparse as sps
 
 from mdpkit import TabularMDP
-from mdpkit.algorithms.ucbvi import UCBVI, env_tables, plan_numpy, ucbvi_log_factor
+from mdpkit.algorithms.ucbvi import UCBVI, ucbvi_log_factor
+from mdpkit.envs.sampling import episode_tables
 from mdpkit.bounds import UCBVI_CH
 from mdpkit.envs.episodic import EpisodicTabularEnv
 from mdpkit.experiments import Experiment, run
 from mdpkit.models.generators import random_mdp, riverswim
+from twins_ucbvi import plan_numpy
 from mdpkit.solvers import solve
 
 
@@ -144,7 +146,7 @@ def test_input_errors():
     with pytest.raises(ValueError, match="bonus_scale"):
         UCBVI(2, 2, 2, 10, bonus_scale=-1.0)
     with pytest.raises(TypeError, match="EpisodicTabularEnv"):
-        env_tables(object())
+        episode_tables(object())
 
 
 # ------------------------------------------------------ fast path == generic loop
@@ -173,7 +175,7 @@ def test_fast_path_equals_generic_loop_through_runner():
     mdp = riverswim(5, horizon=8)
     frames = []
     for fast in (True, False):
-        ex = Experiment(env="tabular", learner="ucbvi_bf", n_steps=150, n_seeds=2,
+        ex = Experiment(env="tabular", learner="ucbvi-bf", n_steps=150, n_seeds=2,
                         env_params={"mdp": mdp}, learner_params={"fast": fast, "bonus_scale": 0.02})
         frames.append(run(ex))
     a, b = frames
@@ -296,15 +298,15 @@ def test_ucbvi_ch_regret_under_thm1_bound_20_seeds():
 def test_registered_factories_and_defaults():
     from mdpkit.experiments import get_learner, list_learners
     names = set(list_learners())
-    assert {"ucb1", "successive_elimination", "oful", "ucbvi_ch", "ucbvi_bf", "psrl"} <= names
+    assert {"ucb1", "successive-elimination", "oful", "ucbvi-ch", "ucbvi-bf", "psrl"} <= names
     info = {"kind": "episodic", "S": 3, "A": 2, "H": 4, "n_steps": 100, "R": np.zeros((3, 2)),
             "step_dependent_P": True}
-    ln = get_learner("ucbvi_bf")(info, 0)
+    ln = get_learner("ucbvi-bf")(info, 0)
     assert ln.variant == "bf" and not ln.homogeneous and ln.N_sa.shape == (4, 3, 2)
     assert ln.L == pytest.approx(np.log(5 * 3 * 2 * 400 / 0.1))
-    ln = get_learner("ucbvi_ch")({**info, "step_dependent_P": False}, 0, fast=False, delta=0.2)
-    assert ln.homogeneous and ln.fast_run is None and ln.delta == 0.2
+    ln = get_learner("ucbvi-ch")({**info, "step_dependent_P": False}, 0, fast=False, delta=0.2)
+    assert ln.homogeneous and ln.fast is False and ln.delta == 0.2
     with pytest.raises(ValueError, match="n_steps"):
-        get_learner("ucbvi_ch")({k: v for k, v in info.items() if k != "n_steps"}, 0)
+        get_learner("ucbvi-ch")({k: v for k, v in info.items() if k != "n_steps"}, 0)
     with pytest.raises(ValueError, match="episodic"):
-        get_learner("ucbvi_ch")({**info, "kind": "bandit"}, 0)
+        get_learner("ucbvi-ch")({**info, "kind": "bandit"}, 0)

@@ -1,7 +1,7 @@
 r"""Numba kernels for dynamical linear bandits (DLB): system simulation, epoch bookkeeping,
 UCB index computation, and whole-run kernels per agent family.
 
-Spec: ``/work/shared/specs/dynlin_ucb.md`` (sections cited per function).
+Spec: ``docs/papers/dynlin_ucb.md`` (sections cited per function).
 
 Design
 ------
@@ -31,6 +31,7 @@ and ``thetau[k] = <theta, u_k>`` are precomputed once (numpy) and passed in.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -89,6 +90,52 @@ def beta_dlinucb_fed(t, lam, c_h, sig2_tilde, log_inv_delta, d, U_bar, gamma):
     g2t = gamma ** (2.0 * t)
     inner = 1.0 + (t * U_bar * U_bar / (d * lam)) * (1.0 - g2t) / (1.0 - gamma * gamma)
     return c_h * math.sqrt(lam) + math.sqrt(2.0 * sig2_tilde * (log_inv_delta + 0.5 * d * math.log(inner)))
+
+
+class DLBSystem(NamedTuple):
+    """The environment's side of a whole DLB run (oracle arrays of
+    :class:`mdpkit.envs.dlb.DynamicalLinearBandit`)."""
+
+    A: np.ndarray          #: (n, n) state matrix
+    omega: np.ndarray      #: (n,) state-to-reward weights
+    Bu: np.ndarray         #: (K, n) B u_a for every arm
+    thetau: np.ndarray     #: (K,) theta^T u_a for every arm
+    gaps: np.ndarray       #: (K,) steady-state gaps
+    sigma_state: float     #: state noise level
+    sigma_out: float       #: reward noise level
+
+
+def dlb_system(env) -> DLBSystem:
+    """The :class:`DLBSystem` of a ``DynamicalLinearBandit``."""
+    return DLBSystem(env.A, env.omega, env.Bu, env.thetau, env.gaps, float(env.state_sigma),
+                     float(env.sigma))
+
+
+class LinearFamilyConfig(NamedTuple):
+    """Constants of a learner of the linear family (DynLin-UCB, Lin-UCB, D-Lin-UCB log T)."""
+
+    first_action: int      #: arm of the first epoch
+    first_len: int         #: length of epoch 1 when rho_bar >= eps (1 or 2)
+    rho_bar: float         #: upper bound on rho(A)
+    eps: float             #: rho_bar < eps gives length-1 epochs (Lin-UCB)
+    lam: float             #: ridge regularisation
+    beta_mode: int         #: BETA_DYNLIN / BETA_LINUCB_FED / BETA_DLINUCB_FED / BETA_CONST
+    c_h: float
+    c_b: float
+    sig2_tilde: float
+    log_inv_delta: float
+    U_bar: float
+    gamma: float
+    beta_const: float
+    beta_scale: float      #: multiplies beta_t
+
+
+@njit(cache=True)
+def family_beta(cfg, t, d):
+    """The confidence radius of the linear family at ``t`` rounds elapsed, times
+    ``cfg.beta_scale`` (the one formula used by ``act`` and by :func:`run_linear_family`)."""
+    return _beta(cfg.beta_mode, t, cfg.lam, cfg.c_h, cfg.c_b, cfg.sig2_tilde, cfg.log_inv_delta,
+                 d, cfg.U_bar, cfg.gamma, cfg.beta_const) * cfg.beta_scale
 
 
 @njit(cache=True)
@@ -205,10 +252,7 @@ def _vnorm_err(V, hhat, h):
 
 # --------------------------------------------------------------------------- linear family
 @njit(cache=True)
-def run_linear_family(A, omega, Bu, thetau, gaps, sigma_state, sigma_out, Z, X,
-                      first_action, first_len, rho_bar, eps, lam,
-                      beta_mode, c_h, c_b, sig2_tilde, log_inv_delta, U_bar, gamma, beta_const,
-                      beta_scale, h_true, record):
+def run_linear_family(system, cfg, Z, X, h_true, record):
     """Whole run of the OFUL-at-epoch-level family (spec 2.1, 2.2): DynLin-UCB (both
     configurations), Lin-UCB (both), D-Lin-UCB (lam = log T, P6).
 
@@ -220,7 +264,8 @@ def run_linear_family(A, omega, Bu, thetau, gaps, sigma_state, sigma_out, Z, X,
 
     Parameters
     ----------
-    A : (n, n); omega : (n,); Bu : (K, n); thetau : (K,); gaps : (K,) steady-state gaps
+    system : DLBSystem
+    cfg : LinearFamilyConfig
     Z : (T, n + m) standard normals of the environment
     X : (K, d) action features
     h_true : (d,) the true cumulative Markov parameter (only for the coverage statistics)
@@ -235,6 +280,10 @@ def run_linear_family(A, omega, Bu, thetau, gaps, sigma_state, sigma_out, Z, X,
     ep_start : int64 (M,), ep_len : int64 (M,), ep_action : int64 (M,), ep_beta : float (M,)
         per-epoch logs (length 1 dummies when ``record`` is False)
     """
+    A, omega, Bu, thetau, gaps = system.A, system.omega, system.Bu, system.thetau, system.gaps
+    sigma_state, sigma_out = system.sigma_state, system.sigma_out
+    first_action, first_len, rho_bar, eps, lam = (cfg.first_action, cfg.first_len, cfg.rho_bar,
+                                                  cfg.eps, cfg.lam)
     T = Z.shape[0]
     K, d = X.shape
     n = A.shape[0]
@@ -266,12 +315,10 @@ def run_linear_family(A, omega, Bu, thetau, gaps, sigma_state, sigma_out, Z, X,
         m += 1
         if m == 1:
             a = first_action
-            beta = _beta(beta_mode, t, lam, c_h, c_b, sig2_tilde, log_inv_delta, d, U_bar,
-                         gamma, beta_const) * beta_scale
+            beta = family_beta(cfg, t, d)
             L = first_len if rho_bar >= eps else 1
         else:
-            beta = _beta(beta_mode, t, lam, c_h, c_b, sig2_tilde, log_inv_delta, d, U_bar,
-                         gamma, beta_const) * beta_scale
+            beta = family_beta(cfg, t, d)
             a = ucb_argmax(X, hhat, Vinv, beta)
             L = epoch_length(m, rho_bar, eps)
         if L > T - t:
@@ -294,8 +341,7 @@ def run_linear_family(A, omega, Bu, thetau, gaps, sigma_state, sigma_out, Z, X,
         n_updates += 1
         w = 2.0 * beta * math.sqrt(q)
         width_sum += min(2.0 * max_gap, w)
-        beta_next = _beta(beta_mode, t, lam, c_h, c_b, sig2_tilde, log_inv_delta, d, U_bar,
-                          gamma, beta_const) * beta_scale
+        beta_next = family_beta(cfg, t, d)
         margin = beta_next - _vnorm_err(V, hhat, h_true)
         if margin < min_margin:
             min_margin = margin
@@ -378,10 +424,12 @@ def dlin_update(V, Vt, b, u, y, t, lam, gamma):
 
 
 @njit(cache=True)
-def run_dlin_russac(A, omega, Bu, thetau, sigma_state, sigma_out, Z, X, first_action,
+def run_dlin_russac(system, Z, X, first_action,
                     lam, gamma, theta_norm, sigma, log_T, norm_bound, beta_scale):
     """Whole run of D-Lin-UCB (lam = 1) (Russac et al. 2019, spec 2.2); returns
     ``(actions int64 (T,), rewards (T,))``."""
+    A, omega, Bu, thetau = system.A, system.omega, system.Bu, system.thetau
+    sigma_state, sigma_out = system.sigma_state, system.sigma_out
     T = Z.shape[0]
     K, d = X.shape
     n = A.shape[0]
@@ -444,8 +492,10 @@ def sample_from(p, u):
 
 
 @njit(cache=True)
-def run_exp3(A, omega, Bu, thetau, sigma_state, sigma_out, Z, U, eta, gamma, M):
+def run_exp3(system, Z, U, eta, gamma, M):
     """Whole run of EXP3 (spec 2.2); ``U`` (T,) uniforms of the learner, one per round."""
+    A, omega, Bu, thetau = system.A, system.omega, system.Bu, system.thetau
+    sigma_state, sigma_out = system.sigma_state, system.sigma_out
     T = Z.shape[0]
     K = Bu.shape[0]
     n = A.shape[0]
@@ -479,9 +529,11 @@ def batch_exp3_is_update_round(t, tau, quirks):
 
 
 @njit(cache=True)
-def run_batch_exp3(A, omega, Bu, thetau, sigma_state, sigma_out, Z, U, eta, gamma, M, tau, quirks):
+def run_batch_exp3(system, Z, U, eta, gamma, M, tau, quirks):
     """Whole run of Batch-EXP3 (spec 2.2): a new draw at rounds ``t % tau == 0``; the
     batch-mean reward (sum / tau) enters the EXP3 update. ``U`` has one uniform per batch."""
+    A, omega, Bu, thetau = system.A, system.omega, system.Bu, system.thetau
+    sigma_state, sigma_out = system.sigma_state, system.sigma_out
     T = Z.shape[0]
     K = Bu.shape[0]
     n = A.shape[0]
@@ -584,8 +636,10 @@ def ar2_update(t0, s, K, epoch_size, est, tau, tau_trig, trig, a, X_obs, alpha, 
 
 
 @njit(cache=True)
-def run_ar2(A, omega, Bu, thetau, sigma_state, sigma_out, Z, U, alpha, epoch_size, c1sig, quirks):
+def run_ar2(system, Z, U, alpha, epoch_size, c1sig, quirks):
     """Whole run of AR2 (spec 2.2, 2.3); ``U`` one learner uniform per round."""
+    A, omega, Bu, thetau = system.A, system.omega, system.Bu, system.thetau
+    sigma_state, sigma_out = system.sigma_state, system.sigma_out
     T = Z.shape[0]
     K = Bu.shape[0]
     n = A.shape[0]

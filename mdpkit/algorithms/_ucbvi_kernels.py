@@ -1,4 +1,4 @@
-r"""Numba kernels of UCBVI (Azar, Osband, Munos 2017; spec classical_baselines.md 2.1).
+r"""Numba kernels of UCBVI (Azar, Osband, Munos 2017; docs/papers/classical_baselines.md 2.1).
 
 Everything here is serial ``@njit(cache=True)`` and allocation-free in the hot loop. The
 generic Python learner (:class:`mdpkit.algorithms.ucbvi.UCBVI`) calls :func:`plan` once
@@ -17,35 +17,72 @@ Array conventions (G = 1 when counts are pooled over steps (homogeneous P), else
 ``N_visit : (H, S)``       N'_{k,h}(y): earlier visits of state y at step h (BF correction)
 ``R_known : (H, S, A)``    known mean rewards (used when ``use_known``)
 
-Random numbers of the fast path follow :class:`mdpkit.envs.episodic.EpisodicTabularEnv`
-exactly: per episode one uniform ``u`` for s_0, then per step (one uniform for a Bernoulli
-reward, if any, then) one uniform for the next state, each state drawn by inversion
-``searchsorted(cdf, u * cdf[-1], side="right")`` of a row of cumulative sums (the env's own
-tables, see :func:`mdpkit.algorithms.ucbvi.env_tables`); see :func:`draw_index`.
+The arrays are passed grouped: :class:`Counts` (what the learner has seen, updated in
+place), :class:`Plan` (Q, V, pi, updated in place) and :class:`Config` (constants). The fast
+path replays the env with :mod:`mdpkit.envs.sampling` (the env's own sampling kernels) and
+computes the regret with the solvers' evaluator (``start_value_dense``).
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
+from ..envs.sampling import episode_start, episode_step
+from ..solvers._finite_horizon_kernels import onehot_weights, start_value_dense
+
 # Reassociation lets LLVM vectorise the S-long dot products; no 'nnan'/'ninf' (the code
 # compares against -inf). Results are deterministic for a given build, and the generic loop
 # and the fast path call the same compiled kernel, so they stay bit-identical.
-_FM = {"reassoc", "contract", "nsz", "arcp"}
+FASTMATH_FLAGS = {"reassoc", "contract", "nsz", "arcp"}
 
 VARIANT_CH = 0
 VARIANT_BF = 1
 
 
-@njit(cache=True, fastmath=_FM)
-def plan(Q, V, pi, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, variant, pooled,
-         bonus_scale):
-    """One UCBVI planning pass (backward over h), in place on ``Q``, ``V``, ``pi``.
+class Counts(NamedTuple):
+    """The learner's data (G = 1 pooled over steps, else H); updated in place."""
+
+    N_sa: np.ndarray     #: (G, S, A) visit counts N_k(x, a)
+    N_say: np.ndarray    #: (G, S, A, S) transition counts N_k(x, a, y)
+    R_sum: np.ndarray    #: (G, S, A) sums of observed rewards
+    N_visit: np.ndarray  #: (H, S) earlier visits of y at step h (BF correction)
+
+
+class Plan(NamedTuple):
+    """Optimistic planning state; updated in place by :func:`plan`."""
+
+    Q: np.ndarray        #: (H, S, A) optimistic Q (previous episode's on entry)
+    V: np.ndarray        #: (H + 1, S)
+    pi: np.ndarray       #: (H, S) int64 greedy policy
+
+
+class Config(NamedTuple):
+    """Constants of a UCBVI run."""
+
+    R_known: np.ndarray  #: (H, S, A) known mean rewards (used when use_known)
+    use_known: bool
+    H: int
+    L: float             #: ln(5 S A T / delta)
+    variant: int         #: VARIANT_CH or VARIANT_BF
+    pooled: bool         #: counts pooled over steps (homogeneous P)
+    bonus_scale: float   #: multiplies the bonus (1.0 = the paper's constants)
+
+
+@njit(cache=True, fastmath=FASTMATH_FLAGS)
+def plan(p, c, cfg):
+    """One UCBVI planning pass (backward over h), in place on ``p`` (:class:`Plan`), from the
+    counts ``c`` (:class:`Counts`) and the constants ``cfg`` (:class:`Config`).
 
     Q_{k,h}(x,a) = min(Q_{k-1,h}(x,a), H, R(x,a) + P_hat V_{k,h+1}(x,a) + b_{k,h}(x,a)) when
     N_k(x,a) > 0, else H; V_{k,h}(x) = max_a Q_{k,h}(x,a); pi = argmax (lowest index).
     ``bonus_scale`` multiplies b (1.0 = the paper's constants).
     """
+    Q, V, pi = p.Q, p.V, p.pi
+    N_sa, N_say, R_sum, N_visit = c.N_sa, c.N_say, c.R_sum, c.N_visit
+    R_known, use_known, H, L = cfg.R_known, cfg.use_known, cfg.H, cfg.L
+    variant, pooled, bonus_scale = cfg.variant, cfg.pooled, cfg.bonus_scale
     S = Q.shape[1]
     A = Q.shape[2]
     Hf = float(H)
@@ -112,105 +149,67 @@ def plan(Q, V, pi, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, varian
 
 
 @njit(cache=True)
-def update_step(N_sa, N_say, R_sum, N_visit, h, s, a, r, s2, H, pooled):
+def update_step(c, cfg, h, s, a, r, s2):
     """Count one observed transition (h, s, a, r, s2)."""
-    g = 0 if pooled else h
-    N_sa[g, s, a] += 1.0
-    N_say[g, s, a, s2] += 1.0
-    R_sum[g, s, a] += r
-    if h + 1 < H:
-        N_visit[h + 1, s2] += 1.0
+    g = 0 if cfg.pooled else h
+    c.N_sa[g, s, a] += 1.0
+    c.N_say[g, s, a, s2] += 1.0
+    c.R_sum[g, s, a] += r
+    if h + 1 < cfg.H:
+        c.N_visit[h + 1, s2] += 1.0
 
 
-@njit(cache=True, fastmath=_FM)
-def policy_value(P, R, mu, pi, H, Vbuf):
-    """Exact value under ``mu`` of the deterministic policy ``pi`` (H, S).
-
-    P : (GP, S, A, S) with GP in {1, H}; R : (H, S, A); Vbuf : (2, S) scratch.
-    """
-    S = P.shape[1]
-    GP = P.shape[0]
-    cur = 0
-    for y in range(S):
-        Vbuf[cur, y] = 0.0
-    for h in range(H - 1, -1, -1):
-        gp = 0 if GP == 1 else h
-        nxt = cur
-        cur = 1 - cur
+@njit(cache=True)
+def same_policy(pi, pi_star):
+    """pi == pi_star entrywise (the oracle's regret is then exactly 0.0)."""
+    H, S = pi.shape
+    for h in range(H):
         for x in range(S):
-            a = pi[h, x]
-            row = P[gp, x, a]
-            acc = 0.0
-            for y in range(S):
-                acc += row[y] * Vbuf[nxt, y]
-            Vbuf[cur, x] = R[h, x, a] + acc
-    tot = 0.0
-    for x in range(S):
-        tot += mu[x] * Vbuf[cur, x]
-    return tot
+            if pi[h, x] != pi_star[h, x]:
+                return False
+    return True
 
 
 @njit(cache=True)
-def sample_index(cdf, u):
-    """``searchsorted(cdf, u, side="right")`` clipped to the last index."""
-    lo = 0
-    hi = cdf.shape[0]
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if u < cdf[mid]:
-            hi = mid
-        else:
-            lo = mid + 1
-    if lo >= cdf.shape[0]:
-        lo = cdf.shape[0] - 1
-    return lo
+def committed_regret(pi, tables, vstar, pi_star, W, Vbuf):
+    """Exact regret ``vstar - V^pi_0(mu)`` of a deterministic policy on the env's tables
+    (0.0 exactly when ``pi`` is the oracle's optimal policy, as the env's oracle gives)."""
+    if same_policy(pi, pi_star):
+        return 0.0
+    onehot_weights(pi, W.shape[2], W)
+    return vstar - start_value_dense(tables.P4, tables.R3, W, tables.mu, Vbuf)
 
 
 @njit(cache=True)
-def draw_index(cdf, u):
-    """The env's inversion: ``searchsorted(cdf, u * cdf[-1], side="right")``."""
-    return sample_index(cdf, u * cdf[cdf.shape[0] - 1])
-
-
-@njit(cache=True)
-def run_chunk(Q, V, pi, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, variant, pooled,
-              bonus_scale, P, R, mu, cdf_mu, cdf_P, bernoulli, U, vstar, pi_star, regret_out, reward_out, Vbuf):
+def run_chunk(p, c, cfg, tables, U, vstar, pi_star, regret_out, reward_out):
     """Run ``U.shape[0]`` episodes of UCBVI entirely in compiled code.
 
-    For each episode: plan; regret = vstar - exact value of the committed policy (exactly
-    0.0 when it equals ``pi_star``, as the env's oracle does); then, consuming the row
-    ``U[e]`` of uniforms in the env's order: s_0 from ``cdf_mu`` (one uniform); at each
-    step h act greedily, reward R[h, s, a] (``bernoulli``: 1.0 if u < R[h, s, a] else 0.0,
-    one uniform), s_{h+1} from ``cdf_P[gp, s, a]`` (one uniform); update the counts.
+    For each episode: :func:`plan`; the exact regret of the committed policy
+    (:func:`committed_regret`, evaluated only when the policy changed); then the episode on the env's uniforms ``U[e]``
+    (:func:`mdpkit.envs.sampling.episode_step`), acting greedily, with :func:`update_step`.
+    ``tables`` : :class:`mdpkit.envs.sampling.EpisodeTables`.
     """
-    GP = cdf_P.shape[0]
-    S = pi.shape[1]
+    H = cfg.H
+    S, A = p.Q.shape[1], p.Q.shape[2]
+    GP = tables.cdf_P.shape[0]
+    W = np.empty((H, S, A))
+    Vbuf = np.empty((H, S))
+    last_pi = np.full((H, S), -1, dtype=np.int64)  # the env's oracle caches the same way
+    last_regret = 0.0
     for e in range(U.shape[0]):
-        plan(Q, V, pi, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, variant, pooled,
-             bonus_scale)
-        same = True
-        for h in range(H):
-            for x in range(S):
-                if pi[h, x] != pi_star[h, x]:
-                    same = False
-        if same:
-            regret_out[e] = 0.0
-        else:
-            regret_out[e] = vstar - policy_value(P, R, mu, pi, H, Vbuf)
-        j = 0
-        s = draw_index(cdf_mu, U[e, j])
-        j += 1
+        plan(p, c, cfg)
+        if not same_policy(p.pi, last_pi):
+            last_regret = committed_regret(p.pi, tables, vstar, pi_star, W, Vbuf)
+            last_pi[:, :] = p.pi
+        regret_out[e] = last_regret
+        s, j = episode_start(tables.cdf_mu, U[e])
         tot = 0.0
         for h in range(H):
-            a = pi[h, s]
-            r = R[h, s, a]
-            if bernoulli:
-                r = 1.0 if U[e, j] < r else 0.0
-                j += 1
+            a = p.pi[h, s]
             gp = 0 if GP == 1 else h
-            s2 = draw_index(cdf_P[gp, s, a], U[e, j])
-            j += 1
+            r, s2, j = episode_step(tables.cdf_P[gp, s, a], tables.R3[h, s, a], tables.bernoulli,
+                                    U[e], j)
             tot += r
-            update_step(N_sa, N_say, R_sum, N_visit, h, s, a, r, s2, H, pooled)
+            update_step(c, cfg, h, s, a, r, s2)
             s = s2
         reward_out[e] = tot

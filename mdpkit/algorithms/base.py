@@ -32,7 +32,10 @@ Call order, episodic (episode k = 1..K)::
     row = learner.info()            # optional extra columns for episode k
 
 ``pi`` is an int array (H, S) (deterministic) or a float array (H, S, A) (stochastic, rows
-sum to 1); a stationary (S,) / (S, A) policy is broadcast over steps. The regret of episode
+sum to 1); a stationary (S,) / (S, A) policy is broadcast over steps; or a
+:class:`PolicyMixture` (an episode-level mixture of such policies, e.g. EpsMix's coin between
+pi^k and the baseline), whose regret is ``optimal_value - sum_i w_i policy_value(pi_i)`` and
+whose actions are checked against the policy drawn for the episode. The regret of episode
 k is ``env.optimal_value - env.policy_value(pi)``: for a learner that randomises, ``pi`` is
 the policy it actually committed to for that episode (e.g. PSRL's greedy policy for its
 sampled model), so the regret is exact and not a Monte-Carlo estimate. The runner checks
@@ -51,6 +54,11 @@ Call order, bandit (round t = 1..T)::
 Regret of round t is ``env.pseudo_regret(a)``, asked just before ``env.pull(a)`` (so a
 non-stationary environment answers for the state in which the action was chosen).
 
+Optional ``evaluation_columns(env, value) -> dict[str, float]``: oracle columns of the
+episode (e.g. the exact value and whether a constraint held), called by the runner after
+``info()`` with the exact value of the committed policy; the runner owns the oracle, the
+learner only formats the record (its fast path returns the same columns).
+
 Optional ``info() -> dict[str, float]``: extra per-episode / per-round columns of the
 result (e.g. a mixture parameter, a certified lower bound). Keys must be the same every
 call (a missing key becomes NaN) and must not clash with the runner's own columns
@@ -58,9 +66,12 @@ call (a missing key becomes NaN) and must not clash with the runner's own column
 
 Fast path
 ---------
-A learner may define ``fast_run(env, n_steps, rng) -> dict[str, ndarray]``. When it exists
-(and is not None), the runner calls it *instead of* the generic Python loop, once per seed,
-right after constructing the learner. It must run the whole interaction (typically one
+Every learner factory takes a keyword ``fast: bool = True`` and stores it as
+``learner.fast`` (the switch). A learner may define ``fast_run(env, n_steps, rng) ->
+dict[str, ndarray]``. When ``learner.fast`` is true and ``fast_run`` is callable
+(:func:`mdpkit.experiments.runner.uses_fast_path`), the runner (:func:`mdpkit.interact`)
+calls it *instead of* the generic Python loop, once per seed, right after constructing the
+learner; with ``fast=False`` it runs the generic act/update loop. It must run the whole interaction (typically one
 ``numba`` kernel over all episodes/rounds) and return arrays of length ``n_steps``:
 
 * ``"regret"`` (float): exact per-episode regret ``V*_0(mu) - V^{pi_k}_0(mu)`` (episodic) or
@@ -73,12 +84,15 @@ right after constructing the learner. It must run the whole interaction (typical
 kernel draws the environment's randomness (initial states, transitions, reward noise) from
 it (or from seeds drawn from it); the learner's own randomness comes from the generator its
 factory received. A fast path should consume the environment's stream exactly as the
-env's documented sampling scheme does, so that it reproduces the generic loop: every fast
-path shipped with mdpkit (UCBVI, PSRL, the conservative learners, the DLB agents) does, and
-a test asserts fast == generic on short runs with the same seeds. Where a fast path cannot
-(e.g. EpsMix's episode-level mixture, whose exact value the generic loop cannot see), the
-learner must take the fast/generic switch as a learner parameter, so it enters the
-experiment's hash and stored results stay consistent, and document the difference.
+env's documented sampling scheme does, so that it reproduces the generic loop.
+
+One source of truth: the decision and update rules of a learner exist once, as compiled
+functions that both ``act``/``update`` (or ``begin_episode``) and ``fast_run`` call; the
+fast path only removes the Python call overhead. ``tests/test_fast_equals_generic.py`` runs
+every registered learner (cases collected from ``tests/cases_*.py``) through the runner
+with ``fast=True`` and ``fast=False`` and asserts the same columns and the same numbers
+(bit for bit, or within 1e-12 where the summation order differs), and that every
+registered learner has a case.
 
 Provenance
 ----------
@@ -87,12 +101,16 @@ come from the authors' code, which were reconstructed (see ``docs/CONTRIBUTING.m
 """
 from __future__ import annotations
 
+import functools
+import inspect
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import Callable, ClassVar
 
 import numpy as np
 
-__all__ = ["EpisodicLearner", "BanditLearner", "RESERVED_COLUMNS", "known_rewards"]
+__all__ = ["EpisodicLearner", "BanditLearner", "RESERVED_COLUMNS", "known_rewards",
+           "check_fast", "with_fast_switch", "PolicyMixture"]
 
 #: Columns written by the runner; ``info()`` keys must avoid them.
 RESERVED_COLUMNS = ("algorithm", "seed", "k", "regret", "cum_regret", "reward")
@@ -116,10 +134,70 @@ def known_rewards(R, S: int, A: int, H: int, *, unit_interval: bool = False) -> 
     return np.array(R, order="C")
 
 
-class _Learner(ABC):
+@dataclass(frozen=True)
+class PolicyMixture:
+    """An episode-level mixture of Markov policies, committed by ``begin_episode``.
+
+    With probability ``weights[i]`` the whole episode follows ``policies[i]``; ``played`` is
+    the index the learner drew for this episode (its actions must follow that policy). Its
+    exact value is ``sum_i weights[i] V^{policies[i]}`` (an episode-level mixture of Markov
+    policies is in general not a Markov policy), which the runner uses for the regret.
+
+    Attributes
+    ----------
+    weights : tuple of float, non-negative, summing to 1 (within 1e-12)
+    policies : tuple of ndarray, each int (H, S) or float (H, S, A)
+    played : int, index into ``policies``
+    """
+
+    weights: tuple
+    policies: tuple
+    played: int
+
+    def __post_init__(self):
+        w = np.asarray(self.weights, dtype=np.float64)
+        if w.ndim != 1 or w.size != len(self.policies) or w.size < 1:
+            raise ValueError("weights and policies must be sequences of the same length >= 1")
+        if not np.all(np.isfinite(w)) or (w < 0).any() or abs(w.sum() - 1.0) > 1e-12:
+            raise ValueError(f"weights must be non-negative and sum to 1, got {self.weights}")
+        if not 0 <= self.played < w.size:
+            raise ValueError(f"played must index policies, got {self.played}")
+
+
+def check_fast(fast) -> bool:
+    """The fast-path switch of a learner factory, as a bool (``TypeError`` if not a bool)."""
+    if not isinstance(fast, (bool, np.bool_)):
+        raise TypeError(f"fast must be a bool, got {type(fast).__name__}")
+    return bool(fast)
+
+
+def with_fast_switch(factory: Callable) -> Callable:
+    """Give a learner factory the keyword ``fast: bool = True`` and store it on the learner.
+
+    ``factory(env_info, rng, **params)`` becomes ``factory(env_info, rng, *, fast=True,
+    **params)`` returning the same learner with ``learner.fast = fast``.
+    """
+    @functools.wraps(factory)
+    def wrapped(env_info: dict, rng, *, fast: bool = True, **params):
+        learner = factory(env_info, rng, **params)
+        learner.fast = check_fast(fast)
+        return learner
+
+    sig = inspect.signature(factory)
+    params = [p for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    fast_param = inspect.Parameter("fast", inspect.Parameter.KEYWORD_ONLY, default=True,
+                                   annotation="bool")
+    tail = [p for p in sig.parameters.values() if p.kind is p.VAR_KEYWORD]
+    wrapped.__signature__ = sig.replace(parameters=[*params, fast_param, *tail])
+    return wrapped
+
+
+class _Learner(ABC):  # noqa: B024 (abstract methods live in the two subclasses)
     #: Which parts are verified in the paper [V]/[A], from the authors' code [C], or
     #: reconstructed [R]/[D]. Subclasses must override it.
     provenance: ClassVar[str] = ""
+    #: The fast-path switch (module docstring, "Fast path"); factories set it per learner.
+    fast: bool = True
 
     def info(self) -> dict[str, float]:
         """Extra columns for the current episode / round (default: none)."""

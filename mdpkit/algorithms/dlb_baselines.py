@@ -1,4 +1,4 @@
-r"""Baselines of the DynLin-UCB experiments (spec ``/work/shared/specs/dynlin_ucb.md`` 2.2,
+r"""Baselines of the DynLin-UCB experiments (``docs/papers/dynlin_ucb.md`` 2.2,
 2.3, 6), with the exact configurations of the reference driver (``scripts/main.py`` of
 marcomussi/DLB).
 
@@ -60,7 +60,7 @@ import numpy as np
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from . import _dlb_kernels as K
-from .base import BanditLearner
+from .base import BanditLearner, with_fast_switch
 from .dynlin_ucb import (LinearFamilyLearner, _check_fresh_env, _info_get, _real, dlb_constants,
                          n_epochs_to_cover)
 
@@ -94,6 +94,7 @@ class _LinUCBLike(LinearFamilyLearner):
 
 
 @register_learner("dlb-linucb")
+@with_fast_switch
 def make_linucb(env_info, rng, *, config="logT", beta_scale=1.0, norm_bound=1.5):
     """Lin-UCB as in the reference experiments (spec 2.2).
 
@@ -120,7 +121,7 @@ def make_linucb(env_info, rng, *, config="logT", beta_scale=1.0, norm_bound=1.5)
     raise ValueError(f"config must be 'logT' or '1', got {config!r}")
 
 
-@register_learner("dlb-linucb-logT")
+@register_learner("dlb-linucb-log-t")
 def make_linucb_logT(env_info, rng, **kw):
     """Lin-UCB (lambda = log T), spec 2.2."""
     return make_linucb(env_info, rng, config="logT", **kw)
@@ -201,8 +202,7 @@ class DLinUCB(BanditLearner):
         T = check_positive_int(n_steps, "n_steps")
         _check_fresh_env(env, self)
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
-        acts, rew = K.run_dlin_russac(env.A, env.omega, env.Bu, env.thetau, env.state_sigma,
-                                      env.sigma, Z, self.X, self.first_action, self.lam,
+        acts, rew = K.run_dlin_russac(K.dlb_system(env), Z, self.X, self.first_action, self.lam,
                                       self.gamma, self.theta_norm, self.sigma, self.log_T,
                                       self.norm_bound, self.beta_scale)
         return {"regret": env.gaps[acts].astype(np.float64), "reward": rew,
@@ -210,6 +210,7 @@ class DLinUCB(BanditLearner):
 
 
 @register_learner("dlb-dlinucb")
+@with_fast_switch
 def make_dlinucb(env_info, rng, *, config="1", beta_scale=1.0, norm_bound=1.5):
     """D-Lin-UCB as in the reference (spec 2.2, P6).
 
@@ -234,7 +235,7 @@ def make_dlinucb(env_info, rng, *, config="1", beta_scale=1.0, norm_bound=1.5):
     raise ValueError(f"config must be 'logT' or '1', got {config!r}")
 
 
-@register_learner("dlb-dlinucb-logT")
+@register_learner("dlb-dlinucb-log-t")
 def make_dlinucb_logT(env_info, rng, **kw):
     """D-Lin-UCB (lambda = log T), spec 2.2 and P6."""
     return make_dlinucb(env_info, rng, config="logT", **kw)
@@ -291,7 +292,7 @@ class Exp3(BanditLearner):
         _check_fresh_env(env, self)
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
         U = self.rng.random(T)
-        acts, rew = K.run_exp3(env.A, env.omega, env.Bu, env.thetau, env.state_sigma, env.sigma,
+        acts, rew = K.run_exp3(K.dlb_system(env),
                                Z, U, self.eta, self.gamma, self.M)
         return {"regret": env.gaps[acts].astype(np.float64), "reward": rew,
                 "action": acts.astype(np.float64)}
@@ -303,6 +304,7 @@ def exp3_rate(n_actions: int, T: float) -> float:
 
 
 @register_learner("dlb-exp3")
+@with_fast_switch
 def make_exp3(env_info, rng) -> Exp3:
     """EXP3 as configured in the reference (spec 2.2)."""
     T = check_positive_int(_info_get(env_info, "n_steps"), "env_info['n_steps']")
@@ -351,8 +353,7 @@ class BatchExp3(Exp3):
         _check_fresh_env(env, self)
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
         U = self.rng.random(-(-T // self.tau))
-        acts, rew = K.run_batch_exp3(env.A, env.omega, env.Bu, env.thetau, env.state_sigma,
-                                     env.sigma, Z, U, self.eta, self.gamma, self.M, self.tau,
+        acts, rew = K.run_batch_exp3(K.dlb_system(env), Z, U, self.eta, self.gamma, self.M, self.tau,
                                      self.quirks)
         return {"regret": env.gaps[acts].astype(np.float64), "reward": rew,
                 "action": acts.astype(np.float64)}
@@ -367,6 +368,7 @@ def batch_size(T: int, rho: float) -> int:
 
 
 @register_learner("dlb-batch-exp3")
+@with_fast_switch
 def make_batch_exp3(env_info, rng, *, reference_quirks=False) -> BatchExp3:
     """Batch-EXP3 as configured in the reference (spec 2.2): tau from the DynLin-UCB
     schedule, T/tau in gamma."""
@@ -443,7 +445,7 @@ class AR2(BanditLearner):
         _check_fresh_env(env, self)
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
         U = self.rng.random(T)
-        acts, rew = K.run_ar2(env.A, env.omega, env.Bu, env.thetau, env.state_sigma, env.sigma,
+        acts, rew = K.run_ar2(K.dlb_system(env),
                               Z, U, self.alpha, self.epoch_size, self.c1sig, self.quirks)
         return {"regret": env.gaps[acts].astype(np.float64), "reward": rew,
                 "action": acts.astype(np.float64)}
@@ -457,6 +459,7 @@ def ar2_parameters(n_actions: int, alpha: float, sigma: float) -> dict:
 
 
 @register_learner("dlb-ar2")
+@with_fast_switch
 def make_ar2(env_info, rng, *, reference_quirks=False) -> AR2:
     """AR2 with alpha = rho(A) and sigma = noise sigma (spec 2.2)."""
     Kn = int(_info_get(env_info, "n_actions"))
@@ -525,6 +528,7 @@ def expert_allocation(spend, daily_budget=1.5, max_camp=1.0, min_camp=0.0) -> np
 
 
 @register_learner("dlb-expert")
+@with_fast_switch
 def make_expert(env_info, rng, *, spend=None) -> FixedAction:
     """Expert of the real-data experiment (spec 2.2); ``spend`` defaults to env_info['expert']."""
     if spend is None:
@@ -533,6 +537,7 @@ def make_expert(env_info, rng, *, spend=None) -> FixedAction:
 
 
 @register_learner("dlb-clairvoyant")
+@with_fast_switch
 def make_clairvoyant(env_info, rng) -> FixedAction:
     """Clairvoyant: holds the optimal constant arm ``u*`` (oracle, spec 2.2)."""
     return FixedAction(int(_info_get(env_info, "oracle_best_arm")), label="Clairvoyant")

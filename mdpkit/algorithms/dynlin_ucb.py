@@ -1,6 +1,6 @@
 r"""DynLin-UCB for dynamical linear bandits (Mussi, Metelli, Restelli, ICML 2023).
 
-Setting (spec ``/work/shared/specs/dynlin_ucb.md`` 1.1): hidden state
+Setting (``docs/papers/dynlin_ucb.md`` 1.1): hidden state
 ``x_{t+1} = A x_t + B u_t + eps_t``, reward ``y_t = <omega, x_t> + <theta, u_t> + eta_t``,
 finite action set ``U`` in ``R^d``, ``rho(A) < 1``. Holding a constant action u, the mean
 reward tends to ``h^T u`` with the cumulative Markov parameter
@@ -60,7 +60,8 @@ import numpy as np
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from . import _dlb_kernels as K
-from .base import BanditLearner
+from ..bounds.dlb import DLB_LOWER, DYNLIN_UCB_UPPER
+from .base import BanditLearner, with_fast_switch
 
 __all__ = ["LinearFamilyLearner", "DynLinUCB", "make_dynlin_ucb", "dlb_constants",
            "epoch_schedule", "n_epochs_to_cover"]
@@ -206,11 +207,17 @@ class LinearFamilyLearner(BanditLearner):
         self.epochs = []      # (start round, length, arm, beta at decision)
         self.last_beta = np.nan
 
+    @property
+    def config(self) -> K.LinearFamilyConfig:
+        """The constants of the compiled rules (:class:`_dlb_kernels.LinearFamilyConfig`)."""
+        return K.LinearFamilyConfig(self.first_action, self.first_epoch_len, self.rho_bar,
+                                    self.eps, self.lam, self.beta_mode, self.c_h, self.c_b,
+                                    self.sigma2_tilde, self.log_inv_delta, self.U_bar,
+                                    self.gamma, self.beta_const, self.beta_scale)
+
     def beta(self, t: int) -> float:
         """Confidence radius at ``t`` rounds elapsed (times ``beta_scale``)."""
-        return K._beta(self.beta_mode, t, self.lam, self.c_h, self.c_b, self.sigma2_tilde,
-                       self.log_inv_delta, self.d, self.U_bar, self.gamma,
-                       self.beta_const) * self.beta_scale
+        return float(K.family_beta(self.config, t, self.d))
 
     def epoch_length(self, m: int) -> int:
         """Length of epoch m before truncation at T."""
@@ -278,10 +285,7 @@ class LinearFamilyLearner(BanditLearner):
         _check_fresh_env(env, self)
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
         acts, rew, stats, ep_s, ep_l, ep_a, ep_b = K.run_linear_family(
-            env.A, env.omega, env.Bu, env.thetau, env.gaps, env.state_sigma, env.sigma, Z,
-            self.X, self.first_action, self.first_epoch_len, self.rho_bar, self.eps, self.lam,
-            self.beta_mode, self.c_h, self.c_b, self.sigma2_tilde, self.log_inv_delta,
-            self.U_bar, self.gamma, self.beta_const, self.beta_scale, self.h_true, True)
+            K.dlb_system(env), self.config, Z, self.X, self.h_true, True)
         self.epochs = list(zip(ep_s.tolist(), ep_l.tolist(), ep_a.tolist(), ep_b.tolist()))
         self.stats = {"n_epochs": int(stats[0]), "n_updates": int(stats[1]),
                       "coverage_margin": float(stats[2]) if self._has_h else float("nan"),
@@ -317,6 +321,9 @@ class DynLinUCB(LinearFamilyLearner):
     eps : float                      rho_bar below eps -> Lin-UCB (1e-6 or 1e-4 per config)
     first_epoch_len : {1, 2}; beta_scale : float; h_true : optional (diagnostics)
     """
+
+    #: Bound objects this learner is checked against (mdpkit.bounds).
+    bounds = (DYNLIN_UCB_UPPER, DLB_LOWER)
 
     def __init__(self, features, horizon, rng, *, lam, rho_bar, phi_bar, omega_norm,
                  theta_norm, B_norm, sigma, U_bar=None, delta=None, eps=1e-6,
@@ -358,6 +365,7 @@ def _lam_of(config, T):
 
 
 @register_learner("dynlin-ucb")
+@with_fast_switch
 def make_dynlin_ucb(env_info, rng, *, config="logT", first_epoch_len=1, beta_scale=1.0,
                     rho_bar=None, phi_bar=None, delta=None) -> DynLinUCB:
     """DynLin-UCB as configured in the reference experiments (spec 2.1, 2.2).
@@ -380,7 +388,7 @@ def make_dynlin_ucb(env_info, rng, *, config="logT", first_epoch_len=1, beta_sca
         label=f"DynLin-UCB (lambda={'log T' if lam != 1.0 else '1'})")
 
 
-@register_learner("dynlin-ucb-logT")
+@register_learner("dynlin-ucb-log-t")
 def make_dynlin_ucb_logT(env_info, rng, **kw) -> DynLinUCB:
     """DynLin-UCB (lambda = log T), spec 2.1."""
     return make_dynlin_ucb(env_info, rng, config="logT", **kw)

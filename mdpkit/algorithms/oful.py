@@ -38,7 +38,7 @@ import numpy as np
 from ..bounds.classical import LINEAR_BANDIT_LOWER, OFUL_BETA, OFUL_REGRET, oful_beta_det
 from ..experiments.registry import register_learner
 from ..utils import as_generator
-from .base import BanditLearner
+from .base import BanditLearner, check_fast
 
 __all__ = ["OFUL"]
 
@@ -130,7 +130,7 @@ class OFUL(BanditLearner):
         return {"beta": self.beta}
 
 
-def _make(env_info, params, linucb):
+def _make(env_info, params, linucb, fast):
     if env_info.get("kind", "bandit") != "bandit" or "features" not in env_info:
         raise ValueError("OFUL/LinUCB needs a linear bandit env (env_info['features'])")
     params = dict(params)
@@ -139,18 +139,20 @@ def _make(env_info, params, linucb):
         raise TypeError("linucb needs the constant alpha=...")
     if not linucb and params.get("alpha") is not None:
         raise TypeError("oful uses the theory radius beta_t; use the 'linucb' learner for a hand-set alpha")
-    return OFUL(env_info["features"], **params)
+    learner = OFUL(env_info["features"], **params)
+    learner.fast = check_fast(fast)  # no compiled fast path: both settings run the generic loop
+    return learner
 
 
 @register_learner("oful")
-def make_oful(env_info: dict, rng, **params) -> OFUL:
+def make_oful(env_info: dict, rng, *, fast: bool = True, **params) -> OFUL:
     """OFUL (deterministic). Params: lam, delta, S_theta, R (default env noise_std)."""
     as_generator(rng)
-    return _make(env_info, params, linucb=False)
+    return _make(env_info, params, linucb=False, fast=fast)
 
 
 @register_learner("linucb")
-def make_linucb(env_info: dict, rng, **params) -> OFUL:
+def make_linucb(env_info: dict, rng, *, fast: bool = True, **params) -> OFUL:
     """LinUCB(alpha) (deterministic). Params: alpha (required), lam."""
     as_generator(rng)
-    return _make(env_info, params, linucb=True)
+    return _make(env_info, params, linucb=True, fast=fast)

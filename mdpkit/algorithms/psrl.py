@@ -32,8 +32,7 @@ Decisions
 * Fast path (:meth:`PSRL.fast_run`): per episode, the posterior draw in numpy from the
   learner's stream (exactly as :meth:`PSRL.begin_episode`), then one numba kernel solves the
   sampled MDP, evaluates the committed policy exactly on the true model and plays the
-  episode with the env's uniforms (the scheme of
-  :func:`mdpkit.algorithms.ucbvi.env_tables`). The generic loop solves with the same
+  episode with the env's own sampling kernels (:mod:`mdpkit.envs.sampling`). The generic loop solves with the same
   kernel, so both paths give the same policies, regrets (to rounding) and rewards.
 """
 from __future__ import annotations
@@ -43,16 +42,17 @@ import numbers
 import numpy as np
 from numba import njit
 
-from . import _ucbvi_kernels as _uk
+from ..envs.sampling import episode_start, episode_step, episode_tables, episode_uniforms
+from ._ucbvi_kernels import FASTMATH_FLAGS, committed_regret
 from ..bounds.classical import PSRL as PSRL_BOUND, TABULAR_LOWER_HOMOGENEOUS
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
-from .base import EpisodicLearner, known_rewards
+from .base import EpisodicLearner, check_fast, known_rewards
 
 __all__ = ["PSRL"]
 
 
-@njit(cache=True, fastmath=_uk._FM)
+@njit(cache=True, fastmath=FASTMATH_FLAGS)
 def solve_sampled_kernel(P, R, Q, pi, V):
     """Backward induction on a sampled model, in place.
 
@@ -84,40 +84,39 @@ def solve_sampled_kernel(P, R, Q, pi, V):
 
 
 @njit(cache=True)
-def _play_episode(pi, N_say, r_alpha, r_beta, learn_rewards, pooled, P, R, mu, cdf_mu, cdf_P,
-                  bernoulli, u, vstar, pi_star, Vbuf):
-    """Exact regret of ``pi`` and one episode with the env's uniforms ``u``; updates counts.
+def posterior_update(N_say, r_alpha, r_beta, learn_rewards, pooled, h, s, a, r, s2):
+    """The posterior update after one step: Dirichlet counts, and the fractional Beta
+    update of the reward posterior when rewards are learned. Returns 1 when a learned
+    reward lies outside [0, 1] (nothing is updated then), else 0."""
+    g = 0 if pooled else h
+    if learn_rewards and (r < 0.0 or r > 1.0):
+        return 1
+    N_say[g, s, a, s2] += 1.0
+    if learn_rewards:
+        r_alpha[g, s, a] += r
+        r_beta[g, s, a] += 1.0 - r
+    return 0
+
+
+@njit(cache=True)
+def _play_episode(pi, N_say, r_alpha, r_beta, learn_rewards, pooled, tables, u, vstar, pi_star,
+                  W, Vbuf):
+    """Exact regret of ``pi`` and one episode with the env's uniforms ``u``; updates the
+    posterior (:func:`posterior_update`). ``tables``: :class:`mdpkit.envs.sampling.EpisodeTables`.
 
     Returns (regret, reward, status); status 1 = a reward outside [0, 1] with learned rewards.
     """
-    H, S = pi.shape
-    GP = cdf_P.shape[0]
-    same = True
-    for h in range(H):
-        for x in range(S):
-            if pi[h, x] != pi_star[h, x]:
-                same = False
-    regret = 0.0 if same else vstar - _uk.policy_value(P, R, mu, pi, H, Vbuf)
-    j = 0
-    s = _uk.draw_index(cdf_mu, u[j])
-    j += 1
+    H = pi.shape[0]
+    GP = tables.cdf_P.shape[0]
+    regret = committed_regret(pi, tables, vstar, pi_star, W, Vbuf)
+    s, j = episode_start(tables.cdf_mu, u)
     tot = 0.0
     for h in range(H):
         a = pi[h, s]
-        r = R[h, s, a]
-        if bernoulli:
-            r = 1.0 if u[j] < r else 0.0
-            j += 1
         gp = 0 if GP == 1 else h
-        s2 = _uk.draw_index(cdf_P[gp, s, a], u[j])
-        j += 1
-        g = 0 if pooled else h
-        N_say[g, s, a, s2] += 1.0
-        if learn_rewards:
-            if r < 0.0 or r > 1.0:
-                return regret, tot, 1
-            r_alpha[g, s, a] += r
-            r_beta[g, s, a] += 1.0 - r
+        r, s2, j = episode_step(tables.cdf_P[gp, s, a], tables.R3[h, s, a], tables.bernoulli, u, j)
+        if posterior_update(N_say, r_alpha, r_beta, learn_rewards, pooled, h, s, a, r, s2):
+            return regret, tot, 1
         tot += r
         s = s2
     return regret, tot, 0
@@ -137,7 +136,7 @@ class PSRL(EpisodicLearner):
         Known mean rewards; None: Beta(1, 1) posteriors.
     homogeneous : bool, default True
     fast : bool, default True
-        Offer :meth:`fast_run` to the runner (False: ``fast_run = None``, generic loop).
+        The runner's switch: True plays :meth:`fast_run`, False the generic loop.
 
     Attributes
     ----------
@@ -166,10 +165,7 @@ class PSRL(EpisodicLearner):
             raise ValueError(f"alpha0 must be a finite real > 0, got {alpha0!r}")
         if not isinstance(homogeneous, (bool, np.bool_)):
             raise TypeError(f"homogeneous must be a bool, got {type(homogeneous).__name__}")
-        if not isinstance(fast, (bool, np.bool_)):
-            raise TypeError(f"fast must be a bool, got {type(fast).__name__}")
-        if not fast:
-            self.fast_run = None
+        self.fast = check_fast(fast)
         self.alpha0 = float(alpha0)
         self.homogeneous = bool(homogeneous)
         S, A, H = self.S, self.A, self.H
@@ -233,13 +229,9 @@ class PSRL(EpisodicLearner):
         return int(self.policy[h, s])
 
     def update(self, h: int, s: int, a: int, r: float, s_next: int) -> None:
-        g = 0 if self.homogeneous else h
-        self.N_say[g, s, a, s_next] += 1.0
-        if self.R_known is None:
-            if not 0.0 <= r <= 1.0:
-                raise ValueError(f"PSRL's Beta reward posterior needs rewards in [0, 1], got r={r}")
-            self.r_alpha[g, s, a] += r
-            self.r_beta[g, s, a] += 1.0 - r
+        if posterior_update(self.N_say, self.r_alpha, self.r_beta, self.R_known is None,
+                            self.homogeneous, h, s, a, float(r), s_next):
+            raise ValueError(f"PSRL's Beta reward posterior needs rewards in [0, 1], got r={r}")
 
 
     # -------------------------------------------------------------- fast path
@@ -253,26 +245,26 @@ class PSRL(EpisodicLearner):
         -------
         dict with ``"regret"`` (K,) and ``"reward"`` (K,).
         """
-        from .ucbvi import env_tables
-
         K = check_positive_int(n_steps, "n_steps")
         chunk = check_positive_int(chunk, "chunk")
         rng = as_generator(rng)
-        tab = env_tables(env, (self.S, self.A, self.H))
+        tab = episode_tables(env, (self.S, self.A, self.H))
+        vstar = float(env.optimal_value)
+        pi_star = np.ascontiguousarray(env.optimal_policy, dtype=np.int64)
         learn = self.R_known is None
         regret = np.empty(K)
         reward = np.empty(K)
-        Vbuf = np.empty((2, self.S))
+        W = np.empty((self.H, self.S, self.A))
+        Vbuf = np.empty((self.H, self.S))
         done = 0
         while done < K:
             m = min(chunk, K - done)
-            U = rng.random((m, tab["uniforms_per_episode"]))
+            U = episode_uniforms(rng, m, self.H, tab.bernoulli)
             for i in range(m):
                 self.begin_episode()
                 reg, rew, status = _play_episode(
                     self.policy, self.N_say, self.r_alpha, self.r_beta, learn, self.homogeneous,
-                    tab["P"], tab["R"], tab["mu"], tab["cdf_mu"], tab["cdf_P"], tab["bernoulli"],
-                    U[i], tab["vstar"], tab["pi_star"], Vbuf)
+                    tab, U[i], vstar, pi_star, W, Vbuf)
                 if status:
                     raise ValueError("PSRL's Beta reward posterior needs rewards in [0, 1]")
                 regret[done + i] = reg

@@ -1,5 +1,5 @@
 r"""Successive elimination (Even-Dar, Mannor, Mansour 2006; regret form of Slivkins 2019,
-"Introduction to multi-armed bandits", Ch. 1); spec ``classical_baselines.md`` section 1.2.
+"Introduction to multi-armed bandits", Ch. 1); ``docs/papers/classical_baselines.md`` section 1.2.
 
 Setting
 -------
@@ -28,7 +28,7 @@ from ..bounds.classical import (KARMED_LOWER, SUCCESSIVE_ELIMINATION,
                                 SUCCESSIVE_ELIMINATION_WORST_CASE)
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
-from .base import BanditLearner
+from .base import BanditLearner, check_fast
 
 __all__ = ["SuccessiveElimination"]
 
@@ -88,8 +88,9 @@ class SuccessiveElimination(BanditLearner):
         return {"n_active": float(self.active.sum())}
 
 
-@register_learner("successive_elimination")
-def make_successive_elimination(env_info: dict, rng, **params) -> SuccessiveElimination:
+@register_learner("successive-elimination")
+def make_successive_elimination(env_info: dict, rng, *, fast: bool = True,
+                                **params) -> SuccessiveElimination:
     """Successive elimination (deterministic; ``rng`` unused). Params: T (default n_steps)."""
     as_generator(rng)
     params = dict(params)
@@ -98,4 +99,6 @@ def make_successive_elimination(env_info: dict, rng, **params) -> SuccessiveElim
         raise TypeError(f"successive_elimination got unknown parameters {sorted(params)}")
     if T is None:
         raise ValueError("successive_elimination needs the horizon: env_info['n_steps'] or T=...")
-    return SuccessiveElimination(env_info["n_actions"], T)
+    learner = SuccessiveElimination(env_info["n_actions"], T)
+    learner.fast = check_fast(fast)  # no compiled fast path: both settings run the generic loop
+    return learner

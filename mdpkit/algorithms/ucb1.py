@@ -1,5 +1,5 @@
 r"""UCB1 (Auer, Cesa-Bianchi, Fischer 2002, "Finite-time analysis of the multiarmed bandit
-problem"); spec ``classical_baselines.md`` section 1.1.
+problem"); ``docs/papers/classical_baselines.md`` section 1.1.
 
 Setting
 -------
@@ -28,7 +28,7 @@ import numpy as np
 from ..bounds.classical import KARMED_LOWER, UCB1 as UCB1_BOUND, UCB1_WORST_CASE
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
-from .base import BanditLearner
+from .base import BanditLearner, check_fast
 
 __all__ = ["UCB1"]
 
@@ -74,9 +74,12 @@ class UCB1(BanditLearner):
 
 
 @register_learner("ucb1")
-def make_ucb1(env_info: dict, rng, **params) -> UCB1:
-    """UCB1 (deterministic; ``rng`` unused). No parameters."""
+def make_ucb1(env_info: dict, rng, *, fast: bool = True, **params) -> UCB1:
+    """UCB1 (deterministic; ``rng`` unused). No parameters but the switch ``fast`` (UCB1 has
+    no compiled fast path: both settings run the generic loop)."""
     as_generator(rng)
     if params:
         raise TypeError(f"ucb1 takes no parameters, got {sorted(params)}")
-    return UCB1(env_info["n_actions"])
+    learner = UCB1(env_info["n_actions"])
+    learner.fast = check_fast(fast)
+    return learner

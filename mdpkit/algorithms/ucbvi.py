@@ -1,5 +1,5 @@
 r"""UCBVI-CH and UCBVI-BF (Azar, Osband, Munos 2017, "Minimax regret bounds for reinforcement
-learning"); spec ``classical_baselines.md`` section 2.1.
+learning"); ``docs/papers/classical_baselines.md`` section 2.1.
 
 Setting
 -------
@@ -61,59 +61,18 @@ import numpy as np
 from ..bounds.classical import (TABULAR_LOWER_HOMOGENEOUS, TABULAR_LOWER_INHOMOGENEOUS,
                                 UCBVI_BF, UCBVI_BF_INHOMOGENEOUS, UCBVI_CH,
                                 UCBVI_CH_INHOMOGENEOUS)
+from ..envs.sampling import episode_tables, episode_uniforms
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from . import _ucbvi_kernels as _k
-from .base import EpisodicLearner, known_rewards
+from .base import EpisodicLearner, check_fast, known_rewards
 
-__all__ = ["UCBVI", "ucbvi_log_factor", "plan_numpy", "env_tables"]
+__all__ = ["UCBVI", "ucbvi_log_factor"]
 
 
 def ucbvi_log_factor(S: int, A: int, K: int, H: int, delta: float) -> float:
     """``L = ln(5 S A T / delta)``, ``T = K H`` (spec 2.1)."""
     return float(np.log(5.0 * S * A * K * H / delta))
-
-
-def plan_numpy(Q_prev, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, variant,
-               pooled, bonus_scale=1.0):
-    """Plain numpy UCBVI planning, vectorised over (x, a): the reference of the numba kernel.
-
-    Same inputs as :func:`mdpkit.algorithms._ucbvi_kernels.plan` (``variant`` "ch"/"bf");
-    returns new arrays ``(Q (H, S, A), V (H + 1, S), pi (H, S))`` and leaves the inputs
-    untouched. Used by the tests and the benchmark's numpy loop.
-    """
-    Hn, S, A = Q_prev.shape
-    Q = np.empty_like(Q_prev)
-    V = np.zeros((H + 1, S))
-    pi = np.empty((H, S), dtype=np.int64)
-    Hf = float(H)
-    for h in range(H - 1, -1, -1):
-        g = 0 if pooled else h
-        n = N_sa[g]
-        seen = n > 0
-        n_safe = np.where(seen, n, 1.0)
-        P_hat = N_say[g] / n_safe[..., None]
-        pv = P_hat @ V[h + 1]
-        r = R_known[h] if use_known else R_sum[g] / n_safe
-        if variant == "ch":
-            b = 7.0 * Hf * L * np.sqrt(1.0 / n_safe)
-        else:
-            var = np.einsum("xay,xay->xa", P_hat, (V[h + 1][None, None, :] - pv[..., None]) ** 2)
-            if h == H - 1:
-                corr = np.zeros((S, A))
-            else:
-                nv = N_visit[h + 1]
-                with np.errstate(divide="ignore"):
-                    m = np.minimum(np.where(nv > 0, 1e4 * Hf ** 3 * S * S * A * L * L / nv, np.inf),
-                                   Hf * Hf)
-                corr = P_hat @ m
-            b = (np.sqrt(8.0 * L * var / n_safe) + 14.0 * Hf * L / (3.0 * n_safe)
-                 + np.sqrt(8.0 * corr / n_safe))
-        q = np.minimum(np.minimum(Q_prev[h], Hf), r + pv + bonus_scale * b)
-        Q[h] = np.where(seen, q, Hf)
-        pi[h] = np.argmax(Q[h], axis=1)
-        V[h] = Q[h].max(axis=1)
-    return Q, V, pi
 
 
 class UCBVI(EpisodicLearner):
@@ -135,8 +94,8 @@ class UCBVI(EpisodicLearner):
         Multiplies the bonus. 1.0 is the paper's ("theory") configuration; any other value
         is a "tuned" configuration and must be labelled as such (spec 6).
     fast : bool, default True
-        Offer the compiled :meth:`fast_run` to the runner; False sets ``fast_run = None``
-        so the runner uses the generic loop (same numbers; for checks and benchmarks).
+        The runner's switch: True plays :meth:`fast_run`, False the generic loop (same
+        numbers; for checks and benchmarks).
 
     Attributes
     ----------
@@ -152,7 +111,7 @@ class UCBVI(EpisodicLearner):
 
     provenance = (
         "Recipe, CH bonus 7 H L sqrt(1/N), monotone min with Q_{k-1,h}, clipping at H and Thm 1 "
-        "bound: spec classical_baselines.md 2.1 [exact as transcribed there]. BF bonus constants "
+        "bound: docs/papers/classical_baselines.md 2.1 [exact as transcribed there]. BF bonus constants "
         "(8, 14/3, 10^4) are flagged in the spec as 'transcribe-check against the paper' and were "
         "not re-checked against the paper here [R]. L = ln(5SAT/delta) per spec (paper versions "
         "differ). Inhomogeneous (per-step counts) option, reward estimation, BF last-step "
@@ -175,10 +134,7 @@ class UCBVI(EpisodicLearner):
                 or not (np.isfinite(bonus_scale) and bonus_scale >= 0):
             raise ValueError(f"bonus_scale must be a finite real >= 0, got {bonus_scale!r}")
         self.bonus_scale = float(bonus_scale)
-        if not isinstance(fast, (bool, np.bool_)):
-            raise TypeError(f"fast must be a bool, got {type(fast).__name__}")
-        if not fast:
-            self.fast_run = None
+        self.fast = check_fast(fast)
         self.variant = variant
         self.delta = float(delta)
         self.homogeneous = bool(homogeneous)
@@ -200,6 +156,11 @@ class UCBVI(EpisodicLearner):
         self.V = np.zeros((H + 1, S))
         self.policy = np.zeros((H, S), dtype=np.int64)
         self.episode = 0
+        # grouped views of the same arrays, passed to the compiled kernels
+        self._counts = _k.Counts(self.N_sa, self.N_say, self.R_sum, self.N_visit)
+        self._plan = _k.Plan(self.Q, self.V, self.policy)
+        self._cfg = _k.Config(self.R_known, self.use_known, H, self.L, self._variant_code,
+                              self.homogeneous, self.bonus_scale)
 
     # ----------------------------------------------------------- generic loop
     def bonus(self, h: int, x: int, a: int) -> float:
@@ -228,21 +189,14 @@ class UCBVI(EpisodicLearner):
         return float(np.sqrt(8 * L * var / n) + 14 * H * L / (3 * n) + np.sqrt(8 * corr / n))
 
     def begin_episode(self) -> np.ndarray:
-        _k.plan(self.Q, self.V, self.policy, self.N_sa, self.N_say, self.R_sum, self.R_known,
-                self.use_known, self.N_visit, self.H, self.L, self._variant_code, self.homogeneous,
-                self.bonus_scale)
+        _k.plan(self._plan, self._counts, self._cfg)
         return self.policy.copy()
 
     def act(self, h: int, s: int) -> int:
         return int(self.policy[h, s])
 
     def update(self, h: int, s: int, a: int, r: float, s_next: int) -> None:
-        g = 0 if self.homogeneous else h
-        self.N_sa[g, s, a] += 1.0
-        self.N_say[g, s, a, s_next] += 1.0
-        self.R_sum[g, s, a] += r
-        if h + 1 < self.H:
-            self.N_visit[h + 1, s_next] += 1.0
+        _k.update_step(self._counts, self._cfg, h, s, a, float(r), s_next)
 
     def end_episode(self) -> None:
         self.episode += 1
@@ -254,8 +208,8 @@ class UCBVI(EpisodicLearner):
         Gives the same numbers as the generic loop (``begin_episode``; ``env.reset``;
         ``act``/``env.step``/``update`` for h < H; ``end_episode``) driven by an env whose
         stream is ``rng``: the uniforms are drawn from ``rng`` in blocks of ``chunk``
-        episodes, in the order the env draws them (:func:`env_tables`), and planning uses
-        the same numba kernel. Regrets agree to rounding (~1e-14; the exact evaluation
+        episodes, in the order the env draws them (:mod:`mdpkit.envs.sampling`), and
+        planning and counting use the same numba kernels. Regrets agree to rounding (~1e-14; the exact evaluation
         sums in a different order), policies and rewards exactly.
 
         Parameters
@@ -278,77 +232,20 @@ class UCBVI(EpisodicLearner):
         K = check_positive_int(n_steps, "n_steps")
         chunk = check_positive_int(chunk, "chunk")
         rng = as_generator(rng)
-        tab = env_tables(env, (self.S, self.A, self.H))
+        tab = episode_tables(env, (self.S, self.A, self.H))
+        vstar = float(env.optimal_value)
+        pi_star = np.ascontiguousarray(env.optimal_policy, dtype=np.int64)
         regret = np.empty(K)
         reward = np.empty(K)
-        Vbuf = np.empty((2, self.S))
         done = 0
         while done < K:
             m = min(chunk, K - done)
-            U = rng.random((m, tab["uniforms_per_episode"]))
-            _k.run_chunk(self.Q, self.V, self.policy, self.N_sa, self.N_say, self.R_sum,
-                         self.R_known, self.use_known, self.N_visit, self.H, self.L,
-                         self._variant_code, self.homogeneous, self.bonus_scale, tab["P"],
-                         tab["R"], tab["mu"], tab["cdf_mu"], tab["cdf_P"], tab["bernoulli"], U, tab["vstar"],
-                         tab["pi_star"], regret[done:done + m], reward[done:done + m], Vbuf)
+            U = episode_uniforms(rng, m, self.H, tab.bernoulli)
+            _k.run_chunk(self._plan, self._counts, self._cfg, tab, U, vstar, pi_star,
+                         regret[done:done + m], reward[done:done + m])
             done += m
         self.episode += K
         return {"regret": regret, "reward": reward}
-
-
-def env_tables(env, expected_SAH=None) -> dict:
-    """Dense arrays to replay :class:`~mdpkit.envs.episodic.EpisodicTabularEnv` in numba.
-
-    Mirrors the env's sampling scheme exactly (its docstring, "Sampling"): ``cdf_mu =
-    cumsum(mu)``; dense P: ``cumsum(P, axis=-1)``; CSR P: the env's within-row cumulative
-    sums (global cumsum of the non-zeros minus the total before the row), scattered into a
-    dense row and carried forward over zero entries, which selects the same successor for
-    every uniform. Uniforms per episode: 1 + H (deterministic rewards) or 1 + 2H
-    (Bernoulli rewards, the reward uniform before the transition uniform).
-
-    Returns
-    -------
-    dict: ``P`` (GP, S, A, S), ``R`` (H, S, A), ``mu`` (S,), ``cdf_mu`` (S,), ``cdf_P``
-    (GP, S, A, S), ``bernoulli`` (bool), ``uniforms_per_episode``, ``vstar`` (float),
-    ``pi_star`` (H, S) int64, ``S``, ``A``, ``H``.
-
-    ``expected_SAH``: the learner's (S, A, H); a different env raises ValueError.
-    """
-    from ..envs.episodic import EpisodicTabularEnv
-
-    if not isinstance(env, EpisodicTabularEnv):
-        raise TypeError(f"the fast path needs an EpisodicTabularEnv, got {type(env).__name__}")
-    mdp = env.mdp
-    S, A, H = mdp.S, mdp.A, mdp.H
-    if expected_SAH is not None and (S, A, H) != tuple(expected_SAH):
-        raise ValueError(f"env has (S, A, H) = {(S, A, H)}, the learner {tuple(expected_SAH)}")
-    if mdp.is_sparse:
-        Pc = mdp.P
-        cum = np.cumsum(Pc.data)
-        starts = Pc.indptr[:-1]
-        before = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0.0)
-        row_cum = cum - np.repeat(before, np.diff(Pc.indptr))
-        cdf = np.full((S * A, S), np.nan)
-        rows = np.repeat(np.arange(S * A), np.diff(Pc.indptr))
-        cdf[rows, Pc.indices] = row_cum
-        cdf[:, 0] = np.where(np.isnan(cdf[:, 0]), 0.0, cdf[:, 0])
-        for y in range(1, S):  # carry forward over zero-probability successors
-            col = cdf[:, y]
-            np.copyto(col, cdf[:, y - 1], where=np.isnan(col))
-        cdf_P = cdf.reshape(1, S, A, S)
-        P = mdp.dense_P()[None]
-    else:
-        P = mdp.P if mdp.step_dependent_P else mdp.P[None]
-        cdf_P = np.cumsum(P, axis=-1)
-    R = np.ascontiguousarray(np.broadcast_to(mdp.R, (H, S, A)), dtype=np.float64)
-    bern = env.reward_dist == "bernoulli"
-    if env.reward_dist not in ("deterministic", "bernoulli"):
-        raise ValueError(f"unsupported reward_dist {env.reward_dist!r} for the fast path")
-    return {"P": np.ascontiguousarray(P), "R": R, "mu": np.ascontiguousarray(mdp.mu),
-            "cdf_mu": np.cumsum(mdp.mu), "cdf_P": np.ascontiguousarray(cdf_P), "bernoulli": bern,
-            "uniforms_per_episode": 1 + H * (2 if bern else 1), "vstar": float(env.optimal_value),
-            "pi_star": np.ascontiguousarray(env.optimal_policy, dtype=np.int64),
-            "S": S, "A": A, "H": H}
 
 
 def _learner_from_env_info(env_info: dict, variant: str, params: dict) -> UCBVI:
@@ -366,14 +263,14 @@ def _learner_from_env_info(env_info: dict, variant: str, params: dict) -> UCBVI:
                  homogeneous=homogeneous, **params)
 
 
-@register_learner("ucbvi_ch")
+@register_learner("ucbvi-ch")
 def make_ucbvi_ch(env_info: dict, rng, **params) -> UCBVI:
     """UCBVI-CH (deterministic: ``rng`` is not used). Params: delta, homogeneous, K, R."""
     as_generator(rng)
     return _learner_from_env_info(env_info, "ch", params)
 
 
-@register_learner("ucbvi_bf")
+@register_learner("ucbvi-bf")
 def make_ucbvi_bf(env_info: dict, rng, **params) -> UCBVI:
     """UCBVI-BF (deterministic: ``rng`` is not used). Params: delta, homogeneous, K, R."""
     as_generator(rng)

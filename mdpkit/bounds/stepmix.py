@@ -1,4 +1,4 @@
-r"""Bounds of conservative exploration under episode-wise constraints (spec ``stepmix.md`` §c).
+r"""Bounds of conservative exploration under episode-wise constraints (``docs/papers/stepmix.md`` §c).
 
 Li, Huang, Shen, Yang, "Near-optimal Conservative Exploration in Reinforcement Learning
 under Episode-wise Constraints", ICML 2023 (arXiv:2306.06265). The paper's theorem
@@ -40,7 +40,7 @@ Delta_b = sp.Symbol("Delta_b", nonnegative=True, real=True)
 
 _DESC = {"K": "episodes", "S": "states", "A": "actions", "H": "horizon (steps per episode)",
          "Delta_b": "baseline gap V*_1(s_1) - V^b"}
-_REF = ("Li, Huang, Shen, Yang, ICML 2023 (arXiv:2306.06265); spec stepmix.md §c "
+_REF = ("Li, Huang, Shen, Yang, ICML 2023 (arXiv:2306.06265); docs/papers/stepmix.md §c "
         "(theorem text not read: order only)")
 _SETTING = "inhomogeneous P_h, H-step episodes, episode-wise constraint V^{pi_k} >= (1-alpha) V^b"
 
@@ -58,7 +58,7 @@ EPSMIX_REGRET = Bound(
 
 STEPMIX_RECONSTRUCTION_HOEFFDING = Bound(
     "stepmix_reconstruction_hoeffding_order", sp.sqrt(H ** 4 * S * A * K), (K, S, A, H),
-    reference="spec stepmix.md §c, 'What the reconstruction of §b provably gives' [R]: expected, not proven",
+    reference="docs/papers/stepmix.md §c, 'What the reconstruction of §b provably gives' [R]: expected, not proven",
     exact=False, x_symbol=K, kind="upper", tag="order",
     holds="expected order of the reconstruction with Hoeffding bonuses (not proven)",
     setting=_SETTING, description=_DESC)

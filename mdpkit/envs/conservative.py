@@ -1,4 +1,4 @@
-r"""The episode-wise conservative setting (spec ``/work/shared/specs/stepmix.md`` §a, §d).
+r"""The episode-wise conservative setting (``docs/papers/stepmix.md`` §a, §d).
 
 Li, Huang, Shen, Yang, "Near-optimal Conservative Exploration in Reinforcement Learning
 under Episode-wise Constraints", ICML 2023.
@@ -128,6 +128,10 @@ def make_conservative_instance(rng, *, S: int = 5, A: int = 5, H: int = 3,
 
 def sample_trajectories(mdp: TabularMDP, policy, n: int, rng):
     """``n`` trajectories of a stochastic policy (H, S, A) on ``mdp`` (vectorised).
+
+    The inversion is the env's (:func:`mdpkit.envs.sampling.draw_index`): the count of
+    cumulative sums ``<= u * total`` is ``searchsorted(cdf, u * total, side="right")``,
+    vectorised over the ``n`` trajectories (state, then action, then next state per step).
 
     Returns a dict of int arrays ``states, actions, next_states`` (n, H) and float
     ``rewards`` (n, H) (expected rewards, deterministic in this setting).

@@ -1,6 +1,6 @@
 r"""Dynamical linear bandits (DLB): a MIMO linear time-invariant system with hidden state.
 
-Setting (spec ``/work/shared/specs/dynlin_ucb.md`` section 1.1; Mussi, Metelli, Restelli,
+Setting (``docs/papers/dynlin_ucb.md`` section 1.1; Mussi, Metelli, Restelli,
 "Dynamical Linear Bandits", ICML 2023). Hidden state ``x_t in R^n``, action ``u_t in U``
 (finite set of vectors in ``R^d``), ``m`` outputs summed into the scalar reward::
 
@@ -259,6 +259,9 @@ class DynamicalLinearBandit:
     """
 
     kind = "bandit"
+    #: ``pull`` / ``pseudo_regret`` also take an action vector of shape (d,) (the runner
+    #: passes such actions through).
+    accepts_action_vectors = True
 
     def __init__(self, A, B, C, D, actions, sigma, rng, *, state_sigma=None, name="dlb",
                  expert=None):

@@ -17,8 +17,8 @@ Decisions
   ``mdpkit.evaluate`` every value; ``optimal_value`` is the value of that optimal policy
   computed by the same evaluator as ``policy_value``, so a learner playing it has regret
   exactly 0.0 (not a rounding residue).
-* Sampling (a stable contract: compiled fast paths replay it, see
-  :func:`mdpkit.algorithms.ucbvi.env_tables`). All draws come from ``rng`` in this order:
+* Sampling (a stable contract: compiled fast paths replay it with the same kernels, see
+  :mod:`mdpkit.envs.sampling`). All draws come from ``rng`` in this order:
   ``reset()`` draws one uniform ``u`` and returns ``searchsorted(cumsum(mu), u * total,
   side="right")``; ``step(h, s, a)`` draws, when ``reward_dist="bernoulli"``, one uniform
   ``v`` (reward ``1.0 if v < R_h(s, a) else 0.0``), then one uniform ``u`` for the next
@@ -35,6 +35,7 @@ import numpy as np
 
 from ..models.tabular import TabularMDP
 from ..utils import as_generator
+from .sampling import csr_row_cumsums, draw_index
 
 __all__ = ["EpisodicTabularEnv", "backward_induction", "evaluate_finite_horizon"]
 
@@ -115,11 +116,7 @@ class EpisodicTabularEnv:
         self._mu_cdf = np.cumsum(mdp.mu)
         if mdp.is_sparse:
             P = mdp.P
-            cum = np.cumsum(P.data)
-            starts = P.indptr[:-1]
-            # cumulative sums within each row: subtract the total before the row's start
-            before = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0.0)
-            self._row_cum = cum - np.repeat(before, np.diff(P.indptr))
+            self._row_cum = csr_row_cumsums(P.indptr, P.data)
             self._indptr = P.indptr
             self._indices = P.indices
             self._cdf = None
@@ -147,8 +144,7 @@ class EpisodicTabularEnv:
 
     def reset(self) -> int:
         """Draw the initial state ``s_0 ~ mu``."""
-        u = self.rng.random() * self._mu_cdf[-1]
-        return int(np.searchsorted(self._mu_cdf, u, side="right"))
+        return int(draw_index(self._mu_cdf, self.rng.random()))
 
     def step(self, h: int, s: int, a: int) -> tuple[float, int]:
         """Take action ``a`` in state ``s`` at step ``h``; returns ``(reward, next_state)``."""
@@ -165,14 +161,11 @@ class EpisodicTabularEnv:
             r = float(r_mean)
         if self._cdf is not None:
             row = self._cdf[h, s, a] if self._cdf.ndim == 4 else self._cdf[s, a]
-            u = self.rng.random() * row[-1]
-            s2 = int(np.searchsorted(row, u, side="right"))
+            s2 = int(draw_index(row, self.rng.random()))
         else:
             i = s * self.A + a
             lo, hi = self._indptr[i], self._indptr[i + 1]
-            row = self._row_cum[lo:hi]
-            u = self.rng.random() * row[-1]
-            s2 = int(self._indices[lo + np.searchsorted(row, u, side="right")])
+            s2 = int(self._indices[lo + draw_index(self._row_cum[lo:hi], self.rng.random())])
         return r, s2
 
     # ----------------------------------------------------------------------- oracle

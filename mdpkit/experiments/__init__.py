@@ -13,9 +13,10 @@ from .registry import (get_env, get_learner, list_envs, list_learners, register_
                        register_learner)
 
 _LAZY = {"run": "mdpkit.experiments.runner", "run_seed": "mdpkit.experiments.runner",
+         "interact": "mdpkit.experiments.runner",
          "load": "mdpkit.experiments.store", "stored_seeds": "mdpkit.experiments.store"}
 
-__all__ = ["Experiment", "canonical_json", "run", "run_seed", "load", "stored_seeds",
+__all__ = ["Experiment", "canonical_json", "run", "run_seed", "interact", "load", "stored_seeds",
            "register_env", "register_learner", "get_env", "get_learner", "list_envs",
            "list_learners"]
 

@@ -17,7 +17,8 @@ import those packages on first use so that every built-in name is registered.
 
 Decisions
 ---------
-* Names are case-sensitive strings of letters, digits, ``-``, ``_`` and ``.``.
+* Names are kebab-case: lower-case letters and digits in words joined by single ``-``
+  (``ucbvi-ch``, ``dlb-linucb-log-t``), one style for every learner, env and figure.
 * Registering a name twice with a *different* function raises ``ValueError`` (two
   factories silently shadowing each other would make an experiment's hash ambiguous);
   re-registering the same function (same module and qualified name, e.g. on a module
@@ -34,7 +35,7 @@ __all__ = ["register_env", "register_learner", "get_env", "get_learner", "list_e
 
 _ENVS: dict[str, Callable] = {}
 _LEARNERS: dict[str, Callable] = {}
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def _check_name(name, what: str) -> str:
@@ -42,8 +43,8 @@ def _check_name(name, what: str) -> str:
         raise TypeError(f"{what} name must be a str, got {type(name).__name__}")
     if not _NAME_RE.match(name):
         raise ValueError(
-            f"{what} name {name!r} must start with a letter or digit and contain only "
-            "letters, digits, '-', '_' and '.'"
+            f"{what} name {name!r} must be kebab-case: lower-case letters and digits in "
+            "words joined by single '-' (e.g. 'ucbvi-ch')"
         )
     return name
 

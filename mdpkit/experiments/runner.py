@@ -12,10 +12,12 @@ Per seed ``i`` (``0 <= i < n_seeds``):
 2. ``env = env_factory(Generator(PCG64(env_seq)), **env_params)``;
    ``learner = learner_factory(env.env_info() | {"n_steps": K}, Generator(PCG64(learner_seq)),
    **learner_params)``;
-3. if the learner has ``fast_run``, ``fast_run(env, K, env.rng)`` gives the columns;
+3. :func:`interact` plays the K steps: if the learner's switch ``learner.fast`` is true and
+   it has a callable ``fast_run``, ``fast_run(env, K, env.rng)`` gives the columns;
    otherwise the generic loop runs, episode by episode (regret
    ``env.optimal_value - env.policy_value(pi_k)``) or round by round (regret
-   ``env.pseudo_regret(a_t)``, asked before ``env.pull(a_t)``).
+   ``env.pseudo_regret(a_t)``, asked before ``env.pull(a_t)``). Both paths give the same
+   columns and numbers for every registered learner (``tests/test_fast_equals_generic.py``).
 
 Result: a long DataFrame, one row per (seed, k), seeds in increasing order, columns
 ``algorithm`` (str, :attr:`Experiment.algorithm`), ``seed`` (int64), ``k`` (int64, from 1),
@@ -49,12 +51,12 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from ..algorithms.base import RESERVED_COLUMNS
+from ..algorithms.base import RESERVED_COLUMNS, PolicyMixture
 from . import registry
 from . import store as _store
 from .experiment import Experiment
 
-__all__ = ["run", "run_seed"]
+__all__ = ["run", "run_seed", "interact", "uses_fast_path"]
 
 
 # ----------------------------------------------------------------------------- one seed
@@ -74,8 +76,10 @@ def _action(a, n: int, who: str) -> int:
     return a
 
 
-def _collect_info(learner, rows: list, k: int) -> None:
+def _collect_info(learner, rows: list, k: int, extra: dict | None = None) -> None:
     info = learner.info() if hasattr(learner, "info") else None
+    if extra:
+        info = {**(info or {}), **extra}
     if info:
         if not isinstance(info, dict):
             raise TypeError(f"{type(learner).__name__}.info() must return a dict, got {type(info).__name__}")
@@ -111,12 +115,21 @@ def _episodic_loop(env, learner, K: int):
     rows: list = []
     v_star = env.optimal_value
     name = type(learner).__name__
+    evaluation = getattr(learner, "evaluation_columns", None)
     for k in range(K):
-        pi = learner.begin_episode()
-        if pi is None:
+        committed = learner.begin_episode()
+        if committed is None:
             raise TypeError(f"{name}.begin_episode() must return the policy committed for the episode")
-        pi = np.array(pi)  # a copy: later changes to the learner's array cannot leak in
-        regret[k] = v_star - env.policy_value(pi)
+        if isinstance(committed, PolicyMixture):
+            value = 0.0
+            for i, (w, p) in enumerate(zip(committed.weights, committed.policies)):
+                v = env.policy_value(np.array(p))
+                value = w * v if i == 0 else value + w * v
+            pi = np.array(committed.policies[committed.played])
+        else:
+            pi = np.array(committed)  # a copy: later changes to the learner's array cannot leak in
+            value = env.policy_value(pi)
+        regret[k] = v_star - value
         deterministic = pi.dtype.kind in "iu"
         stationary = pi.ndim == (1 if deterministic else 2)
         s = env.reset()
@@ -140,7 +153,8 @@ def _episodic_loop(env, learner, K: int):
         if hasattr(learner, "end_episode"):
             learner.end_episode()
         reward[k] = total
-        _collect_info(learner, rows, k)
+        extra = evaluation(env, value) if evaluation is not None else None
+        _collect_info(learner, rows, k, extra)
     return regret, reward, rows
 
 
@@ -150,8 +164,13 @@ def _bandit_loop(env, learner, T: int):
     rows: list = []
     n = env.n_actions
     name = type(learner).__name__
+    vectors = bool(getattr(env, "accepts_action_vectors", False))
     for t in range(T):
-        a = _action(learner.act(), n, f"{name}.act()")
+        a = learner.act()
+        if vectors and isinstance(a, np.ndarray) and a.ndim == 1:
+            a = a.copy()  # an action vector (e.g. a DLB budget allocation); the env checks it
+        else:
+            a = _action(a, n, f"{name}.act()")
         regret[t] = env.pseudo_regret(a)  # asked every round: a non-stationary env may vary it
         r = env.pull(a)
         learner.update(a, r)
@@ -176,6 +195,70 @@ def _check_fast_output(out, K: int, learner) -> dict[str, np.ndarray]:
             raise ValueError(f"{name}.fast_run column {key!r} has shape {arr.shape}, expected ({K},)")
         cols[key] = arr
     return cols
+
+
+def uses_fast_path(learner) -> bool:
+    """True iff the runner plays ``learner`` through its compiled ``fast_run``.
+
+    The switch is the learner's attribute ``fast`` (every learner factory takes a keyword
+    ``fast: bool = True`` and stores it): ``fast`` true and a callable ``fast_run`` select the
+    fast path; anything else selects the generic act/update loop.
+    """
+    return bool(getattr(learner, "fast", False)) and callable(getattr(learner, "fast_run", None))
+
+
+def interact(env, learner, n_steps: int, rng: np.random.Generator | None = None
+             ) -> dict[str, np.ndarray]:
+    """Play ``n_steps`` episodes (episodic env) or rounds (bandit env): the runner's own loop.
+
+    Parameters
+    ----------
+    env : episodic or bandit environment (``env.kind`` in {"episodic", "bandit"})
+        Fresh, as built by its factory; its stream ``env.rng`` drives every draw of the
+        environment.
+    learner : EpisodicLearner or BanditLearner
+        Built for this env (``factory(env.env_info() | {"n_steps": n_steps}, rng)``).
+    n_steps : int >= 1
+        K episodes or T rounds.
+    rng : Generator, optional
+        The environment's stream; it must be ``env.rng`` (the default): the generic loop
+        draws through the env itself, so a different stream would make the two paths differ.
+
+    Returns
+    -------
+    dict[str, ndarray]
+        ``"regret"`` (n_steps,) exact per-episode regret / per-round pseudo-regret,
+        ``"reward"`` (n_steps,) realised reward, then the learner's extra columns (its
+        ``info()`` keys, or the extra keys of ``fast_run``), all float64 of shape (n_steps,).
+        The fast path (:func:`uses_fast_path`) and the generic loop return the same keys.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad arguments, a learner or env violating its protocol.
+    RuntimeError
+        An episodic learner acting against the policy it committed to.
+    """
+    if isinstance(n_steps, (bool, np.bool_)) or not isinstance(n_steps, numbers.Integral):
+        raise TypeError(f"n_steps must be an integer, got {type(n_steps).__name__}")
+    if n_steps < 1:
+        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
+    K = int(n_steps)
+    kind = getattr(env, "kind", None)
+    if kind not in ("episodic", "bandit"):
+        raise TypeError(f"env has kind={kind!r}; expected 'episodic' or 'bandit'")
+    env_rng = getattr(env, "rng", None)
+    if rng is not None and rng is not env_rng:
+        raise ValueError("rng must be the environment's own stream env.rng (or None): the "
+                         "generic loop draws through the env")
+    if uses_fast_path(learner):
+        cols = _check_fast_output(learner.fast_run(env, K, env_rng), K, learner)
+        return cols
+    loop = _episodic_loop if kind == "episodic" else _bandit_loop
+    regret, reward, rows = loop(env, learner, K)
+    out = {"regret": regret, "reward": reward}
+    out.update(_info_columns(rows, K, learner))
+    return out
 
 
 def _frame(experiment: Experiment, seed: int, regret, reward, info: dict) -> pd.DataFrame:
@@ -223,16 +306,9 @@ def run_seed(experiment: Experiment, seed: int, env_factory: Callable | None = N
             f"learner {experiment.learner!r} ({type(learner).__name__}) lacks {lacking} needed "
             f"for a {kind} env {experiment.env!r}"
         )
-    fast = getattr(learner, "fast_run", None)
-    if callable(fast):
-        cols = _check_fast_output(fast(env, K, env.rng), K, learner)
-        regret, reward = cols.pop("regret"), cols.pop("reward")
-        info = cols
-    else:
-        loop = _episodic_loop if kind == "episodic" else _bandit_loop
-        regret, reward, rows = loop(env, learner, K)
-        info = _info_columns(rows, K, learner)
-    return _frame(experiment, int(seed), regret, reward, info)
+    cols = interact(env, learner, K)
+    regret, reward = cols.pop("regret"), cols.pop("reward")
+    return _frame(experiment, int(seed), regret, reward, cols)
 
 
 def _task(experiment, seed, env_factory, learner_factory):

@@ -4,8 +4,9 @@ Public names: :func:`solve`, :func:`evaluate`, :func:`occupancy`, :func:`q_from_
 :class:`SolveResult`, :func:`solve_constrained` (see ``docs/ARCHITECTURE.md``, "Solvers").
 
 Method modules: ``vi`` (value iteration, numba kernels in ``_kernels``), ``pi`` (policy
-iteration and modified policy iteration), ``evaluate`` (exact policy evaluation and
-occupancy measures), ``backward`` (finite horizon), ``lp`` (HiGHS LP), ``constrained``
+iteration and modified policy iteration), ``discounted_evaluation`` (exact policy evaluation
+and occupancy measures of discounted models), ``backward`` (finite horizon; numba kernels
+in ``_finite_horizon_kernels``), ``lp`` (HiGHS LP), ``constrained``
 (cvxpy constrained MDP). ``solve_constrained`` is resolved lazily (module ``__getattr__``) and the method modules are
 imported on first use, so that ``import mdpkit.solvers`` stays light (no numba compilation,
 scipy.optimize or cvxpy).
@@ -16,14 +17,6 @@ import importlib
 
 from .result import SolveResult
 
-# The submodule ``evaluate`` and the function ``evaluate`` share a name. Importing a
-# submodule binds it as an attribute of the package, which would shadow the function
-# (``mdpkit.solvers.evaluate`` would become the module after a first
-# ``from mdpkit.solvers.evaluate import ...``). So the submodule is imported here first and
-# the public functions are bound afterwards; later imports of the submodule find it in
-# ``sys.modules`` and leave the attribute alone. ``api`` and ``evaluate`` are light (numpy,
-# scipy.sparse); numba kernels, scipy.linalg/optimize and cvxpy stay lazy.
-from . import evaluate as _evaluate_module  # noqa: F401  (must precede the next line)
 from .api import evaluate, occupancy, q_from_v, solve
 
 __all__ = ["solve", "evaluate", "occupancy", "q_from_v", "SolveResult", "solve_constrained",

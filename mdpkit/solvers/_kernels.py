@@ -1,7 +1,7 @@
 r"""numba kernels for the discounted exact solvers, each beside a plain-numpy reference.
 
 Every kernel is ``@njit(cache=True)``, serial (no ``parallel=True``: on 2 shared cores
-threaded sweeps measured slower, see issue 2). The numpy references (suffix ``_ref``) are
+threaded sweeps measured slower, see ``benchmarks/RESULTS.md``). The numpy references (suffix ``_ref``) are
 straightforward vectorised formulas; ``tests/test_kernels.py`` checks the kernels against
 them.
 

@@ -154,7 +154,7 @@ def evaluate(mdp, policy, **options) -> np.ndarray:
     """
     setting = _check_mdp(mdp)
     if setting == "discounted":
-        from .evaluate import evaluate_discounted
+        from .discounted_evaluation import evaluate_discounted
 
         if options.get("x0") is not None:
             options["x0"] = as_real_array(options["x0"], "x0", shape=(mdp.S,))
@@ -175,7 +175,7 @@ def occupancy(mdp, policy, **options) -> np.ndarray:
     """
     setting = _check_mdp(mdp)
     if setting == "discounted":
-        from .evaluate import occupancy_discounted
+        from .discounted_evaluation import occupancy_discounted
 
         return occupancy_discounted(mdp, policy, **options)
     from .backward import occupancy_finite
@@ -186,7 +186,7 @@ def occupancy(mdp, policy, **options) -> np.ndarray:
 def q_from_v(mdp, V) -> np.ndarray:
     """``Q = R + gamma P V`` (S, A) discounted; ``Q[h] = R_h + P_h V[h+1]`` (H, S, A) finite horizon."""
     setting = _check_mdp(mdp)
-    from .evaluate import q_from_v as _q
+    from .discounted_evaluation import q_from_v as _q
 
     shape = (mdp.S,) if setting == "discounted" else (mdp.H, mdp.S)
     return _q(mdp, as_real_array(V, "V", shape=shape))

@@ -21,7 +21,7 @@ constraints :math:`\sum_a d_{h+1}(s',a) = \sum_{s,a} P_h(s'|s,a) d_h(s,a)`, and
 
 Decisions
 ---------
-* Numba kernels (``_kernels_fh``), serial, one kernel per storage (dense, CSR) covering
+* Numba kernels (``_finite_horizon_kernels``), serial, one kernel per storage (dense, CSR) covering
   stationary and step-dependent P and R (a stationary array is passed with a leading axis
   of length 1, no copy). Deterministic policies are passed to the evaluation/occupancy
   kernels one-hot; zero weights are skipped so that costs the same as a dedicated kernel.
@@ -33,7 +33,7 @@ Decisions
 * Backward induction with the numba engine runs all H steps in one compiled call:
   dense models use a numba product reading eight rows of P at a time and store Q as they
   go; CSR models use a fused gather over int32 copies of the index arrays (when
-  nnz < 2^31) and store V and the policy only (``_kernels_fh`` Decisions).
+  nnz < 2^31) and store V and the policy only (``_finite_horizon_kernels`` Decisions).
 * ``Q`` of a CSR solve is computed on first access of ``result.Q`` by default (about the
   cost of one more solve; ``SolveResult`` docs): storing it during the solve made the
   solve 25% to over 100% slower at S = 1e5 (320 MB of fresh pages at H = 100; the cost of
@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _kernels_fh as K
+from . import _finite_horizon_kernels as K
 from ._policy import as_policy
 from .result import SolveResult
 
@@ -121,7 +121,7 @@ def _weights(mdp, policy, name="policy") -> np.ndarray:
 
 def _deferred_q(mdp, csr, V):
     """Zero-argument callable computing the CSR numba engine's Q-values on demand
-    (:func:`~mdpkit.solvers._kernels_fh.q_values_csr`: one pass over P, and exactly the
+    (:func:`~mdpkit.solvers._finite_horizon_kernels.q_values_csr`: one pass over P, and exactly the
     additions that produced ``V``, so ``Q[h, s, policy[h, s]] == V[h, s]``)."""
 
     def compute_q() -> np.ndarray:

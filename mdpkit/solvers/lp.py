@@ -225,7 +225,7 @@ def _policy_solve(mdp, P_pi, b, x0, transpose):
     Dense LAPACK for S <= ``evaluate.DENSE_THRESHOLD``, else warm-started Krylov with a
     certified residual (``info["error_bound"]``); see :mod:`mdpkit.solvers.evaluate`.
     """
-    from .evaluate import DENSE_THRESHOLD, solve_policy_system
+    from .discounted_evaluation import DENSE_THRESHOLD, solve_policy_system
 
     Ppi = P_pi.toarray() if mdp.S <= DENSE_THRESHOLD else P_pi
     return solve_policy_system(Ppi, b, mdp.gamma, x0=x0, transpose=transpose,

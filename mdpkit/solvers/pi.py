@@ -87,7 +87,7 @@ import numpy as np
 
 from ..utils import ConvergenceWarning, check_positive_int
 from ._policy import as_policy
-from .evaluate import plan, policy_matrix, policy_system, solve_policy_system
+from .discounted_evaluation import plan, policy_matrix, policy_system, solve_policy_system
 from .result import SolveResult
 from .vi import (RULE_SUPNORM, announce_budget, bellman, check_damping, check_options,
                  check_stopping, default_max_iter, finish, initial_value, resolve_engine,

@@ -1,4 +1,4 @@
-r"""Numba kernels of the conservative-exploration family (spec ``stepmix.md`` §b).
+r"""Numba kernels of the conservative-exploration family (``docs/papers/stepmix.md`` §b).
 
 All arrays use 0-indexed steps ``h = 0..H-1`` (the spec's ``h = 1..H``); a value table
 ``V`` has shape (H+1, S) with ``V[H] = 0``. Counts are float64 arrays
@@ -11,16 +11,22 @@ Kernels
   the ``stepmix_select="max_ucb"`` rule).
 * :func:`pess_eval` — §b.3 ``PolicyEva`` (L1 / Weissman radius, uniform over policies).
 * :func:`switch_lbs` / :func:`switch_ubs` — the H+1 members π^{(h)} of the step-switch family.
-* :func:`exact_eval` — exact backward evaluation on a known model (used for the oracle in the
-  whole-loop path and in tests as a cross-check target of ``mdpkit.solvers.evaluate``).
-* :func:`run_loop` — the whole K-episode interaction loop for every algorithm of §b.4–b.7.
+* :func:`decide` — one episode's decision for every algorithm of §b.4–b.7 (the single
+  source of truth called by the learner object and by the whole loop).
+* :func:`run_episodes` — the whole K-episode loop (fast path): :func:`decide`, the env's
+  sampling (:mod:`mdpkit.envs.sampling`) and the solvers' exact evaluation.
 
 Random numbers are never generated here: callers pass uniforms drawn from their Generators.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
+
+from ...envs.sampling import episode_start, episode_step
+from ...solvers._finite_horizon_kernels import start_value_dense
 
 # algorithm codes of run_loop
 ALG_UCBVI = 0
@@ -41,7 +47,7 @@ def beta_l1(n, S, L):
     return np.sqrt((2.0 / n) * (S * np.log(2.0) + L))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _bonus(h, s, a, N, Nsas, Vnext, H, S, A, L, bonus_kind, bonus_scale, Nprime_next):
     """Optimism bonus b_h(s, a) (§b.2; Bernstein = UCBVI-BF form of classical_baselines §2.1)."""
     n = N[h, s, a]
@@ -69,9 +75,39 @@ def _bonus(h, s, a, N, Nsas, Vnext, H, S, A, L, bonus_kind, bonus_scale, Nprime_
     return bonus_scale * b
 
 
+@njit(cache=True, inline="always")
+def _next_step_visits(N, h, bonus_kind, Nprime):
+    """Bernstein bonus only: ``Nprime[s'] = sum_a N_{h+1}(s', a)`` (visits of the next step)."""
+    H, S, A = N.shape
+    if bonus_kind == BONUS_BERNSTEIN and h < H - 1:
+        for s2 in range(S):
+            t = 0.0
+            for a2 in range(A):
+                t += N[h + 1, s2, a2]
+            Nprime[s2] = t
+
+
+@njit(cache=True, inline="always")
+def optimistic_q(R, N, Nsas, V, h, s, a, L, bonus_kind, bonus_scale, Nprime):
+    """The §b.2 optimistic ``Qbar_h(s, a)`` given the next-step values ``V[h + 1]``:
+    ``min(H - h, r + P_hat V + bonus)``, or ``H - h`` when (h, s, a) is unvisited."""
+    H, S, A = R.shape
+    cap = float(H - h)
+    n = N[h, s, a]
+    if n < 1.0:
+        return cap
+    pv = 0.0
+    for s2 in range(S):
+        pv += Nsas[h, s, a, s2] * V[h + 1, s2]
+    pv /= n
+    q = R[h, s, a] + pv + _bonus(h, s, a, N, Nsas, V[h + 1], H, S, A, L, bonus_kind,
+                                 bonus_scale, Nprime)
+    return cap if q > cap else q
+
+
 @njit(cache=True)
 def optimistic_plan(R, N, Nsas, L, bonus_kind, bonus_scale):
-    """Optimistic backward induction of §b.2.
+    """Optimistic backward induction of §b.2 (:func:`optimistic_q`, greedy).
 
     Returns ``Qbar`` (H, S, A), ``Vbar`` (H+1, S), ``pi`` (H, S) int64 (ties -> smallest index).
     """
@@ -81,29 +117,12 @@ def optimistic_plan(R, N, Nsas, L, bonus_kind, bonus_scale):
     pi = np.zeros((H, S), dtype=np.int64)
     Nprime = np.zeros(S)
     for h in range(H - 1, -1, -1):
-        cap = float(H - h)
-        if bonus_kind == BONUS_BERNSTEIN and h < H - 1:
-            for s2 in range(S):
-                t = 0.0
-                for a2 in range(A):
-                    t += N[h + 1, s2, a2]
-                Nprime[s2] = t
+        _next_step_visits(N, h, bonus_kind, Nprime)
         for s in range(S):
             best = -1.0
             besta = 0
             for a in range(A):
-                n = N[h, s, a]
-                if n < 1.0:
-                    q = cap
-                else:
-                    pv = 0.0
-                    for s2 in range(S):
-                        pv += Nsas[h, s, a, s2] * V[h + 1, s2]
-                    pv /= n
-                    q = R[h, s, a] + pv + _bonus(h, s, a, N, Nsas, V[h + 1], H, S, A, L,
-                                                 bonus_kind, bonus_scale, Nprime)
-                    if q > cap:
-                        q = cap
+                q = optimistic_q(R, N, Nsas, V, h, s, a, L, bonus_kind, bonus_scale, Nprime)
                 Q[h, s, a] = q
                 if q > best:
                     best = q
@@ -115,40 +134,21 @@ def optimistic_plan(R, N, Nsas, L, bonus_kind, bonus_scale):
 
 @njit(cache=True)
 def opt_eval(R, N, Nsas, pol, L, bonus_kind, bonus_scale):
-    """The §b.2 optimistic recursion evaluated on a fixed stochastic policy ``pol`` (H, S, A).
-
-    Returns ``U`` (H+1, S).
+    """The §b.2 optimistic recursion (:func:`optimistic_q`) evaluated on a fixed stochastic
+    policy ``pol`` (H, S, A). Returns ``U`` (H+1, S).
     """
     H, S, A = R.shape
     V = np.zeros((H + 1, S))
     Nprime = np.zeros(S)
     for h in range(H - 1, -1, -1):
-        cap = float(H - h)
-        if bonus_kind == BONUS_BERNSTEIN and h < H - 1:
-            for s2 in range(S):
-                t = 0.0
-                for a2 in range(A):
-                    t += N[h + 1, s2, a2]
-                Nprime[s2] = t
+        _next_step_visits(N, h, bonus_kind, Nprime)
         for s in range(S):
             v = 0.0
             for a in range(A):
                 w = pol[h, s, a]
                 if w == 0.0:
                     continue
-                n = N[h, s, a]
-                if n < 1.0:
-                    q = cap
-                else:
-                    pv = 0.0
-                    for s2 in range(S):
-                        pv += Nsas[h, s, a, s2] * V[h + 1, s2]
-                    pv /= n
-                    q = R[h, s, a] + pv + _bonus(h, s, a, N, Nsas, V[h + 1], H, S, A, L,
-                                                 bonus_kind, bonus_scale, Nprime)
-                    if q > cap:
-                        q = cap
-                v += w * q
+                v += w * optimistic_q(R, N, Nsas, V, h, s, a, L, bonus_kind, bonus_scale, Nprime)
             V[h, s] = v
     return V
 
@@ -331,35 +331,6 @@ def select_max_ucb(LB, UB, thr):
 
 
 @njit(cache=True)
-def exact_eval(P, R, pol):
-    """Exact V (H+1, S) of a stochastic policy (H, S, A) on the model P (H,S,A,S), R (H,S,A)."""
-    H, S, A = R.shape
-    V = np.zeros((H + 1, S))
-    for h in range(H - 1, -1, -1):
-        for s in range(S):
-            v = 0.0
-            for a in range(A):
-                w = pol[h, s, a]
-                if w == 0.0:
-                    continue
-                q = R[h, s, a]
-                for s2 in range(S):
-                    q += P[h, s, a, s2] * V[h + 1, s2]
-                v += w * q
-            V[h, s] = v
-    return V
-
-
-@njit(cache=True)
-def exact_value(P, R, pol, mu):
-    V = exact_eval(P, R, pol)
-    t = 0.0
-    for s in range(mu.shape[0]):
-        t += mu[s] * V[0, s]
-    return t
-
-
-@njit(cache=True)
 def sample_index(cdf, u):
     """First index i with u < cdf[i] (numpy searchsorted side='right'), clipped to len-1."""
     n = cdf.shape[0]
@@ -398,229 +369,283 @@ def reward_bounds(Rsum, N, L, Ro, Rp):
                     Rp[h, s, a] = m - b if m > b else 0.0
 
 
+# --------------------------------------------------------------------------- one episode's decision
+class Settings(NamedTuple):
+    """Constants of a run of one conservative learner (the kernels' grouped inputs)."""
+
+    alg: int             #: ALG_* code
+    L: float             #: log term of the confidence events
+    alpha: float         #: tolerance; threshold (1 - alpha) V^b
+    bonus_kind: int      #: BONUS_HOEFFDING or BONUS_BERNSTEIN
+    bonus_scale: float   #: c_b (1.0 = theory)
+    order: int           #: ORDER_OPT_FIRST or ORDER_BASE_FIRST
+    select: int          #: SELECT_MAX_H or SELECT_MAX_UCB
+    lb0_exact: bool      #: LB_0 = V^b known (else PolicyEva(pi^b))
+    Vb: float            #: the known V^b (LB_0 when lb0_exact; budget reference)
+    rewards_known: bool  #: else estimate r from the realised rewards
+    thr_ucb: bool        #: threshold (1 - alpha) * optimistic value of pi^b, every episode
+
+
+class AgentData(NamedTuple):
+    """What the agent knows and learns; the arrays are updated in place."""
+
+    N: np.ndarray        #: (H, S, A) visit counts
+    Nsas: np.ndarray     #: (H, S, A, S) transition counts
+    Rsum: np.ndarray     #: (H, S, A) sums of realised rewards
+    Ro: np.ndarray       #: (H, S, A) rewards of the optimistic planner
+    Rp: np.ndarray       #: (H, S, A) rewards of PolicyEva
+    pib: np.ndarray      #: (H, S, A) baseline policy
+    cpib: np.ndarray     #: (H, S, A) its cumulative sums over actions (for sampling)
+    mu: np.ndarray       #: (S,) initial distribution
+    scalars: np.ndarray  #: (2,) [threshold, budget] carried from episode to episode
+
+
+class Decision(NamedTuple):
+    """The deployment of one episode: with probability ``eps`` the Markov ``policy``
+    (played step by step as ``step_mode`` says), else the baseline ``pib``."""
+
+    pik: np.ndarray        #: (H, S) int64 optimistic greedy policy pi^k
+    policy: np.ndarray     #: (H, S, A) Markov policy deployed with probability eps
+    step_mode: np.ndarray  #: (H,) int64 STEP_OPT / STEP_BASE / STEP_COIN for ``policy``
+    rho: float             #: coin probability of pi^k at the STEP_COIN step
+    eps: float             #: probability of ``policy`` against the baseline (1: always)
+    lb: float              #: certified lower bound of the deployment
+    mix: float             #: h* + rho (StepMix), eps (EpsMix), 1/0 (others)
+    vbar: float            #: optimistic value of pi^k
+    thr: float             #: threshold used this episode
+    full: bool             #: pi^k certified and deployed
+    uncertified: bool      #: nothing certified (learned-baseline fallback)
+
+
+STEP_OPT = 0
+STEP_BASE = 1
+STEP_COIN = 2
+ORDER_OPT_FIRST = 0
+ORDER_BASE_FIRST = 1
+SELECT_MAX_H = 0
+SELECT_MAX_UCB = 1
+
+
+@njit(cache=True, inline="always")
+def _start_value(mu, V):
+    t = 0.0
+    for s in range(mu.shape[0]):
+        t += mu[s] * V[0, s]
+    return t
+
+
 @njit(cache=True)
-def run_loop(alg, P, R, mu, pib, Vb_known, lb0_exact, thr, alpha, L,
-             bonus_kind, bonus_scale, order, select, N0, Nsas0, u_env, u_agent,
-             rewards_known=True, Rsum0=None, thr_ucb=False, env_bernoulli=False):
-    """Whole K-episode loop for the algorithms of §b.4–b.7 (the fast path).
+def decide(cfg, data):
+    """Plan, certify and choose the deployment of one episode (every rule of §b.2–b.7).
+
+    The single source of the conservative learners' decisions: the learner object's
+    ``begin_episode`` and the whole-loop :func:`run_episodes` both call it. Updates
+    ``data.Ro``/``data.Rp`` (unknown rewards) and ``data.scalars`` (threshold, budget).
+    """
+    H, S, A = data.Ro.shape
+    N, Nsas, L = data.N, data.Nsas, cfg.L
+    if not cfg.rewards_known:
+        reward_bounds(data.Rsum, N, L, data.Ro, data.Rp)
+    Q, Vo, pik = optimistic_plan(data.Ro, N, Nsas, L, cfg.bonus_kind, cfg.bonus_scale)
+    if cfg.thr_ucb:
+        Ub = opt_eval(data.Ro, N, Nsas, data.pib, L, cfg.bonus_kind, cfg.bonus_scale)
+        data.scalars[0] = (1.0 - cfg.alpha) * _start_value(data.mu, Ub)
+    thr = data.scalars[0]
+    vbar = _start_value(data.mu, Vo)
+    step_mode = np.full(H, STEP_OPT, dtype=np.int64)
+    policy = onehot(pik, A)
+    rho = 0.0
+    eps = 1.0
+    full = False
+    unc = False
+    alg = cfg.alg
+    if alg == ALG_UCBVI:
+        full = True
+        lb = _start_value(data.mu, pess_eval(data.Rp, N, Nsas, policy, L))
+        m = 1.0
+    elif alg == ALG_BASELINE:
+        eps = 0.0
+        lb = cfg.Vb
+        m = 0.0
+    elif alg == ALG_STEPMIX:
+        LBs = switch_lbs(data.Rp, N, Nsas, pik, data.pib, data.mu, L, cfg.order)
+        if cfg.lb0_exact:
+            LBs[0] = cfg.Vb
+        if cfg.select == SELECT_MAX_H:
+            full, hstar, rho = select_max_h(LBs, thr)
+        else:
+            UBs = switch_ubs(data.Ro, N, Nsas, pik, data.pib, data.mu, L, cfg.order,
+                             cfg.bonus_kind, cfg.bonus_scale)
+            full, hstar, rho = select_max_ucb(LBs, UBs, thr)
+        if full:
+            lb = LBs[H]
+            m = float(H)
+        elif hstar < 0:
+            unc = True
+            eps = 0.0
+            lb = LBs[0]
+            m = 0.0
+        else:
+            for j in range(H):
+                if not uses_opt(cfg.order, H, hstar, j):
+                    step_mode[j] = STEP_BASE
+            step_mode[mix_step(cfg.order, H, hstar)] = STEP_COIN
+            policy = mixture_policy(pik, data.pib, cfg.order, hstar, rho)
+            lb = rho * LBs[hstar + 1] + (1.0 - rho) * LBs[hstar]
+            m = hstar + rho
+    else:
+        # EpsMix, budget, switch: an episode-level choice between pi^k and pi^b
+        lbk = _start_value(data.mu, pess_eval(data.Rp, N, Nsas, policy, L))
+        if cfg.lb0_exact:
+            lb0 = cfg.Vb
+        else:
+            lb0 = _start_value(data.mu, pess_eval(data.Rp, N, Nsas, data.pib, L))
+        if alg == ALG_EPSMIX:
+            if lbk >= thr:
+                eps = 1.0
+                full = True
+            elif lb0 < thr:
+                eps = 0.0
+                unc = True
+            else:
+                eps = (lb0 - thr) / (lb0 - lbk)
+            lb = eps * lbk + (1.0 - eps) * lb0
+            m = eps
+        elif alg == ALG_BUDGET:
+            c = (1.0 - cfg.alpha) * cfg.Vb
+            full = data.scalars[1] + lbk - c >= 0.0
+            lb = lbk if full else cfg.Vb
+            data.scalars[1] += lb - c
+            eps = 1.0 if full else 0.0
+            m = eps
+        else:  # switch
+            full = lbk >= thr
+            lb = lbk if full else lb0
+            eps = 1.0 if full else 0.0
+            m = eps
+    return Decision(pik, policy, step_mode, rho, eps, lb, m, vbar, thr, full, unc)
+
+
+@njit(cache=True, inline="always")
+def needs_coin(eps):
+    """Whether the episode-level choice needs a uniform (only when 0 < eps < 1, spec §f)."""
+    return 0.0 < eps < 1.0
+
+
+@njit(cache=True, inline="always")
+def plays_policy(eps, u):
+    """Episode-level coin: the episode follows ``Decision.policy`` (else the baseline)."""
+    if eps >= 1.0:
+        return True
+    if eps <= 0.0:
+        return False
+    return u < eps
+
+
+@njit(cache=True, inline="always")
+def coin_follows_opt(u, rho):
+    """Step-level coin of a step mixture: pi^k with probability rho at the STEP_COIN step."""
+    return u < rho
+
+
+@njit(cache=True, inline="always")
+def mixture_value(eps, v_policy, v_base):
+    """Exact value of the deployment: ``eps V^policy + (1 - eps) V^b`` (no 0 * value term)."""
+    if eps >= 1.0:
+        return v_policy
+    if eps <= 0.0:
+        return v_base
+    return eps * v_policy + (1.0 - eps) * v_base
+
+
+@njit(cache=True, inline="always")
+def count_step(data, h, s, a, r, s2):
+    """The agent's update after a step: counts and reward sums."""
+    data.N[h, s, a] += 1.0
+    data.Nsas[h, s, a, s2] += 1.0
+    data.Rsum[h, s, a] += r
+
+
+@njit(cache=True)
+def exact_start_value(model, policy, V):
+    """``mu · V^policy_0`` on the true model (``EpisodeTables``), by the solvers'
+    finite-horizon evaluator; ``V`` (H, S) is scratch."""
+    return start_value_dense(model.P4, model.R3, policy, model.mu, V)
+
+
+@njit(cache=True)
+def run_episodes(cfg, data, model, u_env, u_agent):
+    """Whole K-episode loop (the fast path): :func:`decide`, then the episode.
 
     Parameters
     ----------
-    alg : int
-        ALG_* code.
-    P : (H, S, A, S), R : (H, S, A), mu : (S,)
-        True model (oracle: used only to simulate transitions and to compute the exact value of
-        the deployed policy, never by the agent's decisions).
-    pib : (H, S, A)
-        Baseline policy used by the agent (π^b, or π̂^b for the learned baseline).
-    Vb_known : float
-        LB_0 when ``lb0_exact`` (known baseline, §a); else LB_0 := PolicyEva(pib) (§b.6).
-    thr : float
-        The agent's threshold (1 - alpha) V^b (§a) or the learned one (§b.6).
-    N0, Nsas0 : initial counts (H,S,A), (H,S,A,S) (zero, or the offline dataset of §b.6).
-    u_env : (K, H+1) uniforms of the env stream (deterministic rewards): column 0 for
-        the initial state, h+1 for the transition of step h; with Bernoulli rewards
-        (``env_bernoulli``, shape (K, 1+2H)): column 1+2h for the reward draw and 2+2h for
-        the transition of step h, inverted exactly as ``EpisodicTabularEnv`` does (first index
-        whose cumulative sum exceeds ``u * total``).
-    u_agent : (K*(H+1),) uniforms of the agent stream, consumed in order only when needed
-        (mixture coin, baseline action draws), exactly as the step-wise learners consume them
-        (one ``Generator.random()`` call per draw).
-
-    env_bernoulli : bool
-        The env's realised rewards are Bernoulli(R) draws (else R itself).
-    rewards_known : bool
-        False: the agent estimates the rewards from the realised ones (spec §a option):
-        optimistic reward ``r̂ + sqrt(L/2n)``, pessimistic ``max(0, r̂ − sqrt(L/2n))`` (0 if n = 0).
-    Rsum0 : (H, S, A) initial reward sums (unknown rewards), or None.
-    thr_ucb : bool
-        True (spec §f flag, V^b not known): ``thr_k = (1−α)·Ū(π^b)`` each episode (optimistic
-        evaluation of the fixed π^b) and LB_0 = PolicyEva(π^b).
+    cfg : Settings
+    data : AgentData
+        The agent's knowledge, updated in place (counts from an offline dataset allowed).
+    model : mdpkit.envs.sampling.EpisodeTables
+        Oracle and sampling tables of the env, with step-dependent P (GP = H); never read
+        by the agent's decisions.
+    u_env : ndarray, shape (K, 1 + H) or (K, 1 + 2H) (Bernoulli rewards)
+        The env's uniforms, one row per episode, in the env's order
+        (:func:`mdpkit.envs.episodic.episode_uniforms`).
+    u_agent : ndarray, shape (K * (H + 1),)
+        The agent's uniforms, consumed in order and only when needed (episode coin,
+        mixture-step coin, baseline action draws), as ``begin_episode``/``act`` consume them.
 
     Returns
     -------
-    value, lb, mix, vbar, reward, thr_k, flags (K,) arrays and states, actions (K, H) int64.
-    mix = hstar + ρ (StepMix; H means fully optimistic), ε (EpsMix), 1/0 (others: π^k used).
-    flags bit 0: fully optimistic, bit 1: uncertified episode (§b.6), bit 2: π^k drawn/deployed.
+    value, lb, mix, vbar, reward, thr : (K,) float arrays; full, uncertified : (K,) bool;
+    states, actions : (K, H) int64.
     """
-    H, S, A = R.shape
+    H, S, A = data.Ro.shape
     K = u_env.shape[0]
-    N = N0.copy()
-    Nsas = Nsas0.copy()
     value = np.zeros(K)
     lbs = np.zeros(K)
     mix = np.zeros(K)
     vbar = np.zeros(K)
-    flags = np.zeros(K, dtype=np.int64)
-    states = np.zeros((K, H), dtype=np.int64)
-    actions = np.zeros((K, H), dtype=np.int64)
-    cmu = np.cumsum(mu)
-    cpib = np.empty((H, S, A))
-    for h in range(H):
-        for s in range(S):
-            c = 0.0
-            for a in range(A):
-                c += pib[h, s, a]
-                cpib[h, s, a] = c
-    Vpib_true = exact_value(P, R, pib, mu)
-    budget = 0.0
-    cdf = np.empty(S)
-    ua_pos = 0
     rew = np.zeros(K)
     thrs = np.zeros(K)
-    Rsum = np.zeros((H, S, A)) if Rsum0 is None else Rsum0.copy()
-    Ro = R.copy()
-    Rp = R.copy()
+    full = np.zeros(K, dtype=np.bool_)
+    unc = np.zeros(K, dtype=np.bool_)
+    states = np.zeros((K, H), dtype=np.int64)
+    actions = np.zeros((K, H), dtype=np.int64)
+    Vbuf = np.empty((H, S))
+    v_base = exact_start_value(model, data.pib, Vbuf)
+    base_modes = np.full(H, STEP_BASE, dtype=np.int64)
+    ua = 0
     for k in range(K):
-        if not rewards_known:
-            reward_bounds(Rsum, N, L, Ro, Rp)
-        Q, Vb_, pik = optimistic_plan(Ro, N, Nsas, L, bonus_kind, bonus_scale)
-        if thr_ucb:
-            Ub = opt_eval(Ro, N, Nsas, pib, L, bonus_kind, bonus_scale)
-            ub = 0.0
-            for s in range(S):
-                ub += mu[s] * Ub[0, s]
-            thr = (1.0 - alpha) * ub
-        thrs[k] = thr
-        vb1 = 0.0
-        for s in range(S):
-            vb1 += mu[s] * Vb_[0, s]
-        vbar[k] = vb1
-        # ---- decide the deployed policy: per-step rule (mode, hstar, rho) or episode coin
-        # step_mode[j]: 0 = follow pi^k, 1 = baseline, 2 = coin at this step with prob rho
-        step_mode = np.ones(H, dtype=np.int64)
-        rho = 0.0
-        fl = 0
-        if alg == ALG_UCBVI:
-            step_mode[:] = 0
-            fl = 1 | 4
-            polk = onehot(pik, A)
-            Vl = pess_eval(Rp, N, Nsas, polk, L)
-            lb = 0.0
-            for s in range(S):
-                lb += mu[s] * Vl[0, s]
-            val = exact_value(P, R, polk, mu)
-            m = 1.0
-        elif alg == ALG_BASELINE:
-            lb = Vb_known
-            val = Vpib_true
-            m = 0.0
-        elif alg == ALG_STEPMIX:
-            LBs = switch_lbs(Rp, N, Nsas, pik, pib, mu, L, order)
-            if lb0_exact:
-                LBs[0] = Vb_known
-            if select == 0:
-                full, hstar, rho = select_max_h(LBs, thr)
-            else:
-                UBs = switch_ubs(Ro, N, Nsas, pik, pib, mu, L, order, bonus_kind, bonus_scale)
-                full, hstar, rho = select_max_ucb(LBs, UBs, thr)
-            if full:
-                step_mode[:] = 0
-                fl = 1 | 4
-                pol = onehot(pik, A)
-                lb = LBs[H]
-                m = float(H)
-            elif hstar < 0:
-                fl = 2
-                pol = pib.copy()
-                lb = LBs[0]
-                m = 0.0
-            else:
-                for j in range(H):
-                    if uses_opt(order, H, hstar, j):
-                        step_mode[j] = 0
-                step_mode[mix_step(order, H, hstar)] = 2
-                pol = mixture_policy(pik, pib, order, hstar, rho)
-                lb = rho * LBs[hstar + 1] + (1.0 - rho) * LBs[hstar]
-                m = hstar + rho
-            val = exact_value(P, R, pol, mu)
+        d = decide(cfg, data)
+        plays = True
+        if needs_coin(d.eps):
+            plays = plays_policy(d.eps, u_agent[ua])
+            ua += 1
         else:
-            # EpsMix, budget, switch: episode-level choice between pi^k and pi^b
-            polk = onehot(pik, A)
-            Vl = pess_eval(Rp, N, Nsas, polk, L)
-            lbk = 0.0
-            for s in range(S):
-                lbk += mu[s] * Vl[0, s]
-            if lb0_exact:
-                lb0 = Vb_known
-            else:
-                lb0 = 0.0
-                Vl0 = pess_eval(Rp, N, Nsas, pib, L)
-                for s in range(S):
-                    lb0 += mu[s] * Vl0[0, s]
-            vk = exact_value(P, R, polk, mu)
-            if alg == ALG_EPSMIX:
-                if lbk >= thr:
-                    eps = 1.0
-                    fl = 1
-                elif lb0 < thr:
-                    eps = 0.0
-                    fl = 2
-                else:
-                    eps = (lb0 - thr) / (lb0 - lbk)
-                if eps >= 1.0:
-                    use_k = True
-                elif eps <= 0.0:
-                    use_k = False
-                else:
-                    use_k = u_agent[ua_pos] < eps
-                    ua_pos += 1
-                lb = eps * lbk + (1.0 - eps) * lb0
-                val = eps * vk + (1.0 - eps) * Vpib_true
-                m = eps
-            elif alg == ALG_BUDGET:
-                use_k = budget + lbk - (1.0 - alpha) * Vb_known >= 0.0
-                if use_k:
-                    lb = lbk
-                    fl = 1
-                else:
-                    lb = Vb_known
-                budget += lb - (1.0 - alpha) * Vb_known
-                val = vk if use_k else Vpib_true
-                m = 1.0 if use_k else 0.0
-            else:  # switch
-                use_k = lbk >= thr
-                if use_k:
-                    fl = 1
-                lb = lbk if use_k else lb0
-                val = vk if use_k else Vpib_true
-                m = 1.0 if use_k else 0.0
-            if use_k:
-                step_mode[:] = 0
-                fl |= 4
-        lbs[k] = lb
-        value[k] = val
-        mix[k] = m
-        flags[k] = fl
-        # ---- run the episode
-        s = sample_index(cmu, u_env[k, 0] * cmu[S - 1])
+            plays = plays_policy(d.eps, 0.0)
+        v_pol = exact_start_value(model, d.policy, Vbuf) if d.eps > 0.0 else 0.0
+        value[k] = mixture_value(d.eps, v_pol, v_base)
+        lbs[k] = d.lb
+        mix[k] = d.mix
+        vbar[k] = d.vbar
+        thrs[k] = d.thr
+        full[k] = d.full
+        unc[k] = d.uncertified
+        modes = d.step_mode if plays else base_modes
+        s, j = episode_start(model.cdf_mu, u_env[k])
         for h in range(H):
-            md = step_mode[h]
-            if md == 2:
-                u = u_agent[ua_pos]
-                ua_pos += 1
-                md = 0 if u < rho else 1
-            if md == 0:
-                a = pik[h, s]
+            md = modes[h]
+            if md == STEP_COIN:
+                md = STEP_OPT if coin_follows_opt(u_agent[ua], d.rho) else STEP_BASE
+                ua += 1
+            if md == STEP_OPT:
+                a = d.pik[h, s]
             else:
-                a = sample_index(cpib[h, s], u_agent[ua_pos])
-                ua_pos += 1
+                a = sample_index(data.cpib[h, s], u_agent[ua])
+                ua += 1
             states[k, h] = s
             actions[k, h] = a
-            if env_bernoulli:
-                r = 1.0 if u_env[k, 1 + 2 * h] < R[h, s, a] else 0.0
-                ut = u_env[k, 2 + 2 * h]
-            else:
-                r = R[h, s, a]
-                ut = u_env[k, h + 1]
-            Rsum[h, s, a] += r
+            r, s2, j = episode_step(model.cdf_P[h, s, a], model.R3[h, s, a], model.bernoulli,
+                                    u_env[k], j)
+            count_step(data, h, s, a, r, s2)
             rew[k] += r
-            c = 0.0
-            for s2 in range(S):
-                c += P[h, s, a, s2]
-                cdf[s2] = c
-            s2n = sample_index(cdf, ut * c)
-            N[h, s, a] += 1.0
-            Nsas[h, s, a, s2n] += 1.0
-            s = s2n
-    return value, lbs, mix, vbar, rew, thrs, flags, states, actions
+            s = s2
+    return value, lbs, mix, vbar, rew, thrs, full, unc, states, actions

@@ -1,4 +1,4 @@
-r"""EpsMix (spec ``/work/shared/specs/stepmix.md`` §b.5).
+r"""EpsMix (``docs/papers/stepmix.md`` §b.5).
 
 Li, Huang, Shen, Yang, ICML 2023 (arXiv:2306.06265).
 
@@ -24,19 +24,22 @@ Decisions
 """
 from __future__ import annotations
 
+from ...bounds.stepmix import EPSMIX_REGRET, TABULAR_LOWER
 from ...experiments.registry import register_learner
 from . import _kernels as kr
-from .machinery import PROVENANCE_MACHINERY, ConservativeLearner
+from .base import PROVENANCE_MACHINERY, ConservativeLearner
 
 __all__ = ["EpsMix", "make_epsmix"]
 
 
 class EpsMix(ConservativeLearner):
-    """EpsMix learner (§b.5). Parameters: see :class:`~.machinery.ConservativeLearner`."""
+    """EpsMix learner (§b.5). Parameters: see :class:`~.base.ConservativeLearner`."""
 
     ALG = kr.ALG_EPSMIX
+    #: Bound objects this learner is checked against (mdpkit.bounds).
+    bounds = (EPSMIX_REGRET, TABULAR_LOWER)
     provenance = (
-        "EpsMix (stepmix.md §b.5). [V] randomisation-based alternative to StepMix with the same "
+        "EpsMix (docs/papers/stepmix.md §b.5). [V] randomisation-based alternative to StepMix with the same "
         "guarantees (abstract). [R] episode-level coin, eps = (V^b - thr)/(V^b - LB(pi^k)), "
         "eps = 1 when LB(pi^k) >= thr. " + PROVENANCE_MACHINERY
     )

@@ -1,4 +1,4 @@
-r"""Learned-baseline StepMix / EpsMix from an offline dataset (spec ``stepmix.md`` §b.6).
+r"""Learned-baseline StepMix / EpsMix from an offline dataset (``docs/papers/stepmix.md`` §b.6).
 
 Li, Huang, Shen, Yang, ICML 2023 (arXiv:2306.06265). [V] the extension exists (baseline not
 given, learned from an offline dataset; guarantees once the dataset is large enough);
@@ -32,13 +32,13 @@ import numpy as np
 
 from ...experiments.registry import register_learner
 from . import _kernels as kr
-from .machinery import (PROVENANCE_MACHINERY, ConservativeLearner, EmpiricalModel, _R3,
+from .base import (PROVENANCE_MACHINERY, ConservativeLearner, EmpiricalModel, _R3,
                         check_delta, log_term)
 
 __all__ = ["LearnedBaselineStepMix", "LearnedBaselineEpsMix", "make_learned_baseline",
            "learned_baseline_setup"]
 
-_PROV = ("Learned-baseline variant (stepmix.md §b.6). [V] existence of the extension and of "
+_PROV = ("Learned-baseline variant (docs/papers/stepmix.md §b.6). [V] existence of the extension and of "
          "guarantees for a large enough dataset. [R] threshold (1-alpha)(mean return + "
          "H sqrt(ln(6/delta)/2N)), behaviour cloning, counts initialised with D, LB_0 = "
          "PolicyEva(pi_hat^b), uncertified fallback. ")
@@ -98,7 +98,7 @@ class _Learned(ConservativeLearner):
         K0 = env_info.get("n_steps") if K is None else K
         if K0 is None:
             raise ValueError("K (number of episodes) is required: pass K or env_info['n_steps']")
-        from .machinery import check_alpha
+        from .base import check_alpha
         alpha = check_alpha(alpha)
         setup = learned_baseline_setup(env_info.get("offline_dataset"), env_info.get("R"), S, A, H,
                                        alpha=alpha, delta=delta, K=int(K0),

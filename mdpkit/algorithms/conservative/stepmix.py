@@ -1,4 +1,4 @@
-r"""StepMix (spec ``/work/shared/specs/stepmix.md`` §b.4, "Algorithm 1").
+r"""StepMix (``docs/papers/stepmix.md`` §b.4, "Algorithm 1").
 
 Li, Huang, Shen, Yang, "Near-optimal Conservative Exploration in Reinforcement Learning under
 Episode-wise Constraints", ICML 2023 (arXiv:2306.06265).
@@ -22,7 +22,7 @@ baseline and the optimistic policy; known safe baseline; episode-wise constraint
 episodes; regret of the unconstrained order; Algorithm 1 is a StepMix block and Algorithm 3 a
 policy-evaluation subroutine. [R] everything else: the step-switch family, the one-coin
 mixture, ``LB_0 = V^b`` known, the ``max_h`` rule and ρ formula, the flags, the machinery of
-§b.1–b.3 (see :mod:`.machinery`). No author code exists.
+§b.1–b.3 (see :mod:`.base`). No author code exists.
 
 Decisions
 ---------
@@ -40,19 +40,22 @@ Decisions
 """
 from __future__ import annotations
 
+from ...bounds.stepmix import STEPMIX_RECONSTRUCTION_HOEFFDING, STEPMIX_REGRET, TABULAR_LOWER
 from ...experiments.registry import register_learner
 from . import _kernels as kr
-from .machinery import PROVENANCE_MACHINERY, ConservativeLearner
+from .base import PROVENANCE_MACHINERY, ConservativeLearner
 
 __all__ = ["StepMix", "make_stepmix"]
 
 
 class StepMix(ConservativeLearner):
-    """StepMix learner (§b.4). Parameters: see :class:`~.machinery.ConservativeLearner`."""
+    """StepMix learner (§b.4). Parameters: see :class:`~.base.ConservativeLearner`."""
 
     ALG = kr.ALG_STEPMIX
+    #: Bound objects this learner is checked against (mdpkit.bounds).
+    bounds = (STEPMIX_REGRET, STEPMIX_RECONSTRUCTION_HOEFFDING, TABULAR_LOWER)
     provenance = (
-        "StepMix (stepmix.md §b.4). [V] mixture of baseline and optimistic policy, adaptive and "
+        "StepMix (docs/papers/stepmix.md §b.4). [V] mixture of baseline and optimistic policy, adaptive and "
         "smooth; known safe baseline; episode-wise constraint; regret of unconstrained order "
         "(abstract). [R] the step-switch family, the one-coin step mixture, LB_0 = V^b known, "
         "h* = max certified h, rho = (LB_h* - thr)/(LB_h* - LB_h*+1), order 'opt_first', select "

@@ -418,3 +418,27 @@ def occ_numpy(P, W, mu, H):
         if h < H - 1:
             rho = rmv(h, D[h])
     return D
+
+
+# --------------------------------------------------------------------------- oracle of a run
+@njit(cache=True)
+def onehot_weights(pi, A, W):  # pragma: no cover - compiled
+    """Fill W (H, S, A) with the one-hot weights of the deterministic policy pi (H, S)."""
+    H, S = pi.shape
+    for h in range(H):
+        for s in range(S):
+            for a in range(A):
+                W[h, s, a] = 0.0
+            W[h, s, pi[h, s]] = 1.0
+
+
+@njit(cache=True)
+def start_value_dense(P4, R3, W, mu, V):  # pragma: no cover - compiled
+    """Exact ``sum_s mu(s) V^W_0(s)`` by :func:`eval_dense` (the one finite-horizon
+    evaluator), for the fast paths' regret; V (H, S) is scratch."""
+    H = V.shape[0]
+    eval_dense(P4, R3, W, H, V)
+    t = 0.0
+    for s in range(mu.shape[0]):
+        t += mu[s] * V[0, s]
+    return t

@@ -1,4 +1,4 @@
-r"""Shared machinery of conservative exploration (spec ``/work/shared/specs/stepmix.md`` §b.1–b.3).
+r"""Shared machinery of conservative exploration (``docs/papers/stepmix.md`` §b.1–b.3).
 
 Paper: D. Li, R. Huang, C. Shen, J. Yang, "Near-optimal Conservative Exploration in
 Reinforcement Learning under Episode-wise Constraints", ICML 2023 (arXiv:2306.06265).
@@ -54,7 +54,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..base import EpisodicLearner
+from ...envs.sampling import episode_tables, episode_uniforms
+from ..base import EpisodicLearner, PolicyMixture, check_fast
 from ...utils import as_generator
 from . import _kernels as kr
 
@@ -66,7 +67,7 @@ __all__ = [
 ]
 
 PROVENANCE_MACHINERY = (
-    "machinery (spec stepmix.md §b.1-b.3): [V] setting and existence of a policy-evaluation "
+    "machinery (docs/papers/stepmix.md §b.1-b.3): [V] setting and existence of a policy-evaluation "
     "subroutine; [R] empirical model, L = ln(6SAHK/delta), Hoeffding bonus H sqrt(L/2n) "
     "(Bernstein option = UCBVI-BF form), L1 pessimism beta(n) = sqrt(2(S ln2 + L)/n)."
 )
@@ -372,7 +373,7 @@ class ConservativeLearner(EpisodicLearner):
         self._Ro = self.R.copy()
         self._Rp = self.R.copy()
         self.Rsum = np.zeros((H, S, A)) if init_reward_sums is None else \
-            np.array(init_reward_sums, dtype=np.float64).reshape(H, S, A)
+            np.array(init_reward_sums, dtype=np.float64).reshape(H, S, A).copy()
         if not isinstance(baseline_value_known, (bool, np.bool_)):
             raise TypeError("baseline_value_known must be a bool")
         self.baseline_value_known = bool(baseline_value_known)
@@ -425,185 +426,115 @@ class ConservativeLearner(EpisodicLearner):
             raise ValueError("baseline_value_known=False is not defined for the budget comparator")
         self.thr = (1.0 - self.alpha) * self.Vb if thr is None else _real(thr, "thr")
         self.model = init_model.copy() if init_model is not None else EmpiricalModel(S, A, H)
-        self.fast = bool(fast)
-        if not self.fast:
-            self.fast_run = None
-        self._budget = 0.0
+        self.fast = check_fast(fast)
         self._info: dict[str, float] = {}
-        self._step_mode = np.zeros(H, dtype=np.int64)
-        self._rho = 0.0
-        self._pik = np.zeros((H, S), dtype=np.int64)
+        self._decision = None
+        self._modes = np.zeros(H, dtype=np.int64)
+        self._data = kr.AgentData(self.model.N, self.model.Nsas, self.Rsum, self._Ro, self._Rp,
+                                  self.pib, self._cpib, self.mu, np.array([self.thr, 0.0]))
+
+    @property
+    def settings(self) -> kr.Settings:
+        """The constants of the compiled decision (:class:`_kernels.Settings`)."""
+        return kr.Settings(int(self.ALG), float(self.L), float(self.alpha), int(self._bonus_kind),
+                           float(self.bonus_scale), int(self._order), int(self._select),
+                           bool(self.lb0_exact), float(self.Vb) if self.Vb == self.Vb else 0.0,
+                           bool(self.rewards_known), bool(self.thr_ucb))
 
     # ------------------------------------------------------------- decision
-    def _lb_of(self, pol) -> float:
-        V = kr.pess_eval(self._Rp, self.model.N, self.model.Nsas, pol, self.L)
-        return float(self.mu @ V[0])
-
-    def _lb0(self) -> float:
-        return self.Vb if self.lb0_exact else self._lb_of(self.pib)
-
-    def begin_episode(self) -> np.ndarray:
-        H, A = self.H, self.A
-        if not self.rewards_known:
-            kr.reward_bounds(self.Rsum, self.model.N, self.L, self._Ro, self._Rp)
-        Q, V, pik = kr.optimistic_plan(self._Ro, self.model.N, self.model.Nsas, self.L,
-                                       self._bonus_kind, self.bonus_scale)
-        if self.thr_ucb:
-            Ub = kr.opt_eval(self._Ro, self.model.N, self.model.Nsas, self.pib, self.L,
-                             self._bonus_kind, self.bonus_scale)
-            self.thr = (1.0 - self.alpha) * float(self.mu @ Ub[0])
-        self._pik = pik
-        vbar = float(self.mu @ V[0])
-        mode = np.ones(H, dtype=np.int64)
-        full = False
-        unc = False
-        alg = self.ALG
-        if alg == kr.ALG_UCBVI:
-            mode[:] = 0
-            full = True
-            pol = pik
-            lb = self._lb_of(kr.onehot(pik, A))
-            m = 1.0
-        elif alg == kr.ALG_BASELINE:
-            pol = self.pib
-            lb = self.Vb
-            m = 0.0
-        elif alg == kr.ALG_STEPMIX:
-            LBs = kr.switch_lbs(self._Rp, self.model.N, self.model.Nsas, pik, self.pib, self.mu,
-                                self.L, self._order)
-            if self.lb0_exact:
-                LBs[0] = self.Vb
-            if self._select == 0:
-                full, hstar, rho = kr.select_max_h(LBs, self.thr)
-            else:
-                UBs = kr.switch_ubs(self._Ro, self.model.N, self.model.Nsas, pik, self.pib, self.mu,
-                                    self.L, self._order, self._bonus_kind, self.bonus_scale)
-                full, hstar, rho = kr.select_max_ucb(LBs, UBs, self.thr)
-            if full:
-                mode[:] = 0
-                pol = pik
-                lb = LBs[H]
-                m = float(H)
-            elif hstar < 0:
-                unc = True
-                pol = self.pib
-                lb = LBs[0]
-                m = 0.0
-            else:
-                for j in range(H):
-                    if kr.uses_opt(self._order, H, hstar, j):
-                        mode[j] = 0
-                mode[kr.mix_step(self._order, H, hstar)] = 2
-                self._rho = rho
-                pol = kr.mixture_policy(pik, self.pib, self._order, hstar, rho)
-                lb = rho * LBs[hstar + 1] + (1.0 - rho) * LBs[hstar]
-                m = hstar + rho
-            self._last_LBs = LBs
-        else:
-            lbk = self._lb_of(kr.onehot(pik, A))
-            lb0 = self._lb0()
-            if alg == kr.ALG_EPSMIX:
-                eps = epsmix_epsilon(lbk, lb0, self.thr)
-                full = lbk >= self.thr
-                unc = (not full) and lb0 < self.thr
-                if eps >= 1.0:
-                    use_k = True
-                elif eps <= 0.0:
-                    use_k = False
-                else:
-                    use_k = self.rng.random() < eps
-                lb = eps * lbk + (1.0 - eps) * lb0
-                m = eps
-            elif alg == kr.ALG_BUDGET:
-                c = (1.0 - self.alpha) * self.Vb
-                use_k = self._budget + lbk - c >= 0.0
-                lb = lbk if use_k else self.Vb
-                self._budget += lb - c
-                full = use_k
-                m = 1.0 if use_k else 0.0
-            else:  # switch
-                use_k = lbk >= self.thr
-                full = use_k
-                lb = lbk if use_k else lb0
-                m = 1.0 if use_k else 0.0
-            if use_k:
-                mode[:] = 0
-            pol = pik if use_k else self.pib
-        self._step_mode = mode
-        self._info = {"lb": float(lb), "mix": float(m), "vbar": vbar,
-                      "fully_optimistic": float(full), "uncertified": float(unc),
-                      "threshold": float(self.thr)}
-        return pol
+    def begin_episode(self) -> np.ndarray | PolicyMixture:
+        """Decide the episode (:func:`_kernels.decide`, the same compiled rule as the fast
+        path) and return the deployment: a Markov policy, or for an episode-level coin
+        with 0 < eps < 1 (EpsMix) the :class:`PolicyMixture` of pi^k and pi^b."""
+        if self._data.N is not self.model.N:  # the model was replaced (e.g. copied in)
+            self._data = self._data._replace(N=self.model.N, Nsas=self.model.Nsas)
+        d = kr.decide(self.settings, self._data)
+        self._decision = d
+        self.thr = float(d.thr)
+        plays = kr.plays_policy(d.eps, self.rng.random() if kr.needs_coin(d.eps) else 0.0)
+        self._modes = d.step_mode if plays else np.full(self.H, kr.STEP_BASE, dtype=np.int64)
+        self._info = {"lb": float(d.lb), "mix": float(d.mix), "vbar": float(d.vbar),
+                      "fully_optimistic": float(d.full), "uncertified": float(d.uncertified),
+                      "threshold": float(d.thr)}
+        if d.eps >= 1.0:
+            return d.policy
+        if d.eps <= 0.0:
+            return self.pib
+        return PolicyMixture((float(d.eps), 1.0 - float(d.eps)), (d.policy, self.pib),
+                             0 if plays else 1)
 
     def act(self, h: int, s: int) -> int:
-        md = self._step_mode[h]
-        if md == 2:
-            md = 0 if self.rng.random() < self._rho else 1
-        if md == 0:
-            return int(self._pik[h, s])
+        md = self._modes[h]
+        if md == kr.STEP_COIN:
+            md = kr.STEP_OPT if kr.coin_follows_opt(self.rng.random(), self._decision.rho) \
+                else kr.STEP_BASE
+        if md == kr.STEP_OPT:
+            return int(self._decision.pik[h, s])
         return int(kr.sample_index(self._cpib[h, s], self.rng.random()))
 
     def update(self, h: int, s: int, a: int, r: float, s_next: int) -> None:
-        self.model.add(h, s, a, s_next)
-        self.Rsum[h, s, a] += r
+        kr.count_step(self._data, h, s, a, float(r), s_next)
 
     def info(self) -> dict[str, float]:
         return dict(self._info)
 
-    # ------------------------------------------------------------- fast path
-    def fast_run(self, env, n_steps: int, rng) -> dict:
-        """Whole-loop compiled run (``mdpkit.algorithms.base``, "Fast path").
-
-        Draws, from the env stream ``rng``, ``n_steps`` blocks of H+1 uniforms with
-        ``rng.random()`` (column 0: initial state, h+1: transition of step h), matching
-        :class:`mdpkit.envs.conservative.ConservativeEnv`'s generic sampling; the learner's
-        own uniforms are drawn from its stream in the order the generic loop consumes them.
-
-        Returns the columns ``regret, reward`` plus ``value`` (exact value of the deployed,
-        possibly mixed, policy), ``lb``, ``mix``, ``vbar``, ``fully_optimistic``,
-        ``uncertified``, ``threshold`` and ``constraint_ok`` (value >= true threshold − 1e-9).
-        """
-        out = self._fast(env, n_steps, rng)
-        return out
-
-    def _fast(self, env, n_steps, rng, return_traj=False):
-        rng = as_generator(rng)
-        mdp = env.mdp
-        H, S, A = self.H, self.S, self.A
-        P = np.ascontiguousarray(mdp.dense_P(), dtype=np.float64)
-        if P.ndim == 3:
-            P = np.ascontiguousarray(np.broadcast_to(P, (H, S, A, S)))
-        R_true = _R3(mdp.R, H)
-        mu_true = np.ascontiguousarray(mdp.mu, dtype=np.float64)
-        bern = getattr(env, "reward_dist", "deterministic") == "bernoulli"
-        u_env = rng.random((n_steps, 1 + 2 * H if bern else H + 1))
-        u_agent = self.rng.random(n_steps * (H + 1))
-        value, lbs, mix, vbar, reward, thrs, flags, states, actions = kr.run_loop(
-            self.ALG, P, R_true, mu_true, self.pib, self.Vb, self.lb0_exact, self.thr,
-            self.alpha, self.L, self._bonus_kind, self.bonus_scale, self._order, self._select,
-            self.model.N, self.model.Nsas, u_env, u_agent, self.rewards_known, self.Rsum,
-            self.thr_ucb, bern)
-        vstar = float(env.optimal_value)
+    # ------------------------------------------------------------- evaluation
+    def _true_threshold(self, env) -> float:
         # true threshold of the constraint: (1 - alpha) V^{pi^b} of the env's baseline (the
         # behaviour policy in the learned-baseline case, §b.6); for an env that does not name
         # a baseline, the exact value (oracle) of the baseline policy the agent was given
         vb_true = getattr(env, "baseline_value", None)
         if vb_true is None:
             vb_true = env.policy_value(self.pib)
-        thr_true = (1.0 - self.alpha) * float(vb_true)
+        return (1.0 - self.alpha) * float(vb_true)
+
+    def evaluation_columns(self, env, value):
+        """Oracle columns of an episode (called by the runner, and by :meth:`fast_run` on
+        whole arrays): ``value`` (exact value of the deployment) and ``constraint_ok``
+        (value >= true threshold - 1e-9). Never read by the learner."""
+        value = np.asarray(value, dtype=np.float64)
+        ok = (value >= self._true_threshold(env) - 1e-9).astype(np.float64)
+        if value.ndim == 0:
+            return {"value": float(value), "constraint_ok": float(ok)}
+        return {"value": value, "constraint_ok": ok}
+
+    # ------------------------------------------------------------- fast path
+    def fast_run(self, env, n_steps: int, rng) -> dict:
+        """Whole-loop compiled run (``mdpkit.algorithms.base``, "Fast path").
+
+        :func:`_kernels.run_episodes`: the same :func:`_kernels.decide` as
+        :meth:`begin_episode`, the env's sampling (:mod:`mdpkit.envs.sampling`, uniforms
+        from the env stream ``rng``) and the learner's own uniforms from its stream in the
+        order the generic loop consumes them.
+
+        Returns the columns ``regret, reward, lb, mix, vbar, fully_optimistic,
+        uncertified, threshold`` and the evaluation columns ``value`` (exact value of the
+        deployed, possibly mixed, policy) and ``constraint_ok``: the generic loop's columns.
+        """
+        out = self._fast(env, n_steps, rng)
+        out.pop("states")
+        out.pop("actions")
+        return out
+
+    def _fast(self, env, n_steps, rng):
+        rng = as_generator(rng)
+        tab = episode_tables(env, (self.S, self.A, self.H), step_dependent=True)
+        u_env = episode_uniforms(rng, n_steps, self.H, tab.bernoulli)
+        u_agent = self.rng.random(n_steps * (self.H + 1))
+        value, lbs, mix, vbar, reward, thrs, full, unc, states, actions = kr.run_episodes(
+            self.settings, self._data, tab, u_env, u_agent)
+        self.thr = float(self._data.scalars[0])
         out = {
-            "regret": vstar - value,
+            "regret": float(env.optimal_value) - value,
             "reward": reward,
-            "value": value,
             "lb": lbs,
             "mix": mix,
             "vbar": vbar,
-            "fully_optimistic": (flags & 1).astype(np.float64),
-            "uncertified": ((flags >> 1) & 1).astype(np.float64),
+            "fully_optimistic": full.astype(np.float64),
+            "uncertified": unc.astype(np.float64),
             "threshold": thrs,
-            "constraint_ok": (value >= thr_true - 1e-9).astype(np.float64),
         }
-        if return_traj:
-            out["states"] = states
-            out["actions"] = actions
+        out.update(self.evaluation_columns(env, value))
+        out["states"] = states
+        out["actions"] = actions
         return out
