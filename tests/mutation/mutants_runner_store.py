@@ -1,0 +1,42 @@
+"""Curated one-line bugs in the experiment runner and the result store.
+Format: ``tests/mutation/harness.py``."""
+
+_EXP = "tests/test_experiments.py"
+
+MUTANTS = [
+    dict(file="mdpkit/experiments/runner.py",
+         find="        regret[k] = v_star - env.policy_value(pi)",
+         replace="        regret[k] = v_star - env.policy_value(pi if k == 0 else _prev); _prev = pi",
+         tests=[f"{_EXP}::test_regret_matches_independent_evaluation", _EXP],
+         why="episodic regret computed from the previous episode's policy"),
+    dict(file="mdpkit/experiments/runner.py",
+         find="        pi = np.array(pi)  # a copy: later changes to the learner's array cannot leak in",
+         replace="        pi = np.asarray(pi)",
+         tests=[_EXP],
+         why="the committed policy is not copied (a learner mutating it in place changes the regret)"),
+    dict(file="mdpkit/experiments/runner.py",
+         find="        \"cum_regret\": np.cumsum(regret, dtype=np.float64),",
+         replace="        \"cum_regret\": np.cumsum(regret[::-1], dtype=np.float64),",
+         tests=[f"{_EXP}::test_cum_regret_is_cumsum_and_info_columns", _EXP],
+         why="cumulative regret summed in the wrong order"),
+    dict(file="mdpkit/experiments/store.py",
+         find="        write(tmp)",
+         replace="        write(final); write(tmp)",
+         tests=["tests/test_store.py::test_atomic_write_leaves_no_file_when_writing_fails", "tests/test_store.py"],
+         why="the store writes the final file in place (non-atomic)"),
+    dict(file="mdpkit/experiments/runner.py",
+         find="    return np.random.default_rng(env_seq), np.random.default_rng(learner_seq)",
+         replace="    return np.random.default_rng(env_seq), np.random.default_rng(env_seq)",
+         tests=[f"{_EXP}::test_seed_streams_follow_the_contract", f"{_EXP}::test_env_and_learner_streams_are_separate"],
+         why="env and learner share one random stream"),
+    dict(file="mdpkit/experiments/runner.py",
+         find="        todo = [s for s in todo if s not in have]",
+         replace="        todo = [s for s in todo]",
+         tests=["tests/test_store.py::test_rerun_computes_only_missing_seeds"],
+         why="a re-run recomputes seeds already in the store"),
+    dict(file="mdpkit/experiments/store.py",
+         find="        if m and int(m.group(1)) < experiment.n_seeds:",
+         replace="        if m:",
+         tests=["tests/test_store.py"],
+         why="stored_seeds reports seeds outside range(n_seeds)"),
+]
