@@ -477,3 +477,24 @@ def test_worker_errors_propagate(dask_client, tmp_path):
     with pytest.raises(RuntimeError, match="does not take"):
         run(exp, scheduler=dask_client, store=tmp_path)
     assert list((tmp_path / exp.hash).glob("seed-*")) == []  # nothing half-written
+
+
+class InPlaceRewriter(RandomCommit):
+    """Commits a policy, then rewrites that same array in place during the episode and acts
+    by the rewritten entries: the runner must judge the actions (and the regret) against the
+    policy as committed, so it must hold its own copy."""
+
+    def act(self, h, s):
+        self.pi[h, s] = (self.pi[h, s] + 1) % self.A
+        return int(self.pi[h, s])
+
+
+register_learner("t-inplace-rewriter")(InPlaceRewriter)
+
+
+def test_runner_keeps_its_own_copy_of_the_committed_policy():
+    """A learner that mutates its committed array in place and acts by the mutated entries
+    is caught (RuntimeError), because the runner compares against its copy."""
+    mdp = random_mdp()
+    with pytest.raises(RuntimeError, match="does not take"):
+        run(Experiment("tabular", "t-inplace-rewriter", 3, 1, env_params={"mdp": mdp}))

@@ -200,26 +200,41 @@ def run_mutant(m: Mutant, timeout: float, root: Path = ROOT, keep: bool = False)
     return m
 
 
-def run_baseline(mutants: list, timeout: float, root: Path = ROOT):
-    """Run the union of listed tests on an unmutated copy. Returns (ok, message)."""
-    tests = sorted({t for m in mutants for t in m.tests})
-    if not tests:
+def run_baseline(mutants: list, timeout: float, jobs: int = 1, root: Path = ROOT):
+    """Run the union of listed tests on an unmutated copy, one pytest per test file (in
+    parallel with ``jobs``). Returns (ok, message)."""
+    by_file: dict = {}
+    for t in sorted({t for m in mutants for t in m.tests}):
+        f = t.split("::", 1)[0]
+        by_file.setdefault(f, set()).add(t)
+    # a whole-file entry covers its node ids
+    groups = [sorted({f} if f in ids else ids) for f, ids in sorted(by_file.items())]
+    if not groups:
         return True, "no tests"
+    t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mdpkit-mutant-base-") as tmp:
         work = Path(tmp)
         _copy_repo(work, root)
-        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests]
-        t0 = time.monotonic()
-        try:
-            p = subprocess.run(cmd, cwd=work, env=_env_for(work), capture_output=True,
-                               text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return False, f"baseline did not finish in {timeout:.0f}s"
-        secs = time.monotonic() - t0
-        if p.returncode != 0:
-            return False, f"baseline (unmutated) run failed, exit {p.returncode}:\n" + \
-                (p.stdout + p.stderr)[-2000:]
-        return True, f"baseline: {len(tests)} listed tests pass on the unmutated copy ({secs:.0f}s)"
+
+        def one(tests):
+            cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests]
+            try:
+                p = subprocess.run(cmd, cwd=work, env=_env_for(work), capture_output=True,
+                                   text=True, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                return tests, None, f"did not finish in {timeout:.0f}s"
+            return tests, p.returncode, (p.stdout + p.stderr)[-2000:]
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(one, groups))
+    bad = [(t, rc, out) for t, rc, out in results if rc != 0]
+    secs = time.monotonic() - t0
+    if bad:
+        msg = "\n".join(f"baseline (unmutated) run of {' '.join(t)}: "
+                        f"{'timeout' if rc is None else f'exit {rc}'}\n{out}" for t, rc, out in bad)
+        return False, msg
+    n = sum(len(g) for g in groups)
+    return True, f"baseline: {n} listed test ids in {len(groups)} files pass on the unmutated copy ({secs:.0f}s)"
 
 
 # ----------------------------------------------------------------------------- report
@@ -268,6 +283,8 @@ def main(argv=None) -> int:
                     help="time budget in seconds: no mutant is started after it is spent")
     ap.add_argument("--timeout", type=float, default=600.0,
                     help="per-mutant timeout in seconds (default 600)")
+    ap.add_argument("--baseline-timeout", type=float, default=1200.0,
+                    help="timeout of each file's baseline run in seconds (default 1200)")
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip the run of the listed tests on the unmutated copy")
     ap.add_argument("--list", action="store_true", help="print the mutants, run nothing")
@@ -296,7 +313,8 @@ def main(argv=None) -> int:
           f"budget={args.budget or 'none'}s", flush=True)
     if not args.no_baseline and runnable:
         budget_left = None if args.budget is None else args.budget - (time.monotonic() - t_start)
-        ok, msg = run_baseline(runnable, args.timeout if budget_left is None else max(budget_left, 1.0))
+        tmo = args.baseline_timeout if budget_left is None else max(min(args.baseline_timeout, budget_left), 1.0)
+        ok, msg = run_baseline(runnable, tmo, args.jobs)
         print(msg, flush=True)
         if not ok:
             print("== mutation harness: the listed tests fail WITHOUT any mutation; fix them first",
