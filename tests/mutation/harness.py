@@ -9,7 +9,8 @@ Every ``tests/mutation/mutants_*.py`` defines ``MUTANTS``, a list of dicts::
          why="one line: the real mistake this stands for")
 
 For each mutant the harness copies the repository (only ``mdpkit/``, ``tests/``,
-``proofs_check/``, ``paper_figures/``, ``pyproject.toml``; no ``__pycache__``) to a fresh
+``proofs_check/``, ``paper_figures/``, ``pyproject.toml`` and the small ``examples/``,
+``docs/``, ``README.md`` that some tests read; no ``__pycache__``) to a fresh
 temporary directory, applies the replacement, and runs the listed tests there with
 ``python -m pytest -x -q -p no:cacheprovider``. Results:
 
@@ -59,7 +60,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTATION_DIR = Path(__file__).resolve().parent
-COPY_ITEMS = ("mdpkit", "tests", "proofs_check", "paper_figures", "pyproject.toml")
+COPY_ITEMS = ("mdpkit", "tests", "proofs_check", "paper_figures", "pyproject.toml",
+              "examples", "docs", "README.md")  # the last three: tests that read them
 REQUIRED_KEYS = ("file", "find", "replace", "tests", "why")
 PYTEST_ARGS = ("-x", "-q", "-p", "no:cacheprovider")
 
