@@ -379,3 +379,21 @@ def test_learned_baseline_vi_lcb_and_setup():
     assert (out["constraint_ok"] == 1).all()
     with pytest.raises(ValueError, match="offline_dataset"):
         learned_baseline_setup(None, env.mdp.R, 5, 5, 3, alpha=0.1, delta=0.05, K=10)
+
+
+# ----------------------------------------------------------------------------- comparators
+def test_budget_conservative_keeps_its_cumulative_budget():
+    """Budget (cumulative-constraint) comparator, §b.7.3: it deploys π^k only while the
+    recorded budget stays non-negative, so sum_{j<=k} (LB_j − (1−α)V^b) >= 0 for EVERY k
+    (deterministic, from its own records), and, since LB_j <= V^{π_j} on the good event,
+    sum_{j<=k} (V^{π_j} − (1−α)V^b) >= 0 too. 5 runs × 2,000 episodes; a run fails the
+    value form with probability <= δ = 0.05, so asserting <= 1 failing run has false-positive
+    rate P(Bin(5, 0.05) >= 2) = 2.3%. It must also use π^k in some episodes (not vacuous)."""
+    fails = 0
+    for seed in range(5):
+        env, out = fast(BudgetConservative, 2000, 40 + seed)
+        thr = 0.9 * env.baseline_value
+        assert np.cumsum(out["lb"] - thr).min() >= -1e-9
+        fails += np.cumsum(out["value"] - thr).min() < -1e-9
+        assert out["mix"].sum() > 100
+    assert fails <= 1
