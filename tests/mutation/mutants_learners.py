@@ -51,7 +51,7 @@ MUTANTS = [
     dict(file="mdpkit/algorithms/_dlb_kernels.py",
          find="    if est[last] >= est[last_last]:",
          replace="    if est[last] <= est[last_last]:",
-         tests=[f"{_DLB}::test_ar2_reference_state_machine"],
+         tests=[f"{_DLB}::test_ar2_superior_arm_of_the_last_two", f"{_DLB}::test_ar2_reference_state_machine"],
          why="AR2 picks the worse of the last two arms as the superior arm"),
     # ------------------------------------------------------------------ bandits
     dict(file="mdpkit/algorithms/ucb1.py",
