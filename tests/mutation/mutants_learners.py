@@ -114,7 +114,7 @@ MUTANTS = [
     dict(file="mdpkit/algorithms/conservative/_kernels.py",
          find="                    Rp[h, s, a] = m - b if m > b else 0.0",
          replace="                    Rp[h, s, a] = m if m > b else 0.0",
-         tests=["proofs_check/check_stepmix.py::test_pessimism_lemma_recorded_lb_below_exact_value", f"{_SM}::test_no_episode_wise_violation_while_ucbvi_violates"],
+         tests=[f"{_CM}::test_reward_confidence_bounds_by_formula"],
          why="pessimistic rewards without their confidence radius"),
     dict(file="mdpkit/algorithms/conservative/learned_baseline.py",
          find="    thr = (1.0 - alpha) * (V_hat + eps_V)",
