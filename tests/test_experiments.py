@@ -498,3 +498,38 @@ def test_runner_keeps_its_own_copy_of_the_committed_policy():
     mdp = random_mdp()
     with pytest.raises(RuntimeError, match="does not take"):
         run(Experiment("tabular", "t-inplace-rewriter", 3, 1, env_params={"mdp": mdp}))
+
+
+class RngProbe(BanditLearner):
+    """Records the first uniform of the stream the runner hands it."""
+
+    provenance = "test learner"
+
+    def __init__(self, env_info, rng):
+        self.probe = float(rng.random())
+
+    def act(self):
+        return 0
+
+    def update(self, a, r):
+        pass
+
+    def info(self):
+        return {"probe": self.probe}
+
+
+register_learner("t-rng-probe")(RngProbe)
+
+
+def test_learner_stream_is_the_second_child_of_the_seed():
+    """Stream contract, recomputed here from numpy only: seed i's learner gets
+    ``default_rng(SeedSequence(root).spawn(n)[i].spawn(2)[1])``; the env gets child [0] --
+    so the two streams differ (a learner seeded like its env would share its noise)."""
+    exp = Experiment("bernoulli-bandit", "t-rng-probe", n_steps=2, n_seeds=3, root_seed=11,
+                     env_params={"n_arms": 2})
+    df = run(exp)
+    for i in range(3):
+        env_seq, learner_seq = np.random.SeedSequence(11).spawn(3)[i].spawn(2)
+        got = df[df.seed == i]["probe"].to_numpy()
+        assert np.all(got == np.random.default_rng(learner_seq).random())
+        assert np.all(got != np.random.default_rng(env_seq).random())

@@ -27,7 +27,7 @@ MUTANTS = [
     dict(file="mdpkit/experiments/runner.py",
          find="    return np.random.default_rng(env_seq), np.random.default_rng(learner_seq)",
          replace="    return np.random.default_rng(env_seq), np.random.default_rng(env_seq)",
-         tests=[f"{_EXP}::test_seed_streams_follow_the_contract", f"{_EXP}::test_env_and_learner_streams_are_separate"],
+         tests=[f"{_EXP}::test_learner_stream_is_the_second_child_of_the_seed", f"{_EXP}::test_seed_streams_follow_the_contract"],
          why="env and learner share one random stream"),
     dict(file="mdpkit/experiments/runner.py",
          find="        todo = [s for s in todo if s not in have]",
@@ -37,6 +37,6 @@ MUTANTS = [
     dict(file="mdpkit/experiments/store.py",
          find="        if m and int(m.group(1)) < experiment.n_seeds:",
          replace="        if m:",
-         tests=["tests/test_store.py::test_rerun_computes_only_missing_seeds", "tests/test_store.py::test_load_errors_and_partial"],
+         tests=["tests/test_store.py::test_stored_seeds_and_load_stay_within_n_seeds", "tests/test_store.py::test_load_errors_and_partial"],
          why="stored_seeds reports seeds outside range(n_seeds)"),
 ]
