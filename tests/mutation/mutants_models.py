@@ -35,7 +35,7 @@ MUTANTS = [
     dict(file="mdpkit/envs/episodic.py",
          find="            row = self._cdf[h, s, a] if self._cdf.ndim == 4 else self._cdf[s, a]",
          replace="            row = self._cdf[0, s, a] if self._cdf.ndim == 4 else self._cdf[s, a]",
-         tests=["tests/test_envs_episodic.py"],
+         tests=["tests/test_envs_episodic.py::test_step_dependent_sampling_uses_the_step_s_kernel"],
          why="step-dependent env samples every step's successor from the first step's P"),
     dict(file="mdpkit/envs/episodic.py",
          find="        self.optimal_value = float(mdp.mu @ self.V_star[0])",

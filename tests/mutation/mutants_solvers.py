@@ -27,7 +27,7 @@ MUTANTS = [
     dict(file="mdpkit/solvers/pi.py",
          find="        improve = Q[rows, best] > Q[rows, pol] + tie_tol",
          replace="        improve = Q[rows, best] > Q[rows, pol] + tie_tol + 0.05",
-         tests=[f"{_DISC}::test_vi_pi_mpi_match_brute_force"],
+         tests=[f"{_DISC}::test_small_value_differences_are_resolved", f"{_DISC}::test_vi_pi_mpi_match_brute_force"],
          why="policy iteration ignores improvements below 0.05 (stops at a suboptimal policy)"),
     dict(file="mdpkit/solvers/lp.py",
          find="    res = _highs(w, A_ub=-M, b_ub=-r, bounds=(None, None), max_iter=max_iter,",
