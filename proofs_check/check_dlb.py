@@ -40,10 +40,35 @@ def test_epoch_length_bracket_exact(p, q, m):
     assert rho ** H < Fraction(1, m) <= rho ** (H - 1)
 
 
-def test_epoch_length_exact_powers():
-    r"""At ``m = 5^k`` (rho = 1/5): ``H_m = k + 1`` exactly (``rho^{k+1} < 5^{-k} = rho^k``)."""
-    for k in range(0, 9):
-        assert K.epoch_length(5 ** k, 0.2, 0.0) == k + 1
+def _near_powers(p, q, kmax, mmax):
+    """Integers at and around (q/p)^k, k = 1..kmax: the exact powers when p = 1, else the
+    integers nearest to the (irrational-free but non-integer) powers, and their neighbours."""
+    out = set()
+    for k in range(1, kmax + 1):
+        lo = q ** k // p ** k
+        for m in (lo - 1, lo, lo + 1, lo + 2):
+            if 1 <= m <= mmax:
+                out.add(m)
+    return sorted(out)
+
+
+def test_epoch_length_lemma_at_exact_powers():
+    r"""Epoch-length lemma ``rho^{H_m} < 1/m <= rho^{H_m - 1}`` for rho in {0.1, 0.5, 0.9}
+    (and 0.2, the synthetic instance's rho), at the exact powers ``m = rho^{-k}`` (rho = 0.1:
+    10^k; 0.5: 2^k; 0.2: 5^k) and their neighbours, and for rho = 0.9 at the integers next
+    to (10/9)^k, up to m = 10^9. The lemma is decided exactly (``Fraction``) on the H_m that
+    mdpkit's kernel returns for the float rho, and at the exact powers also by value:
+    ``H_{q^k} = k + 1``. At rho = 0.1, m = 10^3 a plain float floor gives 3 instead of 4."""
+    for p, q in ((1, 10), (1, 2), (9, 10), (1, 5)):
+        rho = Fraction(p, q)
+        kmax = 200 if p == 9 else 40
+        for m in _near_powers(p, q, kmax, 10 ** 9):
+            H = K.epoch_length(m, p / q, 0.0)
+            assert rho ** H < Fraction(1, m) <= rho ** (H - 1), (p, q, m, H)
+        if p == 1:
+            for k in range(0, 30):
+                if q ** k <= 10 ** 9:
+                    assert K.epoch_length(q ** k, 1 / q, 0.0) == k + 1
 
 
 @SETTINGS
@@ -62,39 +87,60 @@ def test_epochs_cover_and_count(rho, T):
     assert s.max() <= 1 + math.log(T) / (1 - rho) + 1e-9
 
 
-def test_log_inverse_rho_lower_bound_symbolic():
-    r"""``log(1/rho) >= 1 - rho`` on (0, 1) (used in spec 3.1 item 4): ``f(rho) =
-    -log(rho) - (1 - rho)`` has ``f(1) = 0`` and ``f'(rho) = 1 - 1/rho < 0`` on (0, 1)."""
-    r = sp.Symbol("rho", positive=True)
-    f = -sp.log(r) - (1 - r)
-    assert f.subs(r, 1) == 0
-    fp = sp.diff(f, r)
-    assert sp.simplify(fp - (1 - 1 / r)) == 0
-    assert all(fp.subs(r, sp.Rational(k, 100)) < 0 for k in range(1, 100))
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from([Fraction(1, 10), Fraction(1, 5), Fraction(1, 2), Fraction(2, 3),
+                        Fraction(9, 10)]), st.integers(2, 100_000))
+def test_longest_epoch_vs_one_minus_rho(rho, T):
+    r"""Spec 3.1 item 4: the longest epoch of mdpkit's schedule over T rounds satisfies
+    ``H_M <= 1 + log(M)/log(1/rho) <= 1 + log(M)/(1 - rho)`` -- the source of the
+    ``(1 - rho)^{-1}`` factor. The first inequality is equivalent to
+    ``rho^{H_M - 1} >= 1/M``, decided exactly (Fractions) on mdpkit's H_M and M; the second
+    uses ``log(1/rho) >= 1 - rho``, evaluated with sympy at mdpkit's rho."""
+    s = epoch_schedule(T, float(rho), 0.0)
+    M = len(s)
+    HM = int(K.epoch_length(M, float(rho), 0.0)) if M > 1 else 1
+    assert int(s.max()) <= HM
+    assert rho ** (HM - 1) >= Fraction(1, M)
+    r = sp.Rational(rho.numerator, rho.denominator)
+    assert sp.log(1 / r).evalf(30) >= (1 - r)
+    assert HM <= 1 + math.log(M) / float(1 - rho) + 1e-12
 
 
-def test_harmonic_sum_gives_log_term():
-    r"""Spec 3.1 item 3: summed label biases ``sum_{m<=M} c/m <= c (1 + log M) <=
-    c log(e (t + 1))`` for ``M <= t`` epochs, the ``(c_b/sqrt(lam)) log(e(t+1))`` term of
-    beta_t. Checked exactly for M up to 2000 against the rational harmonic numbers."""
-    Hn = Fraction(0)
-    for M in range(1, 2001):
-        Hn += Fraction(1, M)
-        assert float(Hn) <= 1 + math.log(M) + 1e-12
-        assert 1 + math.log(M) <= math.log(math.e * (M + 1))
-
-
-def test_label_bias_is_order_one_over_m():
-    r"""Spec 3.1 item 3: with ``rho^{H_m} < 1/m``, the transient factor of label m is
-    ``rho^{H_m - 1} < 1/(rho m)``, so label m's bias is ``O(1/m)``; exact for rho = 1/5, 2/3."""
-    for p, q in ((1, 5), (2, 3)):
-        rho = Fraction(p, q)
-        for m in range(1, 5000, 7):
-            H = K.epoch_length(m, p / q, 0.0)
-            assert rho ** (H - 1) < 1 / (rho * m)
+def test_harmonic_sum_below_mdpkit_transient_term():
+    r"""Spec 3.1 item 3: the summed label biases ``c sum_{m <= M} 1/m`` over the M epochs
+    started by round t are covered by the transient term of mdpkit's beta_t,
+    ``(c_b/sqrt(lam)) (1 + log(t + 1))``: with c_h = 0, sigma~ = 0, lam = 1, c_b = 1 the
+    kernel's ``beta_dynlin(t, ...)`` must be >= the exact harmonic number H_M (Fractions)
+    for every t <= 3000 and M = the number of epochs mdpkit's schedule starts within t
+    rounds (rho = 0.2). A beta written with log(t + 1) instead of log(e (t + 1)) fails at
+    t = 1."""
+    Hn, M = Fraction(0), 0
+    starts = np.concatenate([[0], np.cumsum(epoch_schedule(3000, 0.2, 0.0))])
+    for t in range(1, 3001):
+        while M < len(starts) - 1 and starts[M] < t:
+            M += 1
+            Hn += Fraction(1, M)
+        beta = K.beta_dynlin(float(t), 1.0, 0.0, 1.0, 0.0, 0.0, 3, 1.0)
+        assert beta >= float(Hn) - 1e-12, (t, M, beta, float(Hn))
 
 
 # ----------------------------------------------------------------------------- label bias on runs
+def _assert_regressed_on(L, labels):
+    """The labels whose bias is bounded are the ones the LEARNER regressed on: its ridge
+    statistics equal ``V = lam I + sum u u^T``, ``b = sum u y`` over the epoch-end (arm,
+    reward) pairs recorded by the caller, and its estimate is ``V^{-1} b`` (numpy)."""
+    X = L.X
+    V = L.lam * np.eye(X.shape[1])
+    b = np.zeros(X.shape[1])
+    for a, y in labels:
+        V += np.outer(X[a], X[a])
+        b += X[a] * y
+    assert L.n_updates == len(labels)
+    np.testing.assert_allclose(L.V, V, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(L.b, b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(L.hhat, np.linalg.solve(V, b), rtol=1e-7, atol=1e-9)
+
+
 @settings(max_examples=12, deadline=None)
 @given(st.integers(0, 10 ** 6), st.floats(0.0, 0.9), st.integers(1, 3))
 def test_label_bias_bound_on_noise_free_runs(seed, rho, n):
@@ -113,6 +159,7 @@ def test_label_bias_bound_on_noise_free_runs(seed, rho, n):
             "phi": env.phi if np.isfinite(env.phi) else 10.0}
     L = make_dynlin_ucb(info, seed, config="logT")
     norms = {}
+    labels = []
     while L.t < 600:
         a = L.act()
         if L.remaining == L.epochs[-1][1]:
@@ -120,10 +167,12 @@ def test_label_bias_bound_on_noise_free_runs(seed, rho, n):
         y = env.pull(a)
         L.update(a, y)
         if L.remaining == 0:
+            labels.append((a, y))
             if Hm not in norms:
                 norms[Hm] = np.linalg.norm(np.linalg.matrix_power(A, Hm - 1), 2)
             gap = np.linalg.norm(x_start - env.steady_state(env.features[a]))
             assert abs(y - env.means[a]) <= np.linalg.norm(env.omega) * norms[Hm] * gap + 1e-10
+    _assert_regressed_on(L, labels)
 
 
 def test_label_bias_paper_form_on_instances():
@@ -133,6 +182,7 @@ def test_label_bias_paper_form_on_instances():
         base = make(0.01, 0)
         env = DynamicalLinearBandit(base.A, base.B, base.C, base.D, base.features, 0.0, 0)
         L = make_dynlin_ucb({**base.env_info(), "n_steps": 3000}, 1, config="1")
+        labels = []
         while L.t < 3000:
             a = L.act()
             if L.remaining == L.epochs[-1][1]:
@@ -140,9 +190,11 @@ def test_label_bias_paper_form_on_instances():
             y = env.pull(a)
             L.update(a, y)
             if L.remaining == 0:
+                labels.append((a, y))
                 bound = env.omega_norm * env.phi * env.rho ** (Hm - 1) * np.linalg.norm(
                     x_start - env.steady_state(env.features[a]))
                 assert abs(y - env.means[a]) <= bound * (1 + 1e-9) + 1e-12
+        _assert_regressed_on(L, labels)
 
 
 def test_upper_bound_order_symbolic():

@@ -1,10 +1,12 @@
 r"""Exact checks of the foundational MDP lemmas on hypothesis-generated MDPs.
 
-Each ``test_*`` function states a lemma in its docstring (with a reference), computes both
-sides independently with plain numpy linear algebra written here, and asserts the identity
-to 1e-9 (inequalities: with a 1e-9 slack for rounding). mdpkit's solvers (``solve_lp``,
-``evaluate``, ``occupancy``, ``q_from_v``, ``solve``) provide V*, values and occupancy
-measures where a lemma needs them, and are checked against the numpy side on the way.
+Each ``test_*`` function states a lemma in its docstring (with a reference) and evaluates it
+on mdpkit's OUTPUTS (``evaluate``, ``occupancy``, ``q_from_v``, ``solve_lp``, value
+iteration's iterates and certificates) against an independent side written here from
+scratch: plain numpy linear solves, the LP matrices built here, and V* by exhaustive
+enumeration of the deterministic policies (:func:`enumerate_vstar`). Identities are asserted
+to 1e-9 (inequalities: with a 1e-9 slack for rounding). With mdpkit's solvers replaced by
+wrong ones, each check fails.
 
 Notation: discounted occupancy :math:`d^\pi_\mu(s,a) = \sum_t\gamma^t\Pr^\pi_\mu(s_t=s,
 a_t=a)` (total mass :math:`1/(1-\gamma)`, *not* normalised), so that
@@ -81,6 +83,24 @@ def fh_occupancy(P, pi, mu):
 
 def bellman(P, R, g, V):
     return (R + g * P @ V).max(axis=1)
+
+
+def enumerate_vstar(P, R, g):
+    """V* = max over all A^S deterministic stationary policies of their values (own numpy
+    solves); returns (V*, list of optimal policies' values). Exact up to the linear solves."""
+    import itertools
+    S, A = R.shape
+    best = np.full(S, -np.inf)
+    for pol in itertools.product(range(A), repeat=S):
+        best = np.maximum(best, disc_value(P, R, g, np.eye(A)[list(pol)]))
+    return best
+
+
+def lp_matrices_numpy(P, R, g):
+    """Rows (s, a) in the order s * A + a: ``M = E - gamma P`` (S*A, S) and ``r = R`` (S*A,)."""
+    S, A = R.shape
+    E = np.repeat(np.eye(S), A, axis=0)
+    return E - g * P.reshape(S * A, S), R.reshape(S * A)
 
 
 def close(a, b, tol=TOL):
@@ -227,7 +247,10 @@ def test_lp_strong_duality(mdp):
     :math:`V^*` is the Bellman fixed point, and :math:`\sum d^* = \sum_s w(s)/(1-\gamma)`.
     """
     res = solve_lp(mdp)
-    M, r = discounted_lp_matrices(mdp)
+    M, r = lp_matrices_numpy(mdp.dense_P(), mdp.R, mdp.gamma)   # built here, not mdpkit's
+    M_lib, r_lib = discounted_lp_matrices(mdp)
+    close(np.asarray(M_lib.todense()) if hasattr(M_lib, "todense") else M_lib, M)
+    close(r_lib, r)
     w = res.extras["weight"]
     V = res.extras["V_lp"]
     d = res.occupancy if res.extras["occupancy_source"] == "lp_marginals" else res.extras["occupancy_weight"]
@@ -243,7 +266,7 @@ def test_lp_strong_duality(mdp):
     close(bellman(mdp.dense_P(), mdp.R, g, V), V)    # V* is the fixed point
     # an independent solve of the dual LP (dense, scipy HiGHS) reaches the same optimum
     from scipy.optimize import linprog
-    dual = linprog(-r, A_eq=M.T.toarray(), b_eq=w, bounds=(0, None), method="highs",
+    dual = linprog(-r, A_eq=M.T, b_eq=w, bounds=(0, None), method="highs",
                    options={"primal_feasibility_tolerance": 1e-10,
                             "dual_feasibility_tolerance": 1e-10})
     assert dual.status == 0
@@ -253,13 +276,33 @@ def test_lp_strong_duality(mdp):
 
 
 @SETTINGS
+@given(tabular_mdps(max_S=4, max_A=3, finite_horizon=False, sparse=None))
+def test_lp_certificate_and_values_against_enumeration(mdp):
+    r"""Optimality of the LP's answer (Puterman 1994, Thm 6.9.1): mdpkit's ``solve_lp``
+    returns V = V* and an optimal policy, where V* is computed here by enumerating all A^S
+    deterministic policies (own numpy solves); its certificate ``bound`` is an upper bound
+    on ``max_s V*(s) - V^pi(s)`` with V^pi also solved here; and the returned occupancy
+    satisfies ``mu^T V^pi = <R, d>`` with d the numpy occupancy of the returned policy."""
+    P, R, g = mdp.dense_P(), mdp.R, mdp.gamma
+    vstar = enumerate_vstar(P, R, g)
+    res = solve_lp(mdp)
+    close(res.V, vstar)
+    Vpi = disc_value(P, R, g, np.eye(mdp.A)[res.policy])
+    close(Vpi, vstar)
+    assert (vstar - Vpi).max() <= res.bound + TOL
+    assert res.bound <= 1e-6 * max(1.0, np.abs(vstar).max())
+    close(res.occupancy, disc_occupancy(P, g, np.eye(mdp.A)[res.policy], mdp.mu))
+
+
+@SETTINGS
 @given(tabular_mdps(max_S=4, max_A=3, max_H=4, discounted=False, sparse=None))
 def test_lp_strong_duality_finite_horizon(mdp):
     r"""Strong duality of the finite-horizon occupancy LP (Puterman 1994, ch. 4 with the LP
     duality theorem; e.g. Bertsimas & Tsitsiklis 1997, Thm 4.4).
 
     Primal (occupancies, inflow :math:`w_h > 0`):
-    :math:`\max \sum_h\langle R_h, d_hangle` s.t. :math:`\sum_a d_0(\cdot,a) = w_0`,
+    :math:`\max \sum_h\langle R_h, d_h
+angle` s.t. :math:`\sum_a d_0(\cdot,a) = w_0`,
     :math:`\sum_a d_{h+1}(\cdot,a) - P_h^	op d_h = w_{h+1}`, :math:`d \ge 0`.
     Dual: :math:`\min \sum_h w_h^	op V_h` s.t. :math:`V_h(s) \ge R_h(s,a) + P_h(\cdot|s,a)^	op
     V_{h+1}` (:math:`V_H = 0`). At optima the objectives are equal, complementary slackness
@@ -304,14 +347,16 @@ def test_bellman_optimality_operator_is_gamma_contraction(data):
     vec = hnp.arrays(np.float64, (S,), elements=st.floats(-10, 10))
     U, V = data.draw(vec), data.draw(vec)
     P, R = mdp.dense_P(), mdp.R
-    TU, TV = bellman(P, R, g, U), bellman(P, R, g, V)
-    close(q_from_v(mdp, U).max(axis=1), TU)
+    # mdpkit's operator: T V = max_a q_from_v(mdp, V)
+    TU, TV = q_from_v(mdp, U).max(axis=1), q_from_v(mdp, V).max(axis=1)
+    close(TU, bellman(P, R, g, U))                   # independent numpy rendering
     assert np.abs(TU - TV).max() <= g * np.abs(U - V).max() + TOL
     c = data.draw(st.floats(-5, 5))
-    close(np.abs(bellman(P, R, g, V + c) - TV).max(), g * abs(c))
+    close(np.abs(q_from_v(mdp, V + c).max(axis=1) - TV).max(), g * abs(c))
     pi = stoch(mdp, data.draw(policies(mdp)))
-    TpU = (pi * (R + g * P @ U)).sum(1)
-    TpV = (pi * (R + g * P @ V)).sum(1)
+    TpU = (pi * q_from_v(mdp, U)).sum(1)
+    TpV = (pi * q_from_v(mdp, V)).sum(1)
+    close(TpU, (pi * (R + g * P @ U)).sum(1))
     assert np.abs(TpU - TpV).max() <= g * np.abs(U - V).max() + TOL
 
 
@@ -328,29 +373,44 @@ def test_value_iteration_error_bounds(data):
     3. the greedy policy :math:`\pi_{n+1}` w.r.t. :math:`V_{n+1}` satisfies
        :math:`\|V^* - V^{\pi_{n+1}}\|_\infty \le \frac{2\gamma}{1-\gamma}\|V_{n+1} - V_n\|_\infty`.
 
-    V* comes from mdpkit's LP solver (checked to be the Bellman fixed point); mdpkit's
-    value iteration's certified ``bound`` is checked on the same model.
+    Both sides: the iterates are mdpkit's (``value_iteration`` with ``max_iter = n`` and the
+    sup-norm rule returns ``T^n V_0``; checked against n numpy Bellman sweeps), V* is
+    computed here by enumerating the deterministic policies, greedy values by numpy
+    solves. mdpkit's certified ``bound`` and ``value_error_bound`` of a converged run are
+    checked against the same V*, for both stopping rules.
     """
-    mdp = data.draw(tabular_mdps(max_S=5, max_A=3, finite_horizon=False, sparse=None,
+    import warnings
+
+    from mdpkit.solvers.vi import value_iteration
+    from mdpkit.utils import ConvergenceWarning
+
+    mdp = data.draw(tabular_mdps(max_S=4, max_A=3, finite_horizon=False, sparse=None,
                                  max_gamma=0.95))
     S, g = mdp.S, mdp.gamma
     P, R = mdp.dense_P(), mdp.R
-    Vstar = solve_lp(mdp).V
-    close(bellman(P, R, g, Vstar), Vstar)
+    Vstar = enumerate_vstar(P, R, g)
+    scale = max(1.0, np.abs(Vstar).max())
     V0 = data.draw(hnp.arrays(np.float64, (S,), elements=st.floats(-20, 20)))
     e0 = np.abs(V0 - Vstar).max()
-    Vn = V0
-    for n in range(1, 41):
-        Vnext = bellman(P, R, g, Vn)
-        err = np.abs(Vnext - Vstar).max()
+    prev, own = V0, V0
+    for n in range(1, 16):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            Vn = value_iteration(mdp, tol=1e-300, max_iter=n, stopping="supnorm", V0=V0).V
+        own = bellman(P, R, g, own)
+        close(Vn, own, tol=1e-12)
+        err = np.abs(Vn - Vstar).max()
         assert err <= g ** n * e0 + TOL * max(1.0, e0)
-        step = np.abs(Vnext - Vn).max()
-        assert err <= g / (1 - g) * step + TOL * max(1.0, np.abs(Vstar).max())
-        greedy = (R + g * P @ Vnext).argmax(axis=1)
+        step = np.abs(Vn - prev).max()
+        assert err <= g / (1 - g) * step + TOL * scale
+        greedy = (R + g * P @ Vn).argmax(axis=1)
         Vg = disc_value(P, R, g, np.eye(mdp.A)[greedy])
-        assert np.abs(Vstar - Vg).max() <= 2 * g / (1 - g) * step + TOL * max(1.0, np.abs(Vstar).max())
-        Vn = Vnext
-    # mdpkit's VI: its certified bound holds for its policy
-    res = solve(mdp, "vi", tol=1e-6)
-    Vpol = disc_value(P, R, g, np.eye(mdp.A)[res.policy])
-    assert (Vstar - Vpol).max() <= res.bound + TOL
+        assert np.abs(Vstar - Vg).max() <= 2 * g / (1 - g) * step + TOL * scale
+        prev = Vn
+    # mdpkit's VI: its certificates hold against the enumerated V*
+    for stopping in ("span", "supnorm"):
+        res = solve(mdp, "vi", tol=1e-6, stopping=stopping)
+        Vpol = disc_value(P, R, g, np.eye(mdp.A)[res.policy])
+        assert (Vstar - Vpol).max() <= res.bound + TOL * scale
+        assert np.abs(res.V - Vstar).max() <= res.extras["value_error_bound"] + TOL * scale
+        assert res.bound <= 1e-6

@@ -159,3 +159,96 @@ def test_lower_bounds_below_upper_bounds():
     for K in (100, 10_000):
         assert B.TABULAR_LOWER_HOMOGENEOUS(K=K, S=5, A=2, H=10) < B.UCBVI_CH(
             K=K, S=5, A=2, H=10, delta=0.1)
+
+
+# ------------------------------------------- every Bound object vs its formula
+def _all_bound_objects():
+    """Every :class:`Bound` instance reachable as a module attribute of ``mdpkit.bounds.*``
+    (submodules imported by walking the package), deduplicated by identity."""
+    import importlib
+    import pkgutil
+
+    import mdpkit.bounds as pkg
+    found = {}
+    for info in pkgutil.iter_modules(pkg.__path__, pkg.__name__ + "."):
+        mod = importlib.import_module(info.name)
+        for v in vars(mod).values():
+            if isinstance(v, Bound):
+                found[id(v)] = v
+    return list(found.values())
+
+
+_ln, _sq = np.log, np.sqrt
+# name -> (independent numpy formula written from the reference, points to check)
+_FORMULAS = {
+    "ucb1": (lambda n, sum_inv_gap, sum_gap: 8 * _ln(n) * sum_inv_gap + (1 + np.pi ** 2 / 3) * sum_gap,
+             [dict(n=10, sum_inv_gap=3.0, sum_gap=0.7), dict(n=1e5, sum_inv_gap=0.5, sum_gap=2.0)]),
+    "ucb1_worst_case": (lambda n, k, sum_gap: _sq(32 * k * n * _ln(n)) + (1 + np.pi ** 2 / 3) * sum_gap,
+                        [dict(n=50, k=3, sum_gap=0.4), dict(n=1e6, k=10, sum_gap=3.0)]),
+    "successive_elimination": (lambda T, k, sum_inv_gap, sum_gap: sum_gap + 32 * _ln(T) * sum_inv_gap + 2 * k / T ** 2,
+                               [dict(T=7, k=2, sum_inv_gap=2.0, sum_gap=0.5), dict(T=1e5, k=6, sum_inv_gap=9.0, sum_gap=1.5)]),
+    "successive_elimination_worst_case": (lambda T, k: 8 * _sq(2 * k * T * _ln(T)) + k + 2 * k / T ** 2,
+                                          [dict(T=7, k=2), dict(T=1e5, k=6)]),
+    "oful": (lambda n, d, lam, L, R, S_theta, delta: 4 * _sq(n * d * _ln(lam + n * L / d))
+             * (_sq(lam) * S_theta + R * _sq(2 * _ln(1 / delta) + d * _ln(1 + n * L / (lam * d)))),
+             [dict(n=20, d=2, lam=0.5, L=2.0, R=0.3, S_theta=1.0, delta=0.1),
+              dict(n=1e5, d=8, lam=3.0, L=1.0, R=1.0, S_theta=2.0, delta=0.01)]),
+    "oful_beta": (lambda t, d, lam, L, R, S_theta, delta: R * _sq(d * _ln((1 + t * L ** 2 / lam) / delta)) + _sq(lam) * S_theta,
+                  [dict(t=3, d=2, lam=0.5, L=2.0, R=0.3, S_theta=1.0, delta=0.1),
+                   dict(t=1e4, d=8, lam=3.0, L=1.0, R=1.0, S_theta=2.0, delta=0.01)]),
+    "karmed_lower": (lambda n, k: _sq((k - 1) * n) / 27, [dict(n=10, k=2), dict(n=1e6, k=50)]),
+    "linear_bandit_lower": (lambda n, d: np.exp(-2) / 8 * d * _sq(n), [dict(n=10, d=2), dict(n=1e6, d=7)]),
+    "ucbvi_ch": (lambda K, S, A, H, delta: 20 * H * _ln(5 * S * A * K * H / delta) * _sq(S * A * K * H)
+                 + 250 * H ** 2 * S ** 2 * A * _ln(5 * S * A * K * H / delta) ** 2,
+                 [dict(K=3, S=2, A=2, H=4, delta=0.3), dict(K=1e5, S=20, A=5, H=30, delta=0.01)]),
+    "ucbvi_bf": (lambda K, S, A, H: _sq(H * S * A * K * H) + H ** 2 * S ** 2 * A + H * _sq(K * H),
+                 [dict(K=3, S=2, A=2, H=4), dict(K=1e5, S=20, A=5, H=30)]),
+    "ucbvi_ch_inhomogeneous": (lambda K, S, A, H: _sq(H ** 4 * S * A * K), [dict(K=3, S=2, A=2, H=4), dict(K=1e5, S=20, A=5, H=30)]),
+    "ucbvi_bf_inhomogeneous": (lambda K, S, A, H: _sq(H ** 3 * S * A * K), [dict(K=3, S=2, A=2, H=4), dict(K=1e5, S=20, A=5, H=30)]),
+    "psrl": (lambda K, S, A, H: H * S * _sq(A * K * H * _ln(S * A * K * H)), [dict(K=3, S=2, A=2, H=4), dict(K=1e5, S=20, A=5, H=30)]),
+    "tabular_lower_inhomogeneous": (lambda K, S, A, H: _sq(H ** 3 * S * A * K), [dict(K=3, S=2, A=2, H=4), dict(K=1e5, S=20, A=5, H=30)]),
+    "tabular_lower_homogeneous": (lambda K, S, A, H: _sq(H ** 2 * S * A * K), [dict(K=3, S=2, A=2, H=4), dict(K=1e5, S=20, A=5, H=30)]),
+    # Mussi, Metelli, Restelli 2023 (docs/papers page of DynLin-UCB): order-only shapes
+    "dynlin_ucb_upper": (lambda T, d, rho: d * _sq(T) / (1 - rho) ** 1.5,
+                         [dict(T=100, d=2, rho=0.1), dict(T=1e6, d=3, rho=0.5), dict(T=1e4, d=5, rho=0.9)]),
+    "dlb_lower": (lambda T, d, rho: d * _sq(T) / (1 - rho) ** 0.5,
+                  [dict(T=100, d=2, rho=0.1), dict(T=1e6, d=3, rho=0.5), dict(T=1e4, d=5, rho=0.9)]),
+    # Li, Huang, Shen, Yang 2023 (StepMix): order-only shapes and the baseline-only identity
+    "stepmix_regret_order": (lambda K, S, A, H: _sq(H ** 3 * S * A * K), [dict(K=3, S=2, A=2, H=4), dict(K=1e5, S=20, A=5, H=30)]),
+    "epsmix_regret_order": (lambda K, S, A, H: _sq(H ** 3 * S * A * K), [dict(K=3, S=2, A=2, H=4), dict(K=1e5, S=20, A=5, H=30)]),
+    "stepmix_reconstruction_hoeffding_order": (lambda K, S, A, H: _sq(H ** 4 * S * A * K),
+                                               [dict(K=3, S=2, A=2, H=4), dict(K=1e5, S=20, A=5, H=30)]),
+    "baseline_only_regret": (lambda K, Delta_b: K * Delta_b, [dict(K=7, Delta_b=0.25), dict(K=1e5, Delta_b=0.0)]),
+}
+
+
+def test_every_bound_matches_its_formula():
+    """Every Bound object of ``mdpkit.bounds`` (found by walking the package, so a new bound
+    cannot be left out) evaluates to an independent numpy rendering of its formula at two or
+    three points, through both ``__call__`` and ``curve``. A bound without an entry in
+    ``_FORMULAS`` fails the test: add its formula (from the paper page) when adding it."""
+    bounds = _all_bound_objects()
+    names = {b.name for b in bounds}
+    missing = sorted(names - set(_FORMULAS))
+    assert missing == [], f"bounds without an independent formula check: {missing}"
+    assert len(bounds) >= 20
+    for b in bounds:
+        f, points = _FORMULAS[b.name]
+        for pt in points:
+            assert set(pt) == set(b.free_names), (b.name, sorted(pt))
+            want = float(f(**pt))
+            assert b(**pt) == pytest.approx(want, rel=1e-12), (b.name, pt)
+            rest = {k: v for k, v in pt.items() if k != b.x_name}
+            xs = np.array([pt[b.x_name], 2 * pt[b.x_name]])
+            np.testing.assert_allclose(
+                b.curve(xs, **rest), [f(**{**rest, b.x_name: x}) for x in xs], rtol=1e-12)
+
+
+def test_epoch_oful_bound_formula():
+    """``epoch_oful_bound`` = H_M 2 beta sqrt(2 d M log(1 + M U^2 / (d lam))), recomputed."""
+    from mdpkit.bounds.dlb import epoch_oful_bound
+    for M, HM, beta, d, lam, U in [(10, 3, 2.5, 2, 1.0, 1.0), (41212, 27, 45.3, 6, 13.8, 1.2)]:
+        want = HM * 2 * beta * np.sqrt(2 * d * M * np.log(1 + M * U ** 2 / (d * lam)))
+        assert epoch_oful_bound(M, HM, beta, d, lam, U) == pytest.approx(want, rel=1e-13)
+    with pytest.raises(ValueError, match="lam"):
+        epoch_oful_bound(1, 1, 1.0, 1, 0.0, 1.0)

@@ -285,14 +285,22 @@ def test_demo_compare_rows():
 
 
 def test_console_script():
-    """The installed ``mdpkit`` script if there is one, else ``python -m mdpkit.cli`` (the
-    module entry point the script calls); a traceback-free one-line error either way."""
+    """The ``mdpkit`` console script (installed by ``pip install -e .``) and ``python -m
+    mdpkit.cli`` print the same learner list. Skipped, not faked, when the script is not on
+    PATH (a source checkout used through PYTHONPATH)."""
     import shutil
-    cmd = ["mdpkit"] if shutil.which("mdpkit") else [sys.executable, "-m", "mdpkit.cli"]
-    out = subprocess.run(cmd + ["list", "learners"], capture_output=True, text=True, timeout=120)
+    from mdpkit.experiments import registry
+    mod = subprocess.run([sys.executable, "-m", "mdpkit.cli", "list", "learners"],
+                         capture_output=True, text=True, timeout=120)
+    assert mod.returncode == 0, mod.stderr
+    assert mod.stdout.startswith("learners:")
+    printed = [ln.strip() for ln in mod.stdout.splitlines()[1:] if ln.strip()]
+    assert len(printed) >= 10 and printed == sorted(printed)
+    known = set(registry.list_learners())   # this process may hold extra test learners
+    assert set(printed) <= known
+    exe = shutil.which("mdpkit")
+    if exe is None:
+        pytest.skip("the mdpkit console script is not installed (pip install -e .)")
+    out = subprocess.run([exe, "list", "learners"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("learners:")
-    bad = subprocess.run(cmd + ["run", "--env", "riverswim", "--learner", "ucb1", "--steps",
-                                "5", "--seeds", "2"], capture_output=True, text=True, timeout=120)
-    assert bad.returncode == 2 and "Traceback" not in bad.stderr
-    assert bad.stderr.strip().count("\n") == 0 and "ucb1" in bad.stderr
+    assert out.stdout == mod.stdout

@@ -350,3 +350,23 @@ def test_bad_inputs_name_the_argument():
         check_baseline_policy(np.full((3, 3, 3), 1 / 3), 3, 3, 2)
     with pytest.raises(ValueError, match="bonus"):
         optimistic_planning(np.zeros((2, 2, 2)), EmpiricalModel(2, 2, 2), 1.0, bonus="ucb")
+
+
+def test_reward_confidence_bounds_by_formula():
+    """Unknown rewards in [0, 1] (§b.2-§b.3): with n visits and mean r̂, the optimistic
+    reward is r̂ + sqrt(L/2n) and the pessimistic one max(0, r̂ − sqrt(L/2n)); unvisited
+    pairs get 1 and 0. Recomputed here with numpy from the same counts."""
+    rng = np.random.default_rng(5)
+    H, S, A, L = 3, 4, 2, 2.7
+    N = rng.integers(0, 40, size=(H, S, A)).astype(np.float64)
+    N[0, 0, 0] = 0.0
+    Rsum = rng.random((H, S, A)) * N
+    Ro, Rp = np.empty((H, S, A)), np.empty((H, S, A))
+    kr.reward_bounds(Rsum, N, L, Ro, Rp)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(N > 0, Rsum / np.maximum(N, 1), 0.0)
+        rad = np.sqrt(L / (2 * np.maximum(N, 1)))
+    np.testing.assert_allclose(Ro, np.where(N > 0, mean + rad, 1.0), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(Rp, np.where(N > 0, np.maximum(mean - rad, 0.0), 0.0),
+                               rtol=1e-14, atol=1e-15)
+    assert (Rp[N > 0] < mean[N > 0]).any() and (Rp[N > 0] > 0).any()

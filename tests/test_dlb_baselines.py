@@ -365,3 +365,21 @@ def test_runner_generic_and_fast_paths_give_identical_frames(name):
     assert list(fast.columns) == list(slow.columns)
     for col in fast.columns:
         np.testing.assert_array_equal(fast[col].to_numpy(), slow[col].to_numpy())
+
+
+@pytest.mark.parametrize("quirks", [True, False])
+def test_ar2_superior_arm_of_the_last_two(quirks):
+    """spec 2.3: outside the initial phase, on every round that does not serve the triggered
+    set (even rounds t0), AR2 plays the superior of its last two arms: the one with the
+    larger estimate, ties to the most recent (checked against the estimates before act)."""
+    env = synthetic_dlb(0.01, 3)
+    L = BL.make_ar2(_info(env, 600), 1, reference_quirks=quirks)
+    checked = 0
+    for _ in range(600):
+        t0, last, last_last, est = L.t0, L.last, L.last_last, L.est.copy()
+        a = L.act()
+        if t0 > L.n_actions + (L.s - 1) * L.epoch_size and t0 % 2 == 0:
+            assert a == (last if est[last] >= est[last_last] else last_last)
+            checked += 1
+        L.update(a, env.pull(a))
+    assert checked > 200

@@ -152,8 +152,17 @@ def test_fast_run_equals_generic_loop(make, config, fel):
     np.testing.assert_array_equal(out["action"], acts)
     np.testing.assert_array_equal(out["reward"], rews)
     np.testing.assert_array_equal(out["regret"], e1.gaps[acts])
-    np.testing.assert_array_equal(L1.hhat, L1.hhat)
-    assert [tuple(e[:3]) for e in L1.epochs] == [tuple(e[:3]) for e in L2.epochs]
+    # same epochs (start, length, arm) and the same beta at every decision, bit for bit
+    assert L1.epochs == L2.epochs
+    # the generic learner's final estimate is the ridge regression on the epoch-end labels
+    # (recomputed here with numpy from the epoch log and the realised rewards)
+    X = e1.features
+    V, b = L1.lam * np.eye(X.shape[1]), np.zeros(X.shape[1])
+    for s, l, a, _ in L1.epochs:
+        if s + l <= T:
+            V += np.outer(X[a], X[a])
+            b += X[a] * rews[s + l - 1]
+    np.testing.assert_allclose(L1.hhat, np.linalg.solve(V, b), rtol=1e-9, atol=1e-12)
 
 
 def test_runner_uses_fast_run_and_is_reproducible():
@@ -207,8 +216,14 @@ def test_reduction_to_linucb_when_rho_bar_below_eps(rho_bar):
 
 def test_plain_linear_bandit_regret_over_sqrt_T_bounded():
     """A = 0, B = 0 (a plain linear bandit): R_ss(T)/sqrt(T) at T = 4e4 is at most
-    sqrt(log-factor) times its value at 4e3: OFUL's O(d sqrt(T) log T) rate, so the ratio is
-    bounded by log(4e4)/log(4e3) * 1.5 (fixed seeds; a linear-regret learner would give ~3.2)."""
+    1.5 log(4e4)/log(4e3) = 1.92 times its value at 4e3 (OFUL's O(d sqrt(T) log T) rate; a
+    linear-regret learner gives sqrt(10) = 3.2).
+
+    False-positive rate: the statistic is the ratio of two 3-seed means. Measured over 6
+    seeds, R/sqrt(T) has mean 4.04 (sd 0.18) at 4e3 and 4.43 (sd 0.14) at 4e4, so the ratio
+    is 1.10 with sd ~0.04 for 3-seed means; the threshold 1.92 is ~20 sd above it, and
+    Chebyshev's inequality (no distributional assumption) bounds the chance that other seeds
+    of a correct implementation fail by 1/20^2 = 0.25%. Fixed seeds: deterministic."""
     A0, B0 = np.zeros((3, 3)), np.zeros((3, 3))
     C = np.eye(3)
     D = np.diag([0.3, 0.5, 0.1])
@@ -224,17 +239,62 @@ def test_plain_linear_bandit_regret_over_sqrt_T_bounded():
 
 
 # ----------------------------------------------------------------------------- 5.4 schedule
+def _exact_epoch_length(m, rho):
+    """Smallest H >= 1 with rho^H < 1/m, in exact rational arithmetic (``rho`` a Fraction):
+    m p^H < q^H for rho = p/q. Independent of the library (integers only)."""
+    p, q = rho.numerator, rho.denominator
+
+    def below(H):   # rho^H < 1/m
+        return m * p ** H < q ** H
+
+    # start from a float estimate, then decide exactly (the estimate only saves work)
+    H = max(1, int(math.log(m) / (math.log(q) - math.log(p))) if m > 1 else 1)
+    while not below(H):
+        H += 1
+    while H > 1 and below(H - 1):
+        H -= 1
+    return H
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.floats(1e-3, 0.999), st.integers(1, 10 ** 6))
 def test_epoch_length_invariants(rho_bar, m):
-    """H_m >= 1, non-decreasing, rho^{H_m} < 1/m <= rho^{H_m - 1} (log space, 1e-9 slack for
-    exact powers)."""
+    """H_m >= 1, non-decreasing, and rho^{H_m} < 1/m <= rho^{H_m - 1} checked EXACTLY: the
+    float rho_bar is a dyadic rational, so the inequalities are decided on Python integers
+    (no slack; a slack in log space would accept the off-by-one at exact powers)."""
+    from fractions import Fraction
     H = K.epoch_length(m, rho_bar, 1e-6)
     assert H >= 1
     assert K.epoch_length(m + 1, rho_bar, 1e-6) >= H
-    lr = math.log(rho_bar)
-    assert H * lr < -math.log(m) + 1e-9
-    assert -math.log(m) <= (H - 1) * lr + 1e-9
+    assert H == _exact_epoch_length(m, Fraction(rho_bar))
+
+
+@pytest.mark.parametrize("rho", ["1/10", "1/2", "9/10", "1/5", "1/4"])
+def test_epoch_length_exact_powers(rho):
+    """Epoch-length lemma rho^{H_m} < 1/m <= rho^{H_m - 1} at the exact powers m = rho^{-k}
+    (where log m / log(1/rho) is an integer that float division may land just below: at
+    rho = 0.1, m = 10^3 it gives 2.9999999999999996) and their neighbours m -+ 1, and on every
+    m <= 3000, for rho in {0.1, 0.5, 0.9} and the spec's 0.2 and 0.25. The reference H is
+    exact integer arithmetic (:func:`_exact_epoch_length`).
+
+    Range: m <= 1e9 + 1. The kernel's 1e-12 guard in log space is exact as long as no m lies
+    within 1e-12 (in log m / log(1/rho)) BELOW a power; at rho = 0.1 the first such m is
+    10^12 - 1 (the kernel gives 13, the lemma 12), far beyond any run (m <= T = 1e6)."""
+    from fractions import Fraction
+    r = Fraction(rho)
+    p, q = r.numerator, r.denominator
+    ms = set(range(1, 3001))
+    for k in range(1, 40):
+        if q ** k % p ** k == 0 and q ** k // p ** k <= 10 ** 9:
+            pw = q ** k // p ** k
+            ms |= {pw - 1, pw, pw + 1}
+    ms.discard(0)
+    bad = [(m, K.epoch_length(m, float(r), 1e-6), _exact_epoch_length(m, r)) for m in sorted(ms)
+           if K.epoch_length(m, float(r), 1e-6) != _exact_epoch_length(m, r)]
+    assert bad == []
+    if p == 1:   # exact powers exist: H at m = q^k is k + 1
+        for k in (1, 3, 6):
+            assert K.epoch_length(q ** k, float(r), 1e-6) == k + 1
 
 
 @settings(max_examples=15, deadline=None)
@@ -362,21 +422,64 @@ def test_coverage_margin_is_what_it_claims():
     assert L2.stats["coverage_margin"] == pytest.approx(min(margins), rel=1e-9)
 
 
+def _numpy_width_sum(env, epochs, lam, beta_fn):
+    """sum_m min(2 max gap, 2 beta_{t_m} ||u_m||_{V_{m-1}^{-1}}) over the logged epochs
+    (start, length, arm, _), recomputed with numpy (own V, own inverse, own beta)."""
+    X = env.features
+    V = lam * np.eye(X.shape[1])
+    two_gap = 2.0 * env.gaps.max()
+    tot = 0.0
+    for start, _, a, _ in epochs:
+        u = X[a]
+        tot += min(two_gap, 2.0 * beta_fn(start) * math.sqrt(u @ np.linalg.solve(V, u)))
+        V += np.outer(u, u)
+    return tot
+
+
+@pytest.mark.parametrize("make", [synthetic_dlb, realdata_dlb])
+def test_width_sum_is_what_it_claims(make):
+    """The kernel's ``width_sum`` statistic equals the sum of spec 3.2 recomputed with
+    numpy from the epoch log (own V_{m-1}, own beta_t from the spec formula); and its
+    epoch log (start, length) equals the schedule of the lemma."""
+    T = 3000
+    env = make(0.01, 4)
+    L = _learner(env, T, 4)
+    L.fast_run(env, T, env.rng)
+    lam = math.log(T)
+    ref = _numpy_width_sum(env, L.epochs, lam, _ref_beta(env, T, lam))
+    assert L.stats["width_sum"] == pytest.approx(ref, rel=1e-9)
+    assert [e[1] for e in L.epochs] == list(epoch_schedule(T, env.rho, 1e-4, 1))
+    assert L.stats["max_epoch_len"] == max(e[1] for e in L.epochs)
+
+
 def test_explicit_epoch_bound_per_run():
-    """spec 3.2: R_ss(T) <= H_M sum_m min(2 max gap, 2 beta ||u_m||_{V^{-1}_{m-1}}) per run."""
+    """spec 3.2: R_ss(T) <= H_M sum_m min(2 max gap, 2 beta ||u_m||_{V^{-1}_{m-1}}) per run,
+    with BOTH factors of the right-hand side recomputed independently (numpy, from the epoch
+    log and the spec's beta formula), not read from the kernel's own statistics. It holds on
+    the event that the confidence sets hold (probability >= 1 - delta = 1 - 1/T per run), so
+    the false-positive rate over these 10 runs is <= 10/T = 5e-4."""
     T = 20000
+    lam = math.log(T)
     for seed in range(5):
         for make in (synthetic_dlb, realdata_dlb):
             env = make(0.01, seed)
             L = _learner(env, T, seed)
             r = L.fast_run(env, T, env.rng)["regret"].sum()
-            assert r <= L.stats["max_epoch_len"] * L.stats["width_sum"]
+            H_M = max(e[1] for e in L.epochs)
+            assert r <= H_M * _numpy_width_sum(env, L.epochs, lam, _ref_beta(env, T, lam))
 
 
 # ----------------------------------------------------------------------------- 5.8 regret shape
 def test_regret_shape_short_horizon():
-    """R_ss(T)/T decreases from T = 1e4 to 1e5 and DynLin-UCB (log T) beats EXP3 at 1e5
-    (3 seeds; deterministic given the seeds)."""
+    """R_ss(T)/T at 1e5 is at most half its value at 1e4 (a sqrt(T)-rate learner gives
+    10^{-1/2} times log factors, measured 0.34; a linear-regret one gives 1), and DynLin-UCB
+    (log T) beats EXP3 at 1e5 (3 seeds; deterministic given the seeds).
+
+    False-positive rate (other seeds, correct implementation): over 6 seeds DynLin's R/T is
+    0.0704 (sd 2e-4) at 1e4 and 0.0242 (sd 1e-4) at 1e5, EXP3's 0.205 (sd 0.014) at 1e5.
+    For 3-seed means the ratio 0.344 sits ~39 sd below the threshold 0.5, and EXP3 - DynLin
+    = 0.18 is ~22 sd above 0; Chebyshev bounds the two failure chances by 1/39^2 + 1/22^2
+    < 0.3%."""
     from mdpkit.algorithms.dlb_baselines import make_exp3
     per = {}
     for T in (10 ** 4, 10 ** 5):
@@ -387,7 +490,7 @@ def test_regret_shape_short_horizon():
             env = synthetic_dlb(0.01, seed)
             e.append(make_exp3({**env.env_info(), "n_steps": T}, seed).fast_run(env, T, env.rng)["regret"].sum())
         per[T] = (np.mean(r), np.mean(e))
-    assert per[10 ** 5][0] / 10 ** 5 < per[10 ** 4][0] / 10 ** 4
+    assert per[10 ** 5][0] / 10 ** 5 <= 0.5 * per[10 ** 4][0] / 10 ** 4
     assert per[10 ** 5][0] < per[10 ** 5][1]
 
 

@@ -161,3 +161,18 @@ def test_env_info_and_factories():
 def test_bad_input(make, exc, match):
     with pytest.raises(exc, match=match):
         make(small_mdp())
+
+
+def test_step_dependent_sampling_uses_the_step_s_kernel():
+    """Step-dependent P_h: the successor drawn at step h follows P_h, not P_0. Here P_0
+    sends every (s, a) to state 0 and P_1 to state S - 1 (deterministically), so the
+    samples decide it exactly."""
+    S, A, H = 3, 2, 2
+    P = np.zeros((H, S, A, S))
+    P[0, :, :, 0] = 1.0
+    P[1, :, :, S - 1] = 1.0
+    env = EpisodicTabularEnv(TabularMDP(P, np.zeros((H, S, A)), horizon=H), 0)
+    for s in range(S):
+        for a in range(A):
+            assert env.step(0, s, a)[1] == 0
+            assert env.step(1, s, a)[1] == S - 1

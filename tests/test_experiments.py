@@ -477,3 +477,59 @@ def test_worker_errors_propagate(dask_client, tmp_path):
     with pytest.raises(RuntimeError, match="does not take"):
         run(exp, scheduler=dask_client, store=tmp_path)
     assert list((tmp_path / exp.hash).glob("seed-*")) == []  # nothing half-written
+
+
+class InPlaceRewriter(RandomCommit):
+    """Commits a policy, then rewrites that same array in place during the episode and acts
+    by the rewritten entries: the runner must judge the actions (and the regret) against the
+    policy as committed, so it must hold its own copy."""
+
+    def act(self, h, s):
+        self.pi[h, s] = (self.pi[h, s] + 1) % self.A
+        return int(self.pi[h, s])
+
+
+register_learner("t-inplace-rewriter")(InPlaceRewriter)
+
+
+def test_runner_keeps_its_own_copy_of_the_committed_policy():
+    """A learner that mutates its committed array in place and acts by the mutated entries
+    is caught (RuntimeError), because the runner compares against its copy."""
+    mdp = random_mdp()
+    with pytest.raises(RuntimeError, match="does not take"):
+        run(Experiment("tabular", "t-inplace-rewriter", 3, 1, env_params={"mdp": mdp}))
+
+
+class RngProbe(BanditLearner):
+    """Records the first uniform of the stream the runner hands it."""
+
+    provenance = "test learner"
+
+    def __init__(self, env_info, rng):
+        self.probe = float(rng.random())
+
+    def act(self):
+        return 0
+
+    def update(self, a, r):
+        pass
+
+    def info(self):
+        return {"probe": self.probe}
+
+
+register_learner("t-rng-probe")(RngProbe)
+
+
+def test_learner_stream_is_the_second_child_of_the_seed():
+    """Stream contract, recomputed here from numpy only: seed i's learner gets
+    ``default_rng(SeedSequence(root).spawn(n)[i].spawn(2)[1])``; the env gets child [0] --
+    so the two streams differ (a learner seeded like its env would share its noise)."""
+    exp = Experiment("bernoulli-bandit", "t-rng-probe", n_steps=2, n_seeds=3, root_seed=11,
+                     env_params={"n_arms": 2})
+    df = run(exp)
+    for i in range(3):
+        env_seq, learner_seq = np.random.SeedSequence(11).spawn(3)[i].spawn(2)
+        got = df[df.seed == i]["probe"].to_numpy()
+        assert np.all(got == np.random.default_rng(learner_seq).random())
+        assert np.all(got != np.random.default_rng(env_seq).random())

@@ -351,3 +351,20 @@ def test_policies_strategy(data):
         assert pi.min() >= 0 and pi.max() < mdp.A
     else:
         assert pi.min() >= 0 and np.max(np.abs(pi.sum(-1) - 1.0)) <= 1e-14
+
+
+@pytest.mark.parametrize("copy", [True, False])
+def test_row_sum_tolerance_boundary_large_dense(copy):
+    """Large dense models (>= 65,536 entries) are pre-checked by a compiled one-pass row
+    scan (copying or not); its verdict must use the same 1e-10 tolerance: a row off by
+    2 * ROW_SUM_ATOL is refused (naming it), one off by 0.5 * ROW_SUM_ATOL is accepted."""
+    S = 256
+    rng = np.random.default_rng(3)
+    P = rng.dirichlet(np.ones(S), size=(S, 1))
+    P[:, 0, :] /= P[:, 0, :].sum(axis=1, keepdims=True)
+    R = np.zeros((S, 1))
+    P[7, 0, 3] += 0.5 * ROW_SUM_ATOL
+    TabularMDP(P.copy(), R, gamma=0.5, copy=copy)
+    P[7, 0, 3] += 1.5 * ROW_SUM_ATOL
+    with pytest.raises(ValueError, match=r"P\[7, 0, :\]"):
+        TabularMDP(P.copy(), R, gamma=0.5, copy=copy)

@@ -474,3 +474,25 @@ def test_solve_result_repr():
     text = repr(res)
     for key in ("V:", "Q:", "policy:", "converged: True", "method: 'vi'", "bound:", "extras:"):
         assert key in text
+
+
+@pytest.mark.parametrize("method", ["pi", "vi", "mpi"])
+def test_small_value_differences_are_resolved(method):
+    """Rewards of order 1e-3: every one-step improvement is tiny, yet each solver must
+    return an optimal policy and V* (brute force over all deterministic policies). A solver
+    that ignores improvements below a fixed absolute threshold stops at the policy greedy
+    for R, which is suboptimal on some of these models (asserted)."""
+    n_subopt_greedy = 0
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        S, A = 4, 3
+        mdp = TabularMDP(rng.dirichlet(np.ones(S), size=(S, A)), 1e-3 * rng.random((S, A)),
+                         gamma=0.9)
+        V_star = brute_force(mdp)
+        res = solve(mdp, method, tol=1e-12)
+        np.testing.assert_allclose(res.V, V_star, rtol=0, atol=1e-11)
+        V_pol = evaluate(mdp, res.policy)
+        np.testing.assert_allclose(V_pol, V_star, rtol=0, atol=1e-11)
+        greedy_R = np.argmax(mdp.R, axis=1)
+        n_subopt_greedy += bool(np.any(evaluate(mdp, greedy_R) < V_star - 1e-9))
+    assert n_subopt_greedy >= 1

@@ -174,16 +174,22 @@ def test_no_episode_wise_violation_while_ucbvi_violates():
 
 # ----------------------------------------------------------------------------- §e.5
 def test_regret_below_half_of_baseline_only():
-    """§e.5 (second part): Reg(2·10⁴) of StepMix and EpsMix <= 0.5 Reg_baseline-only.
+    """§e.5 (second part): Reg(2·10⁴) / Reg_baseline-only of StepMix and EpsMix, means over
+    4 seeds, at most 0.40 (StepMix) and 0.27 (EpsMix); the paper's claim is <= 0.5.
 
-    Means over 4 seeds; measured ratios ≈ 0.34 (StepMix) and 0.25 (EpsMix) with a
-    seed-to-seed s.d. < 0.02, so the 0.5 margin is > 8 s.d. of the mean.
+    Thresholds from the false-positive rate, not read off one run: over 6 seeds the ratio
+    is 0.348 (sd 0.009) for StepMix and 0.249 (sd 0.002) for EpsMix, i.e. an sd of 0.0045 and
+    0.001 for a 4-seed mean. Each threshold is >= 10 sd of the mean above the measured
+    value, so by Chebyshev (no distributional assumption) each check fails a correct
+    implementation with probability <= 1/10^2 = 1% (<= 2% together). A learner that mixes
+    in less of pi^k than certified (e.g. rho replaced by 1 - rho, or EpsMix's eps by 1 -
+    eps) lands above them.
     """
     K = 20000
     base = K * (make_conservative_env(0).optimal_value - make_conservative_env(0).baseline_value)
-    for cls in (StepMix, EpsMix):
+    for cls, thr in ((StepMix, 0.40), (EpsMix, 0.27)):
         reg = np.mean([fast(cls, K, s)[1]["regret"].sum() for s in range(4)])
-        assert reg <= 0.5 * base
+        assert reg <= thr * base, (cls.__name__, reg / base)
 
 
 @pytest.mark.slow
@@ -256,29 +262,38 @@ def test_optimism_breaks_without_bonus():
 
 # ----------------------------------------------------------------------------- §e.8
 def test_learned_baseline_monotone_in_dataset_size():
-    """§e.8: violation frequency non-increasing in N (1 s.e. slack) and <= δ at N = 10⁵.
+    """§e.8: with a learned baseline the episode-wise constraint holds in >= 1 - δ of runs
+    for every dataset size N, and the share of uncertified episodes shrinks with N.
 
-    10 runs × K = 1,000 per N ∈ {10², 10³, 10⁴, 10⁵}; frequency = fraction of runs with >= 1
-    violated episode (true threshold (1−α) V^{π^β}). Also the fraction of uncertified episodes
-    must be non-increasing in N (the threshold's ε_V shrinks). The frequency at N = 10⁵ is a
-    mean of 10 Bernoulli(p <= δ) -> assert <= δ + 2 s.e.(δ) = 0.05 + 0.138; observed 0.
+    10 runs × K = 1,000 per N ∈ {10², 10³, 10⁴, 10⁵}; a run "violates" if >= 1 episode is
+    below the true threshold (1−α) V^{π^β}. For a correct implementation each run violates
+    with probability p <= δ = 0.05 (the event of the threshold's ε_V and of the confidence
+    sets), so the count per N is Bin(10, p <= 0.05); asserting <= 2 violating runs per N has
+    false-positive rate P(Bin(10, 0.05) >= 3) = 1.15% per N, <= 4.6% over the four N (union
+    bound). (The previous "<= 1 of 10" had 8.6% per N, and its "1 s.e." monotonicity slack
+    was 0 whenever the runs were clean.) Observed: 0 violations.
+
+    Uncertified share (mean over the 10 runs): measured 1, 1, 0, 0 -- with N <= 10³ the
+    threshold's ε_V is too wide for any episode to be certified, with N >= 10⁴ every episode
+    is. Asserted non-increasing in N and equal to 0 at N = 10⁵ (a run-to-run effect cannot
+    move a share that is 0 or 1 in every one of the 10 runs; the check is deterministic
+    given the seeds).
     """
-    freqs, ses, unc = [], [], []
+    counts, unc = [], []
     for N in (100, 1000, 10000, 100000):
         v, u = [], []
         for s in range(10):
             env, ln = make(LearnedBaselineStepMix, 1000, 50 + s,
                            env_kw={"dataset_size": N, "expose_baseline": False})
             out = ln.fast_run(env, 1000, env.rng)
-            v.append((out["constraint_ok"] == 0).any())
+            v.append(bool((out["constraint_ok"] == 0).any()))
             u.append(out["uncertified"].mean())
-        freqs.append(np.mean(v))
-        ses.append(np.std(v) / np.sqrt(len(v)))
+        counts.append(sum(v))
         unc.append(np.mean(u))
+    assert all(c <= 2 for c in counts), counts
     for i in range(3):
-        assert freqs[i + 1] <= freqs[i] + max(ses[i], ses[i + 1]) + 1e-12
-        assert unc[i + 1] <= unc[i] + 1e-12
-    assert freqs[-1] <= 0.05 + 2 * np.sqrt(0.05 * 0.95 / 10)
+        assert unc[i + 1] <= unc[i] + 1e-12, unc
+    assert unc[-1] == 0.0
 
 
 # ----------------------------------------------------------------------------- bad inputs
@@ -362,3 +377,21 @@ def test_learned_baseline_vi_lcb_and_setup():
     assert (out["constraint_ok"] == 1).all()
     with pytest.raises(ValueError, match="offline_dataset"):
         learned_baseline_setup(None, env.mdp.R, 5, 5, 3, alpha=0.1, delta=0.05, K=10)
+
+
+# ----------------------------------------------------------------------------- comparators
+def test_budget_conservative_keeps_its_cumulative_budget():
+    """Budget (cumulative-constraint) comparator, §b.7.3: it deploys π^k only while the
+    recorded budget stays non-negative, so sum_{j<=k} (LB_j − (1−α)V^b) >= 0 for EVERY k
+    (deterministic, from its own records), and, since LB_j <= V^{π_j} on the good event,
+    sum_{j<=k} (V^{π_j} − (1−α)V^b) >= 0 too. 5 runs × 2,000 episodes; a run fails the
+    value form with probability <= δ = 0.05, so asserting <= 1 failing run has false-positive
+    rate P(Bin(5, 0.05) >= 2) = 2.3%. It must also use π^k in some episodes (not vacuous)."""
+    fails = 0
+    for seed in range(5):
+        env, out = fast(BudgetConservative, 2000, 40 + seed)
+        thr = 0.9 * env.baseline_value
+        assert np.cumsum(out["lb"] - thr).min() >= -1e-9
+        fails += np.cumsum(out["value"] - thr).min() < -1e-9
+        assert out["mix"].sum() > 100
+    assert fails <= 1

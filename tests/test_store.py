@@ -174,3 +174,14 @@ def test_atomic_write_leaves_no_file_when_writing_fails(tmp_path):
     with pytest.raises(OSError, match="disk full"):
         store_mod.write_seed(tmp_path, exp, 0, Boom({"a": np.arange(3)}))
     assert list((tmp_path / exp.hash).glob("*parquet*")) == []
+
+
+def test_stored_seeds_and_load_stay_within_n_seeds(tmp_path):
+    """A store holding seeds 0..4 answers for an experiment with n_seeds = 2 with seeds 0, 1
+    only (n_seeds is not part of the hash, so the directory is shared)."""
+    exp = experiment(n_seeds=5)
+    run(exp, store=tmp_path)
+    small = exp.replace(n_seeds=2)
+    assert stored_seeds(tmp_path, small) == [0, 1]
+    assert sorted(load(tmp_path, small)["seed"].unique()) == [0, 1]
+    assert stored_seeds(tmp_path, exp) == list(range(5))
