@@ -180,6 +180,57 @@ def _all_bound_objects():
 
 _ln, _sq = np.log, np.sqrt
 # name -> (independent numpy formula written from the reference, points to check)
+_FORMULAS_PAPERS = {
+    # weighted tallying (docs/papers/weighted-tallying.md): R_T = ceil(log2(T + 1)) computed
+    # with integers, L = log(2 K R_T / delta)
+    "se_wtb_hp": (lambda T, K, M, delta: _sq((16 * _ln(2 * K * _rt(T) / delta) + 1) * K * T)
+                  + M * (K * _rt(T) + 1),
+                  [dict(T=1000, K=5, M=10, delta=0.01), dict(T=7, K=2, M=1, delta=0.5)]),
+    "se_wtb_hp_delta_1_over_T": (lambda T, K, M: _sq((16 * _ln(2 * K * _rt(T) * T) + 1) * K * T)
+                                 + M * (K * _rt(T) + 1),
+                                 [dict(T=1000, K=5, M=10), dict(T=15, K=3, M=4)]),
+    "se_wtb_gap": (lambda T, K, M, delta, sum_inv_gap, sum_gap:
+                   16 * _ln(2 * K * _rt(T) / delta) * sum_inv_gap + sum_gap + M * (K * _rt(T) + 1),
+                   [dict(T=1000, K=5, M=10, delta=0.01, sum_inv_gap=12.0, sum_gap=1.1),
+                    dict(T=31, K=2, M=3, delta=0.1, sum_inv_gap=2.0, sum_gap=0.5)]),
+    "wtb_upper_order": (lambda T, K, m, M: _sq(K * T) + (m + M) * K,
+                        [dict(T=100, K=3, m=2, M=4), dict(T=1e6, K=10, m=5, M=5)]),
+    "wtb_lower_order": (lambda T, K, m, M: m * K + M,
+                        [dict(T=100, K=3, m=2, M=4), dict(T=1e6, K=10, m=5, M=5)]),
+    # LSD bandits (docs/papers/lsd-bandits.md)
+    "lsd_relaxation_upper": (lambda T, M, LPstar: (T + M) * LPstar,
+                             [dict(T=600, M=4, LPstar=0.44), dict(T=10, M=1, LPstar=1.0)]),
+    "lsd_learning_order": (lambda T: T ** (2 / 3), [dict(T=1000), dict(T=3.2e4)]),
+    # linear mixture (docs/papers/linear-mixture.md, "Bounds")
+    "hf_ucrl_rfe_upper": (lambda eps, d, H, K, delta, B: _hf_rfe_upper(eps, d, H, K, delta, B),
+                          [dict(eps=0.1, d=4, H=20, K=1000, delta=0.05, B=1.0),
+                           dict(eps=0.5, d=2, H=5, K=64, delta=0.1, B=2.0)]),
+    "linear_mixture_rf_lower": (lambda eps, d: d ** 2 / eps ** 2,
+                                [dict(eps=0.1, d=4), dict(eps=0.3, d=9)]),
+}
+
+
+def _rt(T):
+    """R_T = ceil(log2(T + 1)) for an integer T >= 1, exactly (bit length of T)."""
+    return int(T).bit_length()
+
+
+def _hf_rfe_upper(eps, d, H, K, delta, B):
+    """Sample complexity of HF-UCRL-RFE++ with the theorem's parameters, written from the
+    paper page: alpha = H^-1/2, gamma = d^-1/4, lambda = d/B^2."""
+    alpha, gamma, lam = H ** -0.5, d ** -0.25, d / B ** 2
+    eta = _ln(1 + K * H / (alpha ** 2 * d * lam))
+    tau = _ln(32 * (max(_ln(gamma ** 2 / alpha), 0.0) + 1) * K ** 2 * H ** 2 / delta)
+    beta = 12 * _sq(d * eta * tau) + 30 * tau / gamma ** 2 + _sq(lam) * B
+    iota = _ln(1 + K * H / (d * lam * alpha ** 2))
+    zeta = 4 * _ln(4 * _ln(K * H) / delta)
+    M = np.log2(7 * K * H)
+    lead = 64 * max(8 * beta * _sq(d * iota), _sq(2 * zeta)) + 120 * beta * _sq(d * iota) * H * alpha ** 2
+    second = (2752 * max(64 * beta ** 2 * d * iota, 2 * zeta) + 24 * zeta + 240 * d * iota
+              + 240 * beta * gamma ** 2 * d * iota + 120 * beta * d * iota * _sq(M))
+    return 16 / eps ** 2 * lead ** 2 + 8 / eps * second
+
+
 _FORMULAS = {
     "ucb1": (lambda n, sum_inv_gap, sum_gap: 8 * _ln(n) * sum_inv_gap + (1 + np.pi ** 2 / 3) * sum_gap,
              [dict(n=10, sum_inv_gap=3.0, sum_gap=0.7), dict(n=1e5, sum_inv_gap=0.5, sum_gap=2.0)]),
@@ -220,6 +271,9 @@ _FORMULAS = {
                                                [dict(K=3, S=2, A=2, H=4), dict(K=1e5, S=20, A=5, H=30)]),
     "baseline_only_regret": (lambda K, Delta_b: K * Delta_b, [dict(K=7, Delta_b=0.25), dict(K=1e5, Delta_b=0.0)]),
 }
+
+
+_FORMULAS.update(_FORMULAS_PAPERS)
 
 
 def test_every_bound_matches_its_formula():

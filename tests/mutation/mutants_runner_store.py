@@ -5,13 +5,13 @@ _EXP = "tests/test_experiments.py"
 
 MUTANTS = [
     dict(file="mdpkit/experiments/runner.py",
-         find="        regret[k] = v_star - env.policy_value(pi)",
-         replace="        regret[k] = v_star - env.policy_value(pi if k == 0 else _prev); _prev = pi",
+         find="        regret[k] = v_star - value",
+         replace="        regret[k] = v_star - (value if k == 0 else _prev); _prev = value",
          tests=[f"{_EXP}::test_regret_matches_independent_evaluation", f"{_EXP}::test_regret_of_committed_stochastic_policy_uses_its_exact_value"],
          why="episodic regret computed from the previous episode's policy"),
     dict(file="mdpkit/experiments/runner.py",
-         find="        pi = np.array(pi)  # a copy: later changes to the learner's array cannot leak in",
-         replace="        pi = np.asarray(pi)",
+         find="            pi = np.array(committed)  # a copy: later changes to the learner's array cannot leak in",
+         replace="            pi = np.asarray(committed)",
          tests=[f"{_EXP}::test_runner_keeps_its_own_copy_of_the_committed_policy"],
          why="the committed policy is not copied (a learner mutating it in place changes the regret)"),
     dict(file="mdpkit/experiments/runner.py",
@@ -35,8 +35,8 @@ MUTANTS = [
          tests=["tests/test_store.py::test_rerun_computes_only_missing_seeds"],
          why="a re-run recomputes seeds already in the store"),
     dict(file="mdpkit/experiments/store.py",
-         find="        if m and int(m.group(1)) < experiment.n_seeds:",
-         replace="        if m:",
+         find="        if not (m and int(m.group(1)) < experiment.n_seeds):",
+         replace="        if not m:",
          tests=["tests/test_store.py::test_stored_seeds_and_load_stay_within_n_seeds", "tests/test_store.py::test_load_errors_and_partial"],
          why="stored_seeds reports seeds outside range(n_seeds)"),
 ]
