@@ -291,3 +291,33 @@ def test_toy_text_errors():
         from_gymnasium_toy_text({0: {0: [(0.5, 0, 0, False)]}}, gamma=0.5)
     with pytest.raises(TypeError, match="env_or_P must be"):
         from_gymnasium_toy_text(object(), gamma=0.5)
+
+
+def test_pymdptoolbox_sequence_reward_rule():
+    """pymdptoolbox's rule for a list/tuple reward: length A = per-action (S, S) matrices,
+    any other length = a state vector; bad shapes are ValueErrors, never AttributeErrors."""
+    rng = np.random.default_rng(3)
+    T = rng.random((2, 5, 5))
+    T /= T.sum(axis=2, keepdims=True)
+    # R = (0, 1, 0, 1, 0): 5 states, 2 actions -> a state vector
+    mdp = from_pymdptoolbox(T, (0, 1, 0, 1, 0), gamma=0.9)
+    np.testing.assert_array_equal(mdp.R, np.repeat(np.array([0, 1, 0, 1, 0.0])[:, None], 2, axis=1))
+    np.testing.assert_array_equal(from_pymdptoolbox(T, [0, 1, 0, 1, 0], gamma=0.9).R, mdp.R)
+    # a length-A list of nested Python lists (S, S) -> transition rewards, by explicit loops
+    r_ass = rng.normal(size=(2, 5, 5))
+    expected = np.array([[sum(T[a, s, t] * r_ass[a, s, t] for t in range(5)) for a in range(2)]
+                         for s in range(5)])
+    got = from_pymdptoolbox(T, [r_ass[0].tolist(), r_ass[1].tolist()], gamma=0.9).R
+    np.testing.assert_allclose(got, expected, atol=1e-14)
+    # pymdptoolbox's small example (S = A = 2): as an ndarray it is (S, A) ...
+    P_small = np.array([[[0.5, 0.5], [0.8, 0.2]], [[0, 1], [0.1, 0.9]]])
+    R_small = [[5, 10], [-1, 2]]
+    np.testing.assert_array_equal(from_pymdptoolbox(P_small, np.array(R_small), gamma=0.9).R, R_small)
+    # ... as a list of length A it is matrices, whose rows have the wrong shape: ValueError
+    with pytest.raises(ValueError, match=r"per-action \(S, S\) matrices.*reward\[0\] has shape \(2,\)"):
+        from_pymdptoolbox(P_small, R_small, gamma=0.9)
+    # a sequence of another length that is not (S,)
+    with pytest.raises(ValueError, match=r"state vector of shape \(S,\) = \(5,\)"):
+        from_pymdptoolbox(T, (0, 1, 0), gamma=0.9)
+    with pytest.raises(ValueError, match=r"state vector"):
+        from_pymdptoolbox(T, [[1, 2, 3]] * 5, gamma=0.9)

@@ -113,8 +113,10 @@ def from_pymdptoolbox(transitions, reward, *, gamma=None, horizon=None, mu=None,
     Parameters
     ----------
     transitions : ndarray, shape (A, S, S), or sequence of A (S, S) matrices (dense or sparse)
-    reward : ndarray, shape (S,), (S, A) or (A, S, S), or sequence of A (S, S) matrices
-        (S,): reward of the state, the same for every action; (A, S, S): reward of the
+    reward : ndarray, shape (S,), (S, A) or (A, S, S), or sequence
+        An ndarray is read by its shape. A list or tuple follows pymdptoolbox's rule: of
+        length A it is A (S, S) matrices (dense or sparse), of any other length a state
+        vector (S,). (S,): reward of the state, the same for every action; (A, S, S): reward of the
         transition, turned into its expectation ``R[s, a] = sum_s' P[a, s, s'] r[a, s, s']``.
     gamma, horizon, mu : as in :class:`TabularMDP` (pymdptoolbox's ``discount`` is gamma)
     sparse : bool, optional
@@ -169,16 +171,34 @@ def from_pymdptoolbox(transitions, reward, *, gamma=None, horizon=None, mu=None,
 
 
 def _pymdptoolbox_reward(reward, S, A, P_dense, blocks):
-    is_seq = not isinstance(reward, np.ndarray) and not sp.issparse(reward) and \
-        isinstance(reward, (list, tuple))
+    # pymdptoolbox's rule for a Python sequence: length A means one (S, S) matrix per action,
+    # any other length is a state vector (S,). numpy arrays are read by their shape.
+    is_seq = isinstance(reward, (list, tuple))
+    if is_seq and len(reward) != A:
+        reward = np.asarray(reward)
+        if reward.dtype.kind not in "fiub" or reward.shape != (S,):
+            raise ValueError(
+                f"reward is a sequence of length {len(reward)} != A = {A}, so it is read as a "
+                f"state vector of shape (S,) = ({S},) (pymdptoolbox's rule), got shape {reward.shape}"
+            )
+        is_seq = False
     if is_seq or (isinstance(reward, np.ndarray) and reward.dtype == object):
         mats = list(reward)
         if len(mats) != A:
             raise ValueError(f"reward is a sequence of {len(mats)} matrices, expected A = {A}")
         per_action = []
         for a, m in enumerate(mats):
+            if not sp.issparse(m):
+                m = np.asarray(m)
+                if m.dtype.kind not in "fiub":
+                    raise TypeError(f"reward[{a}] must hold real numbers, got dtype {m.dtype}")
             if m.shape != (S, S):
-                raise ValueError(f"reward[{a}] has shape {m.shape}, expected (S, S) = ({S}, {S})")
+                raise ValueError(
+                    f"reward is a sequence of length A = {A}, so it is read as A per-action "
+                    f"(S, S) matrices (pymdptoolbox's rule), but reward[{a}] has shape "
+                    f"{m.shape}, expected (S, S) = ({S}, {S}); pass np.asarray(reward) for an "
+                    f"(S, A) array"
+                )
             per_action.append(m)
     else:
         r = _real_dense(reward, "reward")
