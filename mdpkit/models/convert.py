@@ -107,7 +107,8 @@ def to_pymdptoolbox(mdp, *, sparse=None):
     return transitions, np.array(mdp.R)
 
 
-def from_pymdptoolbox(transitions, reward, *, gamma=None, horizon=None, mu=None, sparse=None):
+def from_pymdptoolbox(transitions, reward, *, gamma=None, horizon=None, mu=None, sparse=None,
+                      criterion=None):
     """A :class:`TabularMDP` from pymdptoolbox-layout arrays.
 
     Parameters
@@ -118,7 +119,8 @@ def from_pymdptoolbox(transitions, reward, *, gamma=None, horizon=None, mu=None,
         length A it is A (S, S) matrices (dense or sparse), of any other length a state
         vector (S,). (S,): reward of the state, the same for every action; (A, S, S): reward of the
         transition, turned into its expectation ``R[s, a] = sum_s' P[a, s, s'] r[a, s, s']``.
-    gamma, horizon, mu : as in :class:`TabularMDP` (pymdptoolbox's ``discount`` is gamma)
+    gamma, horizon, mu, criterion : as in :class:`TabularMDP` (pymdptoolbox's ``discount``
+        is gamma; its ``RelativeValueIteration`` is ``criterion="average"``)
     sparse : bool, optional
         Store P as CSR; default: sparse when any transition matrix is sparse.
 
@@ -167,7 +169,7 @@ def from_pymdptoolbox(transitions, reward, *, gamma=None, horizon=None, mu=None,
     # rewards
     R = _pymdptoolbox_reward(reward, S, A, P if not sparse else None,
                              blocks if sparse else None)
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu)
+    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu, criterion=criterion)
 
 
 def _pymdptoolbox_reward(reward, S, A, P_dense, blocks):

@@ -232,6 +232,10 @@ class TabularMDP:
         Discount factor (discounted setting). Exactly one of ``gamma`` and ``horizon``.
     horizon : int >= 1, keyword-only
         Horizon H (finite-horizon setting).
+    criterion : {"discounted", "finite", "average"}, optional, keyword-only
+        Optimality criterion. "discounted" is implied by ``gamma`` and "finite" by
+        ``horizon`` (passing them explicitly is allowed and checked). "average" (long-run
+        average reward per step, stationary P and R) takes neither ``gamma`` nor ``horizon``.
     mu : ndarray, shape (S,), optional
         Initial-state distribution; uniform by default.
     validate : bool, default True
@@ -274,15 +278,17 @@ class TabularMDP:
     (2, 2, True)
     """
 
-    __slots__ = ("_P", "_R", "_gamma", "_horizon", "_mu", "_S", "_A")
+    __slots__ = ("_P", "_R", "_gamma", "_horizon", "_mu", "_S", "_A", "_criterion")
 
     def __init__(self, P, R, *, gamma=None, horizon=None, mu=None, validate: bool = True,
-                 copy: bool = True):
+                 copy: bool = True, criterion=None):
         if not isinstance(validate, (bool, np.bool_)):
             raise TypeError(f"validate must be a bool, got {type(validate).__name__}")
         if not isinstance(copy, (bool, np.bool_)):
             raise TypeError(f"copy must be a bool, got {type(copy).__name__}")
-        gamma, horizon = self._check_gamma_horizon(gamma, horizon)
+        criterion = _check_criterion(criterion, gamma, horizon)
+        if criterion != "average":
+            gamma, horizon = self._check_gamma_horizon(gamma, horizon)
         R_arr = _as_float_array(R, "R", copy)
         if R_arr.ndim not in (2, 3):
             raise ValueError(f"R must have shape (S, A) or (H, S, A), got shape {R_arr.shape}")
@@ -310,6 +316,7 @@ class TabularMDP:
         set_(self, "_R", _final(R_arr))
         set_(self, "_gamma", gamma)
         set_(self, "_horizon", horizon)
+        set_(self, "_criterion", criterion)
         set_(self, "_S", S_R)
         set_(self, "_A", A)
         set_(self, "_mu", self._check_mu(mu, S_R))
@@ -550,6 +557,15 @@ class TabularMDP:
         return self._horizon is not None
 
     @property
+    def criterion(self) -> str:
+        """"discounted", "finite" or "average"."""
+        return self._criterion
+
+    @property
+    def is_average(self) -> bool:
+        return self._criterion == "average"
+
+    @property
     def step_dependent_P(self) -> bool:
         return (not self.is_sparse) and self._P.ndim == 4
 
@@ -598,10 +614,12 @@ class TabularMDP:
 
         Switching setting needs both keys, e.g. ``replace(gamma=None, horizon=10)``.
         """
-        unknown = set(changes) - {"P", "R", "gamma", "horizon", "mu"}
+        unknown = set(changes) - {"P", "R", "gamma", "horizon", "mu", "criterion"}
         if unknown:
             raise TypeError(f"replace() got unknown fields {sorted(unknown)}")
         fields = dict(P=self.P, R=self._R, gamma=self._gamma, horizon=self._horizon, mu=self._mu)
+        if self._criterion == "average" or "criterion" in changes:
+            fields["criterion"] = self._criterion
         fields.update(changes)
         P = fields.pop("P")
         R = fields.pop("R")
@@ -610,7 +628,8 @@ class TabularMDP:
         return TabularMDP(P, R, copy=not own, **fields)
 
     def __repr__(self) -> str:
-        kind = f"gamma={self._gamma}" if self.is_discounted else f"horizon={self._horizon}"
+        kind = f"gamma={self._gamma}" if self.is_discounted else (
+            f"horizon={self._horizon}" if self.is_finite_horizon else f"criterion={self._criterion!r}")
         storage = f"sparse nnz={self.nnz}" if self.is_sparse else (
             "dense step-dependent" if self.step_dependent_P else "dense")
         return f"TabularMDP(S={self._S}, A={self._A}, {kind}, {storage})"
@@ -618,8 +637,8 @@ class TabularMDP:
     def __eq__(self, other) -> bool:  # structural equality, for tests and converters
         if not isinstance(other, TabularMDP):
             return NotImplemented
-        if (self.S, self.A, self.gamma, self.horizon, self.is_sparse) != (
-            other.S, other.A, other.gamma, other.horizon, other.is_sparse
+        if (self.S, self.A, self.gamma, self.horizon, self.is_sparse, self._criterion) != (
+            other.S, other.A, other.gamma, other.horizon, other.is_sparse, other._criterion
         ):
             return False
         if self.is_sparse:
@@ -646,11 +665,35 @@ class TabularMDP:
 
     def __reduce__(self):
         # rebuilt through the validating constructor: the arrays come back frozen
-        return (_rebuild, (self.P, self._R, self._gamma, self._horizon, self._mu))
+        return (_rebuild, (self.P, self._R, self._gamma, self._horizon, self._mu, self._criterion))
 
 
-def _rebuild(P, R, gamma, horizon, mu):
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu)
+def _rebuild(P, R, gamma, horizon, mu, criterion=None):
+    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu, criterion=criterion)
+
+
+CRITERIA = ("discounted", "finite", "average")
+
+
+def _check_criterion(criterion, gamma, horizon) -> str:
+    """The model's criterion from the ``criterion`` keyword and ``gamma`` / ``horizon``."""
+    if criterion is None:
+        return "finite" if (horizon is not None and gamma is None) else "discounted"
+    if not isinstance(criterion, str):
+        raise TypeError(f"criterion must be a str, one of {list(CRITERIA)}, got "
+                        f"{type(criterion).__name__}")
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {list(CRITERIA)}, got {criterion!r}")
+    if criterion == "average":
+        if gamma is not None or horizon is not None:
+            raise ValueError('criterion="average" takes neither gamma nor horizon (the '
+                             f"long-run average reward is undiscounted), got gamma={gamma!r}, "
+                             f"horizon={horizon!r}")
+    elif criterion == "discounted" and gamma is None:
+        raise ValueError('criterion="discounted" needs gamma in [0, 1)')
+    elif criterion == "finite" and horizon is None:
+        raise ValueError('criterion="finite" needs horizon=H')
+    return criterion
 
 
 def _csr_view(P: sp.csr_matrix) -> sp.csr_matrix:

@@ -13,6 +13,9 @@ discounted     ``"mpi"``           :func:`mdpkit.solvers.pi.modified_policy_iter
 discounted     ``"lp"``            :func:`mdpkit.solvers.lp.solve_lp`
 finite horizon ``"backward"`` (d.) :func:`mdpkit.solvers.backward.backward_induction`
 finite horizon ``"lp"``            :func:`mdpkit.solvers.lp.solve_lp`
+average        ``"rvi"`` (default) :func:`mdpkit.solvers.average.relative_value_iteration`
+average        ``"pi"``            :func:`mdpkit.solvers.average.policy_iteration_average`
+average        ``"lp"``            :func:`mdpkit.solvers.average.solve_lp_average`
 =============  ==================  ==========================================
 
 Guarantees of each result: see :class:`mdpkit.solvers.result.SolveResult` (``bound`` is a
@@ -54,14 +57,29 @@ METHODS = {
         "backward": ("mdpkit.solvers.backward", "backward_induction"),
         "lp": ("mdpkit.solvers.lp", "solve_lp"),
     },
+    "average": {
+        "rvi": ("mdpkit.solvers.average", "relative_value_iteration"),
+        "pi": ("mdpkit.solvers.average", "policy_iteration_average"),
+        "lp": ("mdpkit.solvers.average", "solve_lp_average"),
+    },
 }
-DEFAULT_METHOD = {"discounted": "vi", "finite_horizon": "backward"}
+DEFAULT_METHOD = {"discounted": "vi", "finite_horizon": "backward", "average": "rvi"}
 
 
 def _check_mdp(mdp):
     if not isinstance(mdp, TabularMDP):
         raise TypeError(f"mdp must be a mdpkit.TabularMDP, got {type(mdp).__name__}")
+    if mdp.is_average:
+        return "average"
     return "discounted" if mdp.is_discounted else "finite_horizon"
+
+
+def _not_average(mdp, what: str, instead: str) -> str:
+    setting = _check_mdp(mdp)
+    if setting == "average":
+        raise ValueError(f"{what} is defined for discounted and finite-horizon models; for an "
+                         f'average-reward model (criterion="average") use {instead}')
+    return setting
 
 
 def _check_tol(tol) -> float:
@@ -92,7 +110,7 @@ def solve(mdp, method: str | None = None, tol: float = 1e-6, max_iter: int | Non
     mdp : TabularMDP
     method : str or None
         Discounted: "vi" (default), "pi", "mpi", "lp". Finite horizon: "backward"
-        (default), "lp".
+        (default), "lp". Average reward: "rvi" (default), "pi", "lp" (unichain).
     tol : float > 0, default 1e-6
         Method tolerance; for "vi"/"mpi" the returned policy is certified ``tol``-optimal.
     max_iter : int >= 1 or None
@@ -152,7 +170,7 @@ def evaluate(mdp, policy, **options) -> np.ndarray:
     -------
     V : ndarray, shape (S,) discounted or (H, S) finite horizon (``V[h]`` at step h).
     """
-    setting = _check_mdp(mdp)
+    setting = _not_average(mdp, "evaluate", "mdpkit.solvers.average.evaluate_average")
     if setting == "discounted":
         from .evaluate import evaluate_discounted
 
@@ -173,7 +191,8 @@ def occupancy(mdp, policy, **options) -> np.ndarray:
         Discounted: (S, A), ``d(s, a) = sum_t gamma^t Pr(s_t = s, a_t = a)``, sums to
         1/(1-gamma). Finite horizon: (H, S, A), one distribution per step.
     """
-    setting = _check_mdp(mdp)
+    setting = _not_average(mdp, "occupancy", "solve(mdp, method='lp').occupancy "
+                           "(stationary occupancy of an optimal policy)")
     if setting == "discounted":
         from .evaluate import occupancy_discounted
 
@@ -185,7 +204,7 @@ def occupancy(mdp, policy, **options) -> np.ndarray:
 
 def q_from_v(mdp, V) -> np.ndarray:
     """``Q = R + gamma P V`` (S, A) discounted; ``Q[h] = R_h + P_h V[h+1]`` (H, S, A) finite horizon."""
-    setting = _check_mdp(mdp)
+    setting = _not_average(mdp, "q_from_v", "solve(mdp).Q (R + P h - gain)")
     from .evaluate import q_from_v as _q
 
     shape = (mdp.S,) if setting == "discounted" else (mdp.H, mdp.S)
