@@ -232,10 +232,17 @@ class TabularMDP:
         Discount factor (discounted setting). Exactly one of ``gamma`` and ``horizon``.
     horizon : int >= 1, keyword-only
         Horizon H (finite-horizon setting).
-    criterion : {"discounted", "finite", "average"}, optional, keyword-only
+    criterion : {"discounted", "finite", "average", "total"}, optional, keyword-only
         Optimality criterion. "discounted" is implied by ``gamma`` and "finite" by
         ``horizon`` (passing them explicitly is allowed and checked). "average" (long-run
-        average reward per step, stationary P and R) takes neither ``gamma`` nor ``horizon``.
+        average reward per step) and "total" (undiscounted total reward until a terminal
+        state: a stochastic shortest path) take neither ``gamma`` nor ``horizon`` and need
+        stationary P and R.
+    terminal : array of int (state indices) or bool (S,), keyword-only
+        Terminal states of a "total" model (required there, refused elsewhere): each must
+        be absorbing (``P[t, a, t] = 1``) with ``R[t, a] = 0`` for every action. That the
+        optimal total reward is finite is checked by the solvers
+        (:func:`mdpkit.solvers.total.check_ssp`).
     mu : ndarray, shape (S,), optional
         Initial-state distribution; uniform by default.
     validate : bool, default True
@@ -278,16 +285,16 @@ class TabularMDP:
     (2, 2, True)
     """
 
-    __slots__ = ("_P", "_R", "_gamma", "_horizon", "_mu", "_S", "_A", "_criterion")
+    __slots__ = ("_P", "_R", "_gamma", "_horizon", "_mu", "_S", "_A", "_criterion", "_terminal")
 
     def __init__(self, P, R, *, gamma=None, horizon=None, mu=None, validate: bool = True,
-                 copy: bool = True, criterion=None):
+                 copy: bool = True, criterion=None, terminal=None):
         if not isinstance(validate, (bool, np.bool_)):
             raise TypeError(f"validate must be a bool, got {type(validate).__name__}")
         if not isinstance(copy, (bool, np.bool_)):
             raise TypeError(f"copy must be a bool, got {type(copy).__name__}")
         criterion = _check_criterion(criterion, gamma, horizon)
-        if criterion != "average":
+        if criterion not in ("average", "total"):
             gamma, horizon = self._check_gamma_horizon(gamma, horizon)
         R_arr = _as_float_array(R, "R", copy)
         if R_arr.ndim not in (2, 3):
@@ -317,6 +324,7 @@ class TabularMDP:
         set_(self, "_gamma", gamma)
         set_(self, "_horizon", horizon)
         set_(self, "_criterion", criterion)
+        set_(self, "_terminal", _check_terminal(terminal, criterion, P_obj, R_arr, S_R, A))
         set_(self, "_S", S_R)
         set_(self, "_A", A)
         set_(self, "_mu", self._check_mu(mu, S_R))
@@ -566,6 +574,15 @@ class TabularMDP:
         return self._criterion == "average"
 
     @property
+    def is_total(self) -> bool:
+        return self._criterion == "total"
+
+    @property
+    def terminal(self) -> np.ndarray | None:
+        """Sorted indices of the terminal states (int64, read-only), "total" models only."""
+        return self._terminal
+
+    @property
     def step_dependent_P(self) -> bool:
         return (not self.is_sparse) and self._P.ndim == 4
 
@@ -614,12 +631,14 @@ class TabularMDP:
 
         Switching setting needs both keys, e.g. ``replace(gamma=None, horizon=10)``.
         """
-        unknown = set(changes) - {"P", "R", "gamma", "horizon", "mu", "criterion"}
+        unknown = set(changes) - {"P", "R", "gamma", "horizon", "mu", "criterion", "terminal"}
         if unknown:
             raise TypeError(f"replace() got unknown fields {sorted(unknown)}")
         fields = dict(P=self.P, R=self._R, gamma=self._gamma, horizon=self._horizon, mu=self._mu)
-        if self._criterion == "average" or "criterion" in changes:
+        if self._criterion in ("average", "total") or "criterion" in changes:
             fields["criterion"] = self._criterion
+        if self._terminal is not None:
+            fields["terminal"] = self._terminal
         fields.update(changes)
         P = fields.pop("P")
         R = fields.pop("R")
@@ -640,6 +659,8 @@ class TabularMDP:
         if (self.S, self.A, self.gamma, self.horizon, self.is_sparse, self._criterion) != (
             other.S, other.A, other.gamma, other.horizon, other.is_sparse, other._criterion
         ):
+            return False
+        if self._terminal is not None and not np.array_equal(self._terminal, other._terminal):
             return False
         if self.is_sparse:
             P_eq = (self._P != other._P).nnz == 0
@@ -665,14 +686,64 @@ class TabularMDP:
 
     def __reduce__(self):
         # rebuilt through the validating constructor: the arrays come back frozen
-        return (_rebuild, (self.P, self._R, self._gamma, self._horizon, self._mu, self._criterion))
+        return (_rebuild, (self.P, self._R, self._gamma, self._horizon, self._mu, self._criterion,
+                           self._terminal))
 
 
-def _rebuild(P, R, gamma, horizon, mu, criterion=None):
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu, criterion=criterion)
+def _rebuild(P, R, gamma, horizon, mu, criterion=None, terminal=None):
+    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu, criterion=criterion,
+                      terminal=terminal)
 
 
-CRITERIA = ("discounted", "finite", "average")
+CRITERIA = ("discounted", "finite", "average", "total")
+
+
+def _check_terminal(terminal, criterion, P, R, S, A):
+    """Validated terminal states (sorted int64 indices, read-only) or None."""
+    if criterion != "total":
+        if terminal is not None:
+            raise ValueError(f'terminal= is only for criterion="total" models, got criterion={criterion!r}')
+        return None
+    if terminal is None:
+        raise ValueError('criterion="total" needs terminal= (the absorbing terminal states)')
+    t = np.asarray(terminal)
+    if t.dtype == np.bool_:
+        if t.shape != (S,):
+            raise ValueError(f"terminal as a bool mask must have shape (S,) = ({S},), got {t.shape}")
+        idx = np.flatnonzero(t)
+    elif t.dtype.kind in "iu" and t.ndim <= 1:
+        idx = np.unique(t.reshape(-1)).astype(np.int64)
+        if idx.size and (idx[0] < 0 or idx[-1] >= S):
+            bad = idx[0] if idx[0] < 0 else idx[-1]
+            raise ValueError(f"terminal state {int(bad)} is not a state in [0, S={S})")
+    else:
+        raise TypeError(f"terminal must be int state indices or a bool (S,) mask, got dtype "
+                        f"{t.dtype} with shape {t.shape}")
+    if idx.size == 0:
+        raise ValueError('criterion="total" needs at least one terminal state')
+    idx = idx.astype(np.int64)
+    stay = _self_prob(P, idx, A)
+    bad = np.flatnonzero(np.abs(stay - 1.0) > 1e-10)
+    if bad.size:
+        s, a = int(idx[bad[0] // A]), int(bad[0] % A)
+        raise ValueError(f"terminal state {s} must be absorbing: P[{s}, {a}, {s}] = "
+                         f"{float(stay[bad[0]])!r}, expected 1")
+    Rt = R[idx]
+    nz = np.argwhere(Rt != 0)
+    if nz.size:
+        s, a = int(idx[nz[0][0]]), int(nz[0][1])
+        raise ValueError(f"terminal state {s} must pay no reward: R[{s}, {a}] = {float(Rt[tuple(nz[0])])!r}")
+    idx.setflags(write=False)
+    return idx
+
+
+def _self_prob(P, idx, A):
+    """``P(t | t, a)`` for t in idx, a in range(A), flattened (t-major)."""
+    rows = (idx[:, None] * A + np.arange(A)[None, :]).reshape(-1)
+    cols = np.repeat(idx, A)
+    if sp.issparse(P):
+        return np.asarray(P[rows, cols]).ravel()
+    return np.asarray(P).reshape(-1, P.shape[-1])[rows, cols]
 
 
 def _check_criterion(criterion, gamma, horizon) -> str:
@@ -684,10 +755,10 @@ def _check_criterion(criterion, gamma, horizon) -> str:
                         f"{type(criterion).__name__}")
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {list(CRITERIA)}, got {criterion!r}")
-    if criterion == "average":
+    if criterion in ("average", "total"):
         if gamma is not None or horizon is not None:
-            raise ValueError('criterion="average" takes neither gamma nor horizon (the '
-                             f"long-run average reward is undiscounted), got gamma={gamma!r}, "
+            raise ValueError(f'criterion="{criterion}" takes neither gamma nor horizon (it is '
+                             f"undiscounted and has no horizon), got gamma={gamma!r}, "
                              f"horizon={horizon!r}")
     elif criterion == "discounted" and gamma is None:
         raise ValueError('criterion="discounted" needs gamma in [0, 1)')

@@ -16,6 +16,8 @@ finite horizon ``"lp"``            :func:`mdpkit.solvers.lp.solve_lp`
 average        ``"rvi"`` (default) :func:`mdpkit.solvers.average.relative_value_iteration`
 average        ``"pi"``            :func:`mdpkit.solvers.average.policy_iteration_average`
 average        ``"lp"``            :func:`mdpkit.solvers.average.solve_lp_average`
+total          ``"pi"`` (default)  :func:`mdpkit.solvers.total.policy_iteration_total`
+total          ``"vi"``            :func:`mdpkit.solvers.total.value_iteration_total`
 =============  ==================  ==========================================
 
 Guarantees of each result: see :class:`mdpkit.solvers.result.SolveResult` (``bound`` is a
@@ -62,8 +64,13 @@ METHODS = {
         "pi": ("mdpkit.solvers.average", "policy_iteration_average"),
         "lp": ("mdpkit.solvers.average", "solve_lp_average"),
     },
+    "total": {
+        "pi": ("mdpkit.solvers.total", "policy_iteration_total"),
+        "vi": ("mdpkit.solvers.total", "value_iteration_total"),
+    },
 }
-DEFAULT_METHOD = {"discounted": "vi", "finite_horizon": "backward", "average": "rvi"}
+DEFAULT_METHOD = {"discounted": "vi", "finite_horizon": "backward", "average": "rvi",
+                  "total": "pi"}
 
 
 def _check_mdp(mdp):
@@ -71,6 +78,8 @@ def _check_mdp(mdp):
         raise TypeError(f"mdp must be a mdpkit.TabularMDP, got {type(mdp).__name__}")
     if mdp.is_average:
         return "average"
+    if mdp.is_total:
+        return "total"
     return "discounted" if mdp.is_discounted else "finite_horizon"
 
 
@@ -110,7 +119,8 @@ def solve(mdp, method: str | None = None, tol: float = 1e-6, max_iter: int | Non
     mdp : TabularMDP
     method : str or None
         Discounted: "vi" (default), "pi", "mpi", "lp". Finite horizon: "backward"
-        (default), "lp". Average reward: "rvi" (default), "pi", "lp" (unichain).
+        (default), "lp". Average reward: "rvi" (default), "pi", "lp" (unichain). Total
+        reward with terminal states: "pi" (default), "vi".
     tol : float > 0, default 1e-6
         Method tolerance; for "vi"/"mpi" the returned policy is certified ``tol``-optimal.
     max_iter : int >= 1 or None
@@ -168,9 +178,14 @@ def evaluate(mdp, policy, **options) -> np.ndarray:
 
     Returns
     -------
-    V : ndarray, shape (S,) discounted or (H, S) finite horizon (``V[h]`` at step h).
+    V : ndarray, shape (S,) discounted or total reward (a proper policy only; 0 on
+        terminal states), or (H, S) finite horizon (``V[h]`` at step h).
     """
     setting = _not_average(mdp, "evaluate", "mdpkit.solvers.average.evaluate_average")
+    if setting == "total":
+        from .total import evaluate_total
+
+        return evaluate_total(mdp, policy, **options)
     if setting == "discounted":
         from .evaluate import evaluate_discounted
 
@@ -189,10 +204,15 @@ def occupancy(mdp, policy, **options) -> np.ndarray:
     -------
     d : ndarray
         Discounted: (S, A), ``d(s, a) = sum_t gamma^t Pr(s_t = s, a_t = a)``, sums to
-        1/(1-gamma). Finite horizon: (H, S, A), one distribution per step.
+        1/(1-gamma). Finite horizon: (H, S, A), one distribution per step. Total reward:
+        (S, A), expected visits before termination (a proper policy only).
     """
     setting = _not_average(mdp, "occupancy", "solve(mdp, method='lp').occupancy "
                            "(stationary occupancy of an optimal policy)")
+    if setting == "total":
+        from .total import occupancy_total
+
+        return occupancy_total(mdp, policy, **options)
     if setting == "discounted":
         from .evaluate import occupancy_discounted
 
@@ -205,6 +225,10 @@ def occupancy(mdp, policy, **options) -> np.ndarray:
 def q_from_v(mdp, V) -> np.ndarray:
     """``Q = R + gamma P V`` (S, A) discounted; ``Q[h] = R_h + P_h V[h+1]`` (H, S, A) finite horizon."""
     setting = _not_average(mdp, "q_from_v", "solve(mdp).Q (R + P h - gain)")
+    if setting == "total":
+        V = as_real_array(V, "V", shape=(mdp.S,))
+        P2 = mdp.P if mdp.is_sparse else mdp.P.reshape(mdp.S * mdp.A, mdp.S)
+        return mdp.R + (P2 @ V).reshape(mdp.S, mdp.A)
     from .evaluate import q_from_v as _q
 
     shape = (mdp.S,) if setting == "discounted" else (mdp.H, mdp.S)
