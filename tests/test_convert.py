@@ -129,8 +129,12 @@ def test_quantecon_pair_form_unsorted_missing_and_infeasible():
     keep = np.flatnonzero(~((arr["s_indices"] == 4) & (arr["a_indices"] == 1)))
     missing = SimpleNamespace(R=arr["R"][keep], Q=arr["Q"][keep], beta=0.9,
                               s_indices=arr["s_indices"][keep], a_indices=arr["a_indices"][keep])
-    with pytest.raises(ValueError, match=r"infeasible state-action pairs \(first: s=4, a=1\)"):
-        from_quantecon(missing)
+    masked = from_quantecon(missing)
+    assert masked.action_mask[4, 1] == False and masked.action_mask.sum() == 17  # noqa: E712
+    again = quantecon_arrays(masked, form="sa_pairs")
+    assert again["R"].shape == (17,) and not ((again["s_indices"] == 4) & (again["a_indices"] == 1)).any()
+    _same(from_quantecon(SimpleNamespace(**again)), masked)
+    assert from_quantecon(SimpleNamespace(**again)) == masked  # mask included
     filled = from_quantecon(missing, infeasible_reward=-5.0)
     np.testing.assert_array_equal(filled.dense_P()[4, 1], np.eye(6)[4])
     assert filled.R[4, 1] == -5.0
@@ -149,8 +153,14 @@ def test_quantecon_product_form_infeasible_and_beta():
     Q = np.zeros((2, 2, 2))
     Q[0, 0, 1] = Q[1, 0, 0] = Q[1, 1, 1] = 1.0
     ddp = SimpleNamespace(R=R, Q=Q, beta=0.8)
-    with pytest.raises(ValueError, match=r"first: s=0, a=1"):
-        from_quantecon(ddp)
+    masked = from_quantecon(ddp)
+    assert masked.action_mask.tolist() == [[True, False], [True, True]]
+    back = quantecon_arrays(masked)
+    np.testing.assert_array_equal(back["R"], R)
+    assert from_quantecon(SimpleNamespace(**back)) == masked
+    none_left = SimpleNamespace(R=np.array([[-np.inf, -np.inf], [0.0, 2.0]]), Q=Q, beta=0.8)
+    with pytest.raises(ValueError, match="no feasible action in state 0"):
+        from_quantecon(none_left)
     m = from_quantecon(ddp, infeasible_reward=-100.0)
     np.testing.assert_array_equal(m.P[0, 1], [1.0, 0.0])
     assert m.R[0, 1] == -100.0 and m.gamma == 0.8

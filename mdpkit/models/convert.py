@@ -19,9 +19,11 @@ Decisions
 * pymdptoolbox has no step dependence: step-dependent models are refused by
   :func:`to_pymdptoolbox` (ValueError), never silently averaged.
 * QuantEcon marks infeasible actions with ``R = -inf`` (product form) or by leaving the pair
-  out (pair form). A :class:`TabularMDP` has every action everywhere, so
-  :func:`from_quantecon` refuses such models unless ``infeasible_reward`` is given, in which
-  case an infeasible (s, a) becomes a self-loop paying ``infeasible_reward``.
+  out (pair form). :func:`from_quantecon` maps them to the model's ``action_mask``
+  (their stored P row is a self-loop and R is 0; no solver uses them) and
+  :func:`quantecon_arrays` maps the mask back (``-inf`` / pairs left out), losslessly.
+  With ``infeasible_reward=r`` an infeasible (s, a) is instead an ordinary self-loop
+  paying r.
   ``beta = 1`` is accepted only together with ``horizon=H`` (undiscounted finite horizon,
   QuantEcon's ``backward_induction(ddp, T)``); :func:`to_quantecon` maps a stationary
   finite-horizon model to ``beta = 1`` (QuantEcon then warns that its infinite-horizon
@@ -250,15 +252,20 @@ def quantecon_arrays(mdp, *, form=None) -> dict:
         raise ValueError(f'form must be "product" or "sa_pairs", got {form!r}')
     beta = mdp.gamma if mdp.is_discounted else 1.0
     S, A = mdp.S, mdp.A
+    mask = mdp.action_mask
     if form == "product":
-        return dict(R=np.array(mdp.R), Q=np.array(mdp.dense_P()), beta=beta)
+        R = np.array(mdp.R)
+        if mask is not None:  # unavailable pairs: QuantEcon's -inf
+            R[~mask] = -np.inf
+        return dict(R=R, Q=np.array(mdp.dense_P()), beta=beta)
     Q = sp.csr_matrix(mdp.P, copy=True) if mdp.is_sparse else np.array(mdp.P).reshape(S * A, S)
+    keep = np.ones(S * A, dtype=bool) if mask is None else mask.reshape(-1)
     return dict(
-        R=np.array(mdp.R).reshape(S * A),
-        Q=Q,
+        R=np.array(mdp.R).reshape(S * A)[keep],
+        Q=Q[keep] if mask is not None else Q,
         beta=beta,
-        s_indices=np.repeat(np.arange(S), A),
-        a_indices=np.tile(np.arange(A), S),
+        s_indices=np.repeat(np.arange(S), A)[keep],
+        a_indices=np.tile(np.arange(A), S)[keep],
     )
 
 
@@ -285,8 +292,9 @@ def from_quantecon(ddp, *, horizon=None, mu=None, infeasible_reward=None, sparse
         Build the undiscounted finite-horizon model with this H; needs ``beta == 1``.
     mu : ndarray, shape (S,), optional
     infeasible_reward : float, optional
-        Infeasible pairs (``R = -inf`` or missing) are refused unless this is given; they
-        then become self-loops paying ``infeasible_reward``.
+        By default infeasible pairs (``R = -inf`` or missing) become unavailable through
+        the model's ``action_mask`` (stored as self-loops paying 0, never used). With
+        ``infeasible_reward=r`` they are instead ordinary actions: self-loops paying r.
     sparse : bool, optional
         Store P as CSR; default: as ``ddp.Q`` is stored (sparse Q -> sparse model).
 
@@ -383,15 +391,13 @@ def from_quantecon(ddp, *, horizon=None, mu=None, infeasible_reward=None, sparse
             rows_P[pair] = Qd
     if not feasible.all():
         k = int(np.argmax(~feasible))
-        if infeasible_reward is None:
-            raise ValueError(
-                f"ddp has infeasible state-action pairs (first: s={k // A}, a={k % A}); a TabularMDP "
-                "needs every action in every state: pass infeasible_reward=r to turn them into "
-                "self-loops paying r"
-            )
+        if infeasible_reward is None and not feasible.reshape(S, A).any(axis=1).all():
+            s0 = int(np.flatnonzero(~feasible.reshape(S, A).any(axis=1))[0])
+            raise ValueError(f"ddp has no feasible action in state {s0} (first such state; "
+                             f"infeasible pairs from s={k // A}, a={k % A})")
         bad = np.flatnonzero(~feasible)
         R = R.copy()
-        R[bad] = float(infeasible_reward)
+        R[bad] = 0.0 if infeasible_reward is None else float(infeasible_reward)
         loops = sp.csr_matrix((np.ones(bad.size), (bad, bad // A)), shape=(S * A, S))
         if sp.issparse(rows_P):
             keep = sp.diags(feasible.astype(np.float64))
@@ -402,7 +408,8 @@ def from_quantecon(ddp, *, horizon=None, mu=None, infeasible_reward=None, sparse
             rows_P[bad, bad // A] = 1.0
     R = R.reshape(S, A)
     P = rows_P if sp.issparse(rows_P) else rows_P.reshape(S, A, S)
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu)
+    mask = feasible.reshape(S, A) if infeasible_reward is None and not feasible.all() else None
+    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu, action_mask=mask)
 
 
 # ---------------------------------------------------------------------- gymnasium toy text

@@ -243,6 +243,12 @@ class TabularMDP:
         be absorbing (``P[t, a, t] = 1``) with ``R[t, a] = 0`` for every action. That the
         optimal total reward is finite is checked by the solvers
         (:func:`mdpkit.solvers.total.check_ssp`).
+    action_mask : bool array, shape (S, A), optional, keyword-only
+        Available actions: ``action_mask[s, a]`` False makes a unavailable in s (any
+        criterion, dense, step-dependent or sparse P). Every state needs an available
+        action. The P row and R entry of an unavailable pair must still be valid (e.g. a
+        self-loop with reward 0); no solver, evaluation or occupancy ever uses them, and a
+        policy that uses such a pair is a ValueError. An all-True mask is stored as None.
     mu : ndarray, shape (S,), optional
         Initial-state distribution; uniform by default.
     validate : bool, default True
@@ -285,10 +291,10 @@ class TabularMDP:
     (2, 2, True)
     """
 
-    __slots__ = ("_P", "_R", "_gamma", "_horizon", "_mu", "_S", "_A", "_criterion", "_terminal")
+    __slots__ = ("_P", "_R", "_gamma", "_horizon", "_mu", "_S", "_A", "_criterion", "_terminal", "_action_mask")
 
     def __init__(self, P, R, *, gamma=None, horizon=None, mu=None, validate: bool = True,
-                 copy: bool = True, criterion=None, terminal=None):
+                 copy: bool = True, criterion=None, terminal=None, action_mask=None):
         if not isinstance(validate, (bool, np.bool_)):
             raise TypeError(f"validate must be a bool, got {type(validate).__name__}")
         if not isinstance(copy, (bool, np.bool_)):
@@ -325,6 +331,7 @@ class TabularMDP:
         set_(self, "_horizon", horizon)
         set_(self, "_criterion", criterion)
         set_(self, "_terminal", _check_terminal(terminal, criterion, P_obj, R_arr, S_R, A))
+        set_(self, "_action_mask", _check_action_mask(action_mask, S_R, A))
         set_(self, "_S", S_R)
         set_(self, "_A", A)
         set_(self, "_mu", self._check_mu(mu, S_R))
@@ -574,6 +581,11 @@ class TabularMDP:
         return self._criterion == "average"
 
     @property
+    def action_mask(self) -> np.ndarray | None:
+        """Available actions, bool (S, A) read-only, or None when every action is available."""
+        return self._action_mask
+
+    @property
     def is_total(self) -> bool:
         return self._criterion == "total"
 
@@ -631,7 +643,7 @@ class TabularMDP:
 
         Switching setting needs both keys, e.g. ``replace(gamma=None, horizon=10)``.
         """
-        unknown = set(changes) - {"P", "R", "gamma", "horizon", "mu", "criterion", "terminal"}
+        unknown = set(changes) - {"P", "R", "gamma", "horizon", "mu", "criterion", "terminal", "action_mask"}
         if unknown:
             raise TypeError(f"replace() got unknown fields {sorted(unknown)}")
         fields = dict(P=self.P, R=self._R, gamma=self._gamma, horizon=self._horizon, mu=self._mu)
@@ -639,6 +651,8 @@ class TabularMDP:
             fields["criterion"] = self._criterion
         if self._terminal is not None:
             fields["terminal"] = self._terminal
+        if self._action_mask is not None:
+            fields["action_mask"] = self._action_mask
         fields.update(changes)
         P = fields.pop("P")
         R = fields.pop("R")
@@ -661,6 +675,10 @@ class TabularMDP:
         ):
             return False
         if self._terminal is not None and not np.array_equal(self._terminal, other._terminal):
+            return False
+        if (self._action_mask is None) != (other._action_mask is None) or (
+                self._action_mask is not None
+                and not np.array_equal(self._action_mask, other._action_mask)):
             return False
         if self.is_sparse:
             P_eq = (self._P != other._P).nnz == 0
@@ -687,12 +705,31 @@ class TabularMDP:
     def __reduce__(self):
         # rebuilt through the validating constructor: the arrays come back frozen
         return (_rebuild, (self.P, self._R, self._gamma, self._horizon, self._mu, self._criterion,
-                           self._terminal))
+                           self._terminal, self._action_mask))
 
 
-def _rebuild(P, R, gamma, horizon, mu, criterion=None, terminal=None):
+def _rebuild(P, R, gamma, horizon, mu, criterion=None, terminal=None, action_mask=None):
     return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu, criterion=criterion,
-                      terminal=terminal)
+                      terminal=terminal, action_mask=action_mask)
+
+
+def _check_action_mask(mask, S, A):
+    """Validated available-action mask (bool (S, A), read-only copy) or None (all True)."""
+    if mask is None:
+        return None
+    m = np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise TypeError(f"action_mask must be a bool array of shape (S, A), got dtype {m.dtype}")
+    if m.shape != (S, A):
+        raise ValueError(f"action_mask must have shape (S, A) = ({S}, {A}), got {m.shape}")
+    empty = ~m.any(axis=1)
+    if empty.any():
+        raise ValueError(f"action_mask leaves state {int(np.flatnonzero(empty)[0])} with no "
+                         f"available action ({int(empty.sum())} such state(s)); every state "
+                         f"needs at least one")
+    if m.all():
+        return None
+    return _frozen_copy(m)
 
 
 CRITERIA = ("discounted", "finite", "average", "total")

@@ -223,13 +223,19 @@ def occupancy(mdp, policy, **options) -> np.ndarray:
 
 
 def q_from_v(mdp, V) -> np.ndarray:
-    """``Q = R + gamma P V`` (S, A) discounted; ``Q[h] = R_h + P_h V[h+1]`` (H, S, A) finite horizon."""
+    """``Q = R + gamma P V`` (S, A) discounted; ``Q[h] = R_h + P_h V[h+1]`` (H, S, A) finite
+    horizon; ``Q = R + P V`` total reward. ``-inf`` on pairs unavailable by ``action_mask``."""
     setting = _not_average(mdp, "q_from_v", "solve(mdp).Q (R + P h - gain)")
     if setting == "total":
         V = as_real_array(V, "V", shape=(mdp.S,))
         P2 = mdp.P if mdp.is_sparse else mdp.P.reshape(mdp.S * mdp.A, mdp.S)
-        return mdp.R + (P2 @ V).reshape(mdp.S, mdp.A)
-    from .evaluate import q_from_v as _q
+        Q = mdp.R + (P2 @ V).reshape(mdp.S, mdp.A)
+    else:
+        from .evaluate import q_from_v as _q
 
-    shape = (mdp.S,) if setting == "discounted" else (mdp.H, mdp.S)
-    return _q(mdp, as_real_array(V, "V", shape=shape))
+        shape = (mdp.S,) if setting == "discounted" else (mdp.H, mdp.S)
+        Q = _q(mdp, as_real_array(V, "V", shape=shape))
+    if mdp.action_mask is not None:  # unavailable pairs: -inf
+        Q = np.array(Q, dtype=np.float64)
+        Q[..., ~mdp.action_mask] = -np.inf
+    return Q

@@ -56,6 +56,7 @@ from scipy.sparse.csgraph import connected_components
 from ..models.tabular import TabularMDP
 from ..utils import ConvergenceWarning
 from ._policy import as_policy
+from ._mask import respects_action_mask
 from .result import SolveResult
 
 __all__ = ["relative_value_iteration", "policy_iteration_average", "solve_lp_average",
@@ -163,7 +164,8 @@ def is_communicating(mdp) -> bool:
     if mdp.step_dependent_P:
         raise ValueError("is_communicating needs a stationary P; this model's P is step-dependent")
     S, A = mdp.S, mdp.A
-    union = _selector(mdp, np.ones((S, A))) @ sp.csr_matrix(_P2(mdp))
+    avail = np.ones((S, A)) if mdp.action_mask is None else mdp.action_mask.astype(np.float64)
+    union = _selector(mdp, avail) @ sp.csr_matrix(_P2(mdp))
     n, _ = connected_components(union, directed=True, connection="strong")
     return n == 1
 
@@ -188,13 +190,16 @@ def is_unichain(mdp, policy=None, *, max_policies: int = 4096) -> bool:
         P_pi, _, _ = _policy_chain(mdp, policy)
         return len(recurrent_classes(P_pi)) == 1
     S, A = mdp.S, mdp.A
-    count = A ** S
+    mask = np.ones((S, A), dtype=bool) if mdp.action_mask is None else mdp.action_mask
+    choices = [np.flatnonzero(mask[s]).tolist() for s in range(S)]
+    count = int(np.prod([len(c) for c in choices], dtype=float))
     if count > max_policies:
         raise ValueError(
-            f"is_unichain without a policy enumerates all A**S = {A}**{S} deterministic "
+            f"is_unichain without a policy enumerates all {count:.3g} (A**S = {A}**{S} without a "
+            f"mask) deterministic "
             f"policies (deciding the unichain condition is NP-hard in general), more than "
             f"max_policies={max_policies}; pass policy= or raise max_policies")
-    for pol in itertools.product(range(A), repeat=S):
+    for pol in itertools.product(*choices):
         P_pi, _, _ = _policy_chain(mdp, np.array(pol, dtype=np.int64))
         if len(recurrent_classes(P_pi)) != 1:
             return False
@@ -281,6 +286,7 @@ def _pi_loop(mdp, pol, ref, max_iter, method):
     return pol, g, h, Qh - g, n_iter, converged, bound
 
 
+@respects_action_mask
 def policy_iteration_average(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
                              **options) -> SolveResult:
     """Unichain average-reward policy iteration (module docstring).
@@ -320,6 +326,7 @@ def _rvi_sweep(mdp, V, tau, Q, TV):
         TV += shift
 
 
+@respects_action_mask
 def relative_value_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
                              **options) -> SolveResult:
     """Relative value iteration with the span certificate on the gain (module docstring).
@@ -394,6 +401,7 @@ def _self_loops_positive(mdp) -> bool:
 
 
 # ------------------------------------------------------------------------------ LP
+@respects_action_mask
 def solve_lp_average(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
                      **options) -> SolveResult:
     """Unichain average-reward LP with HiGHS (module docstring).

@@ -126,6 +126,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..utils import ConvergenceWarning
+from ._mask import respects_action_mask
 from .result import SolveResult
 
 __all__ = ["solve_lp", "discounted_lp_matrices", "finite_horizon_lp_matrices"]
@@ -389,6 +390,7 @@ def _solve_finite(mdp, tol, max_iter, highs_options, lp_method):
         lp_objective=float(rho * res.fun), bellman_residual=float(e.max()))
 
 
+@respects_action_mask
 def solve_lp(mdp, *, tol=1e-6, max_iter=None, **options) -> SolveResult:
     """Solve an MDP (discounted or finite horizon) by linear programming with HiGHS.
 

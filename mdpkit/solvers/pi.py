@@ -88,6 +88,7 @@ import numpy as np
 from ..utils import ConvergenceWarning, check_positive_int
 from ._policy import as_policy
 from .evaluate import plan, policy_matrix, policy_system, solve_policy_system
+from ._mask import respects_action_mask
 from .result import SolveResult
 from .vi import (RULE_SUPNORM, announce_budget, bellman, check_damping, check_options,
                  check_stopping, default_max_iter, finish, initial_value, resolve_engine,
@@ -118,6 +119,7 @@ def certificate(mdp, V, policy, Q=None, engine="auto"):
     return max(bound, 0.0), Q, TV, float(d.min()), float(d.max())
 
 
+@respects_action_mask
 def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options) -> SolveResult:
     """Howard's policy iteration with exact (LAPACK) or certified Krylov evaluation.
 
@@ -237,6 +239,7 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
                        method="pi", bound=bound, extras=extras)
 
 
+@respects_action_mask
 def modified_policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
                               **options) -> SolveResult:
     """Modified policy iteration (``m`` partial evaluation sweeps per improvement).

@@ -42,6 +42,7 @@ from ..models.tabular import TabularMDP
 from ..utils import ConvergenceWarning
 from ._policy import as_policy
 from .average import _P2, _check_options, _policy_chain, relative_value_iteration
+from ._mask import respects_action_mask
 from .result import SolveResult
 
 __all__ = ["check_ssp", "maximal_end_components", "proper_policy", "evaluate_total",
@@ -78,6 +79,11 @@ def proper_policy(mdp) -> np.ndarray:
     state closer to termination). ValueError naming the states that cannot reach a
     terminal state under any policy."""
     _check_total(mdp)
+    if mdp.action_mask is not None:
+        from ._mask import effective_model
+
+        eff, src = effective_model(mdp)
+        return src[np.arange(mdp.S), proper_policy(eff)]
     S, A = mdp.S, mdp.A
     P2 = sp.csr_matrix(_P2(mdp))
     reached = _terminal_mask(mdp)
@@ -115,6 +121,8 @@ def maximal_end_components(mdp):
     src = rows // A
     alive = ~_terminal_mask(mdp)
     allowed = np.repeat(alive[:, None], A, axis=1)
+    if mdp.action_mask is not None:
+        allowed &= mdp.action_mask
     labels = np.zeros(S, dtype=np.int64)
     while True:
         before = allowed.copy()
@@ -262,6 +270,7 @@ def _pi_steps(mdp, pol, max_iter, method):
     return pol, V, Q, n_iter, converged
 
 
+@respects_action_mask
 def policy_iteration_total(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
                            **options) -> SolveResult:
     """Policy iteration for a stochastic shortest path (module docstring). Options:
@@ -283,6 +292,7 @@ def policy_iteration_total(mdp, *, tol: float = 1e-6, max_iter: int | None = Non
                        bound=0.0 if converged else np.inf)
 
 
+@respects_action_mask
 def value_iteration_total(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
                           **options) -> SolveResult:
     """Value iteration for a stochastic shortest path, finished by exact policy steps
