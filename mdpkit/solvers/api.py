@@ -11,6 +11,7 @@ discounted     ``"vi"`` (default)  :func:`mdpkit.solvers.vi.value_iteration`
 discounted     ``"pi"``            :func:`mdpkit.solvers.pi.policy_iteration`
 discounted     ``"mpi"``           :func:`mdpkit.solvers.pi.modified_policy_iteration`
 discounted     ``"lp"``            :func:`mdpkit.solvers.lp.solve_lp`
+discounted     ``"gs"``            :func:`mdpkit.solvers.gs.gauss_seidel_value_iteration`
 finite horizon ``"backward"`` (d.) :func:`mdpkit.solvers.backward.backward_induction`
 finite horizon ``"lp"``            :func:`mdpkit.solvers.lp.solve_lp`
 average        ``"rvi"`` (default) :func:`mdpkit.solvers.average.relative_value_iteration`
@@ -54,6 +55,7 @@ METHODS = {
         "pi": ("mdpkit.solvers.pi", "policy_iteration"),
         "mpi": ("mdpkit.solvers.pi", "modified_policy_iteration"),
         "lp": ("mdpkit.solvers.lp", "solve_lp"),
+        "gs": ("mdpkit.solvers.gs", "gauss_seidel_value_iteration"),
     },
     "finite_horizon": {
         "backward": ("mdpkit.solvers.backward", "backward_induction"),
@@ -118,7 +120,7 @@ def solve(mdp, method: str | None = None, tol: float = 1e-6, max_iter: int | Non
     ----------
     mdp : TabularMDP
     method : str or None
-        Discounted: "vi" (default), "pi", "mpi", "lp". Finite horizon: "backward"
+        Discounted: "vi" (default), "pi", "mpi", "lp", "gs" (Gauss-Seidel). Finite horizon: "backward"
         (default), "lp". Average reward: "rvi" (default), "pi", "lp" (unichain). Total
         reward with terminal states: "pi" (default), "vi".
     tol : float > 0, default 1e-6

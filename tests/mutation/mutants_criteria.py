@@ -53,4 +53,9 @@ MUTANTS = [
          replace="        bad = (arr > 0) & ~mask & False",
          tests=["tests/test_action_mask.py::test_puterman_two_state_with_infeasible_pair"],
          why="a stochastic policy on an unavailable action is accepted by occupancy/evaluate"),
+    dict(file="mdpkit/solvers/gs.py",
+         find="            if bound <= tol:",
+         replace="            if bound <= tol or True:",
+         tests=["tests/test_gauss_seidel.py::test_gs_certificate_is_true"],
+         why="Gauss-Seidel stops at the first small change without a certified bound"),
 ]
