@@ -186,3 +186,25 @@ def test_puterman_through_quantecon_layouts():
         assert m == puterman_two_state()
         np.testing.assert_allclose(solve(m, tol=1e-10).V, [-60 / 7, -20], atol=1e-8)
     np.testing.assert_array_equal(quantecon_arrays(from_quantecon(prod))["R"], prod.R)
+
+
+def test_gym_env_respects_mask_and_terminal_states():
+    from mdpkit.envs.gym_env import TabularMDPEnv
+
+    env = TabularMDPEnv(puterman_two_state())
+    s, info = env.reset(seed=0, options={"state": 1})
+    assert s == 1 and info["action_mask"].tolist() == [1, 0]
+    with pytest.raises(ValueError, match=r"action 1 is unavailable in state 1"):
+        env.step(1)
+    s2, r, term, trunc, info = env.step(0)
+    assert (s2, r, term, trunc) == (1, -1.0, False, False) and info["action_mask"].tolist() == [1, 0]
+    # total reward: reaching the terminal state terminates the episode
+    P = np.zeros((2, 1, 2))
+    P[0, 0, 1] = 1.0
+    P[1, 0, 1] = 1.0
+    env = TabularMDPEnv(TabularMDP(P, np.array([[-1.0], [0.0]]), criterion="total", terminal=[1]))
+    env.reset(seed=0, options={"state": 0})
+    s2, r, term, trunc, info = env.step(0)
+    assert (s2, r, term, trunc) == (1, -1.0, True, False) and "action_mask" not in info
+    with pytest.raises(RuntimeError, match="call reset"):
+        env.step(0)

@@ -62,6 +62,9 @@ from .result import SolveResult
 __all__ = ["relative_value_iteration", "policy_iteration_average", "solve_lp_average",
            "evaluate_average", "recurrent_classes", "is_unichain", "is_communicating"]
 
+provenance = ("textbook average-reward RVI, unichain PI and the gain-bias LP (Puterman 1994, Ch. 8) [R]; "
+              "span certificate Puterman Thm 8.5.5 [R]; dual-to-policy rule followed by PI steps [D]")
+
 #: default sweep cap of relative value iteration (reaching it warns)
 RVI_MAX_ITER = 1_000_000
 

@@ -31,6 +31,8 @@ from .vi import check_options, initial_value
 
 __all__ = ["gauss_seidel_value_iteration", "gs_sweep_dense", "gs_sweep_csr"]
 
+provenance = "textbook Gauss-Seidel VI (Puterman 1994, Sec. 6.3.3) [R]; stop by the PI certificate [D]"
+
 
 @njit(cache=True)
 def gs_sweep_dense(P, R, gamma, V):

@@ -48,6 +48,9 @@ from .result import SolveResult
 __all__ = ["check_ssp", "maximal_end_components", "proper_policy", "evaluate_total",
            "occupancy_total", "policy_iteration_total", "value_iteration_total"]
 
+provenance = ("SSP conditions and PI/VI of Bertsekas & Tsitsiklis (1991) [R]; end-component test with "
+              "certified RVI gains [D]")
+
 #: a maximal end component must have a certified optimal gain below -SSP_TOL
 SSP_TOL = 1e-9
 VI_MAX_ITER = 1_000_000
