@@ -208,3 +208,14 @@ def test_gym_env_respects_mask_and_terminal_states():
     assert (s2, r, term, trunc) == (1, -1.0, True, False) and "action_mask" not in info
     with pytest.raises(RuntimeError, match="call reset"):
         env.step(0)
+
+
+def test_policy0_on_unavailable_action_refused():
+    m = puterman_two_state()
+    with pytest.raises(ValueError, match=r"policy0\[1\] = 1 is an unavailable action"):
+        solve(m, method="pi", policy0=np.array([0, 1]))
+    np.testing.assert_allclose(solve(m, method="pi", policy0=np.array([1, 0])).V, [-60 / 7, -20])
+    ma = TabularMDP(m.P, m.R, criterion="average", action_mask=m.action_mask)
+    with pytest.raises(ValueError, match=r"policy0\[1\] = 1 is an unavailable action"):
+        solve(ma, method="pi", policy0=np.array([0, 1]))
+    assert solve(ma, method="pi", policy0=np.array([1, 0])).gain == pytest.approx(-1.0, abs=1e-12)

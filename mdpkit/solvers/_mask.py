@@ -92,6 +92,10 @@ def respects_action_mask(fn):
         mask = getattr(mdp, "action_mask", None)
         if mask is None:
             return fn(mdp, *args, **kwargs)
+        if kwargs.get("policy0") is not None:  # a start on an unavailable action is refused
+            from ._policy import as_policy
+
+            as_policy(mdp, kwargs["policy0"], "policy0")
         eff, src = effective_model(mdp)
         res = fn(eff, *args, **kwargs)
         res.policy = _map_policy(res.policy, src)
