@@ -66,7 +66,7 @@ provenance = ("textbook average-reward RVI, unichain PI and the gain-bias LP (Pu
               "span certificate Puterman Thm 8.5.5 [R]; dual-to-policy rule followed by PI steps [D]")
 
 #: default sweep cap of relative value iteration (reaching it warns)
-RVI_MAX_ITER = 1_000_000
+RVI_MAX_ITER = 100_000
 
 
 # --------------------------------------------------------------------------- checks
