@@ -331,3 +331,13 @@ def test_pymdptoolbox_sequence_reward_rule():
         from_pymdptoolbox(T, (0, 1, 0), gamma=0.9)
     with pytest.raises(ValueError, match=r"state vector"):
         from_pymdptoolbox(T, [[1, 2, 3]] * 5, gamma=0.9)
+
+
+def test_converters_refuse_what_the_other_tool_cannot_represent():
+    P = np.full((2, 2, 2), 0.5)
+    R = np.zeros((2, 2))
+    masked = TabularMDP(P, R, gamma=0.9, action_mask=np.array([[True, False], [True, True]]))
+    with pytest.raises(ValueError, match="pymdptoolbox has no per-state action sets"):
+        to_pymdptoolbox(masked)
+    with pytest.raises(ValueError, match="no average-reward criterion"):
+        quantecon_arrays(TabularMDP(P, R, criterion="average"))

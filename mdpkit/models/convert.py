@@ -99,6 +99,9 @@ def to_pymdptoolbox(mdp, *, sparse=None):
     reward : ndarray, shape (S, A)
     """
     _check_static(mdp, "pymdptoolbox")
+    if mdp.action_mask is not None:
+        raise ValueError("pymdptoolbox has no per-state action sets: this mdp has an action_mask "
+                         "(its unavailable pairs would become ordinary actions)")
     sparse = mdp.is_sparse if sparse is None else bool(sparse)
     A = mdp.A
     if sparse:
@@ -246,6 +249,9 @@ def quantecon_arrays(mdp, *, form=None) -> dict:
     dict with keys ``R, Q, beta`` (and ``s_indices, a_indices`` for "sa_pairs").
     """
     _check_static(mdp, "QuantEcon DiscreteDP")
+    if mdp.criterion in ("average", "total"):
+        raise ValueError(f"QuantEcon DiscreteDP has no {mdp.criterion}-reward criterion "
+                         f"(beta = 1 would mean a finite horizon there)")
     if form is None:
         form = "sa_pairs" if mdp.is_sparse else "product"
     if form not in ("product", "sa_pairs"):
