@@ -277,7 +277,7 @@ def test_demo_compare_rows():
     from mdpkit.demo import compare, format_table
     from mdpkit.models.generators import riverswim
     rows = compare([("rs d", riverswim(4, gamma=0.9)), ("rs h", riverswim(4, horizon=5))])
-    assert [r["method"] for r in rows] == ["vi", "pi", "mpi", "lp", "backward", "lp"]
+    assert [r["method"] for r in rows] == ["vi", "pi", "mpi", "lp", "gs", "backward", "lp"]
     for r in rows:
         assert r["converged"] and r["max_abs_err"] <= 1e-7 and r["bound"] >= 0
     assert [r["max_abs_err"] for r in rows if r["method"] in ("pi", "backward")] == [0.0, 0.0]

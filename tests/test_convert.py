@@ -129,8 +129,12 @@ def test_quantecon_pair_form_unsorted_missing_and_infeasible():
     keep = np.flatnonzero(~((arr["s_indices"] == 4) & (arr["a_indices"] == 1)))
     missing = SimpleNamespace(R=arr["R"][keep], Q=arr["Q"][keep], beta=0.9,
                               s_indices=arr["s_indices"][keep], a_indices=arr["a_indices"][keep])
-    with pytest.raises(ValueError, match=r"infeasible state-action pairs \(first: s=4, a=1\)"):
-        from_quantecon(missing)
+    masked = from_quantecon(missing)
+    assert masked.action_mask[4, 1] == False and masked.action_mask.sum() == 17  # noqa: E712
+    again = quantecon_arrays(masked, form="sa_pairs")
+    assert again["R"].shape == (17,) and not ((again["s_indices"] == 4) & (again["a_indices"] == 1)).any()
+    _same(from_quantecon(SimpleNamespace(**again)), masked)
+    assert from_quantecon(SimpleNamespace(**again)) == masked  # mask included
     filled = from_quantecon(missing, infeasible_reward=-5.0)
     np.testing.assert_array_equal(filled.dense_P()[4, 1], np.eye(6)[4])
     assert filled.R[4, 1] == -5.0
@@ -149,8 +153,14 @@ def test_quantecon_product_form_infeasible_and_beta():
     Q = np.zeros((2, 2, 2))
     Q[0, 0, 1] = Q[1, 0, 0] = Q[1, 1, 1] = 1.0
     ddp = SimpleNamespace(R=R, Q=Q, beta=0.8)
-    with pytest.raises(ValueError, match=r"first: s=0, a=1"):
-        from_quantecon(ddp)
+    masked = from_quantecon(ddp)
+    assert masked.action_mask.tolist() == [[True, False], [True, True]]
+    back = quantecon_arrays(masked)
+    np.testing.assert_array_equal(back["R"], R)
+    assert from_quantecon(SimpleNamespace(**back)) == masked
+    none_left = SimpleNamespace(R=np.array([[-np.inf, -np.inf], [0.0, 2.0]]), Q=Q, beta=0.8)
+    with pytest.raises(ValueError, match="no feasible action in state 0"):
+        from_quantecon(none_left)
     m = from_quantecon(ddp, infeasible_reward=-100.0)
     np.testing.assert_array_equal(m.P[0, 1], [1.0, 0.0])
     assert m.R[0, 1] == -100.0 and m.gamma == 0.8
@@ -291,3 +301,43 @@ def test_toy_text_errors():
         from_gymnasium_toy_text({0: {0: [(0.5, 0, 0, False)]}}, gamma=0.5)
     with pytest.raises(TypeError, match="env_or_P must be"):
         from_gymnasium_toy_text(object(), gamma=0.5)
+
+
+def test_pymdptoolbox_sequence_reward_rule():
+    """pymdptoolbox's rule for a list/tuple reward: length A = per-action (S, S) matrices,
+    any other length = a state vector; bad shapes are ValueErrors, never AttributeErrors."""
+    rng = np.random.default_rng(3)
+    T = rng.random((2, 5, 5))
+    T /= T.sum(axis=2, keepdims=True)
+    # R = (0, 1, 0, 1, 0): 5 states, 2 actions -> a state vector
+    mdp = from_pymdptoolbox(T, (0, 1, 0, 1, 0), gamma=0.9)
+    np.testing.assert_array_equal(mdp.R, np.repeat(np.array([0, 1, 0, 1, 0.0])[:, None], 2, axis=1))
+    np.testing.assert_array_equal(from_pymdptoolbox(T, [0, 1, 0, 1, 0], gamma=0.9).R, mdp.R)
+    # a length-A list of nested Python lists (S, S) -> transition rewards, by explicit loops
+    r_ass = rng.normal(size=(2, 5, 5))
+    expected = np.array([[sum(T[a, s, t] * r_ass[a, s, t] for t in range(5)) for a in range(2)]
+                         for s in range(5)])
+    got = from_pymdptoolbox(T, [r_ass[0].tolist(), r_ass[1].tolist()], gamma=0.9).R
+    np.testing.assert_allclose(got, expected, atol=1e-14)
+    # pymdptoolbox's small example (S = A = 2): as an ndarray it is (S, A) ...
+    P_small = np.array([[[0.5, 0.5], [0.8, 0.2]], [[0, 1], [0.1, 0.9]]])
+    R_small = [[5, 10], [-1, 2]]
+    np.testing.assert_array_equal(from_pymdptoolbox(P_small, np.array(R_small), gamma=0.9).R, R_small)
+    # ... as a list of length A it is matrices, whose rows have the wrong shape: ValueError
+    with pytest.raises(ValueError, match=r"per-action \(S, S\) matrices.*reward\[0\] has shape \(2,\)"):
+        from_pymdptoolbox(P_small, R_small, gamma=0.9)
+    # a sequence of another length that is not (S,)
+    with pytest.raises(ValueError, match=r"state vector of shape \(S,\) = \(5,\)"):
+        from_pymdptoolbox(T, (0, 1, 0), gamma=0.9)
+    with pytest.raises(ValueError, match=r"state vector"):
+        from_pymdptoolbox(T, [[1, 2, 3]] * 5, gamma=0.9)
+
+
+def test_converters_refuse_what_the_other_tool_cannot_represent():
+    P = np.full((2, 2, 2), 0.5)
+    R = np.zeros((2, 2))
+    masked = TabularMDP(P, R, gamma=0.9, action_mask=np.array([[True, False], [True, True]]))
+    with pytest.raises(ValueError, match="pymdptoolbox has no per-state action sets"):
+        to_pymdptoolbox(masked)
+    with pytest.raises(ValueError, match="no average-reward criterion"):
+        quantecon_arrays(TabularMDP(P, R, criterion="average"))

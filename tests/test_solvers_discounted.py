@@ -396,7 +396,7 @@ def test_q_from_v_and_top_level_names():
 # ----------------------------------------------------------------------------- bad input
 def test_invalid_method_tol_max_iter_options():
     mdp = chain_mdp(4)
-    with pytest.raises(ValueError, match=r"method 'nope'.*valid methods: \['lp', 'mpi', 'pi', 'vi'\]"):
+    with pytest.raises(ValueError, match=r"method 'nope'.*valid methods: \['gs', 'lp', 'mpi', 'pi', 'vi'\]"):
         solve(mdp, "nope")
     with pytest.raises(ValueError, match="method 'backward'.*finite horizon method"):
         solve(mdp, "backward")

@@ -111,25 +111,38 @@ class TabularMDPEnv(gym.Env):
             self._state = int(np.searchsorted(self._mu_cdf, u, side="right"))
         self._t = 0
         self._done = False
-        return self._state, {"step": 0}
+        return self._state, self._info(self._state)
+
+    def _info(self, s: int) -> dict:
+        """``{"step": t}``, plus ``"action_mask"`` (int8 (A,), gymnasium's convention) when the
+        model has unavailable actions."""
+        info = {"step": self._t}
+        if self.mdp.action_mask is not None:
+            info["action_mask"] = self.mdp.action_mask[s].astype(np.int8)
+        return info
 
     def step(self, action):
         if self._state is None:
             raise RuntimeError("call reset() before step()")
         if self._done:
-            raise RuntimeError("the episode was truncated: call reset() before stepping again")
+            raise RuntimeError("the episode ended (truncated or terminated): call reset() before "
+                               "stepping again")
         if not self.action_space.contains(action):
             raise ValueError(f"action must be an int in [0, {self.mdp.A}), got {action!r}")
         a = int(action)
         h = self._t
         s = self._state
+        if self.mdp.action_mask is not None and not self.mdp.action_mask[s, a]:
+            raise ValueError(f"action {a} is unavailable in state {s} (action_mask[{s}, {a}] is False)")
         reward = float(self.mdp.R_at(h)[s, a]) if self.mdp.step_dependent_R else float(self.mdp.R[s, a])
         s_next = self._next_state(h, s, a)
         self._state = s_next
         self._t += 1
         truncated = self.max_episode_steps is not None and self._t >= self.max_episode_steps
-        self._done = truncated
-        return s_next, reward, False, truncated, {"step": self._t}
+        # total-reward models: reaching a terminal state ends the episode
+        terminated = bool(self.mdp.is_total and s_next in self.mdp.terminal)
+        self._done = truncated or terminated
+        return s_next, reward, terminated, truncated and not terminated, self._info(s_next)
 
     def render(self):
         if self.render_mode is None:

@@ -19,9 +19,11 @@ Decisions
 * pymdptoolbox has no step dependence: step-dependent models are refused by
   :func:`to_pymdptoolbox` (ValueError), never silently averaged.
 * QuantEcon marks infeasible actions with ``R = -inf`` (product form) or by leaving the pair
-  out (pair form). A :class:`TabularMDP` has every action everywhere, so
-  :func:`from_quantecon` refuses such models unless ``infeasible_reward`` is given, in which
-  case an infeasible (s, a) becomes a self-loop paying ``infeasible_reward``.
+  out (pair form). :func:`from_quantecon` maps them to the model's ``action_mask``
+  (their stored P row is a self-loop and R is 0; no solver uses them) and
+  :func:`quantecon_arrays` maps the mask back (``-inf`` / pairs left out), losslessly.
+  With ``infeasible_reward=r`` an infeasible (s, a) is instead an ordinary self-loop
+  paying r.
   ``beta = 1`` is accepted only together with ``horizon=H`` (undiscounted finite horizon,
   QuantEcon's ``backward_induction(ddp, T)``); :func:`to_quantecon` maps a stationary
   finite-horizon model to ``beta = 1`` (QuantEcon then warns that its infinite-horizon
@@ -97,6 +99,9 @@ def to_pymdptoolbox(mdp, *, sparse=None):
     reward : ndarray, shape (S, A)
     """
     _check_static(mdp, "pymdptoolbox")
+    if mdp.action_mask is not None:
+        raise ValueError("pymdptoolbox has no per-state action sets: this mdp has an action_mask "
+                         "(its unavailable pairs would become ordinary actions)")
     sparse = mdp.is_sparse if sparse is None else bool(sparse)
     A = mdp.A
     if sparse:
@@ -107,16 +112,20 @@ def to_pymdptoolbox(mdp, *, sparse=None):
     return transitions, np.array(mdp.R)
 
 
-def from_pymdptoolbox(transitions, reward, *, gamma=None, horizon=None, mu=None, sparse=None):
+def from_pymdptoolbox(transitions, reward, *, gamma=None, horizon=None, mu=None, sparse=None,
+                      criterion=None):
     """A :class:`TabularMDP` from pymdptoolbox-layout arrays.
 
     Parameters
     ----------
     transitions : ndarray, shape (A, S, S), or sequence of A (S, S) matrices (dense or sparse)
-    reward : ndarray, shape (S,), (S, A) or (A, S, S), or sequence of A (S, S) matrices
-        (S,): reward of the state, the same for every action; (A, S, S): reward of the
+    reward : ndarray, shape (S,), (S, A) or (A, S, S), or sequence
+        An ndarray is read by its shape. A list or tuple follows pymdptoolbox's rule: of
+        length A it is A (S, S) matrices (dense or sparse), of any other length a state
+        vector (S,). (S,): reward of the state, the same for every action; (A, S, S): reward of the
         transition, turned into its expectation ``R[s, a] = sum_s' P[a, s, s'] r[a, s, s']``.
-    gamma, horizon, mu : as in :class:`TabularMDP` (pymdptoolbox's ``discount`` is gamma)
+    gamma, horizon, mu, criterion : as in :class:`TabularMDP` (pymdptoolbox's ``discount``
+        is gamma; its ``RelativeValueIteration`` is ``criterion="average"``)
     sparse : bool, optional
         Store P as CSR; default: sparse when any transition matrix is sparse.
 
@@ -165,20 +174,38 @@ def from_pymdptoolbox(transitions, reward, *, gamma=None, horizon=None, mu=None,
     # rewards
     R = _pymdptoolbox_reward(reward, S, A, P if not sparse else None,
                              blocks if sparse else None)
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu)
+    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu, criterion=criterion)
 
 
 def _pymdptoolbox_reward(reward, S, A, P_dense, blocks):
-    is_seq = not isinstance(reward, np.ndarray) and not sp.issparse(reward) and \
-        isinstance(reward, (list, tuple))
+    # pymdptoolbox's rule for a Python sequence: length A means one (S, S) matrix per action,
+    # any other length is a state vector (S,). numpy arrays are read by their shape.
+    is_seq = isinstance(reward, (list, tuple))
+    if is_seq and len(reward) != A:
+        reward = np.asarray(reward)
+        if reward.dtype.kind not in "fiub" or reward.shape != (S,):
+            raise ValueError(
+                f"reward is a sequence of length {len(reward)} != A = {A}, so it is read as a "
+                f"state vector of shape (S,) = ({S},) (pymdptoolbox's rule), got shape {reward.shape}"
+            )
+        is_seq = False
     if is_seq or (isinstance(reward, np.ndarray) and reward.dtype == object):
         mats = list(reward)
         if len(mats) != A:
             raise ValueError(f"reward is a sequence of {len(mats)} matrices, expected A = {A}")
         per_action = []
         for a, m in enumerate(mats):
+            if not sp.issparse(m):
+                m = np.asarray(m)
+                if m.dtype.kind not in "fiub":
+                    raise TypeError(f"reward[{a}] must hold real numbers, got dtype {m.dtype}")
             if m.shape != (S, S):
-                raise ValueError(f"reward[{a}] has shape {m.shape}, expected (S, S) = ({S}, {S})")
+                raise ValueError(
+                    f"reward is a sequence of length A = {A}, so it is read as A per-action "
+                    f"(S, S) matrices (pymdptoolbox's rule), but reward[{a}] has shape "
+                    f"{m.shape}, expected (S, S) = ({S}, {S}); pass np.asarray(reward) for an "
+                    f"(S, A) array"
+                )
             per_action.append(m)
     else:
         r = _real_dense(reward, "reward")
@@ -222,21 +249,29 @@ def quantecon_arrays(mdp, *, form=None) -> dict:
     dict with keys ``R, Q, beta`` (and ``s_indices, a_indices`` for "sa_pairs").
     """
     _check_static(mdp, "QuantEcon DiscreteDP")
+    if mdp.criterion in ("average", "total"):
+        raise ValueError(f"QuantEcon DiscreteDP has no {mdp.criterion}-reward criterion "
+                         f"(beta = 1 would mean a finite horizon there)")
     if form is None:
         form = "sa_pairs" if mdp.is_sparse else "product"
     if form not in ("product", "sa_pairs"):
         raise ValueError(f'form must be "product" or "sa_pairs", got {form!r}')
     beta = mdp.gamma if mdp.is_discounted else 1.0
     S, A = mdp.S, mdp.A
+    mask = mdp.action_mask
     if form == "product":
-        return dict(R=np.array(mdp.R), Q=np.array(mdp.dense_P()), beta=beta)
+        R = np.array(mdp.R)
+        if mask is not None:  # unavailable pairs: QuantEcon's -inf
+            R[~mask] = -np.inf
+        return dict(R=R, Q=np.array(mdp.dense_P()), beta=beta)
     Q = sp.csr_matrix(mdp.P, copy=True) if mdp.is_sparse else np.array(mdp.P).reshape(S * A, S)
+    keep = np.ones(S * A, dtype=bool) if mask is None else mask.reshape(-1)
     return dict(
-        R=np.array(mdp.R).reshape(S * A),
-        Q=Q,
+        R=np.array(mdp.R).reshape(S * A)[keep],
+        Q=Q[keep] if mask is not None else Q,
         beta=beta,
-        s_indices=np.repeat(np.arange(S), A),
-        a_indices=np.tile(np.arange(A), S),
+        s_indices=np.repeat(np.arange(S), A)[keep],
+        a_indices=np.tile(np.arange(A), S)[keep],
     )
 
 
@@ -263,8 +298,9 @@ def from_quantecon(ddp, *, horizon=None, mu=None, infeasible_reward=None, sparse
         Build the undiscounted finite-horizon model with this H; needs ``beta == 1``.
     mu : ndarray, shape (S,), optional
     infeasible_reward : float, optional
-        Infeasible pairs (``R = -inf`` or missing) are refused unless this is given; they
-        then become self-loops paying ``infeasible_reward``.
+        By default infeasible pairs (``R = -inf`` or missing) become unavailable through
+        the model's ``action_mask`` (stored as self-loops paying 0, never used). With
+        ``infeasible_reward=r`` they are instead ordinary actions: self-loops paying r.
     sparse : bool, optional
         Store P as CSR; default: as ``ddp.Q`` is stored (sparse Q -> sparse model).
 
@@ -361,15 +397,13 @@ def from_quantecon(ddp, *, horizon=None, mu=None, infeasible_reward=None, sparse
             rows_P[pair] = Qd
     if not feasible.all():
         k = int(np.argmax(~feasible))
-        if infeasible_reward is None:
-            raise ValueError(
-                f"ddp has infeasible state-action pairs (first: s={k // A}, a={k % A}); a TabularMDP "
-                "needs every action in every state: pass infeasible_reward=r to turn them into "
-                "self-loops paying r"
-            )
+        if infeasible_reward is None and not feasible.reshape(S, A).any(axis=1).all():
+            s0 = int(np.flatnonzero(~feasible.reshape(S, A).any(axis=1))[0])
+            raise ValueError(f"ddp has no feasible action in state {s0} (first such state; "
+                             f"infeasible pairs from s={k // A}, a={k % A})")
         bad = np.flatnonzero(~feasible)
         R = R.copy()
-        R[bad] = float(infeasible_reward)
+        R[bad] = 0.0 if infeasible_reward is None else float(infeasible_reward)
         loops = sp.csr_matrix((np.ones(bad.size), (bad, bad // A)), shape=(S * A, S))
         if sp.issparse(rows_P):
             keep = sp.diags(feasible.astype(np.float64))
@@ -380,7 +414,8 @@ def from_quantecon(ddp, *, horizon=None, mu=None, infeasible_reward=None, sparse
             rows_P[bad, bad // A] = 1.0
     R = R.reshape(S, A)
     P = rows_P if sp.issparse(rows_P) else rows_P.reshape(S, A, S)
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu)
+    mask = feasible.reshape(S, A) if infeasible_reward is None and not feasible.all() else None
+    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu, action_mask=mask)
 
 
 # ---------------------------------------------------------------------- gymnasium toy text

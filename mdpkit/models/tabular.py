@@ -232,6 +232,23 @@ class TabularMDP:
         Discount factor (discounted setting). Exactly one of ``gamma`` and ``horizon``.
     horizon : int >= 1, keyword-only
         Horizon H (finite-horizon setting).
+    criterion : {"discounted", "finite", "average", "total"}, optional, keyword-only
+        Optimality criterion. "discounted" is implied by ``gamma`` and "finite" by
+        ``horizon`` (passing them explicitly is allowed and checked). "average" (long-run
+        average reward per step) and "total" (undiscounted total reward until a terminal
+        state: a stochastic shortest path) take neither ``gamma`` nor ``horizon`` and need
+        stationary P and R.
+    terminal : array of int (state indices) or bool (S,), keyword-only
+        Terminal states of a "total" model (required there, refused elsewhere): each must
+        be absorbing (``P[t, a, t] = 1``) with ``R[t, a] = 0`` for every action. That the
+        optimal total reward is finite is checked by the solvers
+        (:func:`mdpkit.solvers.total.check_ssp`).
+    action_mask : bool array, shape (S, A), optional, keyword-only
+        Available actions: ``action_mask[s, a]`` False makes a unavailable in s (any
+        criterion, dense, step-dependent or sparse P). Every state needs an available
+        action. The P row and R entry of an unavailable pair must still be valid (e.g. a
+        self-loop with reward 0); no solver, evaluation or occupancy ever uses them, and a
+        policy that uses such a pair is a ValueError. An all-True mask is stored as None.
     mu : ndarray, shape (S,), optional
         Initial-state distribution; uniform by default.
     validate : bool, default True
@@ -274,15 +291,17 @@ class TabularMDP:
     (2, 2, True)
     """
 
-    __slots__ = ("_P", "_R", "_gamma", "_horizon", "_mu", "_S", "_A")
+    __slots__ = ("_P", "_R", "_gamma", "_horizon", "_mu", "_S", "_A", "_criterion", "_terminal", "_action_mask")
 
     def __init__(self, P, R, *, gamma=None, horizon=None, mu=None, validate: bool = True,
-                 copy: bool = True):
+                 copy: bool = True, criterion=None, terminal=None, action_mask=None):
         if not isinstance(validate, (bool, np.bool_)):
             raise TypeError(f"validate must be a bool, got {type(validate).__name__}")
         if not isinstance(copy, (bool, np.bool_)):
             raise TypeError(f"copy must be a bool, got {type(copy).__name__}")
-        gamma, horizon = self._check_gamma_horizon(gamma, horizon)
+        criterion = _check_criterion(criterion, gamma, horizon)
+        if criterion not in ("average", "total"):
+            gamma, horizon = self._check_gamma_horizon(gamma, horizon)
         R_arr = _as_float_array(R, "R", copy)
         if R_arr.ndim not in (2, 3):
             raise ValueError(f"R must have shape (S, A) or (H, S, A), got shape {R_arr.shape}")
@@ -310,6 +329,9 @@ class TabularMDP:
         set_(self, "_R", _final(R_arr))
         set_(self, "_gamma", gamma)
         set_(self, "_horizon", horizon)
+        set_(self, "_criterion", criterion)
+        set_(self, "_terminal", _check_terminal(terminal, criterion, P_obj, R_arr, S_R, A))
+        set_(self, "_action_mask", _check_action_mask(action_mask, S_R, A))
         set_(self, "_S", S_R)
         set_(self, "_A", A)
         set_(self, "_mu", self._check_mu(mu, S_R))
@@ -550,6 +572,29 @@ class TabularMDP:
         return self._horizon is not None
 
     @property
+    def criterion(self) -> str:
+        """"discounted", "finite" or "average"."""
+        return self._criterion
+
+    @property
+    def is_average(self) -> bool:
+        return self._criterion == "average"
+
+    @property
+    def action_mask(self) -> np.ndarray | None:
+        """Available actions, bool (S, A) read-only, or None when every action is available."""
+        return self._action_mask
+
+    @property
+    def is_total(self) -> bool:
+        return self._criterion == "total"
+
+    @property
+    def terminal(self) -> np.ndarray | None:
+        """Sorted indices of the terminal states (int64, read-only), "total" models only."""
+        return self._terminal
+
+    @property
     def step_dependent_P(self) -> bool:
         return (not self.is_sparse) and self._P.ndim == 4
 
@@ -598,10 +643,16 @@ class TabularMDP:
 
         Switching setting needs both keys, e.g. ``replace(gamma=None, horizon=10)``.
         """
-        unknown = set(changes) - {"P", "R", "gamma", "horizon", "mu"}
+        unknown = set(changes) - {"P", "R", "gamma", "horizon", "mu", "criterion", "terminal", "action_mask"}
         if unknown:
             raise TypeError(f"replace() got unknown fields {sorted(unknown)}")
         fields = dict(P=self.P, R=self._R, gamma=self._gamma, horizon=self._horizon, mu=self._mu)
+        if self._criterion in ("average", "total") or "criterion" in changes:
+            fields["criterion"] = self._criterion
+        if self._terminal is not None:
+            fields["terminal"] = self._terminal
+        if self._action_mask is not None:
+            fields["action_mask"] = self._action_mask
         fields.update(changes)
         P = fields.pop("P")
         R = fields.pop("R")
@@ -610,7 +661,8 @@ class TabularMDP:
         return TabularMDP(P, R, copy=not own, **fields)
 
     def __repr__(self) -> str:
-        kind = f"gamma={self._gamma}" if self.is_discounted else f"horizon={self._horizon}"
+        kind = f"gamma={self._gamma}" if self.is_discounted else (
+            f"horizon={self._horizon}" if self.is_finite_horizon else f"criterion={self._criterion!r}")
         storage = f"sparse nnz={self.nnz}" if self.is_sparse else (
             "dense step-dependent" if self.step_dependent_P else "dense")
         return f"TabularMDP(S={self._S}, A={self._A}, {kind}, {storage})"
@@ -618,9 +670,15 @@ class TabularMDP:
     def __eq__(self, other) -> bool:  # structural equality, for tests and converters
         if not isinstance(other, TabularMDP):
             return NotImplemented
-        if (self.S, self.A, self.gamma, self.horizon, self.is_sparse) != (
-            other.S, other.A, other.gamma, other.horizon, other.is_sparse
+        if (self.S, self.A, self.gamma, self.horizon, self.is_sparse, self._criterion) != (
+            other.S, other.A, other.gamma, other.horizon, other.is_sparse, other._criterion
         ):
+            return False
+        if self._terminal is not None and not np.array_equal(self._terminal, other._terminal):
+            return False
+        if (self._action_mask is None) != (other._action_mask is None) or (
+                self._action_mask is not None
+                and not np.array_equal(self._action_mask, other._action_mask)):
             return False
         if self.is_sparse:
             P_eq = (self._P != other._P).nnz == 0
@@ -646,11 +704,104 @@ class TabularMDP:
 
     def __reduce__(self):
         # rebuilt through the validating constructor: the arrays come back frozen
-        return (_rebuild, (self.P, self._R, self._gamma, self._horizon, self._mu))
+        return (_rebuild, (self.P, self._R, self._gamma, self._horizon, self._mu, self._criterion,
+                           self._terminal, self._action_mask))
 
 
-def _rebuild(P, R, gamma, horizon, mu):
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu)
+def _rebuild(P, R, gamma, horizon, mu, criterion=None, terminal=None, action_mask=None):
+    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu, criterion=criterion,
+                      terminal=terminal, action_mask=action_mask)
+
+
+def _check_action_mask(mask, S, A):
+    """Validated available-action mask (bool (S, A), read-only copy) or None (all True)."""
+    if mask is None:
+        return None
+    m = np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise TypeError(f"action_mask must be a bool array of shape (S, A), got dtype {m.dtype}")
+    if m.shape != (S, A):
+        raise ValueError(f"action_mask must have shape (S, A) = ({S}, {A}), got {m.shape}")
+    empty = ~m.any(axis=1)
+    if empty.any():
+        raise ValueError(f"action_mask leaves state {int(np.flatnonzero(empty)[0])} with no "
+                         f"available action ({int(empty.sum())} such state(s)); every state "
+                         f"needs at least one")
+    if m.all():
+        return None
+    return _frozen_copy(m)
+
+
+CRITERIA = ("discounted", "finite", "average", "total")
+
+
+def _check_terminal(terminal, criterion, P, R, S, A):
+    """Validated terminal states (sorted int64 indices, read-only) or None."""
+    if criterion != "total":
+        if terminal is not None:
+            raise ValueError(f'terminal= is only for criterion="total" models, got criterion={criterion!r}')
+        return None
+    if terminal is None:
+        raise ValueError('criterion="total" needs terminal= (the absorbing terminal states)')
+    t = np.asarray(terminal)
+    if t.dtype == np.bool_:
+        if t.shape != (S,):
+            raise ValueError(f"terminal as a bool mask must have shape (S,) = ({S},), got {t.shape}")
+        idx = np.flatnonzero(t)
+    elif t.dtype.kind in "iu" and t.ndim <= 1:
+        idx = np.unique(t.reshape(-1)).astype(np.int64)
+        if idx.size and (idx[0] < 0 or idx[-1] >= S):
+            bad = idx[0] if idx[0] < 0 else idx[-1]
+            raise ValueError(f"terminal state {int(bad)} is not a state in [0, S={S})")
+    else:
+        raise TypeError(f"terminal must be int state indices or a bool (S,) mask, got dtype "
+                        f"{t.dtype} with shape {t.shape}")
+    if idx.size == 0:
+        raise ValueError('criterion="total" needs at least one terminal state')
+    idx = idx.astype(np.int64)
+    stay = _self_prob(P, idx, A)
+    bad = np.flatnonzero(np.abs(stay - 1.0) > 1e-10)
+    if bad.size:
+        s, a = int(idx[bad[0] // A]), int(bad[0] % A)
+        raise ValueError(f"terminal state {s} must be absorbing: P[{s}, {a}, {s}] = "
+                         f"{float(stay[bad[0]])!r}, expected 1")
+    Rt = R[idx]
+    nz = np.argwhere(Rt != 0)
+    if nz.size:
+        s, a = int(idx[nz[0][0]]), int(nz[0][1])
+        raise ValueError(f"terminal state {s} must pay no reward: R[{s}, {a}] = {float(Rt[tuple(nz[0])])!r}")
+    idx.setflags(write=False)
+    return idx
+
+
+def _self_prob(P, idx, A):
+    """``P(t | t, a)`` for t in idx, a in range(A), flattened (t-major)."""
+    rows = (idx[:, None] * A + np.arange(A)[None, :]).reshape(-1)
+    cols = np.repeat(idx, A)
+    if sp.issparse(P):
+        return np.asarray(P[rows, cols]).ravel()
+    return np.asarray(P).reshape(-1, P.shape[-1])[rows, cols]
+
+
+def _check_criterion(criterion, gamma, horizon) -> str:
+    """The model's criterion from the ``criterion`` keyword and ``gamma`` / ``horizon``."""
+    if criterion is None:
+        return "finite" if (horizon is not None and gamma is None) else "discounted"
+    if not isinstance(criterion, str):
+        raise TypeError(f"criterion must be a str, one of {list(CRITERIA)}, got "
+                        f"{type(criterion).__name__}")
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {list(CRITERIA)}, got {criterion!r}")
+    if criterion in ("average", "total"):
+        if gamma is not None or horizon is not None:
+            raise ValueError(f'criterion="{criterion}" takes neither gamma nor horizon (it is '
+                             f"undiscounted and has no horizon), got gamma={gamma!r}, "
+                             f"horizon={horizon!r}")
+    elif criterion == "discounted" and gamma is None:
+        raise ValueError('criterion="discounted" needs gamma in [0, 1)')
+    elif criterion == "finite" and horizon is None:
+        raise ValueError('criterion="finite" needs horizon=H')
+    return criterion
 
 
 def _csr_view(P: sp.csr_matrix) -> sp.csr_matrix:

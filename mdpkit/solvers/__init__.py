@@ -20,11 +20,15 @@ from .result import SolveResult
 from .api import evaluate, occupancy, q_from_v, solve
 
 __all__ = ["solve", "evaluate", "occupancy", "q_from_v", "SolveResult", "solve_constrained",
-           "ConstrainedResult"]
+           "ConstrainedResult", "is_unichain", "is_communicating", "evaluate_average", "check_ssp"]
 
 _LAZY = {
     "solve_constrained": "mdpkit.solvers.constrained",
     "ConstrainedResult": "mdpkit.solvers.constrained",
+    "is_unichain": "mdpkit.solvers.average",
+    "is_communicating": "mdpkit.solvers.average",
+    "evaluate_average": "mdpkit.solvers.average",
+    "check_ssp": "mdpkit.solvers.total",
 }
 
 

@@ -31,7 +31,7 @@ Kernels
     policy (the partial evaluation steps of modified policy iteration).
 ``bicgstab_csr(indptr, indices, data, b, x0, atol, maxiter)`` / ``bicgstab_dense(Md, b, x0, atol, maxiter)``
     Serial BiCGSTAB for the policy-evaluation systems :math:`(I - \gamma P_\pi) x = b`
-    (policy iteration on large models, :mod:`mdpkit.solvers.evaluate`).
+    (policy iteration on large models, :mod:`mdpkit.solvers.discounted_evaluation`).
 ``policy_system_csr(indptr, indices, data, A, pol, gamma)``
     CSR arrays of :math:`I - \gamma P_\pi` for a deterministic policy, built in one pass.
 ``argmax_rows(Q, pol)``

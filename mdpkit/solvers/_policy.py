@@ -88,6 +88,7 @@ def as_policy(mdp, policy, name: str = "policy"):
             out = np.broadcast_to(out, (H, S))
         else:
             out.setflags(write=False)
+        _check_mask(mdp, "deterministic", out, name)
         return "deterministic", out
     # floating: stochastic
     if arr.ndim == 1:
@@ -122,7 +123,14 @@ def as_policy(mdp, policy, name: str = "policy"):
         arr = np.broadcast_to(arr, (H, S, A))
     else:
         arr.setflags(write=False)
+    _check_mask(mdp, "stochastic", arr, name)
     return "stochastic", arr
+
+
+def _check_mask(mdp, kind, arr, name):
+    from ._mask import check_policy_mask
+
+    check_policy_mask(mdp, kind, arr, name)
 
 
 def to_stochastic(mdp, policy, name: str = "policy") -> np.ndarray:

@@ -11,8 +11,14 @@ discounted     ``"vi"`` (default)  :func:`mdpkit.solvers.vi.value_iteration`
 discounted     ``"pi"``            :func:`mdpkit.solvers.pi.policy_iteration`
 discounted     ``"mpi"``           :func:`mdpkit.solvers.pi.modified_policy_iteration`
 discounted     ``"lp"``            :func:`mdpkit.solvers.lp.solve_lp`
+discounted     ``"gs"``            :func:`mdpkit.solvers.gs.gauss_seidel_value_iteration`
 finite horizon ``"backward"`` (d.) :func:`mdpkit.solvers.backward.backward_induction`
 finite horizon ``"lp"``            :func:`mdpkit.solvers.lp.solve_lp`
+average        ``"rvi"`` (default) :func:`mdpkit.solvers.average.relative_value_iteration`
+average        ``"pi"``            :func:`mdpkit.solvers.average.policy_iteration_average`
+average        ``"lp"``            :func:`mdpkit.solvers.average.solve_lp_average`
+total          ``"pi"`` (default)  :func:`mdpkit.solvers.total.policy_iteration_total`
+total          ``"vi"``            :func:`mdpkit.solvers.total.value_iteration_total`
 =============  ==================  ==========================================
 
 Guarantees of each result: see :class:`mdpkit.solvers.result.SolveResult` (``bound`` is a
@@ -49,19 +55,42 @@ METHODS = {
         "pi": ("mdpkit.solvers.pi", "policy_iteration"),
         "mpi": ("mdpkit.solvers.pi", "modified_policy_iteration"),
         "lp": ("mdpkit.solvers.lp", "solve_lp"),
+        "gs": ("mdpkit.solvers.gs", "gauss_seidel_value_iteration"),
     },
     "finite_horizon": {
         "backward": ("mdpkit.solvers.backward", "backward_induction"),
         "lp": ("mdpkit.solvers.lp", "solve_lp"),
     },
+    "average": {
+        "rvi": ("mdpkit.solvers.average", "relative_value_iteration"),
+        "pi": ("mdpkit.solvers.average", "policy_iteration_average"),
+        "lp": ("mdpkit.solvers.average", "solve_lp_average"),
+    },
+    "total": {
+        "pi": ("mdpkit.solvers.total", "policy_iteration_total"),
+        "vi": ("mdpkit.solvers.total", "value_iteration_total"),
+    },
 }
-DEFAULT_METHOD = {"discounted": "vi", "finite_horizon": "backward"}
+DEFAULT_METHOD = {"discounted": "vi", "finite_horizon": "backward", "average": "rvi",
+                  "total": "pi"}
 
 
 def _check_mdp(mdp):
     if not isinstance(mdp, TabularMDP):
         raise TypeError(f"mdp must be a mdpkit.TabularMDP, got {type(mdp).__name__}")
+    if mdp.is_average:
+        return "average"
+    if mdp.is_total:
+        return "total"
     return "discounted" if mdp.is_discounted else "finite_horizon"
+
+
+def _not_average(mdp, what: str, instead: str) -> str:
+    setting = _check_mdp(mdp)
+    if setting == "average":
+        raise ValueError(f"{what} is defined for discounted and finite-horizon models; for an "
+                         f'average-reward model (criterion="average") use {instead}')
+    return setting
 
 
 def _check_tol(tol) -> float:
@@ -91,8 +120,9 @@ def solve(mdp, method: str | None = None, tol: float = 1e-6, max_iter: int | Non
     ----------
     mdp : TabularMDP
     method : str or None
-        Discounted: "vi" (default), "pi", "mpi", "lp". Finite horizon: "backward"
-        (default), "lp".
+        Discounted: "vi" (default), "pi", "mpi", "lp", "gs" (Gauss-Seidel). Finite horizon: "backward"
+        (default), "lp". Average reward: "rvi" (default), "pi", "lp" (unichain). Total
+        reward with terminal states: "pi" (default), "vi".
     tol : float > 0, default 1e-6
         Method tolerance; for "vi"/"mpi" the returned policy is certified ``tol``-optimal.
     max_iter : int >= 1 or None
@@ -146,13 +176,18 @@ def evaluate(mdp, policy, **options) -> np.ndarray:
         Deterministic int (S,) / (H, S), or stochastic float (S, A) / (H, S, A).
     **options
         Discounted: ``solver`` ("auto" | "direct" | "krylov"), ``x0`` (Krylov warm start);
-        see :func:`mdpkit.solvers.evaluate.evaluate_discounted`.
+        see :func:`mdpkit.solvers.discounted_evaluation.evaluate_discounted`.
 
     Returns
     -------
-    V : ndarray, shape (S,) discounted or (H, S) finite horizon (``V[h]`` at step h).
+    V : ndarray, shape (S,) discounted or total reward (a proper policy only; 0 on
+        terminal states), or (H, S) finite horizon (``V[h]`` at step h).
     """
-    setting = _check_mdp(mdp)
+    setting = _not_average(mdp, "evaluate", "mdpkit.solvers.average.evaluate_average")
+    if setting == "total":
+        from .total import evaluate_total
+
+        return evaluate_total(mdp, policy, **options)
     if setting == "discounted":
         from .discounted_evaluation import evaluate_discounted
 
@@ -171,9 +206,15 @@ def occupancy(mdp, policy, **options) -> np.ndarray:
     -------
     d : ndarray
         Discounted: (S, A), ``d(s, a) = sum_t gamma^t Pr(s_t = s, a_t = a)``, sums to
-        1/(1-gamma). Finite horizon: (H, S, A), one distribution per step.
+        1/(1-gamma). Finite horizon: (H, S, A), one distribution per step. Total reward:
+        (S, A), expected visits before termination (a proper policy only).
     """
-    setting = _check_mdp(mdp)
+    setting = _not_average(mdp, "occupancy", "solve(mdp, method='lp').occupancy "
+                           "(stationary occupancy of an optimal policy)")
+    if setting == "total":
+        from .total import occupancy_total
+
+        return occupancy_total(mdp, policy, **options)
     if setting == "discounted":
         from .discounted_evaluation import occupancy_discounted
 
@@ -184,9 +225,19 @@ def occupancy(mdp, policy, **options) -> np.ndarray:
 
 
 def q_from_v(mdp, V) -> np.ndarray:
-    """``Q = R + gamma P V`` (S, A) discounted; ``Q[h] = R_h + P_h V[h+1]`` (H, S, A) finite horizon."""
-    setting = _check_mdp(mdp)
-    from .discounted_evaluation import q_from_v as _q
+    """``Q = R + gamma P V`` (S, A) discounted; ``Q[h] = R_h + P_h V[h+1]`` (H, S, A) finite
+    horizon; ``Q = R + P V`` total reward. ``-inf`` on pairs unavailable by ``action_mask``."""
+    setting = _not_average(mdp, "q_from_v", "solve(mdp).Q (R + P h - gain)")
+    if setting == "total":
+        V = as_real_array(V, "V", shape=(mdp.S,))
+        P2 = mdp.P if mdp.is_sparse else mdp.P.reshape(mdp.S * mdp.A, mdp.S)
+        Q = mdp.R + (P2 @ V).reshape(mdp.S, mdp.A)
+    else:
+        from .discounted_evaluation import q_from_v as _q
 
-    shape = (mdp.S,) if setting == "discounted" else (mdp.H, mdp.S)
-    return _q(mdp, as_real_array(V, "V", shape=shape))
+        shape = (mdp.S,) if setting == "discounted" else (mdp.H, mdp.S)
+        Q = _q(mdp, as_real_array(V, "V", shape=shape))
+    if mdp.action_mask is not None:  # unavailable pairs: -inf
+        Q = np.array(Q, dtype=np.float64)
+        Q[..., ~mdp.action_mask] = -np.inf
+    return Q

@@ -57,6 +57,7 @@ import numpy as np
 
 from . import _finite_horizon_kernels as K
 from ._policy import as_policy
+from ._mask import respects_action_mask
 from .result import SolveResult
 
 __all__ = ["backward_induction", "evaluate_finite", "occupancy_finite", "q_from_v_finite",
@@ -132,6 +133,7 @@ def _deferred_q(mdp, csr, V):
     return compute_q
 
 
+@respects_action_mask
 def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResult:
     """Backward induction for a finite-horizon :class:`~mdpkit.TabularMDP`.
 

@@ -68,7 +68,7 @@ Decisions
   in ``extras["n_greedy_states"]``.
 * **Exactness.** HiGHS is run with primal/dual feasibility tolerances 1e-10. The returned
   ``V`` is the *exact* value of the returned policy (the shared evaluation solver of
-  :mod:`mdpkit.solvers.evaluate`: LAPACK for S <= 2000, otherwise a Krylov solve
+  :mod:`mdpkit.solvers.discounted_evaluation`: LAPACK for S <= 2000, otherwise a Krylov solve
   warm-started at the LP primal with a certified error ``eps_V``), ``Q`` is consistent
   with it, and ``bound`` is the certificate from the Bellman residual
   :math:`e = TV^\pi - V^\pi \ge 0`: ``(max(e) + (1 + gamma) eps_V) / (1 - gamma)``
@@ -126,6 +126,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..utils import ConvergenceWarning
+from ._mask import respects_action_mask
 from .result import SolveResult
 
 __all__ = ["solve_lp", "discounted_lp_matrices", "finite_horizon_lp_matrices"]
@@ -223,7 +224,7 @@ def _policy_solve(mdp, P_pi, b, x0, transpose):
     """Solve ``(I - gamma P_pi) x = b`` (or the transpose) with the shared evaluation solver.
 
     Dense LAPACK for S <= ``evaluate.DENSE_THRESHOLD``, else warm-started Krylov with a
-    certified residual (``info["error_bound"]``); see :mod:`mdpkit.solvers.evaluate`.
+    certified residual (``info["error_bound"]``); see :mod:`mdpkit.solvers.discounted_evaluation`.
     """
     from .discounted_evaluation import DENSE_THRESHOLD, solve_policy_system
 
@@ -389,6 +390,7 @@ def _solve_finite(mdp, tol, max_iter, highs_options, lp_method):
         lp_objective=float(rho * res.fun), bellman_residual=float(e.max()))
 
 
+@respects_action_mask
 def solve_lp(mdp, *, tol=1e-6, max_iter=None, **options) -> SolveResult:
     """Solve an MDP (discounted or finite horizon) by linear programming with HiGHS.
 

@@ -14,7 +14,7 @@ stable. Then :math:`V_k = V^*` and :math:`\pi_k` is optimal (Puterman Thm 6.4.2)
 Evaluation: dense LAPACK solve when S <= ``dense_threshold`` (default 2000); otherwise a
 warm-started Krylov solve (our serial numba BiCGSTAB on :math:`I - \gamma P_\pi`, CSR built
 in one numba pass for sparse models, dense for dense ones; ``x0`` = the previous value;
-scipy gmres if BiCGSTAB fails, announced by a warning; see :mod:`mdpkit.solvers.evaluate`).
+scipy gmres if BiCGSTAB fails, announced by a warning; see :mod:`mdpkit.solvers.discounted_evaluation`).
 The Krylov residual is driven to ``krylov_rtol * tol * (1 - gamma)`` in sup-norm (default
 ``krylov_rtol = 1e-3``, so the evaluation error :math:`\|\rho\|_\infty/(1-\gamma)` is at
 most ``1e-3 * tol``), raised to ``1e-14 * |r_pi|_inf / (1 - gamma)`` if lower (float64 cannot
@@ -88,6 +88,7 @@ import numpy as np
 from ..utils import ConvergenceWarning, check_positive_int
 from ._policy import as_policy
 from .discounted_evaluation import plan, policy_matrix, policy_system, solve_policy_system
+from ._mask import respects_action_mask
 from .result import SolveResult
 from .vi import (RULE_SUPNORM, announce_budget, bellman, check_damping, check_options,
                  check_stopping, default_max_iter, finish, initial_value, resolve_engine,
@@ -118,6 +119,7 @@ def certificate(mdp, V, policy, Q=None, engine="auto"):
     return max(bound, 0.0), Q, TV, float(d.min()), float(d.max())
 
 
+@respects_action_mask
 def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options) -> SolveResult:
     """Howard's policy iteration with exact (LAPACK) or certified Krylov evaluation.
 
@@ -237,6 +239,7 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
                        method="pi", bound=bound, extras=extras)
 
 
+@respects_action_mask
 def modified_policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
                               **options) -> SolveResult:
     """Modified policy iteration (``m`` partial evaluation sweeps per improvement).

@@ -68,13 +68,18 @@ class SolveResult:
         Optimal state-action occupancy measure (LP methods), else None.
     extras : dict
         Method-specific diagnostics.
+    gain : float or None
+        Average-reward models only: the long-run average reward of ``policy`` (then ``V``
+        is its bias, ``bound`` bounds ``g* - gain``; see :mod:`mdpkit.solvers.average`).
+        None for the other criteria.
     """
 
-    _FIELDS = ("V", "Q", "policy", "converged", "n_iter", "method", "bound", "occupancy", "extras")
+    _FIELDS = ("V", "Q", "policy", "converged", "n_iter", "method", "bound", "occupancy", "extras", "gain")
     __slots__ = ("V", "_Q", "_Q_fn", "policy", "converged", "n_iter", "method", "bound",
-                 "occupancy", "extras")
+                 "occupancy", "extras", "gain")
 
-    def __init__(self, V, Q, policy, converged, n_iter, method, bound, occupancy=None, extras=None):
+    def __init__(self, V, Q, policy, converged, n_iter, method, bound, occupancy=None, extras=None,
+                 gain=None):
         self.V = V
         if callable(Q):
             self._Q, self._Q_fn = None, Q
@@ -87,6 +92,7 @@ class SolveResult:
         self.bound = float(bound)
         self.occupancy = occupancy
         self.extras = {} if extras is None else dict(extras)
+        self.gain = None if gain is None else float(gain)
 
     @property
     def Q(self):

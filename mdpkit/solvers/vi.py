@@ -154,6 +154,7 @@ import numpy as np
 
 from ..utils import ConvergenceWarning
 from . import _vi_rules as _rules
+from ._mask import respects_action_mask
 from .result import SolveResult
 
 __all__ = ["value_iteration", "default_max_iter", "initial_value", "run_vi_loop", "bellman",
@@ -440,6 +441,7 @@ def finish(mdp, raw, rule, method, max_iter, tol, extras=None) -> SolveResult:
                        method=method, bound=bound, extras=ex)
 
 
+@respects_action_mask
 def value_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options) -> SolveResult:
     """Value iteration with a certified stopping rule (discounted models).
 
