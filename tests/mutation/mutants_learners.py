@@ -89,7 +89,7 @@ MUTANTS = [
          find="        r_alpha[g, s, a] += r\n",
          replace="        r_alpha[g, s, a] += 1.0\n",
          tests=["tests/test_psrl.py::test_fast_path_equals_generic_loop", "tests/test_psrl.py::test_reward_beta_posterior_update"],
-         why="PSRL reward posterior (fast path) counts every reward as a success"),
+         why="PSRL reward posterior (posterior_update, shared by the fast path and update()) counts every reward as a success"),
     # ------------------------------------------------------------------ conservative family
     dict(file="mdpkit/algorithms/conservative/_kernels.py",
          find="                pv = pv / n - rem * beta_l1(n, S, L)",
