@@ -11,5 +11,6 @@ from . import ucbvi  # noqa: F401
 from . import psrl  # noqa: F401
 from . import conservative  # noqa: F401
 from . import dynlin_ucb, dlb_baselines  # noqa: F401
+from . import latent  # noqa: F401
 
 __all__ = ["EpisodicLearner", "BanditLearner"]

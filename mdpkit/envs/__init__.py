@@ -7,5 +7,6 @@ from .episodic import EpisodicTabularEnv  # noqa: F401
 from .gym_env import TabularMDPEnv  # noqa: F401
 from . import conservative  # noqa: F401
 from . import dlb  # noqa: F401
+from . import latent  # noqa: F401
 
 __all__ = ["EpisodicTabularEnv", "TabularMDPEnv", "BernoulliBandit", "GaussianBandit", "LinearBandit"]

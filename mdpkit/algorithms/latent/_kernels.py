@@ -1,0 +1,312 @@
+r"""Compiled rules shared by the latent-MDP learners (``docs/papers/latent-mdp.md``,
+"Algorithms"): one source of truth for the statistics, the bonuses, the planning step and
+the whole-run loop. The learner objects' ``begin_episode``/``end_episode`` and their
+``fast_run`` call the same functions below.
+
+Groups
+------
+``LatentStats`` (arrays, updated in place): running counts ``N`` (Ml, S, A), ``Nsas``
+(Ml, S, A, S), reward sums ``Rsum`` (Ml, S, A); frozen ``n`` (Ml, S, A), ``Phat``
+(Ml, S, A, S), ``Rhat`` (Ml, S, A) refreshed when ``N`` reaches a power of two (checked at
+every increment); ``refreshes`` (Ml, S, A); context counts ``C`` (Ml,), initial-state
+counts ``I`` (Ml, S); frozen ``nu_hat`` (Ml, S) (refreshed when ``C_m`` reaches a power of
+two) and ``w_hat`` (Ml,) (refreshed when the number of finished episodes reaches a power of
+two: ``w_hat = (C + 1) / (k + Ml)``); ``counters`` int64 [episodes done, changed, plans].
+
+``LearnerSpec``: ``match_values`` (rewards the learner matches its reward estimates
+against to index children; empty for the context-agnostic learner), ``ctx_map`` (M,) int64
+(env context -> learner context), ``nR`` (reward indices of the env, children per (a, s')).
+
+``TrueModel``: the env's ``P, R, nu, w, ridx`` and ``v_star`` (for the exact regret).
+
+``LatentConfig`` (constants): ``iota`` (log term times the bonus scale), ``floor`` (lowest
+transition / initial probability in belief updates), ``key_scale`` (1 / belief rounding of
+the learner's tree), ``max_nodes``.
+
+Learner contexts ``Ml``: M for the contextual learners; 1 for the context-agnostic learner,
+which maps every revealed context to 0 (``ctx_map``).
+"""
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from ...solvers._latent_kernels import build_tree, backup_tree, fsc_value, rollout
+
+LatentStats = namedtuple("LatentStats", ["N", "Nsas", "Rsum", "n", "Phat", "Rhat", "refreshes",
+                                         "C", "I", "nu_hat", "w_hat", "counters"])
+LatentConfig = namedtuple("LatentConfig", ["iota", "floor", "key_scale", "max_nodes"])
+LearnerSpec = namedtuple("LearnerSpec", ["match_values", "ctx_map", "nR"])
+TrueModel = namedtuple("TrueModel", ["P", "R", "nu", "w", "ridx", "v_star"])
+
+#: indices into ``LatentStats.counters``
+EPISODES, CHANGED, PLANS = 0, 1, 2
+#: MVP-style empirical-Bernstein constants of the entrywise interval (width
+#: ``sqrt(2 p iota / n) + BERNSTEIN_C iota / n``)
+BERNSTEIN_C = 7.0 / 3.0
+
+
+def new_stats(Ml: int, S: int, A: int) -> LatentStats:
+    """Empty statistics: uniform ``nu_hat`` and ``w_hat``, ``changed`` set (plan at k = 1)."""
+    return LatentStats(
+        np.zeros((Ml, S, A), np.int64), np.zeros((Ml, S, A, S), np.int64),
+        np.zeros((Ml, S, A)), np.zeros((Ml, S, A), np.int64), np.zeros((Ml, S, A, S)),
+        np.ones((Ml, S, A)), np.zeros((Ml, S, A), np.int64), np.zeros(Ml, np.int64),
+        np.zeros((Ml, S), np.int64), np.full((Ml, S), 1.0 / S), np.full(Ml, 1.0 / Ml),
+        np.array([0, 1, 0], np.int64))
+
+
+def log_term(M: int, S: int, A: int, H: int, K: int, delta: float, beta: float) -> float:
+    """``beta * 2 ln(2 M S A H K / delta)`` (the paper's iota, scaled by ``beta``)."""
+    return beta * 2.0 * math.log(2.0 * M * S * A * H * K / delta)
+
+
+@njit(cache=True)
+def _is_pow2(x):
+    return x > 0 and (x & (x - 1)) == 0
+
+
+@njit(cache=True)
+def stats_update(st, m, states, actions, rewards):
+    """Add the episode (context ``m`` of the learner, revealed after it) to the statistics.
+
+    Every increment of ``N[m, s, a]`` is checked against the doubling trigger (an (s, a)
+    can repeat within an episode); a refresh freezes ``n``, ``Phat``, ``Rhat`` and marks
+    the statistics changed (the policy is recomputed at the next episode).
+    """
+    H = actions.shape[0]
+    S = st.Phat.shape[3]
+    for t in range(H):
+        s = states[t]
+        a = actions[t]
+        s2 = states[t + 1]
+        st.N[m, s, a] += 1
+        st.Nsas[m, s, a, s2] += 1
+        st.Rsum[m, s, a] += rewards[t]
+        cnt = st.N[m, s, a]
+        if _is_pow2(cnt):
+            st.n[m, s, a] = cnt
+            for x in range(S):
+                st.Phat[m, s, a, x] = st.Nsas[m, s, a, x] / cnt
+            st.Rhat[m, s, a] = st.Rsum[m, s, a] / cnt
+            st.refreshes[m, s, a] += 1
+            st.counters[CHANGED] = 1
+    st.C[m] += 1
+    st.I[m, states[0]] += 1
+    if _is_pow2(st.C[m]):
+        for x in range(S):
+            st.nu_hat[m, x] = st.I[m, x] / st.C[m]
+        st.counters[CHANGED] = 1
+    st.counters[EPISODES] += 1
+    k = st.counters[EPISODES]
+    if _is_pow2(k):
+        Ml = st.C.shape[0]
+        for x in range(Ml):
+            st.w_hat[x] = (st.C[x] + 1.0) / (k + Ml)
+        st.counters[CHANGED] = 1
+
+
+# ----------------------------------------------------------------------------- bonuses
+@njit(cache=True)
+def backup_vo(r, p, v, n, iota):
+    """Value-optimistic backup: ``min(1, r + p.v + sqrt(2 |supp p| V(p, v) iota / n)
+    + (7 iota / (3 n)) sum_s' |v(s') - p.v|)``; 1 when ``n = 0``."""
+    if n <= 0:
+        return 1.0
+    c = 0.0
+    k = 0
+    for i in range(p.shape[0]):
+        c += p[i] * v[i]
+        if p[i] > 0.0:
+            k += 1
+    var = 0.0
+    dev = 0.0
+    for i in range(p.shape[0]):
+        d = v[i] - c
+        var += p[i] * d * d
+        dev += abs(d)
+    b = math.sqrt(2.0 * k * var * iota / n) + BERNSTEIN_C * iota / n * dev
+    return min(1.0, r + c + b)
+
+
+@njit(cache=True)
+def backup_mo(r, p, v, n, iota):
+    """Model-optimistic backup (rectangular relaxation): ``min(1, r + max_{q in CI} q.v)``
+    over the entrywise empirical-Bernstein box intersected with the simplex, solved
+    exactly by water-filling (mass to the highest ``v`` first); 1 when ``n = 0``."""
+    if n <= 0:
+        return 1.0
+    S = p.shape[0]
+    lo = np.empty(S)
+    hi = np.empty(S)
+    rem = 1.0
+    for i in range(S):
+        wdt = math.sqrt(2.0 * p[i] * iota / n) + BERNSTEIN_C * iota / n
+        lo[i] = max(0.0, p[i] - wdt)
+        hi[i] = min(1.0, p[i] + wdt)
+        rem -= lo[i]
+    order = np.argsort(-v, kind="mergesort")
+    val = 0.0
+    for i in range(S):
+        val += lo[i] * v[i]
+    for j in range(S):
+        if rem <= 0.0:
+            break
+        i = order[j]
+        add = min(hi[i] - lo[i], rem)
+        val += add * v[i]
+        rem -= add
+    return min(1.0, r + val)
+
+
+@njit(cache=True)
+def backup_hoeffding(r, p, v, n, iota):
+    """Hoeffding backup: ``min(1, r + p.v + sqrt(2 S iota / n))`` (l1 radius times the value
+    range 1, no variance term); 1 when ``n = 0``."""
+    if n <= 0:
+        return 1.0
+    c = 0.0
+    for i in range(p.shape[0]):
+        c += p[i] * v[i]
+    return min(1.0, r + c + math.sqrt(2.0 * p.shape[0] * iota / n))
+
+
+# ----------------------------------------------------------------------------- planning
+@njit(cache=True)
+def roots_belief(st, floor):
+    """One root per state with the empirical belief ``w_hat_m max(nu_hat_m(s), floor)``,
+    shape (1, S, Ml)."""
+    Ml, S = st.nu_hat.shape
+    out = np.zeros((1, S, Ml))
+    for m in range(Ml):
+        for s in range(S):
+            out[0, s, m] = st.w_hat[m] * max(st.nu_hat[m, s], floor)
+    return out
+
+
+@njit(cache=True)
+def roots_oracle(st, floor):
+    """One root per (context, state) with the one-hot belief on that context (the oracle
+    learner is told the context at the start), shape (Ml, S, Ml)."""
+    Ml, S = st.nu_hat.shape
+    out = np.zeros((Ml, S, Ml))
+    for m in range(Ml):
+        for s in range(S):
+            out[m, s, m] = 1.0
+    return out
+
+
+@njit(cache=True)
+def learner_model(st, floor, match_values):
+    """The learner's planning model from frozen statistics.
+
+    Returns ``Pb`` (belief kernel: ``max(Phat, floor)`` where ``n > 0``, ``floor``
+    everywhere when ``n = 0``, so an unvisited (m, s, a) leaves beliefs unchanged),
+    ``Rbar`` (``Rhat``, 1 when unobserved) and ``ridx`` (index of ``Rhat`` in
+    ``match_values``; -1 when unobserved or not among them: reward uninformative).
+    """
+    Ml, S, A, _ = st.Phat.shape
+    Pb = np.empty((Ml, S, A, S))
+    Rbar = np.empty((Ml, S, A))
+    ridx = np.full((Ml, S, A), -1, np.int64)
+    for m in range(Ml):
+        for s in range(S):
+            for a in range(A):
+                if st.n[m, s, a] > 0:
+                    for x in range(S):
+                        Pb[m, s, a, x] = max(st.Phat[m, s, a, x], floor)
+                    Rbar[m, s, a] = st.Rhat[m, s, a]
+                    for i in range(match_values.shape[0]):
+                        if match_values[i] == st.Rhat[m, s, a]:
+                            ridx[m, s, a] = i
+                else:
+                    for x in range(S):
+                        Pb[m, s, a, x] = floor
+                    Rbar[m, s, a] = 1.0
+    return Pb, Rbar, ridx
+
+
+@njit(cache=True)
+def plan_step(st, cfg, spec, H, backup_fn, roots_fn):
+    """Recompute the learner's policy from its frozen statistics.
+
+    Builds the history tree of the learner's model (children for every reward index and
+    next state, so every history of the true LMDP has a node), backs up the optimistic
+    alpha vectors with ``backup_fn`` and picks node-greedy actions under the empirical
+    beliefs. Returns ``(status, tree, act, root_env, vbar)`` where ``root_env`` (M, S) maps
+    the env's contexts through ``ctx_map`` and ``vbar = sum_m w_hat_m sum_s nu_hat_m(s)
+    alpha_bar_m(root)`` is the optimistic value. Clears the changed flag, counts the plan.
+    """
+    ctx_map = spec.ctx_map
+    Pb, Rbar, ridx = learner_model(st, cfg.floor, spec.match_values)
+    rr = roots_fn(st, cfg.floor)
+    status, n, tree = build_tree(Pb, ridx, spec.nR, rr, H, cfg.key_scale, cfg.max_nodes, 1024)
+    M_env = ctx_map.shape[0]
+    S = st.nu_hat.shape[1]
+    root_env = np.zeros((M_env, S), np.int64)
+    if status != 0:
+        return status, tree, np.zeros(0, np.int64), root_env, np.nan
+    nvis = st.n.astype(np.float64)
+    alpha, act = backup_tree(tree.level_start, tree.node_s, tree.node_b, tree.child, Rbar,
+                             ridx, st.Phat, nvis, cfg.iota, backup_fn)
+    for m in range(M_env):
+        for s in range(S):
+            root_env[m, s] = tree.root[ctx_map[m], s]
+    Ml = st.w_hat.shape[0]
+    vbar = 0.0
+    for m in range(Ml):
+        for s in range(S):
+            node = tree.root[m, s]
+            vbar += st.w_hat[m] * st.nu_hat[m, s] * alpha[node, act[node], m]
+    st.counters[CHANGED] = 0
+    st.counters[PLANS] += 1
+    return status, tree, act, root_env, vbar
+
+
+@njit(cache=True)
+def run_episodes(model, U, st, cfg, spec, backup_fn, roots_fn):
+    """The whole interaction: K = ``U.shape[0]`` episodes of the LMDP with the learner.
+
+    ``U`` (K, H + 2) are the env's uniforms (its documented sampling scheme, see
+    :func:`mdpkit.solvers._latent_kernels.rollout`). Per episode: replan if the frozen
+    statistics changed, exact regret ``v_star - V^{pi_k}`` (evaluated once per plan),
+    rollout, statistics update with the context revealed after the episode.
+    Returns ``(status, regret, reward, vbar, plans)`` arrays of length K.
+    """
+    K = U.shape[0]
+    H = U.shape[1] - 2
+    P, R, nu, w, ridx_env = model.P, model.R, model.nu, model.w, model.ridx
+    ctx_map = spec.ctx_map
+    regret = np.zeros(K)
+    reward = np.zeros(K)
+    vbar = np.zeros(K)
+    plans = np.zeros(K)
+    states = np.zeros(H + 1, np.int64)
+    actions = np.zeros(H, np.int64)
+    rewards = np.zeros(H)
+    status, tree, act, root_env, vb = plan_step(st, cfg, spec, H, backup_fn, roots_fn)
+    if status != 0:
+        return status, regret, reward, vbar, plans
+    cur = model.v_star - fsc_value(root_env, tree.node_s, act, tree.child, tree.level_start,
+                             ridx_env, P, R, nu, w)
+    for k in range(K):
+        if st.counters[CHANGED] != 0:
+            status, tree, act, root_env, vb = plan_step(st, cfg, spec, H, backup_fn, roots_fn)
+            if status != 0:
+                return status, regret, reward, vbar, plans
+            cur = model.v_star - fsc_value(root_env, tree.node_s, act, tree.child, tree.level_start,
+                                     ridx_env, P, R, nu, w)
+        regret[k] = cur
+        vbar[k] = vb
+        plans[k] = st.counters[PLANS]
+        m = rollout(root_env, tree.node_s, act, tree.child, ridx_env, P, R, nu, w, U[k],
+                    states, actions, rewards)
+        tot = 0.0
+        for t in range(H):
+            tot += rewards[t]
+        reward[k] = tot
+        stats_update(st, ctx_map[m], states, actions, rewards)
+    return status, regret, reward, vbar, plans
