@@ -92,7 +92,38 @@ def _grow_child(a, cap):
 
 
 @njit(cache=True)
-def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity):
+def child_belief_exact(b, match, pcol, out):
+    """Unnormalised child belief ``out_m = b_m [reward consistent] P_m(s'|s,a)``; returns
+    its total (0: the history is impossible and gets no node)."""
+    tot = 0.0
+    for m in range(b.shape[0]):
+        out[m] = b[m] * pcol[m] if match[m] else 0.0
+        tot += out[m]
+    return tot
+
+
+@njit(cache=True)
+def child_belief_backoff(b, match, pcol, out):
+    """As :func:`child_belief_exact`, but a history that the model deems impossible for
+    every context still gets a node: the transition is then ignored (``out_m = b_m``
+    [reward consistent]), and if the reward too is inconsistent with every context, the
+    parent belief is kept. Used by learners, whose empirical model may exclude the truth."""
+    tot = child_belief_exact(b, match, pcol, out)
+    if tot > 0.0:
+        return tot
+    for m in range(b.shape[0]):
+        out[m] = b[m] if match[m] else 0.0
+        tot += out[m]
+    if tot > 0.0:
+        return tot
+    for m in range(b.shape[0]):
+        out[m] = b[m]
+        tot += out[m]
+    return tot
+
+
+@njit(cache=True)
+def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity, child_belief_fn):
     """Expand the history tree of the belief kernel ``Pb`` (M, S, A, S) from ``root_rho``.
 
     Parameters
@@ -113,6 +144,8 @@ def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity):
         Refuse (status 1) when the tree would exceed this many nodes.
     capacity : int
         Initial allocation (arrays double when full).
+    child_belief_fn : compiled function
+        :func:`child_belief_exact` (true model) or :func:`child_belief_backoff` (learners).
 
     Returns
     -------
@@ -177,21 +210,21 @@ def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity):
     level_start[1] = n
     # ---- levels 1 .. H-1
     rho = np.zeros(M, np.float64)
+    pcol = np.zeros(M, np.float64)
+    match = np.zeros(M, np.bool_)
     for t in range(1, H):
         table = Dict.empty(key_type=types.int64, value_type=types.int64)
         for p in range(level_start[t - 1], level_start[t]):
             s = node_s[p]
             for a in range(A):
                 for r in range(nR):
+                    for m in range(M):
+                        rm = ridx[m, s, a]
+                        match[m] = node_b[p, m] > 0.0 and (rm < 0 or rm == r)
                     for s2 in range(S):
-                        tot = 0.0
                         for m in range(M):
-                            rm = ridx[m, s, a]
-                            if node_b[p, m] > 0.0 and (rm < 0 or rm == r):
-                                rho[m] = node_b[p, m] * Pb[m, s, a, s2]
-                            else:
-                                rho[m] = 0.0
-                            tot += rho[m]
+                            pcol[m] = Pb[m, s, a, s2]
+                        tot = child_belief_fn(node_b[p], match, pcol, rho)
                         if tot <= 0.0:
                             continue
                         for m in range(M):

@@ -252,7 +252,7 @@ def plan(lmdp: LatentMDP, *, max_bytes: float = DEFAULT_MAX_BYTES,
     cap = int(min(est["nodes"], 2 ** 31 - 2)) + 1
     root_rho = (lmdp.w[:, None] * lmdp.nu).T[None].copy()        # (1, S, M)
     status, n, tree = LK.build_tree(lmdp.P, lmdp.ridx, lmdp.n_rewards, root_rho, lmdp.H,
-                                    1.0 / key_tol, cap, cap)
+                                    1.0 / key_tol, cap, cap, LK.child_belief_exact)
     if status != LK.STATUS_OK:  # pragma: no cover - the estimate is an upper bound
         raise RuntimeError(f"history tree exceeded its estimate ({n} nodes)")
     nvis = np.ones((lmdp.M, lmdp.S, lmdp.A))

@@ -19,8 +19,7 @@ against to index children; empty for the context-agnostic learner), ``ctx_map`` 
 
 ``TrueModel``: the env's ``P, R, nu, w, ridx`` and ``v_star`` (for the exact regret).
 
-``LatentConfig`` (constants): ``iota`` (log term times the bonus scale), ``floor`` (lowest
-transition / initial probability in belief updates), ``key_scale`` (1 / belief rounding of
+``LatentConfig`` (constants): ``iota`` (log term times the bonus scale), ``key_scale`` (1 / belief rounding of
 the learner's tree), ``max_nodes``.
 
 Learner contexts ``Ml``: M for the contextual learners; 1 for the context-agnostic learner,
@@ -34,11 +33,11 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from ...solvers._latent_kernels import build_tree, backup_tree, fsc_value, rollout
+from ...solvers._latent_kernels import backup_tree, build_tree, fsc_value, rollout
 
 LatentStats = namedtuple("LatentStats", ["N", "Nsas", "Rsum", "n", "Phat", "Rhat", "refreshes",
                                          "C", "I", "nu_hat", "w_hat", "counters"])
-LatentConfig = namedtuple("LatentConfig", ["iota", "floor", "key_scale", "max_nodes"])
+LatentConfig = namedtuple("LatentConfig", ["iota", "key_scale", "max_nodes"])
 LearnerSpec = namedtuple("LearnerSpec", ["match_values", "ctx_map", "nR"])
 TrueModel = namedtuple("TrueModel", ["P", "R", "nu", "w", "ridx", "v_star"])
 
@@ -176,19 +175,32 @@ def backup_hoeffding(r, p, v, n, iota):
 
 # ----------------------------------------------------------------------------- planning
 @njit(cache=True)
-def roots_belief(st, floor):
-    """One root per state with the empirical belief ``w_hat_m max(nu_hat_m(s), floor)``,
-    shape (1, S, Ml)."""
+def roots_belief(st):
+    """One root per state with the empirical belief ``w_hat_m nu_hat_m(s)``, shape (1, S, Ml).
+
+    A state that no context's ``nu_hat`` charges (never observed as an initial state) gets
+    the one-hot belief on the context of largest ``w_hat`` (lowest index on ties), only so
+    that the policy is defined at every start; one-hot beliefs stay one-hot, so these roots
+    merge with the rest of the tree instead of growing mixed-belief subtrees.
+    """
     Ml, S = st.nu_hat.shape
     out = np.zeros((1, S, Ml))
+    top = 0
     for m in range(Ml):
-        for s in range(S):
-            out[0, s, m] = st.w_hat[m] * max(st.nu_hat[m, s], floor)
+        if st.w_hat[m] > st.w_hat[top]:
+            top = m
+    for s in range(S):
+        tot = 0.0
+        for m in range(Ml):
+            out[0, s, m] = st.w_hat[m] * st.nu_hat[m, s]
+            tot += out[0, s, m]
+        if tot <= 0.0:
+            out[0, s, top] = 1.0
     return out
 
 
 @njit(cache=True)
-def roots_oracle(st, floor):
+def roots_oracle(st):
     """One root per (context, state) with the one-hot belief on that context (the oracle
     learner is told the context at the start), shape (Ml, S, Ml)."""
     Ml, S = st.nu_hat.shape
@@ -200,13 +212,14 @@ def roots_oracle(st, floor):
 
 
 @njit(cache=True)
-def learner_model(st, floor, match_values):
+def learner_model(st, match_values):
     """The learner's planning model from frozen statistics.
 
-    Returns ``Pb`` (belief kernel: ``max(Phat, floor)`` where ``n > 0``, ``floor``
-    everywhere when ``n = 0``, so an unvisited (m, s, a) leaves beliefs unchanged),
+    Returns ``Pb`` (belief kernel: ``Phat`` where ``n > 0``, uniform ``1/S`` where ``n = 0``),
     ``Rbar`` (``Rhat``, 1 when unobserved) and ``ridx`` (index of ``Rhat`` in
     ``match_values``; -1 when unobserved or not among them: reward uninformative).
+    Beliefs follow ``Pb`` exactly; a history that ``Pb`` deems impossible for every context
+    keeps its parent's belief (:func:`mdpkit.solvers._latent_kernels.child_belief_backoff`).
     """
     Ml, S, A, _ = st.Phat.shape
     Pb = np.empty((Ml, S, A, S))
@@ -217,33 +230,35 @@ def learner_model(st, floor, match_values):
             for a in range(A):
                 if st.n[m, s, a] > 0:
                     for x in range(S):
-                        Pb[m, s, a, x] = max(st.Phat[m, s, a, x], floor)
+                        Pb[m, s, a, x] = st.Phat[m, s, a, x]
                     Rbar[m, s, a] = st.Rhat[m, s, a]
                     for i in range(match_values.shape[0]):
                         if match_values[i] == st.Rhat[m, s, a]:
                             ridx[m, s, a] = i
                 else:
                     for x in range(S):
-                        Pb[m, s, a, x] = floor
+                        Pb[m, s, a, x] = 1.0 / S
                     Rbar[m, s, a] = 1.0
     return Pb, Rbar, ridx
 
 
 @njit(cache=True)
-def plan_step(st, cfg, spec, H, backup_fn, roots_fn):
+def plan_step(st, cfg, spec, H, backup_fn, roots_fn, belief_fn):
     """Recompute the learner's policy from its frozen statistics.
 
-    Builds the history tree of the learner's model (children for every reward index and
-    next state, so every history of the true LMDP has a node), backs up the optimistic
+    Builds the history tree of the learner's model with ``belief_fn`` (the learners pass
+    :func:`~mdpkit.solvers._latent_kernels.child_belief_backoff`: children for every reward
+    index and next state, so every history of the true LMDP has a node), backs up the optimistic
     alpha vectors with ``backup_fn`` and picks node-greedy actions under the empirical
     beliefs. Returns ``(status, tree, act, root_env, vbar)`` where ``root_env`` (M, S) maps
     the env's contexts through ``ctx_map`` and ``vbar = sum_m w_hat_m sum_s nu_hat_m(s)
     alpha_bar_m(root)`` is the optimistic value. Clears the changed flag, counts the plan.
     """
     ctx_map = spec.ctx_map
-    Pb, Rbar, ridx = learner_model(st, cfg.floor, spec.match_values)
-    rr = roots_fn(st, cfg.floor)
-    status, n, tree = build_tree(Pb, ridx, spec.nR, rr, H, cfg.key_scale, cfg.max_nodes, 1024)
+    Pb, Rbar, ridx = learner_model(st, spec.match_values)
+    rr = roots_fn(st)
+    status, n, tree = build_tree(Pb, ridx, spec.nR, rr, H, cfg.key_scale, cfg.max_nodes, 1024,
+                                 belief_fn)
     M_env = ctx_map.shape[0]
     S = st.nu_hat.shape[1]
     root_env = np.zeros((M_env, S), np.int64)
@@ -267,7 +282,7 @@ def plan_step(st, cfg, spec, H, backup_fn, roots_fn):
 
 
 @njit(cache=True)
-def run_episodes(model, U, st, cfg, spec, backup_fn, roots_fn):
+def run_episodes(model, U, st, cfg, spec, backup_fn, roots_fn, belief_fn):
     """The whole interaction: K = ``U.shape[0]`` episodes of the LMDP with the learner.
 
     ``U`` (K, H + 2) are the env's uniforms (its documented sampling scheme, see
@@ -287,14 +302,14 @@ def run_episodes(model, U, st, cfg, spec, backup_fn, roots_fn):
     states = np.zeros(H + 1, np.int64)
     actions = np.zeros(H, np.int64)
     rewards = np.zeros(H)
-    status, tree, act, root_env, vb = plan_step(st, cfg, spec, H, backup_fn, roots_fn)
+    status, tree, act, root_env, vb = plan_step(st, cfg, spec, H, backup_fn, roots_fn, belief_fn)
     if status != 0:
         return status, regret, reward, vbar, plans
     cur = model.v_star - fsc_value(root_env, tree.node_s, act, tree.child, tree.level_start,
                              ridx_env, P, R, nu, w)
     for k in range(K):
         if st.counters[CHANGED] != 0:
-            status, tree, act, root_env, vb = plan_step(st, cfg, spec, H, backup_fn, roots_fn)
+            status, tree, act, root_env, vb = plan_step(st, cfg, spec, H, backup_fn, roots_fn, belief_fn)
             if status != 0:
                 return status, regret, reward, vbar, plans
             cur = model.v_star - fsc_value(root_env, tree.node_s, act, tree.child, tree.level_start,

@@ -14,6 +14,7 @@ import numbers
 
 import numpy as np
 
+from ...solvers._latent_kernels import child_belief_backoff
 from ...solvers.latent import LatentPolicy
 from ...utils import as_generator
 from . import _kernels as K
@@ -25,7 +26,7 @@ PROVENANCE_COMMON = (
     "of a model-optimistic and a value-optimistic solver with truncation at 1: read in the paper's "
     "abstract and setup section [V]. Per-context models refreshed when a count doubles (MVP-style), "
     "entrywise empirical-Bernstein intervals, the exact bonus, node-greedy decisions under empirical "
-    "beliefs with a 1e-9 probability floor, Laplace weights: reconstructed [R]/[D] (the algorithm "
+    "beliefs, Laplace weights: reconstructed [R]/[D] (the algorithm "
     "boxes could not be read; no code exists). Rewards are learned (optimistic 1 until observed); "
     "the learner knows the finite set of reward values (to index histories)."
 )
@@ -57,8 +58,6 @@ class LatentLearner:
     delta : float in (0, 1)
     beta : float > 0
         Scale of iota in every bonus (theory value 1).
-    floor : float in (0, 1)
-        Lowest probability in belief updates.
     key_tol : float in (0, 1)
         Belief rounding of the learner's tree keys.
     max_nodes : int
@@ -71,7 +70,7 @@ class LatentLearner:
     provenance = PROVENANCE_COMMON
 
     def __init__(self, env_info, rng, *, backup_fn, roots_fn, pooled=False, delta=0.05,
-                 beta=1.0, floor=1e-9, key_tol=1e-6, max_nodes=2_000_000, fast=True):
+                 beta=1.0, key_tol=1e-6, max_nodes=2_000_000, fast=True):
         if not isinstance(env_info, dict) or env_info.get("kind") != "latent-episodic":
             raise ValueError("env_info must come from a 'latent-episodic' env (kind='latent-episodic')")
         self.rng = as_generator(rng)
@@ -79,7 +78,6 @@ class LatentLearner:
         self.K = int(env_info.get("n_steps", 1))
         self.delta = _pos_real(delta, "delta", 0.0, 1.0)
         self.beta = _pos_real(beta, "beta")
-        self.floor = _pos_real(floor, "floor", 0.0, 1.0)
         self.key_tol = _pos_real(key_tol, "key_tol", 0.0, 1.0)
         if isinstance(max_nodes, (bool, np.bool_)) or not isinstance(max_nodes, numbers.Integral) or max_nodes < 1:
             raise ValueError(f"max_nodes must be a positive integer, got {max_nodes!r}")
@@ -90,7 +88,7 @@ class LatentLearner:
         self.pooled = bool(pooled)
         Ml = 1 if pooled else self.M
         self.iota = K.log_term(self.M, self.S, self.A, self.H, max(self.K, 1), self.delta, self.beta)
-        self.cfg = K.LatentConfig(self.iota, self.floor, 1.0 / self.key_tol, int(max_nodes))
+        self.cfg = K.LatentConfig(self.iota, 1.0 / self.key_tol, int(max_nodes))
         ctx_map = np.zeros(self.M, np.int64) if pooled else np.arange(self.M, dtype=np.int64)
         match = np.zeros(0) if pooled else self.reward_values.copy()
         self.spec = K.LearnerSpec(match, ctx_map, len(self.reward_values))
@@ -110,7 +108,7 @@ class LatentLearner:
 
     def _plan(self):
         status, tree, act, root_env, vbar = K.plan_step(self.stats, self.cfg, self.spec, self.H,
-                                                        self._backup, self._roots)
+                                                        self._backup, self._roots, child_belief_backoff)
         if status != 0:
             raise ValueError(f"the learner's history tree needs more than max_nodes="
                              f"{self.cfg.max_nodes} nodes; raise max_nodes or use a smaller H")
@@ -167,7 +165,8 @@ class LatentLearner:
         U = rng.random((n_steps, lm.H + 2))
         model = K.TrueModel(lm.P, lm.R, lm.nu, lm.w, lm.ridx, float(env.optimal_value))
         status, regret, reward, vbar, plans = K.run_episodes(model, U, self.stats, self.cfg,
-                                                             self.spec, self._backup, self._roots)
+                                                             self.spec, self._backup, self._roots,
+                                                             child_belief_backoff)
         if status != 0:
             raise ValueError(f"the learner's history tree needs more than max_nodes="
                              f"{self.cfg.max_nodes} nodes; raise max_nodes or use a smaller H")

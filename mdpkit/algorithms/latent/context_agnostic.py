@@ -21,5 +21,5 @@ class ContextAgnostic(LatentLearner):
 
 @register_learner("lmdp-context-agnostic")
 def make_context_agnostic(env_info, rng, **params) -> ContextAgnostic:
-    """Context-agnostic pooled VO (params: delta, beta, floor, key_tol, max_nodes, fast)."""
+    """Context-agnostic pooled VO (params: delta, beta, key_tol, max_nodes, fast)."""
     return make_latent_learner(ContextAgnostic, env_info, rng, **params)

@@ -20,5 +20,5 @@ class HoeffdingVO(LatentLearner):
 
 @register_learner("lmdp-hoeffding-vo")
 def make_hoeffding_vo(env_info, rng, **params) -> HoeffdingVO:
-    """Hoeffding-VO (params: delta, beta, floor, key_tol, max_nodes, fast)."""
+    """Hoeffding-VO (params: delta, beta, key_tol, max_nodes, fast)."""
     return make_latent_learner(HoeffdingVO, env_info, rng, **params)

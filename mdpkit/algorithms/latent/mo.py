@@ -24,5 +24,5 @@ class MO(LatentLearner):
 
 @register_learner("lmdp-mo")
 def make_mo(env_info, rng, **params) -> MO:
-    """MO-relaxed (params: delta, beta, floor, key_tol, max_nodes, fast)."""
+    """MO-relaxed (params: delta, beta, key_tol, max_nodes, fast)."""
     return make_latent_learner(MO, env_info, rng, **params)

@@ -28,5 +28,5 @@ class OracleContext(LatentLearner):
 
 @register_learner("lmdp-oracle-context")
 def make_oracle_context(env_info, rng, **params) -> OracleContext:
-    """Oracle-context VO (params: delta, beta, floor, key_tol, max_nodes, fast)."""
+    """Oracle-context VO (params: delta, beta, key_tol, max_nodes, fast)."""
     return make_latent_learner(OracleContext, env_info, rng, **params)

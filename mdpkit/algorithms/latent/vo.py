@@ -23,5 +23,5 @@ class VO(LatentLearner):
 
 @register_learner("lmdp-vo")
 def make_vo(env_info, rng, **params) -> VO:
-    """VO (params: delta, beta, floor, key_tol, max_nodes, fast)."""
+    """VO (params: delta, beta, key_tol, max_nodes, fast)."""
     return make_latent_learner(VO, env_info, rng, **params)
