@@ -145,7 +145,7 @@ class LatentMDP:
             m = int(np.argmax(top))
             raise ValueError(
                 f"total reward must be <= 1 on every feasible trajectory; context {m} has a "
-                f"feasible trajectory with return {top[m]!r} (H={H})")
+                f"feasible trajectory with return {float(top[m]):.6g} (H={H})")
         for arr in (P, R, nu, w):
             arr.setflags(write=False)
         self.P, self.R, self.nu, self.w, self.H = P, R, nu, w, H
