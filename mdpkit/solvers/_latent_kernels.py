@@ -26,6 +26,7 @@ consistent with context m), which the context-agnostic learner uses.
 """
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -123,7 +124,7 @@ def child_belief_backoff(b, match, pcol, out):
 
 
 @njit(cache=True)
-def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity, child_belief_fn):
+def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity, keep_impossible):
     """Expand the history tree of the belief kernel ``Pb`` (M, S, A, S) from ``root_rho``.
 
     Parameters
@@ -144,8 +145,11 @@ def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity, child_
         Refuse (status 1) when the tree would exceed this many nodes.
     capacity : int
         Initial allocation (arrays double when full).
-    child_belief_fn : compiled function
-        :func:`child_belief_exact` (true model) or :func:`child_belief_backoff` (learners).
+    keep_impossible : bool
+        False (exact planner): a history of belief mass 0 gets no node
+        (:func:`child_belief_exact`). True (learners): it gets a node with the backed-off
+        belief of :func:`child_belief_backoff`, so that every history of the true LMDP is
+        covered by the learner's policy even where its empirical model excludes it.
 
     Returns
     -------
@@ -224,7 +228,10 @@ def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity, child_
                     for s2 in range(S):
                         for m in range(M):
                             pcol[m] = Pb[m, s, a, s2]
-                        tot = child_belief_fn(node_b[p], match, pcol, rho)
+                        if keep_impossible:
+                            tot = child_belief_backoff(node_b[p], match, pcol, rho)
+                        else:
+                            tot = child_belief_exact(node_b[p], match, pcol, rho)
                         if tot <= 0.0:
                             continue
                         for m in range(M):
@@ -265,20 +272,82 @@ def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity, child_
 
 
 # ----------------------------------------------------------------------------- backups
-@njit(cache=True)
-def backup_exact(r, p, v, n, iota):
-    """Exact Bellman backup ``r + p . v`` (``n``, ``iota`` unused)."""
-    acc = r
-    for i in range(p.shape[0]):
-        acc += p[i] * v[i]
-    return acc
+BonusRule = namedtuple("BonusRule", ["variance", "deviation", "hoeffding", "model"])
+BonusRule.__doc__ = """Coefficients of the optimistic backup (see :func:`optimistic_backup`):
+``variance`` and ``deviation`` weight the two terms of the empirical-Bernstein value bonus,
+``hoeffding`` the flat bonus ``sqrt(2 S iota / n)``, ``model`` scales the entrywise interval
+over which the next-state law is maximised (0: the empirical law)."""
+#: the exact Bellman backup (true model)
+EXACT = BonusRule(0.0, 0.0, 0.0, 0.0)
+#: MVP-style constant of the entrywise empirical-Bernstein width
+#: ``sqrt(2 p iota / n) + BERNSTEIN_C iota / n``
+BERNSTEIN_C = 7.0 / 3.0
 
 
 @njit(cache=True)
-def backup_tree(level_start, node_s, node_b, child, R, ridx, Pv, nvis, iota, backup_fn):
+def optimistic_backup(r, p, v, n, iota, rule):
+    """``min(1, r + E + bonus)`` for the next-state law ``p`` (S,), next values ``v`` (S,),
+    count ``n`` and log term ``iota``; 1 when ``n <= 0`` (no data).
+
+    * ``E = p.v`` when ``rule.model == 0``; otherwise ``max q.v`` over the box
+      ``|q(s') - p(s')| <= rule.model (sqrt(2 p(s') iota / n) + 7 iota / (3 n))``
+      intersected with the simplex, solved exactly by water-filling (mass to the largest
+      ``v`` first, from the lower ends of the box);
+    * ``bonus = rule.variance sqrt(2 |supp p| V(p, v) iota / n)
+      + rule.deviation (7 iota / (3 n)) sum_s' |v(s') - p.v|
+      + rule.hoeffding sqrt(2 S iota / n)``.
+
+    With ``EXACT`` (all zero) and ``n >= 1`` it is the Bellman backup capped at 1.
+    """
+    if n <= 0:
+        return 1.0
+    S = p.shape[0]
+    c = 0.0
+    k = 0
+    for i in range(S):
+        c += p[i] * v[i]
+        if p[i] > 0.0:
+            k += 1
+    e = c
+    if rule.model > 0.0:
+        lo = np.empty(S)
+        hi = np.empty(S)
+        rem = 1.0
+        e = 0.0
+        for i in range(S):
+            wdt = rule.model * (math.sqrt(2.0 * p[i] * iota / n) + BERNSTEIN_C * iota / n)
+            lo[i] = max(0.0, p[i] - wdt)
+            hi[i] = min(1.0, p[i] + wdt)
+            rem -= lo[i]
+            e += lo[i] * v[i]
+        order = np.argsort(-v, kind="mergesort")
+        for j in range(S):
+            if rem <= 0.0:
+                break
+            i = order[j]
+            add = min(hi[i] - lo[i], rem)
+            e += add * v[i]
+            rem -= add
+    b = 0.0
+    if rule.variance > 0.0 or rule.deviation > 0.0:
+        var = 0.0
+        dev = 0.0
+        for i in range(S):
+            d = v[i] - c
+            var += p[i] * d * d
+            dev += abs(d)
+        b += rule.variance * math.sqrt(2.0 * k * var * iota / n)
+        b += rule.deviation * BERNSTEIN_C * iota / n * dev
+    if rule.hoeffding > 0.0:
+        b += rule.hoeffding * math.sqrt(2.0 * S * iota / n)
+    return min(1.0, r + e + b)
+
+
+@njit(cache=True)
+def backup_tree(level_start, node_s, node_b, child, R, ridx, Pv, nvis, iota, rule):
     """Backward pass over a tree: per-context action values and node-greedy actions.
 
-    ``alpha[n, a, m] = backup_fn(R[m, s, a], Pv[m, s, a], v, nvis[m, s, a], iota)`` with
+    ``alpha[n, a, m] = optimistic_backup(R[m, s, a], Pv[m, s, a], v, nvis[m, s, a], iota, rule)`` with
     ``v[s'] = alpha[c, act[c], m]`` for ``c = child[n, a, r_m, s']`` (0 where c = -1, and for
     nodes of the last step), computed for the contexts with ``node_b[n, m] > 0`` (0
     elsewhere). ``act[n] = argmax_a sum_m node_b[n, m] alpha[n, a, m]`` (lowest index on ties).
@@ -306,7 +375,7 @@ def backup_tree(level_start, node_s, node_b, child, R, ridx, Pv, nvis, iota, bac
                 for s2 in range(S):
                     c = child[n, a, rr, s2]
                     v[s2] = alpha[c, act[c], m] if c >= 0 else 0.0
-                val = backup_fn(R[m, s, a], Pv[m, s, a], v, nvis[m, s, a], iota)
+                val = optimistic_backup(R[m, s, a], Pv[m, s, a], v, nvis[m, s, a], iota, rule)
                 alpha[n, a, m] = val
                 q += node_b[n, m] * val
             if q > best:

@@ -252,12 +252,12 @@ def plan(lmdp: LatentMDP, *, max_bytes: float = DEFAULT_MAX_BYTES,
     cap = int(min(est["nodes"], 2 ** 31 - 2)) + 1
     root_rho = (lmdp.w[:, None] * lmdp.nu).T[None].copy()        # (1, S, M)
     status, n, tree = LK.build_tree(lmdp.P, lmdp.ridx, lmdp.n_rewards, root_rho, lmdp.H,
-                                    1.0 / key_tol, cap, cap, LK.child_belief_exact)
+                                    1.0 / key_tol, cap, cap, False)
     if status != LK.STATUS_OK:  # pragma: no cover - the estimate is an upper bound
         raise RuntimeError(f"history tree exceeded its estimate ({n} nodes)")
     nvis = np.ones((lmdp.M, lmdp.S, lmdp.A))
     q_alpha, act = LK.backup_tree(tree.level_start, tree.node_s, tree.node_b, tree.child,
-                                  lmdp.R, lmdp.ridx, lmdp.P, nvis, 0.0, LK.backup_exact)
+                                  lmdp.R, lmdp.ridx, lmdp.P, nvis, 0.0, LK.EXACT)
     pol = LatentPolicy(tree.root, tree.node_s, act, tree.child, tree.level_start,
                        lmdp.reward_values)
     alpha = LK.fsc_alpha(tree.node_s, act, tree.child, tree.level_start, lmdp.ridx, lmdp.P, lmdp.R)

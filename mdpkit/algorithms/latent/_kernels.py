@@ -15,7 +15,10 @@ two: ``w_hat = (C + 1) / (k + Ml)``); ``counters`` int64 [episodes done, changed
 
 ``LearnerSpec``: ``match_values`` (rewards the learner matches its reward estimates
 against to index children; empty for the context-agnostic learner), ``ctx_map`` (M,) int64
-(env context -> learner context), ``nR`` (reward indices of the env, children per (a, s')).
+(env context -> learner context), ``nR`` (reward indices of the env, children per (a, s')),
+``reveal`` (Mr, Ml) float (root rows: ``ones((1, Ml))`` for a context-blind learner, the
+identity for the oracle, which is told the context), ``rule`` (the
+:class:`~mdpkit.solvers._latent_kernels.BonusRule` of the algorithm).
 
 ``TrueModel``: the env's ``P, R, nu, w, ridx`` and ``v_star`` (for the exact regret).
 
@@ -33,19 +36,16 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from ...solvers._latent_kernels import backup_tree, build_tree, fsc_value, rollout
+from ...solvers._latent_kernels import BonusRule, backup_tree, build_tree, fsc_value, rollout
 
 LatentStats = namedtuple("LatentStats", ["N", "Nsas", "Rsum", "n", "Phat", "Rhat", "refreshes",
                                          "C", "I", "nu_hat", "w_hat", "counters"])
 LatentConfig = namedtuple("LatentConfig", ["iota", "key_scale", "max_nodes"])
-LearnerSpec = namedtuple("LearnerSpec", ["match_values", "ctx_map", "nR"])
+LearnerSpec = namedtuple("LearnerSpec", ["match_values", "ctx_map", "nR", "reveal", "rule"])
 TrueModel = namedtuple("TrueModel", ["P", "R", "nu", "w", "ridx", "v_star"])
 
 #: indices into ``LatentStats.counters``
 EPISODES, CHANGED, PLANS = 0, 1, 2
-#: MVP-style empirical-Bernstein constants of the entrywise interval (width
-#: ``sqrt(2 p iota / n) + BERNSTEIN_C iota / n``)
-BERNSTEIN_C = 7.0 / 3.0
 
 
 def new_stats(Ml: int, S: int, A: int) -> LatentStats:
@@ -109,105 +109,41 @@ def stats_update(st, m, states, actions, rewards):
 
 
 # ----------------------------------------------------------------------------- bonuses
-@njit(cache=True)
-def backup_vo(r, p, v, n, iota):
-    """Value-optimistic backup: ``min(1, r + p.v + sqrt(2 |supp p| V(p, v) iota / n)
-    + (7 iota / (3 n)) sum_s' |v(s') - p.v|)``; 1 when ``n = 0``."""
-    if n <= 0:
-        return 1.0
-    c = 0.0
-    k = 0
-    for i in range(p.shape[0]):
-        c += p[i] * v[i]
-        if p[i] > 0.0:
-            k += 1
-    var = 0.0
-    dev = 0.0
-    for i in range(p.shape[0]):
-        d = v[i] - c
-        var += p[i] * d * d
-        dev += abs(d)
-    b = math.sqrt(2.0 * k * var * iota / n) + BERNSTEIN_C * iota / n * dev
-    return min(1.0, r + c + b)
-
-
-@njit(cache=True)
-def backup_mo(r, p, v, n, iota):
-    """Model-optimistic backup (rectangular relaxation): ``min(1, r + max_{q in CI} q.v)``
-    over the entrywise empirical-Bernstein box intersected with the simplex, solved
-    exactly by water-filling (mass to the highest ``v`` first); 1 when ``n = 0``."""
-    if n <= 0:
-        return 1.0
-    S = p.shape[0]
-    lo = np.empty(S)
-    hi = np.empty(S)
-    rem = 1.0
-    for i in range(S):
-        wdt = math.sqrt(2.0 * p[i] * iota / n) + BERNSTEIN_C * iota / n
-        lo[i] = max(0.0, p[i] - wdt)
-        hi[i] = min(1.0, p[i] + wdt)
-        rem -= lo[i]
-    order = np.argsort(-v, kind="mergesort")
-    val = 0.0
-    for i in range(S):
-        val += lo[i] * v[i]
-    for j in range(S):
-        if rem <= 0.0:
-            break
-        i = order[j]
-        add = min(hi[i] - lo[i], rem)
-        val += add * v[i]
-        rem -= add
-    return min(1.0, r + val)
-
-
-@njit(cache=True)
-def backup_hoeffding(r, p, v, n, iota):
-    """Hoeffding backup: ``min(1, r + p.v + sqrt(2 S iota / n))`` (l1 radius times the value
-    range 1, no variance term); 1 when ``n = 0``."""
-    if n <= 0:
-        return 1.0
-    c = 0.0
-    for i in range(p.shape[0]):
-        c += p[i] * v[i]
-    return min(1.0, r + c + math.sqrt(2.0 * p.shape[0] * iota / n))
+#: value-optimistic (VO): the empirical-Bernstein value bonus, which upper-bounds
+#: ``max_{q in CI} q.v`` (Cauchy-Schwarz over the empirical support)
+VO_RULE = BonusRule(1.0, 1.0, 0.0, 0.0)
+#: model-optimistic, rectangular relaxation (MO): ``max_{q in CI} q.v`` per node
+MO_RULE = BonusRule(0.0, 0.0, 0.0, 1.0)
+#: Hoeffding comparator: ``sqrt(2 S iota / n)`` (l1 radius times the value range 1)
+HOEFFDING_RULE = BonusRule(0.0, 0.0, 1.0, 0.0)
 
 
 # ----------------------------------------------------------------------------- planning
 @njit(cache=True)
-def roots_belief(st):
-    """One root per state with the empirical belief ``w_hat_m nu_hat_m(s)``, shape (1, S, Ml).
+def roots(st, reveal):
+    """Root beliefs ``rho[i, s, m] = reveal[i, m] w_hat_m nu_hat_m(s)``, shape (Mr, S, Ml).
 
-    A state that no context's ``nu_hat`` charges (never observed as an initial state) gets
-    the one-hot belief on the context of largest ``w_hat`` (lowest index on ties), only so
-    that the policy is defined at every start; one-hot beliefs stay one-hot, so these roots
-    merge with the rest of the tree instead of growing mixed-belief subtrees.
+    Where that is 0 for every m (s never observed as an initial state of the contexts of
+    row i), the root gets the one-hot belief on ``argmax_m reveal[i, m] w_hat_m`` (lowest
+    index on ties), only so that the policy is defined at every start; one-hot beliefs stay
+    one-hot, so these roots merge with the rest of the tree instead of growing
+    mixed-belief subtrees.
     """
     Ml, S = st.nu_hat.shape
-    out = np.zeros((1, S, Ml))
-    top = 0
-    for m in range(Ml):
-        if st.w_hat[m] > st.w_hat[top]:
-            top = m
-    for s in range(S):
-        tot = 0.0
+    Mr = reveal.shape[0]
+    out = np.zeros((Mr, S, Ml))
+    for i in range(Mr):
+        top = 0
         for m in range(Ml):
-            out[0, s, m] = st.w_hat[m] * st.nu_hat[m, s]
-            tot += out[0, s, m]
-        if tot <= 0.0:
-            out[0, s, top] = 1.0
-    return out
-
-
-@njit(cache=True)
-def roots_oracle(st):
-    """One root per (context, state) with the one-hot belief on that context (the oracle
-    learner is told the context at the start), shape (Ml, S, Ml)."""
-    Ml, S = st.nu_hat.shape
-    out = np.zeros((Ml, S, Ml))
-    for m in range(Ml):
+            if reveal[i, m] * st.w_hat[m] > reveal[i, top] * st.w_hat[top]:
+                top = m
         for s in range(S):
-            out[m, s, m] = 1.0
+            tot = 0.0
+            for m in range(Ml):
+                out[i, s, m] = reveal[i, m] * st.w_hat[m] * st.nu_hat[m, s]
+                tot += out[i, s, m]
+            if tot <= 0.0:
+                out[i, s, top] = 1.0
     return out
 
 
@@ -243,22 +179,21 @@ def learner_model(st, match_values):
 
 
 @njit(cache=True)
-def plan_step(st, cfg, spec, H, backup_fn, roots_fn, belief_fn):
+def plan_step(st, cfg, spec, H):
     """Recompute the learner's policy from its frozen statistics.
 
-    Builds the history tree of the learner's model with ``belief_fn`` (the learners pass
-    :func:`~mdpkit.solvers._latent_kernels.child_belief_backoff`: children for every reward
-    index and next state, so every history of the true LMDP has a node), backs up the optimistic
-    alpha vectors with ``backup_fn`` and picks node-greedy actions under the empirical
+    Builds the history tree of the learner's model (keeping histories the model deems
+    impossible, with backed-off beliefs, so every history of the true LMDP has a node),
+    backs up the optimistic alpha vectors with ``spec.rule`` and picks node-greedy actions under the empirical
     beliefs. Returns ``(status, tree, act, root_env, vbar)`` where ``root_env`` (M, S) maps
     the env's contexts through ``ctx_map`` and ``vbar = sum_m w_hat_m sum_s nu_hat_m(s)
     alpha_bar_m(root)`` is the optimistic value. Clears the changed flag, counts the plan.
     """
     ctx_map = spec.ctx_map
     Pb, Rbar, ridx = learner_model(st, spec.match_values)
-    rr = roots_fn(st)
+    rr = roots(st, spec.reveal)
     status, n, tree = build_tree(Pb, ridx, spec.nR, rr, H, cfg.key_scale, cfg.max_nodes, 1024,
-                                 belief_fn)
+                                 True)
     M_env = ctx_map.shape[0]
     S = st.nu_hat.shape[1]
     root_env = np.zeros((M_env, S), np.int64)
@@ -266,7 +201,7 @@ def plan_step(st, cfg, spec, H, backup_fn, roots_fn, belief_fn):
         return status, tree, np.zeros(0, np.int64), root_env, np.nan
     nvis = st.n.astype(np.float64)
     alpha, act = backup_tree(tree.level_start, tree.node_s, tree.node_b, tree.child, Rbar,
-                             ridx, st.Phat, nvis, cfg.iota, backup_fn)
+                             ridx, st.Phat, nvis, cfg.iota, spec.rule)
     for m in range(M_env):
         for s in range(S):
             root_env[m, s] = tree.root[ctx_map[m], s]
@@ -282,7 +217,7 @@ def plan_step(st, cfg, spec, H, backup_fn, roots_fn, belief_fn):
 
 
 @njit(cache=True)
-def run_episodes(model, U, st, cfg, spec, backup_fn, roots_fn, belief_fn):
+def run_episodes(model, U, st, cfg, spec):
     """The whole interaction: K = ``U.shape[0]`` episodes of the LMDP with the learner.
 
     ``U`` (K, H + 2) are the env's uniforms (its documented sampling scheme, see
@@ -302,14 +237,14 @@ def run_episodes(model, U, st, cfg, spec, backup_fn, roots_fn, belief_fn):
     states = np.zeros(H + 1, np.int64)
     actions = np.zeros(H, np.int64)
     rewards = np.zeros(H)
-    status, tree, act, root_env, vb = plan_step(st, cfg, spec, H, backup_fn, roots_fn, belief_fn)
+    status, tree, act, root_env, vb = plan_step(st, cfg, spec, H)
     if status != 0:
         return status, regret, reward, vbar, plans
     cur = model.v_star - fsc_value(root_env, tree.node_s, act, tree.child, tree.level_start,
                              ridx_env, P, R, nu, w)
     for k in range(K):
         if st.counters[CHANGED] != 0:
-            status, tree, act, root_env, vb = plan_step(st, cfg, spec, H, backup_fn, roots_fn, belief_fn)
+            status, tree, act, root_env, vb = plan_step(st, cfg, spec, H)
             if status != 0:
                 return status, regret, reward, vbar, plans
             cur = model.v_star - fsc_value(root_env, tree.node_s, act, tree.child, tree.level_start,

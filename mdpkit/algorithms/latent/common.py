@@ -14,7 +14,6 @@ import numbers
 
 import numpy as np
 
-from ...solvers._latent_kernels import child_belief_backoff
 from ...solvers.latent import LatentPolicy
 from ...utils import as_generator
 from . import _kernels as K
@@ -50,8 +49,10 @@ class LatentLearner:
         From a ``latent-episodic`` env (``M, S, A, H, reward_values, oracle, n_steps``).
     rng : Generator or seed
         The learner's stream (these learners are deterministic and draw nothing).
-    backup_fn, roots_fn : compiled functions
-        The bonus backup and the root rule (:mod:`mdpkit.algorithms.latent._kernels`).
+    rule : BonusRule
+        The algorithm's backup coefficients (:mod:`mdpkit.algorithms.latent._kernels`).
+    oracle : bool
+        Roots per context (the learner is told the context at the start).
     pooled : bool
         Context-agnostic: one learner context, every revealed context mapped to it, rewards
         not used to index histories.
@@ -69,7 +70,7 @@ class LatentLearner:
     kind = "latent-episodic"
     provenance = PROVENANCE_COMMON
 
-    def __init__(self, env_info, rng, *, backup_fn, roots_fn, pooled=False, delta=0.05,
+    def __init__(self, env_info, rng, *, rule, oracle=False, pooled=False, delta=0.05,
                  beta=1.0, key_tol=1e-6, max_nodes=2_000_000, fast=True):
         if not isinstance(env_info, dict) or env_info.get("kind") != "latent-episodic":
             raise ValueError("env_info must come from a 'latent-episodic' env (kind='latent-episodic')")
@@ -91,9 +92,10 @@ class LatentLearner:
         self.cfg = K.LatentConfig(self.iota, 1.0 / self.key_tol, int(max_nodes))
         ctx_map = np.zeros(self.M, np.int64) if pooled else np.arange(self.M, dtype=np.int64)
         match = np.zeros(0) if pooled else self.reward_values.copy()
-        self.spec = K.LearnerSpec(match, ctx_map, len(self.reward_values))
+        reveal = np.eye(Ml) if oracle else np.ones((1, Ml))
+        self.oracle = bool(oracle)
+        self.spec = K.LearnerSpec(match, ctx_map, len(self.reward_values), reveal, rule)
         self.stats = K.new_stats(Ml, self.S, self.A)
-        self._backup, self._roots = backup_fn, roots_fn
         self.policy: LatentPolicy | None = None
         self.vbar = np.nan
         self._row = None
@@ -107,8 +109,7 @@ class LatentLearner:
         self._node = -1
 
     def _plan(self):
-        status, tree, act, root_env, vbar = K.plan_step(self.stats, self.cfg, self.spec, self.H,
-                                                        self._backup, self._roots, child_belief_backoff)
+        status, tree, act, root_env, vbar = K.plan_step(self.stats, self.cfg, self.spec, self.H)
         if status != 0:
             raise ValueError(f"the learner's history tree needs more than max_nodes="
                              f"{self.cfg.max_nodes} nodes; raise max_nodes or use a smaller H")
@@ -159,14 +160,13 @@ class LatentLearner:
             raise TypeError("fast_run needs a latent-episodic env")
         if self.stats.counters[K.EPISODES] != 0:
             raise RuntimeError("fast_run needs a fresh learner")
-        if self._roots is K.roots_oracle and not env.oracle:
+        if self.oracle and not env.oracle:
             raise ValueError("the oracle-context learner needs an env built with oracle=True")
         lm = env.lmdp
         U = rng.random((n_steps, lm.H + 2))
         model = K.TrueModel(lm.P, lm.R, lm.nu, lm.w, lm.ridx, float(env.optimal_value))
         status, regret, reward, vbar, plans = K.run_episodes(model, U, self.stats, self.cfg,
-                                                             self.spec, self._backup, self._roots,
-                                                             child_belief_backoff)
+                                                             self.spec)
         if status != 0:
             raise ValueError(f"the learner's history tree needs more than max_nodes="
                              f"{self.cfg.max_nodes} nodes; raise max_nodes or use a smaller H")

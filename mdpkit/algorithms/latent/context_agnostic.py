@@ -15,7 +15,7 @@ class ContextAgnostic(LatentLearner):
     provenance = PROVENANCE_COMMON + " Pooled-context comparator of the testbed [D]."
 
     def __init__(self, env_info, rng, **kw):
-        super().__init__(env_info, rng, backup_fn=K.backup_vo, roots_fn=K.roots_belief,
+        super().__init__(env_info, rng, rule=K.VO_RULE,
                          pooled=True, **kw)
 
 

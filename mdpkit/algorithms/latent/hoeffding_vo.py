@@ -15,7 +15,7 @@ class HoeffdingVO(LatentLearner):
                                       "this testbed, not Kwon et al.'s exact algorithm [D].")
 
     def __init__(self, env_info, rng, **kw):
-        super().__init__(env_info, rng, backup_fn=K.backup_hoeffding, roots_fn=K.roots_belief, **kw)
+        super().__init__(env_info, rng, rule=K.HOEFFDING_RULE, **kw)
 
 
 @register_learner("lmdp-hoeffding-vo")

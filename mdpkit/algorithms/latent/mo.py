@@ -19,7 +19,7 @@ class MO(LatentLearner):
                                       "replaced by a per-node (rectangular) maximisation [D].")
 
     def __init__(self, env_info, rng, **kw):
-        super().__init__(env_info, rng, backup_fn=K.backup_mo, roots_fn=K.roots_belief, **kw)
+        super().__init__(env_info, rng, rule=K.MO_RULE, **kw)
 
 
 @register_learner("lmdp-mo")

@@ -17,7 +17,7 @@ class OracleContext(LatentLearner):
     def __init__(self, env_info, rng, **kw):
         if not env_info.get("oracle", False):
             raise ValueError("the oracle-context learner needs an env built with oracle=True")
-        super().__init__(env_info, rng, backup_fn=K.backup_vo, roots_fn=K.roots_oracle, **kw)
+        super().__init__(env_info, rng, rule=K.VO_RULE, oracle=True, **kw)
 
     def observe_context(self, m: int) -> None:
         """Context of the episode, given at its start (oracle env only)."""

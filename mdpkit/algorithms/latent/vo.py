@@ -18,7 +18,7 @@ class VO(LatentLearner):
                                       "entrywise interval (Cauchy-Schwarz over the empirical support) [D].")
 
     def __init__(self, env_info, rng, **kw):
-        super().__init__(env_info, rng, backup_fn=K.backup_vo, roots_fn=K.roots_belief, **kw)
+        super().__init__(env_info, rng, rule=K.VO_RULE, **kw)
 
 
 @register_learner("lmdp-vo")
