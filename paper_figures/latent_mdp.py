@@ -17,7 +17,8 @@ designed experiments (``docs/papers/latent-mdp.md``, "Experiments").
 Grids (full / quick). The spec's grid (10 seeds, 12 eps values, K = 20,000 / 40,000) is
 shrunk to fit 20 minutes on 2 cores: 5 seeds, 6 eps values, K = 20,000 everywhere (E2, E3
 included). Quick: 2 seeds, 3 eps values, K = 4,000, E1 at v in {0.5, 0.05} + deterministic,
-E2 at H in {8, 32}, E3 at M in {1, 4}. Bonus scale ``beta = 0.025`` for every algorithm.
+E2 at H in {8, 32} with K = 20,000 (at K = 4,000 every algorithm is still in burn-in and the
+horizon contrast is invisible), E3 at M in {1, 4}. Bonus scale ``beta = 0.025`` for every algorithm.
 Runs go through :func:`mdpkit.envs.latent.run_latent_seed` (the runner's code for this
 env kind), seeds from ``SeedSequence([ROOT, run id, seed])``.
 """
@@ -46,9 +47,10 @@ ALGOS = [("VO", "lmdp-vo"), ("MO-relaxed", "lmdp-mo"), ("Hoeffding-VO", "lmdp-ho
 
 def settings(quick: bool) -> dict:
     if quick:
-        return dict(K=4000, seeds=2, n_eps=3, v=[0.5, 0.05], H=[8, 32], M=[1, 4], K_tiger=3000)
+        return dict(K=4000, seeds=2, n_eps=3, v=[0.5, 0.05], H=[8, 32], M=[1, 4], K_tiger=3000,
+                    K_H=20000)
     return dict(K=20000, seeds=5, n_eps=6, v=[0.5, 0.2, 0.05, 0.01], H=[8, 16, 32, 64],
-                M=[1, 2, 4, 8], K_tiger=20000)
+                M=[1, 2, 4, 8], K_tiger=20000, K_H=20000)
 
 
 def eps_grid(v: float, n: int) -> list[float]:
@@ -170,7 +172,7 @@ def figures_e1(df, out, quick):
 # ----------------------------------------------------------------------------- E2
 def experiment_e2(quick, jobs):
     st = settings(quick)
-    K, seeds = st["K"], st["seeds"]
+    K, seeds = st["K_H"], st["seeds"]
     tasks, keys = [], []
     rid = 1000
     for H in st["H"]:
@@ -185,7 +187,7 @@ def experiment_e2(quick, jobs):
 
 
 def figures_e2(df, out, quick):
-    K = settings(quick)["K"]
+    K = settings(quick)["K_H"]
     mean = df.groupby(["H", "algorithm"]).R_K.agg(["mean", "std"]).reset_index()
     fig = Figure(figsize=(6.4, 4.2))
     ax = fig.subplots()
