@@ -14,5 +14,6 @@ from . import dynlin_ucb, dlb_baselines  # noqa: F401
 from . import lsd  # noqa: F401
 from . import tallying  # noqa: F401
 from . import linear_mixture  # noqa: F401
+from . import latent  # noqa: F401
 
 __all__ = ["EpisodicLearner", "BanditLearner"]

@@ -10,5 +10,6 @@ from . import dlb  # noqa: F401
 from . import lsd  # noqa: F401
 from . import tallying  # noqa: F401
 from . import linear_mixture  # noqa: F401
+from . import latent  # noqa: F401
 
 __all__ = ["EpisodicTabularEnv", "TabularMDPEnv", "BernoulliBandit", "GaussianBandit", "LinearBandit"]

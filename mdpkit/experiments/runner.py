@@ -292,6 +292,10 @@ def run_seed(experiment: Experiment, seed: int, env_factory: Callable | None = N
     env_rng, learner_rng = _streams(experiment, int(seed))
     env = env_factory(env_rng, **experiment.env_params)
     kind = getattr(env, "kind", None)
+    if kind == "latent-episodic":  # history-dependent policies, context revealed after the episode
+        from ..envs.latent import run_latent_seed
+        return _frame(experiment, int(seed), *run_latent_seed(
+            env, learner_factory, experiment.learner_params, experiment.n_steps, learner_rng))
     if kind not in ("episodic", "bandit"):
         raise TypeError(f"env {experiment.env!r} built an object with kind={kind!r}; "
                         "expected 'episodic' or 'bandit'")

@@ -16,6 +16,7 @@ _LAZY = {
     "to_pymdptoolbox": "convert", "from_pymdptoolbox": "convert", "to_quantecon": "convert",
     "from_quantecon": "convert", "from_gymnasium_toy_text": "convert",
 }
+_LAZY.update(dict.fromkeys(["LatentMDP", "bandit_tree", "random_lmdp", "tiger"], "latent"))
 
 __all__ = ["TabularMDP", "ROW_SUM_ATOL", *_LAZY]
 
