@@ -35,7 +35,7 @@ from mdpkit.envs.latent import run_latent_seed
 from mdpkit.experiments.registry import get_env, get_learner
 from mdpkit.figures import register_figure
 from mdpkit.models.latent import bandit_tree, tiger
-from mdpkit.plotting import save_figure
+from mdpkit.plotting import legend_below, save_figure, style
 from mdpkit.solvers.latent import enumerate_policy_values, markov_optimum, plan
 
 NAME = "latent-mdp"
@@ -51,6 +51,13 @@ def settings(quick: bool) -> dict:
                     K_H=20000)
     return dict(K=20000, seeds=5, n_eps=6, v=[0.5, 0.2, 0.05, 0.01], H=[8, 16, 32, 64],
                 M=[1, 2, 4, 8], K_tiger=20000, K_H=20000)
+
+
+def tiny_settings() -> dict:
+    """Smallest settings that exercise every code path (tests; no claim is expected to hold):
+    two values on every swept axis (the slopes and the fit need two), 2 seeds, K = 200."""
+    return dict(K=200, seeds=2, n_eps=2, v=[0.5, 0.05], H=[8, 16], M=[1, 2], K_tiger=200,
+                K_H=200)
 
 
 def eps_grid(v: float, n: int) -> list[float]:
@@ -109,6 +116,7 @@ def experiment_e1(quick, jobs):
     return pd.DataFrame(rows)
 
 
+@style()  # house style (fonts >= 9 pt) for the whole drawing
 def figures_e1(df, out, quick):
     st = settings(quick)
     K = st["K"]
@@ -119,7 +127,7 @@ def figures_e1(df, out, quick):
     worst = mean.loc[mean.groupby(["vnum", "algorithm"]).R_K.idxmax()].copy()
     b = lambda v, e: bandit_tree(2, 4, 2, 8, v, e, 0).meta["var1"]  # noqa: E731
     worst["var1"] = [b(v, e) for v, e in zip(worst.vnum, worst.eps)]
-    fig = Figure(figsize=(6.4, 4.2))
+    fig = Figure(figsize=(6.4, 5.0), layout="constrained")
     ax = fig.subplots()
     for label, _ in ALGOS:
         w = worst[worst.algorithm == label].sort_values("var1")
@@ -130,7 +138,7 @@ def figures_e1(df, out, quick):
     ax.loglog(xs, ys, "k--", label="sqrt(Var1 M Gamma S A K), order only")
     ax.set_xlabel("Var1 (worst-case eps instance)")
     ax.set_ylabel(f"worst-case Regret(K={K})")
-    ax.legend(fontsize=7)
+    legend_below(fig, ax, ncols=1)
     ax.set_title("E1: regret vs variance (BanditTree M=2, Sb=4, A=2, H=8)", fontsize=9)
     data = worst.rename(columns={"vnum": "v"})
     save_figure(fig, data, out / "e1_variance")
@@ -148,14 +156,14 @@ def figures_e1(df, out, quick):
     # deterministic plateau
     det = df[df.v == "det"].groupby("algorithm")[["R_half", "R_K"]].mean()
     share = 1 - det.R_half / det.R_K
-    fig = Figure(figsize=(6.4, 4.0))
+    fig = Figure(figsize=(6.4, 4.6), layout="constrained")
     ax = fig.subplots()
     xs = np.arange(len(det))
     ax.bar(xs - 0.2, det.R_half, 0.4, label=f"Regret(K/2), K/2={K // 2}")
     ax.bar(xs + 0.2, det.R_K, 0.4, label=f"Regret(K), K={K}")
     ax.set_xticks(xs, det.index)
     ax.set_ylabel("regret (mean over seeds)")
-    ax.legend(fontsize=7)
+    legend_below(fig, ax, ncols=1)
     ax.set_title("E1: deterministic bandit tree (Var* = 0): plateau", fontsize=9)
     save_figure(fig, det.assign(last_half_share=share).reset_index(), out / "e1_deterministic")
     for label in ("VO", "MO-relaxed"):
@@ -186,10 +194,11 @@ def experiment_e2(quick, jobs):
     return pd.DataFrame([dict(H=H, algorithm=a, seed=s, R_K=o[0]) for (H, a, s), o in zip(keys, out)])
 
 
+@style()  # house style (fonts >= 9 pt) for the whole drawing
 def figures_e2(df, out, quick):
     K = settings(quick)["K_H"]
     mean = df.groupby(["H", "algorithm"]).R_K.agg(["mean", "std"]).reset_index()
-    fig = Figure(figsize=(6.4, 4.2))
+    fig = Figure(figsize=(6.4, 5.0), layout="constrained")
     ax = fig.subplots()
     claims = []
     slopes = {}
@@ -200,7 +209,7 @@ def figures_e2(df, out, quick):
     ax.set_xlabel("H")
     ax.set_ylabel(f"Regret(K={K})")
     ax.set_xticks(sorted(df.H.unique()), [str(h) for h in sorted(df.H.unique())])
-    ax.legend(fontsize=7)
+    legend_below(fig, ax, ncols=1)
     ax.set_title("E2: horizon (noise bandit tree, v=0.2, eps=0.4)", fontsize=9)
     save_figure(fig, mean.assign(slope=mean.algorithm.map(slopes)), out / "e2_horizon")
     for label in ("VO", "MO-relaxed"):
@@ -240,11 +249,12 @@ def _fit_sqrt_linear(M, R, K):
     return coef, r2
 
 
+@style()  # house style (fonts >= 9 pt) for the whole drawing
 def figures_e3(df, out, quick):
     K = settings(quick)["K"]
     mean = df.groupby(["M", "shared", "eps"], as_index=False).R_K.mean()
     worst = mean.loc[mean.groupby(["M", "shared"]).R_K.idxmax()].sort_values(["shared", "M"])
-    fig = Figure(figsize=(6.4, 4.2))
+    fig = Figure(figsize=(6.4, 5.0), layout="constrained")
     ax = fig.subplots()
     claims = []
     rows = []
@@ -261,7 +271,7 @@ def figures_e3(df, out, quick):
         claims.append(_claim("e3_contexts", f"VO ({tag}): regret grows with M (log-log slope > 0)", sl, 0.0, sl > 0))
     ax.set_xlabel("M (contexts; states padded to 17)")
     ax.set_ylabel(f"worst-case Regret(K={K})")
-    ax.legend(fontsize=6)
+    legend_below(fig, ax, ncols=1)
     ax.set_title("E3: number of contexts (BanditTree Sb=4, A=2, H=8, v=0.25)", fontsize=9)
     data = worst.merge(pd.DataFrame(rows), on="shared")
     save_figure(fig, data, out / "e3_contexts")
@@ -285,6 +295,7 @@ def experiment_e4(quick, jobs):
     return pd.DataFrame(rows)
 
 
+@style()  # house style (fonts >= 9 pt) for the whole drawing
 def figures_e4(df, out, quick):
     K = settings(quick)["K_tiger"]
     lm = tiger()
@@ -292,7 +303,7 @@ def figures_e4(df, out, quick):
     v_brute = float(enumerate_policy_values(lm).sum(axis=2)[:, 0].max())
     v_markov, _ = markov_optimum(lm)
     mean = df.groupby(["algorithm", "k"], as_index=False).cum_regret.mean()
-    fig = Figure(figsize=(6.4, 4.2))
+    fig = Figure(figsize=(6.4, 5.0), layout="constrained")
     ax = fig.subplots()
     for label in ("VO", "context-agnostic"):
         m = mean[mean.algorithm == label]
@@ -303,7 +314,7 @@ def figures_e4(df, out, quick):
     ax.set_ylabel("Regret(k)")
     ax.set_title(f"E4: tiger, V*={v_star:.4f} (brute force {v_brute:.4f}), best Markov {v_markov:.4f}",
                  fontsize=9)
-    ax.legend(fontsize=7)
+    legend_below(fig, ax, ncols=1)
     save_figure(fig, mean.assign(v_star=v_star, v_brute=v_brute, v_markov=v_markov), out / "e4_tiger")
     claims = [
         _claim("e4_tiger", "planner V* equals the brute-force maximum (abs difference <= 1e-12)",

@@ -40,8 +40,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from mdpkit.figures import register_figure
+from mdpkit.plotting import DPI, legend_below, style, wrap
 
 NAME = "linear-mixture"
 PAPER = "Zhang, Zhang, Gu, ICML 2023 (arXiv:2303.10165); baselines Zhou & Gu 2022, Zhou, Gu, Szepesvari 2021"
@@ -57,6 +59,15 @@ def settings(quick: bool) -> dict:
     return dict(e1_d=[3, 4, 5, 6, 7], e1_eps=[0.1, 0.05, 0.025], e1_K=2 ** 11, e1_seeds=6,
                 e2_H=[5, 20, 80], e2_K=2 ** 11, e2_seeds=6, e2_eps=0.01, replan=32, n_dict=8,
                 e3_H=[10, 50, 200], e3_K=2 ** 11, e3_seeds=4)
+
+
+def tiny_settings() -> dict:
+    """Smallest settings that exercise every code path (tests; no claim is expected to hold):
+    two values per swept axis (the slopes need two), K_max = 32 (5 checkpoints, replanning
+    every 8 episodes), 1 seed."""
+    return dict(e1_d=[3, 4], e1_eps=[0.1, 0.05], e1_K=2 ** 5, e1_seeds=1,
+                e2_H=[5, 10], e2_K=2 ** 5, e2_seeds=1, e2_eps=0.01, replan=8, n_dict=8,
+                e3_H=[10, 20], e3_K=2 ** 5, e3_seeds=1)
 
 
 # ------------------------------------------------------------------ factories (picklable)
@@ -199,37 +210,32 @@ def run_e3(cfg: dict, jobs: int = 1, scheduler=None):
     return pd.DataFrame(rows), pd.concat(frames, ignore_index=True)
 
 
+@style()  # house style (fonts >= 9 pt) for the whole drawing
 def draw_e3(df, curves, cfg, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, axs = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig = Figure(figsize=(11, 5.6), layout="constrained")
+    axs = fig.subplots(1, 2)
     for (alg, H), g in curves.groupby(["alg", "H"]):
         axs[0].plot(g.k, g.cum_regret, label=f"{alg} H={H}")
     axs[0].set_xlabel("episode k")
     axs[0].set_ylabel("cumulative regret (seed mean)")
-    axs[0].legend(fontsize=7)
     for alg, g in df.groupby("alg"):
         axs[1].plot(g.H, g.normalised, marker="o", label=alg)
     axs[1].set_xscale("log")
     axs[1].set_xlabel("H")
     axs[1].set_ylabel("Regret(K) / (d sqrt K)")
-    axs[1].legend(fontsize=7)
-    fig.suptitle(f"E3: HardLM(d={E3_D}, H, Delta={E3_DELTA}), task reward 1{{s=x3}}/H (total <= 1 "
-                 f"for both), c_beta={E3_C_BETA} for both, K={cfg['e3_K']}, {cfg['e3_seeds']} seeds; "
-                 "reduced grid", fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    fig.suptitle(wrap(f"E3: HardLM(d={E3_D}, H, Delta={E3_DELTA}), task reward 1{{s=x3}}/H (total <= 1 "
+                      f"for both), c_beta={E3_C_BETA} for both, K={cfg['e3_K']}, {cfg['e3_seeds']} "
+                      "seeds; reduced grid", 130), fontsize=10)
+    legend_below(fig, axs, ncols=3)
+    fig.savefig(path, dpi=DPI)
 
 
 # ------------------------------------------------------------------ drawing
+@style()  # house style (fonts >= 9 pt) for the whole drawing
 def draw_e1(df, cfg, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from mdpkit.bounds.linear_mixture import HF_RFE_UPPER
-    fig, axs = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig = Figure(figsize=(11, 5.6), layout="constrained")
+    axs = fig.subplots(1, 2)
     for alg, ls in (("HF-UCRL-RFE++", "-"), ("uniform floor", "--")):
         sub = df[df.alg == alg]
         for eps, g in sub.groupby("eps"):
@@ -247,26 +253,24 @@ def draw_e1(df, cfg, path):
     axs[1].plot(1 / ev, 0.01 * (max(dm) - 1) ** 2 / ev ** 2, "k:", label="0.01 (d-1)^2/eps^2 (order only, d max)")
     ub = HF_RFE_UPPER(eps=em, d=float(max(dm)), H=E1_H, K=cfg["e1_K"], delta=0.05, B=2.0)
     axs[0].annotate(f"theorem bound m(eps={em}, d={int(max(dm))}) = {ub:.1e} (off-scale)",
-                    xy=(0.02, 0.97), xycoords="axes fraction", va="top", fontsize=7, color="gray")
+                    xy=(0.02, 0.97), xycoords="axes fraction", va="top", color="gray")
     for ax, xl in zip(axs, ("d - 1", "1/eps")):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(xl)
         ax.set_ylabel("K_hat(eps) (episodes)")
-        ax.legend(fontsize=6)
-    fig.suptitle(f"E1: HardLM(d, H={E1_H}, Delta = 2 eps H/((H-1)(d-1))), delta0=1/2, c_beta={C_BETA}, "
-                 f"{cfg['e1_seeds']} seeds, K_max={cfg['e1_K']} (x = censored); reduced grid. "
-                 "Uniform +-1 actions are a near-optimal design here.", fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    fig.suptitle(wrap(f"E1: HardLM(d, H={E1_H}, Delta = 2 eps H/((H-1)(d-1))), delta0=1/2, "
+                      f"c_beta={C_BETA}, {cfg['e1_seeds']} seeds, K_max={cfg['e1_K']} (x = censored); "
+                      "reduced grid. Uniform +-1 actions are a near-optimal design here.", 130),
+                 fontsize=10)
+    legend_below(fig, axs, ncols=3)
+    fig.savefig(path, dpi=DPI)
 
 
+@style()  # house style (fonts >= 9 pt) for the whole drawing
 def draw_e2(df, curves, cfg, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, axs = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig = Figure(figsize=(11, 5.6), layout="constrained")
+    axs = fig.subplots(1, 2)
     colors = {a: f"C{i}" for i, a in enumerate(sorted(df.alg.unique()))}
     for alg, g in df.groupby("alg"):
         l, = axs[0].plot(g.H, g.K_hat, marker="o", color=colors[alg],
@@ -277,7 +281,6 @@ def draw_e2(df, curves, cfg, path):
     axs[0].set_yscale("log")
     axs[0].set_xlabel("H")
     axs[0].set_ylabel(f"K_hat({cfg['e2_eps']})")
-    axs[0].legend(fontsize=7)
     Hs = (min(cfg["e2_H"]), max(cfg["e2_H"]))
     for c in curves:
         if c["H"] in Hs:
@@ -288,13 +291,11 @@ def draw_e2(df, curves, cfg, path):
     axs[1].set_yscale("log")
     axs[1].set_xlabel("exploration episodes K")
     axs[1].set_ylabel("seed-mean worst gap over R_eval")
-    axs[1].legend(fontsize=6)
-    fig.suptitle(f"E2: RandLM(S=6, A=3, d=4) + slow corridor, c_beta={C_BETA} for all, "
-                 f"{cfg['e2_seeds']} seeds, K_max={cfg['e2_K']}, eps={cfg['e2_eps']} "
-                 "(spec's 0.1 is met at the first checkpoint); reduced grid", fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    fig.suptitle(wrap(f"E2: RandLM(S=6, A=3, d=4) + slow corridor, c_beta={C_BETA} for all, "
+                      f"{cfg['e2_seeds']} seeds, K_max={cfg['e2_K']}, eps={cfg['e2_eps']} "
+                      "(spec's 0.1 is met at the first checkpoint); reduced grid", 130), fontsize=10)
+    legend_below(fig, axs, ncols=3)
+    fig.savefig(path, dpi=DPI)
 
 
 # ------------------------------------------------------------------ claims

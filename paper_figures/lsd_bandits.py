@@ -30,7 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["settings", "relaxation_data", "ratio_data", "learning_data", "laforgue_data", "run"]
+from mdpkit.plotting import style
+
+__all__ = ["settings", "tiny_settings", "relaxation_data", "ratio_data", "learning_data", "laforgue_data", "run"]
 
 PAPER = ("Foussoul, Goyal, Papadigenopoulos, Zeevi 2023 (ICML), Last Switch Dependent Bandits "
          "with Monotone Payoff Functions; Laforgue et al. 2022 (AISTATS)")
@@ -53,6 +55,14 @@ def settings(quick: bool) -> dict:
                     learn_T=(2000, 8000, 32000), etc=False, laf_runs=2)
     return dict(n_relax=30, n_ratio=120, ratio_runs=15, learn_instances=(0, 1, 2), learn_runs=8,
                 learn_T=(2000, 8000, 32000), etc=True, laf_runs=10)
+
+
+def tiny_settings() -> dict:
+    """Smallest settings that exercise every code path (tests; no claim is expected to hold):
+    1 + 1 relaxation instances, 2 ratio instances x 1 run, 1 learning instance x 2 runs at
+    T in {200, 400} with explore-then-commit, 2 Laforgue runs."""
+    return dict(n_relax=1, n_ratio=2, ratio_runs=1, learn_instances=(0,), learn_runs=2,
+                learn_T=(200, 400), etc=True, laf_runs=2)
 
 
 def _map(fn, items, jobs):
@@ -243,6 +253,7 @@ def _claim(claim, measured, threshold, ok, figure):
             "verdict": bool(ok), "figure": figure}
 
 
+@style()  # house style (fonts >= 9 pt) for the whole drawing
 def _draw_relaxation(df, path):
     import pandas as pd
     from matplotlib.figure import Figure
@@ -258,7 +269,7 @@ def _draw_relaxation(df, path):
     a1.set_xlabel("LP*")
     a1.set_ylabel("g* (exact DP)")
     a1.set_title("long-run gain vs LP value")
-    a1.legend(fontsize=8)
+    a1.legend()
     ratio = df["OPT_T"] / df["bound"]
     a2.scatter(df["T"], ratio, s=8, c=np.where(df["monotone"], "C0", "C1"))
     a2.axhline(1.0, color="k", ls=":", lw=1)
@@ -271,6 +282,7 @@ def _draw_relaxation(df, path):
     return save_figure(fig, df.assign(kind="relaxation"), path)
 
 
+@style()  # house style (fonts >= 9 pt) for the whole drawing
 def _draw_ratios(df, trap, path):
     import pandas as pd
     from matplotlib.figure import Figure
@@ -289,7 +301,7 @@ def _draw_ratios(df, trap, path):
     a1.set_xlabel("ALG_T / (T g*)")
     a2.set_xlabel("ALG_T / (T LP*)")
     a1.set_ylabel("instances")
-    a1.legend(fontsize=7, loc="upper left")
+    a1.legend(loc="upper left")
     a1.set_title(f"{len(df)} random monotone instances, T = {T}")
     a2.set_title("against the LP bound")
     x = np.arange(len(trap))
@@ -298,13 +310,14 @@ def _draw_ratios(df, trap, path):
     a3.set_xticks(x, [f"M = {m}" for m in trap["M"]])
     a3.set_ylabel("payoff per round (T = 600)")
     a3.set_title("greedy-trap family")
-    a3.legend(fontsize=7)
+    a3.legend()
     fig.suptitle("Approximation ratios of the reconstructed LP rounding (not the paper's constant)",
                  fontsize=9)
     data = pd.concat([df.assign(kind="instance"), trap.assign(kind="greedy_trap")], ignore_index=True)
     return save_figure(fig, data, path)
 
 
+@style()  # house style (fonts >= 9 pt) for the whole drawing
 def _draw_learning(df, path):
     from matplotlib.figure import Figure
     from mdpkit.plotting import save_figure
@@ -325,10 +338,11 @@ def _draw_learning(df, path):
     ax.set_ylabel("Reg_FI(T) / T")
     ax.set_title("LSD learning vs its full-information counterpart (k = M = 3);\n"
                  "triangles at 1e-4: negative Reg_FI (learner beat the planner)", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.legend()
     return save_figure(fig, df.assign(kind="learning"), path)
 
 
+@style()  # house style (fonts >= 9 pt) for the whole drawing
 def _draw_laforgue(data, path):
     import pandas as pd
     from matplotlib.figure import Figure
@@ -349,7 +363,7 @@ def _draw_laforgue(data, path):
         ax.set_title(f"Laforgue et al. '{which}' (k = {5 if which == 'trick-csb-og' else 2})")
         ax.set_xlabel("round t")
         ax.set_ylabel("cumulative reward")
-        ax.legend(fontsize=7)
+        ax.legend()
     fig.suptitle("Replication of Laforgue et al.'s experiments (block LP replaced by exact "
                  "enumeration; all arms start rested)", fontsize=9)
     return save_figure(fig, pd.DataFrame(rows), path)

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mdpkit.plotting import style
+
 PAPER = ("Malik, Igoe, Li, Singh 2023 (ICML), Weighted Tallying Bandits: Overcoming "
          "Intractability via Repeated Exposure Optimality")
 
@@ -57,6 +59,14 @@ def settings(quick: bool) -> dict:
                 e1_seeds=20, e2_T=10 ** 5, e2_seeds=20,
                 e3_T=[10 ** 3, 10 ** 4, 10 ** 5, 10 ** 6], e3_seeds=20, e4_T=10 ** 5,
                 e4_seeds=20, e4_K=[2, 5, 10, 20], M_grid=[10, 20, 40, 80, 160])
+
+
+def tiny_settings() -> dict:
+    """Smallest settings that exercise every code path (tests; no claim is expected to hold):
+    two horizons per experiment (the claims' slopes need two), two M and two K values; E1
+    with 2 seeds (standard errors), the others with 1."""
+    return dict(e1_T=[200, 400], e1_seeds=2, e2_T=400, e2_seeds=1, e3_T=[200, 400], e3_seeds=1,
+                e4_T=400, e4_seeds=1, e4_K=[2, 5], M_grid=[10, 20])
 
 
 # ----------------------------------------------------------------------------- one run
@@ -235,15 +245,17 @@ def claims(res) -> list[dict]:
 
 
 # ----------------------------------------------------------------------------- drawing
+@style()  # house style (fonts >= 9 pt) for the whole drawing
 def draw(res, path):
     import pandas as pd
     from matplotlib.figure import Figure
 
     from mdpkit.bounds.tallying import (SE_WTB_HP_DELTA_1_OVER_T, WTB_LOWER_ORDER,
                                         WTB_UPPER_ORDER, se_wtb_bound)
-    from mdpkit.plotting import save_figure
+    from mdpkit.plotting import legend_below, save_figure
 
     rows, cfg = res["rows"], res["settings"]
+    BOUND_LABEL = "SE-WTB explicit bound (exact, delta = 1/T)"  # one legend entry, 4 panels
     fig = Figure(figsize=(13, 10), layout="constrained")
     axes = fig.subplots(2, 2)
     extra = []
@@ -260,7 +272,7 @@ def draw(res, path):
                         color=f"C{i}", label=lab, capsize=2)
         grid = np.geomspace(xs[0], xs[-1], 60)
         b = SE_WTB_HP_DELTA_1_OVER_T.curve(np.round(grid), K=5, M=M)
-        ax.plot(grid, b, "k-", lw=1.5, label="SE-WTB explicit bound (exact, delta = 1/T)")
+        ax.plot(grid, b, "k-", lw=1.5, label=BOUND_LABEL)
         ax.plot(grid, WTB_UPPER_ORDER.curve(grid, K=5, m=m, M=M), "k--", lw=1,
                 label="sqrt(KT) + (m+M)K (order only, constant 1)")
         ax.plot(grid, WTB_LOWER_ORDER.curve(grid, K=5, m=m, M=M), ":", color="0.4", lw=1,
@@ -273,7 +285,6 @@ def draw(res, path):
         ax.set_xlabel("horizon T")
         ax.set_ylabel("CPR vs T mu* (mean +- s.e.)")
         ax.set_title(title, fontsize=9)
-        ax.legend(fontsize=6.5)
 
     curves(axes[0, 0], "E1", cfg["e1_T"], f"E1: w = 1, K = 5, m = M = 10, {cfg['e1_seeds']} seeds",
            10, 10)
@@ -285,13 +296,12 @@ def draw(res, path):
     se = [_get(rows, "E2", "SE-WTB", M)["cpr_upper_se"] for M in Ms]
     ax.errorbar(Ms, mean, yerr=se, marker="o", label="SE-WTB", color="C0", capsize=2)
     T2 = cfg["e2_T"]
-    ax.plot(Ms, [se_wtb_bound(T2, 5, M) for M in Ms], "k-", label="explicit bound (exact)")
+    ax.plot(Ms, [se_wtb_bound(T2, 5, M) for M in Ms], "k-", label=BOUND_LABEL)
     slope = e2_slope(rows, Ms)
     ax.set_xlabel("memory bound M (m = 10)")
     ax.set_ylabel(f"CPR at T = {T2:g}")
     ax.set_title(f"E2: CPR vs M, LS slope {slope:.1f} per unit M (allowance K R_T + 1 = "
                  f"{5 * int(T2).bit_length() + 1})", fontsize=9)
-    ax.legend(fontsize=7)
     ax = axes[1, 1]
     Ks = cfg["e4_K"]
     labels = [lab for lab, _, _ in LEARNERS]
@@ -300,13 +310,13 @@ def draw(res, path):
         s_ = [_get(rows, "E4", lab, K)["cpr_upper_se"] for K in Ks]
         ax.errorbar(Ks, np.maximum(m_, 1e-1), yerr=s_, marker="o", ms=3, color=f"C{i}", label=lab,
                     capsize=2)
-    ax.plot(Ks, [se_wtb_bound(cfg["e4_T"], K, 10) for K in Ks], "k-", label="explicit bound (exact)")
+    ax.plot(Ks, [se_wtb_bound(cfg["e4_T"], K, 10) for K in Ks], "k-", label=BOUND_LABEL)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("number of arms K")
     ax.set_ylabel(f"CPR at T = {cfg['e4_T']:g}")
     ax.set_title(f"E4: random REO instances, m = 5, M = 10, {cfg['e4_seeds']} seeds", fontsize=9)
-    ax.legend(fontsize=6.5)
+    legend_below(fig, axes.ravel(), ncols=4)  # one legend for the four panels (same colours)
     fig.suptitle("Weighted tallying bandits (Malik et al. 2023): complete policy regret against "
                  "T mu* (>= exact CPR, <= exact CPR + m - 1); Bernoulli losses, delta = 1/T",
                  fontsize=9)

@@ -207,6 +207,18 @@ _FORMULAS_PAPERS = {
                            dict(eps=0.5, d=2, H=5, K=64, delta=0.1, B=2.0)]),
     "linear_mixture_rf_lower": (lambda eps, d: d ** 2 / eps ** 2,
                                 [dict(eps=0.1, d=4), dict(eps=0.3, d=9)]),
+    # latent MDPs (docs/papers/latent-mdp.md): order-only shapes
+    "lmdp_upper_order": (lambda K, Var, M, Gamma, S, A: _sq(Var * M * Gamma * S * A * K),
+                         [dict(K=1000, Var=0.2, M=2, Gamma=3, S=4, A=2),
+                          dict(K=20000, Var=0.05, M=8, Gamma=2, S=10, A=3)]),
+    "lmdp_upper_var_free_order": (lambda K, M, Gamma, S, A: _sq(M * Gamma * S * A * K),
+                                  [dict(K=1000, M=2, Gamma=3, S=4, A=2),
+                                   dict(K=20000, M=8, Gamma=2, S=10, A=3)]),
+    "lmdp_lower_order": (lambda K, Var, M, S, A: _sq(Var * M * S * A * K),
+                         [dict(K=1000, Var=0.2, M=2, S=4, A=2),
+                          dict(K=20000, Var=0.05, M=8, S=10, A=3)]),
+    "kwon_lucrl_order": (lambda K, M, S, A, H: S * _sq(M * A * H * K),
+                         [dict(K=1000, M=2, S=4, A=2, H=5), dict(K=20000, M=8, S=10, A=3, H=20)]),
 }
 
 

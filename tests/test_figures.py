@@ -70,21 +70,27 @@ def test_each_registered_figure_at_tiny_settings(name, tmp_path, monkeypatch, ca
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_quick_claims_hold_on_other_root_seeds(seed, tmp_path):
-    """``reproduce all --quick --seed R`` for three root seeds other than the figures' own:
+    """``reproduce NAME --quick --seed R`` for three root seeds other than the figures' own:
     every stated claim holds. The claims are chosen with margins (e.g. slope < 0.8 where the
     quick runs measure 0.0-0.5). False-positive rate: the violation rules max(1, 3 delta R)
     fail only if >= 2 of R runs violate, probability <= C(R,2) delta^2 (0.015 for R = 4 at
     the theorem's worst case delta = 0.05 per run; no violation of StepMix/EpsMix was ever
     observed, the L1 pessimism is loose); the other claims have margins of > 5 s.e. in the
     runs measured. A failure here is a finding about a claim, not noise to retry."""
-    res = figures.reproduce("all", quick=True, jobs=2, out=tmp_path, seed=seed, log=None)
-    table = res.claims
-    stated = table[table.claim != NO_CLAIMS]
-    ours = stated[stated.figure.str.split("/").str[0].isin(
-        ["stepmix", "ucbvi-riverswim", "dynlin-ucb"])]
-    assert len(ours) >= 25
-    failing = res.failing
-    assert failing.empty, failing.to_string()
+    # The three figures whose claims are measured to hold on every seed. The reconstructed
+    # papers' figures (weighted tallying, LSD, linear mixture, latent MDP) state claims some
+    # of which fail by finding (their docs/papers pages say which); they are not asserted here.
+    n_stated = 0
+    for name in HOLDING_FIGURES:
+        res = figures.reproduce(name, quick=True, jobs=2, out=tmp_path / name, seed=seed,
+                                log=None)
+        n_stated += int((res.claims.claim != NO_CLAIMS).sum())
+        assert res.failing.empty, res.failing.to_string()
+    assert n_stated >= 25
+
+
+#: figures whose quick-run claims all hold on any root seed (checked above)
+HOLDING_FIGURES = ("stepmix", "ucbvi-riverswim", "dynlin-ucb")
 
 
 # ---------------------------------------------------------------------- claims contract
