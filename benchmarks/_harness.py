@@ -37,8 +37,9 @@ import os
 import statistics
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 THREAD_VARS = (
     "NUMBA_NUM_THREADS",
@@ -341,13 +342,13 @@ def memory_read_bandwidth(nbytes: float = 1.5e9, repeats: int = 5) -> dict[str, 
             t0 = time.perf_counter()
             fn()
             dt = time.perf_counter() - t0
-            b = max(b, a.nbytes / dt / 1e9)
+            b = max(b, a.nbytes / dt / 1e9)  # noqa: F821 (deleted after the timings)
         return b
 
     out = {
-        "numpy_sum": best(lambda: a.sum()),
-        "numba_sum": best(lambda: _numba_sum(a)),
-        "blas_dgemv": best(lambda: M @ v),
+        "numpy_sum": best(lambda: a.sum()),  # noqa: F821 (deleted after the timings)
+        "numba_sum": best(lambda: _numba_sum(a)),  # noqa: F821 (deleted after the timings)
+        "blas_dgemv": best(lambda: M @ v),  # noqa: F821 (deleted after the timings)
         "bytes": float(a.nbytes),
     }
     out["best"] = max(out["numpy_sum"], out["numba_sum"], out["blas_dgemv"])
@@ -405,7 +406,7 @@ class BandwidthProbe:
 
 
 def interleaved_sweep_rate(run_with_cap: Callable[[int], float], k_low: int, k_high: int,
-                           probe: "BandwidthProbe", rounds: int = 3) -> tuple[float, float]:
+                           probe: BandwidthProbe, rounds: int = 3) -> tuple[float, float]:
     """(seconds per sweep, machine GB/s) measured alternately, best of ``rounds`` each.
 
     Each round: probe the bandwidth, time ``k_low`` sweeps, time ``k_high`` sweeps. The

@@ -31,9 +31,9 @@ import numpy as np
 
 
 def setup():
-    from mdpkit.models.linear_mixture import rand_lm
     from mdpkit.algorithms.linear_mixture import HFUCRLRFE
     from mdpkit.algorithms.linear_mixture.common import reward_dictionary
+    from mdpkit.models.linear_mixture import rand_lm
     m = rand_lm(6, 3, 4, 20, rng=0)
     rd = reward_dictionary(m, 16, np.random.default_rng(1))
     ex = HFUCRLRFE(m, 64, 2, rdict=rd, c_beta=0.1)

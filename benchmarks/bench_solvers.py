@@ -56,13 +56,8 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-import numpy as np  # noqa: E402
-
 import _harness as H  # noqa: E402
-
-
-
-
+import numpy as np  # noqa: E402
 from solvers_competitors import (  # noqa: E402
     _child_pymdptoolbox,
     competitor_status,
@@ -80,10 +75,10 @@ from solvers_competitors import (  # noqa: E402
 from solvers_instances import (  # noqa: E402
     FINDINGS,
     HORIZON,
-    Instance,
     REPO,
     RESULTS_MD,
     SECTION,
+    Instance,
     _wanted,
     dense_instance,
     riverswim_instance,
@@ -415,7 +410,7 @@ def main(argv=None) -> int:
     parts = set(filter(None, args.only.split(","))) or {"vi", "pi", "backward", "lp", "fresh"}
 
     command = "python benchmarks/bench_solvers.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    meta = {"date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    meta = {"date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
                        f"numpy {np.__version__}",
             "command": command.strip(), "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),

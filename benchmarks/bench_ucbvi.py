@@ -185,7 +185,7 @@ def main(argv=None):
     load = os.getloadavg()
     lines = [
         SECTION, "",
-        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}, "
+        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M UTC}, "
         f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 shared cores), one thread. "
         f"Command: `python benchmarks/bench_ucbvi.py --K {K} --k-slow {Ks} --repeats {args.repeats}"

@@ -10,11 +10,9 @@ import tempfile
 import time
 import warnings
 
+import _harness as H
 import numpy as np
 import scipy.sparse as sp
-
-import _harness as H
-
 from solvers_instances import HORIZON, TOL, Instance
 
 
@@ -62,15 +60,17 @@ def competitor_status() -> dict[str, dict]:
     """Import status and version of the optional competitors."""
     out = {}
     try:
-        import mdptoolbox.mdp  # noqa: F401
         from importlib.metadata import version
+
+        import mdptoolbox.mdp  # noqa: F401
 
         out["pymdptoolbox"] = {"ok": True, "version": version("pymdptoolbox")}
     except Exception as exc:  # noqa: BLE001 - report any import failure verbatim
         out["pymdptoolbox"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     try:
-        import mdpsolver  # noqa: F401
         from importlib.metadata import version
+
+        import mdpsolver  # noqa: F401
 
         out["mdpsolver"] = {"ok": True, "version": version("mdpsolver")}
     except Exception as exc:  # noqa: BLE001

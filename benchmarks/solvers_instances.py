@@ -6,10 +6,9 @@ import os
 import time
 from dataclasses import dataclass
 
+import _harness as H
 import numpy as np
 import scipy.sparse as sp
-
-import _harness as H
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)

@@ -6,13 +6,10 @@ import json
 import os
 import re
 import statistics
-
 from dataclasses import dataclass, field
 
-import numpy as np
-
 import _harness as H
-
+import numpy as np
 from solvers_instances import HORIZON, TOL
 
 

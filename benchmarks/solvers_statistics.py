@@ -1,11 +1,8 @@
 """Statistics of the solver benchmark: the certified policy gap and the bootstrap CI of a median."""
 from __future__ import annotations
 
-
 import numpy as np
 import scipy.sparse as sp
-
-
 from solvers_instances import Instance
 
 

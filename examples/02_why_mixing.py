@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Why mix? Naive switch vs StepMix under an episode-wise constraint
 #
-# Setting (Li, Huang, Shen, Yang, ICML 2023; spec `stepmix.md` §a): a tabular episodic MDP
+# Setting (Li, Huang, Shen, Yang, ICML 2023; `docs/papers/stepmix.md` §a): a tabular episodic MDP
 # (S = 5, A = 5, H = 3, step-dependent transitions), a known *baseline* policy with value
 # $V^b$, and the **episode-wise** constraint: in every episode the deployed policy must have
 # expected value at least $(1-\alpha) V^b$.
@@ -29,7 +29,7 @@
 import numpy as np
 from matplotlib.figure import Figure
 
-from mdpkit.algorithms.conservative import NaiveSwitch, StepMix, EpsMix, UCBVIConservative
+from mdpkit.algorithms.conservative import EpsMix, NaiveSwitch, StepMix, UCBVIConservative
 from mdpkit.envs.conservative import make_conservative_env
 
 QUICK = globals().get("QUICK", False)

@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Myopic vs dynamical: why a linear bandit learner fails on a dynamical system
 #
-# Setting (Mussi, Metelli, Restelli, ICML 2023; spec `dynlin_ucb.md` §1): a hidden state
+# Setting (Mussi, Metelli, Restelli, ICML 2023; `docs/papers/dynlin-ucb.md` §1): a hidden state
 # $x_t$ evolves as $x_{t+1} = A x_t + B u_t + \varepsilon_t$ and the learner observes only the
 # reward $y_t = \langle \omega, x_t\rangle + \langle\theta, u_t\rangle + \eta_t$.
 #

@@ -31,10 +31,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from mdpkit.models.linear_mixture import rand_lm
 from mdpkit.algorithms.linear_mixture import HFUCRLRFE, UCRLRFE, UniformVTR
 from mdpkit.algorithms.linear_mixture.common import reward_dictionary
-from mdpkit.algorithms.linear_mixture.sample_complexity import checkpoints, measure, k_hat
+from mdpkit.algorithms.linear_mixture.sample_complexity import checkpoints, k_hat, measure
+from mdpkit.models.linear_mixture import rand_lm
 
 QUICK = globals().get("QUICK", False)
 HS = [5, 20] if QUICK else [5, 20, 80]

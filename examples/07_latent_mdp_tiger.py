@@ -75,4 +75,5 @@ ax.set_xlabel("episode k")
 ax.set_ylabel("Regret(k)")
 ax.legend()
 import pandas as pd  # noqa: E402
+
 save_figure(fig, pd.DataFrame({"k": np.arange(1, K + 1), **curves}), "tiger_regret")

@@ -63,9 +63,9 @@ import pkgutil
 import re
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 __all__ = ["Figure", "register_figure", "get_figure", "list_figures", "discover", "reproduce",
            "claim", "check_claims", "claims_table", "format_claims", "CLAIM_COLUMNS",
@@ -230,7 +230,7 @@ def check_claims(fig_name: str, claims) -> list[dict]:
     return [_check_claim(c, f"figure {fig_name!r}") for c in claims]
 
 
-def claims_table(fig: "Figure", claims: list[dict] | None):
+def claims_table(fig: Figure, claims: list[dict] | None):
     """Rows of ``claims.csv`` for one figure (one ``no claims stated`` row for None)."""
     import pandas as pd
     if claims is None:

@@ -58,9 +58,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -190,7 +191,7 @@ class BoundCurve:
 
     @classmethod
     def from_bound(cls, bound, label: str | None = None, algorithm: str | None = None,
-                   anchor: str | None = None, **values) -> "BoundCurve":
+                   anchor: str | None = None, **values) -> BoundCurve:
         """From a :class:`mdpkit.bounds.Bound` and the values of its other symbols."""
         if not hasattr(bound, "curve"):
             raise TypeError(f"bound must have a curve(x, **values) method, got {type(bound).__name__}")

@@ -1,6 +1,6 @@
 r"""Figures of "Dynamical Linear Bandits" (Mussi, Metelli, Restelli, ICML 2023).
 
-See ``docs/papers/dynlin_ucb.md`` (what is reproduced; the reference numbers are runs of the
+See ``docs/papers/dynlin-ucb.md`` (what is reproduced; the reference numbers are runs of the
 authors' agents, not paper numbers; "spec x.y" below names sections of the reproduction
 plan summarised there).
 
@@ -74,11 +74,15 @@ from __future__ import annotations
 
 import math
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mdpkit.algorithms.dynlin_ucb import n_epochs_to_cover  # noqa: F401  (re-export for docs)
 from mdpkit.figures import claim
+
+if TYPE_CHECKING:  # pandas is imported lazily (import time of the figure registry)
+    import pandas as pd
 
 __all__ = ["AGENTS", "REFERENCE", "CONFIGS", "compute", "reference_table", "sample_grid",
            "claims", "draw", "reproduce_all"]
@@ -256,7 +260,7 @@ def _caption(figure: str, res: dict, upper_below: bool = False) -> str:
     return wrap(text, 150)
 
 
-def _frame(figure: str, res: dict, bounds: dict) -> "pd.DataFrame":
+def _frame(figure: str, res: dict, bounds: dict) -> pd.DataFrame:
     import pandas as pd
     rows = []
     grid = res["grid"]

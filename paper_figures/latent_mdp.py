@@ -309,7 +309,7 @@ def figures_e4(df, out, quick):
         m = mean[mean.algorithm == label]
         ax.plot(m.k, m.cum_regret, label=label)
     ax.plot([1, K], [v_star - v_markov, K * (v_star - v_markov)], "k:",
-            label=f"k (V* - V_Markov), exact: any Markov policy is above it")
+            label="k (V* - V_Markov), exact: any Markov policy is above it")
     ax.set_xlabel("episode k")
     ax.set_ylabel("Regret(k)")
     ax.set_title(f"E4: tiger, V*={v_star:.4f} (brute force {v_brute:.4f}), best Markov {v_markov:.4f}",

@@ -32,7 +32,8 @@ import numpy as np
 
 from mdpkit.plotting import style
 
-__all__ = ["settings", "tiny_settings", "relaxation_data", "ratio_data", "learning_data", "laforgue_data", "run"]
+__all__ = ["settings", "tiny_settings", "relaxation_data", "ratio_data", "learning_data",
+           "laforgue_data", "run"]
 
 PAPER = ("Foussoul, Goyal, Papadigenopoulos, Zeevi 2023 (ICML), Last Switch Dependent Bandits "
          "with Monotone Payoff Functions; Laforgue et al. 2022 (AISTATS)")
@@ -189,8 +190,9 @@ def _mean_payoff_total(frame, T, n_seeds, gain):
 def learning_data(instances, runs, horizons, etc=False, jobs=1, scheduler=None):
     """Rows (instance, T, learner, Reg_FI per seed mean/se, ALG/(T g*), ALG/(T LP*))."""
     import pandas as pd
-    from mdpkit.experiments import Experiment, run
+
     from mdpkit.envs.lsd import LSDBandit
+    from mdpkit.experiments import Experiment, run
     from mdpkit.models.lsd import random_monotone
     rows = []
     learners = [("lsd-lp-plan", "full information"), ("lsd-lp-ucb", "LP-UCB")]
@@ -255,8 +257,8 @@ def _claim(claim, measured, threshold, ok, figure):
 
 @style()  # house style (fonts >= 9 pt) for the whole drawing
 def _draw_relaxation(df, path):
-    import pandas as pd
     from matplotlib.figure import Figure
+
     from mdpkit.plotting import save_figure
     fig = Figure(figsize=(11, 4.6), layout="constrained")
     a1, a2 = fig.subplots(1, 2)
@@ -286,6 +288,7 @@ def _draw_relaxation(df, path):
 def _draw_ratios(df, trap, path):
     import pandas as pd
     from matplotlib.figure import Figure
+
     from mdpkit.plotting import save_figure
     T = 400
     methods = [("rounding_independent", "rounding, independent phases"),
@@ -320,6 +323,7 @@ def _draw_ratios(df, trap, path):
 @style()  # house style (fonts >= 9 pt) for the whole drawing
 def _draw_learning(df, path):
     from matplotlib.figure import Figure
+
     from mdpkit.plotting import save_figure
     fig = Figure(figsize=(7, 5), layout="constrained")
     ax = fig.subplots()
@@ -346,6 +350,7 @@ def _draw_learning(df, path):
 def _draw_laforgue(data, path):
     import pandas as pd
     from matplotlib.figure import Figure
+
     from mdpkit.plotting import save_figure
     fig = Figure(figsize=(12, 4.8), layout="constrained")
     axes = fig.subplots(1, 2)

@@ -56,8 +56,15 @@ from mdpkit.bounds.stepmix import BASELINE_ONLY_REGRET, STEPMIX_REGRET
 from mdpkit.envs.conservative import conservative_instance
 from mdpkit.experiments import Experiment, run
 from mdpkit.figures import claim, register_figure
-from mdpkit.plotting import (BoundCurve, legend_below, loglog_slope, regret_figure, save_figure,
-                             series_styles, style)
+from mdpkit.plotting import (
+    BoundCurve,
+    legend_below,
+    loglog_slope,
+    regret_figure,
+    save_figure,
+    series_styles,
+    style,
+)
 
 NAME = "stepmix"
 ALPHA, DELTA = 0.1, 0.05

@@ -1,6 +1,5 @@
 r"""Figure ``ucbvi-riverswim``: UCBVI-CH, UCBVI-BF (Azar, Osband, Munos 2017) and PSRL
-(Osband, Russo, Van Roy 2013) on RiverSwim, with their bounds (spec
-``classical_baselines.md`` 2.1, 2.3 and 5).
+(Osband, Russo, Van Roy 2013) on RiverSwim, with their bounds (``docs/papers/classical-baselines.md`` 2.1, 2.3 and 5).
 
 ``mdpkit reproduce ucbvi-riverswim [--quick]`` writes ``OUT/ucbvi-riverswim/regret.png``
 and ``regret.csv``: cumulative regret (mean, bootstrap 95% band over seeds), log-log regret

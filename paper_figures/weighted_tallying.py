@@ -250,8 +250,12 @@ def draw(res, path):
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from mdpkit.bounds.tallying import (SE_WTB_HP_DELTA_1_OVER_T, WTB_LOWER_ORDER,
-                                        WTB_UPPER_ORDER, se_wtb_bound)
+    from mdpkit.bounds.tallying import (
+        SE_WTB_HP_DELTA_1_OVER_T,
+        WTB_LOWER_ORDER,
+        WTB_UPPER_ORDER,
+        se_wtb_bound,
+    )
     from mdpkit.plotting import legend_below, save_figure
 
     rows, cfg = res["rows"], res["settings"]

@@ -12,7 +12,8 @@ irreducible aperiodic chain (the model is unichain and communicating).
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit.models.tabular import TabularMDP
 from mdpkit.solvers.api import solve

@@ -1,4 +1,4 @@
-r"""Inequalities behind DynLin-UCB's analysis (spec ``dynlin_ucb.md`` 2.1, 3.1, 5.4, 5.5).
+r"""Inequalities behind DynLin-UCB's analysis (``docs/papers/dynlin-ucb.md`` 2.1, 3.1, 5.4, 5.5).
 
 Each ``test_*`` states an inequality in its docstring with its source, checks it exactly
 (rational arithmetic or sympy) or on compiled runs, and would fail for a wrong epoch
@@ -15,7 +15,8 @@ from fractions import Fraction
 
 import numpy as np
 import sympy as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit.algorithms import _dlb_kernels as K
 from mdpkit.algorithms.dynlin_ucb import epoch_schedule, make_dynlin_ucb

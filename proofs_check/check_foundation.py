@@ -16,7 +16,8 @@ a_t=a)` (total mass :math:`1/(1-\gamma)`, *not* normalised), so that
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from mdpkit.solvers.api import evaluate, occupancy, q_from_v, solve

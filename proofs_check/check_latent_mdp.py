@@ -11,11 +11,18 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit.models.latent import random_lmdp
-from mdpkit.solvers.latent import (LatentPolicy, enumerate_policy_values, plan, policy_value,
-                                   return_variance, total_variance)
+from mdpkit.solvers.latent import (
+    LatentPolicy,
+    enumerate_policy_values,
+    plan,
+    policy_value,
+    return_variance,
+    total_variance,
+)
 
 
 @st.composite

@@ -16,7 +16,8 @@ against mdpkit's own outputs (features, occupancy, evaluation, the compiled VTR 
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit.algorithms.linear_mixture import _kernels as kn
 from mdpkit.models.linear_mixture import hard_lm, rand_lm

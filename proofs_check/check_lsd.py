@@ -20,7 +20,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit.models.lsd import LSDInstance
 from mdpkit.solvers.lsd_dp import opt_value

@@ -1,4 +1,4 @@
-"""Lemmas of StepMix / EpsMix checked on mdpkit's outputs (spec stepmix.md §b.3-§b.5, §e.2,
+"""Lemmas of StepMix / EpsMix checked on mdpkit's outputs (docs/papers/stepmix.md §b.3-§b.5, §e.2,
 §e.3; paper page ``docs/papers/stepmix.md``).
 
 Each check takes numbers produced by mdpkit (the selection rules, the mixture policies, the
@@ -20,17 +20,22 @@ from fractions import Fraction
 
 import numpy as np
 import sympy as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit.algorithms.base import PolicyMixture
 from mdpkit.algorithms.conservative import EpsMix, StepMix
 from mdpkit.algorithms.conservative import _kernels as kr
-from mdpkit.algorithms.conservative.base import (epsmix_epsilon, log_term, step_mixture_policy,
-                                                 step_switch_policy, stepmix_select)
+from mdpkit.algorithms.conservative.base import (
+    epsmix_epsilon,
+    log_term,
+    step_mixture_policy,
+    step_switch_policy,
+    stepmix_select,
+)
 from mdpkit.envs.conservative import make_conservative_env
 from mdpkit.envs.episodic import EpisodicTabularEnv
 from mdpkit.envs.sampling import episode_tables
-from mdpkit.solvers import evaluate
 from mdpkit.testing import policies, tabular_mdps
 
 _mdps = tabular_mdps(min_S=2, max_S=4, min_A=2, max_A=3, discounted=False, step_dependent=True,

@@ -21,7 +21,8 @@ import math
 from fractions import Fraction
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit.algorithms.tallying.se_wtb import N_POOLED, PHASE, log_term, n_phases_bound
 from mdpkit.envs.tallying import TallyingBandit, opt_value

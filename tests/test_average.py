@@ -5,17 +5,21 @@ linear solve, brute force over all deterministic policies), never copied from a 
 """
 import itertools
 import pickle
-import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit.models.tabular import TabularMDP
-from mdpkit.solvers import solve, evaluate, occupancy, q_from_v
-from mdpkit.solvers.average import (evaluate_average, is_communicating, is_unichain,
-                                    recurrent_classes)
+from mdpkit.solvers import evaluate, occupancy, q_from_v, solve
+from mdpkit.solvers.average import (
+    evaluate_average,
+    is_communicating,
+    is_unichain,
+    recurrent_classes,
+)
 from mdpkit.utils import ConvergenceWarning
 
 

@@ -1,4 +1,4 @@
-"""UCB1, successive elimination, OFUL/LinUCB (spec classical_baselines.md 1.1-1.3, 6)."""
+"""UCB1, successive elimination, OFUL/LinUCB (docs/papers/classical-baselines.md 1.1-1.3, 6)."""
 from __future__ import annotations
 
 import math
@@ -9,7 +9,8 @@ import pytest
 from mdpkit.algorithms.oful import OFUL
 from mdpkit.algorithms.successive_elimination import SuccessiveElimination
 from mdpkit.algorithms.ucb1 import UCB1
-from mdpkit.bounds import SUCCESSIVE_ELIMINATION, UCB1 as UCB1_BOUND, gap_sums, oful_beta_det
+from mdpkit.bounds import SUCCESSIVE_ELIMINATION, gap_sums, oful_beta_det
+from mdpkit.bounds import UCB1 as UCB1_BOUND
 from mdpkit.experiments import Experiment, run
 
 # Cantelli: P(mean - E >= t sd/sqrt(m)) <= 1 / (1 + t^2); t = sqrt(99) gives 1% per check.

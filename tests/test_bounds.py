@@ -1,4 +1,4 @@
-"""mdpkit.bounds: the Bound type and the classical bounds (spec classical_baselines.md 1, 2, 5)."""
+"""mdpkit.bounds: the Bound type and the classical bounds (docs/papers/classical-baselines.md 1, 2, 5)."""
 from __future__ import annotations
 
 import numpy as np

@@ -290,6 +290,7 @@ def test_console_script():
     mdpkit.cli`` print the same learner list. Skipped, not faked, when the script is not on
     PATH (a source checkout used through PYTHONPATH)."""
     import shutil
+
     from mdpkit.experiments import registry
     mod = subprocess.run([sys.executable, "-m", "mdpkit.cli", "list", "learners"],
                          capture_output=True, text=True, timeout=120)

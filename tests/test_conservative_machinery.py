@@ -1,4 +1,4 @@
-"""Tests of the conservative-exploration machinery (spec stepmix.md §b.1–b.3, §e.1–e.3).
+"""Tests of the conservative-exploration machinery (docs/papers/stepmix.md §b.1–b.3, §e.1–e.3).
 
 Every compiled kernel is compared with an independent numpy implementation written here
 from the spec's formulas, and exact values with :func:`mdpkit.solvers.evaluate`.
@@ -7,16 +7,29 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit import TabularMDP
 from mdpkit.algorithms.conservative import _kernels as kr
+from mdpkit.algorithms.conservative.base import (
+    EmpiricalModel,
+    check_alpha,
+    check_baseline_policy,
+    check_delta,
+    epsmix_epsilon,
+    l1_radius,
+    log_term,
+    optimistic_planning,
+    policy_eva,
+    step_mixture_policy,
+    step_switch_policy,
+    stepmix_select,
+    switch_lower_bounds,
+    switch_upper_bounds,
+)
 from mdpkit.envs.episodic import EpisodicTabularEnv
 from mdpkit.envs.sampling import episode_tables
-from mdpkit.algorithms.conservative.base import (
-    EmpiricalModel, check_alpha, check_baseline_policy, check_delta, epsmix_epsilon,
-    l1_radius, log_term, optimistic_planning, policy_eva, step_mixture_policy,
-    step_switch_policy, stepmix_select, switch_lower_bounds, switch_upper_bounds)
 from mdpkit.solvers import evaluate
 
 

@@ -1,4 +1,4 @@
-"""Tests of the DLB baselines (spec dynlin_ucb.md 2.2, 2.3, 6)."""
+"""Tests of the DLB baselines (docs/papers/dynlin-ucb.md 2.2, 2.3, 6)."""
 from __future__ import annotations
 
 import math
@@ -245,8 +245,6 @@ def test_ar2_reference_state_machine():
         prev_trig = L.trig.copy()
         removed = 0
         for t in range(400):
-            tt = L.tau_trig.copy()
-            trig_before = L.trig.copy()
             a = L.act()
             acts.append(a)
             if t < 6:
@@ -257,7 +255,6 @@ def test_ar2_reference_state_machine():
                 assert L.est[a] == pytest.approx(0.2 ** 5 * r)
             if t >= 6 and (t + 1) % 2 == 1 and (L.trig.sum() > 0 or not quirks):
                 # the chosen arm had the minimal trigger time among triggered arms (or was i_sup)
-                newly = (L.trig == 1) | (trig_before == 1)
                 if quirks and L.trig.sum() > 0:
                     cand = np.where(L.tau_trig == L.tau_trig[L.trig == 1].min())[0]
                     assert a in cand

@@ -1,13 +1,21 @@
-"""Tests of the dynamical linear bandit environment (spec dynlin_ucb.md 1, 4, 5.1, 5.2, 5.5)."""
+"""Tests of the dynamical linear bandit environment (docs/papers/dynlin-ucb.md 1, 4, 5.1, 5.2, 5.5)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mdpkit.envs.dlb import (DynamicalLinearBandit, budget_actions, cumulative_markov,
-                             phi_constant, realdata_dlb, simulate_constant, spectral_radius,
-                             synthetic_dlb)
+from mdpkit.envs.dlb import (
+    DynamicalLinearBandit,
+    budget_actions,
+    cumulative_markov,
+    phi_constant,
+    realdata_dlb,
+    simulate_constant,
+    spectral_radius,
+    synthetic_dlb,
+)
 
 
 # ----------------------------------------------------------------------------- strategies

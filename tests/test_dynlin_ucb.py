@@ -1,15 +1,21 @@
-"""Tests of DynLin-UCB (spec dynlin_ucb.md 2.1, 3, 5.3-5.8)."""
+"""Tests of DynLin-UCB (docs/papers/dynlin-ucb.md 2.1, 3, 5.3-5.8)."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit.algorithms import _dlb_kernels as K
-from mdpkit.algorithms.dynlin_ucb import (DynLinUCB, dlb_constants, epoch_schedule,
-                                          make_dynlin_ucb, n_epochs_to_cover)
+from mdpkit.algorithms.dynlin_ucb import (
+    DynLinUCB,
+    dlb_constants,
+    epoch_schedule,
+    make_dynlin_ucb,
+    n_epochs_to_cover,
+)
 from mdpkit.envs.dlb import DynamicalLinearBandit, budget_actions, realdata_dlb, synthetic_dlb
 
 

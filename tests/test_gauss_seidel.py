@@ -3,7 +3,8 @@ with masks; the numba sweep against a plain-Python reference sweep."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit.models.tabular import TabularMDP
 from mdpkit.solvers import evaluate, solve

@@ -12,8 +12,8 @@ import inspect
 import numpy as np
 import pytest
 
+from mdpkit.algorithms.latent import VO
 from mdpkit.algorithms.latent import _kernels as K
-from mdpkit.algorithms.latent import VO, MO
 from mdpkit.envs.latent import LatentEpisodicEnv, latent_loop, run_latent_seed
 from mdpkit.experiments import Experiment, run
 from mdpkit.experiments.registry import get_env, get_learner

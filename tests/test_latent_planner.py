@@ -9,14 +9,25 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from mdpkit import solve
 from mdpkit.models.latent import LatentMDP, bandit_tree, random_lmdp, tiger
 from mdpkit.solvers import _latent_kernels as LK
-from mdpkit.solvers.latent import (LatentPolicy, enumerate_policy_values, estimate_tree,
-                                   markov_optimum, markov_policy, plan, policy_alpha,
-                                   policy_value, return_variance, total_variance, var_candidates)
+from mdpkit.solvers.latent import (
+    LatentPolicy,
+    enumerate_policy_values,
+    estimate_tree,
+    markov_optimum,
+    markov_policy,
+    plan,
+    policy_alpha,
+    policy_value,
+    return_variance,
+    total_variance,
+    var_candidates,
+)
 
 _settings = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

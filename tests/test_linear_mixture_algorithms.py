@@ -2,17 +2,18 @@
 "Checks")."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit import solve
-from mdpkit.models.linear_mixture import rand_lm, hard_lm
 from mdpkit.algorithms.linear_mixture import _kernels as kn
+from mdpkit.algorithms.linear_mixture.common import reward_dictionary
 from mdpkit.algorithms.linear_mixture.hf_ucrl_rfe import HFUCRLRFE
+from mdpkit.algorithms.linear_mixture.reference import home_np, oracle_values_np
+from mdpkit.algorithms.linear_mixture.sample_complexity import checkpoints, fit_slope, k_hat
 from mdpkit.algorithms.linear_mixture.ucrl_rfe import UCRLRFE, UCRLRFEPlus
 from mdpkit.algorithms.linear_mixture.uniform import UniformVTR
-from mdpkit.algorithms.linear_mixture.common import reward_dictionary
-from mdpkit.algorithms.linear_mixture.reference import oracle_values_np, home_np
-from mdpkit.algorithms.linear_mixture.sample_complexity import checkpoints, k_hat, fit_slope
+from mdpkit.models.linear_mixture import hard_lm, rand_lm
 
 
 def _small(H=4, seed=0):

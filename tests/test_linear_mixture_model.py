@@ -4,11 +4,18 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mdpkit import solve, evaluate
-from mdpkit.models.linear_mixture import (LinearMixtureMDP, hard_lm, rand_lm, max_phi_norm,
-                                          max_trajectory_reward, check_rewards)
+from mdpkit import evaluate, solve
+from mdpkit.models.linear_mixture import (
+    LinearMixtureMDP,
+    check_rewards,
+    hard_lm,
+    max_phi_norm,
+    max_trajectory_reward,
+    rand_lm,
+)
 
 
 def _instance(S, A, d, H, seed):

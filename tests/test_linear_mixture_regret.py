@@ -2,10 +2,10 @@
 (docs/papers/linear-mixture.md, "Regret baselines")."""
 import numpy as np
 import pytest
+from cases_linear_mixture import FAST_GENERIC_CASES
 
 from mdpkit.experiments import Experiment, run
 from mdpkit.experiments.registry import get_env, get_learner
-from cases_linear_mixture import FAST_GENERIC_CASES
 
 
 def _frames(name, case):

@@ -11,7 +11,8 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit import TabularMDP
 from mdpkit.solvers.lp import discounted_lp_matrices, solve_lp

@@ -2,7 +2,6 @@
 ``docs/papers/lsd-bandits.md``, sections "Figures" and "LP relaxation")."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from mdpkit.bounds.lsd import LSD_LEARNING_ORDER, LSD_RELAXATION_UPPER, relaxation_bound

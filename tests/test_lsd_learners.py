@@ -3,9 +3,13 @@
 is sublinear (property 6), baselines, bad inputs."""
 from __future__ import annotations
 
+import importlib.util
+import pathlib
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit.algorithms.lsd import _kernels as K
 from mdpkit.algorithms.lsd._base import default_block
@@ -15,9 +19,6 @@ from mdpkit.envs.lsd import LSDBandit
 from mdpkit.experiments.registry import get_env, get_learner
 from mdpkit.models.lsd import greedy_trap, random_monotone
 from mdpkit.solvers.lsd_dp import optimal_gain
-
-import importlib.util
-import pathlib
 
 _spec = importlib.util.spec_from_file_location("cases_lsd", pathlib.Path(__file__).with_name("cases_lsd.py"))
 _cases = importlib.util.module_from_spec(_spec)
@@ -226,8 +227,8 @@ def test_runner_fast_equals_generic(name):
     """Through the runner: the frame of the fast path equals the frame of the generic loop
     (the learner's ``fast_run`` hidden), bit for bit, two seeds."""
     import pandas as pd
-    from mdpkit.experiments import Experiment, run
-    from mdpkit.experiments import runner
+
+    from mdpkit.experiments import Experiment, run, runner
 
     c = FAST_GENERIC_CASES[name]
     exp = Experiment(c["env"], name, c["n_steps"], 2, root_seed=3, env_params=c["env_params"],

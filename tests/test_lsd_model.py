@@ -6,13 +6,26 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit.envs.lsd import LSDBandit, mean_rewards_of
-from mdpkit.models.lsd import (LSDInstance, check_monotone, cycle_payoff, greedy_trap,
-                               initial_code, is_monotone, laforgue_trick_csb_og,
-                               laforgue_trick_og, next_code, random_lsd, random_monotone,
-                               recharging_embedding, state_code, state_value)
+from mdpkit.models.lsd import (
+    LSDInstance,
+    check_monotone,
+    cycle_payoff,
+    greedy_trap,
+    initial_code,
+    is_monotone,
+    laforgue_trick_csb_og,
+    laforgue_trick_og,
+    next_code,
+    random_lsd,
+    random_monotone,
+    recharging_embedding,
+    state_code,
+    state_value,
+)
 
 
 # ----------------------------------------------------------------------------- states

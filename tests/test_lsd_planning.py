@@ -7,14 +7,25 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit.envs.lsd import mean_rewards_of
-from mdpkit.models.lsd import LSDInstance, cycle_payoff, random_lsd, random_monotone, recharging_embedding
-from mdpkit.solvers.lsd_dp import (gain_lp, joint_tables, opt_value, optimal_gain,
-                                   optimal_schedule)
-from mdpkit.solvers.lsd_lp import (lp_constraints, lp_objective, solve_lsd_lp,
-                                   solve_lsd_lp_table, solve_recharging_lp)
+from mdpkit.models.lsd import (
+    LSDInstance,
+    cycle_payoff,
+    random_lsd,
+    random_monotone,
+    recharging_embedding,
+)
+from mdpkit.solvers.lsd_dp import gain_lp, joint_tables, opt_value, optimal_gain, optimal_schedule
+from mdpkit.solvers.lsd_lp import (
+    lp_constraints,
+    lp_objective,
+    solve_lsd_lp,
+    solve_lsd_lp_table,
+    solve_recharging_lp,
+)
 
 TOL = 1e-9
 

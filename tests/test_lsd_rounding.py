@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit.algorithms.lsd import _kernels as K
 from mdpkit.algorithms.lsd.lp_plan import LPRounding

@@ -1,5 +1,5 @@
 """PSRL (mdpkit.algorithms.psrl): posterior updates, posterior draws, planning, learning.
-Spec classical_baselines.md 2.3 and 6."""
+docs/papers/classical-baselines.md 2.3 and 6."""
 from __future__ import annotations
 
 import os
@@ -128,8 +128,9 @@ def test_input_errors():
 @pytest.mark.parametrize("known", [True, False])
 def test_fast_path_equals_generic_loop(kind, reward_dist, known):
     """Same env and learner seeds -> same regret (1e-12), rewards and posterior counts."""
-    from mdpkit.envs.episodic import EpisodicTabularEnv
     from test_ucbvi import _mdp, generic_loop
+
+    from mdpkit.envs.episodic import EpisodicTabularEnv
 
     mdp = _mdp(kind, np.random.default_rng(1))
     R = mdp.R if known else None

@@ -16,7 +16,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit import TabularMDP, solve
 from mdpkit.solvers.vi import SWEEP_WARN, default_max_iter, initial_value
@@ -26,7 +27,7 @@ from mdpkit.utils import ConvergenceWarning
 
 def _exact(mdp):
     """V* and a function policy -> V^policy by LAPACK (S small, gamma <= 0.99)."""
-    S, A, g = mdp.S, mdp.A, mdp.gamma
+    S, g = mdp.S, mdp.gamma
     P = mdp.dense_P()
 
     def value(pol):

@@ -8,7 +8,8 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit import TabularMDP, solve
 from mdpkit.solvers import lp as lp_mod

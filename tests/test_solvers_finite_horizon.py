@@ -12,12 +12,17 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit import TabularMDP
 from mdpkit.solvers import _finite_horizon_kernels as K
-from mdpkit.solvers.backward import (backward_induction, evaluate_finite, occupancy_finite,
-                                     q_from_v_finite)
+from mdpkit.solvers.backward import (
+    backward_induction,
+    evaluate_finite,
+    occupancy_finite,
+    q_from_v_finite,
+)
 from mdpkit.solvers.lp import solve_lp
 
 SETTINGS = settings(max_examples=25, deadline=None)

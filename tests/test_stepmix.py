@@ -1,4 +1,4 @@
-"""StepMix / EpsMix / comparators on the §d instance (spec stepmix.md §e.2–e.8).
+"""StepMix / EpsMix / comparators on the §d instance (docs/papers/stepmix.md §e.2–e.8).
 
 Instance: ``conservative-synthetic`` (S = 5, A = 5, H = 3, env_seed 0, V^b = 0.6 V*),
 α = 0.1, δ = 0.05, theory bonus (bonus_scale = 1) unless stated.
@@ -9,11 +9,22 @@ import numpy as np
 import pytest
 
 import mdpkit
-from mdpkit.algorithms.conservative import (BaselineOnly, BudgetConservative, EpsMix,
-                                            LearnedBaselineEpsMix, LearnedBaselineStepMix,
-                                            NaiveSwitch, StepMix, UCBVIConservative)
-from mdpkit.envs.conservative import (ConservativeEnv, conservative_instance,
-                                      make_conservative_env, make_conservative_instance)
+from mdpkit.algorithms.conservative import (
+    BaselineOnly,
+    BudgetConservative,
+    EpsMix,
+    LearnedBaselineEpsMix,
+    LearnedBaselineStepMix,
+    NaiveSwitch,
+    StepMix,
+    UCBVIConservative,
+)
+from mdpkit.envs.conservative import (
+    ConservativeEnv,
+    conservative_instance,
+    make_conservative_env,
+    make_conservative_instance,
+)
 from mdpkit.experiments import Experiment, run
 from mdpkit.solvers import evaluate
 
@@ -319,8 +330,12 @@ def test_bad_inputs():
 
 # ----------------------------------------------------------------------------- bounds
 def test_bound_objects():
-    from mdpkit.bounds.stepmix import (BASELINE_ONLY_REGRET, EPSMIX_REGRET, STEPMIX_REGRET,
-                                       TABULAR_LOWER)
+    from mdpkit.bounds.stepmix import (
+        BASELINE_ONLY_REGRET,
+        EPSMIX_REGRET,
+        STEPMIX_REGRET,
+        TABULAR_LOWER,
+    )
     K = 3000
     env, out = fast(BaselineOnly, K, 0)
     gap = env.optimal_value - env.baseline_value

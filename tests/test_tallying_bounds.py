@@ -6,9 +6,16 @@ import math
 import numpy as np
 import pytest
 
-from mdpkit.bounds.tallying import (SE_WTB_GAP, SE_WTB_HP, SE_WTB_HP_DELTA_1_OVER_T,
-                                    WTB_LOWER_ORDER, WTB_UPPER_ORDER, se_wtb_bound,
-                                    se_wtb_gap_bound, tallying_gap_sums)
+from mdpkit.bounds.tallying import (
+    SE_WTB_GAP,
+    SE_WTB_HP,
+    SE_WTB_HP_DELTA_1_OVER_T,
+    WTB_LOWER_ORDER,
+    WTB_UPPER_ORDER,
+    se_wtb_bound,
+    se_wtb_gap_bound,
+    tallying_gap_sums,
+)
 
 
 def test_explicit_bound_values():

@@ -6,14 +6,30 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mdpkit.envs.tallying import (TallyingBandit, cpr_columns, make_practice_makes_perfect,
-                                  make_random_reo_tallying, make_tallying_bandit, opt_value,
-                                  opt_values, reo_sandwich)
-from mdpkit.models.tallying import (TallyingInstance, attainable_tallies, check_reo,
-                                    clipped_affine, is_reo, make_weights, practice_makes_perfect,
-                                    random_reo_instance, reo_violation)
+from mdpkit.envs.tallying import (
+    TallyingBandit,
+    cpr_columns,
+    make_practice_makes_perfect,
+    make_random_reo_tallying,
+    make_tallying_bandit,
+    opt_value,
+    opt_values,
+    reo_sandwich,
+)
+from mdpkit.models.tallying import (
+    TallyingInstance,
+    attainable_tallies,
+    check_reo,
+    clipped_affine,
+    is_reo,
+    make_weights,
+    practice_makes_perfect,
+    random_reo_instance,
+    reo_violation,
+)
 
 SET = settings(max_examples=40, deadline=None)
 

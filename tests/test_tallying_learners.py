@@ -9,8 +9,11 @@ import pytest
 from mdpkit.algorithms.tallying.batched_exp3 import block_length
 from mdpkit.algorithms.tallying.se_wtb import SEWTB, n_phases_bound
 from mdpkit.bounds.tallying import se_wtb_bound
-from mdpkit.envs.tallying import (TallyingBandit, make_practice_makes_perfect,
-                                  make_random_reo_tallying)
+from mdpkit.envs.tallying import (
+    TallyingBandit,
+    make_practice_makes_perfect,
+    make_random_reo_tallying,
+)
 from mdpkit.experiments.registry import get_learner
 from mdpkit.models.tallying import practice_makes_perfect, random_reo_instance
 
@@ -183,8 +186,8 @@ def test_explicit_bound_every_seed_full_suite():
     """SE-WTB's CPR (vs T mu*) within the explicit bound and the gap-dependent bound in each
     of the 20 seeds of every E1-E4 configuration of the figure (same seeds and streams).
     Each seed fails with probability <= 1/T, so one violation is a bug."""
-    from paper_figures.weighted_tallying import run_one, settings
     from mdpkit.bounds.tallying import se_wtb_gap_bound
+    from paper_figures.weighted_tallying import run_one, settings
     cfg = settings(False)
     runs = [("practice-makes-perfect", {"K": 5, "m": 10, "M": 10}, T) for T in cfg["e1_T"]]
     runs += [("practice-makes-perfect", {"K": 5, "m": 10, "M": M}, cfg["e2_T"])

@@ -5,7 +5,8 @@ import pickle
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdpkit.models.tabular import TabularMDP
 from mdpkit.solvers import evaluate, occupancy, q_from_v, solve

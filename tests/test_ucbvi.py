@@ -1,19 +1,19 @@
 """UCBVI-CH / UCBVI-BF (mdpkit.algorithms.ucbvi): formulas, numba vs numpy, fast path vs the
-generic loop, optimism, Thm 1 bound. Spec classical_baselines.md 2.1 and 6."""
+generic loop, optimism, Thm 1 bound. docs/papers/classical-baselines.md 2.1 and 6."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import scipy.sparse as sps
+from twins_ucbvi import plan_numpy
 
 from mdpkit import TabularMDP
 from mdpkit.algorithms.ucbvi import UCBVI, ucbvi_log_factor
-from mdpkit.envs.sampling import episode_tables
 from mdpkit.bounds import UCBVI_CH
 from mdpkit.envs.episodic import EpisodicTabularEnv
+from mdpkit.envs.sampling import episode_tables
 from mdpkit.experiments import Experiment, run
 from mdpkit.models.generators import random_mdp, riverswim
-from twins_ucbvi import plan_numpy
 from mdpkit.solvers import solve
 
 

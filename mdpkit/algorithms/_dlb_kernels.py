@@ -1,7 +1,7 @@
 r"""Numba kernels for dynamical linear bandits (DLB): system simulation, epoch bookkeeping,
 UCB index computation, and whole-run kernels per agent family.
 
-Spec: ``docs/papers/dynlin_ucb.md`` (sections cited per function).
+Spec: ``docs/papers/dynlin-ucb.md`` (sections cited per function).
 
 Design
 ------

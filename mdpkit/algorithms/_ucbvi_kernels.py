@@ -1,4 +1,4 @@
-r"""Numba kernels of UCBVI (Azar, Osband, Munos 2017; docs/papers/classical_baselines.md 2.1).
+r"""Numba kernels of UCBVI (Azar, Osband, Munos 2017; docs/papers/classical-baselines.md 2.1).
 
 Everything here is serial ``@njit(cache=True)`` and allocation-free in the hot loop. The
 generic Python learner (:class:`mdpkit.algorithms.ucbvi.UCBVI`) calls :func:`plan` once

@@ -1,4 +1,4 @@
-r"""Baselines of the DynLin-UCB experiments (``docs/papers/dynlin_ucb.md`` 2.2,
+r"""Baselines of the DynLin-UCB experiments (``docs/papers/dynlin-ucb.md`` 2.2,
 2.3, 6), with the exact configurations of the reference driver (``scripts/main.py`` of
 marcomussi/DLB).
 
@@ -61,8 +61,14 @@ from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from . import _dlb_kernels as K
 from .base import BanditLearner, with_fast_switch
-from .dynlin_ucb import (LinearFamilyLearner, _check_fresh_env, _info_get, _real, dlb_constants,
-                         n_epochs_to_cover)
+from .dynlin_ucb import (
+    LinearFamilyLearner,
+    _check_fresh_env,
+    _info_get,
+    _real,
+    dlb_constants,
+    n_epochs_to_cover,
+)
 
 __all__ = ["Exp3", "BatchExp3", "AR2", "DLinUCB", "FixedAction", "expert_allocation",
            "make_linucb", "make_dlinucb", "make_ar2", "make_exp3", "make_batch_exp3",

@@ -1,6 +1,6 @@
 r"""DynLin-UCB for dynamical linear bandits (Mussi, Metelli, Restelli, ICML 2023).
 
-Setting (``docs/papers/dynlin_ucb.md`` 1.1): hidden state
+Setting (``docs/papers/dynlin-ucb.md`` 1.1): hidden state
 ``x_{t+1} = A x_t + B u_t + eps_t``, reward ``y_t = <omega, x_t> + <theta, u_t> + eta_t``,
 finite action set ``U`` in ``R^d``, ``rho(A) < 1``. Holding a constant action u, the mean
 reward tends to ``h^T u`` with the cumulative Markov parameter
@@ -57,10 +57,10 @@ import numbers
 
 import numpy as np
 
+from ..bounds.dlb import DLB_LOWER, DYNLIN_UCB_UPPER
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from . import _dlb_kernels as K
-from ..bounds.dlb import DLB_LOWER, DYNLIN_UCB_UPPER
 from .base import BanditLearner, with_fast_switch
 
 __all__ = ["LinearFamilyLearner", "DynLinUCB", "make_dynlin_ucb", "dlb_constants",

@@ -1,6 +1,5 @@
 r"""OFUL / LinUCB on a finite action set (Abbasi-Yadkori, Pal, Szepesvari 2011, "Improved
-algorithms for linear stochastic bandits"; LinUCB: Li, Chu, Langford, Schapire 2010); spec
-``classical_baselines.md`` section 1.3.
+algorithms for linear stochastic bandits"; LinUCB: Li, Chu, Langford, Schapire 2010); ``docs/papers/classical-baselines.md`` section 1.3.
 
 Setting
 -------

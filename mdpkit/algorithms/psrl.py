@@ -1,6 +1,5 @@
 r"""PSRL, posterior sampling for reinforcement learning (Osband, Russo, Van Roy 2013,
-"(More) efficient reinforcement learning via posterior sampling"); spec
-``classical_baselines.md`` section 2.3.
+"(More) efficient reinforcement learning via posterior sampling"); ``docs/papers/classical-baselines.md`` section 2.3.
 
 Setting
 -------
@@ -42,11 +41,12 @@ import numbers
 import numpy as np
 from numba import njit
 
+from ..bounds.classical import PSRL as PSRL_BOUND
+from ..bounds.classical import TABULAR_LOWER_HOMOGENEOUS
 from ..envs.sampling import episode_start, episode_step, episode_tables, episode_uniforms
-from ._ucbvi_kernels import FASTMATH_FLAGS, committed_regret
-from ..bounds.classical import PSRL as PSRL_BOUND, TABULAR_LOWER_HOMOGENEOUS
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
+from ._ucbvi_kernels import FASTMATH_FLAGS, committed_regret
 from .base import EpisodicLearner, check_fast, known_rewards
 
 __all__ = ["PSRL"]

@@ -1,5 +1,5 @@
 r"""Successive elimination (Even-Dar, Mannor, Mansour 2006; regret form of Slivkins 2019,
-"Introduction to multi-armed bandits", Ch. 1); ``docs/papers/classical_baselines.md`` section 1.2.
+"Introduction to multi-armed bandits", Ch. 1); ``docs/papers/classical-baselines.md`` section 1.2.
 
 Setting
 -------
@@ -24,8 +24,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..bounds.classical import (KARMED_LOWER, SUCCESSIVE_ELIMINATION,
-                                SUCCESSIVE_ELIMINATION_WORST_CASE)
+from ..bounds.classical import (
+    KARMED_LOWER,
+    SUCCESSIVE_ELIMINATION,
+    SUCCESSIVE_ELIMINATION_WORST_CASE,
+)
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from .base import BanditLearner, check_fast

@@ -1,5 +1,5 @@
 r"""UCB1 (Auer, Cesa-Bianchi, Fischer 2002, "Finite-time analysis of the multiarmed bandit
-problem"); ``docs/papers/classical_baselines.md`` section 1.1.
+problem"); ``docs/papers/classical-baselines.md`` section 1.1.
 
 Setting
 -------
@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..bounds.classical import KARMED_LOWER, UCB1 as UCB1_BOUND, UCB1_WORST_CASE
+from ..bounds.classical import KARMED_LOWER, UCB1_WORST_CASE
+from ..bounds.classical import UCB1 as UCB1_BOUND
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
 from .base import BanditLearner, check_fast

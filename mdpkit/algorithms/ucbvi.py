@@ -1,5 +1,5 @@
 r"""UCBVI-CH and UCBVI-BF (Azar, Osband, Munos 2017, "Minimax regret bounds for reinforcement
-learning"); ``docs/papers/classical_baselines.md`` section 2.1.
+learning"); ``docs/papers/classical-baselines.md`` section 2.1.
 
 Setting
 -------
@@ -58,9 +58,14 @@ import numbers
 
 import numpy as np
 
-from ..bounds.classical import (TABULAR_LOWER_HOMOGENEOUS, TABULAR_LOWER_INHOMOGENEOUS,
-                                UCBVI_BF, UCBVI_BF_INHOMOGENEOUS, UCBVI_CH,
-                                UCBVI_CH_INHOMOGENEOUS)
+from ..bounds.classical import (
+    TABULAR_LOWER_HOMOGENEOUS,
+    TABULAR_LOWER_INHOMOGENEOUS,
+    UCBVI_BF,
+    UCBVI_BF_INHOMOGENEOUS,
+    UCBVI_CH,
+    UCBVI_CH_INHOMOGENEOUS,
+)
 from ..envs.sampling import episode_tables, episode_uniforms
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
@@ -111,7 +116,7 @@ class UCBVI(EpisodicLearner):
 
     provenance = (
         "Recipe, CH bonus 7 H L sqrt(1/N), monotone min with Q_{k-1,h}, clipping at H and Thm 1 "
-        "bound: docs/papers/classical_baselines.md 2.1 [exact as transcribed there]. BF bonus constants "
+        "bound: docs/papers/classical-baselines.md 2.1 [exact as transcribed there]. BF bonus constants "
         "(8, 14/3, 10^4) are flagged in the spec as 'transcribe-check against the paper' and were "
         "not re-checked against the paper here [R]. L = ln(5SAT/delta) per spec (paper versions "
         "differ). Inhomogeneous (per-step counts) option, reward estimation, BF last-step "

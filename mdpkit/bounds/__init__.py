@@ -2,10 +2,11 @@
 the classical instances (:mod:`mdpkit.bounds.classical`). ``get(name)`` looks one up."""
 from __future__ import annotations
 
+from . import tallying  # noqa: F401
 from .base import Bound
 from .classical import *  # noqa: F401,F403
-from .classical import ALL_BOUNDS, __all__ as _classical_all
-from . import tallying  # noqa: F401
+from .classical import ALL_BOUNDS
+from .classical import __all__ as _classical_all
 from .linear_mixture import HF_RFE_UPPER, RF_LOWER  # noqa: F401
 
 __all__ = ["Bound", "get", *_classical_all]

@@ -6,7 +6,7 @@ rounds ``n``). It carries its reference, whether it is an upper or a lower bound
 whether its constants and logarithmic factors are stated exactly (``exact=True``: drawn
 solid) or only its order is (``exact=False``: a shape with constant 1, drawn dashed).
 
-Tags of the specs (``docs/papers/classical_baselines.md``, header) map to ``exact``:
+Tags of the specs (``docs/papers/classical-baselines.md``, header) map to ``exact``:
 ``[exact]`` and ``[derived]`` (holds as written, constants explicit) give ``exact=True``;
 ``[order]`` gives ``exact=False``. The original tag is kept in :attr:`Bound.tag`.
 
@@ -23,7 +23,7 @@ Examples
 from __future__ import annotations
 
 import numbers
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import sympy as sp

@@ -1,4 +1,4 @@
-r"""Bounds of the classical baselines, per ``docs/papers/classical_baselines.md``.
+r"""Bounds of the classical baselines, per ``docs/papers/classical-baselines.md``.
 
 Each object is a :class:`~mdpkit.bounds.base.Bound`; the spec's confidence tags map to
 ``exact`` ([exact], [derived] -> True; [order] -> False) and are kept in ``Bound.tag``.
@@ -89,7 +89,7 @@ def gap_sums(means) -> dict:
 UCB1 = Bound(
     "ucb1", 8 * sp.log(n) * sum_inv_gap + (1 + sp.pi ** 2 / 3) * sum_gap,
     (n, sum_inv_gap, sum_gap), exact=True, x_symbol=n, tag="exact",
-    reference="Auer, Cesa-Bianchi, Fischer 2002, Thm 1; docs/papers/classical_baselines.md 1.1",
+    reference="Auer, Cesa-Bianchi, Fischer 2002, Thm 1; docs/papers/classical-baselines.md 1.1",
     holds="in expectation (pseudo-regret), for all n, rewards in [0, 1]",
     description=_GAP_DESC,
 )

@@ -1,6 +1,6 @@
 r"""Bounds for dynamical linear bandits (Mussi, Metelli, Restelli, ICML 2023).
 
-Spec ``docs/papers/dynlin_ucb.md`` section 3.1. x-axis ``T`` (rounds); regret is
+Spec ``docs/papers/dynlin-ucb.md`` section 3.1. x-axis ``T`` (rounds); regret is
 the steady-state pseudo-regret ``R_ss`` of the plots or the paper's ``T J* - E sum y_t``
 (they differ by bounded transients when actions switch rarely, spec 1.4).
 
@@ -34,7 +34,7 @@ rho = sp.Symbol("rho", nonnegative=True, real=True)
 DYNLIN_UCB_UPPER = Bound(
     "dynlin_ucb_upper", d * sp.sqrt(T) / (1 - rho) ** sp.Rational(3, 2), (T, d, rho),
     reference="Mussi, Metelli, Restelli 2023 (ICML), abstract: O~(d sqrt(T)/(1-rho)^{3/2}); "
-              "docs/papers/dynlin_ucb.md 3.1 item 4",
+              "docs/papers/dynlin-ucb.md 3.1 item 4",
     exact=False, x_symbol=T, kind="upper", tag="order",
     holds="with high probability (delta = 1/T), up to log T and polynomial factors in "
           "Phi, Omega, Theta, ||B||, U, sigma",
@@ -45,7 +45,7 @@ DYNLIN_UCB_UPPER = Bound(
 DLB_LOWER = Bound(
     "dlb_lower", d * sp.sqrt(T) / (1 - rho) ** sp.Rational(1, 2), (T, d, rho),
     reference="Mussi, Metelli, Restelli 2023: a lower bound exists (abstract); this form is "
-              "the spec author's recollection [R, unverified], docs/papers/dynlin_ucb.md 3.1 item 2",
+              "the spec author's recollection [R, unverified], docs/papers/dynlin-ucb.md 3.1 item 2",
     exact=False, x_symbol=T, kind="lower", tag="order",
     holds="for every learner some DLB instance with rho(A) <= rho (unverified form)",
     setting="dynamical linear bandit, T rounds",

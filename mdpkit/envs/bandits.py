@@ -4,7 +4,7 @@ r"""Stochastic bandit environments with their oracle (``docs/ARCHITECTURE.md``, 
 * :class:`GaussianBandit` — K arms, reward ~ N(``means[a]``, ``sigma^2``).
 * :class:`LinearBandit` — finite action set ``features`` (n_actions, d), unknown ``theta``
   (d,), reward ``<x_a, theta> + eta``, eta ~ N(0, ``noise_std^2``) (conventions of
-  ``classical_baselines.md`` Sec. 1.3: R-sub-Gaussian noise with R = ``noise_std``).
+  ``docs/papers/classical-baselines.md`` Sec. 1.3: R-sub-Gaussian noise with R = ``noise_std``).
 
 Oracle: ``means`` (n_actions,), ``best_mean = max(means)``, ``pseudo_regret(a) =
 best_mean - means[a]`` (>= 0, exactly 0 for a best arm).

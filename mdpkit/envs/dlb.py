@@ -1,6 +1,6 @@
 r"""Dynamical linear bandits (DLB): a MIMO linear time-invariant system with hidden state.
 
-Setting (``docs/papers/dynlin_ucb.md`` section 1.1; Mussi, Metelli, Restelli,
+Setting (``docs/papers/dynlin-ucb.md`` section 1.1; Mussi, Metelli, Restelli,
 "Dynamical Linear Bandits", ICML 2023). Hidden state ``x_t in R^n``, action ``u_t in U``
 (finite set of vectors in ``R^d``), ``m`` outputs summed into the scalar reward::
 
@@ -154,7 +154,7 @@ def _as_matrix(value, name, shape=None):
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-d array, got shape {arr.shape}")
     if shape is not None:
-        for i, (got, want) in enumerate(zip(arr.shape, shape)):
+        for got, want in zip(arr.shape, shape):
             if want is not None and got != want:
                 raise ValueError(f"{name} must have shape {tuple(shape)}, got {arr.shape}")
     if not np.all(np.isfinite(arr)):

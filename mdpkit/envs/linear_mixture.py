@@ -6,8 +6,6 @@
 """
 from __future__ import annotations
 
-import numpy as np
-
 from ..experiments.registry import register_env
 from ..models.linear_mixture import LinearMixtureMDP, hard_lm, rand_lm
 from ..utils import as_generator

@@ -27,8 +27,14 @@ import numpy as np
 from numba import njit
 
 from ..experiments.registry import register_env
-from ..models.lsd import (LSDInstance, greedy_trap, laforgue_trick_csb_og, laforgue_trick_og,
-                          random_monotone, state_value)
+from ..models.lsd import (
+    LSDInstance,
+    greedy_trap,
+    laforgue_trick_csb_og,
+    laforgue_trick_og,
+    random_monotone,
+    state_value,
+)
 from ..utils import as_generator
 
 __all__ = ["LSDBandit", "lsd_advance", "lsd_mean", "lsd_pull", "mean_rewards_of"]

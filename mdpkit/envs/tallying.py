@@ -43,8 +43,13 @@ import numpy as np
 from numba import njit
 
 from ..experiments.registry import register_env
-from ..models.tallying import (TallyingInstance, check_reo, make_weights, practice_makes_perfect,
-                               random_reo_instance)
+from ..models.tallying import (
+    TallyingInstance,
+    check_reo,
+    make_weights,
+    practice_makes_perfect,
+    random_reo_instance,
+)
 from ..utils import as_generator, check_positive_int
 
 __all__ = ["TallyData", "TallyingBandit", "tally_of", "mean_loss", "draw_loss", "push_action", "env_step",

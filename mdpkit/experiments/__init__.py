@@ -9,8 +9,7 @@ from __future__ import annotations
 import importlib
 
 from .experiment import Experiment, canonical_json
-from .registry import (get_env, get_learner, list_envs, list_learners, register_env,
-                       register_learner)
+from .registry import get_env, get_learner, list_envs, list_learners, register_env, register_learner
 
 _LAZY = {"run": "mdpkit.experiments.runner", "run_seed": "mdpkit.experiments.runner",
          "interact": "mdpkit.experiments.runner",

@@ -266,7 +266,7 @@ class Experiment:
         return {**copy.deepcopy(self._doc), "name": self.name, "algorithm": self.algorithm,
                 "n_seeds": self._n_seeds, "hash": self._hash}
 
-    def replace(self, **changes) -> "Experiment":
+    def replace(self, **changes) -> Experiment:
         """A new experiment with some fields changed (e.g. ``replace(n_seeds=20)``)."""
         fields = dict(env=self._env, learner=self._learner, n_steps=self._n_steps,
                       n_seeds=self._n_seeds, root_seed=self._root_seed,

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["register_env", "register_learner", "get_env", "get_learner", "list_envs",
            "list_learners"]

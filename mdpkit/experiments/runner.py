@@ -46,7 +46,8 @@ from __future__ import annotations
 
 import numbers
 import operator
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import importlib
 
-from .tabular import ROW_SUM_ATOL, TabularMDP
 from .linear_mixture import LinearMixtureMDP, hard_lm, rand_lm  # noqa: F401
+from .tabular import ROW_SUM_ATOL, TabularMDP
 
 _LAZY = {
     "random_mdp": "generators", "random_sparse_mdp": "generators", "riverswim": "generators",

@@ -116,7 +116,7 @@ class LSDInstance:
         object.__setattr__(self, "f", f)
 
     @classmethod
-    def from_branches(cls, neg, pos, name: str = "lsd") -> "LSDInstance":
+    def from_branches(cls, neg, pos, name: str = "lsd") -> LSDInstance:
         """Build from ``neg`` = ``f(-1..-M)`` and ``pos`` = ``f(+1..+M)``, both shape (k, M)."""
         neg = np.atleast_2d(np.asarray(neg, dtype=np.float64))
         pos = np.atleast_2d(np.asarray(pos, dtype=np.float64))

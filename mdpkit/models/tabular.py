@@ -638,7 +638,7 @@ class TabularMDP:
             return _csr_view(self._P)
         return sp.csr_matrix(self._P.reshape(self._S * self._A, self._S))
 
-    def replace(self, **changes) -> "TabularMDP":
+    def replace(self, **changes) -> TabularMDP:
         """A new validated model with some of P, R, gamma, horizon, mu replaced.
 
         Switching setting needs both keys, e.g. ``replace(gamma=None, horizon=10)``.

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import importlib
 
-from .result import SolveResult
-
 from .api import evaluate, occupancy, q_from_v, solve
+from .result import SolveResult
 
 __all__ = ["solve", "evaluate", "occupancy", "q_from_v", "SolveResult", "solve_constrained",
            "ConstrainedResult", "is_unichain", "is_communicating", "evaluate_average", "check_ssp"]

@@ -55,8 +55,8 @@ from scipy.sparse.csgraph import connected_components
 
 from ..models.tabular import TabularMDP
 from ..utils import ConvergenceWarning
-from ._policy import as_policy
 from ._mask import respects_action_mask
+from ._policy import as_policy
 from .result import SolveResult
 
 __all__ = ["relative_value_iteration", "policy_iteration_average", "solve_lp_average",

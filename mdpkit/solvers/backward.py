@@ -56,8 +56,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import _finite_horizon_kernels as K
-from ._policy import as_policy
 from ._mask import respects_action_mask
+from ._policy import as_policy
 from .result import SolveResult
 
 __all__ = ["backward_induction", "evaluate_finite", "occupancy_finite", "q_from_v_finite",

@@ -434,7 +434,7 @@ def _var3(lmdp: LatentMDP, pl: LatentPlan) -> float:
     pol = pl.policy
     N = pol.n_nodes
     b, alpha = pl.node_b, pl.alpha
-    P, ridx, S, A = lmdp.P, lmdp.ridx, lmdp.S, lmdp.A
+    P, ridx, A = lmdp.P, lmdp.ridx, lmdp.A
     last0 = pol.level_start[-2]
     U = np.zeros(N)
     for n in range(N - 1, -1, -1):

@@ -86,13 +86,23 @@ import warnings
 import numpy as np
 
 from ..utils import ConvergenceWarning, check_positive_int
+from ._mask import respects_action_mask
 from ._policy import as_policy
 from .discounted_evaluation import plan, policy_matrix, policy_system, solve_policy_system
-from ._mask import respects_action_mask
 from .result import SolveResult
-from .vi import (RULE_SUPNORM, announce_budget, bellman, check_damping, check_options,
-                 check_stopping, default_max_iter, finish, initial_value, resolve_engine,
-                 run_vi_loop)
+from .vi import (
+    RULE_SUPNORM,
+    announce_budget,
+    bellman,
+    check_damping,
+    check_options,
+    check_stopping,
+    default_max_iter,
+    finish,
+    initial_value,
+    resolve_engine,
+    run_vi_loop,
+)
 
 __all__ = ["policy_iteration", "modified_policy_iteration", "certificate"]
 
@@ -163,7 +173,7 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
     krylov_rtol = float(krylov_rtol)
     if not (np.isfinite(krylov_rtol) and krylov_rtol > 0):
         raise ValueError(f"krylov_rtol must be a finite number > 0, got {krylov_rtol}")
-    S, A, gamma = mdp.S, mdp.A, mdp.gamma
+    S, gamma = mdp.S, mdp.gamma
     V0 = initial_value(mdp, options.get("V0"))
     if max_iter is None:
         max_iter = max(100, default_max_iter(mdp, tol, V0, RULE_SUPNORM))

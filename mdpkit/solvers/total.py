@@ -40,9 +40,9 @@ from scipy.sparse.csgraph import connected_components
 
 from ..models.tabular import TabularMDP
 from ..utils import ConvergenceWarning
+from ._mask import respects_action_mask
 from ._policy import as_policy
 from .average import _P2, _check_options, _policy_chain, relative_value_iteration
-from ._mask import respects_action_mask
 from .result import SolveResult
 
 __all__ = ["check_ssp", "maximal_end_components", "proper_policy", "evaluate_total",
@@ -172,7 +172,7 @@ def _component_gain(mdp, states, allowed, tol):
 
 
 def _sub_sparse(mdp, states):
-    S, A = mdp.S, mdp.A
+    A = mdp.A
     rows = (states[:, None] * A + np.arange(A)[None, :]).reshape(-1)
     sub = mdp.P[rows][:, states].toarray()
     return sub.reshape(states.size, A, states.size)
@@ -198,7 +198,6 @@ def check_ssp(mdp, *, ssp_tol: float = SSP_TOL) -> None:
 
 # ------------------------------------------------------------------ evaluation
 def _proper_or_raise(mdp, P_pi, what):
-    S = mdp.S
     reached = _terminal_mask(mdp)
     G = sp.csr_matrix(P_pi)
     while True:

@@ -55,8 +55,8 @@ from typing import ClassVar
 import numpy as np
 
 from ...envs.sampling import episode_tables, episode_uniforms
-from ..base import EpisodicLearner, PolicyMixture, check_fast
 from ...utils import as_generator
+from ..base import EpisodicLearner, PolicyMixture, check_fast
 from . import _kernels as kr
 
 __all__ = [
@@ -199,7 +199,7 @@ class EmpiricalModel:
         P[self.N == 0] = 0.0
         return P
 
-    def copy(self) -> "EmpiricalModel":
+    def copy(self) -> EmpiricalModel:
         m = EmpiricalModel(self.S, self.A, self.H)
         m.N = self.N.copy()
         m.Nsas = self.Nsas.copy()

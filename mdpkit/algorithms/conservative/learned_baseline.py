@@ -32,8 +32,14 @@ import numpy as np
 
 from ...experiments.registry import register_learner
 from . import _kernels as kr
-from .base import (PROVENANCE_MACHINERY, ConservativeLearner, EmpiricalModel, _R3,
-                        check_delta, log_term)
+from .base import (
+    _R3,
+    PROVENANCE_MACHINERY,
+    ConservativeLearner,
+    EmpiricalModel,
+    check_delta,
+    log_term,
+)
 
 __all__ = ["LearnedBaselineStepMix", "LearnedBaselineEpsMix", "make_learned_baseline",
            "learned_baseline_setup"]

@@ -11,7 +11,7 @@ right-censored at ``K_max`` (reported as such).
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

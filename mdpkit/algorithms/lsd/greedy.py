@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...experiments.registry import register_learner
 from ...envs.lsd import lsd_advance
+from ...experiments.registry import register_learner
 from ...utils import as_generator
 from ..base import BanditLearner
 from . import _kernels as K

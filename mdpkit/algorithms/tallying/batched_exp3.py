@@ -7,7 +7,6 @@ A truncated last block is never fed. Paper page ``docs/papers/weighted-tallying.
 """
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np

@@ -33,7 +33,7 @@ from ...bounds.tallying import SE_WTB_GAP, SE_WTB_HP, WTB_LOWER_ORDER, WTB_UPPER
 from ...envs.tallying import env_step
 from ...experiments.registry import register_learner
 from ...utils import as_generator, check_positive_int
-from ._common import (TallyingLearner, check_bool, check_delta, horizon_of, memory_bound_of)
+from ._common import TallyingLearner, check_bool, check_delta, horizon_of, memory_bound_of
 
 __all__ = ["SEWTB", "SEWTBState", "SEWTBParams", "se_wtb_act", "se_wtb_update", "run_se_wtb",
            "make_se_wtb", "n_phases_bound", "log_term"]
