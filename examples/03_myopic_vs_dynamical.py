@@ -28,7 +28,7 @@
 import numpy as np
 from matplotlib.figure import Figure
 
-from mdpkit.algorithms.dlb_baselines import make_exp3, make_linucb
+from mdpkit.algorithms.dlb import make_exp3, make_linucb
 from mdpkit.algorithms.dynlin_ucb import make_dynlin_ucb
 from mdpkit.envs.dlb import simulate_constant, synthetic_dlb
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mdpkit.algorithms import _dlb_kernels as K
-from mdpkit.algorithms import dlb_baselines as BL
+from mdpkit.algorithms import dlb as BL
 from mdpkit.envs.dlb import realdata_dlb, synthetic_dlb
 from mdpkit.experiments.registry import get_learner
 

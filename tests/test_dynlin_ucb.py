@@ -486,7 +486,7 @@ def test_regret_shape_short_horizon():
     For 3-seed means the ratio 0.344 sits ~39 sd below the threshold 0.5, and EXP3 - DynLin
     = 0.18 is ~22 sd above 0; Chebyshev bounds the two failure chances by 1/39^2 + 1/22^2
     < 0.3%."""
-    from mdpkit.algorithms.dlb_baselines import make_exp3
+    from mdpkit.algorithms.dlb import make_exp3
     per = {}
     for T in (10 ** 4, 10 ** 5):
         r, e = [], []
@@ -505,7 +505,7 @@ def test_regret_shape_and_reference_at_1e6():
     """spec 5.8 at T = 1e6 (10 runs): R_ss/T strictly decreasing over {1e4, 1e5, 1e6}; log-log
     slope 1e5 -> 1e6 < 0.8; Lin-UCB (lam = 1) and EXP3 do not beat DynLin-UCB; DynLin-UCB
     (log T) within 15% of the spec 4.4 reference (9 801) at 1e6."""
-    from mdpkit.algorithms.dlb_baselines import make_exp3, make_linucb
+    from mdpkit.algorithms.dlb import make_exp3, make_linucb
     T = 10 ** 6
     cum = {"dyn": [], "lin1": [], "exp3": []}
     for seed in range(10):

@@ -5,7 +5,7 @@ plain list of imports, one line per family.
 """
 from . import (
     conservative,
-    dlb_baselines,
+    dlb,
     dynlin_ucb,
     latent,
     linear_mixture,

@@ -5,7 +5,7 @@ Spec: ``docs/papers/dynlin-ucb.md`` (sections cited per function).
 
 Design
 ------
-Every learner of :mod:`mdpkit.algorithms.dynlin_ucb` and :mod:`mdpkit.algorithms.dlb_baselines`
+Every learner of :mod:`mdpkit.algorithms.dynlin_ucb` and :mod:`mdpkit.algorithms.dlb`
 has two execution paths that must give *identical* numbers:
 
 * the generic ``act`` / ``update`` loop driven by the runner, and
@@ -521,7 +521,7 @@ def batch_exp3_is_update_round(t, tau, quirks):
 
     Clean: after the last round of each batch, ``t % tau == tau - 1``. Reference quirk
     (authors' ``BatchExp3Agent``): after rounds ``t = 1 + k tau``, i.e. the first window is
-    rounds {0, 1} and later windows straddle two batches (see dlb_baselines docstring).
+    rounds {0, 1} and later windows straddle two batches (see the dlb.batch_exp3 docstring).
     """
     if quirks:
         return t >= 1 and t % tau == 1 % tau
