@@ -1,4 +1,4 @@
-"""Numpy twins (test references) of the UCBVI kernels of :mod:`mdpkit.algorithms._ucbvi_kernels`."""
+"""Numpy twins (test references) of the UCBVI kernels of :mod:`mdpkit.algorithms._tabular_episode_kernels`."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,7 @@ def plan_numpy(Q_prev, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, va
                pooled, bonus_scale=1.0):
     """Plain numpy UCBVI planning, vectorised over (x, a): the reference of the numba kernel.
 
-    Same inputs as :func:`mdpkit.algorithms._ucbvi_kernels.plan` (``variant`` "ch"/"bf");
+    Same inputs as :func:`mdpkit.algorithms._tabular_episode_kernels.plan` (``variant`` "ch"/"bf");
     returns new arrays ``(Q (H, S, A), V (H + 1, S), pi (H, S))`` and leaves the inputs
     untouched. Used by the tests.
     """

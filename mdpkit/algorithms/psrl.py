@@ -46,7 +46,7 @@ from ..bounds.classical import TABULAR_LOWER_HOMOGENEOUS
 from ..envs.sampling import episode_start, episode_step, episode_tables, episode_uniforms
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
-from ._ucbvi_kernels import FASTMATH_FLAGS, committed_regret
+from ._tabular_episode_kernels import FASTMATH_FLAGS, committed_regret
 from .base import EpisodicLearner, check_fast, known_rewards
 
 __all__ = ["PSRL"]

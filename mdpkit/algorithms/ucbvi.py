@@ -69,7 +69,7 @@ from ..bounds.classical import (
 from ..envs.sampling import episode_tables, episode_uniforms
 from ..experiments.registry import register_learner
 from ..utils import as_generator, check_positive_int
-from . import _ucbvi_kernels as _k
+from . import _tabular_episode_kernels as _k
 from .base import EpisodicLearner, check_fast, known_rewards
 
 __all__ = ["UCBVI", "ucbvi_log_factor"]
