@@ -44,7 +44,7 @@ __all__ = [
     "ucb_argmax", "ucb_argmax_dlin", "sherman_morrison_update", "inverse_small",
     "run_linear_family", "run_dlin_russac", "exp3_probabilities", "sample_from",
     "run_exp3", "run_batch_exp3", "ar2_choose", "ar2_update", "run_ar2", "run_fixed",
-    "BETA_DYNLIN", "BETA_LINUCB_FED", "BETA_DLINUCB_FED", "BETA_CONST",
+    "BETA_DYNLIN", "BETA_LINUCB_FED", "BETA_DLINUCB_FED", "BETA_CONST", "BETA_MODES",
 ]
 
 # beta modes of run_linear_family
@@ -52,6 +52,7 @@ BETA_DYNLIN = 0        # spec 2.1: c_h sqrt(lam) + c_b/sqrt(lam) log(e(t+1)) + n
 BETA_LINUCB_FED = 1    # spec 2.2 "Lin-UCB (lam = log T)": no transient term
 BETA_DLINUCB_FED = 2   # spec 2.2 "D-Lin-UCB (lam = log T)": discounted log-det term only (P6)
 BETA_CONST = 3         # spec 2.2 "Lin-UCB (lam = 1)" (LinUCBAgent): constant beta
+BETA_MODES = (BETA_DYNLIN, BETA_LINUCB_FED, BETA_DLINUCB_FED, BETA_CONST)
 
 
 # --------------------------------------------------------------------------- epochs
@@ -146,7 +147,9 @@ def _beta(mode, t, lam, c_h, c_b, sig2_tilde, log_inv_delta, d, U_bar, gamma, be
         return beta_linucb_fed(t, lam, c_h, sig2_tilde, log_inv_delta, d, U_bar)
     if mode == BETA_DLINUCB_FED:
         return beta_dlinucb_fed(t, lam, c_h, sig2_tilde, log_inv_delta, d, U_bar, gamma)
-    return beta_const
+    if mode == BETA_CONST:
+        return beta_const
+    raise ValueError("beta_mode must be one of the BETA_* constants (BETA_MODES)")
 
 
 # --------------------------------------------------------------------------- linear algebra

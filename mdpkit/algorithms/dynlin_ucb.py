@@ -171,7 +171,7 @@ class LinearFamilyLearner(BanditLearner):
         self.U_bar = float(np.max(np.linalg.norm(X, axis=1))) if U_bar is None else _real(U_bar, "U_bar", low=0.0)
         self.gamma = _real(gamma, "gamma", low=0.0, high=1.0, low_open=True)
         self.beta_const = _real(beta_const, "beta_const", low=0.0)
-        if beta_mode not in (K.BETA_DYNLIN, K.BETA_LINUCB_FED, K.BETA_DLINUCB_FED, K.BETA_CONST):
+        if beta_mode not in K.BETA_MODES:
             raise ValueError(f"beta_mode must be one of the BETA_* codes, got {beta_mode!r}")
         if beta_mode == K.BETA_DLINUCB_FED and not self.gamma < 1.0:
             raise ValueError("gamma must be < 1 for the D-Lin-UCB beta")
