@@ -25,15 +25,10 @@ from ...experiments.registry import register_learner
 from ...utils import as_generator, check_positive_int
 from .. import _dlb_kernels as K
 from ..base import BanditLearner, with_fast_switch
-from ..dynlin_ucb import (
-    _check_fresh_env,
-    _info_get,
-    _real,
-)
+from ..dynlin_ucb import _check_fresh_env, _info_get, _real
 from .reference_config import _PROV_CODE
 
 
-# --------------------------------------------------------------------------- AR2
 class AR2(BanditLearner):
     """AR2 (Chen et al., arXiv 2210.16386) in the reference's form (spec 2.3).
 

@@ -21,11 +21,7 @@ from ...experiments.registry import register_learner
 from ...utils import as_generator, check_positive_int
 from .. import _dlb_kernels as K
 from ..base import with_fast_switch
-from ..dynlin_ucb import (
-    _check_fresh_env,
-    _info_get,
-    n_epochs_to_cover,
-)
+from ..dynlin_ucb import _check_fresh_env, _info_get, n_epochs_to_cover
 from .exp3 import Exp3, _exp3_M, exp3_rate
 from .reference_config import _PROV_CODE
 

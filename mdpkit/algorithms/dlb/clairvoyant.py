@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from ...experiments.registry import register_learner
 from ..base import with_fast_switch
-from ..dynlin_ucb import (
-    _info_get,
-)
+from ..dynlin_ucb import _info_get
 from .fixed_action import FixedAction
 
 

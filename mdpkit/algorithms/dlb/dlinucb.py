@@ -21,16 +21,11 @@ from ...experiments.registry import register_learner
 from ...utils import as_generator, check_positive_int
 from .. import _dlb_kernels as K
 from ..base import BanditLearner, with_fast_switch
-from ..dynlin_ucb import (
-    _check_fresh_env,
-    _info_get,
-    _real,
-)
+from ..dynlin_ucb import _check_fresh_env, _info_get, _real
 from .linucb import _LinUCBLike
 from .reference_config import _PROV_CODE, _fed_constants
 
 
-# --------------------------------------------------------------------------- D-Lin-UCB
 class DLinUCB(BanditLearner):
     """D-Lin-UCB of Russac et al. (2019) as configured in the reference (spec 2.2, lam = 1).
 

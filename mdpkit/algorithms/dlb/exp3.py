@@ -18,11 +18,7 @@ from ...experiments.registry import register_learner
 from ...utils import as_generator, check_positive_int
 from .. import _dlb_kernels as K
 from ..base import BanditLearner, with_fast_switch
-from ..dynlin_ucb import (
-    _check_fresh_env,
-    _info_get,
-    _real,
-)
+from ..dynlin_ucb import _check_fresh_env, _info_get, _real
 from .reference_config import _PROV_CODE
 
 
@@ -33,7 +29,6 @@ def _exp3_M(env_info):
             * _info_get(env_info, "B_norm") / (1.0 - rho)) * _info_get(env_info, "U_bar")
 
 
-# --------------------------------------------------------------------------- EXP3
 class Exp3(BanditLearner):
     """EXP3 with the reference's reward rescaling (spec 2.2).
 

@@ -10,7 +10,6 @@ from ..base import BanditLearner
 from .reference_config import _PROV_CODE
 
 
-# --------------------------------------------------------------------------- fixed actions
 class FixedAction(BanditLearner):
     """Holds one action forever: an arm index (Clairvoyant) or an action vector (Expert).
 

@@ -21,15 +21,10 @@ from ...experiments.registry import register_learner
 from ...utils import check_positive_int
 from .. import _dlb_kernels as K
 from ..base import with_fast_switch
-from ..dynlin_ucb import (
-    LinearFamilyLearner,
-    _info_get,
-    _real,
-)
+from ..dynlin_ucb import LinearFamilyLearner, _info_get, _real
 from .reference_config import _PROV_CODE, _fed_constants
 
 
-# --------------------------------------------------------------------------- Lin-UCB family
 class _LinUCBLike(LinearFamilyLearner):
     provenance = _PROV_CODE + "OFUL structure: Abbasi-Yadkori et al. 2011 (classical_baselines 1.3)."
 

@@ -4,10 +4,7 @@ Lin-UCB-type agents from an ``env_info`` dict.
 """
 from __future__ import annotations
 
-from ..dynlin_ucb import (
-    _info_get,
-    dlb_constants,
-)
+from ..dynlin_ucb import _info_get, dlb_constants
 
 _PROV_CODE = ("Configuration (constants, lambda, delta, gamma, norm bounds) from the authors' "
               "driver scripts/main.py and agents.py (marcomussi/DLB) as transcribed in spec 2.2 "
