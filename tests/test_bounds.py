@@ -202,6 +202,9 @@ _FORMULAS_PAPERS = {
                              [dict(T=600, M=4, LPstar=0.44), dict(T=10, M=1, LPstar=1.0)]),
     "lsd_learning_order": (lambda T: T ** (2 / 3), [dict(T=1000), dict(T=3.2e4)]),
     # linear mixture (docs/papers/linear-mixture.md, "Bounds")
+    # UCRL2 (docs/papers/ucrl2.md, "Bound"): Jaksch et al. 2010, Thm 2
+    "ucrl2": (lambda T, D, S, A, delta: 34 * D * S * _sq(A * T * _ln(T / delta)),
+              [dict(T=2, D=1.5, S=2, A=2, delta=0.5), dict(T=1e6, D=14.7, S=6, A=2, delta=0.05)]),
     "hf_ucrl_rfe_upper": (lambda eps, d, H, K, delta, B: _hf_rfe_upper(eps, d, H, K, delta, B),
                           [dict(eps=0.1, d=4, H=20, K=1000, delta=0.05, B=1.0),
                            dict(eps=0.5, d=2, H=5, K=64, delta=0.1, B=2.0)]),

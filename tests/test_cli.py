@@ -158,7 +158,8 @@ def test_bad_env_param(capsys):
 
 def test_discounted_env_from_gamma(capsys):
     """gamma=... asks for the discounted model: no default horizon is injected (the old CLI
-    failed with "got both"); the episodic runner then says, in one line, why it cannot run it."""
+    failed with "got both"); the env is then a continuing one, and an episodic learner is
+    refused in one line."""
     from mdpkit.experiments.registry import get_env
     params = cli._check_params("env", "riverswim", get_env("riverswim"), {"gamma": 0.9})
     assert params == {"gamma": 0.9, "horizon": None}
@@ -168,7 +169,29 @@ def test_discounted_env_from_gamma(capsys):
     assert cli.main(["run", "--env", "riverswim", "--env-param", "gamma=0.9", "--learner",
                      _ucbvi_ch(), "--steps", "3", "--seeds", "1"]) == 2
     err = _err(capsys)
-    assert "got both" not in err and "discounted" in err
+    assert "got both" not in err and "continuing" in err
+
+
+def test_run_continuing_ucrl2(tmp_path, capsys):
+    """UCRL2 runs end to end on a discounted RiverSwim (continuing env from gamma=...) and on
+    the average-reward one; the discounted run has the reference columns; mismatches in
+    either direction are one-line errors with exit 2."""
+    out = tmp_path / "u.csv"
+    assert cli.main(["run", "--env", "riverswim", "--env-param", "gamma=0.9", "--learner",
+                     "ucrl2", "--steps", "2000", "--seeds", "2", "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert len(df) == 4000 and {"pseudo_regret", "discounted_reward", "v_star_s0",
+                                "epoch"} <= set(df.columns)
+    assert cli.main(["run", "--env", "riverswim-average", "--learner", "ucrl2", "--steps", "500",
+                     "--seeds", "2"]) == 0
+    assert "final cumulative regret" in capsys.readouterr().out
+    assert cli.main(["run", "--env", "riverswim", "--learner", "ucrl2", "--steps", "5",
+                     "--seeds", "1"]) == 2
+    err = _err(capsys)
+    assert "ucrl2" in err and "continuing" in err and "episodic" in err
+    assert cli.main(["run", "--env", "riverswim-average", "--learner", "psrl", "--steps", "5",
+                     "--seeds", "1"]) == 2
+    assert "continuing" in _err(capsys)
 
 
 def test_bad_jobs(capsys):

@@ -16,6 +16,7 @@ from . import (
     tallying,
     ucb1,
     ucbvi,
+    ucrl2,
 )
 from .base import BanditLearner, EpisodicLearner  # noqa: F401
 

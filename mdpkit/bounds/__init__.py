@@ -8,6 +8,7 @@ from .classical import *  # noqa: F401,F403
 from .classical import ALL_BOUNDS
 from .classical import __all__ as _classical_all
 from .linear_mixture import HF_RFE_UPPER, RF_LOWER  # noqa: F401
+from .ucrl2 import UCRL2_THM2  # noqa: F401
 
 __all__ = ["Bound", "get", *_classical_all]
 

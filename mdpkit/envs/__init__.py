@@ -4,6 +4,7 @@ Importing this package registers the built-in env factories (``register_env``).
 """
 from . import (
     conservative,
+    continuing,
     dlb,
     latent,
     linear_mixture,

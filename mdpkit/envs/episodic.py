@@ -219,7 +219,12 @@ def _model_rng(rng, mdp_seed):
 @register_env("riverswim")
 def make_riverswim(rng, *, S: int = 6, horizon: int = 20, reward_dist: str = "deterministic",
                    **model_params) -> EpisodicTabularEnv:
-    """RiverSwim (:func:`mdpkit.models.generators.riverswim`), finite horizon ``horizon``."""
+    """RiverSwim (:func:`mdpkit.models.generators.riverswim`), finite horizon ``horizon``;
+    with ``gamma`` and ``horizon=None``, the discounted model played as a continuing env
+    (:func:`mdpkit.envs.continuing.continuing_riverswim`)."""
+    if horizon is None and model_params.get("gamma") is not None:
+        from .continuing import continuing_riverswim
+        return continuing_riverswim(rng, S=S, reward_dist=reward_dist, **model_params)
     from ..models.generators import riverswim
     return EpisodicTabularEnv(riverswim(S, horizon=horizon, **model_params), rng,
                               reward_dist=reward_dist)

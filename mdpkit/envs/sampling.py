@@ -142,3 +142,44 @@ def episode_tables(env, expected_SAH: tuple[int, int, int] | None = None,
                          np.ascontiguousarray(mdp.mu, dtype=np.float64), np.cumsum(mdp.mu),
                          np.ascontiguousarray(cdf_P, dtype=np.float64),
                          env.reward_dist == "bernoulli")
+
+
+# ------------------------------------------------------------------ continuing (no episodes)
+# Scheme of a continuing env (mdpkit.envs.continuing): one uniform for the initial state
+# (reset), then per step the same draws as an episodic step: when rewards are Bernoulli one
+# uniform ``v``, then one uniform ``u`` for the next state.
+
+@njit(cache=True, inline="always")
+def continuing_step(cdf_row, r_mean, bernoulli, u_row):
+    """One step of a continuing env from the step's uniforms ``u_row`` (1 or 2 of them):
+    ``(reward, next_state)``, the same rule as :func:`episode_step`."""
+    r, s2, _ = episode_step(cdf_row, r_mean, bernoulli, u_row, 0)
+    return r, s2
+
+
+class ContinuingTables(NamedTuple):
+    """Dense tables to replay a :class:`~mdpkit.envs.continuing.ContinuingTabularEnv` in
+    compiled code."""
+
+    R: np.ndarray        #: (S, A) mean rewards
+    cdf_P: np.ndarray    #: (S, A, S) cumulative sums of the rows of P, as the env uses
+    bernoulli: bool      #: realised rewards are Bernoulli(R) draws
+
+
+def uniforms_per_step(bernoulli: bool) -> int:
+    """``1`` (deterministic rewards) or ``2`` (Bernoulli rewards)."""
+    return 2 if bernoulli else 1
+
+
+def step_uniforms(rng: np.random.Generator, n_steps: int, bernoulli: bool) -> np.ndarray:
+    """The env's uniforms of ``n_steps`` continuing steps, shape (n_steps, 1 or 2), drawn
+    with one ``rng.random`` call (the same stream as the env's one draw at a time)."""
+    return rng.random((n_steps, uniforms_per_step(bernoulli)))
+
+
+def dense_row_cdf(mdp) -> np.ndarray:
+    """Cumulative sums of the rows of a stationary model's P, shape (S, A, S), float64; CSR
+    rows are scattered into dense rows (zero entries carry the sum forward, which selects
+    the same successor as the CSR cumulative sums)."""
+    P = mdp.dense_P() if mdp.is_sparse else mdp.P
+    return np.ascontiguousarray(np.cumsum(P, axis=-1), dtype=np.float64)

@@ -180,6 +180,35 @@ def _bandit_loop(env, learner, T: int):
     return regret, reward, rows
 
 
+def _continuing_interact(env, learner, T: int) -> dict[str, np.ndarray]:
+    """Continuing env (``kind="continuing"``): T steps from ``s_0 = env.reset()``, never
+    reset again. Columns: the env's oracle columns (``env.oracle_columns(reward,
+    mean_reward)``: ``regret`` = g* - r_t, ``pseudo_regret``, and for a discounted model
+    ``discounted_reward``, ``v_star_s0``; :mod:`mdpkit.envs.continuing`), ``reward``, then
+    the learner's columns. The fast path returns the same columns (it calls the same
+    ``env.oracle_columns``)."""
+    if uses_fast_path(learner):
+        return _check_fast_output(learner.fast_run(env, T, env.rng), T, learner)
+    A = env.A
+    name = type(learner).__name__
+    reward = np.empty(T)
+    mean = np.empty(T)
+    rows: list = []
+    s = env.reset()
+    for t in range(T):
+        a = _action(learner.act(s), A, f"{name}.act({s})")
+        mean[t] = env.mean_reward(s, a)
+        r, s2 = env.step(s, a)
+        learner.update(s, a, r, s2)
+        reward[t] = r
+        _collect_info(learner, rows, t)
+        s = s2
+    out = env.oracle_columns(reward, mean)
+    out = {"regret": out.pop("regret"), "reward": reward, **out}
+    out.update(_info_columns(rows, T, learner))
+    return out
+
+
 def _check_fast_output(out, K: int, learner) -> dict[str, np.ndarray]:
     name = type(learner).__name__
     if not isinstance(out, dict):
@@ -214,7 +243,9 @@ def interact(env, learner, n_steps: int, rng: np.random.Generator | None = None
 
     Parameters
     ----------
-    env : episodic or bandit environment (``env.kind`` in {"episodic", "bandit"})
+    env : episodic, bandit or continuing environment (``env.kind`` in {"episodic", "bandit",
+        "continuing"}; a continuing env plays ``n_steps`` steps without reset and gives
+        its oracle columns, see :func:`_continuing_interact`)
         Fresh, as built by its factory; its stream ``env.rng`` drives every draw of the
         environment.
     learner : EpisodicLearner or BanditLearner
@@ -246,12 +277,14 @@ def interact(env, learner, n_steps: int, rng: np.random.Generator | None = None
         raise ValueError(f"n_steps must be >= 1, got {n_steps}")
     K = int(n_steps)
     kind = getattr(env, "kind", None)
-    if kind not in ("episodic", "bandit"):
-        raise TypeError(f"env has kind={kind!r}; expected 'episodic' or 'bandit'")
+    if kind not in ("episodic", "bandit", "continuing"):
+        raise TypeError(f"env has kind={kind!r}; expected 'episodic', 'bandit' or 'continuing'")
     env_rng = getattr(env, "rng", None)
     if rng is not None and rng is not env_rng:
         raise ValueError("rng must be the environment's own stream env.rng (or None): the "
                          "generic loop draws through the env")
+    if kind == "continuing":
+        return _continuing_interact(env, learner, K)
     if uses_fast_path(learner):
         cols = _check_fast_output(learner.fast_run(env, K, env_rng), K, learner)
         return cols
@@ -297,9 +330,9 @@ def run_seed(experiment: Experiment, seed: int, env_factory: Callable | None = N
         from ..envs.latent import run_latent_seed
         return _frame(experiment, int(seed), *run_latent_seed(
             env, learner_factory, experiment.learner_params, experiment.n_steps, learner_rng))
-    if kind not in ("episodic", "bandit"):
+    if kind not in ("episodic", "bandit", "continuing"):
         raise TypeError(f"env {experiment.env!r} built an object with kind={kind!r}; "
-                        "expected 'episodic' or 'bandit'")
+                        "expected 'episodic', 'bandit' or 'continuing'")
     K = experiment.n_steps
     env_info = dict(env.env_info())
     env_info["n_steps"] = K
