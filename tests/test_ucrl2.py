@@ -9,6 +9,7 @@ bad input.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from mdpkit import TabularMDP, solve
@@ -145,7 +146,7 @@ def test_fast_equals_generic_on_a_discounted_env():
     fast, gen = (run_seed(e, 0) for e in exps)
     assert list(fast.columns) == list(gen.columns) == [
         "algorithm", "seed", "k", "regret", "cum_regret", "reward", "pseudo_regret",
-        "discounted_reward", "v_star_s0", "epoch"]
+        "discounted_reward", "v_star_s0", "epoch", "optimistic_gain"]
     for col in fast.columns[3:]:
         np.testing.assert_array_equal(fast[col].to_numpy(), gen[col].to_numpy(), err_msg=col)
     # the regret column is T g* - sum of rewards
@@ -207,3 +208,27 @@ def test_known_rewards_and_mask():
         r, s2 = env.step(s, a)
         ln.update(s, a, r, s2)
         s = s2
+
+
+def test_figure_claims_on_known_numbers():
+    """The figure's claims evaluate the frame's own numbers: a sqrt(T) regret with reward at
+    g* and optimistic gains above g* holds every claim; a linear regret, a low reward and
+    one optimistic gain below g* fail the corresponding claims."""
+    from paper_figures import ucrl2_riverswim as fig
+    T, g_star, D, S = 1000, 0.4, 5.0, 4
+    k = np.arange(1, T + 1)
+    rows = []
+    for s in range(2):
+        rows.append(pd.DataFrame({"algorithm": fig.LABEL, "seed": s, "k": k,
+                                  "cum_regret": 3 * np.sqrt(k), "reward": np.full(T, g_star),
+                                  "optimistic_gain": np.full(T, g_star + 0.01)}))
+    good = pd.concat(rows, ignore_index=True)
+    assert [c["verdict"] for c in fig.claims(good, S, g_star, D)] == [True] * 4
+    bad = good.assign(cum_regret=good.k * 0.39, reward=0.3)
+    bad.loc[5, "optimistic_gain"] = g_star - 1e-6
+    cl = fig.claims(bad, S, g_star, D)
+    assert [c["verdict"] for c in cl] == [True, False, False, False]
+    assert cl[2]["measured"] == pytest.approx(0.75)
+    # Thm 2 ratio recomputed
+    want = np.max(3 * np.sqrt(k[1:]) / (34 * D * S * np.sqrt(2 * k[1:] * np.log(k[1:] / 0.05))))
+    assert fig.claims(good, S, g_star, D)[0]["measured"] == pytest.approx(want, rel=1e-12)

@@ -161,7 +161,7 @@ def ucrl2_update(st, s, a, r, s2):
 
 
 @njit(cache=True)
-def _run_steps(st, prm, tables, u, s, reward, mean, epoch, offset):
+def _run_steps(st, prm, tables, u, s, reward, mean, epoch, gain, offset):
     """Steps ``offset .. offset + len(u) - 1`` of a run from state ``s`` with the env's
     uniforms ``u`` (rows); fills the columns in place. Returns ``(state, status)``."""
     for i in range(u.shape[0]):
@@ -172,6 +172,7 @@ def _run_steps(st, prm, tables, u, s, reward, mean, epoch, offset):
         reward[offset + i] = r
         mean[offset + i] = tables.R[s, a]
         epoch[offset + i] = st.counters[1]
+        gain[offset + i] = st.gains[1]
         s = s2
     return s, OK
 
@@ -257,8 +258,10 @@ class UCRL2:
             raise ValueError(f"UCRL2 needs rewards in [0, 1], got r={r}")
 
     def info(self) -> dict:
-        """``epoch``: index (from 1) of the epoch the step was played in."""
-        return {"epoch": float(self.state.counters[1])}
+        """``epoch``: index (from 1) of the epoch the step was played in;
+        ``optimistic_gain``: that epoch's certified upper bound on the optimistic gain
+        (EVI's ``max_s(u_{i+1} - u_i)``), >= g* whenever the true model is plausible."""
+        return {"epoch": float(self.state.counters[1]), "optimistic_gain": float(self.state.gains[1])}
 
     @property
     def n_epochs(self) -> int:
@@ -288,19 +291,21 @@ class UCRL2:
         reward = np.empty(T)
         mean = np.empty(T)
         epoch = np.empty(T)
+        gain = np.empty(T)
         s = env.reset()
         done = 0
         while done < T:
             m = min(chunk, T - done)
             u = step_uniforms(rng, m, env.tables.bernoulli)
             s, status = _run_steps(self.state, self.params, env.tables, u, s, reward, mean, epoch,
-                                   done)
+                                   gain, done)
             if status != OK:
                 raise ValueError("UCRL2 needs rewards in [0, 1]")
             done += m
         self._warn_capped()
         out = env.oracle_columns(reward, mean)
-        return {"regret": out.pop("regret"), "reward": reward, **out, "epoch": epoch}
+        return {"regret": out.pop("regret"), "reward": reward, **out, "epoch": epoch,
+                "optimistic_gain": gain}
 
 
 @register_learner("ucrl2")
