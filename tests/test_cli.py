@@ -193,6 +193,9 @@ def test_run_continuing_ucrl2(tmp_path, capsys):
     assert cli.main(["run", "--env", "riverswim-average", "--learner", "psrl", "--steps", "5",
                      "--seeds", "1"]) == 2
     assert "continuing" in _err(capsys)
+    assert cli.main(["run", "--env", "riverswim-average", "--env-param", "gamma=0.9",
+                     "--learner", "ucrl2", "--steps", "5", "--seeds", "1"]) == 2
+    assert "takes no gamma" in _err(capsys)
 
 
 def test_bad_jobs(capsys):

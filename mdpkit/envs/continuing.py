@@ -192,6 +192,10 @@ def make_riverswim_average(rng, *, S: int = 6, reward_dist: str = "deterministic
     """RiverSwim (:func:`mdpkit.models.generators.riverswim`) as an average-reward model,
     played as a continuing env from the left bank."""
     from ..models.generators import riverswim
+    clash = sorted({"gamma", "horizon"} & set(model_params))
+    if clash:
+        raise ValueError(f"riverswim-average takes no {clash[0]} (an average-reward model); use "
+                         "env 'riverswim' with gamma= for the discounted one")
     m = riverswim(S, gamma=0.5, **model_params)  # gamma only to build; replaced below
     avg = TabularMDP(m.P, m.R, criterion="average", mu=m.mu)
     return ContinuingTabularEnv(avg, rng, reward_dist=reward_dist)
