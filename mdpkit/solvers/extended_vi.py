@@ -279,7 +279,12 @@ def _hitting_times(P: np.ndarray, mask: np.ndarray, target: int) -> np.ndarray:
         return h
     for _ in range(10 * S * A + 10):
         Pp = P[idx, pol[idx]][:, idx]  # transitions among the non-target reachable states
-        hv = np.linalg.solve(np.eye(idx.size) - Pp, np.ones(idx.size))
+        try:
+            hv = np.linalg.solve(np.eye(idx.size) - Pp, np.ones(idx.size))
+        except np.linalg.LinAlgError:
+            raise ValueError(f"diameter: the hitting-time system of target {target} is "
+                             "numerically singular (transition probabilities too small for "
+                             "float64 expected hitting times)") from None
         h[idx] = hv
         # improvement: only actions that keep the chain inside the reachable set
         stay = (P[idx][:, :, ~ok].sum(axis=2) == 0) & mask[idx]
