@@ -19,10 +19,19 @@ from numba import njit
 
 __all__ = ["Ladder", "new_ladder", "phi_v", "mahal", "home", "vtr_add", "ladder_end_episode",
            "sample_next", "greedy_plan", "pseudo_value", "hat_value", "candidates", "oracle",
-           "power_features", "planning_gaps", "TIE_TOL"]
+           "power_features", "planning_gaps", "TIE_TOL", "hat_dp", "oracle_decoupled",
+           "ORACLE_EXACT", "ORACLE_DECOUPLED", "ORACLES"]
 
 #: Two oracle values within this distance are a tie (broken by the learner's uniform draw).
 TIE_TOL = 1e-12
+
+#: Oracle variants of HF-UCRL-RFE++ (named constants stored in the learner's constants and
+#: compared by name in the kernels): the finite oracle over (theta, greedy(theta', r), r)
+#: triples (:func:`oracle`), or the decoupled-DP heuristic (:func:`oracle_decoupled`).
+ORACLE_EXACT = 0
+ORACLE_DECOUPLED = 1
+#: Public names of the variants (the learner's ``oracle=`` parameter).
+ORACLES = {"exact": ORACLE_EXACT, "decoupled": ORACLE_DECOUPLED}
 
 
 class Ladder(NamedTuple):
@@ -369,6 +378,88 @@ def oracle(phi, Pts, n_cand, rdict, Sdt_inv, Sdh_inv, beta, s1, tie_u, pi_out, V
     pseudo_value(Pts[cc], rdict[jj], pi_out, Vt_out)
     hat_value(phi, Pts[cc], pi_out, Vt_out, Sdt_inv, Sdh_inv, beta, Vh_out, buf)
     return cc, cc2, jj, n_ties
+
+
+@njit(cache=True)
+def hat_dp(phi, Pt, W, Sdt_inv, Sdh_inv, beta, Vh, pi, buf):
+    r"""Decoupled DP for the trajectory uncertainty with the pseudo value ``W`` (H+1, S)
+    held fixed: ``V^_h(s) = max_a [min{1, beta ||phi_{W_{h+1}}(s,a)||_{Sdt^-1}}
+    + 2 beta ||phi_{V^_{h+1}}(s,a)||_{Sdh^-1} + Pt[s,a] @ V^_{h+1}]_{[0,1]}``.
+    ``pi[h, s]`` = the argmax of the *unclipped* value (lowest index on exact ties), so
+    that actions still differ when every clipped value is 1; ``Vh`` (H+1, S) is the value
+    of that policy (equal to the clipped maximum)."""
+    H = pi.shape[0]
+    S = pi.shape[1]
+    A = phi.shape[1]
+    for s in range(S):
+        Vh[H, s] = 0.0
+    for h in range(H - 1, -1, -1):
+        for s in range(S):
+            best = -np.inf
+            ba = 0
+            for a in range(A):
+                phi_v(phi, s, a, W[h + 1], buf)
+                u = beta * mahal(buf, Sdt_inv)
+                if u > 1.0:
+                    u = 1.0
+                phi_v(phi, s, a, Vh[h + 1], buf)
+                q = u + 2.0 * beta * mahal(buf, Sdh_inv)
+                for t in range(S):
+                    q += Pt[s, a, t] * Vh[h + 1, t]
+                if q > best:
+                    best = q
+                    ba = a
+            pi[h, s] = ba
+            Vh[h, s] = _clip01(best)
+
+
+@njit(cache=True)
+def oracle_decoupled(phi, Pts, n_cand, rdict, Sdt_inv, Sdh_inv, beta, s1, tie_u, pi_out,
+                     Vt_out, Vh_out, vals):
+    r"""Decoupled-DP oracle (a heuristic): for every candidate parameter ``theta_c`` and
+    reward ``r_j``, the pseudo value ``W = V(.; theta_c, greedy(theta_c, r_j), r_j)`` (the
+    greedy DP's value) and then :func:`hat_dp` under ``theta_c`` with ``u`` from ``W``; the
+    executed policy is the DP's, which may differ from the policy whose pseudo value is
+    measured. ``vals`` (C, 1, R) receives ``V^_1(s1)`` of every pair (``vals[c, 0, j]``);
+    ties within ``TIE_TOL`` of the maximum are broken by ``tie_u``. Fills the chosen
+    policy (H, S), ``Vt_out = W`` and ``Vh_out`` (H+1, S). Returns (c, j, n_ties).
+    """
+    C = n_cand
+    R, H, S, A = rdict.shape
+    d = phi.shape[3]
+    pig = np.empty((H, S), dtype=np.int64)
+    pid = np.empty((H, S), dtype=np.int64)
+    W = np.empty((H + 1, S))
+    Vh = np.empty((H + 1, S))
+    buf = np.empty(d)
+    best = -1.0
+    for j in range(R):
+        for c in range(C):
+            greedy_plan(Pts[c], rdict[j], W, pig)
+            hat_dp(phi, Pts[c], W, Sdt_inv, Sdh_inv, beta, Vh, pid, buf)
+            v = Vh[0, s1]
+            vals[c, 0, j] = v
+            if v > best:
+                best = v
+    n_ties = 0
+    for j in range(R):
+        for c in range(C):
+            if vals[c, 0, j] >= best - TIE_TOL:
+                n_ties += 1
+    pick = int(tie_u * n_ties)
+    if pick >= n_ties:
+        pick = n_ties - 1
+    k = 0
+    cc, jj = 0, 0
+    for j in range(R):
+        for c in range(C):
+            if vals[c, 0, j] >= best - TIE_TOL:
+                if k == pick:
+                    cc, jj = c, j
+                k += 1
+    greedy_plan(Pts[cc], rdict[jj], Vt_out, pig)
+    hat_dp(phi, Pts[cc], Vt_out, Sdt_inv, Sdh_inv, beta, Vh_out, pi_out, buf)
+    return cc, jj, n_ties
 
 
 @njit(cache=True)
