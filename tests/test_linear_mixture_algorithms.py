@@ -28,10 +28,11 @@ def _hf(m, rd, **kw):
 
 
 # --------------------------------------------------------------- fast == generic
-@pytest.mark.parametrize("cls", ["hf", "rfe", "rfep", "uni"])
+@pytest.mark.parametrize("cls", ["hf", "hf-decoupled", "rfe", "rfep", "uni"])
 def test_fast_equals_generic(cls):
     m, rd = _small()
     make = {"hf": lambda f: _hf(m, rd, fast=f, replan_every=3),
+            "hf-decoupled": lambda f: _hf(m, rd, fast=f, replan_every=3, oracle="decoupled"),
             "rfe": lambda f: UCRLRFE(m, 64, 7, c_beta=0.1, replan_every=2, fast=f),
             "rfep": lambda f: UCRLRFEPlus(m, 64, 7, c_beta=0.1, fast=f),
             "uni": lambda f: UniformVTR(m, 64, 7, fast=f)}[cls]

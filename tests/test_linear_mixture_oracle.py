@@ -170,17 +170,6 @@ def test_decoupled_differs_from_exact_with_several_actions():
     assert np.any(certs["exact"] != certs["decoupled"])
 
 
-def test_decoupled_fast_equals_generic():
-    m, rd = _small()
-    a, b = (_hf(m, rd, fast=f, replan_every=3, oracle="decoupled") for f in (True, False))
-    for ex in (a, b):
-        ex.explore(10, np.random.default_rng(3))
-        ex.explore(7, np.random.default_rng(4))
-    np.testing.assert_array_equal(a.planning_kernel(), b.planning_kernel())
-    for c in a.LOG_COLUMNS:
-        np.testing.assert_array_equal(a.log_frame()[c], b.log_frame()[c])
-
-
 def test_oracle_option_bad_input():
     m, rd = _small()
     with pytest.raises(ValueError, match="oracle must be one of"):

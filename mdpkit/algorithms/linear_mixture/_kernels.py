@@ -229,6 +229,21 @@ def pseudo_value(Pt, r, pi, V):
 
 
 @njit(cache=True)
+def _hat_q(phi, Pt, s, a, Vt_next, Vh_next, Sdt_inv, Sdh_inv, beta, buf):
+    """Unclipped one-step value of the ``V^`` recursion at (s, a): ``min{1, beta
+    ||phi_{Vt_next}||_{Sdt^-1}} + 2 beta ||phi_{Vh_next}||_{Sdh^-1} + Pt[s, a] @ Vh_next``."""
+    phi_v(phi, s, a, Vt_next, buf)
+    u = beta * mahal(buf, Sdt_inv)
+    if u > 1.0:
+        u = 1.0
+    phi_v(phi, s, a, Vh_next, buf)
+    q = u + 2.0 * beta * mahal(buf, Sdh_inv)
+    for t in range(Vh_next.shape[0]):
+        q += Pt[s, a, t] * Vh_next[t]
+    return q
+
+
+@njit(cache=True)
 def hat_value(phi, Pt, pi, Vt, Sdt_inv, Sdh_inv, beta, Vh, buf):
     r"""Trajectory uncertainty ``V^_h(s; theta, pi, r)`` (H+1, S) of the pseudo value ``Vt``:
     ``u = min{1, beta ||phi_{Vt_{h+1}}(s, pi)||_{Sdt^-1}}``,
@@ -239,15 +254,7 @@ def hat_value(phi, Pt, pi, Vt, Sdt_inv, Sdh_inv, beta, Vh, buf):
         Vh[H, s] = 0.0
     for h in range(H - 1, -1, -1):
         for s in range(S):
-            a = pi[h, s]
-            phi_v(phi, s, a, Vt[h + 1], buf)
-            u = beta * mahal(buf, Sdt_inv)
-            if u > 1.0:
-                u = 1.0
-            phi_v(phi, s, a, Vh[h + 1], buf)
-            q = u + 2.0 * beta * mahal(buf, Sdh_inv)
-            for t in range(S):
-                q += Pt[s, a, t] * Vh[h + 1, t]
+            q = _hat_q(phi, Pt, s, pi[h, s], Vt[h + 1], Vh[h + 1], Sdt_inv, Sdh_inv, beta, buf)
             Vh[h, s] = _clip01(q)
 
 
@@ -325,6 +332,39 @@ def candidates(hat, til, beta_k, shrink, out):
 
 
 @njit(cache=True)
+def _pick_tie(vals, n1, n2, tie_u):
+    """Among the entries of ``vals[:n1, :n2, :]`` within ``TIE_TOL`` of their maximum,
+    enumerated in the order (j, c2, c), the ``int(tie_u * n_ties)``-th. Returns
+    (c, c2, j, n_ties)."""
+    R = vals.shape[2]
+    best = -np.inf
+    for j in range(R):
+        for c2 in range(n2):
+            for c in range(n1):
+                if vals[c, c2, j] > best:
+                    best = vals[c, c2, j]
+    n_ties = 0
+    for j in range(R):
+        for c2 in range(n2):
+            for c in range(n1):
+                if vals[c, c2, j] >= best - TIE_TOL:
+                    n_ties += 1
+    pick = int(tie_u * n_ties)
+    if pick >= n_ties:
+        pick = n_ties - 1
+    k = 0
+    cc, cc2, jj = 0, 0, 0
+    for j in range(R):
+        for c2 in range(n2):
+            for c in range(n1):
+                if vals[c, c2, j] >= best - TIE_TOL:
+                    if k == pick:
+                        cc, cc2, jj = c, c2, j
+                    k += 1
+    return cc, cc2, jj, n_ties
+
+
+@njit(cache=True)
 def oracle(phi, Pts, n_cand, rdict, Sdt_inv, Sdh_inv, beta, s1, tie_u, pi_out, Vt_out, Vh_out, vals):
     r"""Finite oracle: the best triple (theta, pi, r) by ``V^_1(s1; theta, pi, r)``.
 
@@ -344,7 +384,6 @@ def oracle(phi, Pts, n_cand, rdict, Sdt_inv, Sdh_inv, beta, s1, tie_u, pi_out, V
     Vt = np.empty((H + 1, S))
     Vh = np.empty((H + 1, S))
     buf = np.empty(d)
-    best = -1.0
     for j in range(R):
         for c2 in range(C):
             greedy_plan(Pts[c2], rdict[j], Vtmp, pis[c2])
@@ -352,28 +391,8 @@ def oracle(phi, Pts, n_cand, rdict, Sdt_inv, Sdh_inv, beta, s1, tie_u, pi_out, V
             for c in range(C):
                 pseudo_value(Pts[c], rdict[j], pis[c2], Vt)
                 hat_value(phi, Pts[c], pis[c2], Vt, Sdt_inv, Sdh_inv, beta, Vh, buf)
-                v = Vh[0, s1]
-                vals[c, c2, j] = v
-                if v > best:
-                    best = v
-    n_ties = 0
-    for j in range(R):
-        for c2 in range(C):
-            for c in range(C):
-                if vals[c, c2, j] >= best - TIE_TOL:
-                    n_ties += 1
-    pick = int(tie_u * n_ties)
-    if pick >= n_ties:
-        pick = n_ties - 1
-    k = 0
-    cc, cc2, jj = 0, 0, 0
-    for j in range(R):
-        for c2 in range(C):
-            for c in range(C):
-                if vals[c, c2, j] >= best - TIE_TOL:
-                    if k == pick:
-                        cc, cc2, jj = c, c2, j
-                    k += 1
+                vals[c, c2, j] = Vh[0, s1]
+    cc, cc2, jj, n_ties = _pick_tie(vals, C, C, tie_u)
     greedy_plan(Pts[cc2], rdict[jj], Vtmp, pi_out)
     pseudo_value(Pts[cc], rdict[jj], pi_out, Vt_out)
     hat_value(phi, Pts[cc], pi_out, Vt_out, Sdt_inv, Sdh_inv, beta, Vh_out, buf)
@@ -398,14 +417,7 @@ def hat_dp(phi, Pt, W, Sdt_inv, Sdh_inv, beta, Vh, pi, buf):
             best = -np.inf
             ba = 0
             for a in range(A):
-                phi_v(phi, s, a, W[h + 1], buf)
-                u = beta * mahal(buf, Sdt_inv)
-                if u > 1.0:
-                    u = 1.0
-                phi_v(phi, s, a, Vh[h + 1], buf)
-                q = u + 2.0 * beta * mahal(buf, Sdh_inv)
-                for t in range(S):
-                    q += Pt[s, a, t] * Vh[h + 1, t]
+                q = _hat_q(phi, Pt, s, a, W[h + 1], Vh[h + 1], Sdt_inv, Sdh_inv, beta, buf)
                 if q > best:
                     best = q
                     ba = a
@@ -432,31 +444,12 @@ def oracle_decoupled(phi, Pts, n_cand, rdict, Sdt_inv, Sdh_inv, beta, s1, tie_u,
     W = np.empty((H + 1, S))
     Vh = np.empty((H + 1, S))
     buf = np.empty(d)
-    best = -1.0
     for j in range(R):
         for c in range(C):
             greedy_plan(Pts[c], rdict[j], W, pig)
             hat_dp(phi, Pts[c], W, Sdt_inv, Sdh_inv, beta, Vh, pid, buf)
-            v = Vh[0, s1]
-            vals[c, 0, j] = v
-            if v > best:
-                best = v
-    n_ties = 0
-    for j in range(R):
-        for c in range(C):
-            if vals[c, 0, j] >= best - TIE_TOL:
-                n_ties += 1
-    pick = int(tie_u * n_ties)
-    if pick >= n_ties:
-        pick = n_ties - 1
-    k = 0
-    cc, jj = 0, 0
-    for j in range(R):
-        for c in range(C):
-            if vals[c, 0, j] >= best - TIE_TOL:
-                if k == pick:
-                    cc, jj = c, j
-                k += 1
+            vals[c, 0, j] = Vh[0, s1]
+    cc, _, jj, n_ties = _pick_tie(vals, C, 1, tie_u)
     greedy_plan(Pts[cc], rdict[jj], Vt_out, pig)
     hat_dp(phi, Pts[cc], Vt_out, Sdt_inv, Sdh_inv, beta, Vh_out, pi_out, buf)
     return cc, jj, n_ties

@@ -15,7 +15,9 @@ three regressions (weighted ``theta^`` on ``V``, ``theta~`` on ``V^2``, ``theta_
 ``E = min{H^2, beta~ ||phi_{V^2}||_{Sigma~^-1}} + min{H^2, 2 H beta_check ||phi_V||_{Sigma_check^-1}}``,
 ``lambda = B^-2``; optimistic ``Q = [r + <theta^, phi_V> + beta^ ||phi_V||_{Sigma^^-1}]_{[0,H]}``.
 
-Fast path: the whole run in one compiled loop calling the same plan/update kernels; it
+Fast path: the whole run in one compiled loop (:func:`vtr_fast`, shared by both
+learners, the learner named by the constant ``VTRConsts.variant``) calling the same
+plan/update kernels as the per-step path; it
 draws the env's uniforms exactly as :class:`mdpkit.envs.EpisodicTabularEnv` does (one for
 the reset, one per step), so ``fast_run`` equals the generic loop.
 """
@@ -33,10 +35,17 @@ from . import _kernels as kn
 from .common import check_positive, check_unit_open
 from .hf_ucrl_rfe import hf_constants
 
-__all__ = ["HFUCRLVTRPlus", "UCRLVTRPlus", "vtr_plan", "hf_vtr_update", "vtr_plus_update"]
+__all__ = ["HFUCRLVTRPlus", "UCRLVTRPlus", "vtr_plan", "hf_vtr_update", "vtr_plus_update",
+           "vtr_update", "vtr_fast", "VARIANT_HF", "VARIANT_PLUS"]
+
+
+#: Which regret learner a kernel runs (named constants stored in :class:`VTRConsts`).
+VARIANT_HF = 0     # HF-UCRL-VTR+: HOME ladder, values in [0, 1]
+VARIANT_PLUS = 1   # UCRL-VTR+: three regressions, values in [0, H]
 
 
 class VTRConsts(NamedTuple):
+    variant: int       # VARIANT_HF or VARIANT_PLUS
     alpha: float
     gamma: float
     vmax: float        # value range [0, vmax]
@@ -116,30 +125,18 @@ def _policy_value(P, R, pi, s1):
 
 
 @njit(cache=True)
-def hf_vtr_fast(phi, cdf, P, R, lad, consts, betas, beta_plan, k0, u, vstar, s1, regret, reward):
-    K, H1 = u.shape
-    H = H1 - 1
-    S = phi.shape[0]
-    V = np.empty((H + 1, S))
-    pi = np.empty((H, S), dtype=np.int64)
-    for i in range(K):
-        k = k0 + i
-        vtr_plan(phi, R, lad.theta[0], lad.Sdot_inv[0], beta_plan[k], consts.vmax, V, pi)
-        regret[i] = vstar - _policy_value(P, R, pi, s1)
-        s = s1
-        tot = 0.0
-        for h in range(H):
-            a = pi[h, s]
-            tot += R[h, s, a]
-            s2 = kn.sample_next(cdf, s, a, u[i, h + 1])
-            hf_vtr_update(phi, lad, V[h + 1], s, a, s2, betas[k], consts)
-            s = s2
-        kn.ladder_end_episode(lad)
-        reward[i] = tot
+def vtr_update(phi, lad, Vnext, s, a, s2, beta_k, consts):
+    """The update of the learner named by ``consts.variant`` for the transition (s, a, s2)."""
+    if consts.variant == VARIANT_HF:
+        hf_vtr_update(phi, lad, Vnext, s, a, s2, beta_k, consts)
+    else:
+        vtr_plus_update(phi, lad, Vnext, s, a, s2, consts)
 
 
 @njit(cache=True)
-def vtr_plus_fast(phi, cdf, P, R, lad, consts, betas, beta_plan, k0, u, vstar, s1, regret, reward):
+def vtr_fast(phi, cdf, P, R, lad, consts, betas, beta_plan, k0, u, vstar, s1, regret, reward):
+    """Episodes ``k0 .. k0+K-1`` of either regret learner in one compiled loop (the same
+    plan and update kernels as the per-step path); ``u`` (K, H+1) the env's uniforms."""
     K, H1 = u.shape
     H = H1 - 1
     S = phi.shape[0]
@@ -155,7 +152,7 @@ def vtr_plus_fast(phi, cdf, P, R, lad, consts, betas, beta_plan, k0, u, vstar, s
             a = pi[h, s]
             tot += R[h, s, a]
             s2 = kn.sample_next(cdf, s, a, u[i, h + 1])
-            vtr_plus_update(phi, lad, V[h + 1], s, a, s2, consts)
+            vtr_update(phi, lad, V[h + 1], s, a, s2, betas[k], consts)
             s = s2
         kn.ladder_end_episode(lad)
         reward[i] = tot
@@ -190,6 +187,10 @@ class _VTRLearner(EpisodicLearner):
     def act(self, h, s):
         return int(self.pi[h, s])
 
+    def update(self, h, s, a, r, s_next):
+        vtr_update(self.phi, self.lad, self.V[h + 1], s, a, s_next, self.betas[self.k],
+                   self.consts)
+
     def end_episode(self):
         kn.ladder_end_episode(self.lad)
         self.k += 1
@@ -207,7 +208,7 @@ class _VTRLearner(EpisodicLearner):
             u[i] = rng.random(self.H + 1)
         regret = np.empty(n_steps)
         reward = np.empty(n_steps)
-        self._fast(self.phi, cdf, P, self.R, self.lad, self.consts, self.betas, self.beta_plan,
+        vtr_fast(self.phi, cdf, P, self.R, self.lad, self.consts, self.betas, self.beta_plan,
                    self.k, u, float(env.optimal_value), self.s1, regret, reward)
         self.k += n_steps
         return {"regret": regret, "reward": reward}
@@ -225,15 +226,11 @@ class HFUCRLVTRPlus(_VTRLearner):
         super().__init__(env_info, c_beta=c_beta, delta=delta, fast=fast)
         c = hf_constants(self.d, self.H, self.K, self.B, self.delta, self.c_beta)
         self.const = c
-        self.consts = VTRConsts(c["alpha"], c["gamma"], 1.0, 0.0, 0.0)
+        self.consts = VTRConsts(VARIANT_HF, c["alpha"], c["gamma"], 1.0, 0.0, 0.0)
         self.betas = c["betas"]
         self.beta_plan = c["betas"]
         self.lad = kn.new_ladder(c["M"], self.d, c["lam"])
-        self._fast = hf_vtr_fast
 
-    def update(self, h, s, a, r, s_next):
-        hf_vtr_update(self.phi, self.lad, self.V[h + 1], s, a, s_next, self.betas[self.k],
-                      self.consts)
 
 
 class UCRLVTRPlus(_VTRLearner):
@@ -252,14 +249,11 @@ class UCRLVTRPlus(_VTRLearner):
         b_chk = 8 * d * math.sqrt(lk * L) + 4 * math.sqrt(d) * L + 1
         b_til = 8 * H ** 2 * math.sqrt(d * lk * L) + 4 * H ** 2 * L + 1
         c = self.c_beta
-        self.consts = VTRConsts(0.0, 0.0, float(H), c * b_chk, c * b_til)
+        self.consts = VTRConsts(VARIANT_PLUS, 0.0, 0.0, float(H), c * b_chk, c * b_til)
         self.betas = np.zeros(K)
         self.beta_plan = np.full(K, c * b_hat)
         self.lad = kn.new_ladder(3, d, 1.0 / B ** 2)
-        self._fast = vtr_plus_fast
 
-    def update(self, h, s, a, r, s_next):
-        vtr_plus_update(self.phi, self.lad, self.V[h + 1], s, a, s_next, self.consts)
 
 
 def _make(cls, env_info, params):
