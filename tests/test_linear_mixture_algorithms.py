@@ -108,17 +108,6 @@ def test_oracle_dominates_theta_star_triples():
         assert ex.certificate() == pytest.approx(np.nanmax(ps.vals[:n, :n]), abs=1e-12)
 
 
-def test_certificate_bound_holds_with_theta_star_candidate():
-    """Lemma 2.8.7 form, theta* a candidate, oracle planning parameter: gap <= 4 V^ for
-    every dictionary reward. (With these radii V^ is far below 1 only on the good event;
-    the check is informative once the certificate drops below 1/4 of the largest gap.)"""
-    m, rd = _small(H=3, seed=4)
-    ex = _hf(m, rd, c_beta=0.02, K=600, extra_candidates=m.theta[None], planning="oracle")
-    ex.explore(600, np.random.default_rng(1))
-    gaps = ex.gaps(rd)
-    assert np.all(gaps <= 4 * ex.certificate() + 1e-12)
-
-
 # --------------------------------------------------------------- HOME, ladders
 def test_home_matches_numpy_and_invariants():
     m, rd = _small(H=5)
