@@ -1,6 +1,7 @@
 r"""HF-UCRL-RFE++ (Zhang, Zhang, Gu, ICML 2023): horizon-free reward-free exploration for
 linear mixture MDPs, with the finite oracle of the paper page
-``docs/papers/linear-mixture.md`` (sections "HF-UCRL-RFE++" and "Finite oracle").
+``docs/papers/linear-mixture.md`` (sections "HF-UCRL-RFE++ as implemented", "Finite oracle",
+"Decoupled-DP oracle" and "c_beta").
 
 Exploration episode k (steps h = 0..H-1, fixed start ``s1``):
 

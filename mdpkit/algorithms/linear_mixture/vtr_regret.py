@@ -1,5 +1,5 @@
 r"""Regret learners for linear mixture MDPs (paper page ``docs/papers/linear-mixture.md``,
-"Regret baselines"): HF-UCRL-VTR+ (Zhou & Gu, NeurIPS 2022) and UCRL-VTR+ (Zhou, Gu,
+"Baselines"): HF-UCRL-VTR+ (Zhou & Gu, NeurIPS 2022) and UCRL-VTR+ (Zhou, Gu,
 Szepesvari, COLT 2021), registered as ``"hf-ucrl-vtr-plus"`` and ``"ucrl-vtr-plus"`` for
 the runner on the ``"linear-mixture"`` env (features from ``env_info["phi"]``).
 
@@ -7,7 +7,8 @@ HF-UCRL-VTR+: optimistic DP ``Q_h = [r_h + <theta_0, phi_V> + beta_k ||phi_V||_{
 greedy; at each step the HOME ladder (M levels of ``V_{k,h+1}^(2^m)``) gives the weights of
 the value-targeted regressions; frozen at the episode end. Constants: those of
 HF-UCRL-RFE++ (``M, alpha, gamma, lambda, beta_k``; the NeurIPS paper's own choices were
-not verified) times ``c_beta``.
+not verified) times ``c_beta`` (page section "c_beta": the same multiplier for every
+compared algorithm).
 
 UCRL-VTR+: values in ``[0, H]`` (the algorithm's own range, rewards in [0, 1] per step);
 three regressions (weighted ``theta^`` on ``V``, ``theta~`` on ``V^2``, ``theta_check`` on
