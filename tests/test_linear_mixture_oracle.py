@@ -172,6 +172,8 @@ def test_decoupled_differs_from_exact_with_several_actions():
 
 def test_oracle_option_bad_input():
     m, rd = _small()
+    assert _hf(m, rd).label == "HF-UCRL-RFE++"
+    assert "decoupled" in _hf(m, rd, oracle="decoupled").label
     with pytest.raises(ValueError, match="oracle must be one of"):
         _hf(m, rd, oracle="joint")
     with pytest.raises(ValueError, match="oracle must be one of"):

@@ -28,7 +28,8 @@ with ``eta_k = log(1 + k H/(alpha^2 d lambda))`` and
 ``c_beta``; ``beta = beta_K`` in ``u`` and ``V^``, ``beta_k`` in HOME and the set.
 
 Per-episode log columns: ``cert`` (``V^_{k,1}`` of the chosen triple, recomputed at each
-oracle call, carried between calls), ``n_cand``, ``n_ties``, ``home_var_frac`` (fraction
+oracle call, carried between calls), ``n_cand``, ``n_ties`` (tied triples for the exact
+oracle, tied (theta, r) pairs for the decoupled one), ``home_var_frac`` (fraction
 of HOME levels where the plug-in variance + width was the maximum), ``home_min_margin``
 (``min(sigma_m^2 - alpha^2, sigma_{M-1}^2 - 1)``, >= 0 by construction).
 """
@@ -230,6 +231,8 @@ class HFUCRLRFE(RewardFreeExplorer):
         if not isinstance(oracle, str) or oracle not in kn.ORACLES:
             raise ValueError(f"oracle must be one of {sorted(kn.ORACLES)}, got {oracle!r}")
         self.oracle = oracle
+        #: display label; the decoupled-DP variant is labelled apart from the exact oracle
+        self.label = "HF-UCRL-RFE++" if oracle == "exact" else "HF-UCRL-RFE++ (decoupled-DP oracle)"
         shrink = check_positive(shrink, "shrink")
         if shrink > 1:
             raise ValueError(f"shrink must be in (0, 1], got {shrink}")
