@@ -29,25 +29,14 @@ def _wrap(monkeypatch, module, name, log, pick):
     monkeypatch.setattr(module, name, wrapper)
 
 
-def _hf_rfe(c_beta, monkeypatch):
+def _hf_rfe(c_beta, monkeypatch, oracle="exact"):
     log = {}
     _wrap(monkeypatch, hf_ucrl_rfe, "hf_begin", log,
           lambda a: {"begin beta_k": a[6], "beta_K (u, V^)": a[5].beta})
     _wrap(monkeypatch, hf_ucrl_rfe, "hf_step", log, lambda a: {"step beta_k (HOME)": a[6]})
     m = rand_lm(4, 2, 3, 4, rng=0)
     rd = reward_dictionary(m, 4, np.random.default_rng(1))
-    ex = hf_ucrl_rfe.HFUCRLRFE(m, 32, 3, rdict=rd, c_beta=c_beta, fast=False)
-    ex.explore(N_EP, np.random.default_rng(2))
-    return log
-
-
-def _hf_rfe_decoupled(c_beta, monkeypatch):
-    log = {}
-    _wrap(monkeypatch, hf_ucrl_rfe, "hf_begin", log,
-          lambda a: {"begin beta_k": a[6], "beta_K (u, V^)": a[5].beta})
-    m = rand_lm(4, 2, 3, 4, rng=0)
-    rd = reward_dictionary(m, 4, np.random.default_rng(1))
-    ex = hf_ucrl_rfe.HFUCRLRFE(m, 32, 3, rdict=rd, c_beta=c_beta, fast=False, oracle="decoupled")
+    ex = hf_ucrl_rfe.HFUCRLRFE(m, 32, 3, rdict=rd, c_beta=c_beta, fast=False, oracle=oracle)
     ex.explore(N_EP, np.random.default_rng(2))
     return log
 
@@ -81,7 +70,8 @@ def _vtr(name, c_beta, monkeypatch):
 
 ALGS = {
     "HF-UCRL-RFE++": (_hf_rfe, {"begin beta_k", "beta_K (u, V^)", "step beta_k (HOME)"}),
-    "HF-UCRL-RFE++ decoupled": (_hf_rfe_decoupled, {"begin beta_k", "beta_K (u, V^)"}),
+    "HF-UCRL-RFE++ decoupled": (lambda c, mp: _hf_rfe(c, mp, "decoupled"),
+                                {"begin beta_k", "beta_K (u, V^)", "step beta_k (HOME)"}),
     "UCRL-RFE": (lambda c, mp: _rfe(ucrl_rfe.UCRLRFE, c, mp), {"plan beta"}),
     "UCRL-RFE+": (lambda c, mp: _rfe(ucrl_rfe.UCRLRFEPlus, c, mp),
                   {"plan beta", "beta_check", "beta_tilde"}),
