@@ -1,5 +1,5 @@
 """HF-UCRL-VTR+ and UCRL-VTR+ runner learners on the "linear-mixture" env
-(docs/papers/linear-mixture.md, "Regret baselines")."""
+(docs/papers/linear-mixture.md, "Baselines")."""
 import numpy as np
 import pytest
 from cases_linear_mixture import FAST_GENERIC_CASES

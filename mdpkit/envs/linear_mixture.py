@@ -1,5 +1,5 @@
 """Episodic env of a linear mixture MDP (paper page ``docs/papers/linear-mixture.md``,
-"Regret baselines"): the :class:`~mdpkit.envs.EpisodicTabularEnv` of the exact
+"Baselines"): the :class:`~mdpkit.envs.EpisodicTabularEnv` of the exact
 ``to_tabular()`` conversion, whose ``env_info()`` also gives the known features ``phi``
 (S, A, S, d), the norm bound ``B`` and the start state ``s1``. Registered as
 ``"linear-mixture"``.

@@ -19,10 +19,19 @@ from numba import njit
 
 __all__ = ["Ladder", "new_ladder", "phi_v", "mahal", "home", "vtr_add", "ladder_end_episode",
            "sample_next", "greedy_plan", "pseudo_value", "hat_value", "candidates", "oracle",
-           "power_features", "planning_gaps", "TIE_TOL"]
+           "power_features", "planning_gaps", "TIE_TOL", "hat_dp", "oracle_decoupled",
+           "ORACLE_EXACT", "ORACLE_DECOUPLED", "ORACLES"]
 
 #: Two oracle values within this distance are a tie (broken by the learner's uniform draw).
 TIE_TOL = 1e-12
+
+#: Oracle variants of HF-UCRL-RFE++ (named constants stored in the learner's constants and
+#: compared by name in the kernels): the finite oracle over (theta, greedy(theta', r), r)
+#: triples (:func:`oracle`), or the decoupled-DP heuristic (:func:`oracle_decoupled`).
+ORACLE_EXACT = 0
+ORACLE_DECOUPLED = 1
+#: Public names of the variants (the learner's ``oracle=`` parameter).
+ORACLES = {"exact": ORACLE_EXACT, "decoupled": ORACLE_DECOUPLED}
 
 
 class Ladder(NamedTuple):
@@ -220,6 +229,21 @@ def pseudo_value(Pt, r, pi, V):
 
 
 @njit(cache=True)
+def _hat_q(phi, Pt, s, a, Vt_next, Vh_next, Sdt_inv, Sdh_inv, beta, buf):
+    """Unclipped one-step value of the ``V^`` recursion at (s, a): ``min{1, beta
+    ||phi_{Vt_next}||_{Sdt^-1}} + 2 beta ||phi_{Vh_next}||_{Sdh^-1} + Pt[s, a] @ Vh_next``."""
+    phi_v(phi, s, a, Vt_next, buf)
+    u = beta * mahal(buf, Sdt_inv)
+    if u > 1.0:
+        u = 1.0
+    phi_v(phi, s, a, Vh_next, buf)
+    q = u + 2.0 * beta * mahal(buf, Sdh_inv)
+    for t in range(Vh_next.shape[0]):
+        q += Pt[s, a, t] * Vh_next[t]
+    return q
+
+
+@njit(cache=True)
 def hat_value(phi, Pt, pi, Vt, Sdt_inv, Sdh_inv, beta, Vh, buf):
     r"""Trajectory uncertainty ``V^_h(s; theta, pi, r)`` (H+1, S) of the pseudo value ``Vt``:
     ``u = min{1, beta ||phi_{Vt_{h+1}}(s, pi)||_{Sdt^-1}}``,
@@ -230,15 +254,7 @@ def hat_value(phi, Pt, pi, Vt, Sdt_inv, Sdh_inv, beta, Vh, buf):
         Vh[H, s] = 0.0
     for h in range(H - 1, -1, -1):
         for s in range(S):
-            a = pi[h, s]
-            phi_v(phi, s, a, Vt[h + 1], buf)
-            u = beta * mahal(buf, Sdt_inv)
-            if u > 1.0:
-                u = 1.0
-            phi_v(phi, s, a, Vh[h + 1], buf)
-            q = u + 2.0 * beta * mahal(buf, Sdh_inv)
-            for t in range(S):
-                q += Pt[s, a, t] * Vh[h + 1, t]
+            q = _hat_q(phi, Pt, s, pi[h, s], Vt[h + 1], Vh[h + 1], Sdt_inv, Sdh_inv, beta, buf)
             Vh[h, s] = _clip01(q)
 
 
@@ -316,6 +332,39 @@ def candidates(hat, til, beta_k, shrink, out):
 
 
 @njit(cache=True)
+def _pick_tie(vals, n1, n2, tie_u):
+    """Among the entries of ``vals[:n1, :n2, :]`` within ``TIE_TOL`` of their maximum,
+    enumerated in the order (j, c2, c), the ``int(tie_u * n_ties)``-th. Returns
+    (c, c2, j, n_ties)."""
+    R = vals.shape[2]
+    best = -np.inf
+    for j in range(R):
+        for c2 in range(n2):
+            for c in range(n1):
+                if vals[c, c2, j] > best:
+                    best = vals[c, c2, j]
+    n_ties = 0
+    for j in range(R):
+        for c2 in range(n2):
+            for c in range(n1):
+                if vals[c, c2, j] >= best - TIE_TOL:
+                    n_ties += 1
+    pick = int(tie_u * n_ties)
+    if pick >= n_ties:
+        pick = n_ties - 1
+    k = 0
+    cc, cc2, jj = 0, 0, 0
+    for j in range(R):
+        for c2 in range(n2):
+            for c in range(n1):
+                if vals[c, c2, j] >= best - TIE_TOL:
+                    if k == pick:
+                        cc, cc2, jj = c, c2, j
+                    k += 1
+    return cc, cc2, jj, n_ties
+
+
+@njit(cache=True)
 def oracle(phi, Pts, n_cand, rdict, Sdt_inv, Sdh_inv, beta, s1, tie_u, pi_out, Vt_out, Vh_out, vals):
     r"""Finite oracle: the best triple (theta, pi, r) by ``V^_1(s1; theta, pi, r)``.
 
@@ -335,7 +384,6 @@ def oracle(phi, Pts, n_cand, rdict, Sdt_inv, Sdh_inv, beta, s1, tie_u, pi_out, V
     Vt = np.empty((H + 1, S))
     Vh = np.empty((H + 1, S))
     buf = np.empty(d)
-    best = -1.0
     for j in range(R):
         for c2 in range(C):
             greedy_plan(Pts[c2], rdict[j], Vtmp, pis[c2])
@@ -343,32 +391,68 @@ def oracle(phi, Pts, n_cand, rdict, Sdt_inv, Sdh_inv, beta, s1, tie_u, pi_out, V
             for c in range(C):
                 pseudo_value(Pts[c], rdict[j], pis[c2], Vt)
                 hat_value(phi, Pts[c], pis[c2], Vt, Sdt_inv, Sdh_inv, beta, Vh, buf)
-                v = Vh[0, s1]
-                vals[c, c2, j] = v
-                if v > best:
-                    best = v
-    n_ties = 0
-    for j in range(R):
-        for c2 in range(C):
-            for c in range(C):
-                if vals[c, c2, j] >= best - TIE_TOL:
-                    n_ties += 1
-    pick = int(tie_u * n_ties)
-    if pick >= n_ties:
-        pick = n_ties - 1
-    k = 0
-    cc, cc2, jj = 0, 0, 0
-    for j in range(R):
-        for c2 in range(C):
-            for c in range(C):
-                if vals[c, c2, j] >= best - TIE_TOL:
-                    if k == pick:
-                        cc, cc2, jj = c, c2, j
-                    k += 1
+                vals[c, c2, j] = Vh[0, s1]
+    cc, cc2, jj, n_ties = _pick_tie(vals, C, C, tie_u)
     greedy_plan(Pts[cc2], rdict[jj], Vtmp, pi_out)
     pseudo_value(Pts[cc], rdict[jj], pi_out, Vt_out)
     hat_value(phi, Pts[cc], pi_out, Vt_out, Sdt_inv, Sdh_inv, beta, Vh_out, buf)
     return cc, cc2, jj, n_ties
+
+
+@njit(cache=True)
+def hat_dp(phi, Pt, W, Sdt_inv, Sdh_inv, beta, Vh, pi, buf):
+    r"""Decoupled DP for the trajectory uncertainty with the pseudo value ``W`` (H+1, S)
+    held fixed: ``V^_h(s) = max_a [min{1, beta ||phi_{W_{h+1}}(s,a)||_{Sdt^-1}}
+    + 2 beta ||phi_{V^_{h+1}}(s,a)||_{Sdh^-1} + Pt[s,a] @ V^_{h+1}]_{[0,1]}``.
+    ``pi[h, s]`` = the argmax of the *unclipped* value (lowest index on exact ties), so
+    that actions still differ when every clipped value is 1; ``Vh`` (H+1, S) is the value
+    of that policy (equal to the clipped maximum)."""
+    H = pi.shape[0]
+    S = pi.shape[1]
+    A = phi.shape[1]
+    for s in range(S):
+        Vh[H, s] = 0.0
+    for h in range(H - 1, -1, -1):
+        for s in range(S):
+            best = -np.inf
+            ba = 0
+            for a in range(A):
+                q = _hat_q(phi, Pt, s, a, W[h + 1], Vh[h + 1], Sdt_inv, Sdh_inv, beta, buf)
+                if q > best:
+                    best = q
+                    ba = a
+            pi[h, s] = ba
+            Vh[h, s] = _clip01(best)
+
+
+@njit(cache=True)
+def oracle_decoupled(phi, Pts, n_cand, rdict, Sdt_inv, Sdh_inv, beta, s1, tie_u, pi_out,
+                     Vt_out, Vh_out, vals):
+    r"""Decoupled-DP oracle (a heuristic): for every candidate parameter ``theta_c`` and
+    reward ``r_j``, the pseudo value ``W = V(.; theta_c, greedy(theta_c, r_j), r_j)`` (the
+    greedy DP's value) and then :func:`hat_dp` under ``theta_c`` with ``u`` from ``W``; the
+    executed policy is the DP's, which may differ from the policy whose pseudo value is
+    measured. ``vals`` (C, 1, R) receives ``V^_1(s1)`` of every pair (``vals[c, 0, j]``);
+    ties within ``TIE_TOL`` of the maximum are broken by ``tie_u``. Fills the chosen
+    policy (H, S), ``Vt_out = W`` and ``Vh_out`` (H+1, S). Returns (c, j, n_ties).
+    """
+    C = n_cand
+    R, H, S, A = rdict.shape
+    d = phi.shape[3]
+    pig = np.empty((H, S), dtype=np.int64)
+    pid = np.empty((H, S), dtype=np.int64)
+    W = np.empty((H + 1, S))
+    Vh = np.empty((H + 1, S))
+    buf = np.empty(d)
+    for j in range(R):
+        for c in range(C):
+            greedy_plan(Pts[c], rdict[j], W, pig)
+            hat_dp(phi, Pts[c], W, Sdt_inv, Sdh_inv, beta, Vh, pid, buf)
+            vals[c, 0, j] = Vh[0, s1]
+    cc, _, jj, n_ties = _pick_tie(vals, C, 1, tie_u)
+    greedy_plan(Pts[cc], rdict[jj], Vt_out, pig)
+    hat_dp(phi, Pts[cc], Vt_out, Sdt_inv, Sdh_inv, beta, Vh_out, pi_out, buf)
+    return cc, jj, n_ties
 
 
 @njit(cache=True)

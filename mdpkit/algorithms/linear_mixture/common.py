@@ -1,7 +1,7 @@
 r"""Shared parts of the reward-free explorers for linear mixture MDPs (paper page
-``docs/papers/linear-mixture.md``, section "Protocol"): the base class
-:class:`RewardFreeExplorer` (exploration in segments, planning phase, logs), input checks
-and the reward dictionary.
+``docs/papers/linear-mixture.md``, sections "HF-UCRL-RFE++ as implemented", "c_beta" and
+"Measuring sample complexity"): the base class :class:`RewardFreeExplorer` (exploration
+in segments, planning phase, logs), input checks and the reward dictionary.
 """
 from __future__ import annotations
 

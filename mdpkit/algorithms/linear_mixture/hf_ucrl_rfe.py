@@ -1,6 +1,7 @@
 r"""HF-UCRL-RFE++ (Zhang, Zhang, Gu, ICML 2023): horizon-free reward-free exploration for
 linear mixture MDPs, with the finite oracle of the paper page
-``docs/papers/linear-mixture.md`` (sections "HF-UCRL-RFE++" and "Finite oracle").
+``docs/papers/linear-mixture.md`` (sections "HF-UCRL-RFE++ as implemented", "Finite oracle",
+"Decoupled-DP oracle" and "c_beta").
 
 Exploration episode k (steps h = 0..H-1, fixed start ``s1``):
 
@@ -8,7 +9,10 @@ Exploration episode k (steps h = 0..H-1, fixed start ``s1``):
    trajectory uncertainty ``V^_{k,1}(s1; theta, pi, r)`` over candidate parameters
    (:func:`~._kernels.candidates`: ``theta~``, ``theta^`` and 2d boundary points of the
    confidence set along its principal axes), the reward dictionary ``R_dict`` and the
-   policies ``greedy(theta', r)``; every triple is evaluated exactly;
+   policies ``greedy(theta', r)``; every triple is evaluated exactly (``oracle="exact"``).
+   ``oracle="decoupled"`` (section "Decoupled-DP oracle" of the page, a heuristic): per
+   (theta, r) the pseudo value ``W`` of greedy(theta, r), then a DP maximising ``V^`` with
+   ``u`` computed from ``W``; the executed policy is the DP's;
 2. the chosen policy is run; at each step both value sequences (pseudo value ``V~`` and
    trajectory uncertainty ``V^``) feed one HOME ladder each (M levels of ``V^(2^m)``);
 3. at the episode end every level is frozen (``Sdot = Sigma``, ``theta = Sigma^-1 b``).
@@ -24,7 +28,8 @@ with ``eta_k = log(1 + k H/(alpha^2 d lambda))`` and
 ``c_beta``; ``beta = beta_K`` in ``u`` and ``V^``, ``beta_k`` in HOME and the set.
 
 Per-episode log columns: ``cert`` (``V^_{k,1}`` of the chosen triple, recomputed at each
-oracle call, carried between calls), ``n_cand``, ``n_ties``, ``home_var_frac`` (fraction
+oracle call, carried between calls), ``n_cand``, ``n_ties`` (tied triples for the exact
+oracle, tied (theta, r) pairs for the decoupled one), ``home_var_frac`` (fraction
 of HOME levels where the plug-in variance + width was the maximum), ``home_min_margin``
 (``min(sigma_m^2 - alpha^2, sigma_{M-1}^2 - 1)``, >= 0 by construction).
 """
@@ -63,11 +68,13 @@ class HFConsts(NamedTuple):
     shrink: float      # boundary fraction of the line search
     replan_every: int
     s1: int
+    oracle: int        # kn.ORACLE_EXACT or kn.ORACLE_DECOUPLED
 
 
 class HFPlan(NamedTuple):
     """Oracle output and scratch: ``pi`` (H, S), ``Vt``/``Vh`` (H+1, S), ``cand`` (C, d),
-    ``Pts`` (C, S, A, S), ``vals`` (C, C, R), ``extra`` (E, d) test-only extra candidates,
+    ``Pts`` (C, S, A, S), ``vals`` (C, C, R) (exact oracle: parameter, policy's parameter,
+    reward) or (C, 1, R) (decoupled DP: parameter, reward), ``extra`` (E, d) test-only extra candidates,
     ``info`` (4,) = [cert, n_cand, n_ties, chosen candidate index], ``theta_sel`` (d,)."""
     pi: np.ndarray
     Vt: np.ndarray
@@ -98,9 +105,14 @@ def hf_begin(phi, rdict, hat, til, plan, consts, beta_k, k, u_tie):
                     for i in range(d):
                         v += phi[s, a, t, i] * plan.cand[c, i]
                     plan.Pts[c, s, a, t] = v
-    cc, cc2, jj, n_ties = kn.oracle(phi, plan.Pts, n, rdict, til.Sdot_inv[0], hat.Sdot_inv[0],
-                                    consts.beta, consts.s1, u_tie, plan.pi, plan.Vt, plan.Vh,
-                                    plan.vals)
+    if consts.oracle == kn.ORACLE_DECOUPLED:
+        cc, jj, n_ties = kn.oracle_decoupled(phi, plan.Pts, n, rdict, til.Sdot_inv[0],
+                                             hat.Sdot_inv[0], consts.beta, consts.s1, u_tie,
+                                             plan.pi, plan.Vt, plan.Vh, plan.vals)
+    else:
+        cc, cc2, jj, n_ties = kn.oracle(phi, plan.Pts, n, rdict, til.Sdot_inv[0],
+                                        hat.Sdot_inv[0], consts.beta, consts.s1, u_tie, plan.pi,
+                                        plan.Vt, plan.Vh, plan.vals)
     plan.info[0] = plan.Vh[0, consts.s1]
     plan.info[1] = n
     plan.info[2] = n_ties
@@ -177,6 +189,11 @@ class HFUCRLRFE(RewardFreeExplorer):
     replan_every : int, default 1
         Oracle period in episodes.
     planning : {"ridge", "oracle"}, default "ridge"
+    oracle : {"exact", "decoupled"}, default "exact"
+        ``"exact"``: the finite oracle over the triples (theta, greedy(theta', r), r);
+        ``"decoupled"``: the decoupled-DP heuristic (paper page, "Decoupled-DP oracle"),
+        whose executed policy maximises ``V^`` by a DP with ``u`` from the pseudo value of
+        greedy(theta, r); label its results separately.
     shrink : float in (0, 1], default 0.999
         Boundary fraction of the candidate line search.
     extra_candidates : ndarray (E, d), optional
@@ -191,10 +208,12 @@ class HFUCRLRFE(RewardFreeExplorer):
                   "constants (dissertation chapter of the paper); [D] finite oracle (candidate "
                   "parameters by line search to 0.999 of the set boundary along the principal "
                   "axes, reward dictionary, greedy candidate policies per reward, random ties), "
+                  "decoupled-DP oracle variant (heuristic; DP ties by the unclipped value), "
                   "window W = 1 for the set, lower clip at 0, ridge planning parameter by default")
 
     def __init__(self, model, K, rng, *, rdict, c_beta=1.0, delta=0.05, replan_every=1,
-                 planning="ridge", shrink=0.999, extra_candidates=None, M=None, fast=True):
+                 planning="ridge", oracle="exact", shrink=0.999, extra_candidates=None,
+                 M=None, fast=True):
         super().__init__(model, K, rng, c_beta=c_beta, delta=delta, fast=fast)
         m = model
         rdict = np.ascontiguousarray(rdict, dtype=np.float64)
@@ -209,6 +228,11 @@ class HFUCRLRFE(RewardFreeExplorer):
         if planning not in ("ridge", "oracle"):
             raise ValueError(f"planning must be 'ridge' or 'oracle', got {planning!r}")
         self.planning = planning
+        if not isinstance(oracle, str) or oracle not in kn.ORACLES:
+            raise ValueError(f"oracle must be one of {sorted(kn.ORACLES)}, got {oracle!r}")
+        self.oracle = oracle
+        #: display label; the decoupled-DP variant is labelled apart from the exact oracle
+        self.label = "HF-UCRL-RFE++" if oracle == "exact" else "HF-UCRL-RFE++ (decoupled-DP oracle)"
         shrink = check_positive(shrink, "shrink")
         if shrink > 1:
             raise ValueError(f"shrink must be in (0, 1], got {shrink}")
@@ -217,7 +241,7 @@ class HFUCRLRFE(RewardFreeExplorer):
             c["M"] = check_int(M, "M", 1)
         self.const = c
         self.consts = HFConsts(c["alpha"], c["gamma"], float(c["betas"][-1]), shrink,
-                               self.replan_every, m.s1)
+                               self.replan_every, m.s1, kn.ORACLES[oracle])
         self.hat = kn.new_ladder(c["M"], m.d, c["lam"])
         self.til = kn.new_ladder(c["M"], m.d, c["lam"])
         extra = np.zeros((0, m.d)) if extra_candidates is None else \
@@ -226,7 +250,8 @@ class HFUCRLRFE(RewardFreeExplorer):
         self.plan_state = HFPlan(np.zeros((m.H, m.S), np.int64), np.zeros((m.H + 1, m.S)),
                                  np.zeros((m.H + 1, m.S)), np.zeros((C, m.d)),
                                  np.zeros((C, m.S, m.A, m.S)),
-                                 np.full((C, C, rdict.shape[0]), np.nan), extra, np.zeros(4),
+                                 np.full((C, C if oracle == "exact" else 1, rdict.shape[0]),
+                                         np.nan), extra, np.zeros(4),
                                  np.zeros(m.d))
 
     def _run(self, n, u_env, u_l, logs, fast):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["greedy_np", "pseudo_np", "hat_np", "oracle_values_np", "home_np"]
+__all__ = ["greedy_np", "pseudo_np", "hat_np", "oracle_values_np", "home_np", "hat_dp_np",
+           "oracle_decoupled_values_np"]
 
 
 def greedy_np(Pt, r):
@@ -63,6 +64,38 @@ def oracle_values_np(phi, cands, rdict, Sdt_inv, Sdh_inv, beta, s1):
             for c in range(C):
                 Vt = pseudo_np(Pts[c], r, pis[c2])
                 vals[c, c2, j] = hat_np(phi, Pts[c], pis[c2], Vt, Sdt_inv, Sdh_inv, beta)[0, s1]
+    return vals
+
+
+def hat_dp_np(phi, Pt, W, Sdt_inv, Sdh_inv, beta):
+    """Decoupled DP for ``V^`` with the pseudo value ``W`` fixed, all actions at once;
+    returns (Vh (H+1, S), pi (H, S)) with ``pi`` the argmax of the unclipped value."""
+    H = W.shape[0] - 1
+    S = phi.shape[0]
+    Vh = np.zeros((H + 1, S))
+    pi = np.zeros((H, S), dtype=np.int64)
+
+    def nrm(V, Minv):  # ||phi_V(s, a)||_{Minv} for every (s, a)
+        x = np.einsum("satd,t->sad", phi, V)
+        return np.sqrt(np.maximum(np.einsum("sad,de,sae->sa", x, Minv, x), 0.0))
+
+    for h in range(H - 1, -1, -1):
+        q = np.minimum(1.0, beta * nrm(W[h + 1], Sdt_inv)) + 2 * beta * nrm(Vh[h + 1], Sdh_inv) \
+            + Pt @ Vh[h + 1]
+        pi[h] = q.argmax(1)
+        Vh[h] = np.clip(q.max(1), 0.0, 1.0)
+    return Vh, pi
+
+
+def oracle_decoupled_values_np(phi, cands, rdict, Sdt_inv, Sdh_inv, beta, s1):
+    """``vals[c, 0, j]`` = the decoupled DP's ``V^_1(s1)`` for (cands[c], r_j), with ``u``
+    from the pseudo value of greedy(cands[c], r_j)."""
+    Pts = np.einsum("satd,cd->csat", phi, cands)
+    vals = np.empty((len(cands), 1, len(rdict)))
+    for j, r in enumerate(rdict):
+        for c in range(len(cands)):
+            W = greedy_np(Pts[c], r)[0]
+            vals[c, 0, j] = hat_dp_np(phi, Pts[c], W, Sdt_inv, Sdh_inv, beta)[0][0, s1]
     return vals
 
 

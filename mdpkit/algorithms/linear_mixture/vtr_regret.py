@@ -1,5 +1,5 @@
 r"""Regret learners for linear mixture MDPs (paper page ``docs/papers/linear-mixture.md``,
-"Regret baselines"): HF-UCRL-VTR+ (Zhou & Gu, NeurIPS 2022) and UCRL-VTR+ (Zhou, Gu,
+"Baselines"): HF-UCRL-VTR+ (Zhou & Gu, NeurIPS 2022) and UCRL-VTR+ (Zhou, Gu,
 Szepesvari, COLT 2021), registered as ``"hf-ucrl-vtr-plus"`` and ``"ucrl-vtr-plus"`` for
 the runner on the ``"linear-mixture"`` env (features from ``env_info["phi"]``).
 
@@ -7,7 +7,8 @@ HF-UCRL-VTR+: optimistic DP ``Q_h = [r_h + <theta_0, phi_V> + beta_k ||phi_V||_{
 greedy; at each step the HOME ladder (M levels of ``V_{k,h+1}^(2^m)``) gives the weights of
 the value-targeted regressions; frozen at the episode end. Constants: those of
 HF-UCRL-RFE++ (``M, alpha, gamma, lambda, beta_k``; the NeurIPS paper's own choices were
-not verified) times ``c_beta``.
+not verified) times ``c_beta`` (page section "c_beta": the same multiplier for every
+compared algorithm).
 
 UCRL-VTR+: values in ``[0, H]`` (the algorithm's own range, rewards in [0, 1] per step);
 three regressions (weighted ``theta^`` on ``V``, ``theta~`` on ``V^2``, ``theta_check`` on
@@ -15,7 +16,9 @@ three regressions (weighted ``theta^`` on ``V``, ``theta~`` on ``V^2``, ``theta_
 ``E = min{H^2, beta~ ||phi_{V^2}||_{Sigma~^-1}} + min{H^2, 2 H beta_check ||phi_V||_{Sigma_check^-1}}``,
 ``lambda = B^-2``; optimistic ``Q = [r + <theta^, phi_V> + beta^ ||phi_V||_{Sigma^^-1}]_{[0,H]}``.
 
-Fast path: the whole run in one compiled loop calling the same plan/update kernels; it
+Fast path: the whole run in one compiled loop (:func:`vtr_fast`, shared by both
+learners, the learner named by the constant ``VTRConsts.variant``) calling the same
+plan/update kernels as the per-step path; it
 draws the env's uniforms exactly as :class:`mdpkit.envs.EpisodicTabularEnv` does (one for
 the reset, one per step), so ``fast_run`` equals the generic loop.
 """
@@ -33,10 +36,17 @@ from . import _kernels as kn
 from .common import check_positive, check_unit_open
 from .hf_ucrl_rfe import hf_constants
 
-__all__ = ["HFUCRLVTRPlus", "UCRLVTRPlus", "vtr_plan", "hf_vtr_update", "vtr_plus_update"]
+__all__ = ["HFUCRLVTRPlus", "UCRLVTRPlus", "vtr_plan", "hf_vtr_update", "vtr_plus_update",
+           "vtr_update", "vtr_fast", "VARIANT_HF", "VARIANT_PLUS"]
+
+
+#: Which regret learner a kernel runs (named constants stored in :class:`VTRConsts`).
+VARIANT_HF = 0     # HF-UCRL-VTR+: HOME ladder, values in [0, 1]
+VARIANT_PLUS = 1   # UCRL-VTR+: three regressions, values in [0, H]
 
 
 class VTRConsts(NamedTuple):
+    variant: int       # VARIANT_HF or VARIANT_PLUS
     alpha: float
     gamma: float
     vmax: float        # value range [0, vmax]
@@ -116,30 +126,18 @@ def _policy_value(P, R, pi, s1):
 
 
 @njit(cache=True)
-def hf_vtr_fast(phi, cdf, P, R, lad, consts, betas, beta_plan, k0, u, vstar, s1, regret, reward):
-    K, H1 = u.shape
-    H = H1 - 1
-    S = phi.shape[0]
-    V = np.empty((H + 1, S))
-    pi = np.empty((H, S), dtype=np.int64)
-    for i in range(K):
-        k = k0 + i
-        vtr_plan(phi, R, lad.theta[0], lad.Sdot_inv[0], beta_plan[k], consts.vmax, V, pi)
-        regret[i] = vstar - _policy_value(P, R, pi, s1)
-        s = s1
-        tot = 0.0
-        for h in range(H):
-            a = pi[h, s]
-            tot += R[h, s, a]
-            s2 = kn.sample_next(cdf, s, a, u[i, h + 1])
-            hf_vtr_update(phi, lad, V[h + 1], s, a, s2, betas[k], consts)
-            s = s2
-        kn.ladder_end_episode(lad)
-        reward[i] = tot
+def vtr_update(phi, lad, Vnext, s, a, s2, beta_k, consts):
+    """The update of the learner named by ``consts.variant`` for the transition (s, a, s2)."""
+    if consts.variant == VARIANT_HF:
+        hf_vtr_update(phi, lad, Vnext, s, a, s2, beta_k, consts)
+    else:
+        vtr_plus_update(phi, lad, Vnext, s, a, s2, consts)
 
 
 @njit(cache=True)
-def vtr_plus_fast(phi, cdf, P, R, lad, consts, betas, beta_plan, k0, u, vstar, s1, regret, reward):
+def vtr_fast(phi, cdf, P, R, lad, consts, betas, beta_plan, k0, u, vstar, s1, regret, reward):
+    """Episodes ``k0 .. k0+K-1`` of either regret learner in one compiled loop (the same
+    plan and update kernels as the per-step path); ``u`` (K, H+1) the env's uniforms."""
     K, H1 = u.shape
     H = H1 - 1
     S = phi.shape[0]
@@ -155,7 +153,7 @@ def vtr_plus_fast(phi, cdf, P, R, lad, consts, betas, beta_plan, k0, u, vstar, s
             a = pi[h, s]
             tot += R[h, s, a]
             s2 = kn.sample_next(cdf, s, a, u[i, h + 1])
-            vtr_plus_update(phi, lad, V[h + 1], s, a, s2, consts)
+            vtr_update(phi, lad, V[h + 1], s, a, s2, betas[k], consts)
             s = s2
         kn.ladder_end_episode(lad)
         reward[i] = tot
@@ -190,6 +188,10 @@ class _VTRLearner(EpisodicLearner):
     def act(self, h, s):
         return int(self.pi[h, s])
 
+    def update(self, h, s, a, r, s_next):
+        vtr_update(self.phi, self.lad, self.V[h + 1], s, a, s_next, self.betas[self.k],
+                   self.consts)
+
     def end_episode(self):
         kn.ladder_end_episode(self.lad)
         self.k += 1
@@ -207,7 +209,7 @@ class _VTRLearner(EpisodicLearner):
             u[i] = rng.random(self.H + 1)
         regret = np.empty(n_steps)
         reward = np.empty(n_steps)
-        self._fast(self.phi, cdf, P, self.R, self.lad, self.consts, self.betas, self.beta_plan,
+        vtr_fast(self.phi, cdf, P, self.R, self.lad, self.consts, self.betas, self.beta_plan,
                    self.k, u, float(env.optimal_value), self.s1, regret, reward)
         self.k += n_steps
         return {"regret": regret, "reward": reward}
@@ -225,15 +227,11 @@ class HFUCRLVTRPlus(_VTRLearner):
         super().__init__(env_info, c_beta=c_beta, delta=delta, fast=fast)
         c = hf_constants(self.d, self.H, self.K, self.B, self.delta, self.c_beta)
         self.const = c
-        self.consts = VTRConsts(c["alpha"], c["gamma"], 1.0, 0.0, 0.0)
+        self.consts = VTRConsts(VARIANT_HF, c["alpha"], c["gamma"], 1.0, 0.0, 0.0)
         self.betas = c["betas"]
         self.beta_plan = c["betas"]
         self.lad = kn.new_ladder(c["M"], self.d, c["lam"])
-        self._fast = hf_vtr_fast
 
-    def update(self, h, s, a, r, s_next):
-        hf_vtr_update(self.phi, self.lad, self.V[h + 1], s, a, s_next, self.betas[self.k],
-                      self.consts)
 
 
 class UCRLVTRPlus(_VTRLearner):
@@ -252,14 +250,11 @@ class UCRLVTRPlus(_VTRLearner):
         b_chk = 8 * d * math.sqrt(lk * L) + 4 * math.sqrt(d) * L + 1
         b_til = 8 * H ** 2 * math.sqrt(d * lk * L) + 4 * H ** 2 * L + 1
         c = self.c_beta
-        self.consts = VTRConsts(0.0, 0.0, float(H), c * b_chk, c * b_til)
+        self.consts = VTRConsts(VARIANT_PLUS, 0.0, 0.0, float(H), c * b_chk, c * b_til)
         self.betas = np.zeros(K)
         self.beta_plan = np.full(K, c * b_hat)
         self.lad = kn.new_ladder(3, d, 1.0 / B ** 2)
-        self._fast = vtr_plus_fast
 
-    def update(self, h, s, a, r, s_next):
-        vtr_plus_update(self.phi, self.lad, self.V[h + 1], s, a, s_next, self.consts)
 
 
 def _make(cls, env_info, params):
