@@ -299,6 +299,13 @@ def test_figure_run_one_matches_runner():
             assert got["cpr_upper"] == frame["cum_regret"].iloc[-1]
             assert got["loss_sum"] == pytest.approx(700 - frame["reward"].sum(), abs=1e-9)
             assert got["loss_cpr_upper"] == pytest.approx(got["loss_sum"] - 700 * got["mu_star"])
+            # the runner's env-side CPR columns (TallyingBandit.extra_columns), last round
+            assert got["cpr_lower"] == frame["cpr_lower"].iloc[-1]
+            assert got["loss_cpr_upper"] == frame["loss_cpr_upper"].iloc[-1]
+    # another root seed: the same streams as the runner's
+    exp = Experiment("random-reo-tallying", "se-wtb", 300, 2, root_seed=5, env_params=params)
+    got = run_one("random-reo-tallying", params, "se-wtb", {}, 300, 1, 2, root_seed=5)
+    assert got["cpr_upper"] == run_seed(exp, 1)["cum_regret"].iloc[-1]
 
 
 def test_elimination_rule_matches_independent_computation():
