@@ -76,7 +76,7 @@ def test_quick_claims_hold_on_other_root_seeds(seed, tmp_path):
     the theorem's worst case delta = 0.05 per run; no violation of StepMix/EpsMix was ever
     observed, the L1 pessimism is loose); the other claims have margins of > 5 s.e. in the
     runs measured. A failure here is a finding about a claim, not noise to retry."""
-    # The three figures whose claims are measured to hold on every seed. The reconstructed
+    # The figures whose claims are measured to hold on every seed. The other reconstructed
     # papers' figures (LSD, linear mixture, latent MDP) state claims some
     # of which fail by finding (their docs/papers pages say which); they are not asserted here.
     n_stated = 0

@@ -102,6 +102,19 @@ def test_attainable_tallies_enumerate_subsets(w, window):
         for S in itertools.combinations(idx, r):
             ref.add(round((w[0] if window == "current" else 0.0) + sum(w[i] for i in S), 9))
     assert set(np.round(got, 9)) == ref
+    assert np.all(np.diff(got) > 0)  # sorted, each value once
+
+
+def test_attainable_tallies_long_memory():
+    """Exact duplicates are merged while enumerating: w = 1 with m = 80 has the 80 tallies
+    1..80 (the E5 instance of the figure is checked REO); generic weights beyond
+    2^21 distinct sums raise ValueError naming m."""
+    np.testing.assert_array_equal(attainable_tallies(np.ones(80)), np.arange(1.0, 81.0))
+    np.testing.assert_array_equal(attainable_tallies(np.ones(80), "previous"), np.arange(81.0))
+    assert is_reo(practice_makes_perfect(5, 80))
+    w = np.random.default_rng(0).uniform(0.5, 1.0, 23)
+    with pytest.raises(ValueError, match="m = 23"):
+        attainable_tallies(w, "previous")
 
 
 @SET
