@@ -67,3 +67,12 @@ def test_hook_bad_output(extra, match):
     exp = Experiment(learner="ucb1", **EXP)
     with pytest.raises((ValueError, TypeError), match=match):
         run_seed(exp, 0, env_factory=_factory(extra))
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_hook_cannot_shadow_a_learner_column(fast):
+    """successive-elimination records ``n_active``; an env column of that name is refused."""
+    exp = Experiment(learner="successive-elimination", learner_params={"fast": fast}, **EXP)
+    assert "n_active" in run_seed(exp, 0).columns
+    with pytest.raises(ValueError, match="'n_active' clashes"):
+        run_seed(exp, 0, env_factory=_factory(lambda c: {"n_active": np.zeros(60)}))
