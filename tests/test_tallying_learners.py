@@ -184,7 +184,7 @@ def test_explicit_bound_in_every_seed(exp, env_name, params, Ts):
 @pytest.mark.slow
 def test_explicit_bound_every_seed_full_suite():
     """SE-WTB's CPR (vs T mu*) within the explicit bound and the gap-dependent bound in each
-    of the 20 seeds of every E1-E4 configuration of the figure (same seeds and streams).
+    of the 20 seeds of every E1-E5 configuration of the figure (same seeds and streams).
     Each seed fails with probability <= 1/T, so one violation is a bug."""
     from mdpkit.bounds.tallying import se_wtb_gap_bound
     from paper_figures.weighted_tallying import run_one, settings
@@ -195,6 +195,8 @@ def test_explicit_bound_every_seed_full_suite():
     runs += [("practice-makes-perfect", {"K": 5, "m": 10, "M": 20, "gamma": 0.8}, T)
              for T in cfg["e3_T"]]
     runs += [("random-reo-tallying", {"K": K, "m": 5, "M": 10}, cfg["e4_T"]) for K in cfg["e4_K"]]
+    runs += [("practice-makes-perfect", {"K": 5, "m": cfg["e5_m"], "M": cfg["e5_m"]}, T)
+             for T in cfg["e5_T"]]
     for env_name, params, T in runs:
         for seed in range(20):
             r = run_one(env_name, params, "se-wtb", {}, T, seed, 20)
