@@ -61,7 +61,10 @@ for a in range(K):
 # Under round robin, arm 0 looks like the **worst** arm (0.74 against 0.32-0.52), although
 # it is the best one by far once practised (0.1). Successive elimination on these numbers
 # eliminates it; UCB1 may stumble onto it when it happens to repeat arm 0, but nothing in its
-# design makes it do so.
+# design makes it do so. (With m = 10 it usually does: once its counts are large UCB1 plays
+# one arm for long runs, and a long run of arm 0 saturates its tally. With a longer memory,
+# e.g. m = 80, it no longer does within 1e6 rounds; see docs/papers/weighted-tallying.md,
+# "Findings".)
 #
 # SE-WTB (successive elimination with burn-in blocks) plays each active arm in one
 # consecutive block per phase: $M \ge m$ burn-in plays whose losses are thrown away, then

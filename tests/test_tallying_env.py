@@ -102,6 +102,19 @@ def test_attainable_tallies_enumerate_subsets(w, window):
         for S in itertools.combinations(idx, r):
             ref.add(round((w[0] if window == "current" else 0.0) + sum(w[i] for i in S), 9))
     assert set(np.round(got, 9)) == ref
+    assert np.all(np.diff(got) > 0)  # sorted, each value once
+
+
+def test_attainable_tallies_long_memory():
+    """Exact duplicates are merged while enumerating: w = 1 with m = 80 has the 80 tallies
+    1..80 (the E5 instance of the figure is checked REO); generic weights beyond
+    2^21 distinct sums raise ValueError naming m."""
+    np.testing.assert_array_equal(attainable_tallies(np.ones(80)), np.arange(1.0, 81.0))
+    np.testing.assert_array_equal(attainable_tallies(np.ones(80), "previous"), np.arange(81.0))
+    assert is_reo(practice_makes_perfect(5, 80))
+    w = np.random.default_rng(0).uniform(0.5, 1.0, 23)
+    with pytest.raises(ValueError, match="m = 23"):
+        attainable_tallies(w, "previous")
 
 
 @SET
@@ -216,25 +229,36 @@ def test_env_info_hides_m_and_w():
     assert not {"m", "w", "W", "weights", "knots"} & set(info)
 
 
-def test_cpr_columns():
+def test_runner_records_cpr_columns():
+    """The runner calls TallyingBandit.extra_columns: cpr_lower, cpr (exact, DP) and
+    loss_cpr_upper, checked against independent computations (constant_cost's plain loop,
+    opt_values, the realised rewards); cpr_columns on the bare frame gives the same."""
     from mdpkit.experiments import Experiment, run
+    from mdpkit.experiments.runner import _streams
     exp = Experiment("random-reo-tallying", "se-wtb", 300, 2, root_seed=3,
                      env_params={"K": 3, "m": 3})
     frame = run(exp)
-    env = make_random_reo_tallying(np.random.default_rng(0), K=3, m=3)
-    # the per-seed env: rebuild with the runner's stream
-    from mdpkit.experiments.runner import _streams
-    rows = []
+    assert list(frame.columns[-3:]) == ["cpr_lower", "cpr", "loss_cpr_upper"]
     for s in range(2):
         env_rng, _ = _streams(exp, s)
         env = make_random_reo_tallying(env_rng, K=3, m=3)
-        f = cpr_columns(frame[frame.seed == s], env)
-        last = f.iloc[-1]
-        opt = opt_value(env.instance, 300)
-        assert last["cpr"] == pytest.approx(last["cpr_upper"] + 300 * env.mu_star - opt)
-        assert last["cpr_lower"] - 1e-9 <= last["cpr"] <= last["cpr_upper"] + 1e-9
-        rows.append(last)
-    assert len(rows) == 2
+        inst, f = env.instance, frame[frame.seed == s]
+        opt = opt_values(inst, 300)
+        for k in (1, 2, 3, 300):
+            row = f.iloc[k - 1]
+            ref = inst.constant_cost(inst.best_arm, k) - k * inst.mu_star
+            assert row["cpr_lower"] == pytest.approx(row["cum_regret"] - ref, abs=1e-12)
+            assert row["cpr"] == pytest.approx(row["cum_regret"] + k * inst.mu_star - opt[k - 1])
+            loss = (1.0 - f["reward"].to_numpy()[:k]).sum()
+            assert row["loss_cpr_upper"] == pytest.approx(loss - k * inst.mu_star)
+            assert row["cpr_lower"] - 1e-9 <= row["cpr"] <= row["cum_regret"] + 1e-9
+        again = cpr_columns(f[["seed", "k", "regret", "cum_regret", "reward"]], env)
+        for col in ("cpr_lower", "cpr", "loss_cpr_upper"):
+            np.testing.assert_allclose(again[col], f[col], rtol=0, atol=1e-12)
+    # exact DP out of the runner's budget: cpr is NaN, the bracket is still recorded
+    big = run(Experiment("practice-makes-perfect", "se-wtb", 50, 1, env_params={"K": 5, "m": 10}))
+    assert big["cpr"].isna().all() and np.isfinite(big["cpr_lower"]).all()
+    assert (big["cpr_lower"] <= big["cum_regret"]).all()
 
 
 # ----------------------------------------------------------------------------- bad input

@@ -184,7 +184,7 @@ def test_explicit_bound_in_every_seed(exp, env_name, params, Ts):
 @pytest.mark.slow
 def test_explicit_bound_every_seed_full_suite():
     """SE-WTB's CPR (vs T mu*) within the explicit bound and the gap-dependent bound in each
-    of the 20 seeds of every E1-E4 configuration of the figure (same seeds and streams).
+    of the 20 seeds of every E1-E5 configuration of the figure (same seeds and streams).
     Each seed fails with probability <= 1/T, so one violation is a bug."""
     from mdpkit.bounds.tallying import se_wtb_gap_bound
     from paper_figures.weighted_tallying import run_one, settings
@@ -195,6 +195,8 @@ def test_explicit_bound_every_seed_full_suite():
     runs += [("practice-makes-perfect", {"K": 5, "m": 10, "M": 20, "gamma": 0.8}, T)
              for T in cfg["e3_T"]]
     runs += [("random-reo-tallying", {"K": K, "m": 5, "M": 10}, cfg["e4_T"]) for K in cfg["e4_K"]]
+    runs += [("practice-makes-perfect", {"K": 5, "m": cfg["e5_m"], "M": cfg["e5_m"]}, T)
+             for T in cfg["e5_T"]]
     for env_name, params, T in runs:
         for seed in range(20):
             r = run_one(env_name, params, "se-wtb", {}, T, seed, 20)
@@ -299,6 +301,13 @@ def test_figure_run_one_matches_runner():
             assert got["cpr_upper"] == frame["cum_regret"].iloc[-1]
             assert got["loss_sum"] == pytest.approx(700 - frame["reward"].sum(), abs=1e-9)
             assert got["loss_cpr_upper"] == pytest.approx(got["loss_sum"] - 700 * got["mu_star"])
+            # the runner's env-side CPR columns (TallyingBandit.extra_columns), last round
+            assert got["cpr_lower"] == frame["cpr_lower"].iloc[-1]
+            assert got["loss_cpr_upper"] == frame["loss_cpr_upper"].iloc[-1]
+    # another root seed: the same streams as the runner's
+    exp = Experiment("random-reo-tallying", "se-wtb", 300, 2, root_seed=5, env_params=params)
+    got = run_one("random-reo-tallying", params, "se-wtb", {}, 300, 1, 2, root_seed=5)
+    assert got["cpr_upper"] == run_seed(exp, 1)["cum_regret"].iloc[-1]
 
 
 def test_elimination_rule_matches_independent_computation():

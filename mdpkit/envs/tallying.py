@@ -17,8 +17,10 @@ back into the loss ``1 - r``. ``pseudo_regret(a) = f_a(y_t(a)) - mu*`` (asked be
 pull), so the runner's ``cum_regret`` at round t is ``sum_s f_{a_s}(y_s) - t mu*``, an upper
 bound on the complete policy regret (CPR) because ``OPT_t >= t mu*`` under REO. The exact
 CPR is ``cum_regret - (OPT_t - t mu*)`` with ``0 <= OPT_t - t mu* <= (m - 1)`` (REO
-sandwich); :func:`cpr_columns` adds the exact (DP) or bracketing CPR columns and the
-realised-loss version to a result frame.
+sandwich). The runner records the CPR columns itself through the env's hook
+:meth:`TallyingBandit.extra_columns` (:func:`cpr_arrays`: the exact CPR by DP when it is
+cheap, the bracketing lower end, the realised-loss version); :func:`cpr_columns` adds them
+to a frame built otherwise.
 
 Oracle: :func:`opt_values` computes ``OPT_t`` for t = 1..T exactly by dynamic programming
 over the last m - 1 actions (m actions for the previous-round window), ``(K+1)^{m-1}``
@@ -53,14 +55,16 @@ from ..models.tallying import (
 from ..utils import as_generator, check_positive_int
 
 __all__ = ["TallyData", "TallyingBandit", "tally_of", "mean_loss", "draw_loss", "push_action", "env_step",
-           "opt_values", "opt_value", "reo_sandwich", "cpr_columns", "NOISES", "NONE_ACTION",
-           "MAX_DP_WORK"]
+           "opt_values", "opt_value", "reo_sandwich", "cpr_columns", "cpr_arrays", "NOISES",
+           "NONE_ACTION", "MAX_DP_WORK", "EXACT_CPR_WORK"]
 
 NOISES = ("bernoulli", "clipped-gaussian")
 #: The "none" sentinel of the pre-history (no action was played before round 1).
 NONE_ACTION = -1
 #: Largest ``(K+1)^h * K * T`` the exact DP accepts.
 MAX_DP_WORK = 2 * 10 ** 8
+#: Largest DP work the runner spends per run on the exact ``cpr`` column (~0.05 s).
+EXACT_CPR_WORK = 10 ** 7
 
 
 class TallyData(NamedTuple):
@@ -332,44 +336,74 @@ class TallyingBandit:
         """REO sandwich ``(T mu*, cost(constant a*))`` of ``OPT_T``."""
         return reo_sandwich(self.instance, T)
 
+    def extra_columns(self, cols: dict) -> dict:
+        """The runner's env-side hook (called once per finished run, fast and generic paths
+        alike): the CPR columns of :func:`cpr_arrays` from ``cols["regret"]`` and
+        ``cols["reward"]``, the exact ``cpr`` only when the DP's work is at most
+        :data:`EXACT_CPR_WORK` (NaN otherwise)."""
+        return cpr_arrays(self.instance, cols["regret"], cols["reward"], max_work=EXACT_CPR_WORK)
+
 
 # ----------------------------------------------------------------------------- CPR columns
-def cpr_columns(frame, env: TallyingBandit, exact: bool | None = None):
-    """Add CPR columns to a runner frame of a tallying env (one or more seeds).
+def _best_prefix_excess(inst: TallyingInstance) -> np.ndarray:
+    """``sum_{s<=t} (f_{a*}(tally of s constant plays) - mu*)`` for t = 1..h, shape (h,)
+    (h = m - 1 current window, m previous); constant beyond h."""
+    h = inst.m - 1 if inst.window == "current" else inst.m
+    if h == 0:
+        return np.zeros(0)
+    t = np.arange(1, h + 1)
+    n_in_window = np.minimum(t, inst.m) if inst.window == "current" else np.minimum(t - 1, inst.m)
+    cw = np.concatenate([[0.0], np.cumsum(inst.w)])
+    return np.cumsum(np.asarray(inst.loss(inst.best_arm, cw[n_in_window])) - inst.mu_star)
 
-    Added columns (per row, round k of its seed):
 
-    * ``cpr_upper`` = ``cum_regret`` = ``sum f - k mu*`` (>= CPR);
-    * ``cpr_lower`` = ``sum f - cost_k(constant a*)`` (<= CPR);
-    * ``cpr`` = ``sum f - OPT_k`` exactly (DP) when ``exact`` (default: when the DP fits);
-      NaN otherwise;
+def cpr_arrays(inst: TallyingInstance, regret, reward, exact: bool | None = None,
+               max_work: int = MAX_DP_WORK) -> dict:
+    """CPR columns of one run of T rounds from its per-round ``regret`` (``f - mu*``) and
+    ``reward`` (``1 - loss``), each shape (T,); returns arrays of shape (T,), at round k:
+
+    * ``cpr_lower`` = ``sum f - cost_k(constant a*)`` (<= CPR <= ``cum_regret``, the
+      runner's column, = ``sum f - k mu*``);
+    * ``cpr`` = ``sum f - OPT_k`` exactly (DP) when ``exact`` (default: when the DP's work
+      ``(K+1)^h K T <= max_work``); NaN otherwise;
     * ``loss_cpr_upper`` = ``sum_s l_s - k mu*`` with ``l_s = 1 - reward`` (realised-loss
       version against ``k mu* <= OPT_k``).
-
-    For a frame from a random-instance env, pass the env of that seed.
     """
-    inst = env.instance
-    kmax = int(frame["k"].max())
+    regret = np.asarray(regret, dtype=np.float64)
+    reward = np.asarray(reward, dtype=np.float64)
+    if regret.ndim != 1 or regret.shape != reward.shape or regret.size < 1:
+        raise ValueError(f"regret and reward must have the same shape (T,), T >= 1; got "
+                         f"{regret.shape} and {reward.shape}")
+    T = regret.size
     h = inst.m - 1 if inst.window == "current" else inst.m
     if exact is None:
-        exact = (inst.K + 1) ** h * inst.K * kmax <= MAX_DP_WORK
-    k = frame["k"].to_numpy()
-    pref = inst.prefix_cost_of_best()
-    # cost of constant a* up to k: exact for k >= h, computed for k < h
-    small = np.array([inst.constant_cost(inst.best_arm, j) - j * inst.mu_star
-                      for j in range(1, h + 1)]) if h > 0 else np.zeros(0)
-    extra = np.where(k > h, pref, small[np.minimum(k, max(h, 1)) - 1] if h > 0 else 0.0)
+        exact = (inst.K + 1) ** h * inst.K * T <= max_work
+    k = np.arange(1, T + 1)
+    cum = np.cumsum(regret, dtype=np.float64)
+    pre = _best_prefix_excess(inst)
+    extra = pre[np.minimum(k, h) - 1] if h > 0 else np.zeros(T)
+    out = {"cpr_lower": cum - extra}
+    out["cpr"] = cum + k * inst.mu_star - opt_values(inst, T) if exact else np.full(T, np.nan)
+    out["loss_cpr_upper"] = np.cumsum((1.0 - reward) - inst.mu_star)
+    return out
+
+
+def cpr_columns(frame, env: TallyingBandit, exact: bool | None = None):
+    """Add CPR columns to a runner frame of a tallying env (one or more seeds): ``cpr_upper``
+    (= ``cum_regret``) and the columns of :func:`cpr_arrays` (exact ``cpr`` when the DP fits
+    :data:`MAX_DP_WORK`), seed by seed. The runner itself records ``cpr_lower``, ``cpr`` and
+    ``loss_cpr_upper`` (:meth:`TallyingBandit.extra_columns`); this function serves frames
+    built otherwise. For a frame from a random-instance env, pass the env of that seed.
+    """
     out = frame.copy()
     out["cpr_upper"] = out["cum_regret"]
-    out["cpr_lower"] = out["cum_regret"] - extra
-    if exact:
-        opt = opt_values(inst, kmax)
-        out["cpr"] = out["cum_regret"] + k * inst.mu_star - opt[k - 1]
-    else:
-        out["cpr"] = np.nan
-    loss = 1.0 - out["reward"].to_numpy()
-    out["loss_cpr_upper"] = (out.assign(_l=loss - inst.mu_star).groupby("seed")["_l"].cumsum()
-                             .to_numpy())
+    cols = {"cpr_lower": [], "cpr": [], "loss_cpr_upper": []}
+    for _, g in out.groupby("seed", sort=False):
+        arr = cpr_arrays(env.instance, g["regret"].to_numpy(), g["reward"].to_numpy(), exact)
+        for key in cols:
+            cols[key].append(arr[key])
+    for key, parts in cols.items():
+        out[key] = np.concatenate(parts)
     return out
 
 

@@ -17,14 +17,18 @@ Per seed ``i`` (``0 <= i < n_seeds``):
    otherwise the generic loop runs, episode by episode (regret
    ``env.optimal_value - env.policy_value(pi_k)``) or round by round (regret
    ``env.pseudo_regret(a_t)``, asked before ``env.pull(a_t)``). Both paths give the same
-   columns and numbers for every registered learner (``tests/test_fast_equals_generic.py``).
+   columns and numbers for every registered learner (``tests/test_fast_equals_generic.py``);
+4. env-side columns: if the env has a method ``extra_columns(cols)``, it is called once on
+   the finished run's columns (both paths; ``cols`` = ``{"regret", "reward", <learner
+   columns>}``, arrays of shape (K,)) and its dict of (K,) arrays is appended (e.g. the
+   tallying env's CPR columns). Its keys must not clash with the runner's or the learner's.
 
 Result: a long DataFrame, one row per (seed, k), seeds in increasing order, columns
 ``algorithm`` (str, :attr:`Experiment.algorithm`), ``seed`` (int64), ``k`` (int64, from 1),
 ``regret`` (float64, that episode's / round's pseudo-regret), ``cum_regret`` (float64,
 ``numpy.cumsum`` of ``regret`` within the seed), ``reward`` (float64, realised reward of the
 episode, i.e. the sum of its H rewards, or of the round), then the learner's ``info()``
-columns (float64) in order of first appearance.
+columns (float64) in order of first appearance, then the env's ``extra_columns`` (float64).
 
 Determinism: a seed's rows depend only on (experiment, seed); workers return data frames
 and the calling process assembles them in seed order, so ``n_jobs=1``, ``n_jobs=2``
@@ -261,7 +265,8 @@ def interact(env, learner, n_steps: int, rng: np.random.Generator | None = None
     dict[str, ndarray]
         ``"regret"`` (n_steps,) exact per-episode regret / per-round pseudo-regret,
         ``"reward"`` (n_steps,) realised reward, then the learner's extra columns (its
-        ``info()`` keys, or the extra keys of ``fast_run``), all float64 of shape (n_steps,).
+        ``info()`` keys, or the extra keys of ``fast_run``), then the env's
+        ``extra_columns`` if it has that method, all float64 of shape (n_steps,).
         The fast path (:func:`uses_fast_path`) and the generic loop return the same keys.
 
     Raises
@@ -287,12 +292,34 @@ def interact(env, learner, n_steps: int, rng: np.random.Generator | None = None
         return _continuing_interact(env, learner, K)
     if uses_fast_path(learner):
         cols = _check_fast_output(learner.fast_run(env, K, env_rng), K, learner)
-        return cols
+        return _env_columns(env, cols, K)
     loop = _episodic_loop if kind == "episodic" else _bandit_loop
     regret, reward, rows = loop(env, learner, K)
     out = {"regret": regret, "reward": reward}
     out.update(_info_columns(rows, K, learner))
-    return out
+    return _env_columns(env, out, K)
+
+
+def _env_columns(env, cols: dict, K: int) -> dict[str, np.ndarray]:
+    """Append the env's optional ``extra_columns(cols)`` (module docstring, step 4)."""
+    hook = getattr(env, "extra_columns", None)
+    if hook is None:
+        return cols
+    name = type(env).__name__
+    extra = hook({k: v.copy() for k, v in cols.items()})
+    if not isinstance(extra, dict):
+        raise TypeError(f"{name}.extra_columns must return a dict of arrays, got "
+                        f"{type(extra).__name__}")
+    for key, value in extra.items():
+        if key in RESERVED_COLUMNS or key in cols:
+            raise ValueError(f"{name}.extra_columns column {key!r} clashes with a runner or "
+                             "learner column")
+        arr = np.asarray(value, dtype=np.float64)
+        if arr.shape != (K,):
+            raise ValueError(f"{name}.extra_columns column {key!r} has shape {arr.shape}, "
+                             f"expected ({K},)")
+        cols[key] = arr
+    return cols
 
 
 def _frame(experiment: Experiment, seed: int, regret, reward, info: dict) -> pd.DataFrame:

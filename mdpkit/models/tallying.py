@@ -42,7 +42,8 @@ __all__ = ["TallyingInstance", "clipped_affine", "make_weights", "attainable_tal
            "WINDOWS", "MAX_M_EXACT"]
 
 WINDOWS = ("current", "previous")
-#: Largest memory for which the attainable tallies are enumerated exactly.
+#: Generic weights: largest memory whose 2^(m-1) attainable tallies are enumerated (a larger m
+#: is accepted while the distinct tallies number at most 2^(MAX_M_EXACT-1), e.g. w = 1).
 MAX_M_EXACT = 22
 
 
@@ -122,9 +123,9 @@ def attainable_tallies(w, window="current") -> np.ndarray:
     w = make_weights(None, w=w)
     window = _window(window)
     m = w.size
-    if m > MAX_M_EXACT:
-        raise ValueError(f"m = {m} > {MAX_M_EXACT}: too many attainable tallies to enumerate")
-    # bit i of the subset index selects weight i; sum in increasing index order
+    # sums in increasing index order; exact duplicates are merged after each weight (their
+    # extensions add the same later weights in the same order, so the result is the set of
+    # all 2^(m-1) subset sums, e.g. only m values when w = 1)
     if window == "current":
         sums = np.full(1, w[0])
         rest = w[1:]
@@ -132,8 +133,11 @@ def attainable_tallies(w, window="current") -> np.ndarray:
         sums = np.zeros(1)
         rest = w
     for wi in rest:
-        sums = np.concatenate([sums, sums + wi])
-    return np.unique(sums)
+        sums = np.unique(np.concatenate([sums, sums + wi]))
+        if sums.size > 2 ** (MAX_M_EXACT - 1):
+            raise ValueError(f"m = {m}: more than 2^{MAX_M_EXACT - 1} attainable tallies to "
+                             f"enumerate (generic weights with m > {MAX_M_EXACT})")
+    return sums
 
 
 class TallyingInstance:
