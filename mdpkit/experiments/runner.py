@@ -289,7 +289,7 @@ def interact(env, learner, n_steps: int, rng: np.random.Generator | None = None
         raise ValueError("rng must be the environment's own stream env.rng (or None): the "
                          "generic loop draws through the env")
     if kind == "continuing":
-        return _continuing_interact(env, learner, K)
+        return _env_columns(env, _continuing_interact(env, learner, K), K)
     if uses_fast_path(learner):
         cols = _check_fast_output(learner.fast_run(env, K, env_rng), K, learner)
         return _env_columns(env, cols, K)
