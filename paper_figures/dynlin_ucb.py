@@ -19,9 +19,10 @@ Lin-UCB lambda = log T, whose 10-run mean 9 264 has s.e. 3 585: it locks on in 2
 ``mdpkit reproduce dynlin-ucb`` writes four PNG + CSV pairs into ``OUT/dynlin-ucb/``:
 
 * ``synthetic_sigma0.001``, ``synthetic_sigma0.01``, ``synthetic_sigma0.1``: the synthetic
-  system of dynlin-ucb.md#instances, 9 agents (both DynLin-UCB, both Lin-UCB, both D-Lin-UCB, AR2, EXP3,
-  Batch-EXP3);
-* ``realdata``: the real-data-derived system of dynlin-ucb.md#instances, the same agents plus Expert.
+  system of dynlin-ucb.md#instances, 9 agents (both DynLin-UCB, both Lin-UCB, both D-Lin-UCB, AR2,
+  EXP3, Batch-EXP3);
+* ``realdata``: the real-data-derived system of dynlin-ucb.md#instances, the same agents plus
+  Expert.
 
 Each figure: cumulative steady-state pseudo-regret ``R_ss`` (dynlin-ucb.md#model), mean +- standard
 error over runs (``std/sqrt(n)``, as the reference plots), on the reference's sampling
@@ -32,8 +33,8 @@ bound ``d sqrt(T) / (1 - rho)^{3/2}`` (constant 1, dotted) and the linear-bandit
 J* - E[y_t]`` from a noise-free shadow state along the same actions (``kind =
 "regret_with_transients"``, dynlin-ucb.md#model; not for Expert, whose action is not an arm), the run
 times, and (for sigma = 0.01 and
-the real data) mdpkit's numbers beside the dynlin-ucb.md#instances reference at t in {1e4, 1e5, 2.5e5,
-5e5, 1e6}.
+the real data) mdpkit's numbers beside the dynlin-ucb.md#instances reference at t in {1e4, 1e5,
+2.5e5, 5e5, 1e6}.
 
 Settings: T = 1e6, 10 runs (``--quick``: T = 1e5, 3 runs; the reference comparison is then
 made at the checkpoints <= T only). ``reference_quirks=True`` for AR2 and Batch-EXP3
@@ -87,7 +88,8 @@ if TYPE_CHECKING:  # pandas is imported lazily (import time of the figure regist
 __all__ = ["AGENTS", "REFERENCE", "CONFIGS", "compute", "reference_table", "sample_grid",
            "claims", "draw", "reproduce_all"]
 
-#: (registered learner, learner params, label) of dynlin-ucb.md#baselines, in the reference's legend order
+#: (registered learner, learner params, label) of dynlin-ucb.md#baselines, in the reference's legend
+#: order
 AGENTS = [
     ("dynlin-ucb", {"config": "logT"}, "DynLin-UCB (lambda=log T)"),
     ("dynlin-ucb", {"config": "1"}, "DynLin-UCB (lambda=1)"),

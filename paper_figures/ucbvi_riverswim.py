@@ -1,5 +1,6 @@
 r"""Figure ``ucbvi-riverswim``: UCBVI-CH, UCBVI-BF (Azar, Osband, Munos 2017) and PSRL
-(Osband, Russo, Van Roy 2013) on RiverSwim, with their bounds (docs/papers/classical-baselines.md#algorithms-as-implemented, #bounds).
+(Osband, Russo, Van Roy 2013) on RiverSwim, with their bounds
+(docs/papers/classical-baselines.md#algorithms-as-implemented, #bounds).
 
 ``mdpkit reproduce ucbvi-riverswim [--quick]`` writes ``OUT/ucbvi-riverswim/regret.png``
 and ``regret.csv``: cumulative regret (mean, bootstrap 95% band over seeds), log-log regret

@@ -1,4 +1,5 @@
-r"""Inequalities behind DynLin-UCB's analysis (docs/papers/dynlin-ucb.md#radius-and-epochs, #theory).
+r"""Inequalities behind DynLin-UCB's analysis (docs/papers/dynlin-ucb.md#radius-and-epochs,
+#theory).
 
 Each ``test_*`` states an inequality in its docstring with its source, checks it exactly
 (rational arithmetic or sympy) or on compiled runs, and would fail for a wrong epoch

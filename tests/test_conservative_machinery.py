@@ -123,7 +123,7 @@ def ref_pess(R, N, Nsas, pol, L):
     return V
 
 
-# ----------------------------------------------------------------------------- stepmix.md#empirical-model
+# ---------------------------------------------------------------------- stepmix.md#empirical-model
 def test_empirical_model_counts_and_phat():
     m = EmpiricalModel(3, 2, 2)
     m.add(0, 1, 1, 2)
@@ -138,7 +138,7 @@ def test_empirical_model_counts_and_phat():
     assert l1_radius(4, 5, 2.0) == pytest.approx(np.sqrt(0.5 * (5 * np.log(2) + 2.0)))
 
 
-# ----------------------------------------------------------------------------- stepmix.md#optimistic-planning
+# ------------------------------------------------------------------ stepmix.md#optimistic-planning
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 2 ** 31), S=st.integers(2, 4), A=st.integers(2, 3), H=st.integers(2, 4),
        c=st.sampled_from([0.0, 0.1, 1.0]))
@@ -165,7 +165,7 @@ def test_optimistic_zero_counts_and_cap():
     assert np.array_equal(plan.V[:3, 0], [3.0, 2.0, 1.0])  # H - h + 1 (1-indexed)
 
 
-# ----------------------------------------------------------------------------- stepmix.md#policyeva / stepmix.md#checks item 1
+# ------------------------------------------------------- stepmix.md#policyeva, stepmix.md#checks item 1
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 2 ** 31), S=st.integers(2, 4), A=st.integers(2, 3), H=st.integers(2, 4))
 def test_policy_eva_matches_numpy_reference(seed, S, A, H):
@@ -272,7 +272,7 @@ def test_pessimism_zero_counts_and_monotone_in_counts():
     assert prev > V[0, 0]
 
 
-# ----------------------------------------------------------------------------- stepmix.md#stepmix / stepmix.md#checks item 2
+# --------------------------------------------------------- stepmix.md#stepmix, stepmix.md#checks item 2
 @settings(max_examples=30, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 2 ** 31), S=st.integers(2, 4), A=st.integers(2, 3), H=st.integers(2, 4),
        order=st.sampled_from(["opt_first", "base_first"]))
@@ -310,7 +310,7 @@ def test_switch_bounds_match_policy_eva():
     assert np.all(UB >= LB - 1e-12)
 
 
-# ----------------------------------------------------------------------------- stepmix.md#checks item 3 selection
+# --------------------------------------------------------------- stepmix.md#checks item 3 selection
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(lbs=st.lists(st.floats(0, 3), min_size=3, max_size=5), alpha=st.floats(0.01, 1.0))
 def test_stepmix_select_certified_threshold(lbs, alpha):

@@ -129,7 +129,8 @@ def test_dlinucb_logT_update_is_undiscounted_linucb():
     np.testing.assert_array_equal(lin.V, dl.V)
     np.testing.assert_array_equal(lin.hhat, dl.hhat)
     # beta: the log-det term's t is multiplied by sum_{k<t} gamma^{2k} in [1, t] (the
-    # reference's formula, dynlin-ucb.md#baselines), so the D-Lin-UCB beta is >= Lin-UCB's, equal at t = 1
+    # reference's formula, dynlin-ucb.md#baselines), so the D-Lin-UCB beta is >= Lin-UCB's, equal at
+    # t = 1
     for t in (1, 10, 1000, 10 ** 6):
         assert dl.beta(t) >= lin.beta(t)
         g = 0.999999

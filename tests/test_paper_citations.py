@@ -1,6 +1,7 @@
 """Citations of the paper pages resolve: every ``<page>.md#<anchor>`` written in the code,
 tests, figures, examples and docs names an existing page and one of its headings (GitHub's
-anchor of the heading), so a reader can follow it (the repository cites its own pages by section, never the
+anchor of the heading), so a reader can follow it (the repository cites its own pages by section,
+never the
 plans they were written from by number)."""
 
 from __future__ import annotations

@@ -145,7 +145,7 @@ def test_instance_baseline_ratio():
         make_conservative_instance(0, baseline_ratio=1.5)
 
 
-# ----------------------------------------------------------------------------- stepmix.md#checks item 3
+# ------------------------------------------------------------------------- stepmix.md#checks item 3
 @pytest.mark.parametrize("cls", [StepMix, EpsMix])
 def test_certified_threshold_every_episode(cls):
     K = 2000
@@ -162,7 +162,7 @@ def test_certified_threshold_every_episode(cls):
     assert (out["lb"][~nf] >= thr - 1e-12).all()
 
 
-# ----------------------------------------------------------------------------- stepmix.md#checks item 4
+# ------------------------------------------------------------------------- stepmix.md#checks item 4
 def test_no_episode_wise_violation_while_ucbvi_violates():
     """stepmix.md#checks item 4: R = 50 seeds × K = 2,000 episodes on the experiment's instance.
 
@@ -184,7 +184,7 @@ def test_no_episode_wise_violation_while_ucbvi_violates():
     assert ucb_viol > 0
 
 
-# ----------------------------------------------------------------------------- stepmix.md#checks item 5
+# ------------------------------------------------------------------------- stepmix.md#checks item 5
 def test_regret_below_half_of_baseline_only():
     """stepmix.md#checks item 5 (second part): Reg(2·10⁴) / Reg_baseline-only of StepMix and EpsMix, means over
     4 seeds, at most 0.40 (StepMix) and 0.27 (EpsMix); the paper's claim is <= 0.5.
@@ -218,7 +218,7 @@ def test_regret_slope_last_decade():
         assert slope <= 0.6, (cls.__name__, slope)
 
 
-# ----------------------------------------------------------------------------- stepmix.md#checks item 6
+# ------------------------------------------------------------------------- stepmix.md#checks item 6
 @pytest.mark.parametrize("cls", [StepMix, EpsMix])
 def test_alpha_one_reduces_to_ucbvi(cls):
     K = 400
@@ -250,12 +250,13 @@ def test_optimal_baseline_and_zero_tolerance_gives_zero_regret(cls):
     assert (out["mix"][out["fully_optimistic"] == 0] == 0).all()
 
 
-# ----------------------------------------------------------------------------- stepmix.md#checks item 7
+# ------------------------------------------------------------------------- stepmix.md#checks item 7
 def test_optimism():
     """stepmix.md#checks item 7: V̄^k_1(s_1) >= V*_1(s_1) for all k in >= 1 − δ of runs (bonus_scale 1).
 
-    20 runs × 2,000 episodes; each run fails w.p. <= δ/3 = 1/60 (Hoeffding event of stepmix.md#optimistic-planning);
-    assert <= 3 failing runs: P(Bin(20, 1/60) >= 4) ≈ 4e-4. Observed: 0.
+    20 runs × 2,000 episodes; each run fails w.p. <= δ/3 = 1/60 (Hoeffding event of
+    stepmix.md#optimistic-planning); assert <= 3 failing runs: P(Bin(20, 1/60) >= 4) ≈ 4e-4.
+    Observed: 0.
     """
     v_star = make_conservative_env(0).optimal_value
     fails = 0
@@ -272,7 +273,7 @@ def test_optimism_breaks_without_bonus():
     assert (out["vbar"] < v_star - 1e-6).any()
 
 
-# ----------------------------------------------------------------------------- stepmix.md#checks item 8
+# ------------------------------------------------------------------------- stepmix.md#checks item 8
 def test_learned_baseline_monotone_in_dataset_size():
     """stepmix.md#checks item 8: with a learned baseline the episode-wise constraint holds in >= 1 - δ of runs
     for every dataset size N, and the share of uncertified episodes shrinks with N.

@@ -279,8 +279,8 @@ def run_linear_family(system, cfg, Z, X, h_true, record):
     -------
     actions : int64 (T,), rewards : float (T,), stats : float (6,)
         stats = [n_epochs, n_updates, min over epochs of (beta_{t_m} - ||hhat_m - h||_{V_m}),
-                 sum_m min(2 max gap, 2 beta ||u_m||_{V^{-1}_{m-1}}) (dynlin-ucb.md#theory), max epoch length,
-                 0]
+                 sum_m min(2 max gap, 2 beta ||u_m||_{V^{-1}_{m-1}}) (dynlin-ucb.md#theory), max
+                 epoch length, 0]
     ep_start : int64 (M,), ep_len : int64 (M,), ep_action : int64 (M,), ep_beta : float (M,)
         per-epoch logs (length 1 dummies when ``record`` is False)
     """

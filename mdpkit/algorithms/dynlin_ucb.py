@@ -7,8 +7,8 @@ reward tends to ``h^T u`` with the cumulative Markov parameter
 ``h = theta + B^T (I - A)^{-T} omega``; the optimal policy holds ``u* = argmax h^T u``
 (dynlin-ucb.md#model). Regret plotted: steady-state pseudo-regret ``R_ss(T) = sum_t h^T(u* - u_t)``.
 
-Algorithm (dynlin-ucb.md#radius-and-epochs): OFUL at the level of epochs. Epoch m holds one action for
-``H_m = 1 + floor(log m / log(1/rho_bar))`` rounds so that the transient has decayed below
+Algorithm (dynlin-ucb.md#radius-and-epochs): OFUL at the level of epochs. Epoch m holds one action
+for ``H_m = 1 + floor(log m / log(1/rho_bar))`` rounds so that the transient has decayed below
 ``1/m``; only the *last* reward of the epoch is a ridge-regression label for ``h^T u``
 (dynlin-ucb.md#radius-and-epochs); ``V^{-1}`` is kept by Sherman-Morrison; the next action maximises
 ``hhat^T u + beta_t ||u||_{V^{-1}}`` over U (first index on ties) with::
@@ -20,12 +20,13 @@ Algorithm (dynlin-ucb.md#radius-and-epochs): OFUL at the level of epochs. Epoch 
 
 where t is the number of rounds elapsed (dynlin-ucb.md#radius-and-epochs) and ``delta = 1/T``.
 
-Configurations (dynlin-ucb.md#radius-and-epochs, #baselines): :func:`make_dynlin_ucb` with ``config="logT"``
-(``lam = log T``, ``eps = 1e-4``; the reference's ``LinearAgent(dynlinucb=True)``) or
-``config="1"`` (``lam = 1``, ``eps = 1e-6``; ``DynLinUCBAgent``). Both are fed the *true*
+Configurations (dynlin-ucb.md#radius-and-epochs, #baselines): :func:`make_dynlin_ucb` with
+``config="logT"`` (``lam = log T``, ``eps = 1e-4``; the reference's ``LinearAgent(dynlinucb=True)``)
+or ``config="1"`` (``lam = 1``, ``eps = 1e-6``; ``DynLinUCBAgent``). Both are fed the *true*
 ``rho(A), Phi(A), Omega = ||C^T 1||, Theta = ||D^T 1||, ||B||_2, U = max ||u||`` and
-``sigma^2 = noise_sigma^2`` through ``env_info`` (as in the reference runs; dynlin-ucb.md#radius-and-epochs).
-``rho_bar < eps`` gives length-1 epochs: the algorithm is then Lin-UCB with the same beta.
+``sigma^2 = noise_sigma^2`` through ``env_info`` (as in the reference runs;
+dynlin-ucb.md#radius-and-epochs). ``rho_bar < eps`` gives length-1 epochs: the algorithm is then
+Lin-UCB with the same beta.
 
 Decisions (dynlin-ucb.md#decisions)
 -----------------------------------
@@ -33,13 +34,16 @@ Decisions (dynlin-ucb.md#decisions)
   construction. Its length is ``first_epoch_len`` (default 1; 2 reproduces the reference
   code's quirk) and applies only when ``rho_bar >= eps`` (the reference updates every
   round otherwise).
-* ``H_m`` uses ``floor(log m / log(1/rho_bar) + 1e-12)`` (dynlin-ucb.md#radius-and-epochs) so that exact powers
-  satisfy ``rho_bar^{H_m} < 1/m``; the reference's plain floor gives one round less where
-  the floating ratio lands just below an integer (checked: no such m among the powers of 5
+* ``H_m`` uses ``floor(log m / log(1/rho_bar) + 1e-12)`` (dynlin-ucb.md#radius-and-epochs) so that
+  exact powers satisfy ``rho_bar^{H_m} < 1/m``; the reference's plain floor gives one round less
+  where the floating ratio lands just below an integer (checked: no such m among the powers of 5
   for rho_bar = 0.2, so the synthetic schedule is the reference's; 137 206 epochs).
-* ``X = U / (1 - rho)`` kept as in the code (dynlin-ucb.md#model), although it does not bound ||x_t||.
-* The agents are told sigma^2 although the summed reward noise has variance m sigma^2 (dynlin-ucb.md#model).
-* ``beta_scale`` (default 1) multiplies beta_t (dynlin-ucb.md#radius-and-epochs: beta is conservative); it enters the experiment hash.
+* ``X = U / (1 - rho)`` kept as in the code (dynlin-ucb.md#model), although it does not bound
+  ||x_t||.
+* The agents are told sigma^2 although the summed reward noise has variance m sigma^2
+  (dynlin-ucb.md#model).
+* ``beta_scale`` (default 1) multiplies beta_t (dynlin-ucb.md#radius-and-epochs: beta is
+  conservative); it enters the experiment hash.
 * ``V^{-1}`` by Sherman-Morrison instead of the reference's ``inv(V)``: equal up to
   rounding; ties between arms are broken by the first index as ``np.argmax`` does.
 * Epoch-end logs (coverage margin ``min_m beta_{t_m} - ||hhat_m - h||_{V_m}``, the
@@ -126,7 +130,8 @@ class LinearFamilyLearner(BanditLearner):
     """OFUL run at the level of epochs, with a choice of confidence radius (dynlin-ucb.md#radius-and-epochs, #baselines).
 
     DynLin-UCB, Lin-UCB (both configurations) and "D-Lin-UCB (lam = log T)" (which the
-    reference implements with the undiscounted Lin-UCB update, dynlin-ucb.md#baselines) are instances.
+    reference implements with the undiscounted Lin-UCB update, dynlin-ucb.md#baselines) are
+    instances.
 
     Parameters
     ----------
@@ -256,7 +261,8 @@ class LinearFamilyLearner(BanditLearner):
         self.t += 1
         self.remaining -= 1
         if self.remaining == 0:
-            # only the last reward of the epoch is a regression label (dynlin-ucb.md#radius-and-epochs)
+            # only the last reward of the epoch is a regression label
+            # (dynlin-ucb.md#radius-and-epochs)
             K.sherman_morrison_update(self.Vinv, self.V, self.b, self.hhat, self.X[a], r)
             self.n_updates += 1
 
@@ -372,8 +378,8 @@ def make_dynlin_ucb(env_info, rng, *, config="logT", first_epoch_len=1, beta_sca
 
     ``config="logT"``: lam = log T, delta = 1/T, eps = 1e-4 (``\\algnamelogt``);
     ``config="1"``: lam = 1, log(1/delta) = log T, eps = 1e-6 (``\\algnameone``). The system
-    constants come from ``env_info`` (true values, dynlin-ucb.md#radius-and-epochs); ``rho_bar`` / ``phi_bar``
-    override them (misspecification, dynlin-ucb.md#instances).
+    constants come from ``env_info`` (true values, dynlin-ucb.md#radius-and-epochs); ``rho_bar`` /
+    ``phi_bar`` override them (misspecification, dynlin-ucb.md#instances).
     """
     T = check_positive_int(_info_get(env_info, "n_steps"), "env_info['n_steps']")
     lam, eps = _lam_of(config, T)

@@ -1,5 +1,6 @@
 r"""OFUL / LinUCB on a finite action set (Abbasi-Yadkori, Pal, Szepesvari 2011, "Improved
-algorithms for linear stochastic bandits"; LinUCB: Li, Chu, Langford, Schapire 2010); docs/papers/classical-baselines.md#algorithms-as-implemented.
+algorithms for linear stochastic bandits"; LinUCB: Li, Chu, Langford, Schapire 2010);
+docs/papers/classical-baselines.md#algorithms-as-implemented.
 
 Setting
 -------

@@ -1,5 +1,6 @@
 r"""PSRL, posterior sampling for reinforcement learning (Osband, Russo, Van Roy 2013,
-"(More) efficient reinforcement learning via posterior sampling"); docs/papers/classical-baselines.md#algorithms-as-implemented.
+"(More) efficient reinforcement learning via posterior sampling");
+docs/papers/classical-baselines.md#algorithms-as-implemented.
 
 Setting
 -------

@@ -1,5 +1,6 @@
 r"""Successive elimination (Even-Dar, Mannor, Mansour 2006; regret form of Slivkins 2019,
-"Introduction to multi-armed bandits", Ch. 1); docs/papers/classical-baselines.md#algorithms-as-implemented.
+"Introduction to multi-armed bandits", Ch. 1);
+docs/papers/classical-baselines.md#algorithms-as-implemented.
 
 Setting
 -------

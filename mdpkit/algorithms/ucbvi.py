@@ -32,8 +32,8 @@ Decisions (classical-baselines.md#decisions)
 * ``homogeneous=True`` (the paper's setting) pools counts over steps; ``False`` keeps
   per-(h, x, a) counts (inhomogeneous P_h). Default: pooled unless the env says its
   P is step-dependent (``env_info["step_dependent_P"]``).
-* ``L = ln(5 S A T / delta)`` (classical-baselines.md#provenance; not the ``5 H S A T`` variant); T = K H with
-  K = ``env_info["n_steps"]`` (or the ``K`` parameter). Default ``delta = 0.1``.
+* ``L = ln(5 S A T / delta)`` (classical-baselines.md#provenance; not the ``5 H S A T`` variant); T
+  = K H with K = ``env_info["n_steps"]`` (or the ``K`` parameter). Default ``delta = 0.1``.
 * Rewards: ``env_info["R"]`` (known mean rewards, the paper's setting) when present;
   otherwise the empirical mean reward of the (pooled) counts, with no extra reward bonus.
 * BF correction term at the last step (h = H-1): 0, since V_{k,H} = V*_H = 0 and the term
@@ -41,9 +41,10 @@ Decisions (classical-baselines.md#decisions)
 * The empirical variance is computed in two passes (sum_y P_hat (V - P_hat V)^2), so it is
   never negative by rounding.
 * ``bonus_scale`` (default 1.0 = the paper's constants, "theory") multiplies the bonus; any
-  other value is a "tuned" configuration and is labelled so in figures (classical-baselines.md#decisions). With the
-  theory constants the bonus exceeds H until N(x, a) > (7 H L / H)^2 = (7 L)^2 visits
-  (about 2.4e4 for L = 22), so Q stays at H for long runs: UCBVI then keeps exploring.
+  other value is a "tuned" configuration and is labelled so in figures
+  (classical-baselines.md#decisions). With the theory constants the bonus exceeds H until N(x, a) >
+  (7 H L / H)^2 = (7 L)^2 visits (about 2.4e4 for L = 22), so Q stays at H for long runs: UCBVI then
+  keeps exploring.
 * Fast path (:meth:`UCBVI.fast_run`): one numba kernel per chunk of episodes, calling the
   same planning kernel as the generic loop, so Q values and policies are bit-identical
   (the kernels use fastmath reassociation for vectorised dot products; that changes

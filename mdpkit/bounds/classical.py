@@ -1,7 +1,8 @@
 r"""Bounds of the classical baselines, per ``docs/papers/classical-baselines.md``.
 
-Each object is a :class:`~mdpkit.bounds.base.Bound`; the confidence tags of classical-baselines.md#bounds map to
-``exact`` ([exact], [derived] -> True; [order] -> False) and are kept in ``Bound.tag``.
+Each object is a :class:`~mdpkit.bounds.base.Bound`; the confidence tags of
+classical-baselines.md#bounds map to ``exact`` ([exact], [derived] -> True; [order] -> False) and
+are kept in ``Bound.tag``.
 
 Bandits (classical-baselines.md#bounds), x-axis ``n`` (rounds) or ``T`` (known horizon):
 

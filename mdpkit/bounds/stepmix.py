@@ -1,10 +1,11 @@
-r"""Bounds of conservative exploration under episode-wise constraints (``docs/papers/stepmix.md#bounds``).
+r"""Bounds of conservative exploration under episode-wise constraints
+(``docs/papers/stepmix.md#bounds``).
 
 Li, Huang, Shen, Yang, "Near-optimal Conservative Exploration in Reinforcement Learning
 under Episode-wise Constraints", ICML 2023 (arXiv:2306.06265). The paper's theorem
 statements, constants and log factors could not be read (stepmix.md#provenance): every
-regret bound here is **order-only** (``exact=False``, constant 1, logs dropped, drawn dashed), except the
-baseline-only identity, which is exact by construction.
+regret bound here is **order-only** (``exact=False``, constant 1, logs dropped, drawn dashed),
+except the baseline-only identity, which is exact by construction.
 
 Objects (x-axis ``K`` = episodes; inhomogeneous ``P_h``, H-step episodes, rewards in [0, 1]):
 
@@ -12,8 +13,9 @@ Objects (x-axis ``K`` = episodes; inhomogeneous ``P_h``, H-step episodes, reward
   ``Õ(√(H³ S A K))``; the K-independent additive term that T1 most likely carries
   (depending on S, A, H, α, V^b, Δ_b) is unverified and omitted.
 * :data:`EPSMIX_REGRET` — T2 [V qualitative], same order.
-* :data:`STEPMIX_RECONSTRUCTION_HOEFFDING` — what the reconstruction (stepmix.md#algorithms-as-implemented) with Hoeffding
-  bonuses is *expected* (not proven) to give: ``Õ(√(H⁴ S A K))`` [R].
+* :data:`STEPMIX_RECONSTRUCTION_HOEFFDING` — what the reconstruction
+  (stepmix.md#algorithms-as-implemented) with Hoeffding bonuses is *expected* (not proven) to give:
+  ``Õ(√(H⁴ S A K))`` [R].
 * :data:`TABULAR_LOWER` — ``Ω(√(H³ S A K))`` (Jin et al. 2018; Domingues et al. 2021); the
   same object as :data:`mdpkit.bounds.classical.TABULAR_LOWER_INHOMOGENEOUS` (no duplicate).
   A conservative algorithm cannot beat it.
@@ -21,7 +23,8 @@ Objects (x-axis ``K`` = episodes; inhomogeneous ``P_h``, H-step episodes, reward
   baseline-only comparator (derived; holds deterministically).
 
 Provenance: [V] the qualitative statements T1–T3 (abstract); [R] the orders written as
-sympy expressions, the omission of the additive term; lower bound from the literature (stepmix.md#bounds, not re-read).
+sympy expressions, the omission of the additive term; lower bound from the literature
+(stepmix.md#bounds, not re-read).
 """
 from __future__ import annotations
 

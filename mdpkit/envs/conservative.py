@@ -28,7 +28,8 @@ Decisions
   ratio is exact up to the continuity of V in λ (|ratio − c| < 1e-9 checked, else
   ``ValueError``).
 * The offline dataset (stepmix.md#learned-baseline) is drawn from a generator seeded by one
-  draw of the env's stream, so each run gets its own dataset and the same seed gives the same dataset.
+  draw of the env's stream, so each run gets its own dataset and the same seed gives the same
+  dataset.
 """
 from __future__ import annotations
 
@@ -169,14 +170,14 @@ class ConservativeEnv(EpisodicTabularEnv):
     rng : Generator or int
         The environment stream.
     dataset_size : int >= 0
-        Number of offline trajectories of ``π^b`` (the behaviour policy, stepmix.md#learned-baseline) put in
-        ``env_info()["offline_dataset"]``; 0 for none.
+        Number of offline trajectories of ``π^b`` (the behaviour policy,
+        stepmix.md#learned-baseline) put in ``env_info()["offline_dataset"]``; 0 for none.
     expose_baseline : bool
         Whether ``env_info()`` gives ``baseline_policy`` and ``baseline_value`` (known
         baseline, stepmix.md#setting); False for the learned-baseline setting.
     reward_dist, rewards_known
-        As :class:`~mdpkit.envs.episodic.EpisodicTabularEnv` (stepmix.md#decisions, unknown rewards: Bernoulli
-        rewards, unknown to the agent). Offline datasets always record expected rewards.
+        As :class:`~mdpkit.envs.episodic.EpisodicTabularEnv` (stepmix.md#decisions, unknown rewards:
+        Bernoulli rewards, unknown to the agent). Offline datasets always record expected rewards.
 
     Attributes
     ----------

@@ -16,7 +16,8 @@ Oracle quantities (dynlin-ucb.md#model):
 * cumulative Markov parameter ``h = theta + B^T (I - A)^{-T} omega`` (shape (d,));
 * steady-state value of a constant action ``J(u) = h^T u`` and the optimal constant action
   ``u* = argmax_{u in U} h^T u`` (first index on ties), ``J* = h^T u*``;
-* ``pseudo_regret(a) = J* - h^T u_a``: the steady-state gap ``R_ss`` of the plots (dynlin-ucb.md#model);
+* ``pseudo_regret(a) = J* - h^T u_a``: the steady-state gap ``R_ss`` of the plots
+  (dynlin-ucb.md#model);
 * the regret with transients ``J* - E[y_t]``, from a noise-free shadow copy of the state
   that follows the same actions (dynlin-ucb.md#model): :meth:`DynamicalLinearBandit.expected_regret`
   along a whole action sequence, or :attr:`DynamicalLinearBandit.last_expected_reward`
@@ -27,8 +28,9 @@ environment's Generator (state noise first, then output noise), so a run of T pu
 consumes exactly ``rng.standard_normal((T, n + m))``; the learners' ``fast_run`` kernels use
 that array and give bit-identical trajectories.
 
-Instances (dynlin-ucb.md#instances): :func:`budget_actions` (the 6 vertices, in the order ``np.unique``
-gives them in the reference driver), :func:`synthetic_dlb` (sigma in {0.001, 0.01, 0.1}) and
+Instances (dynlin-ucb.md#instances): :func:`budget_actions` (the 6 vertices, in the order
+``np.unique`` gives them in the reference driver), :func:`synthetic_dlb` (sigma in {0.001, 0.01,
+0.1}) and
 :func:`realdata_dlb` (the system identified from advertising data, public matrices).
 
 Decisions: ``phi`` (Phi(A)) is computed as the reference code does,

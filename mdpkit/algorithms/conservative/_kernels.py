@@ -1,18 +1,22 @@
-r"""Numba kernels of the conservative-exploration family (docs/papers/stepmix.md#algorithms-as-implemented).
+r"""Numba kernels of the conservative-exploration family
+(docs/papers/stepmix.md#algorithms-as-implemented).
 
-All arrays use 0-indexed steps ``h = 0..H-1`` (the 1-indexed ``h = 1..H`` of the usual formulas); a value table
-``V`` has shape (H+1, S) with ``V[H] = 0``. Counts are float64 arrays
+All arrays use 0-indexed steps ``h = 0..H-1`` (the 1-indexed ``h = 1..H`` of the usual formulas); a
+value table ``V`` has shape (H+1, S) with ``V[H] = 0``. Counts are float64 arrays
 ``N`` (H, S, A) and ``Nsas`` (H, S, A, S) so that ``P_hat = Nsas / N`` needs no cast.
 
 Kernels
 -------
-* :func:`optimistic_plan` — stepmix.md#optimistic-planning (Hoeffding ``bonus_kind = 0``, Bernstein ``= 1``).
-* :func:`opt_eval` — the stepmix.md#optimistic-planning recursion evaluated on a fixed stochastic policy (needed by
-  the ``stepmix_select="max_ucb"`` rule).
-* :func:`pess_eval` — stepmix.md#policyeva ``PolicyEva`` (L1 / Weissman radius, uniform over policies).
+* :func:`optimistic_plan` — stepmix.md#optimistic-planning (Hoeffding ``bonus_kind = 0``, Bernstein
+  ``= 1``).
+* :func:`opt_eval` — the stepmix.md#optimistic-planning recursion evaluated on a fixed stochastic
+  policy (needed by the ``stepmix_select="max_ucb"`` rule).
+* :func:`pess_eval` — stepmix.md#policyeva ``PolicyEva`` (L1 / Weissman radius, uniform over
+  policies).
 * :func:`switch_lbs` / :func:`switch_ubs` — the H+1 members π^{(h)} of the step-switch family.
-* :func:`decide` — one episode's decision for every algorithm of stepmix.md#algorithms-as-implemented (the single
-  source of truth called by the learner object and by the whole loop).
+* :func:`decide` — one episode's decision for every algorithm of
+  stepmix.md#algorithms-as-implemented (the single source of truth called by the learner object and
+  by the whole loop).
 * :func:`run_episodes` — the whole K-episode loop (fast path): :func:`decide`, the env's
   sampling (:mod:`mdpkit.envs.sampling`) and the solvers' exact evaluation.
 

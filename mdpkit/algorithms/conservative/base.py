@@ -1,26 +1,31 @@
-r"""Shared machinery of conservative exploration (docs/papers/stepmix.md#empirical-model, #optimistic-planning, #policyeva).
+r"""Shared machinery of conservative exploration (docs/papers/stepmix.md#empirical-model,
+#optimistic-planning, #policyeva).
 
 Paper: D. Li, R. Huang, C. Shen, J. Yang, "Near-optimal Conservative Exploration in
 Reinforcement Learning under Episode-wise Constraints", ICML 2023 (arXiv:2306.06265).
 
 Contents
 --------
-* :class:`EmpiricalModel` — counts ``N_h(s,a)``, ``N_h(s,a,s')`` and ``P̂`` (stepmix.md#empirical-model).
+* :class:`EmpiricalModel` — counts ``N_h(s,a)``, ``N_h(s,a,s')`` and ``P̂``
+  (stepmix.md#empirical-model).
 * :func:`log_term` — ``L = ln(6 S A H K / δ)`` (stepmix.md#empirical-model).
-* :func:`optimistic_planning` — UCBVI-style optimistic backward induction (stepmix.md#optimistic-planning), Hoeffding
-  bonus ``c_b H sqrt(L / (2 n⁺))`` by default, ``bonus="bernstein"`` for the UCBVI-BF bonus
-  (classical-baselines.md#algorithms-as-implemented, per-step counts).
-* :func:`policy_eva` — pessimistic evaluation of an arbitrary policy (stepmix.md#policyeva, "PolicyEva"),
-  with the L1 radius ``β(n) = sqrt((2/n)(S ln 2 + L))``, valid uniformly over policies.
+* :func:`optimistic_planning` — UCBVI-style optimistic backward induction
+  (stepmix.md#optimistic-planning), Hoeffding bonus ``c_b H sqrt(L / (2 n⁺))`` by default,
+  ``bonus="bernstein"`` for the UCBVI-BF bonus (classical-baselines.md#algorithms-as-implemented,
+  per-step counts).
+* :func:`policy_eva` — pessimistic evaluation of an arbitrary policy (stepmix.md#policyeva,
+  "PolicyEva"), with the L1 radius ``β(n) = sqrt((2/n)(S ln 2 + L))``, valid uniformly over
+  policies.
 * Step-switch family and step mixtures (stepmix.md#stepmix): :func:`step_switch_policy`,
   :func:`step_mixture_policy`, :func:`switch_lower_bounds`, :func:`stepmix_select`;
   EpsMix's ε (stepmix.md#epsmix): :func:`epsmix_epsilon`.
 * :class:`ConservativeLearner` — the episodic-learner base shared by StepMix, EpsMix and the
   comparators (act / update / info, and the compiled whole-loop ``fast_run``).
 
-Index conventions: steps are 0-indexed ``h = 0..H-1`` (the 1-indexed ``h = 1..H`` of the usual formulas); value
-tables have shape (H+1, S) with ``V[H] = 0``. The remaining-horizon cap ``H - h + 1`` of the
-1-indexed formulas is ``H - h`` here and the pessimism factor ``(H - h)`` is ``H - h - 1``.
+Index conventions: steps are 0-indexed ``h = 0..H-1`` (the 1-indexed ``h = 1..H`` of the usual
+formulas); value tables have shape (H+1, S) with ``V[H] = 0``. The remaining-horizon cap
+``H - h + 1`` of the 1-indexed formulas is ``H - h`` here and the pessimism factor ``(H - h)`` is
+``H - h - 1``.
 
 Provenance
 ----------
@@ -39,9 +44,10 @@ Decisions (left open by what could be read of the paper)
   rewards (Bernoulli draws with ``reward_dist="bernoulli"`` envs) and uses
   ``r̂ + sqrt(L/2n)`` in the optimistic planner and ``max(0, r̂ − sqrt(L/2n))`` (0 when n = 0)
   in PolicyEva; one more union-bound event (m = 4 in ``L = ln(2 m SAHK/δ)``).
-* Flag ``baseline_value_known=False`` (stepmix.md#decisions): ``thr_k = (1 − α) Ū_k(π^b)`` where Ū is the
-  optimistic (stepmix.md#optimistic-planning) evaluation of the fixed π^b (a valid UCB: Hoeffding on a fixed function),
-  and ``LB_0 = PolicyEva(π^b)``; one more event. The budget comparator keeps V^b known.
+* Flag ``baseline_value_known=False`` (stepmix.md#decisions): ``thr_k = (1 − α) Ū_k(π^b)`` where Ū
+  is the optimistic (stepmix.md#optimistic-planning) evaluation of the fixed π^b (a valid UCB:
+  Hoeffding on a fixed function), and ``LB_0 = PolicyEva(π^b)``; one more event. The budget
+  comparator keeps V^b known.
 * Bernstein bonus at the last step: there is no next-step value, so the variance and the
   correction term (which needs ``N'_{H+1}``) are 0 and only ``14 H L / (3 n)`` remains.
 * Counts are float64 arrays (exact for counts < 2^53).
@@ -144,8 +150,8 @@ def _choice(value, table, name):
 def log_term(S: int, A: int, H: int, K: int, delta: float, n_events: int = 3) -> float:
     """``L = ln(2 m S A H K / δ)`` with m = ``n_events`` concentration events (δ/m each).
 
-    The default (stepmix.md#empirical-model) is m = 3: ``L = ln(6 S A H K / δ)``. The optional flags add one
-    event each (unknown rewards; V^b not known, whose UCB is one more Hoeffding event).
+    The default (stepmix.md#empirical-model) is m = 3: ``L = ln(6 S A H K / δ)``. The optional flags
+    add one event each (unknown rewards; V^b not known, whose UCB is one more Hoeffding event).
     """
     delta = check_delta(delta)
     if isinstance(n_events, (bool, np.bool_)) or not isinstance(n_events, numbers.Integral) or n_events < 1:
@@ -389,8 +395,8 @@ class ConservativeLearner(EpisodicLearner):
         self.bonus_scale = _real(bonus_scale, "bonus_scale")
         if self.bonus_scale < 0:
             raise ValueError(f"bonus_scale must be >= 0, got {self.bonus_scale}")
-        #: stepmix.md#optimistic-planning: a shrunk (or inflated) bonus makes the run "heuristic" (the regret theorem
-        #: no longer applies; safety does not depend on it)
+        #: stepmix.md#optimistic-planning: a shrunk (or inflated) bonus makes the run "heuristic"
+        #: (the regret theorem no longer applies; safety does not depend on it)
         self.heuristic = self.bonus_scale != 1.0
         self.order = order
         self._order = _choice(order, _ORDER, "order")
@@ -481,8 +487,9 @@ class ConservativeLearner(EpisodicLearner):
     # ------------------------------------------------------------- evaluation
     def _true_threshold(self, env) -> float:
         # true threshold of the constraint: (1 - alpha) V^{pi^b} of the env's baseline (the
-        # behaviour policy in the learned-baseline case, stepmix.md#learned-baseline); for an env that does not name
-        # a baseline, the exact value (oracle) of the baseline policy the agent was given
+        # behaviour policy in the learned-baseline case, stepmix.md#learned-baseline); for an env
+        # that does not name a baseline, the exact value (oracle) of the baseline policy the agent
+        # was given
         vb_true = getattr(env, "baseline_value", None)
         if vb_true is None:
             vb_true = env.policy_value(self.pib)

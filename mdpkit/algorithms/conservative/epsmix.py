@@ -10,13 +10,14 @@ the start of the episode runs π^k with probability ε_k, π^b otherwise. Certif
 Provenance
 ----------
 [V] EpsMix exists, is randomisation-based and has the same guarantees as StepMix (abstract).
-[R] the episode-level coin and the ε formula; machinery of stepmix.md#empirical-model, #optimistic-planning, #policyeva. No author code exists.
+[R] the episode-level coin and the ε formula; machinery of stepmix.md#empirical-model,
+#optimistic-planning, #policyeva. No author code exists.
 
 Decisions
 ---------
 * Regret and constraint use the exact value of the episode-level mixture,
-  ``ε V^{π^k} + (1−ε) V^b`` (stepmix.md#setting: expectation includes the internal randomisation). The
-  compiled ``fast_run`` (the default) records exactly this. The generic act/update loop of the
+  ``ε V^{π^k} + (1−ε) V^b`` (stepmix.md#setting: expectation includes the internal randomisation).
+  The compiled ``fast_run`` (the default) records exactly this. The generic act/update loop of the
   runner can only receive one Markov policy per episode; it gets the policy drawn by the
   episode's coin, so its ``regret`` column is an unbiased estimate of the exact one (an
   episode-level mixture of two Markov policies is in general not a Markov policy).

@@ -1,4 +1,5 @@
-r"""Learned-baseline StepMix / EpsMix from an offline dataset (docs/papers/stepmix.md#learned-baseline).
+r"""Learned-baseline StepMix / EpsMix from an offline dataset
+(docs/papers/stepmix.md#learned-baseline).
 
 Li, Huang, Shen, Yang, ICML 2023 (arXiv:2306.06265). [V] the extension exists (baseline not
 given, learned from an offline dataset; guarantees once the dataset is large enough);
@@ -10,8 +11,8 @@ is ``V^{π_k}_1 >= (1−α) V^{π^β}_1`` (the behaviour policy is the reference
 
 1. ``V̂^β = mean return``, ``ε_V = H sqrt(ln(6/δ)/(2N))``, ``thr = (1−α)(V̂^β + ε_V)``.
 2. ``π̂^b_h(a|s) = N^D_h(s,a)/N^D_h(s)`` (behaviour cloning; uniform where ``N^D_h(s) = 0``);
-   flag ``baseline_estimator="vi_lcb"``: greedy policy of the stepmix.md#policyeva pessimistic recursion
-   on D instead.
+   flag ``baseline_estimator="vi_lcb"``: greedy policy of the stepmix.md#policyeva pessimistic
+   recursion on D instead.
 3. The model counts start from the transitions of D.
 4. StepMix (``base="stepmix"``, default) or EpsMix (``base="epsmix"``) with π^b := π̂^b and
    ``LB_0 := PolicyEva(π̂^b)`` (not exact); if no member is certified (``LB_0 < thr`` and
@@ -23,8 +24,8 @@ Decisions
 * ``baseline_value`` reported in the records is ``V̂^β``; the constraint check of the fast path
   uses the env's true ``(1−α) V^{π^β}`` (oracle).
 * The union-bound log term L keeps K = number of online episodes (the dataset's transitions
-  only add counts; the concentration events of stepmix.md#policyeva are per (h, s, a, n) so L's role is the
-  same up to replacing K by K + N, which we do: ``L = ln(6 S A H (K + N)/δ)``).
+  only add counts; the concentration events of stepmix.md#policyeva are per (h, s, a, n) so L's role
+  is the same up to replacing K by K + N, which we do: ``L = ln(6 S A H (K + N)/δ)``).
 """
 from __future__ import annotations
 

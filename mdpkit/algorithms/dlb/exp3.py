@@ -3,8 +3,8 @@ r"""EXP3 baseline of the DynLin-UCB experiments (docs/papers/dynlin-ucb.md#basel
 EXP3 [``dlb-exp3``]: ``gamma = min(1, sqrt(K ln K / ((e-1) 2T/3)))``, ``eta = gamma/K``,
 reward rescaled ``(y + 2M)/(4M)``, ``M = (Theta + Omega ||B|| / (1 - rho)) U``.
 
-rho is the real ``max |eig(A)|`` (dynlin-ucb.md#model). One uniform per round is drawn from the learner's
-Generator, in ``act`` and in ``fast_run`` alike, so the two paths give identical numbers.
+rho is the real ``max |eig(A)|`` (dynlin-ucb.md#model). One uniform per round is drawn from the
+learner's Generator, in ``act`` and in ``fast_run`` alike, so the two paths give identical numbers.
 Probabilities are computed with the largest exponent subtracted (identical mathematically to
 the reference's plain exponentials).
 """
