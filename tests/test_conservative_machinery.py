@@ -2,7 +2,7 @@
 #optimistic-planning, #policyeva; stepmix.md#checks items 1-3).
 
 Every compiled kernel is compared with an independent numpy implementation written here
-from the spec's formulas, and exact values with :func:`mdpkit.solvers.evaluate`.
+from the formulas of the paper page, and exact values with :func:`mdpkit.solvers.evaluate`.
 """
 from __future__ import annotations
 
