@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Myopic vs dynamical: why a linear bandit learner fails on a dynamical system
 #
-# Setting (Mussi, Metelli, Restelli, ICML 2023; `docs/papers/dynlin-ucb.md` §1): a hidden state
+# Setting (Mussi, Metelli, Restelli, ICML 2023; `docs/papers/dynlin-ucb.md#model`): a hidden state
 # $x_t$ evolves as $x_{t+1} = A x_t + B u_t + \varepsilon_t$ and the learner observes only the
 # reward $y_t = \langle \omega, x_t\rangle + \langle\theta, u_t\rangle + \eta_t$.
 #
@@ -136,4 +136,4 @@ fig
 # linearly: Lin-UCB settles on the runner-up $(0.5, 1, 0)$ (gap 0.03125 per round) and EXP3
 # keeps paying for exploration. At short horizons Lin-UCB can still be ahead: DynLin-UCB's
 # confidence radius $\beta_t$ (about 10 to 13 here) is dominated by the transient-bias term,
-# so it explores for a long time (spec P8).
+# so it explores for a long time (dynlin-ucb.md#radius-and-epochs).

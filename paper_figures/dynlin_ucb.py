@@ -1,8 +1,8 @@
 r"""Figures of "Dynamical Linear Bandits" (Mussi, Metelli, Restelli, ICML 2023).
 
 See ``docs/papers/dynlin-ucb.md`` (what is reproduced; the reference numbers are runs of the
-authors' agents, not paper numbers; "spec x.y" below names sections of the reproduction
-plan summarised there).
+authors' agents, not paper numbers; ``dynlin-ucb.md#<section>`` below names a section of
+that page).
 
 Claims (``mdpkit reproduce`` writes them to ``claims.csv``): DynLin-UCB (lambda = log T)
 has the lowest R_ss(T) of all agents on sigma = 0.001, 0.01 and the real-derived system;
@@ -19,30 +19,31 @@ Lin-UCB lambda = log T, whose 10-run mean 9 264 has s.e. 3 585: it locks on in 2
 ``mdpkit reproduce dynlin-ucb`` writes four PNG + CSV pairs into ``OUT/dynlin-ucb/``:
 
 * ``synthetic_sigma0.001``, ``synthetic_sigma0.01``, ``synthetic_sigma0.1``: the synthetic
-  system of spec 4.1, 9 agents (both DynLin-UCB, both Lin-UCB, both D-Lin-UCB, AR2, EXP3,
-  Batch-EXP3);
-* ``realdata``: the real-data-derived system of spec 4.2, the same agents plus Expert.
+  system of dynlin-ucb.md#instances, 9 agents (both DynLin-UCB, both Lin-UCB, both D-Lin-UCB, AR2,
+  EXP3, Batch-EXP3);
+* ``realdata``: the real-data-derived system of dynlin-ucb.md#instances, the same agents plus
+  Expert.
 
-Each figure: cumulative steady-state pseudo-regret ``R_ss`` (spec 1.4), mean +- standard
+Each figure: cumulative steady-state pseudo-regret ``R_ss`` (dynlin-ucb.md#model), mean +- standard
 error over runs (``std/sqrt(n)``, as the reference plots), on the reference's sampling
 grid (200 points over the first 20% of T, 200 over the rest); the y axis is limited to
 3x the final DynLin-UCB (lambda = log T) regret as in the reference; the order-only upper
 bound ``d sqrt(T) / (1 - rho)^{3/2}`` (constant 1, dotted) and the linear-bandit lower bound
 ``(e^-2/8) d sqrt(T)`` are overlaid. The CSV holds the curves (``kind = "regret"``), the regret with transients ``sum_t
 J* - E[y_t]`` from a noise-free shadow state along the same actions (``kind =
-"regret_with_transients"``, spec P1; not for Expert, whose action is not an arm), the run
+"regret_with_transients"``, dynlin-ucb.md#model; not for Expert, whose action is not an arm), the run
 times, and (for sigma = 0.01 and
-the real data) mdpkit's numbers beside the spec 4.4 reference at t in {1e4, 1e5, 2.5e5,
-5e5, 1e6}.
+the real data) mdpkit's numbers beside the dynlin-ucb.md#instances reference at t in {1e4, 1e5,
+2.5e5, 5e5, 1e6}.
 
 Settings: T = 1e6, 10 runs (``--quick``: T = 1e5, 3 runs; the reference comparison is then
 made at the checkpoints <= T only). ``reference_quirks=True`` for AR2 and Batch-EXP3
 (the reference numbers come from the authors' code) and ``first_epoch_len=1`` for
-DynLin-UCB (the clean schedule; the RNG is not bit-matched anyway, so the spec's +-15%
+DynLin-UCB (the clean schedule; the RNG is not bit-matched anyway, so a +-15%
 criterion applies). Captions state both.
 
 Measured (``mdpkit reproduce dynlin-ucb --jobs 2``, T = 1e6, 10 runs, cumulative R_ss at
-T, mean (s.e.); reference = spec 4.4):
+T, mean (s.e.); reference = dynlin-ucb.md#instances):
 
 =========================  ====================  ====================  ===================  ====================
 agent                      synthetic 0.01        reference             real-derived         reference
@@ -87,7 +88,8 @@ if TYPE_CHECKING:  # pandas is imported lazily (import time of the figure regist
 __all__ = ["AGENTS", "REFERENCE", "CONFIGS", "compute", "reference_table", "sample_grid",
            "claims", "draw", "reproduce_all"]
 
-#: (registered learner, learner params, label) of spec 2.2, in the reference's legend order
+#: (registered learner, learner params, label) of dynlin-ucb.md#baselines, in the reference's legend
+#: order
 AGENTS = [
     ("dynlin-ucb", {"config": "logT"}, "DynLin-UCB (lambda=log T)"),
     ("dynlin-ucb", {"config": "1"}, "DynLin-UCB (lambda=1)"),
@@ -111,7 +113,7 @@ CONFIGS = {
 
 CHECKPOINTS = (10_000, 100_000, 250_000, 500_000, 1_000_000)
 
-#: spec 4.4 [X]: mean (s.e.) of cumulative R_ss over 10 runs of the authors' agents
+#: dynlin-ucb.md#instances [X]: mean (s.e.) of cumulative R_ss over 10 runs of the authors' agents
 REFERENCE = {
     "synthetic_sigma0.01": {
         "DynLin-UCB (lambda=log T)": [(649, 1.3), (2339, 2.2), (4115, 3.9), (6299, 5.3), (9801, 7.0)],
@@ -134,7 +136,7 @@ REFERENCE = {
 
 
 def sample_grid(T: int) -> np.ndarray:
-    """Reference plot grid (spec 4.1, "Plotted"): 200 points in [0, 0.2T), 200 in
+    """Reference plot grid (dynlin-ucb.md#instances, "Plotted"): 200 points in [0, 0.2T), 200 in
     [0.2T - 1, T - 1] (0-based round indices), plus 60 log-spaced points (for the log-log
     panel) and the checkpoints <= T; sorted, unique."""
     a = np.linspace(0, T * 0.2, 201).astype(np.int64)[:-1]
@@ -147,7 +149,7 @@ def sample_grid(T: int) -> np.ndarray:
 def _summarise(frame, grid: np.ndarray, n_seeds: int, T: int, env=None) -> dict:
     """Per-run cumulative R_ss at the grid (0-based rounds) -> mean, s.e., per-run values;
     with ``env`` and an ``action`` column, also the regret with transients
-    ``sum_t J* - E[y_t]`` from the noise-free shadow state (spec P1): ``mean_transient``."""
+    ``sum_t J* - E[y_t]`` from the noise-free shadow state (dynlin-ucb.md#model): ``mean_transient``."""
     cum = frame["cum_regret"].to_numpy().reshape(n_seeds, T)
     vals = cum[:, grid]
     mean = vals.mean(axis=0)
@@ -196,7 +198,7 @@ def compute(figure: str, T: int = 1_000_000, n_runs: int = 10, n_jobs: int = 1,
 
 def reference_table(figure: str, result: dict) -> list[dict]:
     """Rows (agent, t, mdpkit mean, mdpkit s.e., reference mean, reference s.e., relative
-    difference) at the spec 4.4 checkpoints <= T."""
+    difference) at the dynlin-ucb.md#instances checkpoints <= T."""
     ref = REFERENCE.get(figure, {})
     grid = result["grid"]
     rows = []

@@ -1,5 +1,6 @@
 r"""Figure ``ucbvi-riverswim``: UCBVI-CH, UCBVI-BF (Azar, Osband, Munos 2017) and PSRL
-(Osband, Russo, Van Roy 2013) on RiverSwim, with their bounds (``docs/papers/classical-baselines.md`` 2.1, 2.3 and 5).
+(Osband, Russo, Van Roy 2013) on RiverSwim, with their bounds
+(docs/papers/classical-baselines.md#algorithms-as-implemented, #bounds).
 
 ``mdpkit reproduce ucbvi-riverswim [--quick]`` writes ``OUT/ucbvi-riverswim/regret.png``
 and ``regret.csv``: cumulative regret (mean, bootstrap 95% band over seeds), log-log regret
@@ -17,7 +18,7 @@ Series
   exploring and their regret is linear over the plotted K; that is what the theory
   constants do on this instance.
 * The same algorithms with "tuned" bonus scales (CH x 0.002, BF x 0.01), labelled as such
-  (spec 6: theory and tuned are separate named configurations).
+  (classical-baselines.md#decisions: theory and tuned are separate named configurations).
 * PSRL (Dirichlet(1) prior, known rewards). Its reference curve is Bayesian (averaged over
   the prior), whereas this is the regret on one fixed MDP over seeds: the curve is a shape
   guide only.

@@ -1,4 +1,5 @@
-r"""Inequalities behind DynLin-UCB's analysis (``docs/papers/dynlin-ucb.md`` 2.1, 3.1, 5.4, 5.5).
+r"""Inequalities behind DynLin-UCB's analysis (docs/papers/dynlin-ucb.md#radius-and-epochs,
+#theory).
 
 Each ``test_*`` states an inequality in its docstring with its source, checks it exactly
 (rational arithmetic or sympy) or on compiled runs, and would fail for a wrong epoch
@@ -29,7 +30,7 @@ SETTINGS = settings(max_examples=40, deadline=None)
 @SETTINGS
 @given(st.integers(1, 99), st.integers(2, 100), st.integers(1, 10 ** 6))
 def test_epoch_length_bracket_exact(p, q, m):
-    r"""Spec 2.1: ``rho^{H_m} < 1/m <= rho^{H_m - 1}`` for rational ``rho = p/q < 1``,
+    r"""dynlin-ucb.md#radius-and-epochs: ``rho^{H_m} < 1/m <= rho^{H_m - 1}`` for rational ``rho = p/q < 1``,
     checked in exact rational arithmetic (``fractions.Fraction``), including exact powers
     ``m = rho^{-k}`` where a plain floating floor can be off by one."""
     if p >= q:
@@ -75,7 +76,7 @@ def test_epoch_length_lemma_at_exact_powers():
 @SETTINGS
 @given(st.floats(0.01, 0.95), st.integers(1, 200_000))
 def test_epochs_cover_and_count(rho, T):
-    r"""Spec 3.1 item 4: the epochs partition [1, T]; their number satisfies
+    r"""dynlin-ucb.md#theory: the epochs partition [1, T]; their number satisfies
     ``T / H_{M} <= M(T) <= T`` and the longest epoch ``H_M <= 1 + log(M)/log(1/rho)
     <= 1 + log(T)/(1 - rho)`` (since ``log(1/rho) >= 1 - rho``), which is where the
     ``(1 - rho)^{-1}`` factor of the upper bound comes from."""
@@ -92,7 +93,7 @@ def test_epochs_cover_and_count(rho, T):
 @given(st.sampled_from([Fraction(1, 10), Fraction(1, 5), Fraction(1, 2), Fraction(2, 3),
                         Fraction(9, 10)]), st.integers(2, 100_000))
 def test_longest_epoch_vs_one_minus_rho(rho, T):
-    r"""Spec 3.1 item 4: the longest epoch of mdpkit's schedule over T rounds satisfies
+    r"""dynlin-ucb.md#theory: the longest epoch of mdpkit's schedule over T rounds satisfies
     ``H_M <= 1 + log(M)/log(1/rho) <= 1 + log(M)/(1 - rho)`` -- the source of the
     ``(1 - rho)^{-1}`` factor. The first inequality is equivalent to
     ``rho^{H_M - 1} >= 1/M``, decided exactly (Fractions) on mdpkit's H_M and M; the second
@@ -108,7 +109,7 @@ def test_longest_epoch_vs_one_minus_rho(rho, T):
 
 
 def test_harmonic_sum_below_mdpkit_transient_term():
-    r"""Spec 3.1 item 3: the summed label biases ``c sum_{m <= M} 1/m`` over the M epochs
+    r"""dynlin-ucb.md#theory: the summed label biases ``c sum_{m <= M} 1/m`` over the M epochs
     started by round t are covered by the transient term of mdpkit's beta_t,
     ``(c_b/sqrt(lam)) (1 + log(t + 1))``: with c_h = 0, sigma~ = 0, lam = 1, c_b = 1 the
     kernel's ``beta_dynlin(t, ...)`` must be >= the exact harmonic number H_M (Fractions)
@@ -145,7 +146,7 @@ def _assert_regressed_on(L, labels):
 @settings(max_examples=12, deadline=None)
 @given(st.integers(0, 10 ** 6), st.floats(0.0, 0.9), st.integers(1, 3))
 def test_label_bias_bound_on_noise_free_runs(seed, rho, n):
-    r"""Spec 5.5: in a noise-free system, the last reward of epoch m satisfies
+    r"""dynlin-ucb.md#theory: in a noise-free system, the last reward of epoch m satisfies
     ``|y_last - h^T u_m| <= ||omega|| ||A^{H_m - 1}||_2 ||x_start - x_inf(u_m)||`` (the
     ``||A^k||`` form, valid also when rho(A) = 0), because
     ``x_{start+k} - x_inf = A^k (x_start - x_inf)`` under a constant action. Random systems
@@ -178,7 +179,7 @@ def test_label_bias_bound_on_noise_free_runs(seed, rho, n):
 
 def test_label_bias_paper_form_on_instances():
     r"""The paper-form bound ``|y_last - h^T u| <= Omega Phi rho^{H_m - 1} ||x_start - x_inf||``
-    (spec 1.3) on the two instances (Phi as computed by the reference, max over 999 powers)."""
+    (dynlin-ucb.md#model) on the two instances (Phi as computed by the reference, max over 999 powers)."""
     for make in (synthetic_dlb, realdata_dlb):
         base = make(0.01, 0)
         env = DynamicalLinearBandit(base.A, base.B, base.C, base.D, base.features, 0.0, 0)
@@ -199,7 +200,7 @@ def test_label_bias_paper_form_on_instances():
 
 
 def test_upper_bound_order_symbolic():
-    r"""Spec 3.1 item 4: ``H_M * beta_T * sqrt(d M log T)`` with ``H_M ~ log T/(1 - rho)``,
+    r"""dynlin-ucb.md#theory: ``H_M * beta_T * sqrt(d M log T)`` with ``H_M ~ log T/(1 - rho)``,
     ``beta_T ~ sqrt(d) + log T/(1 - rho)`` and ``M <= T`` is ``O~(d sqrt(T)/(1-rho)^2)`` in
     this crude form; with ``M ~ T (1 - rho)/log T`` epochs (each of length
     ``~ log T/(1 - rho)``) the product is ``d sqrt(T) (1 - rho)^{-3/2}`` up to logs, the

@@ -1,4 +1,6 @@
-"""UCB1, successive elimination, OFUL/LinUCB (docs/papers/classical-baselines.md 1.1-1.3, 6)."""
+"""UCB1, successive elimination, OFUL/LinUCB
+(docs/papers/classical-baselines.md#algorithms-as-implemented,
+#bounds, #decisions)."""
 from __future__ import annotations
 
 import math
@@ -170,7 +172,8 @@ def test_oful_first_round_and_linucb_alpha():
 
 def test_oful_confidence_coverage_200_seeds():
     """Fraction of 200 seeds in which theta* stays in every ellipsoid
-    ||theta_hat_t - theta*||_{V_t} <= beta_t (t = 0..200) is >= 1 - delta (spec 6).
+    ||theta_hat_t - theta*||_{V_t} <= beta_t (t = 0..200) is >= 1 - delta
+    (classical-baselines.md#decisions).
 
     delta = 0.1; failures ~ Binomial(200, p <= 0.1); P(Bin(200, 0.1) > 35) < 0.1%, so the
     assertion failures <= 35 has false-positive rate < 0.1% (seeds fixed). Actions are

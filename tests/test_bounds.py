@@ -1,4 +1,4 @@
-"""mdpkit.bounds: the Bound type and the classical bounds (docs/papers/classical-baselines.md 1, 2, 5)."""
+"""mdpkit.bounds: the Bound type and the classical bounds (docs/papers/classical-baselines.md#bounds)."""
 from __future__ import annotations
 
 import numpy as np
@@ -85,7 +85,7 @@ def test_values_match_spec_formulas():
         np.sqrt(H * S_ * A * T) + H ** 2 * S_ ** 2 * A + H * np.sqrt(T), rel=1e-13)
     assert B.PSRL(K=K, S=S_, A=A, H=H) == pytest.approx(
         H * S_ * np.sqrt(A * T * ln(S_ * A * T)), rel=1e-13)
-    # lower bounds (spec 5)
+    # lower bounds (classical-baselines.md#bounds)
     assert B.KARMED_LOWER(n=2700, k=10) == pytest.approx(np.sqrt(9 * 2700) / 27, rel=1e-14)
     assert B.LINEAR_BANDIT_LOWER(n=100, d=5) == pytest.approx(np.exp(-2) / 8 * 5 * 10, rel=1e-14)
     assert B.TABULAR_LOWER_INHOMOGENEOUS(K=K, S=S_, A=A, H=H) == pytest.approx(
@@ -123,13 +123,13 @@ def test_worst_case_forms_are_minimised_gap_splits():
         crit = sp.solve(sp.diff(f, D), D)
         assert len(crit) == 1
         assert sp.simplify(f.subs(D, crit[0]) - target) == 0
-        # and it is the spec's split point sqrt(c k ln n / n)
+        # and it is the split point sqrt(c k ln n / n)
         assert sp.simplify(crit[0] - sp.sqrt(c * k * sp.log(n) / n)) == 0
 
 
 def test_oful_closed_form_radius_dominates_determinant_form_for_d_ge_2():
     """det(V_t) <= (lambda + t L^2 / d)^d makes beta_t(det) <= the closed form when d >= 2;
-    checked on random data. For d = 1 the spec's closed form has d ln(1/delta) = ln(1/delta)
+    checked on random data. For d = 1 the closed form has d ln(1/delta) = ln(1/delta)
     < 2 ln(1/delta): it is *not* an upper bound (shown below), so the code uses the
     determinant form."""
     rng = np.random.default_rng(0)

@@ -1,7 +1,8 @@
-"""Tests of the conservative-exploration machinery (docs/papers/stepmix.md §b.1–b.3, §e.1–e.3).
+"""Tests of the conservative-exploration machinery (docs/papers/stepmix.md#empirical-model,
+#optimistic-planning, #policyeva; stepmix.md#checks items 1-3).
 
 Every compiled kernel is compared with an independent numpy implementation written here
-from the spec's formulas, and exact values with :func:`mdpkit.solvers.evaluate`.
+from the formulas of the paper page, and exact values with :func:`mdpkit.solvers.evaluate`.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def random_policy(rng, H, S, A):
 
 
 def sample_model(rng, mdp, max_n=200):
-    """Counts with n_{h,s,a} ~ U{0..max_n} transitions drawn from the true P (§e.1)."""
+    """Counts with n_{h,s,a} ~ U{0..max_n} transitions drawn from the true P (stepmix.md#checks item 1)."""
     H, S, A = mdp.H, mdp.S, mdp.A
     m = EmpiricalModel(S, A, H)
     n = rng.integers(0, max_n + 1, size=(H, S, A))
@@ -64,7 +65,7 @@ def sample_model(rng, mdp, max_n=200):
 
 
 def ref_optimistic(R, N, Nsas, L, c):
-    """numpy reference of §b.2, Hoeffding (1-indexed formulas translated)."""
+    """numpy reference of stepmix.md#optimistic-planning, Hoeffding (1-indexed formulas translated)."""
     H, S, A = R.shape
     V = np.zeros((H + 1, S))
     Q = np.zeros((H, S, A))
@@ -108,7 +109,7 @@ def ref_bernstein(R, N, Nsas, L, c):
 
 
 def ref_pess(R, N, Nsas, pol, L):
-    """numpy reference of §b.3 PolicyEva."""
+    """numpy reference of stepmix.md#policyeva PolicyEva."""
     H, S, A = R.shape
     V = np.zeros((H + 1, S))
     for h in reversed(range(H)):
@@ -122,7 +123,7 @@ def ref_pess(R, N, Nsas, pol, L):
     return V
 
 
-# ----------------------------------------------------------------------------- §b.1
+# ---------------------------------------------------------------------- stepmix.md#empirical-model
 def test_empirical_model_counts_and_phat():
     m = EmpiricalModel(3, 2, 2)
     m.add(0, 1, 1, 2)
@@ -137,7 +138,7 @@ def test_empirical_model_counts_and_phat():
     assert l1_radius(4, 5, 2.0) == pytest.approx(np.sqrt(0.5 * (5 * np.log(2) + 2.0)))
 
 
-# ----------------------------------------------------------------------------- §b.2
+# ------------------------------------------------------------------ stepmix.md#optimistic-planning
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 2 ** 31), S=st.integers(2, 4), A=st.integers(2, 3), H=st.integers(2, 4),
        c=st.sampled_from([0.0, 0.1, 1.0]))
@@ -164,7 +165,7 @@ def test_optimistic_zero_counts_and_cap():
     assert np.array_equal(plan.V[:3, 0], [3.0, 2.0, 1.0])  # H - h + 1 (1-indexed)
 
 
-# ----------------------------------------------------------------------------- §b.3 / §e.1
+# ------------------------------------------------------- stepmix.md#policyeva, stepmix.md#checks item 1
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 2 ** 31), S=st.integers(2, 4), A=st.integers(2, 3), H=st.integers(2, 4))
 def test_policy_eva_matches_numpy_reference(seed, S, A, H):
@@ -179,7 +180,7 @@ def test_policy_eva_matches_numpy_reference(seed, S, A, H):
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 2 ** 31), S=st.integers(2, 4), A=st.integers(2, 3), H=st.integers(2, 4))
 def test_pessimism_valid_uniformly_over_policies(seed, S, A, H):
-    """§e.1: PolicyEva(π) <= V^π_1(s_1) for every policy, on each data draw w.p. >= 1 - δ/3.
+    """stepmix.md#checks item 1: PolicyEva(π) <= V^π_1(s_1) for every policy, on each data draw w.p. >= 1 - δ/3.
 
     For each hypothesis instance we draw 25 data sets (n_{h,s,a} ~ U{0..200} transitions from
     the true P) and check 12 policies per data set (random stochastic, random deterministic,
@@ -212,7 +213,7 @@ def test_pessimism_valid_uniformly_over_policies(seed, S, A, H):
 
 
 def test_pessimism_fixed_seed_frequency():
-    """§e.1 as stated: violation frequency <= 0.02 over 2,000 draws (fixed seeds).
+    """stepmix.md#checks item 1 as stated: violation frequency <= 0.02 over 2,000 draws (fixed seeds).
 
     Each draw fails w.p. <= δ/3 = 1/60; P(Bin(2000, 1/60) > 40) ≈ 5e-2 under the worst case
     allowed by the theory, but the L1 radius is loose and the observed count is 0, so the
@@ -249,7 +250,7 @@ def test_pessimism_would_fail_without_radius():
 
 
 def test_pessimism_zero_counts_and_monotone_in_counts():
-    """§e.1 deterministic corollaries."""
+    """stepmix.md#checks item 1 deterministic corollaries."""
     rng = np.random.default_rng(3)
     mdp = random_instance(rng, 4, 3, 3)
     pol = random_policy(rng, 3, 4, 3)
@@ -271,7 +272,7 @@ def test_pessimism_zero_counts_and_monotone_in_counts():
     assert prev > V[0, 0]
 
 
-# ----------------------------------------------------------------------------- §b.4 / §e.2
+# --------------------------------------------------------- stepmix.md#stepmix, stepmix.md#checks item 2
 @settings(max_examples=30, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 2 ** 31), S=st.integers(2, 4), A=st.integers(2, 3), H=st.integers(2, 4),
        order=st.sampled_from(["opt_first", "base_first"]))
@@ -309,7 +310,7 @@ def test_switch_bounds_match_policy_eva():
     assert np.all(UB >= LB - 1e-12)
 
 
-# ----------------------------------------------------------------------------- §e.3 selection
+# --------------------------------------------------------------- stepmix.md#checks item 3 selection
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(lbs=st.lists(st.floats(0, 3), min_size=3, max_size=5), alpha=st.floats(0.01, 1.0))
 def test_stepmix_select_certified_threshold(lbs, alpha):
@@ -366,7 +367,7 @@ def test_bad_inputs_name_the_argument():
 
 
 def test_reward_confidence_bounds_by_formula():
-    """Unknown rewards in [0, 1] (§b.2-§b.3): with n visits and mean r̂, the optimistic
+    """Unknown rewards in [0, 1] (stepmix.md#optimistic-planning, #policyeva): with n visits and mean r̂, the optimistic
     reward is r̂ + sqrt(L/2n) and the pessimistic one max(0, r̂ − sqrt(L/2n)); unvisited
     pairs get 1 and 0. Recomputed here with numpy from the same counts."""
     rng = np.random.default_rng(5)

@@ -1,4 +1,4 @@
-"""Tests of the DLB baselines (docs/papers/dynlin-ucb.md 2.2, 2.3, 6)."""
+"""Tests of the DLB baselines (docs/papers/dynlin-ucb.md#baselines)."""
 from __future__ import annotations
 
 import math
@@ -46,7 +46,7 @@ def test_fast_run_equals_generic_loop(make, name, kw):
 
 
 def test_expert_fast_equals_generic_and_allocation():
-    """Expert allocation ~ (0.0031, 0.4968, 1.0), J ~ 0.0889, regret 0.2157/round (spec 4.2)."""
+    """Expert allocation ~ (0.0031, 0.4968, 1.0), J ~ 0.0889, regret 0.2157/round (dynlin-ucb.md#instances)."""
     T = 500
     e1, e2 = realdata_dlb(0.01, 1), realdata_dlb(0.01, 1)
     L1 = get_learner("dlb-expert")(_info(e1, T), 0)
@@ -79,7 +79,7 @@ def test_clairvoyant_zero_regret():
 
 # ----------------------------------------------------------------------------- configurations
 def test_reference_configurations_synthetic():
-    """spec 2.2 at T = 1e6, synthetic sigma = 0.01: EXP3 gamma/eta/M, Batch-EXP3 tau = 8
+    """dynlin-ucb.md#baselines at T = 1e6, synthetic sigma = 0.01: EXP3 gamma/eta/M, Batch-EXP3 tau = 8
     (M_T = 137 206), AR2 Delta_ep = 7.5e8, c0, Lin-UCB (lam = 1) constant beta."""
     T = 10 ** 6
     env = synthetic_dlb(0.01, 0)
@@ -102,7 +102,7 @@ def test_reference_configurations_synthetic():
 
 
 def test_reference_configurations_realdata():
-    """Real data: Batch-EXP3 tau = 27 (M_T = 41 212), AR2 alpha = |rho| real (P3)."""
+    """Real data: Batch-EXP3 tau = 27 (M_T = 41 212), AR2 alpha = |rho| real (dynlin-ucb.md#model)."""
     T = 10 ** 6
     env = realdata_dlb(0.01, 0)
     info = _info(env, T)
@@ -129,7 +129,8 @@ def test_dlinucb_logT_update_is_undiscounted_linucb():
     np.testing.assert_array_equal(lin.V, dl.V)
     np.testing.assert_array_equal(lin.hhat, dl.hhat)
     # beta: the log-det term's t is multiplied by sum_{k<t} gamma^{2k} in [1, t] (the
-    # reference's formula, spec 2.2), so the D-Lin-UCB beta is >= Lin-UCB's, equal at t = 1
+    # reference's formula, dynlin-ucb.md#baselines), so the D-Lin-UCB beta is >= Lin-UCB's, equal at
+    # t = 1
     for t in (1, 10, 1000, 10 ** 6):
         assert dl.beta(t) >= lin.beta(t)
         g = 0.999999
@@ -142,7 +143,7 @@ def test_dlinucb_logT_update_is_undiscounted_linucb():
 
 # ----------------------------------------------------------------------------- independent references
 def numpy_dlinucb_check(X, Z, env, T, acts, lam, gamma, theta_norm, sigma, nb):
-    """Russac et al. D-LinUCB as written in spec 2.2 (np.linalg.inv), replayed along the
+    """Russac et al. D-LinUCB as written in dynlin-ucb.md#baselines (np.linalg.inv), replayed along the
     learner's actions: returns, per round, max index - index of the chosen arm (>= 0; 0 up to
     rounding when the learner maximises the same index; exact ties occur by symmetry of the
     action set, so the arms themselves are not compared)."""
@@ -214,7 +215,7 @@ def test_exp3_sampling_frequencies():
 @pytest.mark.parametrize("quirks", [False, True])
 def test_batch_exp3_batches_and_update_rounds(quirks):
     """Actions constant on batches [k tau, (k+1) tau); G changes only at the update rounds:
-    clean t = k tau + tau - 1, reference t = 1 + k tau (spec 2.2 / module docstring)."""
+    clean t = k tau + tau - 1, reference t = 1 + k tau (dynlin-ucb.md#baselines / module docstring)."""
     T = 200
     env = synthetic_dlb(0.01, 0)
     L = BL.BatchExp3(6, 0, gamma=0.1, eta=0.05, M=1.0, tau=7, reference_quirks=quirks)
@@ -234,7 +235,7 @@ def test_batch_exp3_batches_and_update_rounds(quirks):
 
 
 def test_ar2_reference_state_machine():
-    """spec 2.3: init phase plays arms K-1..0; est = alpha^{K-1} X during t0 < K; with quirks
+    """dynlin-ucb.md#baselines: init phase plays arms K-1..0; est = alpha^{K-1} X during t0 < K; with quirks
     the triggered set only grows, while the clean version removes explored arms; odd rounds
     with a non-empty triggered set play an earliest-triggered arm."""
     env = synthetic_dlb(0.01, 0)
@@ -326,7 +327,7 @@ def _final_regrets(figure, T, n_runs):
 @pytest.mark.slow
 @pytest.mark.parametrize("figure", ["synthetic_sigma0.01", "realdata"])
 def test_reference_numbers_and_ordering_at_1e6(figure):
-    """Spec 4.4 at T = 1e6, 10 runs: DynLin-UCB (lam = log T) within 15% of the reference;
+    """dynlin-ucb.md#instances at T = 1e6, 10 runs: DynLin-UCB (lam = log T) within 15% of the reference;
     for every pair of agents whose reference means differ by more than 3 combined standard
     errors, mdpkit orders them the same way (pairs closer than that are statistically tied
     in the reference itself, e.g. AR2 vs Batch-EXP3, and are not asserted)."""
@@ -366,7 +367,7 @@ def test_runner_generic_and_fast_paths_give_identical_frames(name):
 
 @pytest.mark.parametrize("quirks", [True, False])
 def test_ar2_superior_arm_of_the_last_two(quirks):
-    """spec 2.3: outside the initial phase, on every round that does not serve the triggered
+    """dynlin-ucb.md#baselines: outside the initial phase, on every round that does not serve the triggered
     set (even rounds t0), AR2 plays the superior of its last two arms: the one with the
     larger estimate, ties to the most recent (checked against the estimates before act)."""
     env = synthetic_dlb(0.01, 3)

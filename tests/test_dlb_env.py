@@ -1,4 +1,5 @@
-"""Tests of the dynamical linear bandit environment (docs/papers/dynlin-ucb.md 1, 4, 5.1, 5.2, 5.5)."""
+"""Tests of the dynamical linear bandit environment (docs/papers/dynlin-ucb.md#model,
+#instances, #theory)."""
 from __future__ import annotations
 
 import numpy as np
@@ -21,7 +22,7 @@ from mdpkit.envs.dlb import (
 # ----------------------------------------------------------------------------- strategies
 @st.composite
 def systems(draw, max_dim=4):
-    """Random (A, B, C, D, u) with rho(A) in [0, 0.95] (spec 5.1)."""
+    """Random (A, B, C, D, u) with rho(A) in [0, 0.95] (dynlin-ucb.md#model)."""
     n = draw(st.integers(1, max_dim))
     d = draw(st.integers(1, max_dim))
     m = draw(st.integers(1, max_dim))
@@ -41,7 +42,7 @@ def systems(draw, max_dim=4):
 @given(systems())
 def test_steady_state_closed_form_vs_noise_free_simulation(sys_):
     """|y_t - h^T u| <= ||omega|| ||A^{t-1}||_2 ||x_inf(u)|| along a noise-free run from
-    x_1 = 0 holding u (spec 5.1); the time average tends to h^T u."""
+    x_1 = 0 holding u (dynlin-ucb.md#model); the time average tends to h^T u."""
     A, B, C, D, U = sys_
     env = DynamicalLinearBandit(A, B, C, D, U, 0.0, 0)
     n = A.shape[0]
@@ -87,7 +88,7 @@ def test_h_formula_against_direct_inverse():
 
 # ----------------------------------------------------------------------------- 5.2
 def test_synthetic_instance_values():
-    """spec 4.1: u* = (1, .5, 0), J* = 0.8125, myopic (0, 1, .5), gap min 0.03125, constants."""
+    """dynlin-ucb.md#instances: u* = (1, .5, 0), J* = 0.8125, myopic (0, 1, .5), gap min 0.03125, constants."""
     env = synthetic_dlb(0.01, 0)
     np.testing.assert_allclose(env.h, [0.5625, 0.5, 1 / 9], atol=1e-12)
     np.testing.assert_array_equal(env.u_star, [1.0, 0.5, 0.0])
@@ -102,7 +103,7 @@ def test_synthetic_instance_values():
 
 
 def test_realdata_instance_values():
-    """spec 4.2: u* = (1, 0, .5), J* = 0.304586 (1e-6), rho = 0.66689, Phi = 2.7812,
+    """dynlin-ucb.md#instances: u* = (1, 0, .5), J* = 0.304586 (1e-6), rho = 0.66689, Phi = 2.7812,
     h = (0.25153, -0.03630, 0.10612), runner-up 0.23338, myopic (0.5, 1, 0) J = 0.08947."""
     env = realdata_dlb(0.01, 0)
     np.testing.assert_array_equal(env.u_star, [1.0, 0.0, 0.5])
@@ -173,7 +174,7 @@ def test_noise_stream_equals_draw_noise():
 
 
 def test_reward_noise_variance_is_m_sigma2():
-    """With C = 0 the reward is theta^T u + 1^T eta: variance m sigma^2 (spec P7).
+    """With C = 0 the reward is theta^T u + 1^T eta: variance m sigma^2 (dynlin-ucb.md#model).
 
     Statistical: 40 000 samples, relative s.d. of the sample variance sqrt(2/n) = 0.7%;
     tolerance 5% is > 7 s.d. (false-positive rate < 1e-11); fixed seed."""
@@ -185,7 +186,7 @@ def test_reward_noise_variance_is_m_sigma2():
 
 
 def test_expected_regret_transient_closed_form():
-    """Holding u from x_1 = 0, sum_t (h^T u - E y_t) = omega^T (I - A)^{-1} x_inf(u) (spec P1);
+    """Holding u from x_1 = 0, sum_t (h^T u - E y_t) = omega^T (I - A)^{-1} x_inf(u) (dynlin-ucb.md#model);
     the shadow state after pulls equals the expected-reward sequence."""
     for env in (synthetic_dlb(0.01, 0), realdata_dlb(0.01, 0)):
         k = env.best_arm
@@ -274,7 +275,7 @@ def test_registered_factories():
 
 @pytest.mark.parametrize("make", [synthetic_dlb, realdata_dlb])
 def test_noise_free_reward_within_1e8_after_transient(make):
-    """spec 5.1: holding any arm from x_1 = 0, |E y_t - h^T u| < 1e-8 once
+    """dynlin-ucb.md#model: holding any arm from x_1 = 0, |E y_t - h^T u| < 1e-8 once
     t >= log(1e-10)/log(rho) + 10 (the +10 absorbs Omega Phi ||x_inf||, <= 6 here)."""
     env = make(0.01, 0)
     t0 = int(np.ceil(np.log(1e-10) / np.log(env.rho))) + 10

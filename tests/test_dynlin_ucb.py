@@ -1,4 +1,4 @@
-"""Tests of DynLin-UCB (docs/papers/dynlin-ucb.md 2.1, 3, 5.3-5.8)."""
+"""Tests of DynLin-UCB (docs/papers/dynlin-ucb.md#radius-and-epochs, #theory)."""
 from __future__ import annotations
 
 import math
@@ -39,7 +39,7 @@ def _generic_loop(env, learner, T, reward_hook=None):
 
 # ----------------------------------------------------------------------------- independent reference
 def numpy_dynlin(X, Z, A, B, C, D, sigma, T, acts, lam, beta_fn, rho_bar, eps, first_epoch_len):
-    """Plain-numpy DynLin-UCB written from spec 2.1 (list of update rounds, np.linalg.inv),
+    """Plain-numpy DynLin-UCB written from dynlin-ucb.md#radius-and-epochs (list of update rounds, np.linalg.inv),
     with its own numpy simulation of the system from the same normals Z, replayed along the
     learner's actions ``acts``.
 
@@ -96,7 +96,7 @@ def _ref_beta(env, T, lam):
 @pytest.mark.parametrize("make,config,fel", [(synthetic_dlb, "logT", 1), (synthetic_dlb, "1", 2),
                                             (realdata_dlb, "logT", 2), (realdata_dlb, "1", 1)])
 def test_matches_independent_numpy_implementation(make, config, fel):
-    """Action sequence of the numba DynLin-UCB == a plain-numpy rendering of spec 2.1 driven
+    """Action sequence of the numba DynLin-UCB == a plain-numpy rendering of dynlin-ucb.md#radius-and-epochs driven
     by the same noise (and its own numpy system simulation)."""
     T = 3000
     env = make(0.05, 3)
@@ -114,7 +114,7 @@ def test_matches_independent_numpy_implementation(make, config, fel):
 
 
 def test_spec_beta_values():
-    """spec 3.2 / 4.4: c_h, c_b, sigma~^2 and beta_t at the paper's constants."""
+    """dynlin-ucb.md#theory, #instances: c_h, c_b, sigma~^2 and beta_t at the paper's constants."""
     T = 10 ** 6
     env = synthetic_dlb(0.01, 0)
     L1, Llog = _learner(env, T, config="1"), _learner(env, T, config="logT")
@@ -136,7 +136,7 @@ def test_spec_beta_values():
 
 
 def test_number_of_epochs_matches_spec():
-    """spec 4.1/4.2: 137 206 epochs (rho = 0.2) and 41 212 (rho = 0.6669) over 1e6 rounds,
+    """dynlin-ucb.md#instances: 137 206 epochs (rho = 0.2) and 41 212 (rho = 0.6669) over 1e6 rounds,
     final epoch lengths 8 and 27."""
     assert n_epochs_to_cover(10 ** 6, 0.2) == 137206
     s = epoch_schedule(10 ** 6, 0.2)
@@ -191,7 +191,7 @@ def test_runner_uses_fast_run_and_is_reproducible():
 @pytest.mark.parametrize("rho_bar", [0.0, 1e-7])
 def test_reduction_to_linucb_when_rho_bar_below_eps(rho_bar):
     """rho_bar < eps: every epoch has length 1 and the action sequence equals OFUL (numpy,
-    updated every round) with the same beta_t, lambda and tie-breaking (spec 5.3)."""
+    updated every round) with the same beta_t, lambda and tie-breaking (dynlin-ucb.md#theory)."""
     T = 1500
     env = synthetic_dlb(0.05, 8)
     L = _learner(env, T, config="1", rho_bar=rho_bar)
@@ -280,7 +280,7 @@ def test_epoch_length_exact_powers(rho):
     """Epoch-length lemma rho^{H_m} < 1/m <= rho^{H_m - 1} at the exact powers m = rho^{-k}
     (where log m / log(1/rho) is an integer that float division may land just below: at
     rho = 0.1, m = 10^3 it gives 2.9999999999999996) and their neighbours m -+ 1, and on every
-    m <= 3000, for rho in {0.1, 0.5, 0.9} and the spec's 0.2 and 0.25. The reference H is
+    m <= 3000, for rho in {0.1, 0.5, 0.9} and the instances' 0.2 and 0.25. The reference H is
     exact integer arithmetic (:func:`_exact_epoch_length`).
 
     Range: m <= 1e9 + 1. The kernel's 1e-12 guard in log space is exact as long as no m lies
@@ -336,7 +336,7 @@ def test_epoch_bookkeeping_invariants(rho_bar, T, fel, seed):
 @pytest.mark.parametrize("make", [synthetic_dlb, realdata_dlb])
 def test_label_bias_bound_noise_free(make):
     """Noise-free: |y_last - h^T u_m| <= ||omega|| ||A^{H_m - 1}||_2 ||x_start - x_inf(u_m)||
-    for every epoch (spec 5.5)."""
+    for every epoch (dynlin-ucb.md#theory)."""
     base = make(0.0, 0)
     env = DynamicalLinearBandit(base.A, base.B, base.C, base.D, base.features, 0.0, 0)
     T = 4000
@@ -396,7 +396,7 @@ def test_beta_nondecreasing_and_index_optimistic(config, t):
 
 # ----------------------------------------------------------------------------- 5.7 coverage
 def test_confidence_set_coverage_over_seeds():
-    """||hhat_m - h||_{V_m} <= beta_{t_m} at every epoch in every one of 50 runs (spec 5.7).
+    """||hhat_m - h||_{V_m} <= beta_{t_m} at every epoch in every one of 50 runs (dynlin-ucb.md#theory).
 
     If the confidence set holds with probability >= 1 - delta per run (delta = 1/T = 5e-5),
     the chance that any of 50 runs fails is <= 50 delta = 2.5e-3: the false-positive rate of
@@ -444,8 +444,8 @@ def _numpy_width_sum(env, epochs, lam, beta_fn):
 
 @pytest.mark.parametrize("make", [synthetic_dlb, realdata_dlb])
 def test_width_sum_is_what_it_claims(make):
-    """The kernel's ``width_sum`` statistic equals the sum of spec 3.2 recomputed with
-    numpy from the epoch log (own V_{m-1}, own beta_t from the spec formula); and its
+    """The kernel's ``width_sum`` statistic equals the sum of dynlin-ucb.md#theory recomputed with
+    numpy from the epoch log (own V_{m-1}, own beta_t from the page's formula); and its
     epoch log (start, length) equals the schedule of the lemma."""
     T = 3000
     env = make(0.01, 4)
@@ -459,9 +459,9 @@ def test_width_sum_is_what_it_claims(make):
 
 
 def test_explicit_epoch_bound_per_run():
-    """spec 3.2: R_ss(T) <= H_M sum_m min(2 max gap, 2 beta ||u_m||_{V^{-1}_{m-1}}) per run,
+    """dynlin-ucb.md#theory: R_ss(T) <= H_M sum_m min(2 max gap, 2 beta ||u_m||_{V^{-1}_{m-1}}) per run,
     with BOTH factors of the right-hand side recomputed independently (numpy, from the epoch
-    log and the spec's beta formula), not read from the kernel's own statistics. It holds on
+    log and the page's beta formula), not read from the kernel's own statistics. It holds on
     the event that the confidence sets hold (probability >= 1 - delta = 1 - 1/T per run), so
     the false-positive rate over these 10 runs is <= 10/T = 5e-4."""
     T = 20000
@@ -502,9 +502,9 @@ def test_regret_shape_short_horizon():
 
 @pytest.mark.slow
 def test_regret_shape_and_reference_at_1e6():
-    """spec 5.8 at T = 1e6 (10 runs): R_ss/T strictly decreasing over {1e4, 1e5, 1e6}; log-log
+    """dynlin-ucb.md#theory at T = 1e6 (10 runs): R_ss/T strictly decreasing over {1e4, 1e5, 1e6}; log-log
     slope 1e5 -> 1e6 < 0.8; Lin-UCB (lam = 1) and EXP3 do not beat DynLin-UCB; DynLin-UCB
-    (log T) within 15% of the spec 4.4 reference (9 801) at 1e6."""
+    (log T) within 15% of the dynlin-ucb.md#instances reference (9 801) at 1e6."""
     from mdpkit.algorithms.dlb import make_exp3, make_linucb
     T = 10 ** 6
     cum = {"dyn": [], "lin1": [], "exp3": []}

@@ -1,5 +1,5 @@
 """PSRL (mdpkit.algorithms.psrl): posterior updates, posterior draws, planning, learning.
-docs/papers/classical-baselines.md 2.3 and 6."""
+docs/papers/classical-baselines.md#algorithms-as-implemented, #decisions."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
-"""StepMix / EpsMix / comparators on the §d instance (docs/papers/stepmix.md §e.2–e.8).
+"""StepMix / EpsMix / comparators on the experiment's instance
+(docs/papers/stepmix.md#figures-mdpkit-reproduce-stepmix; checks: stepmix.md#checks items 2-8).
 
 Instance: ``conservative-synthetic`` (S = 5, A = 5, H = 3, env_seed 0, V^b = 0.6 V*),
 α = 0.1, δ = 0.05, theory bonus (bonus_scale = 1) unless stated.
@@ -144,7 +145,7 @@ def test_instance_baseline_ratio():
         make_conservative_instance(0, baseline_ratio=1.5)
 
 
-# ----------------------------------------------------------------------------- §e.3
+# ------------------------------------------------------------------------- stepmix.md#checks item 3
 @pytest.mark.parametrize("cls", [StepMix, EpsMix])
 def test_certified_threshold_every_episode(cls):
     K = 2000
@@ -161,9 +162,9 @@ def test_certified_threshold_every_episode(cls):
     assert (out["lb"][~nf] >= thr - 1e-12).all()
 
 
-# ----------------------------------------------------------------------------- §e.4
+# ------------------------------------------------------------------------- stepmix.md#checks item 4
 def test_no_episode_wise_violation_while_ucbvi_violates():
-    """§e.4: R = 50 seeds × K = 2,000 episodes on the §d instance.
+    """stepmix.md#checks item 4: R = 50 seeds × K = 2,000 episodes on the experiment's instance.
 
     On the good event (prob >= 1 − δ per run) StepMix/EpsMix never violate, so the number of
     runs with a violation is Bin(50, p <= δ = 0.05); we assert <= max(1, 3 δ R) = 7:
@@ -183,9 +184,9 @@ def test_no_episode_wise_violation_while_ucbvi_violates():
     assert ucb_viol > 0
 
 
-# ----------------------------------------------------------------------------- §e.5
+# ------------------------------------------------------------------------- stepmix.md#checks item 5
 def test_regret_below_half_of_baseline_only():
-    """§e.5 (second part): Reg(2·10⁴) / Reg_baseline-only of StepMix and EpsMix, means over
+    """stepmix.md#checks item 5 (second part): Reg(2·10⁴) / Reg_baseline-only of StepMix and EpsMix, means over
     4 seeds, at most 0.40 (StepMix) and 0.27 (EpsMix); the paper's claim is <= 0.5.
 
     Thresholds from the false-positive rate, not read off one run: over 6 seeds the ratio
@@ -205,7 +206,7 @@ def test_regret_below_half_of_baseline_only():
 
 @pytest.mark.slow
 def test_regret_slope_last_decade():
-    """§e.5: log-log slope of mean Reg(K) over [K/10, K], K = 5·10⁴, <= 0.6 (5 seeds).
+    """stepmix.md#checks item 5: log-log slope of mean Reg(K) over [K/10, K], K = 5·10⁴, <= 0.6 (5 seeds).
 
     Prototype: 0.25 / 0.23; theory 0.5 asymptotically. A linear-regret bug gives ≈ 1.
     """
@@ -217,7 +218,7 @@ def test_regret_slope_last_decade():
         assert slope <= 0.6, (cls.__name__, slope)
 
 
-# ----------------------------------------------------------------------------- §e.6
+# ------------------------------------------------------------------------- stepmix.md#checks item 6
 @pytest.mark.parametrize("cls", [StepMix, EpsMix])
 def test_alpha_one_reduces_to_ucbvi(cls):
     K = 400
@@ -236,7 +237,7 @@ def test_alpha_one_reduces_to_ucbvi(cls):
 
 @pytest.mark.parametrize("cls", [StepMix, EpsMix])
 def test_optimal_baseline_and_zero_tolerance_gives_zero_regret(cls):
-    """§e.6: π^b = π*, thr = V* (α = 0 via an explicit threshold): regret 0 on the good event."""
+    """stepmix.md#checks item 6: π^b = π*, thr = V* (α = 0 via an explicit threshold): regret 0 on the good event."""
     inst = conservative_instance(0)
     env = ConservativeEnv(inst, 8)
     info = env.env_info()
@@ -249,12 +250,13 @@ def test_optimal_baseline_and_zero_tolerance_gives_zero_regret(cls):
     assert (out["mix"][out["fully_optimistic"] == 0] == 0).all()
 
 
-# ----------------------------------------------------------------------------- §e.7
+# ------------------------------------------------------------------------- stepmix.md#checks item 7
 def test_optimism():
-    """§e.7: V̄^k_1(s_1) >= V*_1(s_1) for all k in >= 1 − δ of runs (bonus_scale 1).
+    """stepmix.md#checks item 7: V̄^k_1(s_1) >= V*_1(s_1) for all k in >= 1 − δ of runs (bonus_scale 1).
 
-    20 runs × 2,000 episodes; each run fails w.p. <= δ/3 = 1/60 (Hoeffding event of §b.2);
-    assert <= 3 failing runs: P(Bin(20, 1/60) >= 4) ≈ 4e-4. Observed: 0.
+    20 runs × 2,000 episodes; each run fails w.p. <= δ/3 = 1/60 (Hoeffding event of
+    stepmix.md#optimistic-planning); assert <= 3 failing runs: P(Bin(20, 1/60) >= 4) ≈ 4e-4.
+    Observed: 0.
     """
     v_star = make_conservative_env(0).optimal_value
     fails = 0
@@ -271,9 +273,9 @@ def test_optimism_breaks_without_bonus():
     assert (out["vbar"] < v_star - 1e-6).any()
 
 
-# ----------------------------------------------------------------------------- §e.8
+# ------------------------------------------------------------------------- stepmix.md#checks item 8
 def test_learned_baseline_monotone_in_dataset_size():
-    """§e.8: with a learned baseline the episode-wise constraint holds in >= 1 - δ of runs
+    """stepmix.md#checks item 8: with a learned baseline the episode-wise constraint holds in >= 1 - δ of runs
     for every dataset size N, and the share of uncertified episodes shrinks with N.
 
     10 runs × K = 1,000 per N ∈ {10², 10³, 10⁴, 10⁵}; a run "violates" if >= 1 episode is
@@ -355,7 +357,7 @@ def test_bound_objects():
     (NaiveSwitch, {"rewards": "unknown"}, {"reward_dist": "bernoulli"}),
 ])
 def test_flags_fast_equals_generic_and_safe(cls, kw, env_kw):
-    """Spec §a/§f flags (unknown Bernoulli rewards; V^b not known -> thr = (1-α) UCB(V^b)):
+    """stepmix.md#setting, #decisions flags (unknown Bernoulli rewards; V^b not known -> thr = (1-α) UCB(V^b)):
     the compiled loop reproduces the generic loop, and no episode violates the constraint."""
     K = 300
     env, ln = make(cls, K, 21, env_kw=env_kw, fast=False, **kw)
@@ -372,7 +374,7 @@ def test_flags_fast_equals_generic_and_safe(cls, kw, env_kw):
 
 
 def test_learned_baseline_vi_lcb_and_setup():
-    """§b.6 setup: threshold formula, BC policy, counts from D; the VI-LCB flag gives a
+    """stepmix.md#learned-baseline setup: threshold formula, BC policy, counts from D; the VI-LCB flag gives a
     deterministic greedy policy of the pessimistic recursion; bad dataset -> ValueError."""
     from mdpkit.algorithms.conservative.learned_baseline import learned_baseline_setup
     env = make_conservative_env(3, dataset_size=500, expose_baseline=False)
@@ -396,7 +398,7 @@ def test_learned_baseline_vi_lcb_and_setup():
 
 # ----------------------------------------------------------------------------- comparators
 def test_budget_conservative_keeps_its_cumulative_budget():
-    """Budget (cumulative-constraint) comparator, §b.7.3: it deploys π^k only while the
+    """Budget (cumulative-constraint) comparator, stepmix.md#comparators: it deploys π^k only while the
     recorded budget stays non-negative, so sum_{j<=k} (LB_j − (1−α)V^b) >= 0 for EVERY k
     (deterministic, from its own records), and, since LB_j <= V^{π_j} on the good event,
     sum_{j<=k} (V^{π_j} − (1−α)V^b) >= 0 too. 5 runs × 2,000 episodes; a run fails the

@@ -1,5 +1,5 @@
 """UCBVI-CH / UCBVI-BF (mdpkit.algorithms.ucbvi): formulas, numba vs numpy, fast path vs the
-generic loop, optimism, Thm 1 bound. docs/papers/classical-baselines.md 2.1 and 6."""
+generic loop, optimism, Thm 1 bound. docs/papers/classical-baselines.md#algorithms-as-implemented, #decisions."""
 from __future__ import annotations
 
 import numpy as np

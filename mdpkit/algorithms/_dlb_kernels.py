@@ -1,7 +1,8 @@
 r"""Numba kernels for dynamical linear bandits (DLB): system simulation, epoch bookkeeping,
 UCB index computation, and whole-run kernels per agent family.
 
-Spec: ``docs/papers/dynlin-ucb.md`` (sections cited per function).
+Paper page: ``docs/papers/dynlin-ucb.md`` (its sections are cited per function as
+``dynlin-ucb.md#<section>``).
 
 Design
 ------
@@ -23,7 +24,7 @@ their ``act`` draws them.
 The system step itself (:func:`dlb_step`) lives in :mod:`mdpkit.envs.dlb` (imports point
 down: the environment must not import a learner module) and is re-exported here.
 
-System convention (spec 1.1): the reward of round t uses the pre-update state,
+System convention (dynlin-ucb.md#model): the reward of round t uses the pre-update state,
 ``y_t = <omega, x_t> + <theta, u_t> + sigma_out * 1^T z_out``, then
 ``x_{t+1} = A x_t + B u_t + sigma_state * z_state``. Per-arm quantities ``Bu[k] = B u_k``
 and ``thetau[k] = <theta, u_k>`` are precomputed once (numpy) and passed in.
@@ -48,21 +49,21 @@ __all__ = [
 ]
 
 # beta modes of run_linear_family
-BETA_DYNLIN = 0        # spec 2.1: c_h sqrt(lam) + c_b/sqrt(lam) log(e(t+1)) + noise term
-BETA_LINUCB_FED = 1    # spec 2.2 "Lin-UCB (lam = log T)": no transient term
-BETA_DLINUCB_FED = 2   # spec 2.2 "D-Lin-UCB (lam = log T)": discounted log-det term only (P6)
-BETA_CONST = 3         # spec 2.2 "Lin-UCB (lam = 1)" (LinUCBAgent): constant beta
+BETA_DYNLIN = 0        # dynlin-ucb.md#radius-and-epochs: c_h sqrt(lam) + c_b/sqrt(lam) log(e(t+1)) + noise term
+BETA_LINUCB_FED = 1    # dynlin-ucb.md#baselines "Lin-UCB (lam = log T)": no transient term
+BETA_DLINUCB_FED = 2   # dynlin-ucb.md#baselines "D-Lin-UCB (lam = log T)": discounted log-det term only
+BETA_CONST = 3         # dynlin-ucb.md#baselines "Lin-UCB (lam = 1)" (LinUCBAgent): constant beta
 BETA_MODES = (BETA_DYNLIN, BETA_LINUCB_FED, BETA_DLINUCB_FED, BETA_CONST)
 
 
 # --------------------------------------------------------------------------- epochs
 @njit(cache=True)
 def epoch_length(m, rho_bar, eps):
-    """Length ``H_m`` of epoch m >= 1 (spec 2.1): ``1 + floor(log m / log(1/rho_bar))``.
+    """Length ``H_m`` of epoch m >= 1 (dynlin-ucb.md#radius-and-epochs): ``1 + floor(log m / log(1/rho_bar))``.
 
     Equals 1 when ``rho_bar < eps`` (the algorithm is then Lin-UCB). The ``1e-12`` guard
     makes exact powers ``m = rho_bar^{-k}`` land on the side required by
-    ``rho_bar^{H_m} < 1/m <= rho_bar^{H_m - 1}`` (spec 5.4).
+    ``rho_bar^{H_m} < 1/m <= rho_bar^{H_m - 1}`` (dynlin-ucb.md#radius-and-epochs).
     """
     if rho_bar < eps or m <= 1:
         return 1
@@ -72,7 +73,7 @@ def epoch_length(m, rho_bar, eps):
 # --------------------------------------------------------------------------- betas
 @njit(cache=True)
 def beta_dynlin(t, lam, c_h, c_b, sig2_tilde, log_inv_delta, d, U_bar):
-    """beta_t of DynLin-UCB (spec 2.1); ``t`` = rounds elapsed (P10)."""
+    """beta_t of DynLin-UCB (dynlin-ucb.md#radius-and-epochs); ``t`` = rounds elapsed."""
     return (c_h * math.sqrt(lam) + c_b / math.sqrt(lam) * (1.0 + math.log(t + 1.0))
             + math.sqrt(2.0 * sig2_tilde * (log_inv_delta + 0.5 * d * math.log(
                 1.0 + t * U_bar * U_bar / (d * lam)))))
@@ -80,14 +81,14 @@ def beta_dynlin(t, lam, c_h, c_b, sig2_tilde, log_inv_delta, d, U_bar):
 
 @njit(cache=True)
 def beta_linucb_fed(t, lam, c_h, sig2_tilde, log_inv_delta, d, U_bar):
-    """beta_t of "Lin-UCB (lam = log T)" fed DLB constants (spec 2.2): no transient term."""
+    """beta_t of "Lin-UCB (lam = log T)" fed DLB constants (dynlin-ucb.md#baselines): no transient term."""
     return c_h * math.sqrt(lam) + math.sqrt(2.0 * sig2_tilde * (log_inv_delta + 0.5 * d * math.log(
         1.0 + t * U_bar * U_bar / (d * lam))))
 
 
 @njit(cache=True)
 def beta_dlinucb_fed(t, lam, c_h, sig2_tilde, log_inv_delta, d, U_bar, gamma):
-    """beta_t of "D-Lin-UCB (lam = log T)" (spec 2.2, P6): discounted log-det factor."""
+    """beta_t of "D-Lin-UCB (lam = log T)" (dynlin-ucb.md#baselines): discounted log-det factor."""
     g2t = gamma ** (2.0 * t)
     inner = 1.0 + (t * U_bar * U_bar / (d * lam)) * (1.0 - g2t) / (1.0 - gamma * gamma)
     return c_h * math.sqrt(lam) + math.sqrt(2.0 * sig2_tilde * (log_inv_delta + 0.5 * d * math.log(inner)))
@@ -185,7 +186,7 @@ def ucb_argmax(X, hhat, Vinv, beta):
 @njit(cache=True)
 def sherman_morrison_update(Vinv, V, b, hhat, u, y):
     """Rank-one update ``V <- V + u u^T``, ``b <- b + u y``, ``hhat <- V^{-1} b`` (in place),
-    with ``V^{-1}`` kept by Sherman-Morrison (spec 2.1, implementation notes).
+    with ``V^{-1}`` kept by Sherman-Morrison (dynlin-ucb.md#radius-and-epochs).
 
     Returns ``u^T V_old^{-1} u`` (the squared width of u before the update).
     """
@@ -256,14 +257,14 @@ def _vnorm_err(V, hhat, h):
 # --------------------------------------------------------------------------- linear family
 @njit(cache=True)
 def run_linear_family(system, cfg, Z, X, h_true, record):
-    """Whole run of the OFUL-at-epoch-level family (spec 2.1, 2.2): DynLin-UCB (both
-    configurations), Lin-UCB (both), D-Lin-UCB (lam = log T, P6).
+    """Whole run of the OFUL-at-epoch-level family (dynlin-ucb.md#radius-and-epochs, #baselines): DynLin-UCB (both
+    configurations), Lin-UCB (both), D-Lin-UCB (lam = log T).
 
     The first epoch plays ``first_action``; each later epoch m plays the UCB argmax with
     beta at the current round count and lasts ``epoch_length(m, rho_bar, eps)`` rounds
-    (truncated at T). Only the last reward of an epoch enters the regression (P2).
+    (truncated at T). Only the last reward of an epoch enters the regression.
     ``rho_bar < eps`` gives length-1 epochs (Lin-UCB); ``first_len`` (1 or 2) is the length
-    of epoch 1 when ``rho_bar >= eps`` (spec 2.1, P4).
+    of epoch 1 when ``rho_bar >= eps`` (dynlin-ucb.md#radius-and-epochs).
 
     Parameters
     ----------
@@ -278,8 +279,8 @@ def run_linear_family(system, cfg, Z, X, h_true, record):
     -------
     actions : int64 (T,), rewards : float (T,), stats : float (6,)
         stats = [n_epochs, n_updates, min over epochs of (beta_{t_m} - ||hhat_m - h||_{V_m}),
-                 sum_m min(2 max gap, 2 beta ||u_m||_{V^{-1}_{m-1}}) (spec 3.2), max epoch length,
-                 0]
+                 sum_m min(2 max gap, 2 beta ||u_m||_{V^{-1}_{m-1}}) (dynlin-ucb.md#theory), max
+                 epoch length, 0]
     ep_start : int64 (M,), ep_len : int64 (M,), ep_action : int64 (M,), ep_beta : float (M,)
         per-epoch logs (length 1 dummies when ``record`` is False)
     """
@@ -339,7 +340,7 @@ def run_linear_family(system, cfg, Z, X, h_true, record):
             actions[t] = a
             rewards[t] = y
             t += 1
-        # the epoch's last reward is the only regression label (spec 2.1, P2)
+        # the epoch's last reward is the only regression label (dynlin-ucb.md#radius-and-epochs)
         q = sherman_morrison_update(Vinv, V, b, hhat, X[a], y)
         n_updates += 1
         w = 2.0 * beta * math.sqrt(q)
@@ -361,7 +362,7 @@ def run_linear_family(system, cfg, Z, X, h_true, record):
 # --------------------------------------------------------------------------- D-Lin-UCB
 @njit(cache=True)
 def dlin_index_argmax(X, hhat, Vinv, Vt, beta):
-    """``argmax_k <x_k, hhat> + beta sqrt(x_k^T V^{-1} Vtilde V^{-1} x_k)`` (spec 2.2)."""
+    """``argmax_k <x_k, hhat> + beta sqrt(x_k^T V^{-1} Vtilde V^{-1} x_k)`` (dynlin-ucb.md#baselines)."""
     K, d = X.shape
     best = -np.inf
     arg = 0
@@ -394,7 +395,7 @@ ucb_argmax_dlin = dlin_index_argmax
 
 @njit(cache=True)
 def dlin_beta(t, lam, gamma, theta_norm, sigma, log_T, d, norm_bound):
-    """beta_t of D-Lin-UCB (Russac et al. 2019) as configured in the reference (spec 2.2)."""
+    """beta_t of D-Lin-UCB (Russac et al. 2019) as configured in the reference (dynlin-ucb.md#baselines)."""
     lam_t = gamma ** (-float(t)) * lam
     inner = 1.0 + norm_bound * norm_bound * (1.0 - gamma ** (2.0 * t)) / (
         d * lam_t * (1.0 - gamma * gamma))
@@ -403,7 +404,7 @@ def dlin_beta(t, lam, gamma, theta_norm, sigma, log_T, d, norm_bound):
 
 @njit(cache=True)
 def dlin_update(V, Vt, b, u, y, t, lam, gamma):
-    """D-Lin-UCB update after round t (0-based rounds elapsed before it, spec 2.2):
+    """D-Lin-UCB update after round t (0-based rounds elapsed before it, dynlin-ucb.md#baselines):
     ``V <- gV + uu^T + (1-g) lam_t I``, ``Vt <- g^2 Vt + uu^T + (1-g^2) lam_t I``,
     ``b <- g b + u y``, with ``lam_t = g^{-t} lam``. Returns ``V^{-1}`` and ``hhat``."""
     d = u.shape[0]
@@ -429,7 +430,7 @@ def dlin_update(V, Vt, b, u, y, t, lam, gamma):
 @njit(cache=True)
 def run_dlin_russac(system, Z, X, first_action,
                     lam, gamma, theta_norm, sigma, log_T, norm_bound, beta_scale):
-    """Whole run of D-Lin-UCB (lam = 1) (Russac et al. 2019, spec 2.2); returns
+    """Whole run of D-Lin-UCB (lam = 1) (Russac et al. 2019, dynlin-ucb.md#baselines); returns
     ``(actions int64 (T,), rewards (T,))``."""
     A, omega, Bu, thetau = system.A, system.omega, system.Bu, system.thetau
     sigma_state, sigma_out = system.sigma_state, system.sigma_out
@@ -461,7 +462,7 @@ def run_dlin_russac(system, Z, X, first_action,
 # --------------------------------------------------------------------------- EXP3
 @njit(cache=True)
 def exp3_probabilities(G, eta, gamma):
-    """``(1 - gamma) softmax(eta G) + gamma / K`` (spec 2.2), computed with the max
+    """``(1 - gamma) softmax(eta G) + gamma / K`` (dynlin-ucb.md#baselines), computed with the max
     subtracted (mathematically identical to the reference's plain exponentials)."""
     K = G.shape[0]
     mx = -np.inf
@@ -496,7 +497,7 @@ def sample_from(p, u):
 
 @njit(cache=True)
 def run_exp3(system, Z, U, eta, gamma, M):
-    """Whole run of EXP3 (spec 2.2); ``U`` (T,) uniforms of the learner, one per round."""
+    """Whole run of EXP3 (dynlin-ucb.md#baselines); ``U`` (T,) uniforms of the learner, one per round."""
     A, omega, Bu, thetau = system.A, system.omega, system.Bu, system.thetau
     sigma_state, sigma_out = system.sigma_state, system.sigma_out
     T = Z.shape[0]
@@ -533,7 +534,7 @@ def batch_exp3_is_update_round(t, tau, quirks):
 
 @njit(cache=True)
 def run_batch_exp3(system, Z, U, eta, gamma, M, tau, quirks):
-    """Whole run of Batch-EXP3 (spec 2.2): a new draw at rounds ``t % tau == 0``; the
+    """Whole run of Batch-EXP3 (dynlin-ucb.md#baselines): a new draw at rounds ``t % tau == 0``; the
     batch-mean reward (sum / tau) enters the EXP3 update. ``U`` has one uniform per batch."""
     A, omega, Bu, thetau = system.A, system.omega, system.Bu, system.thetau
     sigma_state, sigma_out = system.sigma_state, system.sigma_out
@@ -567,7 +568,7 @@ def run_batch_exp3(system, Z, U, eta, gamma, M, tau, quirks):
 @njit(cache=True)
 def ar2_choose(t0, s, K, epoch_size, est, tau, tau_trig, trig, last, last_last, alpha, c1sig,
                u, quirks):
-    """AR2 arm choice at 1-based round ``t0`` (spec 2.3), in place on ``tau_trig`` / ``trig``.
+    """AR2 arm choice at 1-based round ``t0`` (dynlin-ucb.md#baselines), in place on ``tau_trig`` / ``trig``.
 
     ``trig`` : int8 (K,) membership of the triggered set. ``u`` one uniform of the learner.
     Returns the arm.
@@ -615,11 +616,11 @@ def ar2_choose(t0, s, K, epoch_size, est, tau, tau_trig, trig, last, last_last, 
 
 @njit(cache=True)
 def ar2_update(t0, s, K, epoch_size, est, tau, tau_trig, trig, a, X_obs, alpha, quirks):
-    """AR2 update after round ``t0`` (spec 2.3), in place; returns the new epoch index s.
+    """AR2 update after round ``t0`` (dynlin-ucb.md#baselines), in place; returns the new epoch index s.
 
     Clean version only: the triggered set is emptied when a new epoch (restart) begins; the
     reference never does (its reset line is unreachable). Never reached when the epoch
-    size exceeds T, as in every configuration of spec 4.
+    size exceeds T, as in every configuration of dynlin-ucb.md#instances.
     """
     tau[a] = t0
     if t0 < K + (s - 1) * epoch_size:
@@ -640,7 +641,7 @@ def ar2_update(t0, s, K, epoch_size, est, tau, tau_trig, trig, a, X_obs, alpha, 
 
 @njit(cache=True)
 def run_ar2(system, Z, U, alpha, epoch_size, c1sig, quirks):
-    """Whole run of AR2 (spec 2.2, 2.3); ``U`` one learner uniform per round."""
+    """Whole run of AR2 (dynlin-ucb.md#baselines); ``U`` one learner uniform per round."""
     A, omega, Bu, thetau = system.A, system.omega, system.Bu, system.thetau
     sigma_state, sigma_out = system.sigma_state, system.sigma_out
     T = Z.shape[0]

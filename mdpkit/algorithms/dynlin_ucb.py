@@ -1,16 +1,16 @@
 r"""DynLin-UCB for dynamical linear bandits (Mussi, Metelli, Restelli, ICML 2023).
 
-Setting (``docs/papers/dynlin-ucb.md`` 1.1): hidden state
+Setting (docs/papers/dynlin-ucb.md#model): hidden state
 ``x_{t+1} = A x_t + B u_t + eps_t``, reward ``y_t = <omega, x_t> + <theta, u_t> + eta_t``,
 finite action set ``U`` in ``R^d``, ``rho(A) < 1``. Holding a constant action u, the mean
 reward tends to ``h^T u`` with the cumulative Markov parameter
 ``h = theta + B^T (I - A)^{-T} omega``; the optimal policy holds ``u* = argmax h^T u``
-(spec 1.3). Regret plotted: steady-state pseudo-regret ``R_ss(T) = sum_t h^T(u* - u_t)``.
+(dynlin-ucb.md#model). Regret plotted: steady-state pseudo-regret ``R_ss(T) = sum_t h^T(u* - u_t)``.
 
-Algorithm (spec 2.1): OFUL at the level of epochs. Epoch m holds one action for
-``H_m = 1 + floor(log m / log(1/rho_bar))`` rounds so that the transient has decayed below
+Algorithm (dynlin-ucb.md#radius-and-epochs): OFUL at the level of epochs. Epoch m holds one action
+for ``H_m = 1 + floor(log m / log(1/rho_bar))`` rounds so that the transient has decayed below
 ``1/m``; only the *last* reward of the epoch is a ridge-regression label for ``h^T u``
-(spec P2); ``V^{-1}`` is kept by Sherman-Morrison; the next action maximises
+(dynlin-ucb.md#radius-and-epochs); ``V^{-1}`` is kept by Sherman-Morrison; the next action maximises
 ``hhat^T u + beta_t ||u||_{V^{-1}}`` over U (first index on ties) with::
 
     beta_t = c_h sqrt(lam) + (c_b / sqrt(lam)) log(e (t + 1))
@@ -18,32 +18,36 @@ Algorithm (spec 2.1): OFUL at the level of epochs. Epoch m holds one action for
     X = U / (1 - rho),  c_h = Theta + Omega B Phi / (1 - rho),
     c_b = U Omega Phi (U B / (1 - rho) + X),  sigma~^2 = sigma^2 (1 + Omega^2 Phi^2 / (1 - rho^2))
 
-where t is the number of rounds elapsed (spec P10) and ``delta = 1/T`` (P9).
+where t is the number of rounds elapsed (dynlin-ucb.md#radius-and-epochs) and ``delta = 1/T``.
 
-Configurations (spec 2.1, 2.2): :func:`make_dynlin_ucb` with ``config="logT"``
-(``lam = log T``, ``eps = 1e-4``; the reference's ``LinearAgent(dynlinucb=True)``) or
-``config="1"`` (``lam = 1``, ``eps = 1e-6``; ``DynLinUCBAgent``). Both are fed the *true*
+Configurations (dynlin-ucb.md#radius-and-epochs, #baselines): :func:`make_dynlin_ucb` with
+``config="logT"`` (``lam = log T``, ``eps = 1e-4``; the reference's ``LinearAgent(dynlinucb=True)``)
+or ``config="1"`` (``lam = 1``, ``eps = 1e-6``; ``DynLinUCBAgent``). Both are fed the *true*
 ``rho(A), Phi(A), Omega = ||C^T 1||, Theta = ||D^T 1||, ||B||_2, U = max ||u||`` and
-``sigma^2 = noise_sigma^2`` through ``env_info`` (as in the reference runs; spec 2.1).
-``rho_bar < eps`` gives length-1 epochs: the algorithm is then Lin-UCB with the same beta.
+``sigma^2 = noise_sigma^2`` through ``env_info`` (as in the reference runs;
+dynlin-ucb.md#radius-and-epochs). ``rho_bar < eps`` gives length-1 epochs: the algorithm is then
+Lin-UCB with the same beta.
 
-Decisions (spec ambiguities)
-----------------------------
+Decisions (dynlin-ucb.md#decisions)
+-----------------------------------
 * First epoch: a uniformly random action of U drawn from the learner's Generator at
   construction. Its length is ``first_epoch_len`` (default 1; 2 reproduces the reference
-  code's quirk P4) and applies only when ``rho_bar >= eps`` (the reference updates every
+  code's quirk) and applies only when ``rho_bar >= eps`` (the reference updates every
   round otherwise).
-* ``H_m`` uses ``floor(log m / log(1/rho_bar) + 1e-12)`` (spec 5.4) so that exact powers
-  satisfy ``rho_bar^{H_m} < 1/m``; the reference's plain floor gives one round less where
-  the floating ratio lands just below an integer (checked: no such m among the powers of 5
+* ``H_m`` uses ``floor(log m / log(1/rho_bar) + 1e-12)`` (dynlin-ucb.md#radius-and-epochs) so that
+  exact powers satisfy ``rho_bar^{H_m} < 1/m``; the reference's plain floor gives one round less
+  where the floating ratio lands just below an integer (checked: no such m among the powers of 5
   for rho_bar = 0.2, so the synthetic schedule is the reference's; 137 206 epochs).
-* ``X = U / (1 - rho)`` kept as in the code (P5), although it does not bound ||x_t||.
-* The agents are told sigma^2 although the summed reward noise has variance m sigma^2 (P7).
-* ``beta_scale`` (default 1) multiplies beta_t (P8); it enters the experiment hash.
+* ``X = U / (1 - rho)`` kept as in the code (dynlin-ucb.md#model), although it does not bound
+  ||x_t||.
+* The agents are told sigma^2 although the summed reward noise has variance m sigma^2
+  (dynlin-ucb.md#model).
+* ``beta_scale`` (default 1) multiplies beta_t (dynlin-ucb.md#radius-and-epochs: beta is
+  conservative); it enters the experiment hash.
 * ``V^{-1}`` by Sherman-Morrison instead of the reference's ``inv(V)``: equal up to
   rounding; ties between arms are broken by the first index as ``np.argmax`` does.
 * Epoch-end logs (coverage margin ``min_m beta_{t_m} - ||hhat_m - h||_{V_m}``, the
-  width sum of spec 3.2) are computed by the kernel when the true ``h`` is known
+  width sum of dynlin-ucb.md#theory) are computed by the kernel when the true ``h`` is known
   (``env_info["oracle_h"]``); they never influence the actions.
 
 Execution: ``act`` / ``update`` call the same numba step functions as the whole-run kernel
@@ -70,8 +74,8 @@ PROVENANCE_DYNLIN = (
     "Setting and the O~(d sqrt(T)/(1-rho)^{3/2}) order: abstract [A]. Algorithm, beta_t with "
     "constants c_h, c_b, sigma~^2, X = U/(1-rho), epoch schedule H_m, last-reward-only "
     "regression, tie-breaking, lambda/delta/epsilon of both configurations: authors' code "
-    "(marcomussi/DLB, DynLinUCBAgent and LinearAgent(dynlinucb=True)) as transcribed in spec "
-    "2.1 [C]. Identification of beta's terms with bias/noise terms and the paper's Alg. 1 "
+    "(marcomussi/DLB, DynLinUCBAgent and LinearAgent(dynlinucb=True)) as summarised in "
+    "docs/papers/dynlin-ucb.md#radius-and-epochs [C]. Identification of beta's terms with bias/noise terms and the paper's Alg. 1 "
     "numbering: reconstructed [R]. Not verified against the paper body."
 )
 
@@ -90,7 +94,7 @@ def _real(value, name, *, low=None, high=None, low_open=False, high_open=False):
 
 
 def dlb_constants(rho_bar, phi_bar, omega_norm, theta_norm, B_norm, U_bar, sigma) -> dict:
-    """The derived constants of spec 2.1: ``X, c_h, c_b, sigma_tilde^2``."""
+    """The derived constants of dynlin-ucb.md#radius-and-epochs: ``X, c_h, c_b, sigma_tilde^2``."""
     X = U_bar / (1.0 - rho_bar)
     c_h = theta_norm + omega_norm * B_norm * phi_bar / (1.0 - rho_bar)
     c_b = U_bar * omega_norm * phi_bar * (U_bar * B_norm / (1.0 - rho_bar) + X)
@@ -99,7 +103,7 @@ def dlb_constants(rho_bar, phi_bar, omega_norm, theta_norm, B_norm, U_bar, sigma
 
 
 def epoch_schedule(T: int, rho_bar: float, eps: float = 1e-6, first_epoch_len: int = 1) -> np.ndarray:
-    """Epoch lengths covering ``T`` rounds (the last one truncated), spec 2.1; int64 (M,)."""
+    """Epoch lengths covering ``T`` rounds (the last one truncated), dynlin-ucb.md#radius-and-epochs; int64 (M,)."""
     T = check_positive_int(T, "T")
     out = []
     t, m = 0, 0
@@ -114,7 +118,7 @@ def epoch_schedule(T: int, rho_bar: float, eps: float = 1e-6, first_epoch_len: i
 
 def n_epochs_to_cover(T: int, rho_bar: float) -> int:
     """``M_T``: number of epochs with ``H_m = 1 + floor(log m / log(1/rho))`` whose lengths
-    sum to at least T (the reference driver's loop, used by Batch-EXP3; spec 2.2)."""
+    sum to at least T (the reference driver's loop, used by Batch-EXP3; dynlin-ucb.md#baselines)."""
     m, tot = 0, 0
     while tot < T:
         m += 1
@@ -123,10 +127,11 @@ def n_epochs_to_cover(T: int, rho_bar: float) -> int:
 
 
 class LinearFamilyLearner(BanditLearner):
-    """OFUL run at the level of epochs, with a choice of confidence radius (spec 2.1, 2.2).
+    """OFUL run at the level of epochs, with a choice of confidence radius (dynlin-ucb.md#radius-and-epochs, #baselines).
 
     DynLin-UCB, Lin-UCB (both configurations) and "D-Lin-UCB (lam = log T)" (which the
-    reference implements with the undiscounted Lin-UCB update, P6) are instances.
+    reference implements with the undiscounted Lin-UCB update, dynlin-ucb.md#baselines) are
+    instances.
 
     Parameters
     ----------
@@ -256,7 +261,8 @@ class LinearFamilyLearner(BanditLearner):
         self.t += 1
         self.remaining -= 1
         if self.remaining == 0:
-            # only the last reward of the epoch is a regression label (spec 2.1, P2)
+            # only the last reward of the epoch is a regression label
+            # (dynlin-ucb.md#radius-and-epochs)
             K.sherman_morrison_update(self.Vinv, self.V, self.b, self.hhat, self.X[a], r)
             self.n_updates += 1
 
@@ -305,7 +311,7 @@ def _check_fresh_env(env, learner):
 
 
 class DynLinUCB(LinearFamilyLearner):
-    """DynLin-UCB (spec 2.1). Parameters as :class:`LinearFamilyLearner` minus the beta
+    """DynLin-UCB (dynlin-ucb.md#radius-and-epochs). Parameters as :class:`LinearFamilyLearner` minus the beta
     choice, plus the system bounds it is fed.
 
     Parameters
@@ -368,12 +374,12 @@ def _lam_of(config, T):
 @with_fast_switch
 def make_dynlin_ucb(env_info, rng, *, config="logT", first_epoch_len=1, beta_scale=1.0,
                     rho_bar=None, phi_bar=None, delta=None) -> DynLinUCB:
-    """DynLin-UCB as configured in the reference experiments (spec 2.1, 2.2).
+    """DynLin-UCB as configured in the reference experiments (dynlin-ucb.md#radius-and-epochs, #baselines).
 
     ``config="logT"``: lam = log T, delta = 1/T, eps = 1e-4 (``\\algnamelogt``);
     ``config="1"``: lam = 1, log(1/delta) = log T, eps = 1e-6 (``\\algnameone``). The system
-    constants come from ``env_info`` (true values, spec 2.1); ``rho_bar`` / ``phi_bar``
-    override them (misspecification, spec 4.3 item 3).
+    constants come from ``env_info`` (true values, dynlin-ucb.md#radius-and-epochs); ``rho_bar`` /
+    ``phi_bar`` override them (misspecification, dynlin-ucb.md#instances).
     """
     T = check_positive_int(_info_get(env_info, "n_steps"), "env_info['n_steps']")
     lam, eps = _lam_of(config, T)
@@ -390,11 +396,11 @@ def make_dynlin_ucb(env_info, rng, *, config="logT", first_epoch_len=1, beta_sca
 
 @register_learner("dynlin-ucb-log-t")
 def make_dynlin_ucb_logT(env_info, rng, **kw) -> DynLinUCB:
-    """DynLin-UCB (lambda = log T), spec 2.1."""
+    """DynLin-UCB (lambda = log T), dynlin-ucb.md#radius-and-epochs."""
     return make_dynlin_ucb(env_info, rng, config="logT", **kw)
 
 
 @register_learner("dynlin-ucb-1")
 def make_dynlin_ucb_1(env_info, rng, **kw) -> DynLinUCB:
-    """DynLin-UCB (lambda = 1), spec 2.1."""
+    """DynLin-UCB (lambda = 1), dynlin-ucb.md#radius-and-epochs."""
     return make_dynlin_ucb(env_info, rng, config="1", **kw)

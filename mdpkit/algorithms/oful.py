@@ -1,5 +1,6 @@
 r"""OFUL / LinUCB on a finite action set (Abbasi-Yadkori, Pal, Szepesvari 2011, "Improved
-algorithms for linear stochastic bandits"; LinUCB: Li, Chu, Langford, Schapire 2010); ``docs/papers/classical-baselines.md`` section 1.3.
+algorithms for linear stochastic bandits"; LinUCB: Li, Chu, Langford, Schapire 2010);
+docs/papers/classical-baselines.md#algorithms-as-implemented.
 
 Setting
 -------
@@ -75,7 +76,7 @@ class OFUL(BanditLearner):
     bounds = (OFUL_REGRET, OFUL_BETA, LINEAR_BANDIT_LOWER)
 
     provenance = ("Confidence radius (Thm 2, determinant form), optimistic index, Sherman-Morrison and "
-                  "determinant-lemma updates, Thm 3 bound: spec 1.3 [exact]. Defaults (lambda=1, "
+                  "determinant-lemma updates, Thm 3 bound: classical-baselines.md#algorithms-as-implemented [exact]. Defaults (lambda=1, "
                   "delta=0.05, S_theta=1) and tie rule: decisions [D].")
 
     def __init__(self, features, *, lam=1.0, delta=0.05, S_theta=1.0, R=1.0, alpha=None):

@@ -1,5 +1,6 @@
 r"""PSRL, posterior sampling for reinforcement learning (Osband, Russo, Van Roy 2013,
-"(More) efficient reinforcement learning via posterior sampling"); ``docs/papers/classical-baselines.md`` section 2.3.
+"(More) efficient reinforcement learning via posterior sampling");
+docs/papers/classical-baselines.md#algorithms-as-implemented.
 
 Setting
 -------
@@ -20,7 +21,7 @@ steps, then add the episode's transitions and rewards to the posterior. Bound:
 
 Decisions
 ---------
-* ``alpha0 = 1`` by default (spec: 1, or 1/S for sparse dynamics; a parameter).
+* ``alpha0 = 1`` by default (1, or 1/S for sparse dynamics; a parameter).
 * Known rewards (``env_info["R"]``, mdpkit's default) are used as they are, only P is
   sampled. Unknown rewards: Beta(1, 1) prior updated by (r, 1 - r), exact Bernoulli
   conjugacy for r in {0, 1} and its usual fractional extension for r in [0, 1].
@@ -151,8 +152,8 @@ class PSRL(EpisodicLearner):
     bounds = (PSRL_BOUND, TABULAR_LOWER_HOMOGENEOUS)
 
     provenance = ("Algorithm (sample, solve, act greedily for an episode, update) and the Bayesian "
-                  "O(tau S sqrt(A T log(SAT))) bound: spec 2.3 [order]. Dirichlet(1) prior and Beta(1,1) "
-                  "rewards: spec. Known-reward shortcut, fractional Beta update, pooling over steps: "
+                  "O(tau S sqrt(A T log(SAT))) bound: classical-baselines.md#algorithms-as-implemented [order]. Dirichlet(1) prior and Beta(1,1) "
+                  "rewards: the same page. Known-reward shortcut, fractional Beta update, pooling over steps: "
                   "decisions [D].")
 
     def __init__(self, S, A, H, rng, *, alpha0=1.0, R=None, homogeneous=True, fast=True):

@@ -1,5 +1,6 @@
 r"""Successive elimination (Even-Dar, Mannor, Mansour 2006; regret form of Slivkins 2019,
-"Introduction to multi-armed bandits", Ch. 1); ``docs/papers/classical-baselines.md`` section 1.2.
+"Introduction to multi-armed bandits", Ch. 1);
+docs/papers/classical-baselines.md#algorithms-as-implemented.
 
 Setting
 -------
@@ -14,11 +15,11 @@ and :data:`mdpkit.bounds.SUCCESSIVE_ELIMINATION_WORST_CASE` [derived].
 
 Decisions
 ---------
-* Deactivation uses a strict inequality UCB_a < max LCB, as in the spec; at least the arm
+* Deactivation uses a strict inequality UCB_a < max LCB, as in the usual statement; at least the arm
   with the largest LCB always survives.
 * Within a phase, arms are pulled in increasing index order; the learner is deterministic.
-* T = ``env_info["n_steps"]`` (or the ``T`` parameter). The PAC/best-arm variant of the
-  spec (alpha_t with c = 4) is not implemented.
+* T = ``env_info["n_steps"]`` (or the ``T`` parameter). The PAC/best-arm variant
+  (alpha_t with c = 4) is not implemented.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ class SuccessiveElimination(BanditLearner):
     bounds = (SUCCESSIVE_ELIMINATION, SUCCESSIVE_ELIMINATION_WORST_CASE, KARMED_LOWER)
 
     provenance = ("Phase structure, radius sqrt(2 ln T / n), elimination rule and the regret bound "
-                  "(derived in the spec from the clean-event argument): spec 1.2 [derived]. Pull order "
+                  "(derived from the clean-event argument): classical-baselines.md#algorithms-as-implemented [derived]. Pull order "
                   "within a phase: decision [D].")
 
     def __init__(self, n_actions: int, T: int):

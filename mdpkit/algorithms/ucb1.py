@@ -1,5 +1,5 @@
 r"""UCB1 (Auer, Cesa-Bianchi, Fischer 2002, "Finite-time analysis of the multiarmed bandit
-problem"); ``docs/papers/classical-baselines.md`` section 1.1.
+problem"); docs/papers/classical-baselines.md#algorithms-as-implemented.
 
 Setting
 -------
@@ -16,7 +16,7 @@ t is the total number of pulls so far. Bound: :data:`mdpkit.bounds.UCB1` [exact,
 
 Decisions
 ---------
-* t = total pulls *before* the current round (spec: "t = total pulls so far"); after the
+* t = total pulls *before* the current round ("t = total pulls so far"); after the
   initial k pulls, t >= k >= 1 so ln t >= 0.
 * Ties: lowest index (``np.argmax``), so the learner is deterministic and ignores its rng.
 * Only sums and counts are stored; the index is computed vectorised over arms.
@@ -47,7 +47,7 @@ class UCB1(BanditLearner):
     #: Bound objects this learner is checked against (mdpkit.bounds).
     bounds = (UCB1_BOUND, UCB1_WORST_CASE, KARMED_LOWER)
 
-    provenance = ("Index xbar_i + sqrt(2 ln t / n_i), initial round-robin and Thm 1 bound: spec 1.1 "
+    provenance = ("Index xbar_i + sqrt(2 ln t / n_i), initial round-robin and Thm 1 bound: classical-baselines.md#algorithms-as-implemented "
                   "[exact]. Tie rule (lowest index) and t = pulls before the round: decisions [D].")
 
     def __init__(self, n_actions: int):

@@ -1,5 +1,5 @@
 r"""UCBVI-CH and UCBVI-BF (Azar, Osband, Munos 2017, "Minimax regret bounds for reinforcement
-learning"); ``docs/papers/classical-baselines.md`` section 2.1.
+learning"); docs/papers/classical-baselines.md#algorithms-as-implemented.
 
 Setting
 -------
@@ -27,13 +27,13 @@ with :math:`L = \ln(5 S A T / \delta)` and the bonuses
 The learner acts greedily with respect to Q_k (ties: lowest action index). Bounds:
 :data:`mdpkit.bounds.UCBVI_CH` (exact, Thm 1) and :data:`mdpkit.bounds.UCBVI_BF` (order).
 
-Decisions (left open by the spec)
----------------------------------
+Decisions (classical-baselines.md#decisions)
+--------------------------------------------
 * ``homogeneous=True`` (the paper's setting) pools counts over steps; ``False`` keeps
-  per-(h, x, a) counts (spec: inhomogeneous P_h). Default: pooled unless the env says its
+  per-(h, x, a) counts (inhomogeneous P_h). Default: pooled unless the env says its
   P is step-dependent (``env_info["step_dependent_P"]``).
-* ``L = ln(5 S A T / delta)`` as in the spec (not the ``5 H S A T`` variant); T = K H with
-  K = ``env_info["n_steps"]`` (or the ``K`` parameter). Default ``delta = 0.1``.
+* ``L = ln(5 S A T / delta)`` (classical-baselines.md#provenance; not the ``5 H S A T`` variant); T
+  = K H with K = ``env_info["n_steps"]`` (or the ``K`` parameter). Default ``delta = 0.1``.
 * Rewards: ``env_info["R"]`` (known mean rewards, the paper's setting) when present;
   otherwise the empirical mean reward of the (pooled) counts, with no extra reward bonus.
 * BF correction term at the last step (h = H-1): 0, since V_{k,H} = V*_H = 0 and the term
@@ -41,9 +41,10 @@ Decisions (left open by the spec)
 * The empirical variance is computed in two passes (sum_y P_hat (V - P_hat V)^2), so it is
   never negative by rounding.
 * ``bonus_scale`` (default 1.0 = the paper's constants, "theory") multiplies the bonus; any
-  other value is a "tuned" configuration and is labelled so in figures (spec 6). With the
-  theory constants the bonus exceeds H until N(x, a) > (7 H L / H)^2 = (7 L)^2 visits
-  (about 2.4e4 for L = 22), so Q stays at H for long runs: UCBVI then keeps exploring.
+  other value is a "tuned" configuration and is labelled so in figures
+  (classical-baselines.md#decisions). With the theory constants the bonus exceeds H until N(x, a) >
+  (7 H L / H)^2 = (7 L)^2 visits (about 2.4e4 for L = 22), so Q stays at H for long runs: UCBVI then
+  keeps exploring.
 * Fast path (:meth:`UCBVI.fast_run`): one numba kernel per chunk of episodes, calling the
   same planning kernel as the generic loop, so Q values and policies are bit-identical
   (the kernels use fastmath reassociation for vectorised dot products; that changes
@@ -76,7 +77,7 @@ __all__ = ["UCBVI", "ucbvi_log_factor"]
 
 
 def ucbvi_log_factor(S: int, A: int, K: int, H: int, delta: float) -> float:
-    """``L = ln(5 S A T / delta)``, ``T = K H`` (spec 2.1)."""
+    """``L = ln(5 S A T / delta)``, ``T = K H`` (classical-baselines.md#algorithms-as-implemented)."""
     return float(np.log(5.0 * S * A * K * H / delta))
 
 
@@ -97,7 +98,7 @@ class UCBVI(EpisodicLearner):
         Pool counts over steps (paper's setting) or keep them per step.
     bonus_scale : float >= 0, default 1.0
         Multiplies the bonus. 1.0 is the paper's ("theory") configuration; any other value
-        is a "tuned" configuration and must be labelled as such (spec 6).
+        is a "tuned" configuration and must be labelled as such (classical-baselines.md#decisions).
     fast : bool, default True
         The runner's switch: True plays :meth:`fast_run`, False the generic loop (same
         numbers; for checks and benchmarks).
@@ -116,9 +117,9 @@ class UCBVI(EpisodicLearner):
 
     provenance = (
         "Recipe, CH bonus 7 H L sqrt(1/N), monotone min with Q_{k-1,h}, clipping at H and Thm 1 "
-        "bound: docs/papers/classical-baselines.md 2.1 [exact as transcribed there]. BF bonus constants "
-        "(8, 14/3, 10^4) are flagged in the spec as 'transcribe-check against the paper' and were "
-        "not re-checked against the paper here [R]. L = ln(5SAT/delta) per spec (paper versions "
+        "bound: classical-baselines.md#algorithms-as-implemented [exact as transcribed there]. BF bonus constants "
+        "(8, 14/3, 10^4) were "
+        "not re-checked against the paper here [R]. L = ln(5SAT/delta) (classical-baselines.md#provenance; paper versions "
         "differ). Inhomogeneous (per-step counts) option, reward estimation, BF last-step "
         "correction = 0: decisions of this module [D]."
     )

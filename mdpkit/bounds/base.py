@@ -6,7 +6,7 @@ rounds ``n``). It carries its reference, whether it is an upper or a lower bound
 whether its constants and logarithmic factors are stated exactly (``exact=True``: drawn
 solid) or only its order is (``exact=False``: a shape with constant 1, drawn dashed).
 
-Tags of the specs (``docs/papers/classical-baselines.md``, header) map to ``exact``:
+Confidence tags (``docs/papers/classical-baselines.md#bounds``) map to ``exact``:
 ``[exact]`` and ``[derived]`` (holds as written, constants explicit) give ``exact=True``;
 ``[order]`` gives ``exact=False``. The original tag is kept in :attr:`Bound.tag`.
 
@@ -47,7 +47,7 @@ class Bound:
         The arguments, in the order of the numeric evaluator. Values are passed by symbol
         name (``bound(K=100, S=5, ...)``).
     reference : str
-        Paper, theorem and spec section.
+        Paper, theorem and the section of the paper page (``docs/papers/<page>.md#<section>``).
     exact : bool
         True when the constants and log factors are stated exactly (solid curve); False for
         an order-only bound (shape with constant 1, dashed curve).
@@ -56,8 +56,8 @@ class Bound:
         ``symbols``.
     kind : {"upper", "lower"}, default "upper"
     tag : {"exact", "derived", "order"}, optional
-        The spec's confidence tag; default "exact" if ``exact`` else "order". Must agree
-        with ``exact``.
+        The confidence tag (classical-baselines.md#bounds); default "exact" if ``exact`` else
+        "order". Must agree with ``exact``.
     holds : str, optional
         In what sense the bound holds ("with probability >= 1 - delta", "in expectation").
     setting : str, optional

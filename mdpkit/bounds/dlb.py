@@ -1,8 +1,8 @@
 r"""Bounds for dynamical linear bandits (Mussi, Metelli, Restelli, ICML 2023).
 
-Spec ``docs/papers/dynlin-ucb.md`` section 3.1. x-axis ``T`` (rounds); regret is
+Page: ``docs/papers/dynlin-ucb.md#theory``. x-axis ``T`` (rounds); regret is
 the steady-state pseudo-regret ``R_ss`` of the plots or the paper's ``T J* - E sum y_t``
-(they differ by bounded transients when actions switch rarely, spec 1.4).
+(they differ by bounded transients when actions switch rarely, dynlin-ucb.md#model).
 
 * :data:`DYNLIN_UCB_UPPER` [order; abstract A]: ``R(DynLin-UCB, T) = O~(d sqrt(T) / (1 - rho)^{3/2})``,
   constant 1, logs dropped (drawn dashed).
@@ -10,10 +10,10 @@ the steady-state pseudo-regret ``R_ss`` of the plots or the paper's ``T J* - E s
   ``Omega(d sqrt(T) / (1 - rho)^{1/2})``; the abstract only says a lower bound exists.
 * :data:`LINEAR_BANDIT_LOWER` (re-exported from :mod:`mdpkit.bounds.classical`): the exact
   linear-bandit lower bound ``(e^-2 / 8) d sqrt(n)`` (Lattimore & Szepesvari 2020, Thm 24.1),
-  which applies to DLBs since A = 0, B = 0 is a plain linear bandit (spec 5.3).
-* :func:`epoch_oful_bound`: the explicit (loose) shape of spec 3.1 item 4 and 3.2,
+  which applies to DLBs since A = 0, B = 0 is a plain linear bandit (dynlin-ucb.md#theory).
+* :func:`epoch_oful_bound`: the explicit (loose) shape of dynlin-ucb.md#theory,
   ``H_M 2 beta_T sqrt(2 d M log(1 + M U^2 / (d lam)))`` with M epochs of length <= H_M
-  [R: the spec author's derivation shape, numeric helper only].
+  [R: a reconstructed derivation shape, numeric helper only].
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ rho = sp.Symbol("rho", nonnegative=True, real=True)
 DYNLIN_UCB_UPPER = Bound(
     "dynlin_ucb_upper", d * sp.sqrt(T) / (1 - rho) ** sp.Rational(3, 2), (T, d, rho),
     reference="Mussi, Metelli, Restelli 2023 (ICML), abstract: O~(d sqrt(T)/(1-rho)^{3/2}); "
-              "docs/papers/dynlin-ucb.md 3.1 item 4",
+              "dynlin-ucb.md#theory",
     exact=False, x_symbol=T, kind="upper", tag="order",
     holds="with high probability (delta = 1/T), up to log T and polynomial factors in "
           "Phi, Omega, Theta, ||B||, U, sigma",
@@ -45,7 +45,7 @@ DYNLIN_UCB_UPPER = Bound(
 DLB_LOWER = Bound(
     "dlb_lower", d * sp.sqrt(T) / (1 - rho) ** sp.Rational(1, 2), (T, d, rho),
     reference="Mussi, Metelli, Restelli 2023: a lower bound exists (abstract); this form is "
-              "the spec author's recollection [R, unverified], docs/papers/dynlin-ucb.md 3.1 item 2",
+              "reconstructed [R, unverified], docs/papers/dynlin-ucb.md#theory",
     exact=False, x_symbol=T, kind="lower", tag="order",
     holds="for every learner some DLB instance with rho(A) <= rho (unverified form)",
     setting="dynamical linear bandit, T rounds",
@@ -57,7 +57,7 @@ DLB_BOUNDS = {b.name: b for b in (DYNLIN_UCB_UPPER, DLB_LOWER, LINEAR_BANDIT_LOW
 
 def epoch_oful_bound(n_epochs: int, max_epoch_len: int, beta: float, d: int, lam: float,
                      U_bar: float) -> float:
-    """``H_M * 2 beta * sqrt(2 d M log(1 + M U^2 / (d lam)))`` (spec 3.1 item 4): OFUL's
+    """``H_M * 2 beta * sqrt(2 d M log(1 + M U^2 / (d lam)))`` (dynlin-ucb.md#theory): OFUL's
     elliptical-potential bound over ``M`` epochs, each counted ``H_M`` times."""
     for name, v in (("n_epochs", n_epochs), ("max_epoch_len", max_epoch_len), ("d", d)):
         if v < 1:

@@ -1,15 +1,16 @@
-r"""The episode-wise conservative setting (``docs/papers/stepmix.md`` §a, §d).
+r"""The episode-wise conservative setting (``docs/papers/stepmix.md#setting``).
 
 Li, Huang, Shen, Yang, "Near-optimal Conservative Exploration in Reinforcement Learning
 under Episode-wise Constraints", ICML 2023.
 
-:func:`make_conservative_instance` draws the synthetic instance of §d and
+:func:`make_conservative_instance` draws the synthetic instance of the paper's experiment
+(stepmix.md#figures-mdpkit-reproduce-stepmix) and
 :class:`ConservativeEnv` wraps it as an :class:`~mdpkit.envs.episodic.EpisodicTabularEnv`
 that also knows the baseline policy ``π^b``, its value ``V^b`` and (optionally) an offline
-dataset of trajectories of ``π^b`` (§b.6).
+dataset of trajectories of ``π^b`` (stepmix.md#learned-baseline).
 
-Instance (§d)
--------------
+Instance
+--------
 * S = 5, A = 5, H = 3 [V]; ``r_h(s,a) ~ U[0,1]`` i.i.d. [V]; ``P_h(·|s,a) ~ Dirichlet(1,…,1)``
   independently per (h, s, a) [V: "drawn from the simplex"; R: Dirichlet(1)].
 * Fixed initial state ``s_1 = 0`` [R] (``mu = e_0``).
@@ -26,8 +27,9 @@ Decisions
 * Bisection on λ ∈ [0, 1] to absolute tolerance 1e-13 on λ (60 halvings); the achieved
   ratio is exact up to the continuity of V in λ (|ratio − c| < 1e-9 checked, else
   ``ValueError``).
-* The offline dataset (§b.6) is drawn from a generator seeded by one draw of the env's
-  stream, so each run gets its own dataset and the same seed gives the same dataset.
+* The offline dataset (stepmix.md#learned-baseline) is drawn from a generator seeded by one
+  draw of the env's stream, so each run gets its own dataset and the same seed gives the same
+  dataset.
 """
 from __future__ import annotations
 
@@ -64,7 +66,7 @@ def _policy_value(mdp, pol):
 
 def make_conservative_instance(rng, *, S: int = 5, A: int = 5, H: int = 3,
                                baseline_ratio: float = 0.6) -> ConservativeInstance:
-    """Draw the §d instance and its baseline with ``V^b = baseline_ratio · V*``.
+    """Draw the instance of the experiment and its baseline with ``V^b = baseline_ratio · V*``.
 
     Parameters
     ----------
@@ -72,7 +74,7 @@ def make_conservative_instance(rng, *, S: int = 5, A: int = 5, H: int = 3,
         Instance stream ("env_seed").
     S, A, H : int >= 1
     baseline_ratio : float in (0, 1]
-        c of §d.
+        c of the instance above (stepmix.md#figures-mdpkit-reproduce-stepmix).
     """
     for v, nm in ((S, "S"), (A, "A"), (H, "H")):
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < 1:
@@ -168,14 +170,14 @@ class ConservativeEnv(EpisodicTabularEnv):
     rng : Generator or int
         The environment stream.
     dataset_size : int >= 0
-        Number of offline trajectories of ``π^b`` (the behaviour policy, §b.6) put in
-        ``env_info()["offline_dataset"]``; 0 for none.
+        Number of offline trajectories of ``π^b`` (the behaviour policy,
+        stepmix.md#learned-baseline) put in ``env_info()["offline_dataset"]``; 0 for none.
     expose_baseline : bool
         Whether ``env_info()`` gives ``baseline_policy`` and ``baseline_value`` (known
-        baseline, §a); False for the learned-baseline setting.
+        baseline, stepmix.md#setting); False for the learned-baseline setting.
     reward_dist, rewards_known
-        As :class:`~mdpkit.envs.episodic.EpisodicTabularEnv` (spec §a option: Bernoulli
-        rewards, unknown to the agent). Offline datasets always record expected rewards.
+        As :class:`~mdpkit.envs.episodic.EpisodicTabularEnv` (stepmix.md#decisions, unknown rewards:
+        Bernoulli rewards, unknown to the agent). Offline datasets always record expected rewards.
 
     Attributes
     ----------
@@ -238,7 +240,7 @@ def make_conservative_env(rng, *, env_seed: int = 0, S: int = 5, A: int = 5, H: 
                           baseline_ratio: float = 0.6, dataset_size: int = 0,
                           expose_baseline: bool = True, reward_dist: str = "deterministic",
                           rewards_known: bool = True) -> ConservativeEnv:
-    """§d instance drawn from ``env_seed`` (same for every run), interaction from ``rng``."""
+    """The experiment's instance drawn from ``env_seed`` (same for every run), interaction from ``rng``."""
     inst = conservative_instance(env_seed, S, A, H, baseline_ratio)
     return ConservativeEnv(inst, rng, dataset_size=dataset_size, expose_baseline=expose_baseline,
                            reward_dist=reward_dist, rewards_known=rewards_known)

@@ -1,6 +1,6 @@
 r"""Dynamical linear bandits (DLB): a MIMO linear time-invariant system with hidden state.
 
-Setting (``docs/papers/dynlin-ucb.md`` section 1.1; Mussi, Metelli, Restelli,
+Setting (docs/papers/dynlin-ucb.md#model; Mussi, Metelli, Restelli,
 "Dynamical Linear Bandits", ICML 2023). Hidden state ``x_t in R^n``, action ``u_t in U``
 (finite set of vectors in ``R^d``), ``m`` outputs summed into the scalar reward::
 
@@ -8,17 +8,18 @@ Setting (``docs/papers/dynlin-ucb.md`` section 1.1; Mussi, Metelli, Restelli,
     x_{t+1} = A x_t + B u_t + eps_t,          x_1 = 0,
 
 with ``omega = C^T 1``, ``theta = D^T 1``, ``eps_t ~ N(0, sigma_state^2 I_n)`` and
-``eta_t ~ N(0, sigma^2 I_m)`` (so the reward noise has variance ``m sigma^2``, spec P7).
-The reward of round t uses the pre-update state (spec 1.1, "ordering").
+``eta_t ~ N(0, sigma^2 I_m)`` (so the reward noise has variance ``m sigma^2``, dynlin-ucb.md#model).
+The reward of round t uses the pre-update state (dynlin-ucb.md#model, "ordering").
 
-Oracle quantities (spec 1.3, 1.4):
+Oracle quantities (dynlin-ucb.md#model):
 
 * cumulative Markov parameter ``h = theta + B^T (I - A)^{-T} omega`` (shape (d,));
 * steady-state value of a constant action ``J(u) = h^T u`` and the optimal constant action
   ``u* = argmax_{u in U} h^T u`` (first index on ties), ``J* = h^T u*``;
-* ``pseudo_regret(a) = J* - h^T u_a``: the steady-state gap ``R_ss`` of the plots (spec 1.4);
+* ``pseudo_regret(a) = J* - h^T u_a``: the steady-state gap ``R_ss`` of the plots
+  (dynlin-ucb.md#model);
 * the regret with transients ``J* - E[y_t]``, from a noise-free shadow copy of the state
-  that follows the same actions (spec P1): :meth:`DynamicalLinearBandit.expected_regret`
+  that follows the same actions (dynlin-ucb.md#model): :meth:`DynamicalLinearBandit.expected_regret`
   along a whole action sequence, or :attr:`DynamicalLinearBandit.last_expected_reward`
   after each :meth:`pull`.
 
@@ -27,14 +28,15 @@ environment's Generator (state noise first, then output noise), so a run of T pu
 consumes exactly ``rng.standard_normal((T, n + m))``; the learners' ``fast_run`` kernels use
 that array and give bit-identical trajectories.
 
-Instances (spec 4): :func:`budget_actions` (the 6 vertices, in the order ``np.unique``
-gives them in the reference driver), :func:`synthetic_dlb` (sigma in {0.001, 0.01, 0.1}) and
+Instances (dynlin-ucb.md#instances): :func:`budget_actions` (the 6 vertices, in the order
+``np.unique`` gives them in the reference driver), :func:`synthetic_dlb` (sigma in {0.001, 0.01,
+0.1}) and
 :func:`realdata_dlb` (the system identified from advertising data, public matrices).
 
 Decisions: ``phi`` (Phi(A)) is computed as the reference code does,
-``max_{i=1..999} ||A^i||_2 / rho^i`` (spec 1.2), with the convention ``Phi = 1`` when
+``max_{i=1..999} ||A^i||_2 / rho^i`` (dynlin-ucb.md#model), with the convention ``Phi = 1`` when
 ``A = 0``; a nonzero nilpotent A has no finite Phi and gives ``phi = inf``. ``rho`` is the
-real number ``max |eig(A)|`` (spec P3).
+real number ``max |eig(A)|`` (dynlin-ucb.md#model).
 """
 from __future__ import annotations
 
@@ -57,7 +59,7 @@ __all__ = [
 # --------------------------------------------------------------------------- system
 @njit(cache=True)
 def dlb_step(A, omega, x, Bu_a, thetau_a, sigma_state, sigma_out, z, buf):
-    """One round of the LTI system (spec 1.1), in place on ``x``; returns the reward.
+    """One round of the LTI system (dynlin-ucb.md#model), in place on ``x``; returns the reward.
 
     Parameters
     ----------
@@ -90,7 +92,7 @@ def dlb_step(A, omega, x, Bu_a, thetau_a, sigma_state, sigma_out, z, buf):
 
 @njit(cache=True)
 def dlb_shadow_step(A, omega, xbar, Bu_a, thetau_a):
-    """Noise-free shadow round (spec P1): returns ``E[y_t] = <omega, xbar_t> + <theta, u_t>``
+    """Noise-free shadow round (dynlin-ucb.md#model): returns ``E[y_t] = <omega, xbar_t> + <theta, u_t>``
     and advances ``xbar`` in place by ``xbar <- A xbar + B u``."""
     n = xbar.shape[0]
     ey = thetau_a
@@ -172,7 +174,7 @@ def _as_sigma(value, name):
 
 
 def spectral_radius(A) -> float:
-    """``max |eig(A)|`` (a real number, spec P3)."""
+    """``max |eig(A)|`` (a real number, dynlin-ucb.md#model)."""
     A = np.asarray(A, dtype=np.float64)
     if A.size == 0:
         return 0.0
@@ -180,7 +182,7 @@ def spectral_radius(A) -> float:
 
 
 def phi_constant(A, rho: float | None = None, n_terms: int = 999) -> float:
-    """``Phi(A) = max_{i=1..n_terms} ||A^i||_2 / rho(A)^i`` as in the reference code (spec 1.2).
+    """``Phi(A) = max_{i=1..n_terms} ||A^i||_2 / rho(A)^i`` as in the reference code (dynlin-ucb.md#model).
 
     Computed on ``A / rho`` to avoid underflow. ``A = 0`` gives 1 (the ``tau = 0`` term of
     the paper's sup); a nonzero nilpotent A gives ``inf``.
@@ -200,14 +202,14 @@ def phi_constant(A, rho: float | None = None, n_terms: int = 999) -> float:
 
 
 def cumulative_markov(A, B, omega, theta) -> np.ndarray:
-    """``h = theta + B^T (I - A)^{-T} omega`` (spec 1.3), shape (d,)."""
+    """``h = theta + B^T (I - A)^{-T} omega`` (dynlin-ucb.md#model), shape (d,)."""
     n = A.shape[0]
     return theta + B.T @ np.linalg.solve((np.eye(n) - A).T, omega)
 
 
 def budget_actions(p: int = 3, daily_budget: float = 1.5, max_camp: float = 1.0,
                    min_camp: float = 0.0) -> np.ndarray:
-    """The finite action set of spec 4: greedy fills of a daily budget over ``p`` campaigns,
+    """The finite action set of dynlin-ucb.md#instances: greedy fills of a daily budget over ``p`` campaigns,
     one per permutation of the fill order, deduplicated and sorted (``np.unique(axis=0)``,
     the order of the reference driver, which fixes the first-index tie-breaking).
 
@@ -230,7 +232,7 @@ def budget_actions(p: int = 3, daily_budget: float = 1.5, max_camp: float = 1.0,
 
 # --------------------------------------------------------------------------- environment
 class DynamicalLinearBandit:
-    """Dynamical linear bandit environment with oracle (spec 1, section "Bandit envs" of
+    """Dynamical linear bandit environment with oracle (dynlin-ucb.md#model; section "Bandit envs" of
     ``docs/ARCHITECTURE.md``).
 
     Parameters
@@ -254,7 +256,7 @@ class DynamicalLinearBandit:
     means : ndarray (K,)            steady-state values ``h^T u_k``
     best_arm : int ; best_mean : float (J*) ; u_star : ndarray (d,)
     gaps : ndarray (K,)             ``J* - means``
-    rho, phi, omega_norm, theta_norm, B_norm, U_bar : float   constants of spec 1.2
+    rho, phi, omega_norm, theta_norm, B_norm, U_bar : float   constants of dynlin-ucb.md#model
     Bu : ndarray (K, n) ; thetau : ndarray (K,)   per-arm ``B u_k`` and ``<theta, u_k>``
     """
 
@@ -346,11 +348,11 @@ class DynamicalLinearBandit:
 
     # ------------------------------------------------------------------ oracle
     def pseudo_regret(self, a) -> float:
-        """Steady-state gap ``J* - h^T u_a`` (spec 1.4, ``R_ss``); >= 0 for arms of U."""
+        """Steady-state gap ``J* - h^T u_a`` (dynlin-ucb.md#model, ``R_ss``); >= 0 for arms of U."""
         return self.best_mean - self._arm(a)[2]
 
     def steady_state(self, u) -> np.ndarray:
-        """``x_inf(u) = (I - A)^{-1} B u`` (spec 1.3), shape (n,)."""
+        """``x_inf(u) = (I - A)^{-1} B u`` (dynlin-ucb.md#model), shape (n,)."""
         u = np.asarray(u, dtype=np.float64)
         return np.linalg.solve(np.eye(self.n) - self.A, self.B @ u)
 
@@ -367,7 +369,7 @@ class DynamicalLinearBandit:
 
     def expected_regret(self, actions) -> np.ndarray:
         """Per-round regret with transients ``J* - E[y_t]`` along an int action sequence,
-        from a noise-free shadow state starting at ``x_1 = 0`` (spec P1); shape (T,)."""
+        from a noise-free shadow state starting at ``x_1 = 0`` (dynlin-ucb.md#model); shape (T,)."""
         acts = np.asarray(actions)
         if acts.ndim != 1 or not np.issubdtype(acts.dtype, np.integer):
             raise ValueError("actions must be a 1-d integer array of arm indices")
@@ -378,14 +380,14 @@ class DynamicalLinearBandit:
         return self.best_mean - ey
 
     def learner_constants(self) -> dict:
-        """The true constants DynLin-UCB and the baselines are fed in spec 2.1/2.2."""
+        """The true constants DynLin-UCB and the baselines are fed in dynlin-ucb.md#radius-and-epochs, #baselines."""
         return {"rho": self.rho, "phi": self.phi, "omega_norm": self.omega_norm,
                 "theta_norm": self.theta_norm, "B_norm": self.B_norm, "U_bar": self.U_bar,
                 "sigma": self.sigma}
 
     def env_info(self) -> dict:
         """What a learner may know (``docs/ARCHITECTURE.md``): arms, features, noise level
-        and the system constants of spec 2.1 (true values, as in the reference runs)."""
+        and the system constants of dynlin-ucb.md#radius-and-epochs (true values, as in the reference runs)."""
         info = {"kind": "bandit", "n_actions": self.n_actions, "features": self.features.copy(),
                 "noise_std": self.sigma, "dlb": True, **self.learner_constants()}
         if self.expert is not None:
@@ -401,31 +403,31 @@ class DynamicalLinearBandit:
 
 
 # --------------------------------------------------------------------------- instances
-#: spec 4.1 (config/testcase_synt_sigma*.json of the reference code)
+#: dynlin-ucb.md#instances (config/testcase_synt_sigma*.json of the reference code)
 SYNTHETIC_MATRICES = {
     "A": np.diag([0.2, 0.0, 0.1]), "B": np.diag([0.45, 0.0, 0.1]),
     "C": np.diag([1.0, 0.0, 0.1]), "D": np.diag([0.0, 0.5, 0.1]),
 }
-#: spec 4.2 (config/testcase_realdata.json)
+#: dynlin-ucb.md#instances (config/testcase_realdata.json)
 REALDATA_MATRICES = {
     "A": np.array([[0.38, 0.33, 0.6], [0.07, 0.76, -0.54], [0.18, 0.34, 0.05]]),
     "B": np.array([[0.14, 0.34, -0.05], [-0.17, 0.03, -0.01], [0.04, -0.09, 0.17]]),
     "C": np.array([[0.25, -0.14, 0.01], [-0.55, 0.2, -0.13], [-0.31, -0.1, -0.01]]),
     "D": np.array([[0.11, 0.1, 0.01], [0.01, 0.36, 0.01], [0.01, -0.05, 0.0]]),
 }
-#: the expert's spend vector of the real-data config (spec 2.2, Expert)
+#: the expert's spend vector of the real-data config (dynlin-ucb.md#baselines, Expert)
 REALDATA_EXPERT = np.array([1641952.0, 259591273.0, 716354611.0])
 
 
 def synthetic_dlb(sigma: float = 0.01, rng=0) -> DynamicalLinearBandit:
-    """The synthetic instance of spec 4.1 (rho = 0.2, u* = (1, .5, 0), J* = 0.8125)."""
+    """The synthetic instance of dynlin-ucb.md#instances (rho = 0.2, u* = (1, .5, 0), J* = 0.8125)."""
     M = SYNTHETIC_MATRICES
     return DynamicalLinearBandit(M["A"], M["B"], M["C"], M["D"], budget_actions(), sigma, rng,
                                  name=f"dlb-synthetic-sigma{sigma:g}")
 
 
 def realdata_dlb(sigma: float = 0.01, rng=0) -> DynamicalLinearBandit:
-    """The real-data-derived instance of spec 4.2 (rho = 0.6669, u* = (1, 0, .5),
+    """The real-data-derived instance of dynlin-ucb.md#instances (rho = 0.6669, u* = (1, 0, .5),
     J* = 0.304586); carries the expert's spend vector for the Expert baseline."""
     M = REALDATA_MATRICES
     return DynamicalLinearBandit(M["A"], M["B"], M["C"], M["D"], budget_actions(), sigma, rng,
@@ -435,13 +437,13 @@ def realdata_dlb(sigma: float = 0.01, rng=0) -> DynamicalLinearBandit:
 # --------------------------------------------------------------------------- registry
 @register_env("dlb-synthetic")
 def make_dlb_synthetic(rng, *, sigma=0.01) -> DynamicalLinearBandit:
-    """Synthetic DLB of spec 4.1 (``sigma`` in {0.001, 0.01, 0.1} in the paper's configs)."""
+    """Synthetic DLB of dynlin-ucb.md#instances (``sigma`` in {0.001, 0.01, 0.1} in the paper's configs)."""
     return synthetic_dlb(sigma, as_generator(rng))
 
 
 @register_env("dlb-realdata")
 def make_dlb_realdata(rng, *, sigma=0.01) -> DynamicalLinearBandit:
-    """Real-data-derived DLB of spec 4.2."""
+    """Real-data-derived DLB of dynlin-ucb.md#instances."""
     return realdata_dlb(sigma, as_generator(rng))
 
 

@@ -1,18 +1,22 @@
-r"""Numba kernels of the conservative-exploration family (``docs/papers/stepmix.md`` §b).
+r"""Numba kernels of the conservative-exploration family
+(docs/papers/stepmix.md#algorithms-as-implemented).
 
-All arrays use 0-indexed steps ``h = 0..H-1`` (the spec's ``h = 1..H``); a value table
-``V`` has shape (H+1, S) with ``V[H] = 0``. Counts are float64 arrays
+All arrays use 0-indexed steps ``h = 0..H-1`` (the 1-indexed ``h = 1..H`` of the usual formulas); a
+value table ``V`` has shape (H+1, S) with ``V[H] = 0``. Counts are float64 arrays
 ``N`` (H, S, A) and ``Nsas`` (H, S, A, S) so that ``P_hat = Nsas / N`` needs no cast.
 
 Kernels
 -------
-* :func:`optimistic_plan` — §b.2 (Hoeffding ``bonus_kind = 0``, Bernstein ``= 1``).
-* :func:`opt_eval` — the §b.2 recursion evaluated on a fixed stochastic policy (needed by
-  the ``stepmix_select="max_ucb"`` rule).
-* :func:`pess_eval` — §b.3 ``PolicyEva`` (L1 / Weissman radius, uniform over policies).
+* :func:`optimistic_plan` — stepmix.md#optimistic-planning (Hoeffding ``bonus_kind = 0``, Bernstein
+  ``= 1``).
+* :func:`opt_eval` — the stepmix.md#optimistic-planning recursion evaluated on a fixed stochastic
+  policy (needed by the ``stepmix_select="max_ucb"`` rule).
+* :func:`pess_eval` — stepmix.md#policyeva ``PolicyEva`` (L1 / Weissman radius, uniform over
+  policies).
 * :func:`switch_lbs` / :func:`switch_ubs` — the H+1 members π^{(h)} of the step-switch family.
-* :func:`decide` — one episode's decision for every algorithm of §b.4–b.7 (the single
-  source of truth called by the learner object and by the whole loop).
+* :func:`decide` — one episode's decision for every algorithm of
+  stepmix.md#algorithms-as-implemented (the single source of truth called by the learner object and
+  by the whole loop).
 * :func:`run_episodes` — the whole K-episode loop (fast path): :func:`decide`, the env's
   sampling (:mod:`mdpkit.envs.sampling`) and the solvers' exact evaluation.
 
@@ -43,13 +47,14 @@ BONUS_BERNSTEIN = 1
 
 @njit(cache=True)
 def beta_l1(n, S, L):
-    """L1 confidence radius β(n) = sqrt((2/n)(S ln 2 + L)) of §b.3 (n >= 1)."""
+    """L1 confidence radius β(n) = sqrt((2/n)(S ln 2 + L)) of stepmix.md#policyeva (n >= 1)."""
     return np.sqrt((2.0 / n) * (S * np.log(2.0) + L))
 
 
 @njit(cache=True, inline="always")
 def _bonus(h, s, a, N, Nsas, Vnext, H, S, A, L, bonus_kind, bonus_scale, Nprime_next):
-    """Optimism bonus b_h(s, a) (§b.2; Bernstein = UCBVI-BF form of classical_baselines §2.1)."""
+    """Optimism bonus b_h(s, a) (stepmix.md#optimistic-planning; Bernstein = the UCBVI-BF form of
+    classical-baselines.md#algorithms-as-implemented)."""
     n = N[h, s, a]
     if bonus_kind == BONUS_HOEFFDING:
         return bonus_scale * H * np.sqrt(L / (2.0 * max(1.0, n)))
@@ -89,7 +94,7 @@ def _next_step_visits(N, h, bonus_kind, Nprime):
 
 @njit(cache=True, inline="always")
 def optimistic_q(R, N, Nsas, V, h, s, a, L, bonus_kind, bonus_scale, Nprime):
-    """The §b.2 optimistic ``Qbar_h(s, a)`` given the next-step values ``V[h + 1]``:
+    """The stepmix.md#optimistic-planning optimistic ``Qbar_h(s, a)`` given the next-step values ``V[h + 1]``:
     ``min(H - h, r + P_hat V + bonus)``, or ``H - h`` when (h, s, a) is unvisited."""
     H, S, A = R.shape
     cap = float(H - h)
@@ -107,7 +112,7 @@ def optimistic_q(R, N, Nsas, V, h, s, a, L, bonus_kind, bonus_scale, Nprime):
 
 @njit(cache=True)
 def optimistic_plan(R, N, Nsas, L, bonus_kind, bonus_scale):
-    """Optimistic backward induction of §b.2 (:func:`optimistic_q`, greedy).
+    """Optimistic backward induction of stepmix.md#optimistic-planning (:func:`optimistic_q`, greedy).
 
     Returns ``Qbar`` (H, S, A), ``Vbar`` (H+1, S), ``pi`` (H, S) int64 (ties -> smallest index).
     """
@@ -134,7 +139,7 @@ def optimistic_plan(R, N, Nsas, L, bonus_kind, bonus_scale):
 
 @njit(cache=True)
 def opt_eval(R, N, Nsas, pol, L, bonus_kind, bonus_scale):
-    """The §b.2 optimistic recursion (:func:`optimistic_q`) evaluated on a fixed stochastic
+    """The stepmix.md#optimistic-planning optimistic recursion (:func:`optimistic_q`) evaluated on a fixed stochastic
     policy ``pol`` (H, S, A). Returns ``U`` (H+1, S).
     """
     H, S, A = R.shape
@@ -155,10 +160,10 @@ def opt_eval(R, N, Nsas, pol, L, bonus_kind, bonus_scale):
 
 @njit(cache=True)
 def pess_q(R, N, Nsas, Vnext, h, L):
-    """Pessimistic Q_h (S, A) of §b.3 given the next-step lower values ``Vnext`` (S,)."""
+    """Pessimistic Q_h (S, A) of stepmix.md#policyeva given the next-step lower values ``Vnext`` (S,)."""
     H, S, A = R.shape
     Q = np.empty((S, A))
-    rem = float(H - h - 1)  # (H - h) in the spec's 1-indexed steps
+    rem = float(H - h - 1)  # (H - h) with 1-indexed steps
     for s in range(S):
         for a in range(A):
             n = N[h, s, a]
@@ -177,7 +182,7 @@ def pess_q(R, N, Nsas, Vnext, h, L):
 
 @njit(cache=True)
 def pess_eval(R, N, Nsas, pol, L):
-    """``PolicyEva`` of §b.3 for a stochastic policy ``pol`` (H, S, A). Returns V (H+1, S)."""
+    """``PolicyEva`` of stepmix.md#policyeva for a stochastic policy ``pol`` (H, S, A). Returns V (H+1, S)."""
     H, S, A = R.shape
     V = np.zeros((H + 1, S))
     for h in range(H - 1, -1, -1):
@@ -267,7 +272,7 @@ def switch_ubs(R, N, Nsas, pik, pib, mu, L, order, bonus_kind, bonus_scale):
 
 @njit(cache=True)
 def select_max_h(LB, thr):
-    """§b.4 rule "max_h". Returns (full, hstar, rho); full=True means deploy π^k.
+    """stepmix.md#stepmix rule "max_h". Returns (full, hstar, rho); full=True means deploy π^k.
 
     hstar = -1 signals that no member is certified (possible only if LB_0 < thr, i.e. the
     learned-baseline case).
@@ -292,7 +297,7 @@ def select_max_h(LB, thr):
 
 @njit(cache=True)
 def select_max_ucb(LB, UB, thr):
-    """§b.4 alternative rule "max_ucb": among certified (hh, ρ) maximise ρŪ_{hh+1}+(1-ρ)Ū_hh.
+    """stepmix.md#stepmix alternative rule "max_ucb": among certified (hh, ρ) maximise ρŪ_{hh+1}+(1-ρ)Ū_hh.
 
     Candidates are the endpoints of each feasible ρ-interval (the objective is linear in ρ);
     ties -> smallest hh, then smallest ρ. (hh, 1) is reported as hh+1 with ρ = 0, and
@@ -436,7 +441,8 @@ def _start_value(mu, V):
 
 @njit(cache=True)
 def decide(cfg, data):
-    """Plan, certify and choose the deployment of one episode (every rule of §b.2–b.7).
+    """Plan, certify and choose the deployment of one episode (every rule of
+    stepmix.md#algorithms-as-implemented).
 
     The single source of the conservative learners' decisions: the learner object's
     ``begin_episode`` and the whole-loop :func:`run_episodes` both call it. Updates
@@ -528,7 +534,7 @@ def decide(cfg, data):
 
 @njit(cache=True, inline="always")
 def needs_coin(eps):
-    """Whether the episode-level choice needs a uniform (only when 0 < eps < 1, spec §f)."""
+    """Whether the episode-level choice needs a uniform (only when 0 < eps < 1, stepmix.md#decisions)."""
     return 0.0 < eps < 1.0
 
 

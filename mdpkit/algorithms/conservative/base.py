@@ -1,26 +1,31 @@
-r"""Shared machinery of conservative exploration (``docs/papers/stepmix.md`` §b.1–b.3).
+r"""Shared machinery of conservative exploration (docs/papers/stepmix.md#empirical-model,
+#optimistic-planning, #policyeva).
 
 Paper: D. Li, R. Huang, C. Shen, J. Yang, "Near-optimal Conservative Exploration in
 Reinforcement Learning under Episode-wise Constraints", ICML 2023 (arXiv:2306.06265).
 
 Contents
 --------
-* :class:`EmpiricalModel` — counts ``N_h(s,a)``, ``N_h(s,a,s')`` and ``P̂`` (§b.1).
-* :func:`log_term` — ``L = ln(6 S A H K / δ)`` (§b.1).
-* :func:`optimistic_planning` — UCBVI-style optimistic backward induction (§b.2), Hoeffding
-  bonus ``c_b H sqrt(L / (2 n⁺))`` by default, ``bonus="bernstein"`` for the UCBVI-BF bonus
-  (classical_baselines §2.1, per-step counts).
-* :func:`policy_eva` — pessimistic evaluation of an arbitrary policy (§b.3, "PolicyEva"),
-  with the L1 radius ``β(n) = sqrt((2/n)(S ln 2 + L))``, valid uniformly over policies.
-* Step-switch family and step mixtures (§b.4): :func:`step_switch_policy`,
+* :class:`EmpiricalModel` — counts ``N_h(s,a)``, ``N_h(s,a,s')`` and ``P̂``
+  (stepmix.md#empirical-model).
+* :func:`log_term` — ``L = ln(6 S A H K / δ)`` (stepmix.md#empirical-model).
+* :func:`optimistic_planning` — UCBVI-style optimistic backward induction
+  (stepmix.md#optimistic-planning), Hoeffding bonus ``c_b H sqrt(L / (2 n⁺))`` by default,
+  ``bonus="bernstein"`` for the UCBVI-BF bonus (classical-baselines.md#algorithms-as-implemented,
+  per-step counts).
+* :func:`policy_eva` — pessimistic evaluation of an arbitrary policy (stepmix.md#policyeva,
+  "PolicyEva"), with the L1 radius ``β(n) = sqrt((2/n)(S ln 2 + L))``, valid uniformly over
+  policies.
+* Step-switch family and step mixtures (stepmix.md#stepmix): :func:`step_switch_policy`,
   :func:`step_mixture_policy`, :func:`switch_lower_bounds`, :func:`stepmix_select`;
-  EpsMix's ε (§b.5): :func:`epsmix_epsilon`.
+  EpsMix's ε (stepmix.md#epsmix): :func:`epsmix_epsilon`.
 * :class:`ConservativeLearner` — the episodic-learner base shared by StepMix, EpsMix and the
   comparators (act / update / info, and the compiled whole-loop ``fast_run``).
 
-Index conventions: steps are 0-indexed ``h = 0..H-1`` (the spec's ``h = 1..H``); value
-tables have shape (H+1, S) with ``V[H] = 0``. The remaining-horizon cap ``H - h + 1`` of the
-spec is ``H - h`` here and the pessimism factor ``(H - h)`` is ``H - h - 1``.
+Index conventions: steps are 0-indexed ``h = 0..H-1`` (the 1-indexed ``h = 1..H`` of the usual
+formulas); value tables have shape (H+1, S) with ``V[H] = 0``. The remaining-horizon cap
+``H - h + 1`` of the 1-indexed formulas is ``H - h`` here and the pessimism factor ``(H - h)`` is
+``H - h - 1``.
 
 Provenance
 ----------
@@ -30,18 +35,19 @@ constraint), the existence of a policy-evaluation subroutine ("Policy Eva", Algo
 clipping rules (n = 0: optimistic Q = H - h + 1, pessimistic future value 0), ties -> smallest
 action index. No author code exists.
 
-Decisions (spec leaves open)
-----------------------------
+Decisions (left open by what could be read of the paper)
+--------------------------------------------------------
 * The initial-state distribution ``mu`` is known to the agent; the certified bound is
-  ``mu · V_1`` (the spec's fixed ``s_1`` is ``mu = e_{s_1}``).
-* Rewards are deterministic and known by default (spec §a decision). Flag
-  ``rewards="unknown"`` (spec §a option): the agent estimates ``r̂_h(s,a)`` from the realised
+  ``mu · V_1`` (a fixed ``s_1`` is ``mu = e_{s_1}``).
+* Rewards are deterministic and known by default (stepmix.md#decisions). Flag
+  ``rewards="unknown"`` (stepmix.md#decisions): the agent estimates ``r̂_h(s,a)`` from the realised
   rewards (Bernoulli draws with ``reward_dist="bernoulli"`` envs) and uses
   ``r̂ + sqrt(L/2n)`` in the optimistic planner and ``max(0, r̂ − sqrt(L/2n))`` (0 when n = 0)
   in PolicyEva; one more union-bound event (m = 4 in ``L = ln(2 m SAHK/δ)``).
-* Flag ``baseline_value_known=False`` (spec §f): ``thr_k = (1 − α) Ū_k(π^b)`` where Ū is the
-  optimistic (§b.2) evaluation of the fixed π^b (a valid UCB: Hoeffding on a fixed function),
-  and ``LB_0 = PolicyEva(π^b)``; one more event. The budget comparator keeps V^b known.
+* Flag ``baseline_value_known=False`` (stepmix.md#decisions): ``thr_k = (1 − α) Ū_k(π^b)`` where Ū
+  is the optimistic (stepmix.md#optimistic-planning) evaluation of the fixed π^b (a valid UCB:
+  Hoeffding on a fixed function), and ``LB_0 = PolicyEva(π^b)``; one more event. The budget
+  comparator keeps V^b known.
 * Bernstein bonus at the last step: there is no next-step value, so the variance and the
   correction term (which needs ``N'_{H+1}``) are 0 and only ``14 H L / (3 n)`` remains.
 * Counts are float64 arrays (exact for counts < 2^53).
@@ -67,7 +73,7 @@ __all__ = [
 ]
 
 PROVENANCE_MACHINERY = (
-    "machinery (docs/papers/stepmix.md §b.1-b.3): [V] setting and existence of a policy-evaluation "
+    "machinery (stepmix.md#empirical-model, #optimistic-planning, #policyeva): [V] setting and existence of a policy-evaluation "
     "subroutine; [R] empirical model, L = ln(6SAHK/delta), Hoeffding bonus H sqrt(L/2n) "
     "(Bernstein option = UCBVI-BF form), L1 pessimism beta(n) = sqrt(2(S ln2 + L)/n)."
 )
@@ -88,7 +94,7 @@ def _real(x, name):
 
 
 def check_alpha(alpha, name: str = "alpha", allow_zero: bool = False) -> float:
-    """Tolerance α ∈ (0, 1] (``allow_zero``: [0, 1], for the §e.6 degenerate check)."""
+    """Tolerance α ∈ (0, 1] (``allow_zero``: [0, 1], for the stepmix.md#checks degenerate check)."""
     a = _real(alpha, name)
     lo_ok = a >= 0.0 if allow_zero else a > 0.0
     if not (lo_ok and a <= 1.0):
@@ -144,8 +150,8 @@ def _choice(value, table, name):
 def log_term(S: int, A: int, H: int, K: int, delta: float, n_events: int = 3) -> float:
     """``L = ln(2 m S A H K / δ)`` with m = ``n_events`` concentration events (δ/m each).
 
-    The spec's default (§b.1) is m = 3: ``L = ln(6 S A H K / δ)``. The optional flags add one
-    event each (unknown rewards; V^b not known, whose UCB is one more Hoeffding event).
+    The default (stepmix.md#empirical-model) is m = 3: ``L = ln(6 S A H K / δ)``. The optional flags
+    add one event each (unknown rewards; V^b not known, whose UCB is one more Hoeffding event).
     """
     delta = check_delta(delta)
     if isinstance(n_events, (bool, np.bool_)) or not isinstance(n_events, numbers.Integral) or n_events < 1:
@@ -157,13 +163,13 @@ def log_term(S: int, A: int, H: int, K: int, delta: float, n_events: int = 3) ->
 
 
 def l1_radius(n, S: int, L: float):
-    """``β(n) = sqrt((2/n)(S ln 2 + L))`` (§b.3, Weissman et al. 2003), n >= 1."""
+    """``β(n) = sqrt((2/n)(S ln 2 + L))`` (stepmix.md#policyeva, Weissman et al. 2003), n >= 1."""
     n = np.asarray(n, dtype=np.float64)
     return np.sqrt((2.0 / n) * (S * np.log(2.0) + L))
 
 
 class EmpiricalModel:
-    """Visit counts and empirical transitions of §b.1.
+    """Visit counts and empirical transitions of stepmix.md#empirical-model.
 
     Attributes
     ----------
@@ -224,7 +230,7 @@ def _R3(R, H):
 
 def optimistic_planning(R, model: EmpiricalModel, L: float, *, bonus: str = "hoeffding",
                         bonus_scale: float = 1.0) -> OptimisticPlan:
-    """Optimistic planning of spec §b.2 on the empirical model.
+    """Optimistic planning of stepmix.md#optimistic-planning on the empirical model.
 
     Parameters
     ----------
@@ -246,7 +252,7 @@ def optimistic_planning(R, model: EmpiricalModel, L: float, *, bonus: str = "hoe
 
 
 def policy_eva(R, model: EmpiricalModel, policy, L: float) -> np.ndarray:
-    """``PolicyEva(π)`` of spec §b.3: pessimistic values ``V`` (H+1, S) of a policy.
+    """``PolicyEva(π)`` of stepmix.md#policyeva: pessimistic values ``V`` (H+1, S) of a policy.
 
     ``policy`` : int (H, S) or float (H, S, A). The certified bound at the start is
     ``mu @ V[0]``. On the event ``‖P̂_h(·|s,a) − P_h(·|s,a)‖₁ ≤ β(n)`` for all (h, s, a),
@@ -257,7 +263,7 @@ def policy_eva(R, model: EmpiricalModel, policy, L: float) -> np.ndarray:
 
 
 def step_switch_policy(pik, pib, h: int, order: str = "opt_first") -> np.ndarray:
-    """π^{(h)} (§b.4) as float (H, S, A): π^k on the first h steps, π^b after (opt_first)."""
+    """π^{(h)} (stepmix.md#stepmix) as float (H, S, A): π^k on the first h steps, π^b after (opt_first)."""
     pib = np.ascontiguousarray(pib, dtype=np.float64)
     H = pib.shape[0]
     if not (0 <= h <= H):
@@ -266,7 +272,7 @@ def step_switch_policy(pik, pib, h: int, order: str = "opt_first") -> np.ndarray
 
 
 def step_mixture_policy(pik, pib, h: int, rho: float, order: str = "opt_first") -> np.ndarray:
-    """Step mixture (h, ρ) of §b.4 as a Markov float (H, S, A) policy (h in 0..H-1, ρ in [0,1])."""
+    """Step mixture (h, ρ) of stepmix.md#stepmix as a Markov float (H, S, A) policy (h in 0..H-1, ρ in [0,1])."""
     pib = np.ascontiguousarray(pib, dtype=np.float64)
     H = pib.shape[0]
     if not (0 <= h < H):
@@ -294,7 +300,7 @@ def switch_upper_bounds(R, model, pik, pib, mu, L, order="opt_first", bonus="hoe
 
 
 def stepmix_select(LB, thr: float, rule: str = "max_h", UB=None):
-    """Mixture choice of §b.4. Returns ``(full, hstar, rho)``.
+    """Mixture choice of stepmix.md#stepmix. Returns ``(full, hstar, rho)``.
 
     ``full`` True: deploy π^k. ``hstar = -1``: nothing certified (learned baseline only).
     Rule "max_h": the largest certified h, ρ = (LB_h* − thr)/(LB_h* − LB_h*+1) ∈ [0, 1).
@@ -310,7 +316,7 @@ def stepmix_select(LB, thr: float, rule: str = "max_h", UB=None):
 
 
 def epsmix_epsilon(lb: float, lb0: float, thr: float) -> float:
-    """EpsMix's ε (§b.5): 1 if ``lb >= thr``, else ``(lb0 − thr)/(lb0 − lb)``; 0 if ``lb0 < thr``.
+    """EpsMix's ε (stepmix.md#epsmix): 1 if ``lb >= thr``, else ``(lb0 − thr)/(lb0 − lb)``; 0 if ``lb0 < thr``.
 
     With ``lb0 = V^b`` and ``thr = (1−α)V^b``: ε = α V^b/(V^b − LB) ∈ [α, 1) since LB >= 0.
     """
@@ -323,20 +329,20 @@ def epsmix_epsilon(lb: float, lb0: float, thr: float) -> float:
 
 # --------------------------------------------------------------------------- learner base
 class ConservativeLearner(EpisodicLearner):
-    """Episodic learner base shared by StepMix, EpsMix and the comparators of §b.7.
+    """Episodic learner base shared by StepMix, EpsMix and the comparators of stepmix.md#comparators.
 
     Parameters (keyword)
     --------------------
     env_info : dict
         Needs ``S, A, H, R`` (known rewards, (H, S, A) or (S, A)), ``n_steps`` (K, or give
-        ``K``), ``mu`` (initial distribution; default: state 0, spec §a), and — unless
+        ``K``), ``mu`` (initial distribution; default: state 0, stepmix.md#setting), and — unless
         overridden by ``baseline_policy`` / ``baseline_value`` — ``baseline_policy`` and
-        ``baseline_value`` (the scalar V^b, known; spec §a decision).
+        ``baseline_value`` (the scalar V^b, known; stepmix.md#decisions).
     rng : Generator or int
         The learner's own stream (mixture coins, baseline actions).
     alpha : float in (0, 1]
         Tolerance; threshold ``(1 − α) V^b``. ``gamma_tol`` (= 1 − α) is accepted instead
-        (spec §f: both names).
+        (stepmix.md#decisions: both names).
     delta : float in (0, 1)
     bonus : {"hoeffding", "bernstein"}, bonus_scale : float
     K : int, optional
@@ -365,7 +371,7 @@ class ConservativeLearner(EpisodicLearner):
         self.rewards_known = rewards == "known"
         if self.rewards_known:
             if env_info.get("R") is None:
-                raise ValueError("env_info['R'] is required with rewards='known' (spec §a decision); "
+                raise ValueError("env_info['R'] is required with rewards='known' (stepmix.md#decisions); "
                                  "pass rewards='unknown' to estimate them")
             self.R = np.array(_R3(env_info["R"], H))
         else:
@@ -389,8 +395,8 @@ class ConservativeLearner(EpisodicLearner):
         self.bonus_scale = _real(bonus_scale, "bonus_scale")
         if self.bonus_scale < 0:
             raise ValueError(f"bonus_scale must be >= 0, got {self.bonus_scale}")
-        #: spec §b.2: a shrunk (or inflated) bonus makes the run "heuristic" (the regret theorem
-        #: no longer applies; safety does not depend on it)
+        #: stepmix.md#optimistic-planning: a shrunk (or inflated) bonus makes the run "heuristic"
+        #: (the regret theorem no longer applies; safety does not depend on it)
         self.heuristic = self.bonus_scale != 1.0
         self.order = order
         self._order = _choice(order, _ORDER, "order")
@@ -417,7 +423,7 @@ class ConservativeLearner(EpisodicLearner):
         vb = env_info.get("baseline_value") if baseline_value is None else baseline_value
         if vb is None:
             if self.baseline_value_known:
-                raise ValueError("baseline_value (the scalar V^b, known: spec §a) is required, "
+                raise ValueError("baseline_value (the scalar V^b, known: stepmix.md#setting) is required, "
                                  "or pass baseline_value_known=False")
             vb = float("nan")
         self.Vb = _real(vb, "baseline_value") if vb == vb else float("nan")
@@ -481,8 +487,9 @@ class ConservativeLearner(EpisodicLearner):
     # ------------------------------------------------------------- evaluation
     def _true_threshold(self, env) -> float:
         # true threshold of the constraint: (1 - alpha) V^{pi^b} of the env's baseline (the
-        # behaviour policy in the learned-baseline case, §b.6); for an env that does not name
-        # a baseline, the exact value (oracle) of the baseline policy the agent was given
+        # behaviour policy in the learned-baseline case, stepmix.md#learned-baseline); for an env
+        # that does not name a baseline, the exact value (oracle) of the baseline policy the agent
+        # was given
         vb_true = getattr(env, "baseline_value", None)
         if vb_true is None:
             vb_true = env.policy_value(self.pib)

@@ -1,4 +1,5 @@
-r"""Learned-baseline StepMix / EpsMix from an offline dataset (``docs/papers/stepmix.md`` §b.6).
+r"""Learned-baseline StepMix / EpsMix from an offline dataset
+(docs/papers/stepmix.md#learned-baseline).
 
 Li, Huang, Shen, Yang, ICML 2023 (arXiv:2306.06265). [V] the extension exists (baseline not
 given, learned from an offline dataset; guarantees once the dataset is large enough);
@@ -6,12 +7,12 @@ given, learned from an offline dataset; guarantees once the dataset is large eno
 
 Input: N trajectories of an unknown behaviour policy π^β (``env_info["offline_dataset"]``:
 int arrays ``states, actions, next_states`` (N, H), float ``rewards`` (N, H)). The constraint
-is ``V^{π_k}_1 >= (1−α) V^{π^β}_1`` (the behaviour policy is the reference; spec §f decision).
+is ``V^{π_k}_1 >= (1−α) V^{π^β}_1`` (the behaviour policy is the reference; stepmix.md#decisions).
 
 1. ``V̂^β = mean return``, ``ε_V = H sqrt(ln(6/δ)/(2N))``, ``thr = (1−α)(V̂^β + ε_V)``.
 2. ``π̂^b_h(a|s) = N^D_h(s,a)/N^D_h(s)`` (behaviour cloning; uniform where ``N^D_h(s) = 0``);
-   flag ``baseline_estimator="vi_lcb"``: greedy policy of the §b.3 pessimistic recursion
-   on D instead.
+   flag ``baseline_estimator="vi_lcb"``: greedy policy of the stepmix.md#policyeva pessimistic
+   recursion on D instead.
 3. The model counts start from the transitions of D.
 4. StepMix (``base="stepmix"``, default) or EpsMix (``base="epsmix"``) with π^b := π̂^b and
    ``LB_0 := PolicyEva(π̂^b)`` (not exact); if no member is certified (``LB_0 < thr`` and
@@ -23,8 +24,8 @@ Decisions
 * ``baseline_value`` reported in the records is ``V̂^β``; the constraint check of the fast path
   uses the env's true ``(1−α) V^{π^β}`` (oracle).
 * The union-bound log term L keeps K = number of online episodes (the dataset's transitions
-  only add counts; the concentration events of §b.3 are per (h, s, a, n) so L's role is the
-  same up to replacing K by K + N, which we do: ``L = ln(6 S A H (K + N)/δ)``).
+  only add counts; the concentration events of stepmix.md#policyeva are per (h, s, a, n) so L's role
+  is the same up to replacing K by K + N, which we do: ``L = ln(6 S A H (K + N)/δ)``).
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ from .base import (
 __all__ = ["LearnedBaselineStepMix", "LearnedBaselineEpsMix", "make_learned_baseline",
            "learned_baseline_setup"]
 
-_PROV = ("Learned-baseline variant (docs/papers/stepmix.md §b.6). [V] existence of the extension and of "
+_PROV = ("Learned-baseline variant (stepmix.md#learned-baseline). [V] existence of the extension and of "
          "guarantees for a large enough dataset. [R] threshold (1-alpha)(mean return + "
          "H sqrt(ln(6/delta)/2N)), behaviour cloning, counts initialised with D, LB_0 = "
          "PolicyEva(pi_hat^b), uncertified fallback. ")
@@ -52,7 +53,7 @@ _PROV = ("Learned-baseline variant (docs/papers/stepmix.md §b.6). [V] existence
 
 def learned_baseline_setup(dataset: dict, R, S: int, A: int, H: int, *, alpha: float,
                            delta: float, K: int, estimator: str = "bc"):
-    """Threshold, estimated baseline policy, initial model and L of §b.6.
+    """Threshold, estimated baseline policy, initial model and L of stepmix.md#learned-baseline.
 
     Returns a dict with ``thr, V_hat, eps_V, policy (H, S, A), model (EmpiricalModel), L, N``.
     """
@@ -124,14 +125,14 @@ class _Learned(ConservativeLearner):
 
 
 class LearnedBaselineStepMix(_Learned):
-    """StepMix with a baseline learned from an offline dataset (§b.6)."""
+    """StepMix with a baseline learned from an offline dataset (stepmix.md#learned-baseline)."""
 
     ALG = kr.ALG_STEPMIX
     provenance = _PROV + PROVENANCE_MACHINERY
 
 
 class LearnedBaselineEpsMix(_Learned):
-    """EpsMix with a baseline learned from an offline dataset (§b.6)."""
+    """EpsMix with a baseline learned from an offline dataset (stepmix.md#learned-baseline)."""
 
     ALG = kr.ALG_EPSMIX
     provenance = _PROV + PROVENANCE_MACHINERY

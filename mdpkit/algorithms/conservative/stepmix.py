@@ -1,16 +1,16 @@
-r"""StepMix (``docs/papers/stepmix.md`` §b.4, "Algorithm 1").
+r"""StepMix (docs/papers/stepmix.md#stepmix, "Algorithm 1").
 
 Li, Huang, Shen, Yang, "Near-optimal Conservative Exploration in Reinforcement Learning under
 Episode-wise Constraints", ICML 2023 (arXiv:2306.06265).
 
-Per episode k: optimistic planning (§b.2) gives π^k; the step-switch family
-π^{(h)} = (π^k_1..π^k_h, π^b_{h+1}..π^b_H), h = 0..H, is evaluated pessimistically (§b.3):
-``LB_0 = V^b`` (exact, known), ``LB_h = PolicyEva(π^{(h)})``. If ``LB_H >= thr`` π^k is
-deployed; otherwise ``h* = max{h : LB_h >= thr}`` and the step mixture ``(h*, ρ)`` with
-``ρ = (LB_h* − thr)/(LB_h* − LB_h*+1)`` (one coin at step h*+1) is deployed, whose certified
-bound ``ρ LB_{h*+1} + (1−ρ) LB_{h*}`` equals ``thr`` exactly.
+Per episode k: optimistic planning (stepmix.md#optimistic-planning) gives π^k; the step-switch
+family π^{(h)} = (π^k_1..π^k_h, π^b_{h+1}..π^b_H), h = 0..H, is evaluated pessimistically
+(stepmix.md#policyeva): ``LB_0 = V^b`` (exact, known), ``LB_h = PolicyEva(π^{(h)})``. If
+``LB_H >= thr`` π^k is deployed; otherwise ``h* = max{h : LB_h >= thr}`` and the step mixture
+``(h*, ρ)`` with ``ρ = (LB_h* − thr)/(LB_h* − LB_h*+1)`` (one coin at step h*+1) is deployed, whose
+certified bound ``ρ LB_{h*+1} + (1−ρ) LB_{h*}`` equals ``thr`` exactly.
 
-Flags of the spec (kept): ``order ∈ {"opt_first", "base_first"}`` (default "opt_first"),
+Flags (stepmix.md#stepmix): ``order ∈ {"opt_first", "base_first"}`` (default "opt_first"),
 ``stepmix_select ∈ {"max_h", "max_ucb"}`` (default "max_h"), ``bonus ∈ {"hoeffding",
 "bernstein"}``, ``bonus_scale`` (1.0 = theory; other values are "heuristic" runs), ``alpha``
 or ``gamma_tol = 1 − alpha``.
@@ -22,17 +22,18 @@ baseline and the optimistic policy; known safe baseline; episode-wise constraint
 episodes; regret of the unconstrained order; Algorithm 1 is a StepMix block and Algorithm 3 a
 policy-evaluation subroutine. [R] everything else: the step-switch family, the one-coin
 mixture, ``LB_0 = V^b`` known, the ``max_h`` rule and ρ formula, the flags, the machinery of
-§b.1–b.3 (see :mod:`.base`). No author code exists.
+stepmix.md#empirical-model, #optimistic-planning, #policyeva (see :mod:`.base`). No author code
+exists.
 
 Decisions
 ---------
 * The committed policy returned by ``begin_episode`` is the Markov (H, S, A) table of the
   step mixture (coin probability ρ at step h*+1 in every state): only one state is visited at
   that step, so it is the same law as the single coin and its exact value is
-  ``ρ V^{π^{(h*+1)}} + (1−ρ) V^{π^{(h*)}}`` (§e.2).
+  ``ρ V^{π^{(h*+1)}} + (1−ρ) V^{π^{(h*)}}`` (stepmix.md#checks).
 * Agent randomness (coin, baseline actions) is drawn with one ``rng.random()`` per draw,
-  only when needed (coin only in mixture episodes, spec §f), so α = 1 reproduces UCBVI's
-  trajectories exactly.
+  only when needed (coin only in mixture episodes, stepmix.md#decisions), so α = 1 reproduces
+  UCBVI's trajectories exactly.
 * ``info()`` columns: ``lb`` (certified lower bound of the deployed policy), ``mix``
   (continuous index h* + ρ; H = fully optimistic), ``vbar`` (optimistic value of π^k),
   ``fully_optimistic``, ``uncertified``, ``threshold``; the fast path adds the exact
@@ -49,13 +50,13 @@ __all__ = ["StepMix", "make_stepmix"]
 
 
 class StepMix(ConservativeLearner):
-    """StepMix learner (§b.4). Parameters: see :class:`~.base.ConservativeLearner`."""
+    """StepMix learner (stepmix.md#stepmix). Parameters: see :class:`~.base.ConservativeLearner`."""
 
     ALG = kr.ALG_STEPMIX
     #: Bound objects this learner is checked against (mdpkit.bounds).
     bounds = (STEPMIX_REGRET, STEPMIX_RECONSTRUCTION_HOEFFDING, TABULAR_LOWER)
     provenance = (
-        "StepMix (docs/papers/stepmix.md §b.4). [V] mixture of baseline and optimistic policy, adaptive and "
+        "StepMix (stepmix.md#stepmix). [V] mixture of baseline and optimistic policy, adaptive and "
         "smooth; known safe baseline; episode-wise constraint; regret of unconstrained order "
         "(abstract). [R] the step-switch family, the one-coin step mixture, LB_0 = V^b known, "
         "h* = max certified h, rho = (LB_h* - thr)/(LB_h* - LB_h*+1), order 'opt_first', select "

@@ -1,9 +1,9 @@
-r"""AR2 baseline of the DynLin-UCB experiments (``docs/papers/dynlin-ucb.md`` 2.2, 2.3).
+r"""AR2 baseline of the DynLin-UCB experiments (docs/papers/dynlin-ucb.md#baselines).
 
 AR2 [``dlb-ar2``]: Chen et al. (arXiv 2210.16386) over the K arms with alpha = rho,
 ``Delta_ep = ceil(K alpha^{-3} sigma^{-3})``,
 ``c0 = sqrt(4 log(1/(alpha sigma)) + 4 log Delta_ep + 2 log(4K))``, ``c1 = 24 c0``
-(spec 2.3 for the state machine).
+(dynlin-ucb.md#baselines for the state machine).
 
 ``reference_quirks`` (default False = clean version): with quirks, arms are never removed from
 the triggered set (the reference's behaviour, so after the first trigger the agent alternates
@@ -11,7 +11,7 @@ forever between ``i_sup`` and the earliest-triggered arms); clean: a triggered a
 set when it is explored, and the set is emptied at a restart. No truncation ``B(.)`` in either
 version.
 
-rho is the real ``max |eig(A)|`` (spec P3; the reference passes complex values on the
+rho is the real ``max |eig(A)|`` (dynlin-ucb.md#model; the reference passes complex values on the
 real-data system). Tie-breaks use one uniform per round from the learner's Generator, in
 ``act`` and ``fast_run`` alike.
 """
@@ -30,7 +30,7 @@ from .reference_config import _PROV_CODE
 
 
 class AR2(BanditLearner):
-    """AR2 (Chen et al., arXiv 2210.16386) in the reference's form (spec 2.3).
+    """AR2 (Chen et al., arXiv 2210.16386) in the reference's form (dynlin-ucb.md#baselines).
 
     Parameters
     ----------
@@ -39,10 +39,10 @@ class AR2(BanditLearner):
     sigma : float > 0         noise level
     epoch_size : int          restart period Delta_ep
     c0 : float                c1 = 24 c0
-    reference_quirks : bool   never remove arms from the triggered set (spec 2.3)
+    reference_quirks : bool   never remove arms from the triggered set (dynlin-ucb.md#baselines)
     """
 
-    provenance = (_PROV_CODE + "state machine of spec 2.3 from the reference AR2Agent [C]; "
+    provenance = (_PROV_CODE + "state machine of dynlin-ucb.md#baselines from the reference AR2Agent [C]; "
                   "the clean variant (explored arms leave the triggered set) follows the "
                   "paper's description as recalled [R].")
 
@@ -100,7 +100,7 @@ class AR2(BanditLearner):
 
 
 def ar2_parameters(n_actions: int, alpha: float, sigma: float) -> dict:
-    """``Delta_ep`` and ``c0`` of the reference configuration (spec 2.2)."""
+    """``Delta_ep`` and ``c0`` of the reference configuration (dynlin-ucb.md#baselines)."""
     ep = math.ceil(n_actions * alpha ** -3 * sigma ** -3)
     c0 = math.sqrt(4 * math.log(1 / (alpha * sigma)) + 4 * math.log(ep) + 2 * math.log(4 * n_actions))
     return {"epoch_size": ep, "c0": c0}
@@ -109,7 +109,7 @@ def ar2_parameters(n_actions: int, alpha: float, sigma: float) -> dict:
 @register_learner("dlb-ar2")
 @with_fast_switch
 def make_ar2(env_info, rng, *, reference_quirks=False) -> AR2:
-    """AR2 with alpha = rho(A) and sigma = noise sigma (spec 2.2)."""
+    """AR2 with alpha = rho(A) and sigma = noise sigma (dynlin-ucb.md#baselines)."""
     Kn = int(_info_get(env_info, "n_actions"))
     alpha = float(_info_get(env_info, "rho"))
     sigma = float(_info_get(env_info, "sigma"))

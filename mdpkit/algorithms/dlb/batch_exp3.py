@@ -1,4 +1,4 @@
-r"""Batch-EXP3 baseline of the DynLin-UCB experiments (``docs/papers/dynlin-ucb.md`` 2.2).
+r"""Batch-EXP3 baseline of the DynLin-UCB experiments (docs/papers/dynlin-ucb.md#baselines).
 
 Batch-EXP3 [``dlb-batch-exp3``]: EXP3 on batches of ``tau = ceil(log M_T / log(1/rho))``
 rounds (M_T = DynLin-UCB epochs covering T), batch-mean reward, T/tau in gamma. One uniform
@@ -8,8 +8,7 @@ per batch is drawn from the learner's Generator, in ``act`` and ``fast_run`` ali
 EXP3 update is the reference's (updates after rounds ``1, 1 + tau, 1 + 2 tau, ...`` on the sum
 of the rewards since the previous update divided by tau, credited to the arm of the current
 batch, so a window straddles two batches and the first one holds 2 rounds); clean: one update
-per batch on the mean of its own tau rewards. (Found in the reference code, not listed in the
-spec.)
+per batch on the mean of its own tau rewards. (Found in the reference code.)
 """
 from __future__ import annotations
 
@@ -27,7 +26,7 @@ from .reference_config import _PROV_CODE
 
 
 class BatchExp3(Exp3):
-    """Batch-EXP3 (Dekel et al. 2012 style; spec 2.2): EXP3 over batches of ``tau`` rounds.
+    """Batch-EXP3 (Dekel et al. 2012 style; dynlin-ucb.md#baselines): EXP3 over batches of ``tau`` rounds.
 
     Parameters as :class:`Exp3` plus ``tau`` (batch size) and ``reference_quirks``
     (reward window of the reference code, see the module docstring).
@@ -73,7 +72,7 @@ class BatchExp3(Exp3):
 
 
 def batch_size(T: int, rho: float) -> int:
-    """``tau = ceil(log M_T / log(1/rho))`` (spec 2.2); 1 when rho = 0."""
+    """``tau = ceil(log M_T / log(1/rho))`` (dynlin-ucb.md#baselines); 1 when rho = 0."""
     if rho <= 0.0:
         return 1
     M_T = n_epochs_to_cover(T, rho)
@@ -83,7 +82,7 @@ def batch_size(T: int, rho: float) -> int:
 @register_learner("dlb-batch-exp3")
 @with_fast_switch
 def make_batch_exp3(env_info, rng, *, reference_quirks=False) -> BatchExp3:
-    """Batch-EXP3 as configured in the reference (spec 2.2): tau from the DynLin-UCB
+    """Batch-EXP3 as configured in the reference (dynlin-ucb.md#baselines): tau from the DynLin-UCB
     schedule, T/tau in gamma."""
     T = check_positive_int(_info_get(env_info, "n_steps"), "env_info['n_steps']")
     Kn = int(_info_get(env_info, "n_actions"))

@@ -1,8 +1,8 @@
-r"""D-Lin-UCB baselines of the DynLin-UCB experiments (``docs/papers/dynlin-ucb.md`` 2.2).
+r"""D-Lin-UCB baselines of the DynLin-UCB experiments (docs/papers/dynlin-ucb.md#baselines).
 
 * D-Lin-UCB (lam = log T) [``dlb-dlinucb-log-t``]: the reference's
   ``LinearAgent(dlinucb=True, gamma=0.999999)``: the *undiscounted* Lin-UCB update; only
-  beta's log-det term is discounted (spec P6). Reproduced as is and labelled.
+  beta's log-det term is discounted (dynlin-ucb.md#baselines). Reproduced as is and labelled.
 * D-Lin-UCB (lam = 1) [``dlb-dlinucb-1``]: Russac et al. (2019) with gamma = 1 - 1e-9:
   ``lam_t = gamma^{-t} lam``, ``V <- gV + uu^T + (1-g) lam_t I``,
   ``Vt <- g^2 Vt + uu^T + (1-g^2) lam_t I``, ``b <- g b + u y``, index
@@ -27,7 +27,7 @@ from .reference_config import _PROV_CODE, _fed_constants
 
 
 class DLinUCB(BanditLearner):
-    """D-Lin-UCB of Russac et al. (2019) as configured in the reference (spec 2.2, lam = 1).
+    """D-Lin-UCB of Russac et al. (2019) as configured in the reference (dynlin-ucb.md#baselines, lam = 1).
 
     Parameters
     ----------
@@ -104,7 +104,7 @@ class DLinUCB(BanditLearner):
 @register_learner("dlb-dlinucb")
 @with_fast_switch
 def make_dlinucb(env_info, rng, *, config="1", beta_scale=1.0, norm_bound=1.5):
-    """D-Lin-UCB as in the reference (spec 2.2, P6).
+    """D-Lin-UCB as in the reference (dynlin-ucb.md#baselines).
 
     ``config="1"``: Russac et al. with gamma = 0.999999999, lam = 1;
     ``config="logT"``: the reference's ``LinearAgent(dlinucb=True, gamma=0.999999)``
@@ -129,11 +129,11 @@ def make_dlinucb(env_info, rng, *, config="1", beta_scale=1.0, norm_bound=1.5):
 
 @register_learner("dlb-dlinucb-log-t")
 def make_dlinucb_logT(env_info, rng, **kw):
-    """D-Lin-UCB (lambda = log T), spec 2.2 and P6."""
+    """D-Lin-UCB (lambda = log T), dynlin-ucb.md#baselines."""
     return make_dlinucb(env_info, rng, config="logT", **kw)
 
 
 @register_learner("dlb-dlinucb-1")
 def make_dlinucb_1(env_info, rng, **kw):
-    """D-Lin-UCB (lambda = 1), spec 2.2."""
+    """D-Lin-UCB (lambda = 1), dynlin-ucb.md#baselines."""
     return make_dlinucb(env_info, rng, config="1", **kw)

@@ -1,10 +1,10 @@
-r"""EXP3 baseline of the DynLin-UCB experiments (``docs/papers/dynlin-ucb.md`` 2.2).
+r"""EXP3 baseline of the DynLin-UCB experiments (docs/papers/dynlin-ucb.md#baselines).
 
 EXP3 [``dlb-exp3``]: ``gamma = min(1, sqrt(K ln K / ((e-1) 2T/3)))``, ``eta = gamma/K``,
 reward rescaled ``(y + 2M)/(4M)``, ``M = (Theta + Omega ||B|| / (1 - rho)) U``.
 
-rho is the real ``max |eig(A)|`` (spec P3). One uniform per round is drawn from the learner's
-Generator, in ``act`` and in ``fast_run`` alike, so the two paths give identical numbers.
+rho is the real ``max |eig(A)|`` (dynlin-ucb.md#model). One uniform per round is drawn from the
+learner's Generator, in ``act`` and in ``fast_run`` alike, so the two paths give identical numbers.
 Probabilities are computed with the largest exponent subtracted (identical mathematically to
 the reference's plain exponentials).
 """
@@ -23,14 +23,14 @@ from .reference_config import _PROV_CODE
 
 
 def _exp3_M(env_info):
-    """``M = (Theta + Omega ||B|| / (1 - rho)) U`` (spec 2.2, EXP3 reward scale)."""
+    """``M = (Theta + Omega ||B|| / (1 - rho)) U`` (dynlin-ucb.md#baselines, EXP3 reward scale)."""
     rho = float(_info_get(env_info, "rho"))
     return (_info_get(env_info, "theta_norm") + _info_get(env_info, "omega_norm")
             * _info_get(env_info, "B_norm") / (1.0 - rho)) * _info_get(env_info, "U_bar")
 
 
 class Exp3(BanditLearner):
-    """EXP3 with the reference's reward rescaling (spec 2.2).
+    """EXP3 with the reference's reward rescaling (dynlin-ucb.md#baselines).
 
     Parameters
     ----------
@@ -80,14 +80,14 @@ class Exp3(BanditLearner):
 
 
 def exp3_rate(n_actions: int, T: float) -> float:
-    """``gamma = min(1, sqrt(K ln K / ((e - 1) 2T/3)))`` (spec 2.2)."""
+    """``gamma = min(1, sqrt(K ln K / ((e - 1) 2T/3)))`` (dynlin-ucb.md#baselines)."""
     return min(1.0, math.sqrt(n_actions * math.log(n_actions) / ((math.e - 1) * 2 * T / 3)))
 
 
 @register_learner("dlb-exp3")
 @with_fast_switch
 def make_exp3(env_info, rng) -> Exp3:
-    """EXP3 as configured in the reference (spec 2.2)."""
+    """EXP3 as configured in the reference (dynlin-ucb.md#baselines)."""
     T = check_positive_int(_info_get(env_info, "n_steps"), "env_info['n_steps']")
     Kn = int(_info_get(env_info, "n_actions"))
     g = exp3_rate(Kn, T)

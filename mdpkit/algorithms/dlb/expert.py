@@ -1,4 +1,4 @@
-"""Expert baseline of the DynLin-UCB real-data experiment (``docs/papers/dynlin-ucb.md`` 2.2).
+"""Expert baseline of the DynLin-UCB real-data experiment (docs/papers/dynlin-ucb.md#baselines).
 
 Expert [``dlb-expert``]: the fixed allocation proportional to the config's spend vector,
 shares clipped to [0, 1/1.5] with the clipped mass redistributed over the others (the
@@ -17,7 +17,7 @@ from .fixed_action import FixedAction
 
 
 def expert_allocation(spend, daily_budget=1.5, max_camp=1.0, min_camp=0.0) -> np.ndarray:
-    """The reference ``ExpertAgent`` allocation (spec 2.2): shares of ``spend`` clipped to
+    """The reference ``ExpertAgent`` allocation (dynlin-ucb.md#baselines): shares of ``spend`` clipped to
     ``[min_camp/max_camp, max_camp/daily_budget]``, the unclipped shares rescaled so that the
     shares sum to 1, times ``daily_budget`` (one pass, as in the reference); shape (p,)."""
     s = np.asarray(spend, dtype=np.float64)
@@ -36,7 +36,7 @@ def expert_allocation(spend, daily_budget=1.5, max_camp=1.0, min_camp=0.0) -> np
 @register_learner("dlb-expert")
 @with_fast_switch
 def make_expert(env_info, rng, *, spend=None) -> FixedAction:
-    """Expert of the real-data experiment (spec 2.2); ``spend`` defaults to env_info['expert']."""
+    """Expert of the real-data experiment (dynlin-ucb.md#baselines); ``spend`` defaults to env_info['expert']."""
     if spend is None:
         spend = _info_get(env_info, "expert")
     return FixedAction(expert_allocation(spend), label="Expert")

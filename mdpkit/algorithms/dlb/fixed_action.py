@@ -1,5 +1,5 @@
 """The constant-action learner behind the Expert and Clairvoyant baselines of the
-DynLin-UCB experiments (``docs/papers/dynlin-ucb.md`` 2.2)."""
+DynLin-UCB experiments (docs/papers/dynlin-ucb.md#baselines)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,11 +1,11 @@
-r"""Lin-UCB baselines of the DynLin-UCB experiments (``docs/papers/dynlin-ucb.md`` 2.2).
+r"""Lin-UCB baselines of the DynLin-UCB experiments (docs/papers/dynlin-ucb.md#baselines).
 
 * Lin-UCB (lam = log T) [``dlb-linucb-log-t``]: OFUL updated every round, fed the DLB
   constants, ``beta_t = c_h sqrt(lam) + sqrt(2 sigma~^2 (log(1/delta) + (d/2) log(1 + t U^2/(d lam))))``,
   delta = 1/T. Myopic: no persistence.
 * Lin-UCB (lam = 1) [``dlb-linucb-1``]: reference ``LinUCBAgent``; constant
   ``beta = Theta sqrt(lam) + sqrt(2 log T + d log((d lam + T 1.5^2)/(d lam)))`` (sigma unused,
-  1.5 = daily budget as the action-norm bound; spec P6).
+  1.5 = daily budget as the action-norm bound; dynlin-ucb.md#baselines).
 
 Both are :class:`~mdpkit.algorithms.dynlin_ucb.LinearFamilyLearner` configurations (their
 decision and update kernels are the DynLin-UCB ones, selected by the ``BETA_*`` constants of
@@ -32,7 +32,7 @@ class _LinUCBLike(LinearFamilyLearner):
 @register_learner("dlb-linucb")
 @with_fast_switch
 def make_linucb(env_info, rng, *, config="logT", beta_scale=1.0, norm_bound=1.5):
-    """Lin-UCB as in the reference experiments (spec 2.2).
+    """Lin-UCB as in the reference experiments (dynlin-ucb.md#baselines).
 
     ``config="logT"``: ``LinearAgent(linucb=True)``, lam = log T, fed DLB constants;
     ``config="1"``: ``LinUCBAgent``, lam = 1, constant beta with ``norm_bound`` (1.5).
@@ -59,11 +59,11 @@ def make_linucb(env_info, rng, *, config="logT", beta_scale=1.0, norm_bound=1.5)
 
 @register_learner("dlb-linucb-log-t")
 def make_linucb_logT(env_info, rng, **kw):
-    """Lin-UCB (lambda = log T), spec 2.2."""
+    """Lin-UCB (lambda = log T), dynlin-ucb.md#baselines."""
     return make_linucb(env_info, rng, config="logT", **kw)
 
 
 @register_learner("dlb-linucb-1")
 def make_linucb_1(env_info, rng, **kw):
-    """Lin-UCB (lambda = 1), spec 2.2."""
+    """Lin-UCB (lambda = 1), dynlin-ucb.md#baselines."""
     return make_linucb(env_info, rng, config="1", **kw)

@@ -1,4 +1,4 @@
-"""Configuration helpers shared by the DLB baselines (``docs/papers/dynlin-ucb.md`` 2.2):
+"""Configuration helpers shared by the DLB baselines (docs/papers/dynlin-ucb.md#baselines):
 the provenance prefix naming the reference driver, and the DLB constants fed to the
 Lin-UCB-type agents from an ``env_info`` dict.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..dynlin_ucb import _info_get, dlb_constants
 
 _PROV_CODE = ("Configuration (constants, lambda, delta, gamma, norm bounds) from the authors' "
-              "driver scripts/main.py and agents.py (marcomussi/DLB) as transcribed in spec 2.2 "
+              "driver scripts/main.py and agents.py (marcomussi/DLB) as transcribed in dynlin-ucb.md#baselines "
               "[C]; ")
 
 
