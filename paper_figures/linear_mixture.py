@@ -1,38 +1,38 @@
-r"""Figure ``linear-mixture``: reward-free sample complexity in linear mixture MDPs
-(Zhang, Zhang, Gu, ICML 2023; the paper has no experiments: both experiments are designed,
-see ``docs/papers/linear-mixture.md``, "Figures").
+r"""Figure ``linear-mixture``: reward-free sample complexity and horizon-freeness in linear
+mixture MDPs (Zhang, Zhang, Gu, ICML 2023; baselines Zhou & Gu 2022, Zhou, Gu, Szepesvari
+2021). The paper has no experiments: the three experiments are designed in
+``docs/papers/linear-mixture.md``, "Figures", which also gives the measured numbers.
 
-``mdpkit reproduce linear-mixture [--quick]`` writes ``OUT/linear-mixture/``:
+``mdpkit reproduce linear-mixture [--quick] [--seed R]`` writes ``OUT/linear-mixture/``:
 
 * ``e1.png`` / ``e1.csv`` -- E1, ``K_hat(eps)`` on the lower-bound instance
   ``HardLM(d, H = 10, Delta, mu)`` (delta0 = 1/2, ``Delta = 2 eps H/((H-1)(d-1))``, so
-  eps-optimal = at most a quarter of the d-1 signs wrong), against ``d - 1`` and ``1/eps``,
-  with fitted slopes, the ``d^2/eps^2`` shape (order only, anchored at the grid's smallest
-  cell by the rule "constant 0.01", not fitted) and the theorem's bound value as an
-  annotation (off-scale). Series: HF-UCRL-RFE++ and the uniform floor (on this instance
-  uniform +-1 actions are a near-optimal design).
+  eps-optimal = at most a quarter of the d-1 signs wrong) against ``d - 1`` and ``1/eps``:
+  HF-UCRL-RFE++ and the uniform floor (uniform +-1 actions are a near-optimal design on this
+  instance; the floor runs on its own grid with smaller eps and more seeds, it is cheap);
+  the lower-bound shape ``0.01 (d-1)^2/eps^2`` (order only, constant fixed in advance, not
+  fitted) and the theorem's exact ``m(eps, delta')`` (off-scale, in the panel title).
 * ``e2.png`` / ``e2.csv`` -- E2, ``K_hat(eps2)`` vs H on ``RandLM(S=6, A=3, d=4)`` with the
-  slow corridor, HF-UCRL-RFE++ against the H-dependent UCRL-RFE and UCRL-RFE+ and the
-  uniform floor, fitted slopes in log H; second panel: worst-gap curves at the smallest
-  and largest H.
+  slow corridor: HF-UCRL-RFE++, the H-dependent UCRL-RFE and UCRL-RFE+, the uniform floor,
+  fitted slopes in log H; gap curves at the smallest and largest H. ``eps2 = 0.01``: every
+  algorithm's worst gap is below 0.1 at the first checkpoint on this instance.
+* ``e3.png`` / ``e3.csv`` -- E3, regret of HF-UCRL-VTR+ and UCRL-VTR+ (rewards with total
+  <= 1 for both) on HardLM(d=4, H, Delta=0.1) with the task reward and on RandLM(6, 3, 4)
+  with a dense reward, across H; the figure at ``c_beta = 0.001``, ``e3.csv`` also at every
+  other ``c_beta`` of the settings (full run: 0.1 and 1, where the optimistic values are
+  clipped at 1 throughout and both learners play the lowest-index action).
 
 ``K_hat(eps)`` = first half-octave checkpoint from which the seed-mean worst planning gap
-(exact, over the evaluation rewards, disjoint from the oracle's reward dictionary) stays
-``<= eps``; right-censored at ``K_max`` (marked). Every radius uses the same ``c_beta``.
+(exact, over evaluation rewards disjoint from the oracle's reward dictionary) stays
+``<= eps``; right-censored at ``K_max`` (marked, a lower limit). Every radius uses the same
+``c_beta`` for all compared algorithms (0.01 in E1/E2).
 
-* ``e3.png`` / ``e3.csv`` -- E3, regret of HF-UCRL-VTR+ and UCRL-VTR+ on HardLM(d=4, H,
-  Delta=0.1) with the task reward (total <= 1 for both), cumulative regret and
-  ``Regret(K)/(d sqrt K)`` across H; ``c_beta = 0.001`` for both (with larger radii the
-  optimistic values saturate at 1 and the lowest-index action is played for hundreds of
-  episodes).
-
-Reduced grid (compute budget, stated in the captions): E1 d in {3..7} (quick {3, 4, 5}),
-eps in {0.1, 0.05, 0.025} (quick {0.1, 0.05}), K_max = 2^11 (quick 2^10), 6 seeds (quick
-3), replan_every = 32, |R_dict| = 8; E2 H in {5, 20, 80} (quick {5, 40}), K_max = 2^11
-(quick 2^9), 6 seeds (quick 3), replan_every = 32, |R_dict| = 8, eps2 = 0.01: on RandLM the
-worst gap is already below the spec's 0.1 at the first checkpoint for every algorithm, so
-0.1 cannot separate anything. ``c_beta = 0.01`` in both. E3 H in {10, 50, 200} (quick
-{10, 50}), K = 2^11 (quick 2^9), 4 seeds (quick 2).
+Claims (:func:`claims`): the theorem's upper bound verified per E1 cell (eps reached within
+``K_max <= m(eps, delta')``), the lower bound ``K_hat >= 0.01 (d-1)^2/eps^2`` for every
+algorithm and cell, horizon-freeness of HF-UCRL-RFE++ (E2) and HF-UCRL-VTR+ (E3, both
+instances), and UCRL-VTR+'s regret steeper in log H than HF-UCRL-VTR+'s on HardLM. The
+page's "Findings" say which expectations of the designed experiments the runs contradict.
+Grids (:func:`settings`) are reduced for the compute budget; the captions say so.
 """
 from __future__ import annotations
 
@@ -260,6 +260,14 @@ _ALG_ORDER = ("HF-UCRL-RFE++", "UCRL-RFE", "UCRL-RFE+", "uniform floor", "HF-UCR
 _STY = series_styles(_ALG_ORDER)
 
 
+def _log_ticks(ax, values):
+    """x ticks of a log axis at the swept values, labelled plainly (no minor labels)."""
+    from matplotlib.ticker import NullFormatter
+    v = np.unique(np.round(np.asarray(values, float), 6))
+    ax.set_xticks(v, [f"{x:g}" for x in v])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 @style()  # house style (fonts >= 9 pt) for the whole drawing
 def draw_e1(df, cfg, path):
     fig = Figure(figsize=(11, 6.2), layout="constrained")
@@ -282,8 +290,8 @@ def draw_e1(df, cfg, path):
             axs[1].plot(1 / c.eps, c.K_hat, "x", color="k", ms=10)
     dm = np.array(sorted(df.d.unique()), float)
     ev = np.array(sorted(df.eps.unique()))
-    for e in (ev.min(), ev.max()):
-        axs[0].plot(dm - 1, LB_CONST * (dm - 1) ** 2 / e ** 2, color="#888888", ls=":",
+    for e, ls in ((ev.min(), ":"), (ev.max(), "-.")):
+        axs[0].plot(dm - 1, LB_CONST * (dm - 1) ** 2 / e ** 2, color="#888888", ls=ls,
                     label=f"lower-bound shape {LB_CONST} $(d-1)^2/\\epsilon^2$ (order only), "
                           f"$\\epsilon$={e}")
     axs[1].plot(1 / ev, LB_CONST * (dm.max() - 1) ** 2 / ev ** 2, color="#888888", ls=":",
@@ -291,15 +299,14 @@ def draw_e1(df, cfg, path):
                       f"d={int(dm.max())}")
     em = float(min(cfg["e1_eps"]))
     ub = upper_bound_m(em, max(cfg["e1_d"]), cfg["e1_K"])
-    axs[0].annotate(f"theorem's upper bound m($\\epsilon$={em}, d={max(cfg['e1_d'])}) = {ub:.1e}\n"
-                    "(exact constants, c_beta = 1; off-scale)",
-                    xy=(0.02, 0.97), xycoords="axes fraction", va="top", color="#663399")
-    for ax, xl in zip(axs, ("d - 1", "$1/\\epsilon$")):
+    for ax, xl, xv in zip(axs, ("d - 1", "$1/\\epsilon$"), (df.d - 1, 1 / df.eps)):
         ax.set_xscale("log")
         ax.set_yscale("log")
+        _log_ticks(ax, xv)
         ax.set_xlabel(xl)
         ax.set_ylabel("$\\hat K(\\epsilon)$ (exploration episodes)")
-    axs[0].set_title("$\\hat K$ vs d - 1")
+    axs[0].set_title(f"$\\hat K$ vs d - 1 (theorem's m($\\epsilon$={em}, d={max(cfg['e1_d'])}) = "
+                     f"{ub:.1e}, exact, c_beta = 1: off-scale)")
     axs[1].set_title("$\\hat K$ vs $1/\\epsilon$")
     fig.suptitle(wrap(
         f"{SHORT}, E1: HardLM(d, H={E1_H}, $\\Delta = 2\\epsilon H/((H-1)(d-1))$), "
@@ -324,6 +331,7 @@ def draw_e2(df, curves, cfg, path):
         axs[0].plot(c.H, c.K_hat, "x", color="k", ms=10)
     axs[0].set_xscale("log")
     axs[0].set_yscale("log")
+    _log_ticks(axs[0], df.H)
     axs[0].set_xlabel("horizon H")
     axs[0].set_ylabel(f"$\\hat K$({cfg['e2_eps']}) (exploration episodes)")
     axs[0].set_title("$\\hat K$ vs H")
@@ -372,6 +380,7 @@ def draw_e3(df, curves, cfg, path):
                           f"(slope {slope_e3(df, alg, family, c0):.2f})")
     axs[2].set_xscale("log")
     axs[2].set_yscale("log")
+    _log_ticks(axs[2], df.H)
     axs[2].set_xlabel("horizon H")
     axs[2].set_ylabel("Regret(K) (seed mean)")
     axs[2].set_title("Regret(K) vs H (slopes in log H)")
