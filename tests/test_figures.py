@@ -76,8 +76,10 @@ def test_quick_claims_hold_on_other_root_seeds(seed, tmp_path):
     the theorem's worst case delta = 0.05 per run; no violation of StepMix/EpsMix was ever
     observed, the L1 pessimism is loose); the other claims have margins of > 5 s.e. in the
     runs measured. A failure here is a finding about a claim, not noise to retry."""
-    # The three figures whose claims are measured to hold on every seed. The reconstructed
-    # papers' figures (weighted tallying, LSD, linear mixture, latent MDP) state claims some
+    # The figures whose claims are measured to hold on every seed (linear-mixture: on seeds
+    # 0-3 with smaller margins, e.g. lower-bound ratio >= 0.0142 vs 0.01; its docs/papers
+    # page lists the values; the runs are deterministic given the seed). The reconstructed
+    # papers' figures (weighted tallying, LSD, latent MDP) state claims some
     # of which fail by finding (their docs/papers pages say which); they are not asserted here.
     n_stated = 0
     for name in HOLDING_FIGURES:
@@ -89,7 +91,7 @@ def test_quick_claims_hold_on_other_root_seeds(seed, tmp_path):
 
 
 #: figures whose quick-run claims all hold on any root seed (checked above)
-HOLDING_FIGURES = ("stepmix", "ucbvi-riverswim", "dynlin-ucb")
+HOLDING_FIGURES = ("stepmix", "ucbvi-riverswim", "dynlin-ucb", "linear-mixture")
 
 
 # ---------------------------------------------------------------------- claims contract
