@@ -406,12 +406,13 @@ H_SLOPE_MAX, E3_CONTRAST = 0.3, 0.2
 
 
 def upper_bound_m(eps: float, d: int, K_max: int) -> float:
-    """The theorem's sample complexity m(eps, delta') at the E1 instance's H, delta = 0.05
-    and B = 2 (B = ||theta*|| is 1.1-2.0 on the E1 grid; m grows with B), with K_max
-    in the logarithms (docs/papers/linear-mixture.md, "Bounds")."""
+    """The theorem's sample complexity m(eps, delta') on the E1 instance (H = 10, delta = 0.05,
+    B = ||theta*|| = sqrt((1 + Delta)(1 + (d-1)^2 Delta)) of HardLM at this eps and d), with
+    K_max in the logarithms (docs/papers/linear-mixture.md, "Bounds")."""
     from mdpkit.bounds.linear_mixture import HF_RFE_UPPER
-    return float(HF_RFE_UPPER(eps=float(eps), d=float(d), H=E1_H, K=int(K_max), delta=0.05,
-                              B=2.0))
+    Delta = 2 * eps * E1_H / ((E1_H - 1) * (d - 1))
+    B = float(np.sqrt((1 + Delta) * (1 + (d - 1) ** 2 * Delta)))
+    return float(HF_RFE_UPPER(eps=float(eps), d=float(d), H=E1_H, K=int(K_max), delta=0.05, B=B))
 
 
 def claims(e1: pd.DataFrame, e2: pd.DataFrame, e3: pd.DataFrame | None = None,
