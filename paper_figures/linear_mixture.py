@@ -388,7 +388,7 @@ def draw_e3(df, curves, cfg, path):
         f"{SHORT} (baselines Zhou & Gu 2022; Zhou, Gu & Szepesvari 2021), E3: regret of "
         f"HF-UCRL-VTR+ and UCRL-VTR+, rewards with total <= 1 for both, c_beta={c0} for both, "
         f"{cfg['e3_seeds']} seeds; {E3_FAMILIES['hard']}, K={cfg['e3_K']}; "
-        f"{E3_FAMILIES['rand']}, K={cfg['e3_K_rand']}. Reduced grid. With c_beta in {{0.1, 1}} (e3.csv) the "
+        f"{E3_FAMILIES['rand']}, K={cfg['e3_K_rand']}. Reduced grid. With c_beta in {{0.1, 1}} (full run, e3.csv) the "
         "optimistic values are clipped at 1 throughout and both learners play the "
         "lowest-index action (linear regret).", 130))
     legend_below(fig, axs, ncols=3)
