@@ -229,7 +229,9 @@ class TabularMDP:
     R : ndarray, shape (S, A) or (H, S, A)
         Expected rewards. The (H, S, A) form needs ``horizon=H``.
     gamma : float in [0, 1), keyword-only
-        Discount factor (discounted setting). Exactly one of ``gamma`` and ``horizon``.
+        Discount factor (discounted setting). With ``horizon`` too: a discounted
+        finite-horizon model, ``gamma`` in [0, 1] (pymdptoolbox's
+        ``FiniteHorizon(P, R, discount, N)``): ``V_h = E[sum_{t=h}^{H-1} gamma^(t-h) R_t]``.
     horizon : int >= 1, keyword-only
         Horizon H (finite-horizon setting).
     criterion : {"discounted", "finite", "average", "total"}, optional, keyword-only
@@ -343,10 +345,14 @@ class TabularMDP:
             raise ValueError(
                 "give exactly one of gamma (discounted model) or horizon (finite-horizon model); got neither"
             )
-        if gamma is not None and horizon is not None:
-            raise ValueError(
-                "give exactly one of gamma (discounted model) or horizon (finite-horizon model); got both"
-            )
+        if gamma is not None and horizon is not None:  # discounted finite horizon
+            if isinstance(gamma, (bool, np.bool_)) or not isinstance(gamma, numbers.Real):
+                raise TypeError(f"gamma must be a real number, got {type(gamma).__name__}")
+            if not (0.0 <= float(gamma) <= 1.0):
+                raise ValueError(f"gamma must lie in [0, 1] for a discounted finite-horizon "
+                                 f"model (gamma and horizon together), got {float(gamma)}")
+            _, horizon = TabularMDP._check_gamma_horizon(None, horizon)
+            return float(gamma), horizon
         if gamma is not None:
             if isinstance(gamma, (bool, np.bool_)) or not isinstance(gamma, numbers.Real):
                 raise TypeError(f"gamma must be a real number, got {type(gamma).__name__}")
@@ -565,7 +571,9 @@ class TabularMDP:
 
     @property
     def is_discounted(self) -> bool:
-        return self._gamma is not None
+        """True for the infinite-horizon discounted criterion (a discounted finite-horizon
+        model, ``gamma`` and ``horizon`` together, is finite-horizon)."""
+        return self._criterion == "discounted"
 
     @property
     def is_finite_horizon(self) -> bool:
@@ -663,6 +671,8 @@ class TabularMDP:
     def __repr__(self) -> str:
         kind = f"gamma={self._gamma}" if self.is_discounted else (
             f"horizon={self._horizon}" if self.is_finite_horizon else f"criterion={self._criterion!r}")
+        if self.is_finite_horizon and self._gamma is not None:
+            kind += f", gamma={self._gamma}"
         storage = f"sparse nnz={self.nnz}" if self.is_sparse else (
             "dense step-dependent" if self.step_dependent_P else "dense")
         return f"TabularMDP(S={self._S}, A={self._A}, {kind}, {storage})"
@@ -786,7 +796,7 @@ def _self_prob(P, idx, A):
 def _check_criterion(criterion, gamma, horizon) -> str:
     """The model's criterion from the ``criterion`` keyword and ``gamma`` / ``horizon``."""
     if criterion is None:
-        return "finite" if (horizon is not None and gamma is None) else "discounted"
+        return "finite" if horizon is not None else "discounted"
     if not isinstance(criterion, str):
         raise TypeError(f"criterion must be a str, one of {list(CRITERIA)}, got "
                         f"{type(criterion).__name__}")
@@ -799,6 +809,9 @@ def _check_criterion(criterion, gamma, horizon) -> str:
                              f"horizon={horizon!r}")
     elif criterion == "discounted" and gamma is None:
         raise ValueError('criterion="discounted" needs gamma in [0, 1)')
+    elif criterion == "discounted" and horizon is not None:
+        raise ValueError('criterion="discounted" is infinite-horizon: drop horizon, or use '
+                         'criterion="finite" (gamma and horizon together: discounted finite horizon)')
     elif criterion == "finite" and horizon is None:
         raise ValueError('criterion="finite" needs horizon=H')
     return criterion

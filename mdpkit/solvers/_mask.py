@@ -39,7 +39,7 @@ def effective_model(mdp):
         P = mdp.P[rows_s, src]
     R = mdp.R[:, rows_s, src] if mdp.step_dependent_R else mdp.R[rows_s, src]
     kw = dict(mu=mdp.mu, criterion=mdp.criterion)
-    if mdp.is_discounted:
+    if mdp.gamma is not None:
         kw["gamma"] = mdp.gamma
     if mdp.is_finite_horizon:
         kw["horizon"] = mdp.horizon

@@ -85,7 +85,7 @@ def sparse_twin(mdp):
     from ..models.tabular import TabularMDP
 
     kw = dict(mu=mdp.mu, criterion=mdp.criterion, action_mask=mdp.action_mask)
-    if mdp.is_discounted:
+    if mdp.gamma is not None:
         kw["gamma"] = mdp.gamma
     if mdp.is_finite_horizon:
         kw["horizon"] = mdp.horizon
