@@ -220,3 +220,45 @@ def test_policy0_on_unavailable_action_refused():
     with pytest.raises(ValueError, match=r"policy0\[1\] = 1 is an unavailable action"):
         solve(ma, method="pi", policy0=np.array([0, 1]))
     assert solve(ma, method="pi", policy0=np.array([1, 0])).gain == pytest.approx(-1.0, abs=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(S=st.integers(1, 5), A=st.integers(1, 3), seed=st.integers(0, 2**32 - 1),
+       kind=st.sampled_from(["random", "sparse", "riverswim", "gridworld"]))
+def test_generators_take_a_mask_and_match_pairs_removed_by_hand(S, A, seed, kind):
+    """A generated masked model solves like the same model with the unavailable pairs
+    removed by hand (value iteration over each state's available actions only)."""
+    from mdpkit.models import generators as G
+
+    rng = np.random.default_rng(seed)
+    make = {
+        "random": lambda **kw: G.random_mdp(S, A, gamma=0.9, rng=seed, **kw),
+        "sparse": lambda **kw: G.random_sparse_mdp(S, A, min(S, 2), gamma=0.9, rng=seed, **kw),
+        "riverswim": lambda **kw: G.riverswim(S + 1, gamma=0.9, **kw),
+        "gridworld": lambda **kw: G.gridworld((1, S + 1), slip=0.2, gamma=0.9, **kw),
+    }[kind]
+    base = make()
+    M = rng.random((base.S, base.A)) < 0.6
+    M[np.arange(base.S), rng.integers(0, base.A, base.S)] = True
+    m = make(action_mask=M)
+    assert np.array_equal(m.action_mask if m.action_mask is not None else np.ones_like(M), M)
+    assert np.array_equal(m.dense_P(), base.dense_P()) and np.array_equal(m.R, base.R)
+    P, R = base.dense_P(), np.asarray(base.R)
+    V = np.zeros(base.S)
+    for _ in range(400):  # by hand: only the available pairs exist
+        V = np.array([max(R[s, a] + 0.9 * P[s, a] @ V for a in np.flatnonzero(M[s]))
+                      for s in range(base.S)])
+    res = solve(m, method="pi")
+    assert np.allclose(res.V, V, rtol=0, atol=1e-9)
+    assert M[np.arange(base.S), res.policy].all()
+    bad = np.flatnonzero(~M.all(axis=1))
+    if bad.size:
+        s = int(bad[0])
+        pol = res.policy.copy()
+        pol[s] = int(np.flatnonzero(~M[s])[0])
+        with pytest.raises(ValueError, match="unavailable action"):
+            evaluate(m, pol)
+    M2 = M.copy()
+    M2[0] = False
+    with pytest.raises(ValueError, match="no available action"):
+        make(action_mask=M2)
