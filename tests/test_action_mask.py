@@ -262,3 +262,69 @@ def test_generators_take_a_mask_and_match_pairs_removed_by_hand(S, A, seed, kind
     M2[0] = False
     with pytest.raises(ValueError, match="no available action"):
         make(action_mask=M2)
+
+
+@settings(max_examples=15, deadline=None)
+@given(S=st.integers(1, 5), A=st.integers(1, 3), H=st.integers(1, 4),
+       seed=st.integers(0, 2**32 - 1), step_P=st.booleans(),
+       gamma=st.sampled_from([None, 0.8]))
+def test_step_dependent_mask_matches_pairs_removed_by_hand(S, A, H, seed, step_P, gamma):
+    """A (H, S, A) mask: backward induction, evaluation and occupancy equal a by-hand
+    recursion over the available actions of each step only."""
+    rng = np.random.default_rng(seed)
+    P = rng.random((H, S, A, S) if step_P else (S, A, S)) + 1e-3
+    P /= P.sum(-1, keepdims=True)
+    R = rng.normal(size=(H, S, A))
+    M = rng.random((H, S, A)) < 0.6
+    M[np.arange(H)[:, None], np.arange(S)[None, :], rng.integers(0, A, (H, S))] = True
+    m = TabularMDP(P, R, horizon=H, gamma=gamma, action_mask=M)
+    g = 1.0 if gamma is None else gamma
+    Ph = (lambda h: P[h]) if step_P else (lambda h: P)
+    V = np.zeros((H + 1, S))
+    for h in range(H - 1, -1, -1):
+        V[h] = [max(R[h, s, a] + g * Ph(h)[s, a] @ V[h + 1] for a in np.flatnonzero(M[h, s]))
+                for s in range(S)]
+    res = solve(m)
+    assert np.allclose(res.V, V[:H], rtol=0, atol=1e-10)
+    assert M[np.arange(H)[:, None], np.arange(S)[None, :], res.policy].all()
+    assert np.isneginf(res.Q[~M]).all() and np.isneginf(q_from_v(m, res.V)[~M]).all()
+    assert np.allclose(evaluate(m, res.policy), res.V, rtol=0, atol=1e-10)
+    D = occupancy(m, res.policy)
+    assert (D[~M] == 0).all() and abs(m.mu @ res.V[0] - float((D * R).sum())) <= 1e-9
+    hs = np.argwhere(~M)
+    if hs.size:
+        h, s, a = (int(k) for k in hs[0])
+        pol = res.policy.copy()
+        pol[h, s] = a
+        with pytest.raises(ValueError, match=rf"unavailable action at step {h}"):
+            evaluate(m, pol)
+
+
+def test_step_dependent_mask_errors_and_gym_env():
+    from mdpkit.envs.gym_env import TabularMDPEnv
+
+    P = np.zeros((2, 2, 2))
+    P[0, :, 0] = P[1, :, 1] = 1.0  # every action stays
+    R = np.array([[1.0, 0.0], [0.0, 1.0]])
+    M = np.ones((3, 2, 2), dtype=bool)
+    M[1, 0, 0] = False
+    with pytest.raises(ValueError, match="needs a finite-horizon model"):
+        TabularMDP(P, R, gamma=0.9, action_mask=M)
+    with pytest.raises(ValueError, match=r"or \(H, S, A\) = \(4, 2, 2\)"):
+        TabularMDP(P, R, horizon=4, action_mask=M)
+    with pytest.raises(ValueError, match="needs a dense P"):
+        TabularMDP(sp.csr_matrix(P.reshape(4, 2)), R, horizon=3, action_mask=M)
+    assert TabularMDP(P, R, horizon=3, action_mask=np.ones((3, 2, 2), bool)).action_mask is None
+    M2 = M.copy()
+    M2[2, 1] = False
+    with pytest.raises(ValueError, match="state 1 at step 2 with no available action"):
+        TabularMDP(P, R, horizon=3, action_mask=M2)
+    m = TabularMDP(P, R, horizon=3, action_mask=M)
+    env = TabularMDPEnv(m)
+    s, info = env.reset(seed=0, options={"state": 0})
+    assert info["action_mask"].tolist() == [1, 1]
+    s2, _, _, _, info = env.step(0)
+    assert s2 == 0 and info["action_mask"].tolist() == [0, 1]  # step 1: action 0 masked
+    with pytest.raises(ValueError, match=r"action_mask\[1, 0, 0\] is False"):
+        env.step(0)
+    env.step(1)

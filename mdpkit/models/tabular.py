@@ -245,9 +245,10 @@ class TabularMDP:
         be absorbing (``P[t, a, t] = 1``) with ``R[t, a] = 0`` for every action. That the
         optimal total reward is finite is checked by the solvers
         (:func:`mdpkit.solvers.total.check_ssp`).
-    action_mask : bool array, shape (S, A), optional, keyword-only
+    action_mask : bool array, shape (S, A) or (H, S, A), optional, keyword-only
         Available actions: ``action_mask[s, a]`` False makes a unavailable in s (any
-        criterion, dense, step-dependent or sparse P). Every state needs an available
+        criterion, dense, step-dependent or sparse P). A finite-horizon model with dense P
+        may give one mask per step, ``action_mask[h, s, a]``. Every state needs an available
         action. The P row and R entry of an unavailable pair must still be valid (e.g. a
         self-loop with reward 0); no solver, evaluation or occupancy ever uses them, and a
         policy that uses such a pair is a ValueError. An all-True mask is stored as None.
@@ -333,7 +334,8 @@ class TabularMDP:
         set_(self, "_horizon", horizon)
         set_(self, "_criterion", criterion)
         set_(self, "_terminal", _check_terminal(terminal, criterion, P_obj, R_arr, S_R, A))
-        set_(self, "_action_mask", _check_action_mask(action_mask, S_R, A))
+        set_(self, "_action_mask", _check_action_mask(action_mask, S_R, A, horizon,
+                                                      sp.issparse(P_obj)))
         set_(self, "_S", S_R)
         set_(self, "_A", A)
         set_(self, "_mu", self._check_mu(mu, S_R))
@@ -723,13 +725,34 @@ def _rebuild(P, R, gamma, horizon, mu, criterion=None, terminal=None, action_mas
                       terminal=terminal, action_mask=action_mask)
 
 
-def _check_action_mask(mask, S, A):
-    """Validated available-action mask (bool (S, A), read-only copy) or None (all True)."""
+def _check_action_mask(mask, S, A, horizon=None, sparse=False):
+    """Validated available-action mask (bool (S, A), or (H, S, A) for a finite-horizon model
+    with dense P; read-only copy) or None (all True)."""
     if mask is None:
         return None
     m = np.asarray(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"action_mask must be a bool array of shape (S, A), got dtype {m.dtype}")
+    if m.ndim == 3:
+        if horizon is None:
+            raise ValueError(f"a step-dependent action_mask (shape {m.shape}) needs a "
+                             "finite-horizon model (horizon=H)")
+        if m.shape != (horizon, S, A):
+            raise ValueError(f"action_mask must have shape (S, A) = ({S}, {A}) or (H, S, A) = "
+                             f"({horizon}, {S}, {A}), got {m.shape}")
+        if sparse:
+            raise ValueError("a step-dependent action_mask (H, S, A) needs a dense P (the "
+                             "masked model is solved with step-dependent transitions); pass "
+                             "P dense or a stationary (S, A) mask")
+        empty = ~m.any(axis=2)
+        if empty.any():
+            h, s = (int(i) for i in np.argwhere(empty)[0])
+            raise ValueError(f"action_mask leaves state {s} at step {h} with no available "
+                             f"action ({int(empty.sum())} such (step, state) pair(s)); every "
+                             f"state needs at least one at every step")
+        if m.all():
+            return None
+        return _frozen_copy(m)
     if m.shape != (S, A):
         raise ValueError(f"action_mask must have shape (S, A) = ({S}, {A}), got {m.shape}")
     empty = ~m.any(axis=1)

@@ -66,7 +66,8 @@ def sparse_twin(mdp):
     so (``storage = "csr (converted)"``), else ``mdp`` itself (``"csr"`` or ``"dense"``)."""
     if mdp.is_sparse:
         return mdp, "csr"
-    if mdp.step_dependent_P or mdp.P.size < SMALL_NNZ:
+    mask = mdp.action_mask
+    if mdp.step_dependent_P or mdp.P.size < SMALL_NNZ or (mask is not None and mask.ndim == 3):
         return mdp, "dense"
     S, A = mdp.S, mdp.A
     P2 = mdp.P.reshape(S * A, S)
