@@ -50,6 +50,14 @@ def effective_model(mdp):
     else:
         P = mdp.P[rows_s, src]
     R = mdp.R[:, rows_s, src] if mdp.step_dependent_R else mdp.R[rows_s, src]
+    from ..models.tabular import TabularMDP
+
+    return TabularMDP(P, R, validate=False, **setting_kwargs(mdp)), src
+
+
+def setting_kwargs(mdp) -> dict:
+    """The keywords that rebuild ``mdp``'s setting (mu, criterion, gamma, horizon, terminal)
+    around new P and R arrays."""
     kw = dict(mu=mdp.mu, criterion=mdp.criterion)
     if mdp.gamma is not None:
         kw["gamma"] = mdp.gamma
@@ -57,9 +65,7 @@ def effective_model(mdp):
         kw["horizon"] = mdp.horizon
     if mdp.is_total:
         kw["terminal"] = mdp.terminal
-    from ..models.tabular import TabularMDP
-
-    return TabularMDP(P, R, validate=False, **kw), src
+    return kw
 
 
 def _map_policy(pol, src):

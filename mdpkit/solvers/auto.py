@@ -84,14 +84,9 @@ def sparse_twin(mdp):
     fill_csr(P2, indptr, indices, data)
     csr = sp.csr_matrix((data, indices, indptr), shape=(S * A, S))
     from ..models.tabular import TabularMDP
+    from ._mask import setting_kwargs
 
-    kw = dict(mu=mdp.mu, criterion=mdp.criterion, action_mask=mdp.action_mask)
-    if mdp.gamma is not None:
-        kw["gamma"] = mdp.gamma
-    if mdp.is_finite_horizon:
-        kw["horizon"] = mdp.horizon
-    if mdp.is_total:
-        kw["terminal"] = mdp.terminal
+    kw = dict(setting_kwargs(mdp), action_mask=mdp.action_mask)
     # the rows are those of a validated model, copied exactly: no second validation
     return TabularMDP(csr, mdp.R, validate=False, **kw), "csr (converted)"
 
