@@ -26,14 +26,18 @@ def test_matches_pymdptoolbox_finite_horizon_on_forest(discount, N):
     P, R = example.forest()  # P (A, S, S), R (S, A)
     fh = mm.FiniteHorizon(P, R, discount, N)
     fh.run()
-    m = TabularMDP(np.transpose(P, (1, 0, 2)), R, gamma=discount, horizon=N)
+    Pd = np.transpose(P, (1, 0, 2))
+    m = TabularMDP(Pd, R, gamma=discount, horizon=N)
     assert m.is_finite_horizon and not m.is_discounted and m.gamma == discount
-    for method in ("backward", "auto"):
-        for engine in ("numpy", "numba"):
-            res = solve(m, method=method, engine=engine)
-            # pymdptoolbox: V[:, n] is the value with N - n steps to go; policy[:, n] likewise
-            assert np.allclose(res.V.T, fh.V[:, :N], rtol=0, atol=1e-12)
-            assert np.array_equal(res.policy.T, fh.policy)
+    csr = TabularMDP(sp.csr_matrix(Pd.reshape(-1, Pd.shape[0])), R, gamma=discount, horizon=N)
+    for model in (m, csr):
+        for method in ("backward", "auto"):
+            for engine in ("numpy", "numba"):
+                res = solve(model, method=method, engine=engine)
+                # pymdptoolbox: V[:, n] is the value with N - n steps to go (policy likewise)
+                assert np.allclose(res.V.T, fh.V[:, :N], rtol=0, atol=1e-12)
+                assert np.array_equal(res.policy.T, fh.policy)
+                assert np.allclose(res.Q, q_from_v(model, res.V), rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match="method 'lp' is for undiscounted"):
         solve(m, method="lp")
 
