@@ -744,22 +744,15 @@ def _check_action_mask(mask, S, A, horizon=None, sparse=False):
             raise ValueError("a step-dependent action_mask (H, S, A) needs a dense P (the "
                              "masked model is solved with step-dependent transitions); pass "
                              "P dense or a stationary (S, A) mask")
-        empty = ~m.any(axis=2)
-        if empty.any():
-            h, s = (int(i) for i in np.argwhere(empty)[0])
-            raise ValueError(f"action_mask leaves state {s} at step {h} with no available "
-                             f"action ({int(empty.sum())} such (step, state) pair(s)); every "
-                             f"state needs at least one at every step")
-        if m.all():
-            return None
-        return _frozen_copy(m)
-    if m.shape != (S, A):
+    elif m.shape != (S, A):
         raise ValueError(f"action_mask must have shape (S, A) = ({S}, {A}), got {m.shape}")
-    empty = ~m.any(axis=1)
+    empty = ~m.any(axis=-1)
     if empty.any():
-        raise ValueError(f"action_mask leaves state {int(np.flatnonzero(empty)[0])} with no "
-                         f"available action ({int(empty.sum())} such state(s)); every state "
-                         f"needs at least one")
+        idx = [int(i) for i in np.argwhere(empty)[0]]
+        where, what = (f"state {idx[1]} at step {idx[0]}", "(step, state) pair(s)") \
+            if m.ndim == 3 else (f"state {idx[0]}", "state(s)")
+        raise ValueError(f"action_mask leaves {where} with no available action "
+                         f"({int(empty.sum())} such {what}); every state needs at least one")
     if m.all():
         return None
     return _frozen_copy(m)
