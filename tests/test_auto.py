@@ -119,3 +119,20 @@ def test_auto_with_action_mask_and_other_criteria():
     avg = TabularMDP(base.P, base.R, criterion="average")
     r_auto, r_rvi = solve(avg), solve(avg, method="rvi")
     assert r_auto.method == "rvi" and abs(r_auto.gain - r_rvi.gain) <= 2e-6
+
+
+def test_auto_total_reward_is_policy_iteration_on_the_converted_model():
+    # a 300-state corridor to an absorbing exit at 0, cost 1 per step: V(s) = -(steps to 0)
+    S = 300
+    P = np.zeros((S, 2, S))
+    s = np.arange(1, S)
+    P[s, 0, s - 1] = 1.0  # left
+    P[s, 1, np.minimum(s + 1, S - 1)] = 1.0  # right
+    P[0, :, 0] = 1.0
+    R = -np.ones((S, 2))
+    R[0] = 0.0
+    m = TabularMDP(P, R, criterion="total", terminal=[0])
+    res = solve(m)
+    assert res.method == "pi" and res.extras["auto"]["storage"] == "csr (converted)"
+    assert np.array_equal(res.V, -np.arange(S, dtype=float))
+    assert (res.policy[1:] == 0).all()
