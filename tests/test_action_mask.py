@@ -220,3 +220,111 @@ def test_policy0_on_unavailable_action_refused():
     with pytest.raises(ValueError, match=r"policy0\[1\] = 1 is an unavailable action"):
         solve(ma, method="pi", policy0=np.array([0, 1]))
     assert solve(ma, method="pi", policy0=np.array([1, 0])).gain == pytest.approx(-1.0, abs=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(S=st.integers(1, 5), A=st.integers(1, 3), seed=st.integers(0, 2**32 - 1),
+       kind=st.sampled_from(["random", "sparse", "riverswim", "gridworld"]))
+def test_generators_take_a_mask_and_match_pairs_removed_by_hand(S, A, seed, kind):
+    """A generated masked model solves like the same model with the unavailable pairs
+    removed by hand (value iteration over each state's available actions only)."""
+    from mdpkit.models import generators as G
+
+    rng = np.random.default_rng(seed)
+    make = {
+        "random": lambda **kw: G.random_mdp(S, A, gamma=0.9, rng=seed, **kw),
+        "sparse": lambda **kw: G.random_sparse_mdp(S, A, min(S, 2), gamma=0.9, rng=seed, **kw),
+        "riverswim": lambda **kw: G.riverswim(S + 1, gamma=0.9, **kw),
+        "gridworld": lambda **kw: G.gridworld((1, S + 1), slip=0.2, gamma=0.9, **kw),
+    }[kind]
+    base = make()
+    M = rng.random((base.S, base.A)) < 0.6
+    M[np.arange(base.S), rng.integers(0, base.A, base.S)] = True
+    m = make(action_mask=M)
+    assert np.array_equal(m.action_mask if m.action_mask is not None else np.ones_like(M), M)
+    assert np.array_equal(m.dense_P(), base.dense_P()) and np.array_equal(m.R, base.R)
+    P, R = base.dense_P(), np.asarray(base.R)
+    V = np.zeros(base.S)
+    for _ in range(400):  # by hand: only the available pairs exist
+        V = np.array([max(R[s, a] + 0.9 * P[s, a] @ V for a in np.flatnonzero(M[s]))
+                      for s in range(base.S)])
+    res = solve(m, method="pi")
+    assert np.allclose(res.V, V, rtol=0, atol=1e-9)
+    assert M[np.arange(base.S), res.policy].all()
+    bad = np.flatnonzero(~M.all(axis=1))
+    if bad.size:
+        s = int(bad[0])
+        pol = res.policy.copy()
+        pol[s] = int(np.flatnonzero(~M[s])[0])
+        with pytest.raises(ValueError, match="unavailable action"):
+            evaluate(m, pol)
+    M2 = M.copy()
+    M2[0] = False
+    with pytest.raises(ValueError, match="no available action"):
+        make(action_mask=M2)
+
+
+@settings(max_examples=15, deadline=None)
+@given(S=st.integers(1, 5), A=st.integers(1, 3), H=st.integers(1, 4),
+       seed=st.integers(0, 2**32 - 1), step_P=st.booleans(),
+       gamma=st.sampled_from([None, 0.8]))
+def test_step_dependent_mask_matches_pairs_removed_by_hand(S, A, H, seed, step_P, gamma):
+    """A (H, S, A) mask: backward induction, evaluation and occupancy equal a by-hand
+    recursion over the available actions of each step only."""
+    rng = np.random.default_rng(seed)
+    P = rng.random((H, S, A, S) if step_P else (S, A, S)) + 1e-3
+    P /= P.sum(-1, keepdims=True)
+    R = rng.normal(size=(H, S, A))
+    M = rng.random((H, S, A)) < 0.6
+    M[np.arange(H)[:, None], np.arange(S)[None, :], rng.integers(0, A, (H, S))] = True
+    m = TabularMDP(P, R, horizon=H, gamma=gamma, action_mask=M)
+    g = 1.0 if gamma is None else gamma
+    Ph = (lambda h: P[h]) if step_P else (lambda h: P)
+    V = np.zeros((H + 1, S))
+    for h in range(H - 1, -1, -1):
+        V[h] = [max(R[h, s, a] + g * Ph(h)[s, a] @ V[h + 1] for a in np.flatnonzero(M[h, s]))
+                for s in range(S)]
+    res = solve(m)
+    assert np.allclose(res.V, V[:H], rtol=0, atol=1e-10)
+    assert M[np.arange(H)[:, None], np.arange(S)[None, :], res.policy].all()
+    assert np.isneginf(res.Q[~M]).all() and np.isneginf(q_from_v(m, res.V)[~M]).all()
+    assert np.allclose(evaluate(m, res.policy), res.V, rtol=0, atol=1e-10)
+    D = occupancy(m, res.policy)
+    assert (D[~M] == 0).all() and abs(m.mu @ res.V[0] - float((D * R).sum())) <= 1e-9
+    hs = np.argwhere(~M)
+    if hs.size:
+        h, s, a = (int(k) for k in hs[0])
+        pol = res.policy.copy()
+        pol[h, s] = a
+        with pytest.raises(ValueError, match=rf"unavailable action at step {h}"):
+            evaluate(m, pol)
+
+
+def test_step_dependent_mask_errors_and_gym_env():
+    from mdpkit.envs.gym_env import TabularMDPEnv
+
+    P = np.zeros((2, 2, 2))
+    P[0, :, 0] = P[1, :, 1] = 1.0  # every action stays
+    R = np.array([[1.0, 0.0], [0.0, 1.0]])
+    M = np.ones((3, 2, 2), dtype=bool)
+    M[1, 0, 0] = False
+    with pytest.raises(ValueError, match="needs a finite-horizon model"):
+        TabularMDP(P, R, gamma=0.9, action_mask=M)
+    with pytest.raises(ValueError, match=r"or \(H, S, A\) = \(4, 2, 2\)"):
+        TabularMDP(P, R, horizon=4, action_mask=M)
+    with pytest.raises(ValueError, match="needs a dense P"):
+        TabularMDP(sp.csr_matrix(P.reshape(4, 2)), R, horizon=3, action_mask=M)
+    assert TabularMDP(P, R, horizon=3, action_mask=np.ones((3, 2, 2), bool)).action_mask is None
+    M2 = M.copy()
+    M2[2, 1] = False
+    with pytest.raises(ValueError, match="state 1 at step 2 with no available action"):
+        TabularMDP(P, R, horizon=3, action_mask=M2)
+    m = TabularMDP(P, R, horizon=3, action_mask=M)
+    env = TabularMDPEnv(m)
+    s, info = env.reset(seed=0, options={"state": 0})
+    assert info["action_mask"].tolist() == [1, 1]
+    s2, _, _, _, info = env.step(0)
+    assert s2 == 0 and info["action_mask"].tolist() == [0, 1]  # step 1: action 0 masked
+    with pytest.raises(ValueError, match=r"action_mask\[1, 0, 0\] is False"):
+        env.step(0)
+    env.step(1)

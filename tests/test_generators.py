@@ -108,8 +108,9 @@ def test_random_mdp_argument_errors():
         random_mdp(2, 2, gamma=0.5, rng=0, alpha=np.inf)
     with pytest.raises(ValueError, match="step_dependent=True needs"):
         random_mdp(2, 2, gamma=0.5, rng=0, step_dependent=True)
-    with pytest.raises(ValueError, match="got both"):
-        random_mdp(2, 2, gamma=0.5, horizon=3, rng=0)
+    # gamma and horizon together: a discounted finite-horizon model
+    both = random_mdp(2, 2, gamma=0.5, horizon=3, rng=0)
+    assert both.is_finite_horizon and both.gamma == 0.5 and not both.is_discounted
     with pytest.raises(ValueError, match="got neither"):
         random_mdp(2, 2, rng=0)
     with pytest.raises(ValueError, match="gamma must lie"):

@@ -396,7 +396,7 @@ def test_q_from_v_and_top_level_names():
 # ----------------------------------------------------------------------------- bad input
 def test_invalid_method_tol_max_iter_options():
     mdp = chain_mdp(4)
-    with pytest.raises(ValueError, match=r"method 'nope'.*valid methods: \['gs', 'lp', 'mpi', 'pi', 'vi'\]"):
+    with pytest.raises(ValueError, match=r"method 'nope'.*valid methods: \['auto', 'gs', 'lp', 'mpi', 'pi', 'vi'\]"):
         solve(mdp, "nope")
     with pytest.raises(ValueError, match="method 'backward'.*finite horizon method"):
         solve(mdp, "backward")
@@ -432,7 +432,7 @@ def test_finite_horizon_dispatch():
     rng = np.random.default_rng(8)
     P, R = random_arrays(rng, 4, 2)
     fh = TabularMDP(P, R, horizon=3)
-    with pytest.raises(ValueError, match=r"method 'vi'.*valid methods: \['backward', 'lp'\]"):
+    with pytest.raises(ValueError, match=r"method 'vi'.*valid methods: \['auto', 'backward', 'lp'\]"):
         solve(fh, "vi")
     res = solve(fh)
     assert res.method == "backward" and res.V.shape == (3, 4)

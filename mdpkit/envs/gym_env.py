@@ -113,12 +113,21 @@ class TabularMDPEnv(gym.Env):
         self._done = False
         return self._state, self._info(self._state)
 
+    def _mask_at(self, h: int):
+        """(S, A) available actions at step h (a step-dependent mask is read at step h;
+        past the horizon, the last step's), or None."""
+        m = self.mdp.action_mask
+        if m is None or m.ndim == 2:
+            return m
+        return m[min(h, m.shape[0] - 1)]
+
     def _info(self, s: int) -> dict:
         """``{"step": t}``, plus ``"action_mask"`` (int8 (A,), gymnasium's convention) when the
         model has unavailable actions."""
         info = {"step": self._t}
-        if self.mdp.action_mask is not None:
-            info["action_mask"] = self.mdp.action_mask[s].astype(np.int8)
+        mask = self._mask_at(self._t)
+        if mask is not None:
+            info["action_mask"] = mask[s].astype(np.int8)
         return info
 
     def step(self, action):
@@ -132,8 +141,11 @@ class TabularMDPEnv(gym.Env):
         a = int(action)
         h = self._t
         s = self._state
-        if self.mdp.action_mask is not None and not self.mdp.action_mask[s, a]:
-            raise ValueError(f"action {a} is unavailable in state {s} (action_mask[{s}, {a}] is False)")
+        mask = self._mask_at(h)
+        if mask is not None and not mask[s, a]:
+            at = f"{h}, " if self.mdp.action_mask.ndim == 3 else ""
+            raise ValueError(f"action {a} is unavailable in state {s} (action_mask[{at}{s}, {a}] "
+                             "is False)")
         reward = float(self.mdp.R_at(h)[s, a]) if self.mdp.step_dependent_R else float(self.mdp.R[s, a])
         s_next = self._next_state(h, s, a)
         self._state = s_next

@@ -114,7 +114,8 @@ def _delta(S: int, s: int) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------- random MDPs
-def random_mdp(S, A, *, gamma=None, horizon=None, rng, alpha=1.0, step_dependent=False, mu=None):
+def random_mdp(S, A, *, gamma=None, horizon=None, rng, alpha=1.0, step_dependent=False, mu=None,
+               action_mask=None):
     """Random dense MDP: Dirichlet(alpha) transition rows and U[0, 1) rewards.
 
     Parameters
@@ -132,6 +133,9 @@ def random_mdp(S, A, *, gamma=None, horizon=None, rng, alpha=1.0, step_dependent
     step_dependent : bool, default False
         Finite horizon only: independent P_h, R_h for every step (P of shape (H, S, A, S)).
     mu : ndarray, shape (S,), optional
+    action_mask : bool ndarray, shape (S, A), optional
+        Available actions, passed to :class:`TabularMDP` (every exact solver and the
+        gymnasium env then respect it).
         Initial distribution (uniform by default).
 
     Returns
@@ -148,7 +152,7 @@ def random_mdp(S, A, *, gamma=None, horizon=None, rng, alpha=1.0, step_dependent
     shape = (int(horizon), S, A) if step_dependent else (S, A)
     P = _dirichlet_rows(gen, alpha, S, shape)
     R = gen.random(shape)
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu)
+    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu, action_mask=action_mask)
 
 
 @njit(cache=True)
@@ -193,7 +197,8 @@ def _distinct_successors(S: int, k: int, n_rows: int, gen: np.random.Generator) 
     return out
 
 
-def random_sparse_mdp(S, A, n_successors, *, gamma=None, horizon=None, rng, alpha=1.0, mu=None):
+def random_sparse_mdp(S, A, n_successors, *, gamma=None, horizon=None, rng, alpha=1.0, mu=None,
+                      action_mask=None):
     """Random sparse (CSR) MDP with ``n_successors`` distinct successors per state-action pair.
 
     The successors of each (s, a) are a uniform random subset of size ``n_successors`` of the
@@ -209,6 +214,9 @@ def random_sparse_mdp(S, A, n_successors, *, gamma=None, horizon=None, rng, alph
     rng : numpy Generator or int
     alpha : float > 0, default 1.0
     mu : ndarray, shape (S,), optional
+    action_mask : bool ndarray, shape (S, A), optional
+        Available actions, passed to :class:`TabularMDP` (every exact solver and the
+        gymnasium env then respect it).
 
     Returns
     -------
@@ -235,12 +243,12 @@ def random_sparse_mdp(S, A, n_successors, *, gamma=None, horizon=None, rng, alph
     P.indptr = np.arange(0, n * k + 1, k, dtype=np.int64)
     P.has_sorted_indices = True
     P.has_canonical_format = True  # sorted and distinct by construction
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu)
+    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu, action_mask=action_mask)
 
 
 # ---------------------------------------------------------------------- structured MDPs
 def riverswim(S=6, *, gamma=None, horizon=None, small_reward=0.005, large_reward=1.0,
-              sparse=False, mu=None):
+              sparse=False, mu=None, action_mask=None):
     """RiverSwim: a chain where swimming right (upstream) is slow and only the far end pays.
 
     Introduced by Strehl & Littman (2008, JCSS 74(8)); numbers below are those of Osband,
@@ -264,6 +272,9 @@ def riverswim(S=6, *, gamma=None, horizon=None, small_reward=0.005, large_reward
     sparse : bool, default False
         Return a CSR model (P of shape (S*2, S)) instead of a dense (S, 2, S) one.
     mu : ndarray, shape (S,), optional
+    action_mask : bool ndarray, shape (S, A), optional
+        Available actions, passed to :class:`TabularMDP` (every exact solver and the
+        gymnasium env then respect it).
 
     Returns
     -------
@@ -291,11 +302,12 @@ def riverswim(S=6, *, gamma=None, horizon=None, small_reward=0.005, large_reward
     R = np.zeros((S, A))
     R[0, 0] = small_reward
     R[S - 1, 1] = large_reward
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=_delta(S, 0) if mu is None else mu)
+    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=_delta(S, 0) if mu is None else mu,
+                      action_mask=action_mask)
 
 
 def chain(S=5, *, gamma=None, horizon=None, slip=0.2, small_reward=2.0, large_reward=10.0,
-          sparse=False, mu=None):
+          sparse=False, mu=None, action_mask=None):
     """The "Chain" problem (Strens 2000, ICML; Dearden, Friedman & Russell 1998).
 
     States 0..S-1, start at 0. Action 0 ("forward") moves to ``min(s + 1, S-1)``, paying
@@ -317,6 +329,9 @@ def chain(S=5, *, gamma=None, horizon=None, slip=0.2, small_reward=2.0, large_re
     small_reward, large_reward : float
     sparse : bool, default False
     mu : ndarray, shape (S,), optional (default: start at state 0)
+    action_mask : bool ndarray, shape (S, A), optional
+        Available actions, passed to :class:`TabularMDP` (every exact solver and the
+        gymnasium env then respect it).
 
     Returns
     -------
@@ -341,7 +356,8 @@ def chain(S=5, *, gamma=None, horizon=None, slip=0.2, small_reward=2.0, large_re
     R = np.empty((S, A))
     R[:, 0] = (1 - slip) * large_reward * at_end + slip * small_reward
     R[:, 1] = (1 - slip) * small_reward + slip * large_reward * at_end
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=_delta(S, 0) if mu is None else mu)
+    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=_delta(S, 0) if mu is None else mu,
+                      action_mask=action_mask)
 
 
 #: gridworld moves (row, column) for actions 0 = up, 1 = right, 2 = down, 3 = left
@@ -359,7 +375,7 @@ def _cell(value, shape, name):
 
 
 def gridworld(shape, *, slip, gamma=None, horizon=None, goal=None, start=(0, 0), walls=(),
-              goal_reward=1.0, sparse=False, mu=None):
+              goal_reward=1.0, sparse=False, mu=None, action_mask=None):
     """Grid navigation with slip, walls and an absorbing rewarding goal.
 
     State of cell (r, c) is ``r * n_cols + c``. Actions 0 = up, 1 = right, 2 = down,
@@ -387,6 +403,9 @@ def gridworld(shape, *, slip, gamma=None, horizon=None, goal=None, start=(0, 0),
     sparse : bool, default False
         CSR model (P of shape (S*4, S)), for big grids.
     mu : ndarray, shape (S,), optional
+    action_mask : bool ndarray, shape (S, A), optional
+        Available actions, passed to :class:`TabularMDP` (every exact solver and the
+        gymnasium env then respect it).
 
     Returns
     -------
@@ -436,5 +455,5 @@ def gridworld(shape, *, slip, gamma=None, horizon=None, goal=None, start=(0, 0),
     # expected reward: probability of entering the goal from a non-goal state
     R = goal_reward * ((cols == g) * vals).sum(axis=2)
     R[g] = 0.0
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon,
+    return TabularMDP(P, R, gamma=gamma, horizon=horizon, action_mask=action_mask,
                       mu=_delta(S, start[0] * n_cols + start[1]) if mu is None else mu)

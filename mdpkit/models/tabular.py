@@ -229,7 +229,9 @@ class TabularMDP:
     R : ndarray, shape (S, A) or (H, S, A)
         Expected rewards. The (H, S, A) form needs ``horizon=H``.
     gamma : float in [0, 1), keyword-only
-        Discount factor (discounted setting). Exactly one of ``gamma`` and ``horizon``.
+        Discount factor (discounted setting). With ``horizon`` too: a discounted
+        finite-horizon model, ``gamma`` in [0, 1] (pymdptoolbox's
+        ``FiniteHorizon(P, R, discount, N)``): ``V_h = E[sum_{t=h}^{H-1} gamma^(t-h) R_t]``.
     horizon : int >= 1, keyword-only
         Horizon H (finite-horizon setting).
     criterion : {"discounted", "finite", "average", "total"}, optional, keyword-only
@@ -243,9 +245,10 @@ class TabularMDP:
         be absorbing (``P[t, a, t] = 1``) with ``R[t, a] = 0`` for every action. That the
         optimal total reward is finite is checked by the solvers
         (:func:`mdpkit.solvers.total.check_ssp`).
-    action_mask : bool array, shape (S, A), optional, keyword-only
+    action_mask : bool array, shape (S, A) or (H, S, A), optional, keyword-only
         Available actions: ``action_mask[s, a]`` False makes a unavailable in s (any
-        criterion, dense, step-dependent or sparse P). Every state needs an available
+        criterion, dense, step-dependent or sparse P). A finite-horizon model with dense P
+        may give one mask per step, ``action_mask[h, s, a]``. Every state needs an available
         action. The P row and R entry of an unavailable pair must still be valid (e.g. a
         self-loop with reward 0); no solver, evaluation or occupancy ever uses them, and a
         policy that uses such a pair is a ValueError. An all-True mask is stored as None.
@@ -331,7 +334,8 @@ class TabularMDP:
         set_(self, "_horizon", horizon)
         set_(self, "_criterion", criterion)
         set_(self, "_terminal", _check_terminal(terminal, criterion, P_obj, R_arr, S_R, A))
-        set_(self, "_action_mask", _check_action_mask(action_mask, S_R, A))
+        set_(self, "_action_mask", _check_action_mask(action_mask, S_R, A, horizon,
+                                                      sp.issparse(P_obj)))
         set_(self, "_S", S_R)
         set_(self, "_A", A)
         set_(self, "_mu", self._check_mu(mu, S_R))
@@ -343,10 +347,14 @@ class TabularMDP:
             raise ValueError(
                 "give exactly one of gamma (discounted model) or horizon (finite-horizon model); got neither"
             )
-        if gamma is not None and horizon is not None:
-            raise ValueError(
-                "give exactly one of gamma (discounted model) or horizon (finite-horizon model); got both"
-            )
+        if gamma is not None and horizon is not None:  # discounted finite horizon
+            if isinstance(gamma, (bool, np.bool_)) or not isinstance(gamma, numbers.Real):
+                raise TypeError(f"gamma must be a real number, got {type(gamma).__name__}")
+            if not (0.0 <= float(gamma) <= 1.0):
+                raise ValueError(f"gamma must lie in [0, 1] for a discounted finite-horizon "
+                                 f"model (gamma and horizon together), got {float(gamma)}")
+            _, horizon = TabularMDP._check_gamma_horizon(None, horizon)
+            return float(gamma), horizon
         if gamma is not None:
             if isinstance(gamma, (bool, np.bool_)) or not isinstance(gamma, numbers.Real):
                 raise TypeError(f"gamma must be a real number, got {type(gamma).__name__}")
@@ -565,7 +573,9 @@ class TabularMDP:
 
     @property
     def is_discounted(self) -> bool:
-        return self._gamma is not None
+        """True for the infinite-horizon discounted criterion (a discounted finite-horizon
+        model, ``gamma`` and ``horizon`` together, is finite-horizon)."""
+        return self._criterion == "discounted"
 
     @property
     def is_finite_horizon(self) -> bool:
@@ -663,6 +673,8 @@ class TabularMDP:
     def __repr__(self) -> str:
         kind = f"gamma={self._gamma}" if self.is_discounted else (
             f"horizon={self._horizon}" if self.is_finite_horizon else f"criterion={self._criterion!r}")
+        if self.is_finite_horizon and self._gamma is not None:
+            kind += f", gamma={self._gamma}"
         storage = f"sparse nnz={self.nnz}" if self.is_sparse else (
             "dense step-dependent" if self.step_dependent_P else "dense")
         return f"TabularMDP(S={self._S}, A={self._A}, {kind}, {storage})"
@@ -713,20 +725,34 @@ def _rebuild(P, R, gamma, horizon, mu, criterion=None, terminal=None, action_mas
                       terminal=terminal, action_mask=action_mask)
 
 
-def _check_action_mask(mask, S, A):
-    """Validated available-action mask (bool (S, A), read-only copy) or None (all True)."""
+def _check_action_mask(mask, S, A, horizon=None, sparse=False):
+    """Validated available-action mask (bool (S, A), or (H, S, A) for a finite-horizon model
+    with dense P; read-only copy) or None (all True)."""
     if mask is None:
         return None
     m = np.asarray(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"action_mask must be a bool array of shape (S, A), got dtype {m.dtype}")
-    if m.shape != (S, A):
+    if m.ndim == 3:
+        if horizon is None:
+            raise ValueError(f"a step-dependent action_mask (shape {m.shape}) needs a "
+                             "finite-horizon model (horizon=H)")
+        if m.shape != (horizon, S, A):
+            raise ValueError(f"action_mask must have shape (S, A) = ({S}, {A}) or (H, S, A) = "
+                             f"({horizon}, {S}, {A}), got {m.shape}")
+        if sparse:
+            raise ValueError("a step-dependent action_mask (H, S, A) needs a dense P (the "
+                             "masked model is solved with step-dependent transitions); pass "
+                             "P dense or a stationary (S, A) mask")
+    elif m.shape != (S, A):
         raise ValueError(f"action_mask must have shape (S, A) = ({S}, {A}), got {m.shape}")
-    empty = ~m.any(axis=1)
+    empty = ~m.any(axis=-1)
     if empty.any():
-        raise ValueError(f"action_mask leaves state {int(np.flatnonzero(empty)[0])} with no "
-                         f"available action ({int(empty.sum())} such state(s)); every state "
-                         f"needs at least one")
+        idx = [int(i) for i in np.argwhere(empty)[0]]
+        where, what = (f"state {idx[1]} at step {idx[0]}", "(step, state) pair(s)") \
+            if m.ndim == 3 else (f"state {idx[0]}", "state(s)")
+        raise ValueError(f"action_mask leaves {where} with no available action "
+                         f"({int(empty.sum())} such {what}); every state needs at least one")
     if m.all():
         return None
     return _frozen_copy(m)
@@ -786,7 +812,7 @@ def _self_prob(P, idx, A):
 def _check_criterion(criterion, gamma, horizon) -> str:
     """The model's criterion from the ``criterion`` keyword and ``gamma`` / ``horizon``."""
     if criterion is None:
-        return "finite" if (horizon is not None and gamma is None) else "discounted"
+        return "finite" if horizon is not None else "discounted"
     if not isinstance(criterion, str):
         raise TypeError(f"criterion must be a str, one of {list(CRITERIA)}, got "
                         f"{type(criterion).__name__}")
@@ -799,6 +825,9 @@ def _check_criterion(criterion, gamma, horizon) -> str:
                              f"horizon={horizon!r}")
     elif criterion == "discounted" and gamma is None:
         raise ValueError('criterion="discounted" needs gamma in [0, 1)')
+    elif criterion == "discounted" and horizon is not None:
+        raise ValueError('criterion="discounted" is infinite-horizon: drop horizon, or use '
+                         'criterion="finite" (gamma and horizon together: discounted finite horizon)')
     elif criterion == "finite" and horizon is None:
         raise ValueError('criterion="finite" needs horizon=H')
     return criterion

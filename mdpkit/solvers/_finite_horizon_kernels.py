@@ -18,6 +18,13 @@ Array conventions (all kernels)
   passed one-hot; zero weights are skipped, so a one-hot policy costs one row of P per
   state, like a deterministic kernel).
 * Step ``h = 0`` is the first step; the value after the last step is 0.
+* ``gamma`` (last argument, default 1.0): discount of a discounted finite-horizon model
+  (``TabularMDP(..., gamma=g, horizon=H)``), applied to the value of the next step:
+  :math:`Q_h = R_h + \gamma P_h V_{h+1}`; occupancies then carry the weight
+  :math:`\gamma^h` (:math:`d_{h+1} = \gamma P_h^\top d_h`, so that
+  :math:`\mu^\top V_0 = \sum_h \langle R_h, d_h \rangle`). ``gamma * x`` with
+  ``gamma = 1.0`` is exact in floating point, so undiscounted results are unchanged bit
+  for bit.
 
 Maths
 -----
@@ -83,7 +90,7 @@ _FM = {"reassoc", "contract"}
 
 # ----------------------------------------------------------------------------- backward
 @njit(cache=True)
-def backward_csr(indptr, indices, data, R3, H, V, pol, Q, store_q):  # pragma: no cover - compiled
+def backward_csr(indptr, indices, data, R3, H, V, pol, Q, store_q, gamma=1.0):  # pragma: no cover - compiled
     """Backward induction on CSR arrays, all H steps in one compiled loop; fills ``V``
     (H, S), ``pol`` (H, S) and, when ``store_q``, ``Q`` (H, S, A) (otherwise ``Q`` is not
     touched and may be any 3-d float array with a first axis, e.g. ``np.empty((1, 0, 0))``;
@@ -116,7 +123,7 @@ def backward_csr(indptr, indices, data, R3, H, V, pol, Q, store_q):  # pragma: n
                 while k < end:
                     acc += data[k] * Vn[np.uint64(indices[k])]
                     k += one
-                q = Rh[s, a] + acc
+                q = Rh[s, a] + gamma * acc
                 if store_q:
                     Qh[s, a] = q
                 take = (q > best) | (a == 0)
@@ -131,7 +138,7 @@ Q_STEP_BLOCK = 16
 
 
 @njit(cache=True)
-def q_values_csr(indptr, indices, data, R3, V, Q):  # pragma: no cover - compiled
+def q_values_csr(indptr, indices, data, R3, V, Q, gamma=1.0):  # pragma: no cover - compiled
     """``Q[h] = R_h + P V[h+1]`` (``V[H] = 0``) for V (H, S) from :func:`backward_csr`;
     fills ``Q`` (H, S, A).
 
@@ -168,7 +175,7 @@ def q_values_csr(indptr, indices, data, R3, V, Q):  # pragma: no cover - compile
                     acc[j] += d * vrow[j]
                 k += one
             for j in range(m):
-                Qf[h0 + j, r] = Rf[h0 + j if HR > 1 else 0, r] + acc[j]
+                Qf[h0 + j, r] = Rf[h0 + j if HR > 1 else 0, r] + gamma * acc[j]
 
 
 @njit(cache=True, fastmath=_FM)
@@ -219,7 +226,7 @@ def _matvec_8_streams(M, x, out):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def backward_dense(P3, R3, H, V, Q, pol):  # pragma: no cover - compiled
+def backward_dense(P3, R3, H, V, Q, pol, gamma=1.0):  # pragma: no cover - compiled
     """Dense backward induction, all H steps in one compiled loop; fills ``V`` (H, S),
     ``Q`` (H, S, A) and ``pol`` (H, S).
 
@@ -243,7 +250,7 @@ def backward_dense(P3, R3, H, V, Q, pol):  # pragma: no cover - compiled
             best = -np.inf
             bi = 0
             for a in range(A):
-                q = Rh[s, a] + PV[s * A + a]
+                q = Rh[s, a] + gamma * PV[s * A + a]
                 Qh[s, a] = q
                 take = (q > best) | (a == 0)
                 best = q if take else best
@@ -255,7 +262,7 @@ def backward_dense(P3, R3, H, V, Q, pol):  # pragma: no cover - compiled
 
 # --------------------------------------------------------------------------- evaluation
 @njit(cache=True, fastmath=_FM)
-def eval_dense(P4, R3, W, H, V):  # pragma: no cover - compiled
+def eval_dense(P4, R3, W, H, V, gamma=1.0):  # pragma: no cover - compiled
     """Exact finite-horizon value of the policy with weights W (HW, S, A); fills V (H, S)."""
     HP, S, A, _ = P4.shape
     HR = R3.shape[0]
@@ -276,12 +283,12 @@ def eval_dense(P4, R3, W, H, V):  # pragma: no cover - compiled
                 acc = 0.0
                 for t in range(S):
                     acc += row[t] * Vn[t]
-                tot += w * (R3[hr, s, a] + acc)
+                tot += w * (R3[hr, s, a] + gamma * acc)
             V[h, s] = tot
 
 
 @njit(cache=True, fastmath=_FM)
-def eval_csr(indptr, indices, data, R3, W, H, S, A, V):  # pragma: no cover - compiled
+def eval_csr(indptr, indices, data, R3, W, H, S, A, V, gamma=1.0):  # pragma: no cover - compiled
     """CSR twin of :func:`eval_dense` (indices read unsigned, as in :func:`backward_csr`)."""
     HR = R3.shape[0]
     HW = W.shape[0]
@@ -300,13 +307,13 @@ def eval_csr(indptr, indices, data, R3, W, H, S, A, V):  # pragma: no cover - co
                 acc = 0.0
                 for k in range(np.uint64(indptr[row]), np.uint64(indptr[row + 1])):
                     acc += data[k] * Vn[np.uint64(indices[k])]
-                tot += w * (R3[hr, s, a] + acc)
+                tot += w * (R3[hr, s, a] + gamma * acc)
             V[h, s] = tot
 
 
 # ---------------------------------------------------------------------------- occupancy
 @njit(cache=True, fastmath=_FM)
-def occ_dense(P4, W, mu, H, D):  # pragma: no cover - compiled
+def occ_dense(P4, W, mu, H, D, gamma=1.0):  # pragma: no cover - compiled
     """Occupancy d_h(s, a) of the policy W (HW, S, A) from mu; fills D (H, S, A)."""
     HP, S, A, _ = P4.shape
     HW = W.shape[0]
@@ -323,7 +330,7 @@ def occ_dense(P4, W, mu, H, D):  # pragma: no cover - compiled
         nxt[:] = 0.0
         for s in range(S):
             for a in range(A):
-                d = D[h, s, a]
+                d = gamma * D[h, s, a]
                 if d == 0.0:
                     continue
                 row = P4[hp, s, a]
@@ -333,7 +340,7 @@ def occ_dense(P4, W, mu, H, D):  # pragma: no cover - compiled
 
 
 @njit(cache=True, fastmath=_FM)
-def occ_csr(indptr, indices, data, W, mu, H, S, A, D):  # pragma: no cover - compiled
+def occ_csr(indptr, indices, data, W, mu, H, S, A, D, gamma=1.0):  # pragma: no cover - compiled
     """CSR twin of :func:`occ_dense` (indices read unsigned, as in :func:`backward_csr`)."""
     HW = W.shape[0]
     rho = mu.copy()
@@ -348,7 +355,7 @@ def occ_csr(indptr, indices, data, W, mu, H, S, A, D):  # pragma: no cover - com
         nxt[:] = 0.0
         for s in range(S):
             for a in range(A):
-                d = D[h, s, a]
+                d = gamma * D[h, s, a]
                 if d == 0.0:
                     continue
                 row = s * A + a
@@ -373,7 +380,7 @@ def _step_ops(P, H, S, A):
             lambda h, d: d.reshape(S * A) @ P4[h if step else 0])
 
 
-def backward_numpy(P, R, H):
+def backward_numpy(P, R, H, gamma=1.0):
     """Numpy/BLAS (or scipy.sparse) backward induction: returns V (H, S), Q (H, S, A), pol (H, S).
 
     ``P`` dense (S, A, S) / (H, S, A, S) or CSR (S*A, S); ``R`` (S, A) or (H, S, A).
@@ -386,14 +393,14 @@ def backward_numpy(P, R, H):
     pol = np.empty((H, S), dtype=np.int64)
     Vn = np.zeros(S)
     for h in range(H - 1, -1, -1):
-        Q[h] = R3[h if R3.shape[0] > 1 else 0] + mv(h, Vn)
+        Q[h] = R3[h if R3.shape[0] > 1 else 0] + gamma * mv(h, Vn)
         pol[h] = Q[h].argmax(axis=1)
         V[h] = Q[h].max(axis=1)
         Vn = V[h]
     return V, Q, pol
 
 
-def eval_numpy(P, R, W, H):
+def eval_numpy(P, R, W, H, gamma=1.0):
     """Numpy twin of :func:`eval_dense` / :func:`eval_csr`: V (H, S) of weights W (HW, S, A)."""
     R3 = R.reshape((-1,) + R.shape[-2:])
     S, A = R3.shape[1:]
@@ -401,13 +408,13 @@ def eval_numpy(P, R, W, H):
     V = np.empty((H, S))
     Vn = np.zeros(S)
     for h in range(H - 1, -1, -1):
-        Qh = R3[h if R3.shape[0] > 1 else 0] + mv(h, Vn)
+        Qh = R3[h if R3.shape[0] > 1 else 0] + gamma * mv(h, Vn)
         V[h] = (W[h if W.shape[0] > 1 else 0] * Qh).sum(axis=1)
         Vn = V[h]
     return V
 
 
-def occ_numpy(P, W, mu, H):
+def occ_numpy(P, W, mu, H, gamma=1.0):
     """Numpy twin of :func:`occ_dense` / :func:`occ_csr`: D (H, S, A)."""
     S, A = W.shape[1:]
     _, rmv = _step_ops(P, H, S, A)
@@ -416,7 +423,7 @@ def occ_numpy(P, W, mu, H):
     for h in range(H):
         D[h] = rho[:, None] * W[h if W.shape[0] > 1 else 0]
         if h < H - 1:
-            rho = rmv(h, D[h])
+            rho = rmv(h, gamma * D[h])
     return D
 
 

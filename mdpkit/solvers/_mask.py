@@ -19,10 +19,11 @@ __all__ = ["respects_action_mask", "effective_model", "check_policy_mask"]
 
 
 def source_actions(mask: np.ndarray) -> np.ndarray:
-    """int (S, A): ``a`` where available, else the first available action of the state."""
-    A = mask.shape[1]
-    first = mask.argmax(axis=1)
-    return np.where(mask, np.arange(A)[None, :], first[:, None]).astype(np.int64)
+    """int, the shape of ``mask`` ((S, A) or (H, S, A)): ``a`` where available, else the first
+    available action of the state (at that step)."""
+    A = mask.shape[-1]
+    first = mask.argmax(axis=-1)
+    return np.where(mask, np.arange(A), first[..., None]).astype(np.int64)
 
 
 def effective_model(mdp):
@@ -31,6 +32,17 @@ def effective_model(mdp):
     S, A = mdp.S, mdp.A
     src = source_actions(mask)
     rows_s = np.arange(S)[:, None]
+    if mask.ndim == 3:  # step-dependent (finite horizon, dense P): step-dependent P and R
+        H = mdp.horizon
+        hh = np.arange(H)[:, None, None]
+        ss = np.arange(S)[None, :, None]
+        P4 = mdp.P if mdp.step_dependent_P else mdp.P[None]
+        R3 = mdp.R if mdp.step_dependent_R else mdp.R[None]
+        P = P4[hh if mdp.step_dependent_P else 0 * hh, ss, src]
+        R = R3[hh if mdp.step_dependent_R else 0 * hh, ss, src]
+        from ..models.tabular import TabularMDP
+
+        return TabularMDP(P, R, validate=False, mu=mdp.mu, gamma=mdp.gamma, horizon=H), src
     if mdp.is_sparse:
         P = mdp.P[(rows_s * A + src).reshape(-1)]
     elif mdp.step_dependent_P:
@@ -38,22 +50,31 @@ def effective_model(mdp):
     else:
         P = mdp.P[rows_s, src]
     R = mdp.R[:, rows_s, src] if mdp.step_dependent_R else mdp.R[rows_s, src]
+    from ..models.tabular import TabularMDP
+
+    return TabularMDP(P, R, validate=False, **setting_kwargs(mdp)), src
+
+
+def setting_kwargs(mdp) -> dict:
+    """The keywords that rebuild ``mdp``'s setting (mu, criterion, gamma, horizon, terminal)
+    around new P and R arrays."""
     kw = dict(mu=mdp.mu, criterion=mdp.criterion)
-    if mdp.is_discounted:
+    if mdp.gamma is not None:
         kw["gamma"] = mdp.gamma
     if mdp.is_finite_horizon:
         kw["horizon"] = mdp.horizon
     if mdp.is_total:
         kw["terminal"] = mdp.terminal
-    from ..models.tabular import TabularMDP
-
-    return TabularMDP(P, R, validate=False, **kw), src
+    return kw
 
 
 def _map_policy(pol, src):
     if pol is None:
         return pol
     pol = np.asarray(pol)
+    if src.ndim == 3:  # step-dependent: pol (H, S)
+        H, S = src.shape[:2]
+        return src[np.arange(H)[:, None], np.arange(S)[None, :], pol]
     S = src.shape[0]
     if pol.ndim == 1:
         return src[np.arange(S), pol]
@@ -73,6 +94,12 @@ def _fold_occupancy(occ, src):
         return occ
     occ = np.asarray(occ, dtype=np.float64)
     out = np.zeros_like(occ)
+    if src.ndim == 3:  # step-dependent
+        S = src.shape[1]
+        rows = np.broadcast_to(np.arange(S)[:, None], src.shape[1:])
+        for h in range(occ.shape[0]):  # loop over steps only
+            np.add.at(out[h], (rows, src[h]), occ[h])
+        return out
     S = src.shape[0]
     rows = np.broadcast_to(np.arange(S)[:, None], src.shape)
     if occ.ndim == 2:
@@ -117,6 +144,25 @@ def check_policy_mask(mdp, kind: str, arr: np.ndarray, name: str) -> None:
     if mask is None:
         return
     S = mdp.S
+    if mask.ndim == 3:  # step-dependent: check the policy at every step
+        H = mask.shape[0]
+        if kind == "deterministic":
+            pol = np.broadcast_to(arr, (H, S))
+            bad = ~mask[np.arange(H)[:, None], np.arange(S)[None, :], pol]
+            if bad.any():
+                h, s = (int(k) for k in np.argwhere(bad)[0])
+                a = int(pol[h, s])
+                where = f"{name}[{h}, {s}]" if arr.ndim == 2 else f"{name}[{s}]"
+                raise ValueError(f"{where} = {a} is an unavailable action at step {h}: "
+                                 f"action_mask[{h}, {s}, {a}] is False")
+        else:
+            W = np.broadcast_to(arr, (H, S, mdp.A))
+            bad = (W > 0) & ~mask
+            if bad.any():
+                h, s, a = (int(k) for k in np.argwhere(bad)[0])
+                raise ValueError(f"{name} puts weight {float(W[h, s, a])!r} on an unavailable "
+                                 f"action at step {h}: action_mask[{h}, {s}, {a}] is False")
+        return
     if kind == "deterministic":
         bad = ~mask[np.arange(S)[None, :] if arr.ndim == 2 else np.arange(S), arr]
         if bad.any():

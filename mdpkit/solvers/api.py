@@ -4,22 +4,30 @@ Method registry (``docs/ARCHITECTURE.md``): each method is a function
 ``fn(mdp, *, tol, max_iter, **options) -> SolveResult`` in its own module, imported only
 when used (so ``import mdpkit.solvers`` does not import scipy.optimize or cvxpy):
 
-=============  ==================  ==========================================
-setting        method              function
-=============  ==================  ==========================================
-discounted     ``"vi"`` (default)  :func:`mdpkit.solvers.vi.value_iteration`
+=============  ===================  ==========================================
+setting        method               function
+=============  ===================  ==========================================
+any            ``"auto"`` (default) :func:`mdpkit.solvers.auto.solve_auto`
+discounted     ``"vi"``            :func:`mdpkit.solvers.vi.value_iteration`
 discounted     ``"pi"``            :func:`mdpkit.solvers.pi.policy_iteration`
 discounted     ``"mpi"``           :func:`mdpkit.solvers.pi.modified_policy_iteration`
 discounted     ``"lp"``            :func:`mdpkit.solvers.lp.solve_lp`
 discounted     ``"gs"``            :func:`mdpkit.solvers.gs.gauss_seidel_value_iteration`
-finite horizon ``"backward"`` (d.) :func:`mdpkit.solvers.backward.backward_induction`
+finite horizon ``"backward"``      :func:`mdpkit.solvers.backward.backward_induction`
 finite horizon ``"lp"``            :func:`mdpkit.solvers.lp.solve_lp`
-average        ``"rvi"`` (default) :func:`mdpkit.solvers.average.relative_value_iteration`
+average        ``"rvi"``           :func:`mdpkit.solvers.average.relative_value_iteration`
 average        ``"pi"``            :func:`mdpkit.solvers.average.policy_iteration_average`
 average        ``"lp"``            :func:`mdpkit.solvers.average.solve_lp_average`
-total          ``"pi"`` (default)  :func:`mdpkit.solvers.total.policy_iteration_total`
+total          ``"pi"``            :func:`mdpkit.solvers.total.policy_iteration_total`
 total          ``"vi"``            :func:`mdpkit.solvers.total.value_iteration_total`
-=============  ==================  ==========================================
+=============  ===================  ==========================================
+
+``"auto"`` (the default of every setting): a mostly-zero dense P (at most 10% non-zeros,
+at least 65,536 entries) is converted to CSR and solved with the sparse kernels; then
+discounted models get value iteration (numpy engine for the first 64 sweeps of a small
+model, the compiled engine after that or for large models), finite-horizon models
+backward induction, average-reward models "rvi", total-reward models "pi". The rule and
+its measurements: :mod:`mdpkit.solvers.auto`.
 
 Guarantees of each result: see :class:`mdpkit.solvers.result.SolveResult` (``bound`` is a
 certified upper bound on ``max_s V*(s) - V^policy(s)``) and the method modules.
@@ -56,23 +64,27 @@ METHODS = {
         "mpi": ("mdpkit.solvers.pi", "modified_policy_iteration"),
         "lp": ("mdpkit.solvers.lp", "solve_lp"),
         "gs": ("mdpkit.solvers.gs", "gauss_seidel_value_iteration"),
+        "auto": ("mdpkit.solvers.auto", "solve_auto"),
     },
     "finite_horizon": {
         "backward": ("mdpkit.solvers.backward", "backward_induction"),
         "lp": ("mdpkit.solvers.lp", "solve_lp"),
+        "auto": ("mdpkit.solvers.auto", "solve_auto"),
     },
     "average": {
         "rvi": ("mdpkit.solvers.average", "relative_value_iteration"),
         "pi": ("mdpkit.solvers.average", "policy_iteration_average"),
         "lp": ("mdpkit.solvers.average", "solve_lp_average"),
+        "auto": ("mdpkit.solvers.auto", "solve_auto"),
     },
     "total": {
         "pi": ("mdpkit.solvers.total", "policy_iteration_total"),
         "vi": ("mdpkit.solvers.total", "value_iteration_total"),
+        "auto": ("mdpkit.solvers.auto", "solve_auto"),
     },
 }
-DEFAULT_METHOD = {"discounted": "vi", "finite_horizon": "backward", "average": "rvi",
-                  "total": "pi"}
+DEFAULT_METHOD = {"discounted": "auto", "finite_horizon": "auto", "average": "auto",
+                  "total": "auto"}
 
 
 def _check_mdp(mdp):
@@ -120,9 +132,10 @@ def solve(mdp, method: str | None = None, tol: float = 1e-6, max_iter: int | Non
     ----------
     mdp : TabularMDP
     method : str or None
-        Discounted: "vi" (default), "pi", "mpi", "lp", "gs" (Gauss-Seidel). Finite horizon: "backward"
-        (default), "lp". Average reward: "rvi" (default), "pi", "lp" (unichain). Total
-        reward with terminal states: "pi" (default), "vi".
+        "auto" (default, every setting: storage and method chosen from the model's size,
+        sparsity and gamma, see :mod:`mdpkit.solvers.auto`). Discounted: "vi", "pi",
+        "mpi", "lp", "gs" (Gauss-Seidel). Finite horizon: "backward", "lp". Average
+        reward: "rvi", "pi", "lp" (unichain). Total reward with terminal states: "pi", "vi".
     tol : float > 0, default 1e-6
         Method tolerance; for "vi"/"mpi" the returned policy is certified ``tol``-optimal.
     max_iter : int >= 1 or None

@@ -58,6 +58,7 @@ from ..utils import ConvergenceWarning
 from ._mask import respects_action_mask
 from ._policy import as_policy
 from .result import SolveResult
+from .vi import check_options
 
 __all__ = ["relative_value_iteration", "policy_iteration_average", "solve_lp_average",
            "evaluate_average", "recurrent_classes", "is_unichain", "is_communicating"]
@@ -70,19 +71,21 @@ RVI_MAX_ITER = 100_000
 
 
 # --------------------------------------------------------------------------- checks
-def _check_average(mdp) -> None:
+def check_criterion(mdp, criterion: str, what: str) -> None:
+    """TypeError unless ``mdp`` is a TabularMDP, ValueError unless its criterion is
+    ``criterion`` (``what`` describes the expected model in the message). Shared by the
+    average- and total-reward modules."""
     if not isinstance(mdp, TabularMDP):
         raise TypeError(f"mdp must be a mdpkit.TabularMDP, got {type(mdp).__name__}")
-    if not mdp.is_average:
-        raise ValueError(f'mdp must be an average-reward model (criterion="average"), '
-                         f"got criterion={mdp.criterion!r}")
+    if mdp.criterion != criterion:
+        raise ValueError(f"mdp must be {what}, got criterion={mdp.criterion!r}")
 
 
-def _check_options(options: dict, allowed: set, method: str) -> None:
-    unknown = set(options) - allowed
-    if unknown:
-        raise TypeError(f"unknown option(s) {sorted(unknown)} for method {method!r}; "
-                        f"valid options: {sorted(allowed) or 'none'}")
+def _check_average(mdp) -> None:
+    check_criterion(mdp, "average", 'an average-reward model (criterion="average")')
+
+
+_check_options = check_options  # the one unknown-option check of the solver methods
 
 
 def _check_state(ref_state, S: int) -> int:

@@ -2,7 +2,13 @@ r"""Finite-horizon exact planning: backward induction, policy evaluation, occupa
 
 Setting (``TabularMDP(..., horizon=H)``): steps ``h = 0, ..., H-1`` (step 0 first),
 transitions ``P_h`` (stationary (S, A, S), step-dependent (H, S, A, S) or CSR (S*A, S)),
-rewards ``R_h`` ((S, A) stationary or (H, S, A)), no discount.
+rewards ``R_h`` ((S, A) stationary or (H, S, A)); no discount, or a discount ``gamma`` in
+[0, 1] when the model has both ``gamma`` and ``horizon`` (pymdptoolbox's
+``FiniteHorizon(P, R, discount, N)``): every formula below then reads
+:math:`Q_h = R_h + \gamma P_h V_{h+1}`, and the occupancy carries the weight
+:math:`\gamma^h` (:math:`d_{h+1} = \gamma P_h^\top d_h`), so that
+:math:`\mu^\top V^\pi_0 = \sum_h \langle R_h, d_h\rangle` still holds. The kernels take
+the discount as their last argument (1.0 otherwise, an exact no-op).
 
 Maths (Puterman 1994, ch. 4, "Finite-horizon Markov decision processes")
 -----------------------------------------------------------------------
@@ -81,6 +87,11 @@ def _check_fh(mdp, fn: str):
         raise ValueError(f"{fn} needs a finite-horizon mdp (horizon=H); this mdp is discounted")
 
 
+def _gamma(mdp) -> float:
+    """Discount of a discounted finite-horizon model (``gamma`` with ``horizon``), else 1."""
+    return 1.0 if mdp.gamma is None else float(mdp.gamma)
+
+
 def _R3(mdp) -> np.ndarray:
     R = np.ascontiguousarray(mdp.R, dtype=np.float64)
     return R if R.ndim == 3 else R.reshape((1,) + R.shape)
@@ -127,7 +138,7 @@ def _deferred_q(mdp, csr, V):
 
     def compute_q() -> np.ndarray:
         Q = np.empty((mdp.H, mdp.S, mdp.A))
-        K.q_values_csr(*csr, _R3(mdp), V, Q)
+        K.q_values_csr(*csr, _R3(mdp), V, Q, _gamma(mdp))
         return Q
 
     return compute_q
@@ -181,23 +192,25 @@ def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResul
             f"max_iter={max_iter} < H={H}: backward induction always takes exactly H sweeps"
         )
     if engine == "numpy":
-        V, Q, pol = K.backward_numpy(mdp.P, mdp.R, H)
+        V, Q, pol = K.backward_numpy(mdp.P, mdp.R, H, _gamma(mdp))
     elif mdp.is_sparse:
         V = np.empty((H, S))
         pol = np.empty((H, S), dtype=np.int64)
         csr = _csr(mdp)
         if eager_q:
             Q = np.empty((H, S, A))
-            K.backward_csr(*csr, _R3(mdp), H, V, pol, Q, True)
+            K.backward_csr(*csr, _R3(mdp), H, V, pol, Q, True, _gamma(mdp))
         else:
-            K.backward_csr(*csr, _R3(mdp), H, V, pol, np.empty((1, 0, 0)), False)
+            K.backward_csr(*csr, _R3(mdp), H, V, pol, np.empty((1, 0, 0)), False,
+                           _gamma(mdp))
             Q = _deferred_q(mdp, csr, V)
     else:  # free (HP, S*A, S) view: the per-step product is BLAS dgemv
         V = np.empty((H, S))
         Q = np.empty((H, S, A))
         pol = np.empty((H, S), dtype=np.int64)
         P4 = _P4(mdp)
-        K.backward_dense(P4.reshape(P4.shape[0], S * A, S), _R3(mdp), H, V, Q, pol)
+        K.backward_dense(P4.reshape(P4.shape[0], S * A, S), _R3(mdp), H, V, Q, pol,
+                         _gamma(mdp))
     return SolveResult(V=V, Q=Q, policy=pol, converged=True, n_iter=H, method="backward",
                        bound=0.0, extras={"engine": engine})
 
@@ -225,13 +238,13 @@ def evaluate_finite(mdp, policy, *, engine="auto") -> np.ndarray:
     W = _weights(mdp, policy)
     H, S, A = mdp.H, mdp.S, mdp.A
     if engine == "numpy":
-        return K.eval_numpy(mdp.P, mdp.R, W, H)
+        return K.eval_numpy(mdp.P, mdp.R, W, H, _gamma(mdp))
     V = np.empty((H, S))
     if mdp.is_sparse:
         indptr, indices, data = _csr(mdp)
-        K.eval_csr(indptr, indices, data, _R3(mdp), W, H, S, A, V)
+        K.eval_csr(indptr, indices, data, _R3(mdp), W, H, S, A, V, _gamma(mdp))
     else:
-        K.eval_dense(_P4(mdp), _R3(mdp), W, H, V)
+        K.eval_dense(_P4(mdp), _R3(mdp), W, H, V, _gamma(mdp))
     return V
 
 
@@ -266,13 +279,13 @@ def occupancy_finite(mdp, policy, mu=None, *, engine="auto") -> np.ndarray:
             raise ValueError(f"mu must be a distribution of shape ({S},)")
     mu = np.array(mu, dtype=np.float64, order="C")  # writable copy: one numba signature
     if engine == "numpy":
-        return K.occ_numpy(mdp.P, W, mu, H)
+        return K.occ_numpy(mdp.P, W, mu, H, _gamma(mdp))
     D = np.empty((H, S, A))
     if mdp.is_sparse:
         indptr, indices, data = _csr(mdp)
-        K.occ_csr(indptr, indices, data, W, mu, H, S, A, D)
+        K.occ_csr(indptr, indices, data, W, mu, H, S, A, D, _gamma(mdp))
     else:
-        K.occ_dense(_P4(mdp), W, mu, H, D)
+        K.occ_dense(_P4(mdp), W, mu, H, D, _gamma(mdp))
     return D
 
 
@@ -292,5 +305,7 @@ def q_from_v_finite(mdp, V) -> np.ndarray:
         Q[:] = np.einsum("hsat,ht->hsa", mdp.P, Vn)
     else:
         Q[:] = (mdp.P.reshape(S * A, S) @ Vn.T).T.reshape(H, S, A)
+    if mdp.gamma is not None:  # discounted finite horizon
+        Q *= float(mdp.gamma)
     Q += mdp.R if mdp.R.ndim == 3 else mdp.R[None]
     return Q

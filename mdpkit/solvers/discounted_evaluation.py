@@ -265,7 +265,8 @@ def q_from_v(mdp, V) -> np.ndarray:
 
     Discounted: ``Q = R + gamma * P V``, V shape (S,) -> Q (S, A).
     Finite horizon: V shape (H, S) (step 0 first, ``V[H] := 0``) ->
-    ``Q[h] = R_h + P_h V[h+1]``, shape (H, S, A).
+    ``Q[h] = R_h + gamma P_h V[h+1]`` (gamma = 1 unless the model has both gamma and
+    horizon), shape (H, S, A).
     """
     V = np.asarray(V, dtype=np.float64)
     S, A = mdp.S, mdp.A
@@ -277,9 +278,10 @@ def q_from_v(mdp, V) -> np.ndarray:
     if V.shape != (H, S):
         raise ValueError(f"V must have shape (H, S) = ({H}, {S}) for a finite-horizon model, got {V.shape}")
     Q = np.empty((H, S, A))
+    g = 1.0 if mdp.gamma is None else float(mdp.gamma)  # discounted finite horizon
     for h in range(H):  # loop over steps, not states
         nxt = V[h + 1] if h + 1 < H else np.zeros(S)
-        Q[h] = mdp.R_at(h) + _pv(mdp.P_at(h), nxt, S, A)
+        Q[h] = mdp.R_at(h) + g * _pv(mdp.P_at(h), nxt, S, A)
     return Q
 
 

@@ -437,6 +437,9 @@ def solve_lp(mdp, *, tol=1e-6, max_iter=None, **options) -> SolveResult:
         raise ValueError(f"lp_method must be one of {list(_LP_METHODS)}, got {lp_method!r}")
     if options:
         raise TypeError(f"solve_lp got unknown options {sorted(options)}")
+    if mdp.is_finite_horizon and mdp.gamma is not None:
+        raise ValueError("method 'lp' is for undiscounted finite-horizon models; this model has "
+                         f"gamma={mdp.gamma} with horizon={mdp.H}: use method='backward'")
     if mdp.is_discounted:
         V, Q, pol, res, bound, occ, extras = _solve_discounted(mdp, tol, max_iter, weight,
                                                                highs_options, lp_method)

@@ -42,7 +42,7 @@ from ..models.tabular import TabularMDP
 from ..utils import ConvergenceWarning
 from ._mask import respects_action_mask
 from ._policy import as_policy
-from .average import _P2, _check_options, _policy_chain, relative_value_iteration
+from .average import _P2, _check_options, _policy_chain, check_criterion, relative_value_iteration
 from .result import SolveResult
 
 __all__ = ["check_ssp", "maximal_end_components", "proper_policy", "evaluate_total",
@@ -57,11 +57,7 @@ VI_MAX_ITER = 1_000_000
 
 
 def _check_total(mdp) -> None:
-    if not isinstance(mdp, TabularMDP):
-        raise TypeError(f"mdp must be a mdpkit.TabularMDP, got {type(mdp).__name__}")
-    if not mdp.is_total:
-        raise ValueError(f'mdp must be a total-reward model (criterion="total", terminal=...), '
-                         f"got criterion={mdp.criterion!r}")
+    check_criterion(mdp, "total", 'a total-reward model (criterion="total", terminal=...)')
 
 
 def _terminal_mask(mdp) -> np.ndarray:

@@ -272,9 +272,10 @@ def _invalid_mdp_inputs(draw, max_S, max_A, max_H, faults):
     if fault == "gamma_type":
         kw["gamma"] = draw(st.sampled_from(["0.9", True, 1j, [0.9]]))
         return kw, TypeError, "gamma must be a real number"
-    if fault == "both":
-        kw["horizon"] = H
-        return kw, ValueError, "got both"
+    if fault == "both":  # gamma and horizon together are a discounted finite horizon,
+        kw["horizon"] = H  # but not under the infinite-horizon criterion
+        kw["criterion"] = "discounted"
+        return kw, ValueError, 'criterion="discounted" is infinite-horizon'
     if fault == "neither":
         del kw["gamma"]
         return kw, ValueError, "got neither"
