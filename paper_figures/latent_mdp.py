@@ -46,30 +46,33 @@ ALGOS = [("VO", "lmdp-vo"), ("MO-relaxed", "lmdp-mo"), ("Hoeffding-VO", "lmdp-ho
 
 
 def settings(quick: bool) -> dict:
+    """Grids of the full run and of ``--quick`` (module docstring: why each quick value)."""
     if quick:
-        return dict(K=4000, seeds=2, n_eps=3, v=[0.5, 0.05], H=[8, 32], M=[1, 4], K_tiger=3000,
-                    K_H=20000)
-    return dict(K=20000, seeds=5, n_eps=6, v=[0.5, 0.2, 0.05, 0.01], H=[8, 16, 32, 64],
-                M=[1, 2, 4, 8], K_tiger=20000, K_H=20000)
+        return dict(K=20000, K_det=4000, seeds=2, n_eps=3, eps_lo=0.02, v=[0.5, 0.2, 0.05, 0.01],
+                    H=[8, 32], K_H=20000, M=[1, 2, 3], K_M=3000, n_eps_M=2, eps_lo_M=0.05,
+                    K_tiger=3000)
+    return dict(K=20000, K_det=20000, seeds=5, n_eps=6, eps_lo=0.002, v=[0.5, 0.2, 0.05, 0.01],
+                H=[8, 16, 32, 64], K_H=20000, M=[1, 2, 4, 8], K_M=20000, n_eps_M=6,
+                eps_lo_M=0.002, K_tiger=20000)
 
 
 def tiny_settings() -> dict:
     """Smallest settings that exercise every code path (tests; no claim is expected to hold):
     two values on every swept axis (the slopes and the fit need two), 2 seeds, K = 200."""
-    return dict(K=200, seeds=2, n_eps=2, v=[0.5, 0.05], H=[8, 16], M=[1, 2], K_tiger=200,
-                K_H=200)
+    return dict(K=200, K_det=200, seeds=2, n_eps=2, eps_lo=0.002, v=[0.5, 0.05], H=[8, 16],
+                K_H=200, M=[1, 2], K_M=200, n_eps_M=2, eps_lo_M=0.002, K_tiger=200)
 
 
-def eps_grid(v: float, n: int) -> list[float]:
-    """``n`` log-spaced eps in [0.002, 0.4], clipped to ``min(v, 1 - v)``, distinct."""
-    g = np.clip(np.geomspace(0.002, 0.4, n), None, min(v, 1 - v))
+def eps_grid(v: float, n: int, lo: float = 0.002) -> list[float]:
+    """``n`` log-spaced eps in [lo, 0.4], clipped to ``min(v, 1 - v)``, distinct."""
+    g = np.clip(np.geomspace(lo, 0.4, n), None, min(v, 1 - v))
     return sorted(set(float(x) for x in g))
 
 
 def _one(task):
     """One run: returns the cumulative regret at the checkpoints."""
-    run_id, env_name, env_params, learner, seed, K, checkpoints = task
-    env_seq, learner_seq = np.random.SeedSequence([ROOT, run_id, seed]).spawn(2)
+    root, run_id, env_name, env_params, learner, seed, K, checkpoints = task
+    env_seq, learner_seq = np.random.SeedSequence([root, run_id, seed]).spawn(2)
     env = get_env(env_name)(np.random.default_rng(env_seq), **env_params)
     regret, _, _ = run_latent_seed(env, get_learner(learner), dict(beta=BETA, delta=DELTA), K,
                                    np.random.default_rng(learner_seq))
@@ -94,21 +97,22 @@ def _claim(figure, claim, measured, threshold, verdict):
 
 
 # ----------------------------------------------------------------------------- E1
-def experiment_e1(quick, jobs):
+def experiment_e1(quick, jobs, root=ROOT):
     st = settings(quick)
-    K, seeds = st["K"], st["seeds"]
-    cps = [K // 2, K]
+    seeds = st["seeds"]
     tasks, keys = [], []
     rid = 0
     for v in st["v"] + ["det"]:
-        grid = [None] if v == "det" else eps_grid(v, st["n_eps"])
+        grid = [None] if v == "det" else eps_grid(v, st["n_eps"], st["eps_lo"])
+        K = st["K_det"] if v == "det" else st["K"]
+        cps = [K // 2, K]
         for eps in grid:
             params = dict(M=2, Sb=4, A=2, H=8, instance_seed=0)
             params.update(deterministic=True) if v == "det" else params.update(v=v, eps=eps)
             for label, learner in ALGOS:
                 rid += 1
                 for seed in range(seeds):
-                    tasks.append((rid, "latent-bandit-tree", params, learner, seed, K, cps))
+                    tasks.append((root, rid, "latent-bandit-tree", params, learner, seed, K, cps))
                     keys.append((v, eps, label, seed))
     out = _run(tasks, jobs)
     rows = [dict(v=str(v), eps=eps, algorithm=a, seed=s, R_half=o[0], R_K=o[1])
@@ -159,8 +163,9 @@ def figures_e1(df, out, quick):
     fig = Figure(figsize=(6.4, 4.6), layout="constrained")
     ax = fig.subplots()
     xs = np.arange(len(det))
-    ax.bar(xs - 0.2, det.R_half, 0.4, label=f"Regret(K/2), K/2={K // 2}")
-    ax.bar(xs + 0.2, det.R_K, 0.4, label=f"Regret(K), K={K}")
+    Kd = st["K_det"]
+    ax.bar(xs - 0.2, det.R_half, 0.4, label=f"Regret(K/2), K/2={Kd // 2}")
+    ax.bar(xs + 0.2, det.R_K, 0.4, label=f"Regret(K), K={Kd}")
     ax.set_xticks(xs, det.index)
     ax.set_ylabel("regret (mean over seeds)")
     legend_below(fig, ax, ncols=1)
@@ -178,7 +183,7 @@ def figures_e1(df, out, quick):
 
 
 # ----------------------------------------------------------------------------- E2
-def experiment_e2(quick, jobs):
+def experiment_e2(quick, jobs, root=ROOT):
     st = settings(quick)
     K, seeds = st["K_H"], st["seeds"]
     tasks, keys = [], []
@@ -188,7 +193,7 @@ def experiment_e2(quick, jobs):
         for label, learner in ALGOS:
             rid += 1
             for seed in range(seeds):
-                tasks.append((rid, "latent-bandit-tree", params, learner, seed, K, [K]))
+                tasks.append((root, rid, "latent-bandit-tree", params, learner, seed, K, [K]))
                 keys.append((H, label, seed))
     out = _run(tasks, jobs)
     return pd.DataFrame([dict(H=H, algorithm=a, seed=s, R_K=o[0]) for (H, a, s), o in zip(keys, out)])
@@ -221,19 +226,19 @@ def figures_e2(df, out, quick):
 
 
 # ----------------------------------------------------------------------------- E3
-def experiment_e3(quick, jobs):
+def experiment_e3(quick, jobs, root=ROOT):
     st = settings(quick)
-    K, seeds = st["K"], st["seeds"]
+    K, seeds = st["K_M"], st["seeds"]
     tasks, keys = [], []
     rid = 2000
     for M in st["M"]:
         for shared in (False, True):
-            for eps in eps_grid(0.25, st["n_eps"]):
+            for eps in eps_grid(0.25, st["n_eps_M"], st["eps_lo_M"]):
                 params = dict(M=M, Sb=4, A=2, H=8, v=0.25, eps=eps, pad_to=17, shared_arm=shared,
                               instance_seed=0)
                 rid += 1
                 for seed in range(seeds):
-                    tasks.append((rid, "latent-bandit-tree", params, "lmdp-vo", seed, K, [K]))
+                    tasks.append((root, rid, "latent-bandit-tree", params, "lmdp-vo", seed, K, [K]))
                     keys.append((M, shared, eps, seed))
     out = _run(tasks, jobs)
     return pd.DataFrame([dict(M=M, shared=sh, eps=e, seed=s, R_K=o[0])
@@ -251,7 +256,7 @@ def _fit_sqrt_linear(M, R, K):
 
 @style()  # house style (fonts >= 9 pt) for the whole drawing
 def figures_e3(df, out, quick):
-    K = settings(quick)["K"]
+    K = settings(quick)["K_M"]
     mean = df.groupby(["M", "shared", "eps"], as_index=False).R_K.mean()
     worst = mean.loc[mean.groupby(["M", "shared"]).R_K.idxmax()].sort_values(["shared", "M"])
     fig = Figure(figsize=(6.4, 5.0), layout="constrained")
@@ -279,14 +284,14 @@ def figures_e3(df, out, quick):
 
 
 # ----------------------------------------------------------------------------- E4
-def experiment_e4(quick, jobs):
+def experiment_e4(quick, jobs, root=ROOT):
     st = settings(quick)
     K, seeds = st["K_tiger"], st["seeds"]
     cps = sorted(set(np.unique(np.geomspace(1, K, 40).astype(int)).tolist() + [K // 2, K]))
     tasks, keys = [], []
     for label, learner in (("VO", "lmdp-vo"), ("context-agnostic", "lmdp-context-agnostic")):
         for seed in range(seeds):
-            tasks.append((3000 + len(keys), "latent-tiger", {}, learner, seed, K, cps))
+            tasks.append((root, 3000 + len(keys), "latent-tiger", {}, learner, seed, K, cps))
             keys.append((label, seed))
     out = _run(tasks, jobs)
     rows = []
@@ -332,13 +337,15 @@ def figures_e4(df, out, quick):
     return claims
 
 
-def reproduce(out: Path, quick: bool = False, jobs: int = 1) -> list[dict]:
+def reproduce(out: Path, quick: bool = False, jobs: int = 1, seed: int | None = None) -> list[dict]:
+    """Run E1-E4 into ``out``; ``seed`` replaces the root seed :data:`ROOT` of every run."""
+    root = ROOT if seed is None else int(seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     claims = []
     for exp, figs, name in ((experiment_e1, figures_e1, "e1"), (experiment_e2, figures_e2, "e2"),
                             (experiment_e3, figures_e3, "e3"), (experiment_e4, figures_e4, "e4")):
-        df = exp(quick, jobs)
+        df = exp(quick, jobs, root)
         df.to_csv(out / f"{name}_runs.csv", index=False)
         claims += figs(df, out, quick)
     pd.DataFrame(claims).to_csv(out / "claims_latent_mdp.csv", index=False)
@@ -347,6 +354,6 @@ def reproduce(out: Path, quick: bool = False, jobs: int = 1) -> list[dict]:
 
 @register_figure(NAME, paper="Zhou, Wang, Du, ICML 2023 (arXiv:2210.11604)",
                  description="Latent MDPs: regret vs variance, horizon, contexts; tiger planner")
-def latent_mdp_figures(quick: bool, jobs: int, scheduler, out: Path) -> list[dict]:
+def latent_mdp_figures(quick: bool, jobs: int, scheduler, out: Path, seed=None) -> list[dict]:
     """E1-E4 of the latent-MDP testbed (module docstring); returns the claims."""
-    return reproduce(Path(out), quick=quick, jobs=jobs if scheduler is None else 1)
+    return reproduce(Path(out), quick=quick, jobs=jobs if scheduler is None else 1, seed=seed)
