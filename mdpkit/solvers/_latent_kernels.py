@@ -245,18 +245,19 @@ def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity, keep_i
         node_s, node_b, keys, child = store
         for p in range(level_start[t - 1], level_start[t]):
             s = node_s[p]
+            bp = node_b[p]  # a view, taken once (stays valid when the arrays grow)
             for a in range(A):
                 for r in range(nR):
                     for m in range(M):
                         rm = ridx[m, s, a]
-                        match[m] = node_b[p, m] > 0.0 and (rm < 0 or rm == r)
+                        match[m] = bp[m] > 0.0 and (rm < 0 or rm == r)
                     for s2 in range(S):
                         for m in range(M):
                             pcol[m] = Pb[m, s, a, s2]
                         if keep_impossible:
-                            tot = child_belief_backoff(node_b[p], match, pcol, rho)
+                            tot = child_belief_backoff(bp, match, pcol, rho)
                         else:
-                            tot = child_belief_exact(node_b[p], match, pcol, rho)
+                            tot = child_belief_exact(bp, match, pcol, rho)
                         if tot <= 0.0:
                             continue
                         for m in range(M):
