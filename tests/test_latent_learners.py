@@ -294,13 +294,22 @@ def test_horizon_free_vo():
     assert np.log(R[32] / R[8]) / np.log(4) <= 0.15
 
 
-def test_figure_root_seed_changes_runs_and_is_reproducible(monkeypatch):
-    """``reproduce latent-mdp --seed R``: the root seed reaches every run (E4 at tiny
-    settings: the same root gives the same numbers, another root other numbers)."""
+def test_figure_root_seed_changes_runs_and_is_reproducible(monkeypatch, tmp_path):
+    """``reproduce latent-mdp --seed R``: the root seed reaches every experiment (E1-E3
+    stubbed to record it; E4 run at tiny settings: the same root gives the same numbers,
+    another root other numbers; no seed: the module's ROOT)."""
+    import pandas as pd
+
     import paper_figures.latent_mdp as fig
     monkeypatch.setattr(fig, "settings", lambda quick: fig.tiny_settings())
-    a = fig.experiment_e4(True, 1, 1)
-    b = fig.experiment_e4(True, 1, 1)
-    c = fig.experiment_e4(True, 1, 2)
-    assert a.equals(b)
-    assert not a.cum_regret.equals(c.cum_regret)
+    seen = []
+    for e in ("e1", "e2", "e3"):
+        monkeypatch.setattr(fig, f"experiment_{e}", lambda q, j, root: seen.append(root) or pd.DataFrame())
+        monkeypatch.setattr(fig, f"figures_{e}", lambda df, out, q: [])
+    runs = {}
+    for tag, seed in (("a", 1), ("b", 1), ("c", 2), ("d", None)):
+        fig.latent_mdp_figures(quick=True, jobs=1, scheduler=None, out=tmp_path / tag, seed=seed)
+        runs[tag] = pd.read_csv(tmp_path / tag / "e4_runs.csv")
+    assert seen == [1] * 3 + [1] * 3 + [2] * 3 + [fig.ROOT] * 3
+    assert runs["a"].equals(runs["b"])
+    assert not runs["a"].cum_regret.equals(runs["c"].cum_regret)
