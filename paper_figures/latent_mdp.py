@@ -67,10 +67,10 @@ def settings(quick: bool) -> dict:
     """Grids of the full run and of ``--quick`` (module docstring: why each quick value)."""
     if quick:
         return dict(K=20000, K_det=4000, seeds=2, n_eps=3, eps_lo=0.02, v=[0.5, 0.2, 0.05, 0.01],
-                    H=[8, 32], K_H=20000, M=[1, 2, 3], K_M=3000, n_eps_M=2, eps_lo_M=0.05,
+                    H=[8, 32], K_H=20000, seeds_H=4, M=[1, 2, 3], K_M=3000, n_eps_M=2, eps_lo_M=0.05,
                     K_tiger=3000)
     return dict(K=20000, K_det=20000, seeds=5, n_eps=6, eps_lo=0.002, v=[0.5, 0.2, 0.05, 0.01],
-                H=[8, 16, 32, 64], K_H=20000, M=[1, 2, 4, 8], K_M=20000, n_eps_M=6,
+                H=[8, 16, 32, 64], K_H=20000, seeds_H=5, M=[1, 2, 4, 8], K_M=20000, n_eps_M=6,
                 eps_lo_M=0.002, K_tiger=20000)
 
 
@@ -78,7 +78,7 @@ def tiny_settings() -> dict:
     """Smallest settings that exercise every code path (tests; no claim is expected to hold):
     two values on every swept axis (the slopes and the fit need two), 2 seeds, K = 200."""
     return dict(K=200, K_det=200, seeds=2, n_eps=2, eps_lo=0.002, v=[0.5, 0.05], H=[8, 16],
-                K_H=200, M=[1, 2], K_M=200, n_eps_M=2, eps_lo_M=0.002, K_tiger=200)
+                K_H=200, seeds_H=2, M=[1, 2], K_M=200, n_eps_M=2, eps_lo_M=0.002, K_tiger=200)
 
 
 def eps_grid(v: float, n: int, lo: float = 0.002) -> list[float]:
@@ -203,7 +203,7 @@ def figures_e1(df, out, quick):
 # ----------------------------------------------------------------------------- E2
 def experiment_e2(quick, jobs, root=ROOT):
     st = settings(quick)
-    K, seeds = st["K_H"], st["seeds"]
+    K, seeds = st["K_H"], st["seeds_H"]
     tasks, keys = [], []
     rid = 1000
     for H in st["H"]:
