@@ -56,7 +56,7 @@ def sample_index(p, u):
     return last
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _key_hash(t, s, q):
     h = np.int64(t) * np.int64(7919) + np.int64(s) + np.int64(1)
     for i in range(q.shape[0]):
@@ -86,7 +86,7 @@ def _new_table(size):
     return np.full(size, -1, np.int64)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _slot(tab, t, s, q, node_s, keys):
     """Slot of the key (t, s, q) in the level table ``tab`` (linear probing from its hash):
     the slot holding the node of that key, or the empty slot where it belongs."""
@@ -132,7 +132,7 @@ def _insert(tab, i, t, s, b, q, lo, store, n, max_nodes):
     return n, store, tab
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def child_belief_exact(b, match, pcol, out):
     """Unnormalised child belief ``out_m = b_m [reward consistent] P_m(s'|s,a)``; returns
     its total (0: the history is impossible and gets no node)."""
@@ -143,7 +143,7 @@ def child_belief_exact(b, match, pcol, out):
     return tot
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def child_belief_backoff(b, match, pcol, out):
     """As :func:`child_belief_exact`, but a history that the model deems impossible for
     every context still gets a node: the transition is then ignored (``out_m = b_m``
