@@ -270,3 +270,41 @@ def test_policy_value_rejects_uncovering_policy():
         policy_value(lm, bad)
     with pytest.raises(TypeError, match="LatentMDP"):
         plan("tiger")
+
+
+@pytest.mark.parametrize("keep_impossible", [False, True])
+def test_tree_keys_unique_and_children_consistent(keep_impossible):
+    """The history tree's node table (``build_tree``): within a level no two nodes share
+    (state, rounded belief); every child has the child state and the normalised Bayes
+    update of its parent's belief (the backed-off one for learners' trees). The instance
+    has levels wider than half the initial table, and starts from capacity 16, so table
+    and array growth are exercised."""
+    lm = random_lmdp(np.random.default_rng(7), 3, 5, 3, 4)
+    key_scale = 1e10
+    root_rho = (lm.w[:, None] * lm.nu).T[None].copy()
+    status, n, tree = LK.build_tree(lm.P, lm.ridx, lm.n_rewards, root_rho, lm.H, key_scale,
+                                    10 ** 6, 16, keep_impossible)
+    assert status == LK.STATUS_OK and n == len(tree.node_s)
+    widths = np.diff(tree.level_start)
+    assert widths.max() > 32            # the level table (64 slots) doubles past 32 nodes
+    for t in range(lm.H):
+        lo, hi = tree.level_start[t], tree.level_start[t + 1]
+        keys = {(int(tree.node_s[j]), tuple(np.round(tree.node_b[j] * key_scale).astype(np.int64)))
+                for j in range(lo, hi)}
+        assert len(keys) == hi - lo
+    out = np.zeros(lm.M)
+    for p in range(tree.level_start[lm.H - 1]):
+        s = tree.node_s[p]
+        for a in range(lm.A):
+            for r in range(lm.n_rewards):
+                match = (tree.node_b[p] > 0) & ((lm.ridx[:, s, a] < 0) | (lm.ridx[:, s, a] == r))
+                for s2 in range(lm.S):
+                    rule = LK.child_belief_backoff if keep_impossible else LK.child_belief_exact
+                    tot = rule(tree.node_b[p], match, lm.P[:, s, a, s2].copy(), out)
+                    c = tree.child[p, a, r, s2]
+                    if tot <= 0:
+                        assert c == -1
+                        continue
+                    assert tree.node_s[c] == s2
+                    assert tree.level_start[np.searchsorted(tree.level_start, p, "right")] <= c
+                    np.testing.assert_allclose(tree.node_b[c], out / tot, atol=1e-9)

@@ -30,13 +30,13 @@ import math
 from collections import namedtuple
 
 import numpy as np
-from numba import njit, types
-from numba.typed import Dict
+from numba import njit
 
 Tree = namedtuple("Tree", ["level_start", "node_s", "node_b", "child", "root"])
 Tree.__doc__ = "History tree arrays (see the module docstring for shapes)."
 
 _HASH_MUL = 1000003
+_MIX = -49064778989728563  # 0xff51afd7ed558ccd as a signed int64 (murmur3 finaliser)
 STATUS_OK = 0
 STATUS_TOO_MANY_NODES = 1
 
@@ -56,7 +56,7 @@ def sample_index(p, u):
     return last
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _key_hash(t, s, q):
     h = np.int64(t) * np.int64(7919) + np.int64(s) + np.int64(1)
     for i in range(q.shape[0]):
@@ -65,34 +65,74 @@ def _key_hash(t, s, q):
 
 
 @njit(cache=True)
-def _grow_f2(a, cap):
-    out = np.zeros((cap, a.shape[1]), a.dtype)
-    out[: a.shape[0]] = a
-    return out
+def _grow(store, cap):
+    """The node arrays ``(node_s, node_b, keys, child)`` copied into capacity ``cap``."""
+    node_s, node_b, keys, child = store
+    n = node_s.shape[0]
+    s2 = np.zeros(cap, node_s.dtype)
+    s2[:n] = node_s
+    b2 = np.zeros((cap, node_b.shape[1]), node_b.dtype)
+    b2[:n] = node_b
+    k2 = np.zeros((cap, keys.shape[1]), keys.dtype)
+    k2[:n] = keys
+    c2 = np.full((cap, child.shape[1], child.shape[2], child.shape[3]), -1, np.int32)
+    c2[:n] = child
+    return s2, b2, k2, c2
 
 
 @njit(cache=True)
-def _grow_i2(a, cap):
-    out = np.zeros((cap, a.shape[1]), a.dtype)
-    out[: a.shape[0]] = a
-    return out
+def _new_table(size):
+    """An empty open-addressing table of ``size`` (a power of two) node slots."""
+    return np.full(size, -1, np.int64)
+
+
+@njit(cache=True, inline="always")
+def _slot(tab, t, s, q, node_s, keys):
+    """Slot of the key (t, s, q) in the level table ``tab`` (linear probing from its hash):
+    the slot holding the node of that key, or the empty slot where it belongs."""
+    mask = tab.shape[0] - 1
+    h = _key_hash(t, s, q)
+    h ^= h >> 33  # mix the high bits into the low ones (rounded beliefs are multiples of 2^k)
+    h *= _MIX
+    h ^= h >> 29
+    i = h & mask
+    while tab[i] >= 0:
+        j = tab[i]
+        same = node_s[j] == s
+        for m in range(q.shape[0]):
+            if keys[j, m] != q[m]:
+                same = False
+        if same:
+            return i
+        i = (i + 1) & mask
+    return i
 
 
 @njit(cache=True)
-def _grow_i1(a, cap):
-    out = np.zeros(cap, a.dtype)
-    out[: a.shape[0]] = a
-    return out
+def _insert(tab, i, t, s, b, q, lo, store, n, max_nodes):
+    """Add node ``n`` (step t, state s, belief ``b``, rounded belief ``q``) in the empty slot
+    ``i`` of the level table ``tab`` (nodes ``lo .. n-1`` of level t): the one node insertion
+    of both passes of :func:`build_tree`. Grows the node arrays ``store`` when full and
+    doubles (rebuilds) the table when half full. Returns ``(n + 1, store, tab)``, or
+    ``(-1, store, tab)`` when the node would exceed ``max_nodes``."""
+    if n >= max_nodes:
+        return -1, store, tab
+    if n >= store[0].shape[0]:
+        store = _grow(store, 2 * store[0].shape[0])
+    node_s, node_b, keys, _ = store
+    node_s[n] = s
+    node_b[n] = b
+    keys[n] = q
+    tab[i] = n
+    n += 1
+    if 2 * (n - lo) > tab.shape[0]:
+        tab = _new_table(2 * tab.shape[0])
+        for j in range(lo, n):
+            tab[_slot(tab, t, node_s[j], keys[j], node_s, keys)] = j
+    return n, store, tab
 
 
-@njit(cache=True)
-def _grow_child(a, cap):
-    out = np.full((cap, a.shape[1], a.shape[2], a.shape[3]), -1, np.int32)
-    out[: a.shape[0]] = a
-    return out
-
-
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def child_belief_exact(b, match, pcol, out):
     """Unnormalised child belief ``out_m = b_m [reward consistent] P_m(s'|s,a)``; returns
     its total (0: the history is impossible and gets no node)."""
@@ -103,7 +143,7 @@ def child_belief_exact(b, match, pcol, out):
     return tot
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def child_belief_backoff(b, match, pcol, out):
     """As :func:`child_belief_exact`, but a history that the model deems impossible for
     every context still gets a node: the transition is then ignored (``out_m = b_m``
@@ -121,6 +161,12 @@ def child_belief_backoff(b, match, pcol, out):
         out[m] = b[m]
         tot += out[m]
     return tot
+
+
+@njit(cache=True)
+def _too_many(level_start, store, root, n):
+    node_s, node_b, keys, child = store
+    return STATUS_TOO_MANY_NODES, n, Tree(level_start, node_s[:0], node_b[:0], child[:0], root)
 
 
 @njit(cache=True)
@@ -158,17 +204,15 @@ def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity, keep_i
     M, S, A, _ = Pb.shape
     Mr = root_rho.shape[0]
     cap = max(capacity, 16)
-    node_s = np.zeros(cap, np.int64)
-    node_b = np.zeros((cap, M), np.float64)
-    keys = np.zeros((cap, M), np.int64)
-    child = np.full((cap, A, nR, S), -1, np.int32)
+    store = (np.zeros(cap, np.int64), np.zeros((cap, M), np.float64), np.zeros((cap, M), np.int64),
+             np.full((cap, A, nR, S), -1, np.int32))
     level_start = np.zeros(H + 1, np.int64)
     root = np.full((M, S), -1, np.int64)
     n = 0
     q = np.zeros(M, np.int64)
     b = np.zeros(M, np.float64)
     # ---- roots (step 0)
-    table = Dict.empty(key_type=types.int64, value_type=types.int64)
+    tab = _new_table(64)
     for i in range(Mr):
         for s in range(S):
             tot = 0.0
@@ -179,33 +223,13 @@ def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity, keep_i
             for m in range(M):
                 b[m] = root_rho[i, s, m] / tot
                 q[m] = np.int64(np.round(b[m] * key_scale))
-            h = _key_hash(0, s, q)
-            found = -1
-            while h in table:
-                j = table[h]
-                same = node_s[j] == s
-                for m in range(M):
-                    if keys[j, m] != q[m]:
-                        same = False
-                if same:
-                    found = j
-                    break
-                h += 1
+            i_slot = _slot(tab, 0, s, q, store[0], store[2])
+            found = tab[i_slot]
             if found < 0:
-                if n >= max_nodes:
-                    return STATUS_TOO_MANY_NODES, n, Tree(level_start, node_s[:0], node_b[:0], child[:0], root)
-                if n >= cap:
-                    cap *= 2
-                    node_s = _grow_i1(node_s, cap)
-                    node_b = _grow_f2(node_b, cap)
-                    keys = _grow_i2(keys, cap)
-                    child = _grow_child(child, cap)
-                node_s[n] = s
-                node_b[n] = b
-                keys[n] = q
-                table[h] = n
-                found = n
-                n += 1
+                n, store, tab = _insert(tab, i_slot, 0, s, b, q, 0, store, n, max_nodes)
+                if n < 0:
+                    return _too_many(level_start, store, root, max_nodes)
+                found = n - 1
             if Mr == 1:
                 for m in range(M):
                     root[m, s] = found
@@ -217,55 +241,40 @@ def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity, keep_i
     pcol = np.zeros(M, np.float64)
     match = np.zeros(M, np.bool_)
     for t in range(1, H):
-        table = Dict.empty(key_type=types.int64, value_type=types.int64)
+        tab = _new_table(64)
+        node_s, node_b, keys, child = store
         for p in range(level_start[t - 1], level_start[t]):
             s = node_s[p]
+            bp = node_b[p]  # a view, taken once (stays valid when the arrays grow)
             for a in range(A):
                 for r in range(nR):
                     for m in range(M):
                         rm = ridx[m, s, a]
-                        match[m] = node_b[p, m] > 0.0 and (rm < 0 or rm == r)
+                        match[m] = bp[m] > 0.0 and (rm < 0 or rm == r)
                     for s2 in range(S):
                         for m in range(M):
                             pcol[m] = Pb[m, s, a, s2]
                         if keep_impossible:
-                            tot = child_belief_backoff(node_b[p], match, pcol, rho)
+                            tot = child_belief_backoff(bp, match, pcol, rho)
                         else:
-                            tot = child_belief_exact(node_b[p], match, pcol, rho)
+                            tot = child_belief_exact(bp, match, pcol, rho)
                         if tot <= 0.0:
                             continue
                         for m in range(M):
                             b[m] = rho[m] / tot
                             q[m] = np.int64(np.round(b[m] * key_scale))
-                        h = _key_hash(t, s2, q)
-                        found = -1
-                        while h in table:
-                            j = table[h]
-                            same = node_s[j] == s2
-                            for m in range(M):
-                                if keys[j, m] != q[m]:
-                                    same = False
-                            if same:
-                                found = j
-                                break
-                            h += 1
+                        i_slot = _slot(tab, t, s2, q, node_s, keys)
+                        found = tab[i_slot]
                         if found < 0:
-                            if n >= max_nodes:
-                                return STATUS_TOO_MANY_NODES, n, Tree(level_start, node_s[:0], node_b[:0], child[:0], root)
-                            if n >= cap:
-                                cap *= 2
-                                node_s = _grow_i1(node_s, cap)
-                                node_b = _grow_f2(node_b, cap)
-                                keys = _grow_i2(keys, cap)
-                                child = _grow_child(child, cap)
-                            node_s[n] = s2
-                            node_b[n] = b
-                            keys[n] = q
-                            table[h] = n
-                            found = n
-                            n += 1
+                            n, store, tab = _insert(tab, i_slot, t, s2, b, q, level_start[t],
+                                                    store, n, max_nodes)
+                            if n < 0:
+                                return _too_many(level_start, store, root, max_nodes)
+                            node_s, node_b, keys, child = store
+                            found = n - 1
                         child[p, a, r, s2] = found
         level_start[t + 1] = n
+    node_s, node_b, keys, child = store
     for t in range(H, H + 1):
         level_start[t] = n
     return STATUS_OK, n, Tree(level_start, node_s[:n].copy(), node_b[:n].copy(), child[:n].copy(), root)
