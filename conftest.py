@@ -4,6 +4,7 @@ Hypothesis: under CI (environment variable ``CI`` set) every property test draws
 examples from a fixed seed (``derandomize=True``), so a CI run is reproducible and its
 verdict does not depend on the draw; locally the usual randomised search runs (and its
 database replays any failure it found). Per-test ``@settings`` still apply on top."""
+
 import os
 
 from hypothesis import settings

@@ -30,6 +30,7 @@ What is measured and how
 Thread settings must be fixed before numpy/numba are imported: see
 :func:`single_thread_env`, called at the very top of ``bench_solvers.py``.
 """
+
 from __future__ import annotations
 
 import gc
@@ -234,13 +235,19 @@ class _Accumulator:
         self.result = result
 
     def stage_times(self) -> StageTimes:
-        return StageTimes(stages=self.stages, totals=self.totals, peak_bytes=self.peak,
-                          memory_method=self.method, result=self.result,
-                          cpu_totals=self.cpu_totals)
+        return StageTimes(
+            stages=self.stages,
+            totals=self.totals,
+            peak_bytes=self.peak,
+            memory_method=self.method,
+            result=self.result,
+            cpu_totals=self.cpu_totals,
+        )
 
 
-def repeat_stages(run_once: Callable[[Stopwatch], Any], repeats: int = 3,
-                  measure_memory: bool = True) -> StageTimes:
+def repeat_stages(
+    run_once: Callable[[Stopwatch], Any], repeats: int = 3, measure_memory: bool = True
+) -> StageTimes:
     """Run ``run_once(stopwatch)`` ``repeats`` times; collect stage times and peak memory.
 
     ``run_once`` times its own stages with ``with stopwatch("name"): ...`` and returns its
@@ -250,8 +257,9 @@ def repeat_stages(run_once: Callable[[Stopwatch], Any], repeats: int = 3,
     return repeat_interleaved({"run": run_once}, repeats, measure_memory)["run"]
 
 
-def repeat_interleaved(runs: dict[str, Callable[[Stopwatch], Any]], repeats: int = 3,
-                       measure_memory: bool = True) -> dict[str, StageTimes]:
+def repeat_interleaved(
+    runs: dict[str, Callable[[Stopwatch], Any]], repeats: int = 3, measure_memory: bool = True
+) -> dict[str, StageTimes]:
     """Like :func:`repeat_stages` for several callables, interleaved: round ``i`` runs each
     callable once, in the given order for even ``i`` and in reverse order for odd ``i``.
 
@@ -266,7 +274,7 @@ def repeat_interleaved(runs: dict[str, Callable[[Stopwatch], Any]], repeats: int
     acc = {name: _Accumulator() for name in runs}
     names = list(runs)
     for i in range(repeats):
-        for name in (names if i % 2 == 0 else names[::-1]):
+        for name in names if i % 2 == 0 else names[::-1]:
             acc[name].result = None  # free the previous run's output before this run
             acc[name].add(*_run_measured(runs[name], measure_memory))
     return {name: a.stage_times() for name, a in acc.items()}
@@ -285,8 +293,9 @@ def time_call(fn: Callable[[], Any], repeats: int = 3) -> tuple[list[float], Any
     return times, out
 
 
-def per_sweep_seconds(run_with_cap: Callable[[int], float], k_low: int, k_high: int,
-                      repeats: int = 3) -> float:
+def per_sweep_seconds(
+    run_with_cap: Callable[[int], float], k_low: int, k_high: int, repeats: int = 3
+) -> float:
     """Seconds per sweep from runs capped at ``k_low`` and ``k_high`` sweeps.
 
     ``run_with_cap(k)`` performs exactly ``k`` sweeps and returns its wall time. The result
@@ -405,8 +414,13 @@ class BandwidthProbe:
         gc.collect()
 
 
-def interleaved_sweep_rate(run_with_cap: Callable[[int], float], k_low: int, k_high: int,
-                           probe: BandwidthProbe, rounds: int = 3) -> tuple[float, float]:
+def interleaved_sweep_rate(
+    run_with_cap: Callable[[int], float],
+    k_low: int,
+    k_high: int,
+    probe: BandwidthProbe,
+    rounds: int = 3,
+) -> tuple[float, float]:
     """(seconds per sweep, machine GB/s) measured alternately, best of ``rounds`` each.
 
     Each round: probe the bandwidth, time ``k_low`` sweeps, time ``k_high`` sweeps. The
@@ -481,7 +495,7 @@ def get_section(text: str, heading: str) -> str | None:
                 if lines[j].startswith("## "):
                     end = j
                     break
-            return "".join(lines[i + 1:end])
+            return "".join(lines[i + 1 : end])
     return None
 
 
@@ -498,7 +512,9 @@ def replace_section(text: str, heading: str, body: str) -> str:
             break
     new = heading + "\n\n" + body.rstrip("\n") + "\n\n"
     if start is None:
-        sep = "" if (not text or text.endswith("\n\n")) else ("\n" if text.endswith("\n") else "\n\n")
+        sep = (
+            "" if (not text or text.endswith("\n\n")) else ("\n" if text.endswith("\n") else "\n\n")
+        )
         return text + sep + new
     end = len(lines)
     for j in range(start + 1, len(lines)):

@@ -23,6 +23,7 @@ of a ratio alike within a round). Single thread everywhere (``parallel=False`` f
   ``solve(mdp)`` to a gain certificate of 1e-6; mdpsolver ``criterion="average"``
   (tolerance 1e-6, VI and MPI); pymdptoolbox ``RelativeValueIteration`` (epsilon 1e-6).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,8 @@ TOL = 1e-6
 def mdpsolver_lists(P, S, A):
     P = sp.csr_matrix(P)
     d, ix, ip = P.data.tolist(), P.indices.tolist(), P.indptr.tolist()
-    probs = [[d[ip[s * A + a]:ip[s * A + a + 1]] for a in range(A)] for s in range(S)]
-    cols = [[ix[ip[s * A + a]:ip[s * A + a + 1]] for a in range(A)] for s in range(S)]
+    probs = [[d[ip[s * A + a] : ip[s * A + a + 1]] for a in range(A)] for s in range(S)]
+    cols = [[ix[ip[s * A + a] : ip[s * A + a + 1]] for a in range(A)] for s in range(S)]
     return probs, cols
 
 
@@ -63,11 +64,14 @@ def run_mdpsolver(P, R, S, A, gamma, algorithm, criterion="discounted"):
     t0 = time.perf_counter()
     m = mdpsolver.model()
     probs, cols = mdpsolver_lists(P, S, A)
-    m.mdp(discount=gamma if gamma is not None else 0.99, rewards=np.asarray(R).tolist(),
-          tranMatProbs=probs, tranMatColumns=cols)
+    m.mdp(
+        discount=gamma if gamma is not None else 0.99,
+        rewards=np.asarray(R).tolist(),
+        tranMatProbs=probs,
+        tranMatColumns=cols,
+    )
     t1 = time.perf_counter()
-    m.solve(algorithm=algorithm, tolerance=TOL, criterion=criterion, parallel=False,
-            verbose=False)
+    m.solve(algorithm=algorithm, tolerance=TOL, criterion=criterion, parallel=False, verbose=False)
     t2 = time.perf_counter()
     return t1 - t0, t2 - t1, np.array(m.getPolicy())
 
@@ -95,8 +99,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="S = 1000 only, average S = 1e4")
     ap.add_argument("--no-pymdptoolbox", action="store_true")
     ap.add_argument("--part", choices=("all", "discounted", "average"), default="all")
-    ap.add_argument("--pymdptoolbox-large", action="store_true",
-                    help="also run pymdptoolbox VI at S = 10,000")
+    ap.add_argument(
+        "--pymdptoolbox-large", action="store_true", help="also run pymdptoolbox VI at S = 10,000"
+    )
     args = ap.parse_args()
     import warnings
 
@@ -131,17 +136,20 @@ def main():
                     info["agree_pt"] = bool(np.array_equal(pol_pt, pol))
             best_ms = [min(a, b) for a, b in zip(rec["ms_vi"], rec["ms_mpi"])]
             for kind in ("dense", "csr"):
-                rows.append({
-                    "instance": f"riverswim S={S} gamma={gamma} {kind}",
-                    "mdpkit": statistics.median(rec[kind]),
-                    "ms_vi": statistics.median(rec["ms_vi"]),
-                    "ms_mpi": statistics.median(rec["ms_mpi"]),
-                    "ms_setup": statistics.median(rec["ms_setup"]),
-                    "pt": statistics.median(rec["pt_vi"]) if rec["pt_vi"] else None,
-                    "ratio": median_ratio(rec[kind], best_ms),
-                    "sweeps": info[kind][0], "auto": info[kind][1]["storage"],
-                    "agree": (info["agree_vi"], info["agree_mpi"], info.get("agree_pt")),
-                })
+                rows.append(
+                    {
+                        "instance": f"riverswim S={S} gamma={gamma} {kind}",
+                        "mdpkit": statistics.median(rec[kind]),
+                        "ms_vi": statistics.median(rec["ms_vi"]),
+                        "ms_mpi": statistics.median(rec["ms_mpi"]),
+                        "ms_setup": statistics.median(rec["ms_setup"]),
+                        "pt": statistics.median(rec["pt_vi"]) if rec["pt_vi"] else None,
+                        "ratio": median_ratio(rec[kind], best_ms),
+                        "sweeps": info[kind][0],
+                        "auto": info[kind][1]["storage"],
+                        "agree": (info["agree_vi"], info["agree_mpi"], info.get("agree_pt")),
+                    }
+                )
                 print(rows[-1], flush=True)
     if args.part != "discounted":
         average_rows(args, rows)
@@ -166,28 +174,38 @@ def average_rows(args, rows):
             t, _pol = run_pymdptoolbox(P, R, S_avg, 4, None, kind="rvi")
             rec["pt_rvi"].append(t)
     best_ms = [min(a, b) for a, b in zip(rec["ms_vi"], rec["ms_mpi"])]
-    rows.append({"instance": f"average sparse S={S_avg} A=4",
-                 "mdpkit": statistics.median(rec["mdpkit"]),
-                 "ms_vi": statistics.median(rec["ms_vi"]),
-                 "ms_mpi": statistics.median(rec["ms_mpi"]),
-                 "ms_setup": statistics.median(rec["ms_setup"]),
-                 "pt": statistics.median(rec["pt_rvi"]) if rec["pt_rvi"] else None,
-                 "ratio": median_ratio(rec["mdpkit"], best_ms), "sweeps": res.n_iter,
-                 "auto": f"gain bound {res.bound:.1e}", "agree": None})
+    rows.append(
+        {
+            "instance": f"average sparse S={S_avg} A=4",
+            "mdpkit": statistics.median(rec["mdpkit"]),
+            "ms_vi": statistics.median(rec["ms_vi"]),
+            "ms_mpi": statistics.median(rec["ms_mpi"]),
+            "ms_setup": statistics.median(rec["ms_setup"]),
+            "pt": statistics.median(rec["pt_rvi"]) if rec["pt_rvi"] else None,
+            "ratio": median_ratio(rec["mdpkit"], best_ms),
+            "sweeps": res.n_iter,
+            "auto": f"gain bound {res.bound:.1e}",
+            "agree": None,
+        }
+    )
     print(rows[-1], flush=True)
 
 
 def print_table(rows):
     print()
-    print("| instance | mdpkit solve(mdp) incl. construction | mdpsolver VI | mdpsolver MPI "
-          "| mdpsolver set-up | pymdptoolbox VI / RVI | ratio mdpkit / best mdpsolver (median "
-          "of rounds) | mdpkit sweeps, storage |")
+    print(
+        "| instance | mdpkit solve(mdp) incl. construction | mdpsolver VI | mdpsolver MPI "
+        "| mdpsolver set-up | pymdptoolbox VI / RVI | ratio mdpkit / best mdpsolver (median "
+        "of rounds) | mdpkit sweeps, storage |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         pt = f"{r['pt'] * 1e3:.0f} ms" if r["pt"] is not None else "not run"
-        print(f"| {r['instance']} | {r['mdpkit'] * 1e3:.0f} ms | {r['ms_vi'] * 1e3:.0f} ms | "
-              f"{r['ms_mpi'] * 1e3:.0f} ms | {r['ms_setup'] * 1e3:.0f} ms | {pt} | "
-              f"{r['ratio']:.2f} | {r['sweeps']}, {r['auto']} |")
+        print(
+            f"| {r['instance']} | {r['mdpkit'] * 1e3:.0f} ms | {r['ms_vi'] * 1e3:.0f} ms | "
+            f"{r['ms_mpi'] * 1e3:.0f} ms | {r['ms_setup'] * 1e3:.0f} ms | {pt} | "
+            f"{r['ratio']:.2f} | {r['sweeps']}, {r['auto']} |"
+        )
 
 
 if __name__ == "__main__":

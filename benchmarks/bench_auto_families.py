@@ -7,6 +7,7 @@ gives the median over rounds of the per-round ratio auto / vi (below 1: auto fas
 
 Usage: ``python benchmarks/bench_auto_families.py [--rounds 5]``
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,13 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     cases = []
-    for inst in (dense_instance(50, 4, 0), dense_instance(500, 8, 1), dense_instance(2000, 10, 2),
-                 sparse_instance(10_000, 4, 5, 3), sparse_instance(100_000, 4, 5, 4)):
+    for inst in (
+        dense_instance(50, 4, 0),
+        dense_instance(500, 8, 1),
+        dense_instance(2000, 10, 2),
+        sparse_instance(10_000, 4, 5, 3),
+        sparse_instance(100_000, 4, 5, 4),
+    ):
         for gamma in (0.9, 0.99):
             cases.append((f"{inst.name} gamma={gamma}", TabularMDP(inst.P, inst.R, gamma=gamma)))
     for _, m in cases:  # warm-up
@@ -44,7 +50,7 @@ def main():
     for k in range(args.rounds):
         for name, m in cases:
             t = {}
-            for variant in (("vi", "auto") if k % 2 == 0 else ("auto", "vi")):  # order alternates
+            for variant in ("vi", "auto") if k % 2 == 0 else ("auto", "vi"):  # order alternates
                 gc.collect()
                 t0 = time.perf_counter()
                 solve(m, method=variant)
@@ -56,9 +62,11 @@ def main():
     print("|---|---|---|---|")
     for name, _ in cases:
         rs = ratios[name]
-        print(f"| {name} | {statistics.median(times[name][0]) * 1e3:.2f} ms | "
-              f"{statistics.median(times[name][1]) * 1e3:.2f} ms | {statistics.median(rs):.2f} "
-              f"[{min(rs):.2f}, {max(rs):.2f}] |")
+        print(
+            f"| {name} | {statistics.median(times[name][0]) * 1e3:.2f} ms | "
+            f"{statistics.median(times[name][1]) * 1e3:.2f} ms | {statistics.median(rs):.2f} "
+            f"[{min(rs):.2f}, {max(rs):.2f}] |"
+        )
 
 
 if __name__ == "__main__":

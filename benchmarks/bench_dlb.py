@@ -8,6 +8,7 @@ asserted in tests. Single thread (thread variables pinned before numpy is import
     python benchmarks/bench_dlb.py --quick     # T = 2e4 for the loops, 2e5 for fast_run
     python benchmarks/bench_dlb.py --write     # T = 1e5 / 1e6 and the "## DLB learners" section
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,10 +27,17 @@ from mdpkit.envs.dlb import synthetic_dlb  # noqa: E402
 from mdpkit.experiments.registry import get_learner  # noqa: E402
 
 SECTION = "## DLB learners"
-AGENTS = [("dynlin-ucb-log-t", {}), ("dynlin-ucb-1", {}), ("dlb-linucb-log-t", {}),
-          ("dlb-linucb-1", {}), ("dlb-dlinucb-log-t", {}), ("dlb-dlinucb-1", {}),
-          ("dlb-ar2", {"reference_quirks": True}), ("dlb-exp3", {}),
-          ("dlb-batch-exp3", {"reference_quirks": True})]
+AGENTS = [
+    ("dynlin-ucb-log-t", {}),
+    ("dynlin-ucb-1", {}),
+    ("dlb-linucb-log-t", {}),
+    ("dlb-linucb-1", {}),
+    ("dlb-dlinucb-log-t", {}),
+    ("dlb-dlinucb-1", {}),
+    ("dlb-ar2", {"reference_quirks": True}),
+    ("dlb-exp3", {}),
+    ("dlb-batch-exp3", {"reference_quirks": True}),
+]
 
 
 def _fast(name, kw, T):
@@ -85,17 +93,21 @@ def main():
     p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args()
     T_loop, T_fast = (20_000, 200_000) if args.quick else (100_000, 1_000_000)
-    for name, kw in AGENTS:            # compile (cache) outside the timings
+    for name, kw in AGENTS:  # compile (cache) outside the timings
         _fast(name, kw, 100)
     ts, _ = time_call(lambda: _numpy_reference(T_loop), repeats=1)
     ref_rate = T_loop / min(ts)
-    lines = [SECTION, "",
-             f"Synthetic DLB (sigma = 0.01), single thread. Reference: plain-numpy DynLin-UCB in the "
-             f"authors' style, {ref_rate:,.0f} rounds/s (T = {T_loop:,}). Generic loop: the runner's "
-             f"act/update protocol (T = {T_loop:,}); fast_run: whole-run numba kernel incl. noise "
-             f"generation (T = {T_fast:,}); medians of {args.repeats} runs.", "",
-             "| learner | generic rounds/s | fast_run rounds/s | fast / generic | fast / numpy ref |",
-             "|---|---|---|---|---|"]
+    lines = [
+        SECTION,
+        "",
+        f"Synthetic DLB (sigma = 0.01), single thread. Reference: plain-numpy DynLin-UCB in the "
+        f"authors' style, {ref_rate:,.0f} rounds/s (T = {T_loop:,}). Generic loop: the runner's "
+        f"act/update protocol (T = {T_loop:,}); fast_run: whole-run numba kernel incl. noise "
+        f"generation (T = {T_fast:,}); medians of {args.repeats} runs.",
+        "",
+        "| learner | generic rounds/s | fast_run rounds/s | fast / generic | fast / numpy ref |",
+        "|---|---|---|---|---|",
+    ]
     for name, kw in AGENTS:
         tg, _ = time_call(lambda: _generic(name, kw, T_loop), repeats=1)
         tf, _ = time_call(lambda: _fast(name, kw, T_fast), repeats=args.repeats)
@@ -106,7 +118,6 @@ def main():
     print(text)
     if args.write:
         write_section(Path(__file__).with_name("RESULTS.md"), text)
-
 
 
 if __name__ == "__main__":

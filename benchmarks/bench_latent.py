@@ -13,6 +13,7 @@
 
 Usage: ``python benchmarks/bench_latent.py`` (prints the table; compare ratios, 2 shared cores).
 """
+
 from __future__ import annotations
 
 import os
@@ -48,7 +49,7 @@ def numpy_plan(lm, key_tol=1e-10) -> float:
             if t + 1 < lm.H:
                 for r in range(nR):
                     mask = ridx[:, s, a] == r
-                    rho = np.where(mask[:, None], b[:, None] * P[:, s, a, :], 0.0)   # (M, S)
+                    rho = np.where(mask[:, None], b[:, None] * P[:, s, a, :], 0.0)  # (M, S)
                     mass = rho.sum(axis=0)
                     for s2 in np.flatnonzero(mass > 0):
                         q += mass[s2] * value(t + 1, s2, rho[:, s2] / mass[s2])
@@ -81,17 +82,44 @@ def main():
         v_np = numpy_plan(lm)
         t2 = time.perf_counter()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        rows.append([name, pl.n_nodes, f"{(t1 - t0) * 1e3:.2f} ms", f"{(t2 - t1) * 1e3:.1f} ms",
-                     f"{(t2 - t1) / (t1 - t0):.0f}x", f"{abs(pl.v_star - v_np):.1e}",
-                     f"{pl.estimate['bytes'] / 1e6:.2f} MB", f"{rss:.0f} MB"])
-    print(markdown_table(["instance", "nodes", "compiled plan", "numpy plan", "ratio", "|dV*|",
-                          "estimate", "peak RSS"], rows))
+        rows.append(
+            [
+                name,
+                pl.n_nodes,
+                f"{(t1 - t0) * 1e3:.2f} ms",
+                f"{(t2 - t1) * 1e3:.1f} ms",
+                f"{(t2 - t1) / (t1 - t0):.0f}x",
+                f"{abs(pl.v_star - v_np):.1e}",
+                f"{pl.estimate['bytes'] / 1e6:.2f} MB",
+                f"{rss:.0f} MB",
+            ]
+        )
+    print(
+        markdown_table(
+            [
+                "instance",
+                "nodes",
+                "compiled plan",
+                "numpy plan",
+                "ratio",
+                "|dV*|",
+                "estimate",
+                "peak RSS",
+            ],
+            rows,
+        )
+    )
     env_kw = dict(M=2, Sb=4, A=2, H=8, v=0.5, eps=0.1)
     for warm in (True, False):
         env = get_env("latent-bandit-tree")(np.random.default_rng(0), **env_kw)
         t0 = time.perf_counter()
-        run_latent_seed(env, get_learner("lmdp-vo"), dict(beta=0.025), 2000 if warm else 20000,
-                        np.random.default_rng(1))
+        run_latent_seed(
+            env,
+            get_learner("lmdp-vo"),
+            dict(beta=0.025),
+            2000 if warm else 20000,
+            np.random.default_rng(1),
+        )
         dt = time.perf_counter() - t0
     print(f"\nVO, E1 instance (v=0.5, eps=0.1), K=20,000, one seed: {dt:.2f} s")
 

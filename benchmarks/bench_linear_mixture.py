@@ -25,6 +25,7 @@ Usage::
 
     python benchmarks/bench_linear_mixture.py [--rounds 7]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,6 +39,7 @@ def setup():
     from mdpkit.algorithms.linear_mixture import HFUCRLRFE
     from mdpkit.algorithms.linear_mixture.common import reward_dictionary
     from mdpkit.models.linear_mixture import rand_lm
+
     m = rand_lm(6, 3, 4, 20, rng=0)
     rd = reward_dictionary(m, 16, np.random.default_rng(1))
     ex = HFUCRLRFE(m, 64, 2, rdict=rd, c_beta=0.1)
@@ -55,6 +57,7 @@ def main(rounds: int = 7) -> dict:
         oracle_decoupled_values_np,
         oracle_values_np,
     )
+
     m, rd, ex, cands, Pts = setup()
     n = len(cands)
     Sdt, Sdh, beta = ex.til.Sdot_inv[0], ex.hat.Sdot_inv[0], ex.consts.beta
@@ -93,22 +96,33 @@ def main(rounds: int = 7) -> dict:
             fn()
             acc.append(time.perf_counter() - t)
     ratios = [b / a for a, b in zip(tc, tn)]
-    res = {"compiled_ms": 1e3 * statistics.median(tc), "numpy_ms": 1e3 * statistics.median(tn),
-           "ratio_median": statistics.median(ratios), "max_abs_diff": diff,
-           "triples": n * n * len(rd), "decoupled_ms": 1e3 * statistics.median(td),
-           "decoupled_numpy_ms": 1e3 * statistics.median(tdn),
-           "exact_over_decoupled": statistics.median([a / b for a, b in zip(tc, td)]),
-           "decoupled_max_abs_diff": diff_dec}
-    print(f"finite oracle, d=4 S=6 A=3 H=20, |Theta|={n}, |R_dict|={len(rd)} "
-          f"({res['triples']} triples)")
+    res = {
+        "compiled_ms": 1e3 * statistics.median(tc),
+        "numpy_ms": 1e3 * statistics.median(tn),
+        "ratio_median": statistics.median(ratios),
+        "max_abs_diff": diff,
+        "triples": n * n * len(rd),
+        "decoupled_ms": 1e3 * statistics.median(td),
+        "decoupled_numpy_ms": 1e3 * statistics.median(tdn),
+        "exact_over_decoupled": statistics.median([a / b for a, b in zip(tc, td)]),
+        "decoupled_max_abs_diff": diff_dec,
+    }
+    print(
+        f"finite oracle, d=4 S=6 A=3 H=20, |Theta|={n}, |R_dict|={len(rd)} "
+        f"({res['triples']} triples)"
+    )
     print(f"  compiled : {res['compiled_ms']:.2f} ms / call")
     print(f"  numpy    : {res['numpy_ms']:.2f} ms / call")
-    print(f"  speed-up (median of per-round ratios over {rounds} rounds): {res['ratio_median']:.1f}x "
-          f"(target >= 10x)")
+    print(
+        f"  speed-up (median of per-round ratios over {rounds} rounds): {res['ratio_median']:.1f}x "
+        f"(target >= 10x)"
+    )
     print(f"  max |compiled - numpy| = {diff:.2e}")
-    print(f"  decoupled-DP variant: compiled {res['decoupled_ms']:.2f} ms / call, numpy "
-          f"{res['decoupled_numpy_ms']:.2f} ms; exact / decoupled (median ratio) = "
-          f"{res['exact_over_decoupled']:.1f}x; max |compiled - numpy| = {diff_dec:.2e}")
+    print(
+        f"  decoupled-DP variant: compiled {res['decoupled_ms']:.2f} ms / call, numpy "
+        f"{res['decoupled_numpy_ms']:.2f} ms; exact / decoupled (median ratio) = "
+        f"{res['exact_over_decoupled']:.1f}x; max |compiled - numpy| = {diff_dec:.2e}"
+    )
     return res
 
 

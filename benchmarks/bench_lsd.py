@@ -14,6 +14,7 @@ numpy/Python version of the same loop measured in the same process (single threa
     python benchmarks/bench_lsd.py --quick     # smaller reference runs
     python benchmarks/bench_lsd.py --write     # writes the "## LSD bandits" section
 """
+
 from __future__ import annotations
 
 import argparse
@@ -120,7 +121,9 @@ def rounding_reference(f, lp, T, B, draws):
             d = draws[t // B]
             plan = _py_plan(lp, d, k, M, t)
             inblock = [False] * k
-        a, pulled = _py_choose(t, plan, codes, inblock, last, f, draws[t // B][2 * k + 1 + t % B], M)
+        a, pulled = _py_choose(
+            t, plan, codes, inblock, last, f, draws[t // B][2 * k + 1 + t % B], M
+        )
         if a < k:
             total += f[a, codes[a]]
         inblock = [pulled == 1 and i == a for i in range(k)]
@@ -148,7 +151,11 @@ def lp_ucb_reference(inst, T, seed_learner, seed_env):
     for t in range(T):
         if t % B == 0:
             with np.errstate(divide="ignore", invalid="ignore"):
-                U = np.where(n > 0, np.minimum(1.0, s / np.maximum(n, 1) + np.sqrt(logt / (2 * np.maximum(n, 1)))), 1.0)
+                U = np.where(
+                    n > 0,
+                    np.minimum(1.0, s / np.maximum(n, 1) + np.sqrt(logt / (2 * np.maximum(n, 1)))),
+                    1.0,
+                )
             U[:, :M] = np.maximum.accumulate(U[:, :M], axis=1)
             U[:, M:] = np.maximum.accumulate(U[:, M:][:, ::-1], axis=1)[:, ::-1]
             lp = solve_lsd_lp_table(U)
@@ -171,6 +178,7 @@ def cpu_seconds(fn, repeats):
     """Process CPU seconds of ``fn()`` (min over repeats): on a loaded shared machine the
     wall clock also counts time spent waiting for a core."""
     import time
+
     out = []
     for _ in range(repeats):
         t0 = time.process_time()
@@ -200,10 +208,13 @@ def main():
     c_ours = cpu_seconds(ours, args.repeats)
     t_ref, v_ref = time_call(lambda: dp_reference(inst.f, 600), 1)
     assert abs(v - v_ref) < 1e-9, (v, v_ref)
-    lines += ["DP, k = 4, M = 4, T = 600 (graph + OPT_T + g* by Karp): "
-              f"mdpkit {min(t_ours):.3f} s wall ({c_ours:.3f} s CPU); numpy reference (dict graph + numpy steps, OPT_T only) "
-              f"{min(t_ref):.3f} s; ratio {min(t_ref) / min(t_ours):.1f}x. OPT_T/T = {v / 600:.4f}, "
-              f"g* = {g:.4f} (target: < 1 s).", ""]
+    lines += [
+        "DP, k = 4, M = 4, T = 600 (graph + OPT_T + g* by Karp): "
+        f"mdpkit {min(t_ours):.3f} s wall ({c_ours:.3f} s CPU); numpy reference (dict graph + numpy steps, OPT_T only) "
+        f"{min(t_ref):.3f} s; ratio {min(t_ref) / min(t_ours):.1f}x. OPT_T/T = {v / 600:.4f}, "
+        f"g* = {g:.4f} (target: < 1 s).",
+        "",
+    ]
 
     # rounding
     lp = solve_lsd_lp(inst)
@@ -214,21 +225,33 @@ def main():
         T = 1_000_000
         Bv = T if B is None else B
         simulate(inst, 1000, 0, block=B, lp=lp, sample_rewards=False)
-        ts, _ = time_call(lambda: simulate(inst, T, 0, block=Bv, lp=lp, sample_rewards=False), args.repeats)
-        cpu = cpu_seconds(lambda: simulate(inst, T, 0, block=Bv, lp=lp, sample_rewards=False), args.repeats)
+        ts, _ = time_call(
+            lambda: simulate(inst, T, 0, block=Bv, lp=lp, sample_rewards=False), args.repeats
+        )
+        cpu = cpu_seconds(
+            lambda: simulate(inst, T, 0, block=Bv, lp=lp, sample_rewards=False), args.repeats
+        )
         Bref = T_ref if B is None else B
         draws = np.random.default_rng(1).random((-(-T_ref // Bref), 2 * inst.k + 1 + Bref))
         tr, (acts_ref, _) = time_call(lambda: rounding_reference(f, lp, T_ref, Bref, draws), 1)
-        run = K.simulate_rounding(lp, (f, f), T_ref, Bref, K.PHASE_INDEPENDENT, False,
-                                  draws, np.full(T_ref, 2.0))
+        run = K.simulate_rounding(
+            lp, (f, f), T_ref, Bref, K.PHASE_INDEPENDENT, False, draws, np.full(T_ref, 2.0)
+        )
         assert np.array_equal(run[0], acts_ref), "reference rounding differs"
         ours_rate, ref_rate = T / min(ts), T_ref / min(tr)
-        rows.append(f"| {'T (pure planning)' if B is None else B} | {ours_rate:,.0f} | {T / cpu:,.0f} | "
-                    f"{ref_rate:,.0f} | {ours_rate / ref_rate:,.0f}x |")
-    lines += ["Rounding simulation, k = 4, M = 4 (rounds/s; target >= 1e6; reference = pure Python, "
-              f"T = {T_ref:,}, actions checked identical):", "",
-              "| B | compiled (wall) | compiled (CPU time) | pure Python (wall) | ratio (wall) |",
-              "|---|---|---|---|---|", *rows, ""]
+        rows.append(
+            f"| {'T (pure planning)' if B is None else B} | {ours_rate:,.0f} | {T / cpu:,.0f} | "
+            f"{ref_rate:,.0f} | {ours_rate / ref_rate:,.0f}x |"
+        )
+    lines += [
+        "Rounding simulation, k = 4, M = 4 (rounds/s; target >= 1e6; reference = pure Python, "
+        f"T = {T_ref:,}, actions checked identical):",
+        "",
+        "| B | compiled (wall) | compiled (CPU time) | pure Python (wall) | ratio (wall) |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
 
     # LP-UCB
     inst3 = random_monotone(3, 3, 0)
@@ -257,11 +280,14 @@ def main():
     tg, acts_g = time_call(lambda: generic(0, T_g), 1)
     tp, acts_p = time_call(lambda: lp_ucb_reference(inst3, T_g, 100, 0), 1)
     assert np.array_equal(acts_g, acts_p), "reference LP-UCB differs"
-    lines += [f"LP-UCB, k = M = 3, T = {T:,}, B = 128 (250 LPs): fast_run {min(tf):.2f} s per seed "
-              f"wall, {cf:.2f} s CPU time (target < 5 s); generic act/update loop {min(tg) * T / T_g:.2f} s and plain Python/numpy "
-              f"loop {min(tp) * T / T_g:.2f} s (scaled from T = {T_g:,}; actions identical); "
-              f"ratios {min(tg) * T / T_g / min(tf):.1f}x and {min(tp) * T / T_g / min(tf):.1f}x. "
-              "Each loop makes the same 250 HiGHS solves.", ""]
+    lines += [
+        f"LP-UCB, k = M = 3, T = {T:,}, B = 128 (250 LPs): fast_run {min(tf):.2f} s per seed "
+        f"wall, {cf:.2f} s CPU time (target < 5 s); generic act/update loop {min(tg) * T / T_g:.2f} s and plain Python/numpy "
+        f"loop {min(tp) * T / T_g:.2f} s (scaled from T = {T_g:,}; actions identical); "
+        f"ratios {min(tg) * T / T_g / min(tf):.1f}x and {min(tp) * T / T_g / min(tf):.1f}x. "
+        "Each loop makes the same 250 HiGHS solves.",
+        "",
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:

@@ -12,6 +12,7 @@ Usage::
     python benchmarks/bench_runner.py --write    # and replaces the section
                                                  # "## Runner: seeds per second" of RESULTS.md
 """
+
 from __future__ import annotations
 
 import os
@@ -37,8 +38,13 @@ SECTION = "## Runner: seeds per second"
 
 
 def measure(K: int, n_seeds: int, n_jobs: int, repeats: int):
-    exp = Experiment("random-mdp", "ucbvi-ch", K, n_seeds,
-                     env_params={"S": 20, "A": 5, "horizon": 20, "mdp_seed": 0})
+    exp = Experiment(
+        "random-mdp",
+        "ucbvi-ch",
+        K,
+        n_seeds,
+        env_params={"S": 20, "A": 5, "horizon": 20, "mdp_seed": 0},
+    )
     run(exp, n_jobs=n_jobs, progress=False)  # warm-up: compilation, worker start-up
     times, df = [], None
     for _ in range(repeats):
@@ -62,22 +68,35 @@ def main(argv=None) -> None:
         t, df = measure(args.K, args.seeds, n_jobs, args.repeats)
         frames[n_jobs] = df
         base = base or t
-        rows.append([n_jobs, f"{t:.2f}", f"{args.seeds / t:.1f}",
-                     f"{args.seeds * args.K / t:,.0f}", f"{base / t:.2f}"])
+        rows.append(
+            [
+                n_jobs,
+                f"{t:.2f}",
+                f"{args.seeds / t:.1f}",
+                f"{args.seeds * args.K / t:,.0f}",
+                f"{base / t:.2f}",
+            ]
+        )
     pd.testing.assert_frame_equal(frames[1], frames[2])  # bit-identical across workers
-    table = markdown_table(["n_jobs", "seconds (median)", "seeds/s", "episodes/s",
-                            "speed-up vs n_jobs=1"], rows)
+    table = markdown_table(
+        ["n_jobs", "seconds (median)", "seeds/s", "episodes/s", "speed-up vs n_jobs=1"], rows
+    )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    body = "\n".join([
-        f"UCBVI-CH fast path, random MDP S=20, A=5, H=20, K={args.K} episodes x {args.seeds} seeds, "
-        f"exact per-episode regret; median of {args.repeats} runs after a warm-up. "
-        f"Measured {datetime.date.today()} on {platform.machine()}, {os.cpu_count()} cores, "
-        f"1-minute load average at the end {load:.1f}. The n_jobs=2 frame is checked identical "
-        "to the serial one.", "",
-        table, "",
-        f"Command: `python benchmarks/bench_runner.py --K {args.K} --seeds {args.seeds} "
-        f"--repeats {args.repeats} --write`", "",
-    ])
+    body = "\n".join(
+        [
+            f"UCBVI-CH fast path, random MDP S=20, A=5, H=20, K={args.K} episodes x {args.seeds} seeds, "
+            f"exact per-episode regret; median of {args.repeats} runs after a warm-up. "
+            f"Measured {datetime.date.today()} on {platform.machine()}, {os.cpu_count()} cores, "
+            f"1-minute load average at the end {load:.1f}. The n_jobs=2 frame is checked identical "
+            "to the serial one.",
+            "",
+            table,
+            "",
+            f"Command: `python benchmarks/bench_runner.py --K {args.K} --seeds {args.seeds} "
+            f"--repeats {args.repeats} --write`",
+            "",
+        ]
+    )
     print(SECTION + "\n\n" + body)
     if args.write:
         path = Path(__file__).with_name("RESULTS.md")

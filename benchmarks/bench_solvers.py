@@ -38,6 +38,7 @@ policy gap, bootstrap CI of a median) in ``solvers_statistics.py``, report writi
 RESULTS.md, JSON, targets) in ``solvers_report.py``; this file holds the benchmark sections
 and the command line.
 """
+
 from __future__ import annotations
 
 import os
@@ -99,13 +100,23 @@ from solvers_statistics import (  # noqa: E402
 
 # =============================================================================== rows
 
+
 def _row_from_stages(section, inst, gamma, solver, st: H.StageTimes, note="") -> Row:
-    return Row(section, inst.name, gamma, solver,
-               setup=statistics.median(st.stages["setup"]) if "setup" in st.stages else None,
-               solve=statistics.median(st.stages["solve"]),
-               total=st.median(), runs=st.n_runs, peak_bytes=st.peak_bytes,
-               note=note, spread=st.spread, extra={"P_bytes": inst.nbytes_P},
-               total_cpu=statistics.median(st.cpu_totals) if st.cpu_totals else None)
+    return Row(
+        section,
+        inst.name,
+        gamma,
+        solver,
+        setup=statistics.median(st.stages["setup"]) if "setup" in st.stages else None,
+        solve=statistics.median(st.stages["solve"]),
+        total=st.median(),
+        runs=st.n_runs,
+        peak_bytes=st.peak_bytes,
+        note=note,
+        spread=st.spread,
+        extra={"P_bytes": inst.nbytes_P},
+        total_cpu=statistics.median(st.cpu_totals) if st.cpu_totals else None,
+    )
 
 
 def _certify(row: Row, inst: Instance, gamma: float, out: dict, Vstar) -> None:
@@ -116,8 +127,9 @@ def _certify(row: Row, inst: Instance, gamma: float, out: dict, Vstar) -> None:
 
 
 # =============================================================================== sections
-def bench_discounted(inst: Instance, gamma: float, args, comp: dict, bw: float, rows: list,
-                     sweep_cache: dict):
+def bench_discounted(
+    inst: Instance, gamma: float, args, comp: dict, bw: float, rows: list, sweep_cache: dict
+):
     reps = args.repeats
     print(f"\n[{inst.name}, gamma={gamma}]", flush=True)
     ctx = {}
@@ -137,9 +149,12 @@ def bench_discounted(inst: Instance, gamma: float, args, comp: dict, bw: float, 
         _print_row(r, bw)
 
     def mdpkit_block(method, model_kw=None):
-        st = H.repeat_stages(lambda sw: mdpkit_vi(inst, gamma, sw, method=method, model_kw=model_kw), reps)
-        label = f"mdpkit {method}" + ("" if not model_kw else
-                                      " (" + ", ".join(f"{k}={v}" for k, v in model_kw.items()) + ")")
+        st = H.repeat_stages(
+            lambda sw: mdpkit_vi(inst, gamma, sw, method=method, model_kw=model_kw), reps
+        )
+        label = f"mdpkit {method}" + (
+            "" if not model_kw else " (" + ", ".join(f"{k}={v}" for k, v in model_kw.items()) + ")"
+        )
         r = _row_from_stages("vi", inst, gamma, label, st)
         r.n_iter = st.result["n_iter"]
         r.extra.update(bound=st.result["bound"], converged=st.result["converged"])
@@ -167,23 +182,42 @@ def bench_discounted(inst: Instance, gamma: float, args, comp: dict, bw: float, 
     def pymdptoolbox_block():
         if inst.is_sparse:
             if args.quick or args.skip_slow:
-                r = Row("vi", inst.name, gamma, "pymdptoolbox VI", note="skipped (--quick/--skip-slow)")
+                r = Row(
+                    "vi", inst.name, gamma, "pymdptoolbox VI", note="skipped (--quick/--skip-slow)"
+                )
             elif gamma != 0.99 and inst.S >= 10**4:
-                r = Row("vi", inst.name, gamma, "pymdptoolbox VI",
-                        note="run at γ=0.99 only: its input check (minutes, GBs) does not depend on γ")
+                r = Row(
+                    "vi",
+                    inst.name,
+                    gamma,
+                    "pymdptoolbox VI",
+                    note="run at γ=0.99 only: its input check (minutes, GBs) does not depend on γ",
+                )
             else:
                 res = run_pymdptoolbox_child(inst, gamma, repeats=1)
                 if res["ok"]:
-                    r = Row("vi", inst.name, gamma, "pymdptoolbox VI", setup=res["setup"][0],
-                            solve=res["solve"][0], total=res["totals"][0], runs=1,
-                            total_cpu=res["cpu_totals"][0],
-                            n_iter=res["n_iter"], peak_bytes=res["peak_bytes"],
-                            note="1 run, child process", extra={"P_bytes": inst.nbytes_P})
+                    r = Row(
+                        "vi",
+                        inst.name,
+                        gamma,
+                        "pymdptoolbox VI",
+                        setup=res["setup"][0],
+                        solve=res["solve"][0],
+                        total=res["totals"][0],
+                        runs=1,
+                        total_cpu=res["cpu_totals"][0],
+                        n_iter=res["n_iter"],
+                        peak_bytes=res["peak_bytes"],
+                        note="1 run, child process",
+                        extra={"P_bytes": inst.nbytes_P},
+                    )
                     r.sweep_s = r.solve / r.n_iter
                     r.gbps = inst.nbytes_P / r.sweep_s / 1e9
                     _certify(r, inst, gamma, {"policy": res["policy"]}, ctx.get("Vstar"))
                 else:
-                    r = Row("vi", inst.name, gamma, "pymdptoolbox VI", note=f"failed: {res['error']}")
+                    r = Row(
+                        "vi", inst.name, gamma, "pymdptoolbox VI", note=f"failed: {res['error']}"
+                    )
         else:
             st = H.repeat_stages(lambda sw: pymdptoolbox_vi(inst, gamma, sw), reps)
             r = _row_from_stages("vi", inst, gamma, "pymdptoolbox VI", st)
@@ -279,14 +313,23 @@ def bench_backward(inst: Instance, args, rows: list, bw: float):
             Vs, pol = numpy_backward(inst.P2d, inst.R, HORIZON)
         return {"V": Vs, "policy": pol}
 
-    sts = H.repeat_interleaved({"ref": ref, "mdpkit": lambda sw: mdpkit_backward(inst, sw),
-                                "mdpkit+Q": lambda sw: mdpkit_backward(inst, sw, with_q=True)}, reps)
+    sts = H.repeat_interleaved(
+        {
+            "ref": ref,
+            "mdpkit": lambda sw: mdpkit_backward(inst, sw),
+            "mdpkit+Q": lambda sw: mdpkit_backward(inst, sw, with_q=True),
+        },
+        reps,
+    )
     st_ref, st = sts["ref"], sts["mdpkit"]
     Vref = st_ref.result["V"]
     paired = sorted(a / b for a, b in zip(st_ref.stages["solve"], st.stages["solve"]))
     lo, hi = _median_ci(paired)
-    for name, stt in (("numpy/BLAS backward (ref)", st_ref), ("mdpkit backward", st),
-                      ("mdpkit backward, eager_q=True", sts["mdpkit+Q"])):
+    for name, stt in (
+        ("numpy/BLAS backward (ref)", st_ref),
+        ("mdpkit backward", st),
+        ("mdpkit backward, eager_q=True", sts["mdpkit+Q"]),
+    ):
         r = _row_from_stages("backward", inst, None, name, stt)
         r.n_iter = HORIZON
         r.sweep_s = r.solve / HORIZON
@@ -302,9 +345,12 @@ def bench_backward(inst: Instance, args, rows: list, bw: float):
         rows.append(r)
         _print_row(r, bw)
     q1, q3 = np.quantile(paired, [0.25, 0.75])
-    print(f"  per-round speed-up ref/mdpkit: median {statistics.median(paired):.2f} "
-          f"(95% bootstrap CI [{lo:.2f}, {hi:.2f}]), IQR [{q1:.2f}, {q3:.2f}], "
-          f"range [{paired[0]:.2f}, {paired[-1]:.2f}]", flush=True)
+    print(
+        f"  per-round speed-up ref/mdpkit: median {statistics.median(paired):.2f} "
+        f"(95% bootstrap CI [{lo:.2f}, {hi:.2f}]), IQR [{q1:.2f}, {q3:.2f}], "
+        f"range [{paired[0]:.2f}, {paired[-1]:.2f}]",
+        flush=True,
+    )
 
 
 def naive_dual_lp(inst: Instance, gamma: float):
@@ -334,8 +380,15 @@ def bench_lp(inst: Instance, gamma: float, args, rows: list, bw: float):
     rows.append(r)
     _print_row(r, bw)
     if args.skip_naive_lp or args.quick:
-        rows.append(Row("lp", inst.name, gamma, "naive dense dual linprog",
-                        note="skipped (--skip-naive-lp/--quick)"))
+        rows.append(
+            Row(
+                "lp",
+                inst.name,
+                gamma,
+                "naive dense dual linprog",
+                note="skipped (--skip-naive-lp/--quick)",
+            )
+        )
         return
 
     def naive(sw):
@@ -360,12 +413,15 @@ def fresh_process(repeats: int = 3) -> dict:
     run once with an empty private ``NUMBA_CACHE_DIR`` (compile from scratch; the
     repository's own cache is untouched).
     """
-    model = ("import numpy as np, mdpkit; "
-             "P = np.array([[[0.9, 0.1], [0.2, 0.8]], [[0.5, 0.5], [0.0, 1.0]]]); "
-             "R = np.array([[0.0, 1.0], [1.0, 0.0]]); ")
+    model = (
+        "import numpy as np, mdpkit; "
+        "P = np.array([[[0.9, 0.1], [0.2, 0.8]], [[0.5, 0.5], [0.0, 1.0]]]); "
+        "R = np.array([[0.0, 1.0], [1.0, 0.0]]); "
+    )
     code_small = model + "r = mdpkit.solve(mdpkit.TabularMDP(P, R, gamma=0.9)); assert r.converged"
-    code_numba = model + ("r = mdpkit.solve(mdpkit.TabularMDP(P, R, gamma=0.9), engine='numba'); "
-                          "assert r.converged")
+    code_numba = model + (
+        "r = mdpkit.solve(mdpkit.TabularMDP(P, R, gamma=0.9), engine='numba'); assert r.converged"
+    )
     env = dict(os.environ)
 
     def t(code, env_=env):
@@ -386,48 +442,81 @@ def fresh_process(repeats: int = 3) -> dict:
     return out
 
 
-
 # =============================================================================== main
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="small instances only (smoke test)")
-    p.add_argument("--repeats", type=int, default=3, help="timed runs per measurement (>= 3 for the table)")
-    p.add_argument("--skip-naive-lp", action="store_true", help="skip the ~100 s naive dense linprog")
-    p.add_argument("--skip-slow", action="store_true", help="skip pymdptoolbox on sparse models (~35 s+)")
-    p.add_argument("--no-competitors", action="store_true", help="mdpkit and the numpy references only")
+    p.add_argument(
+        "--repeats", type=int, default=3, help="timed runs per measurement (>= 3 for the table)"
+    )
+    p.add_argument(
+        "--skip-naive-lp", action="store_true", help="skip the ~100 s naive dense linprog"
+    )
+    p.add_argument(
+        "--skip-slow", action="store_true", help="skip pymdptoolbox on sparse models (~35 s+)"
+    )
+    p.add_argument(
+        "--no-competitors", action="store_true", help="mdpkit and the numpy references only"
+    )
     p.add_argument("--no-sweep", action="store_true", help="skip the per-sweep bandwidth runs")
-    p.add_argument("--write", action="store_true", help=f"rewrite the '{SECTION}' section of RESULTS.md")
+    p.add_argument(
+        "--write", action="store_true", help=f"rewrite the '{SECTION}' section of RESULTS.md"
+    )
     p.add_argument("--json", help="also dump every row as JSON to this path")
     p.add_argument("--only", default="", help="comma list of parts: vi,pi,backward,lp,fresh")
-    p.add_argument("--filter", default="", help="only instances whose name contains one of these "
-                   "comma-separated substrings (e.g. 'S=2000,S=1e5')")
-    p.add_argument("--merge", default="", help="comma-separated JSON files of earlier runs (--json): "
-                   "their rows fill the cells this run did not measure, marked with their date")
+    p.add_argument(
+        "--filter",
+        default="",
+        help="only instances whose name contains one of these "
+        "comma-separated substrings (e.g. 'S=2000,S=1e5')",
+    )
+    p.add_argument(
+        "--merge",
+        default="",
+        help="comma-separated JSON files of earlier runs (--json): "
+        "their rows fill the cells this run did not measure, marked with their date",
+    )
     p.add_argument("--child-pymdptoolbox", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child_pymdptoolbox:
         return _child_pymdptoolbox(args.child_pymdptoolbox)
     parts = set(filter(None, args.only.split(","))) or {"vi", "pi", "backward", "lp", "fresh"}
 
-    command = "python benchmarks/bench_solvers.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    meta = {"date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-                       f"numpy {np.__version__}",
-            "command": command.strip(), "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-            "repeats": args.repeats}
+    command = "python benchmarks/bench_solvers.py " + " ".join(
+        argv if argv is not None else sys.argv[1:]
+    )
+    meta = {
+        "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"numpy {np.__version__}",
+        "command": command.strip(),
+        "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "repeats": args.repeats,
+    }
     import numba
     import scipy
 
     meta["machine"] += f", scipy {scipy.__version__}, numba {numba.__version__}"
     try:
-        rev = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
-                             text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--", "mdpkit"],
-                               capture_output=True, text=True, check=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", REPO, "status", "--porcelain", "--", "mdpkit"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         meta["commit"] = rev + (" + uncommitted changes under mdpkit/" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         meta["commit"] = "unknown"
-    print(f"mdpkit benchmarks — {meta['date']} — {meta['machine']} — load {meta['loadavg']}", flush=True)
+    print(
+        f"mdpkit benchmarks — {meta['date']} — {meta['machine']} — load {meta['loadavg']}",
+        flush=True,
+    )
     comp = competitor_status()
     print("competitors:", comp, flush=True)
 
@@ -436,8 +525,11 @@ def main(argv=None) -> int:
     meta["bandwidth"] = bwd
     bw = bwd["best"]
     args.probe = H.BandwidthProbe(0.4e9 if args.quick else 1.0e9)
-    print(f"  numpy.sum {bwd['numpy_sum']:.2f}  numba {bwd['numba_sum']:.2f}  dgemv {bwd['blas_dgemv']:.2f}"
-          f"  -> reference {bw:.2f} GB/s", flush=True)
+    print(
+        f"  numpy.sum {bwd['numpy_sum']:.2f}  numba {bwd['numba_sum']:.2f}  dgemv {bwd['blas_dgemv']:.2f}"
+        f"  -> reference {bw:.2f} GB/s",
+        flush=True,
+    )
 
     print("warming up mdpkit kernels ...", flush=True)
     warm = warmup_mdpkit()
@@ -456,7 +548,7 @@ def main(argv=None) -> int:
         sparse_sizes = [10**4, 10**5]
 
     if "vi" in parts or "pi" in parts or "lp" in parts or "backward" in parts:
-        for (S, A) in dense_sizes:
+        for S, A in dense_sizes:
             if not _wanted(args, f"dense S={S} A={A}"):
                 continue
             inst = dense_instance(S, A, seed=1000 + S)
@@ -464,7 +556,18 @@ def main(argv=None) -> int:
                 for g in gammas:
                     bench_discounted(inst, g, args, comp, bw, rows, sweep_cache)
             if "backward" in parts and S >= 500:
-                guarded(rows, "backward", inst.name, None, "backward", bench_backward, inst, args, rows, bw)
+                guarded(
+                    rows,
+                    "backward",
+                    inst.name,
+                    None,
+                    "backward",
+                    bench_backward,
+                    inst,
+                    args,
+                    rows,
+                    bw,
+                )
             if "lp" in parts and S == (100 if args.quick else 500):
                 guarded(rows, "lp", inst.name, 0.99, "lp", bench_lp, inst, 0.99, args, rows, bw)
             del inst
@@ -477,11 +580,35 @@ def main(argv=None) -> int:
                     bench_discounted(inst, g, args, comp, bw, rows, sweep_cache)
             if "pi" in parts and (S == max(sparse_sizes)):
                 for g in gammas:
-                    guarded(rows, "pi", inst.name, g, "mdpkit pi", bench_pi, inst, g, args, comp, rows, bw)
+                    guarded(
+                        rows,
+                        "pi",
+                        inst.name,
+                        g,
+                        "mdpkit pi",
+                        bench_pi,
+                        inst,
+                        g,
+                        args,
+                        comp,
+                        rows,
+                        bw,
+                    )
             if "backward" in parts:
-                guarded(rows, "backward", inst.name, None, "backward", bench_backward, inst, args, rows, bw)
+                guarded(
+                    rows,
+                    "backward",
+                    inst.name,
+                    None,
+                    "backward",
+                    bench_backward,
+                    inst,
+                    args,
+                    rows,
+                    bw,
+                )
             del inst
-        for sparse_rs in ((True,) if args.quick else (False, True)):
+        for sparse_rs in (True,) if args.quick else (False, True):
             name = f"riverswim S=1000 {'CSR' if sparse_rs else 'dense'}"
             if "vi" not in parts or not _wanted(args, name):
                 continue
@@ -502,8 +629,11 @@ def main(argv=None) -> int:
         except Exception as exc:  # noqa: BLE001 - reported, not fatal
             print(f"  fresh-process measurement failed: {exc}", flush=True)
         if fresh:
-            print(f"  warm cache {fresh['small']:.2f} s, numba engine {fresh['numba']:.2f} s (numpy import "
-                  f"{fresh['numpy_import']:.2f} s), empty cache {fresh['cold_compile']:.1f} s", flush=True)
+            print(
+                f"  warm cache {fresh['small']:.2f} s, numba engine {fresh['numba']:.2f} s (numpy import "
+                f"{fresh['numpy_import']:.2f} s), empty cache {fresh['cold_compile']:.1f} s",
+                flush=True,
+            )
 
     bw = max(bw, args.probe.best if args.probe.samples else 0.0)
     meta["bandwidth"]["best"] = bw
@@ -520,7 +650,7 @@ def main(argv=None) -> int:
         old = open(RESULTS_MD).read() if os.path.exists(RESULTS_MD) else "# Benchmark results\n\n"
         prev = H.get_section(old, SECTION) or ""
         if FINDINGS in prev:  # hand-written analysis: kept across re-runs
-            md = md.rstrip("\n") + "\n\n" + prev[prev.index(FINDINGS):].strip("\n") + "\n"
+            md = md.rstrip("\n") + "\n\n" + prev[prev.index(FINDINGS) :].strip("\n") + "\n"
         with open(RESULTS_MD, "w") as fh:
             fh.write(H.replace_section(old, SECTION, md))
         print(f"wrote section '{SECTION}' of {RESULTS_MD}")

@@ -9,6 +9,7 @@ seed for SE-WTB and every baseline. Speed is reported, never asserted in tests.
     python benchmarks/bench_tallying.py             # T = 1e6 compiled, 1e5 for the loops
     python benchmarks/bench_tallying.py --write     # also write "## Weighted tallying" to RESULTS.md
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,7 +71,7 @@ def _plain_se_wtb(T):
         if surv < 0 and not queue:
             queue = [(a, M + Lr) for a in active]
         a, left = (surv, 1) if surv >= 0 else queue[0]
-        y = w[0] + np.sum(w[1:][hist[:m - 1] == a])
+        y = w[0] + np.sum(w[1:][hist[: m - 1] == a])
         u = y / W
         f = f0(u) if a == 0 else c[a - 1] + 0.1 * u
         loss = 1.0 if rng.random() < f else 0.0
@@ -113,6 +114,7 @@ def _cpu(fn, repeats=3):
 def _runner_seed(T):
     """One seed through the runner (frame assembly and the env's CPR columns included)."""
     from mdpkit.experiments import Experiment, run_seed
+
     run_seed(Experiment("practice-makes-perfect", "se-wtb", T, 1, env_params=ENV), 0)
 
 
@@ -131,29 +133,54 @@ def main(argv=None):
     ref_times, _ = time_call(lambda: _plain_se_wtb(T_loop), repeats=3)
     ref_cpu = _cpu(lambda: _plain_se_wtb(T_loop))
     ref_rate = T_loop / ref_cpu
-    rows.append(["plain Python/numpy SE-WTB + env (reference)", T_loop, f"{min(ref_times):.3f}",
-                 f"{ref_cpu:.3f}", f"{ref_rate:,.0f}", "1.0"])
+    rows.append(
+        [
+            "plain Python/numpy SE-WTB + env (reference)",
+            T_loop,
+            f"{min(ref_times):.3f}",
+            f"{ref_cpu:.3f}",
+            f"{ref_rate:,.0f}",
+            "1.0",
+        ]
+    )
 
     def row(label, fn, T):
         wall, _ = time_call(fn, repeats=3)
         cpu = _cpu(fn)
-        rows.append([label, T, f"{min(wall):.3f}", f"{cpu:.3f}", f"{T / cpu:,.0f}",
-                     f"{T / cpu / ref_rate:.2f}" if T / cpu < 10 * ref_rate else
-                     f"{T / cpu / ref_rate:.0f}"])
+        rows.append(
+            [
+                label,
+                T,
+                f"{min(wall):.3f}",
+                f"{cpu:.3f}",
+                f"{T / cpu:,.0f}",
+                f"{T / cpu / ref_rate:.2f}"
+                if T / cpu < 10 * ref_rate
+                else f"{T / cpu / ref_rate:.0f}",
+            ]
+        )
+
     for name in LEARNERS:
         row(f"{name} fast_run", lambda: _fast(name, T_fast), T_fast)
-    row("se-wtb through the runner (run_seed: frame + CPR columns)", lambda: _runner_seed(T_fast),
-        T_fast)
+    row(
+        "se-wtb through the runner (run_seed: frame + CPR columns)",
+        lambda: _runner_seed(T_fast),
+        T_fast,
+    )
     row("se-wtb generic act/update loop", lambda: _generic("se-wtb", T_loop), T_loop)
     load1 = os.getloadavg()[0]
-    table = markdown_table(["path", "T", "wall, best of 3 (s)", "CPU, best of 3 (s)",
-                            "rounds/s (CPU)", "x reference"], rows)
-    text = (f"{SECTION}\n\nPractice-makes-perfect instance K = 5, m = M = 10, Bernoulli losses; "
-            "single thread; fast_run includes drawing the env's noise. Reference: the same env + "
-            "SE-WTB as a plain Python loop over numpy arrays, same process. Rates from the "
-            "process's CPU time (the wall clock also counts other jobs on a shared machine; "
-            f"load average {load0:.1f} -> {load1:.1f} during this run). Target: T = 1e6 in "
-            "under 1 s per seed. `python benchmarks/bench_tallying.py --write`.\n\n" + table + "\n")
+    table = markdown_table(
+        ["path", "T", "wall, best of 3 (s)", "CPU, best of 3 (s)", "rounds/s (CPU)", "x reference"],
+        rows,
+    )
+    text = (
+        f"{SECTION}\n\nPractice-makes-perfect instance K = 5, m = M = 10, Bernoulli losses; "
+        "single thread; fast_run includes drawing the env's noise. Reference: the same env + "
+        "SE-WTB as a plain Python loop over numpy arrays, same process. Rates from the "
+        "process's CPU time (the wall clock also counts other jobs on a shared machine; "
+        f"load average {load0:.1f} -> {load1:.1f} during this run). Target: T = 1e6 in "
+        "under 1 s per seed. `python benchmarks/bench_tallying.py --write`.\n\n" + table + "\n"
+    )
     print(text)
     if args.write:
         write_section(Path(__file__).parent / "RESULTS.md", text)

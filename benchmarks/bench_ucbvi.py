@@ -29,6 +29,7 @@ Usage::
     python benchmarks/bench_ucbvi.py --write    # and writes/replaces the section
                                                 # "## UCBVI episodes per second" of RESULTS.md
 """
+
 from __future__ import annotations
 
 import os
@@ -87,7 +88,7 @@ def run_numpy(K, K_plan=None):
     K_plan = K_plan or K
     L = float(np.log(5.0 * S * A * K_plan * H / DELTA))
     rng = env.rng
-    P, R, mu = mdp.P, mdp.R, mdp.mu             # (S, A, S) stationary, (S, A), (S,)
+    P, R, mu = mdp.P, mdp.R, mdp.mu  # (S, A, S) stationary, (S, A), (S,)
     cdf = np.cumsum(P, axis=-1)
     cdf_mu = np.cumsum(mu)
     vstar = env.optimal_value
@@ -96,27 +97,27 @@ def run_numpy(K, K_plan=None):
     N_sa = np.zeros((S, A))
     N_say = np.zeros((S, A, S))
     P_hat = np.zeros((S, A, S))
-    Rb = np.full((S, A), np.inf)                # R + bonus; inf while N(x, a) = 0 (Q = H)
+    Rb = np.full((S, A), np.inf)  # R + bonus; inf while N(x, a) = 0 (Q = H)
     rows = np.arange(S)
     pi = np.zeros((H, S), dtype=np.int64)
     regret = np.empty(K)
     t0 = _clock()
     for k in range(K):
         V = np.zeros(S)
-        for h in range(H - 1, -1, -1):          # planning
+        for h in range(H - 1, -1, -1):  # planning
             q = np.minimum(Q[h], Rb + P_hat @ V)
             np.minimum(q, Hf, out=q)
             Q[h] = q
             pi[h] = q.argmax(axis=1)
             V = q[rows, pi[h]]
         V = np.zeros(S)
-        for h in range(H - 1, -1, -1):          # exact evaluation of pi
+        for h in range(H - 1, -1, -1):  # exact evaluation of pi
             a = pi[h]
             V = R[rows, a] + P[rows, a] @ V
         regret[k] = vstar - mu @ V
         u = rng.random(H + 1)
         s = int(np.searchsorted(cdf_mu, u[0] * cdf_mu[-1], side="right"))
-        for h in range(H):                      # interaction and counts
+        for h in range(H):  # interaction and counts
             a = int(pi[h, s])
             row = cdf[s, a]
             s2 = int(np.searchsorted(row, u[h + 1] * row[-1], side="right"))
@@ -130,8 +131,14 @@ def run_numpy(K, K_plan=None):
 
 def run_generic(K):
     mdp = random_mdp(S, A, horizon=H, rng=0)
-    ex = Experiment("tabular", "ucbvi-ch", K, 1, env_params={"mdp": mdp},
-                    learner_params={"fast": False, "delta": DELTA})
+    ex = Experiment(
+        "tabular",
+        "ucbvi-ch",
+        K,
+        1,
+        env_params={"mdp": mdp},
+        learner_params={"fast": False, "delta": DELTA},
+    )
     t0 = _clock()
     run(ex, progress=False)
     return (*_since(t0), None)
@@ -139,6 +146,7 @@ def run_generic(K):
 
 def rlberry_installed() -> bool:
     import importlib.util
+
     return importlib.util.find_spec("rlberry_scool") is not None
 
 
@@ -184,7 +192,8 @@ def main(argv=None):
 
     load = os.getloadavg()
     lines = [
-        SECTION, "",
+        SECTION,
+        "",
         f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M UTC}, "
         f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 shared cores), one thread. "
@@ -207,15 +216,17 @@ def main(argv=None):
         "",
         f"Fast path vs numpy loop on the same random stream: max |regret difference| over the "
         f"first {Ks} episodes = {diff:.1e}. rlberry-scool: "
-        + ("installed, but this script does not drive it yet (not measured)." if rb
-           else "not installed, skipped."),
+        + (
+            "installed, but this script does not drive it yet (not measured)."
+            if rb
+            else "not installed, skipped."
+        ),
         "",
     ]
     text = "\n".join(lines)
     print(text)
     if args.write:
         write_section(Path(__file__).with_name("RESULTS.md"), text)
-
 
 
 if __name__ == "__main__":

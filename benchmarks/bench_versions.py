@@ -15,6 +15,7 @@ Workloads (the ones whose speed the refactoring could move):
 * ``stepmix-fast``: StepMix fast path, the conservative instance, K = 5,000: episodes / s;
 * ``stepmix-generic``: StepMix through the generic act/update loop, K = 300: episodes / s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,7 +25,7 @@ import statistics
 import subprocess
 import sys
 
-SNIPPET = r'''
+SNIPPET = r"""
 import json, sys, time
 import numpy as np
 work = sys.argv[1]
@@ -64,15 +65,21 @@ elif work.startswith("stepmix"):
             _episodic_loop(env, ln, K)
     rate = best(fn, 5000 if fast else 300)
 print(json.dumps({"rate": rate}))
-'''
+"""
 
 WORKLOADS = ["ucbvi", "dlb", "stepmix-fast", "stepmix-generic"]
 
 
 def _rate(path: str, work: str) -> float:
     env = dict(os.environ, PYTHONPATH=path, OPENBLAS_NUM_THREADS="1")
-    out = subprocess.run([sys.executable, "-c", SNIPPET, work], env=env, check=True,
-                         capture_output=True, text=True, cwd=path).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", SNIPPET, work],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=path,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])["rate"]
 
 
@@ -81,8 +88,9 @@ def main() -> None:
     ap.add_argument("old")
     ap.add_argument("new")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--workloads", default=",".join(WORKLOADS),
-                    help=f"comma-separated subset of {WORKLOADS}")
+    ap.add_argument(
+        "--workloads", default=",".join(WORKLOADS), help=f"comma-separated subset of {WORKLOADS}"
+    )
     args = ap.parse_args()
     works = [w for w in args.workloads.split(",") if w]
     unknown = sorted(set(works) - set(WORKLOADS))
@@ -97,15 +105,20 @@ def main() -> None:
             rates[w]["old"].append(got["old"])
             rates[w]["new"].append(got["new"])
             ratios[w].append(got["new"] / got["old"])
-            print(f"round {r} {w}: old {got['old']:,.0f}/s new {got['new']:,.0f}/s "
-                  f"ratio {got['new'] / got['old']:.3f}", flush=True)
+            print(
+                f"round {r} {w}: old {got['old']:,.0f}/s new {got['new']:,.0f}/s "
+                f"ratio {got['new'] / got['old']:.3f}",
+                flush=True,
+            )
     print("\n| workload | old (median /s) | new (median /s) | new/old (median of rounds) | range |")
     print("|---|---|---|---|---|")
     for w in works:
         q = ratios[w]
-        print(f"| {w} | {statistics.median(rates[w]['old']):,.0f} | "
-              f"{statistics.median(rates[w]['new']):,.0f} | {statistics.median(q):.3f} | "
-              f"{min(q):.3f}-{max(q):.3f} |")
+        print(
+            f"| {w} | {statistics.median(rates[w]['old']):,.0f} | "
+            f"{statistics.median(rates[w]['new']):,.0f} | {statistics.median(q):.3f} | "
+            f"{min(q):.3f}-{max(q):.3f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Competitors of the solver benchmark: the numpy references, pymdptoolbox, mdpsolver and
 mdpkit's own runs (``bench_solvers.py``)."""
+
 from __future__ import annotations
 
 import json
@@ -85,13 +86,17 @@ def pymdptoolbox_vi(inst: Instance, gamma: float, sw):
     with sw("setup"):
         if inst.is_sparse:
             P2d = inst.P
-            Pl = [sp.csr_matrix(P2d[a::inst.A]) for a in range(inst.A)]
+            Pl = [sp.csr_matrix(P2d[a :: inst.A]) for a in range(inst.A)]
         else:
             Pl = np.ascontiguousarray(inst.P.transpose(1, 0, 2))
         vi = mm.ValueIteration(Pl, inst.R, gamma, epsilon=TOL, max_iter=10**7)
     with sw("solve"):
         vi.run()
-    return {"policy": np.array(vi.policy, dtype=np.int64), "V": np.array(vi.V), "n_iter": int(vi.iter)}
+    return {
+        "policy": np.array(vi.policy, dtype=np.int64),
+        "V": np.array(vi.V),
+        "n_iter": int(vi.iter),
+    }
 
 
 def mdpsolver_run(inst: Instance, gamma: float, sw, algorithm: str):
@@ -111,19 +116,24 @@ def mdpsolver_run(inst: Instance, gamma: float, sw, algorithm: str):
                 cols = P.indices.reshape(S, A, kk).tolist()
             else:
                 d, ix, ip = P.data.tolist(), P.indices.tolist(), P.indptr.tolist()
-                probs = [[d[ip[s * A + a]:ip[s * A + a + 1]] for a in range(A)] for s in range(S)]
-                cols = [[ix[ip[s * A + a]:ip[s * A + a + 1]] for a in range(A)] for s in range(S)]
+                probs = [[d[ip[s * A + a] : ip[s * A + a + 1]] for a in range(A)] for s in range(S)]
+                cols = [[ix[ip[s * A + a] : ip[s * A + a + 1]] for a in range(A)] for s in range(S)]
             m.mdp(discount=gamma, rewards=R, tranMatProbs=probs, tranMatColumns=cols)
         else:
             m.mdp(discount=gamma, rewards=R, tranMatWithZeros=inst.P.tolist())
     with sw("solve"):
         m.solve(algorithm=algorithm, tolerance=TOL, parallel=False, verbose=False)
-    return {"policy": np.array(m.getPolicy(), dtype=np.int64), "V": np.array(m.getValueVector()),
-            "n_iter": None, "runtime_ms": m.getRuntime()}
+    return {
+        "policy": np.array(m.getPolicy(), dtype=np.int64),
+        "V": np.array(m.getValueVector()),
+        "n_iter": None,
+        "runtime_ms": m.getRuntime(),
+    }
 
 
-def run_pymdptoolbox_child(inst: Instance, gamma: float, repeats: int = 1, timeout: float = 900.0,
-                           mem_gb: float = 12.0) -> dict:
+def run_pymdptoolbox_child(
+    inst: Instance, gamma: float, repeats: int = 1, timeout: float = 900.0, mem_gb: float = 12.0
+) -> dict:
     """Run pymdptoolbox VI on a sparse instance in a child process (address space limited).
 
     The child loads the instance's CSR arrays and R from a temporary ``.npz``, times the
@@ -133,22 +143,40 @@ def run_pymdptoolbox_child(inst: Instance, gamma: float, repeats: int = 1, timeo
     with tempfile.TemporaryDirectory() as tmp:
         model = os.path.join(tmp, "model.npz")
         P = inst.P
-        np.savez(model, data=P.data, indices=P.indices, indptr=P.indptr, R=inst.R,
-                 shape=np.array(P.shape))
-        spec = {"model": model, "gamma": gamma, "repeats": repeats, "name": inst.name,
-                "out": os.path.join(tmp, "policy.npy"), "mem_gb": mem_gb}
+        np.savez(
+            model,
+            data=P.data,
+            indices=P.indices,
+            indptr=P.indptr,
+            R=inst.R,
+            shape=np.array(P.shape),
+        )
+        spec = {
+            "model": model,
+            "gamma": gamma,
+            "repeats": repeats,
+            "name": inst.name,
+            "out": os.path.join(tmp, "policy.npy"),
+            "mem_gb": mem_gb,
+        }
         cmd = [sys.executable, os.path.abspath(__file__), "--child-pymdptoolbox", json.dumps(spec)]
         t0 = time.perf_counter()
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            return {"ok": False, "error": f"timeout after {timeout:.0f} s",
-                    "wall": time.perf_counter() - t0}
+            return {
+                "ok": False,
+                "error": f"timeout after {timeout:.0f} s",
+                "wall": time.perf_counter() - t0,
+            }
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
         if proc.returncode != 0 or not lines:
             tail = (proc.stderr.strip().splitlines() or ["(no stderr)"])[-1]
-            return {"ok": False, "error": f"exit {proc.returncode}: {tail[:200]}",
-                    "wall": time.perf_counter() - t0}
+            return {
+                "ok": False,
+                "error": f"exit {proc.returncode}: {tail[:200]}",
+                "wall": time.perf_counter() - t0,
+            }
         res = json.loads(lines[-1])
         if res.get("ok"):
             res["policy"] = np.load(spec["out"])
@@ -175,9 +203,20 @@ def _child_pymdptoolbox(spec_json: str) -> int:
         print(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}))
         return 0
     np.save(spec["out"], st.result["policy"])
-    print(json.dumps({"ok": True, "setup": st.stages["setup"], "solve": st.stages["solve"],
-                      "totals": st.totals, "cpu_totals": st.cpu_totals, "peak_bytes": st.peak_bytes,
-                      "n_iter": st.result["n_iter"], "memory_method": st.memory_method}))
+    print(
+        json.dumps(
+            {
+                "ok": True,
+                "setup": st.stages["setup"],
+                "solve": st.stages["solve"],
+                "totals": st.totals,
+                "cpu_totals": st.cpu_totals,
+                "peak_bytes": st.peak_bytes,
+                "n_iter": st.result["n_iter"],
+                "memory_method": st.memory_method,
+            }
+        )
+    )
     return 0
 
 
@@ -198,8 +237,14 @@ def mdpkit_vi(inst: Instance, gamma: float, sw, method: str = "vi", model_kw=Non
         mdp = mdpkit.TabularMDP(inst.P, inst.R, gamma=gamma, **(model_kw or {}))
     with sw("solve"):
         res = mdpkit.solve(mdp, method=method, tol=TOL, **opts)
-    return {"policy": res.policy, "V": res.V, "n_iter": res.n_iter, "bound": res.bound,
-            "converged": res.converged, "engine": res.extras.get("engine")}
+    return {
+        "policy": res.policy,
+        "V": res.V,
+        "n_iter": res.n_iter,
+        "bound": res.bound,
+        "converged": res.converged,
+        "engine": res.extras.get("engine"),
+    }
 
 
 def mdpkit_backward(inst: Instance, sw, with_q: bool = False):
@@ -256,13 +301,18 @@ def warmup_mdpkit() -> dict[str, float]:
     Psp = sp.csr_matrix(P.reshape(18, 6))
     t0 = time.perf_counter()
     import mdpkit.solvers.api  # noqa: F401
+
     out["import mdpkit.solvers.api"] = time.perf_counter() - t0
     nb = {"engine": "numba"}  # small models default to the numpy engine: force the kernels
     jobs = [
         ("vi dense", lambda: mdpkit.solve(mdpkit.TabularMDP(P, R, gamma=0.9), method="vi", **nb)),
         ("vi csr", lambda: mdpkit.solve(mdpkit.TabularMDP(Psp, R, gamma=0.9), method="vi", **nb)),
-        ("vi supnorm dense", lambda: mdpkit.solve(mdpkit.TabularMDP(P, R, gamma=0.9), method="vi",
-                                                  stopping="supnorm", **nb)),
+        (
+            "vi supnorm dense",
+            lambda: mdpkit.solve(
+                mdpkit.TabularMDP(P, R, gamma=0.9), method="vi", stopping="supnorm", **nb
+            ),
+        ),
         ("mpi dense", lambda: mdpkit.solve(mdpkit.TabularMDP(P, R, gamma=0.9), method="mpi", **nb)),
         ("mpi csr", lambda: mdpkit.solve(mdpkit.TabularMDP(Psp, R, gamma=0.9), method="mpi", **nb)),
         ("pi csr", lambda: mdpkit.solve(mdpkit.TabularMDP(Psp, R, gamma=0.9), method="pi", **nb)),
@@ -279,5 +329,3 @@ def warmup_mdpkit() -> dict[str, float]:
             out[name] = float("nan")
             print(f"  warm-up {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
     return out
-
-

@@ -1,5 +1,6 @@
 """Instances of the solver benchmark (``bench_solvers.py``): raw arrays from fixed seeds, and the
 benchmark's constants. Import after ``bench_solvers`` has set the thread environment."""
+
 from __future__ import annotations
 
 import os
@@ -95,12 +96,19 @@ def riverswim_instance(S: int, sparse: bool) -> Instance:
     P = mdp.P
     P = P.copy() if sp.issparse(P) else np.array(P)
     R = np.array(mdp.R)
-    return Instance(f"riverswim S={S} {'CSR' if sparse else 'dense'}", "riverswim", S, mdp.A, P, R,
-                    None, time.perf_counter() - t0, note="mdpkit.models.generators.riverswim")
+    return Instance(
+        f"riverswim S={S} {'CSR' if sparse else 'dense'}",
+        "riverswim",
+        S,
+        mdp.A,
+        P,
+        R,
+        None,
+        time.perf_counter() - t0,
+        note="mdpkit.models.generators.riverswim",
+    )
 
 
 def _wanted(args, name: str) -> bool:
     subs = [s for s in args.filter.split(",") if s]
     return not subs or any(s in name for s in subs)
-
-

@@ -1,4 +1,5 @@
 """Statistics of the solver benchmark: the certified policy gap and the bootstrap CI of a median."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,7 +38,6 @@ def policy_gap_bound(inst: Instance, gamma: float, policy, V_start=None, target:
     return float((d + r) / (1.0 - gamma)), V, float(r / (1.0 - gamma))
 
 
-
 def _median_ci(x, level: float = 0.95, n_boot: int = 10_000) -> tuple[float, float]:
     """Percentile-bootstrap confidence interval of the median of ``x`` (fixed seed)."""
     x = np.asarray(x, dtype=float)
@@ -45,5 +45,3 @@ def _median_ci(x, level: float = 0.95, n_boot: int = 10_000) -> tuple[float, flo
     meds = np.median(rng.choice(x, size=(n_boot, x.size)), axis=1)
     a = (1.0 - level) / 2.0
     return float(np.quantile(meds, a)), float(np.quantile(meds, 1.0 - a))
-
-

@@ -88,14 +88,23 @@ n_seeds = 10
 env_params = {"S": S, "horizon": H}
 experiments = [
     Experiment("riverswim", "ucbvi-ch", K, n_seeds, env_params=env_params, name="UCBVI-CH theory"),
-    Experiment("riverswim", "ucbvi-ch", K, n_seeds, env_params=env_params,
-               learner_params={"bonus_scale": 0.002}, name="UCBVI-CH tuned x0.002"),
+    Experiment(
+        "riverswim",
+        "ucbvi-ch",
+        K,
+        n_seeds,
+        env_params=env_params,
+        learner_params={"bonus_scale": 0.002},
+        name="UCBVI-CH tuned x0.002",
+    ),
     Experiment("riverswim", "psrl", K, n_seeds, env_params=env_params, name="PSRL"),
 ]
 results = [mdpkit.run(e) for e in experiments]
 for e, df in zip(experiments, results):
     final = df.groupby("seed")["cum_regret"].last()
-    print(f"{e.name:>22}: regret after K={K}: {final.mean():8.1f} +- {final.std():.1f} (sd over seeds)")
+    print(
+        f"{e.name:>22}: regret after K={K}: {final.mean():8.1f} +- {final.std():.1f} (sd over seeds)"
+    )
 results[2].head()
 
 # %% [markdown]
@@ -115,13 +124,25 @@ from mdpkit.bounds import TABULAR_LOWER_HOMOGENEOUS, UCBVI_CH
 from mdpkit.plotting import BoundCurve, regret_figure
 
 bounds = [
-    BoundCurve.from_bound(UCBVI_CH, label="UCBVI-CH Thm 1 (exact)", algorithm="UCBVI-CH theory",
-                          S=S, A=2, H=H, delta=0.1),
-    BoundCurve.from_bound(TABULAR_LOWER_HOMOGENEOUS, label="lower bound shape, constant 1",
-                          S=S, A=2, H=H),
+    BoundCurve.from_bound(
+        UCBVI_CH,
+        label="UCBVI-CH Thm 1 (exact)",
+        algorithm="UCBVI-CH theory",
+        S=S,
+        A=2,
+        H=H,
+        delta=0.1,
+    ),
+    BoundCurve.from_bound(
+        TABULAR_LOWER_HOMOGENEOUS, label="lower bound shape, constant 1", S=S, A=2, H=H
+    ),
 ]
-fig, data = regret_figure(pd.concat(results, ignore_index=True), bounds,
-                          path="first_steps_out/regret", title=f"RiverSwim S={S}, H={H}")
+fig, data = regret_figure(
+    pd.concat(results, ignore_index=True),
+    bounds,
+    path="first_steps_out/regret",
+    title=f"RiverSwim S={S}, H={H}",
+)
 print(data[data.kind == "regret"].groupby("series")["slope"].first())
 fig
 

@@ -48,8 +48,10 @@ def one_run(cls, seed):
 
 
 env, _ = one_run(StepMix, 0)
-print(f"V* = {env.optimal_value:.3f}, V^b = {env.baseline_value:.3f} "
-      f"(ratio {env.baseline_ratio:.2f}), threshold = {(1 - ALPHA) * env.baseline_value:.3f}")
+print(
+    f"V* = {env.optimal_value:.3f}, V^b = {env.baseline_value:.3f} "
+    f"(ratio {env.baseline_ratio:.2f}), threshold = {(1 - ALPHA) * env.baseline_value:.3f}"
+)
 
 # %%
 results = {}
@@ -61,9 +63,11 @@ for cls in (NaiveSwitch, StepMix, EpsMix, UCBVIConservative):
         "fully_optimistic": np.mean([r["fully_optimistic"] for r in runs], axis=0),
     }
 for name, r in results.items():
-    print(f"{name:18s} Reg(K={K}) = {r['cum_regret'][-1]:8.1f}   "
-          f"violating episodes per run = {r['violations']:6.1f}   "
-          f"fully optimistic in the last 10% = {r['fully_optimistic'][-K // 10:].mean():.2f}")
+    print(
+        f"{name:18s} Reg(K={K}) = {r['cum_regret'][-1]:8.1f}   "
+        f"violating episodes per run = {r['violations']:6.1f}   "
+        f"fully optimistic in the last 10% = {r['fully_optimistic'][-K // 10 :].mean():.2f}"
+    )
 
 # %% [markdown]
 # UCBVI has the lowest regret but violates the constraint in some episodes (about 186 of
@@ -82,8 +86,12 @@ k = np.arange(1, K + 1)
 for name, r in results.items():
     ax1.plot(k, r["cum_regret"], label=name)
     ax2.plot(k, np.convolve(r["fully_optimistic"], np.ones(50) / 50, mode="same"), label=name)
-ax1.set_xlabel("episode k"); ax1.set_ylabel("cumulative regret (exact values)"); ax1.legend()
-ax2.set_xlabel("episode k"); ax2.set_ylabel("fraction of episodes deploying pi^k"); ax2.set_xscale("log")
+ax1.set_xlabel("episode k")
+ax1.set_ylabel("cumulative regret (exact values)")
+ax1.legend()
+ax2.set_xlabel("episode k")
+ax2.set_ylabel("fraction of episodes deploying pi^k")
+ax2.set_xscale("log")
 fig
 
 # %%

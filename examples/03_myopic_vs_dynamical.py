@@ -71,6 +71,7 @@ fig
 # * **hold**: hold each random action for $H = 6$ rounds ($0.2^5 \approx 3\cdot10^{-4}$ of
 #   the transient left) and use only the last reward of each block.
 
+
 # %%
 def explore_then_commit(hold, n_explore=6000, seed=0):
     e = synthetic_dlb(sigma=0.01, rng=seed)
@@ -83,7 +84,7 @@ def explore_then_commit(hold, n_explore=6000, seed=0):
             y = e.pull(a)
             t += 1
         X.append(e.features[a])
-        Y.append(y)            # the last reward of the block
+        Y.append(y)  # the last reward of the block
     X, Y = np.array(X), np.array(Y)
     h_hat = np.linalg.solve(X.T @ X + np.eye(3), X.T @ Y)
     return h_hat, int(np.argmax(e.features @ h_hat))
@@ -91,8 +92,10 @@ def explore_then_commit(hold, n_explore=6000, seed=0):
 
 for hold in (1, 6):
     h_hat, arm = explore_then_commit(hold)
-    print(f"hold={hold}: h_hat = {np.round(h_hat, 3)}, commits to {env.features[arm]}, "
-          f"regret per round afterwards = {env.gaps[arm]:.4f}")
+    print(
+        f"hold={hold}: h_hat = {np.round(h_hat, 3)}, commits to {env.features[arm]}, "
+        f"regret per round afterwards = {env.gaps[arm]:.4f}"
+    )
 
 # %% [markdown]
 # With per-round switching the regression target is not $h$ and the committed action is
@@ -103,6 +106,7 @@ for hold in (1, 6):
 # DynLin-UCB ($\lambda = \log T$, the paper's configuration) against two myopic learners,
 # Lin-UCB ($\lambda = 1$, the reference's constant-$\beta$ version) and EXP3, over
 # a few seeds (whole runs compiled with numba: `fast_run`).
+
 
 # %%
 def curve(factory, seed, **kw):

@@ -71,6 +71,7 @@ for a in range(K):
 # $2^{r-1}$ recorded plays, all at the saturated tally $W$. It never needs $m$ or $w$, only
 # the bound $M$.
 
+
 # %%
 def run(make, seed, **kw):
     env = make_practice_makes_perfect(np.random.default_rng(seed), K=K, m=m, M=m, record=True)
@@ -80,8 +81,11 @@ def run(make, seed, **kw):
 
 
 curves = {}
-for label, make in (("SE-WTB", make_se_wtb), ("SE-naive", make_se_naive),
-                    ("UCB1 (losses)", make_ucb1_losses)):
+for label, make in (
+    ("SE-WTB", make_se_wtb),
+    ("SE-naive", make_se_naive),
+    ("UCB1 (losses)", make_ucb1_losses),
+):
     runs = [np.cumsum(run(make, s)[2]["regret"]) for s in range(SEEDS)]
     curves[label] = np.mean(runs, axis=0)
     print(f"{label:>14}: CPR (vs T mu*) at T = {T:,}: {curves[label][-1]:9.1f}")
@@ -97,8 +101,10 @@ print(f"{'bound':>14}: {se_wtb_bound(T, K, m):9.1f}  (SE-WTB, explicit, delta = 
 # %%
 env, lrn, out = run(make_se_wtb, 0)
 rec = out["recorded"] == 1
-print(f"recorded losses: {rec.sum():,}; tallies at those rounds: min {env.tally_log[rec].min()}, "
-      f"max {env.tally_log[rec].max()} (W = {inst.W})")
+print(
+    f"recorded losses: {rec.sum():,}; tallies at those rounds: min {env.tally_log[rec].min()}, "
+    f"max {env.tally_log[rec].max()} (W = {inst.W})"
+)
 print("survivor:", lrn.survivor, "(a* = 0)")
 
 # %% [markdown]
@@ -113,8 +119,10 @@ print("survivor:", lrn.survivor, "(a* = 0)")
 small = practice_makes_perfect(3, 4)
 for T_small in (10, 50, 200):
     lo, hi = reo_sandwich(small, T_small)
-    print(f"T = {T_small:>3}: T mu* = {lo:7.3f} <= OPT = {opt_value(small, T_small):7.3f} "
-          f"<= always a* = {hi:7.3f}")
+    print(
+        f"T = {T_small:>3}: T mu* = {lo:7.3f} <= OPT = {opt_value(small, T_small):7.3f} "
+        f"<= always a* = {hi:7.3f}"
+    )
 
 # %%
 t = np.arange(1, T + 1)
@@ -123,8 +131,13 @@ ax = fig.subplots()
 for label, c in curves.items():
     ax.plot(t, c, label=label)
 grid = np.unique(np.geomspace(1, T, 200).astype(int))
-ax.plot(grid, [se_wtb_bound(int(x), K, m) for x in grid], "k-", lw=1,
-        label="SE-WTB explicit bound (exact)")
+ax.plot(
+    grid,
+    [se_wtb_bound(int(x), K, m) for x in grid],
+    "k-",
+    lw=1,
+    label="SE-WTB explicit bound (exact)",
+)
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("round t")

@@ -88,7 +88,9 @@ for i in range(inst.k):
     for tau in range(1, M + 1):
         for delta in range(1, M + 1):
             if lp.x[i, tau - 1, delta - 1] > 1e-9:
-                print(f"arm {names[i]}: cycle (tau={tau}, delta={delta}) weight {lp.x[i, tau - 1, delta - 1]:.3f}")
+                print(
+                    f"arm {names[i]}: cycle (tau={tau}, delta={delta}) weight {lp.x[i, tau - 1, delta - 1]:.3f}"
+                )
     if lp.y[i] > 1e-9:
         print(f"arm {names[i]}: steady weight {lp.y[i]:.3f}")
 print(f"LP* = {lp.value:.4f}")
@@ -106,7 +108,11 @@ print("mirroring violations:", sum(r.mirror()["violations"] for r in runs))
 
 # %%
 rows = []
-for label, acts in (("optimal", acts_opt), ("greedy", acts_greedy), ("LP rounding", runs[0].actions)):
+for label, acts in (
+    ("optimal", acts_opt),
+    ("greedy", acts_greedy),
+    ("LP rounding", runs[0].actions),
+):
     cum = np.cumsum(mean_rewards_of(f, acts.astype(np.int64), M))
     rows += [{"policy": label, "t": t + 1, "cum_mean_payoff": c} for t, c in enumerate(cum)]
 df = pd.DataFrame(rows)
@@ -117,6 +123,8 @@ for label, sub in df.groupby("policy", sort=False):
 ax.axhline(0, color="k", lw=0.8, ls=":")
 ax.set_xlabel("round t")
 ax.set_ylabel("cumulative mean payoff - t g*")
-ax.set_title(f"greedy trap, M = {M}: g* = {g_star:.3f}, greedy {greedy:.3f}, rounding {rounding:.3f}")
+ax.set_title(
+    f"greedy trap, M = {M}: g* = {g_star:.3f}, greedy {greedy:.3f}, rounding {rounding:.3f}"
+)
 ax.legend()
 save_figure(fig, df, "lsd_greedy_vs_lp")

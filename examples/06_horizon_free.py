@@ -38,7 +38,7 @@ from mdpkit.models.linear_mixture import rand_lm
 
 QUICK = globals().get("QUICK", False)
 HS = [5, 20] if QUICK else [5, 20, 80]
-K_MAX = 2 ** 7 if QUICK else 2 ** 10
+K_MAX = 2**7 if QUICK else 2**10
 SEEDS = 2 if QUICK else 4
 EPS = 0.01
 C_BETA = 0.01  # the same radius multiplier for every algorithm
@@ -47,6 +47,7 @@ C_BETA = 0.01  # the same radius multiplier for every algorithm
 # The instance: RandLM(S=6, A=3, d=4) — random base kernels mixed by $\theta^*$, with two
 # nearly absorbing "corridor" states — and 16 evaluation rewards (dense $g(s,a)/H$ and
 # terminal $g(s)$), all with totals $\le 1$.
+
 
 # %%
 def make_model(H):
@@ -65,8 +66,13 @@ def R_eval(model, rng):
 
 EXPLORERS = {
     "HF-UCRL-RFE++": lambda m, K, rng: HFUCRLRFE(
-        m, K, rng, rdict=reward_dictionary(m, 8, rng, terminal_indicators=False),
-        c_beta=C_BETA, replan_every=32),
+        m,
+        K,
+        rng,
+        rdict=reward_dictionary(m, 8, rng, terminal_indicators=False),
+        c_beta=C_BETA,
+        replan_every=32,
+    ),
     "UCRL-RFE": lambda m, K, rng: UCRLRFE(m, K, rng, c_beta=C_BETA, replan_every=32),
     "uniform": lambda m, K, rng: UniformVTR(m, K, rng),
 }
@@ -104,7 +110,9 @@ with style():
     axs[0].legend()
     fig.tight_layout()
     fig.savefig("horizon_free.png")
-pd.DataFrame({f"{n} H={H}": c for (n, H), c in curves.items()}, index=grid).to_csv("horizon_free.csv")
+pd.DataFrame({f"{n} H={H}": c for (n, H), c in curves.items()}, index=grid).to_csv(
+    "horizon_free.csv"
+)
 fig
 
 # %% [markdown]

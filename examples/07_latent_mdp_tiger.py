@@ -33,10 +33,12 @@ QUICK = globals().get("QUICK", False)
 K = 1500 if QUICK else 10000
 
 lm = tiger()
-pl = plan(lm)                      # exact DP over (step, state, belief)
+pl = plan(lm)  # exact DP over (step, state, belief)
 brute = enumerate_policy_values(lm)[:, 0].sum(axis=1)
 v_markov, pi_markov = markov_optimum(lm)
-print(f"V* (history-dependent) = {pl.v_star:.4f}; brute force over {len(brute)} policies = {brute.max():.4f}")
+print(
+    f"V* (history-dependent) = {pl.v_star:.4f}; brute force over {len(brute)} policies = {brute.max():.4f}"
+)
 print(f"best Markov policy      = {v_markov:.4f}")
 
 # %% [markdown]
@@ -51,7 +53,7 @@ try:
 except RuntimeError as err:
     print("during the episode:", err)
 for h in range(env.H):
-    r, s = env.step(h, s, 0)      # listen
+    r, s = env.step(h, s, 0)  # listen
 print("after the episode, context =", env.end_episode())
 
 # %% [markdown]
@@ -63,9 +65,13 @@ print("after the episode, context =", env.end_episode())
 curves = {}
 for name in ("lmdp-vo", "lmdp-context-agnostic"):
     env = LatentEpisodicEnv(lm, np.random.default_rng(1))
-    regret, _, _ = run_latent_seed(env, get_learner(name), dict(beta=0.025), K, np.random.default_rng(2))
+    regret, _, _ = run_latent_seed(
+        env, get_learner(name), dict(beta=0.025), K, np.random.default_rng(2)
+    )
     curves[name] = np.cumsum(regret)
-    print(f"{name}: Regret(K/2) = {curves[name][K // 2 - 1]:.1f}, Regret(K) = {curves[name][-1]:.1f}")
+    print(
+        f"{name}: Regret(K/2) = {curves[name][K // 2 - 1]:.1f}, Regret(K) = {curves[name][-1]:.1f}"
+    )
 
 fig = Figure(figsize=(6, 4))
 ax = fig.subplots()

@@ -3,6 +3,7 @@
 Top-level names are imported lazily so that ``import mdpkit`` stays fast and a missing
 optional part cannot break the core.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -13,6 +13,7 @@ Decision: the reference V_ref is policy iteration's V (exact linear solves; its 
 optimal when it stops) for discounted models and backward induction's V (exact) for
 finite-horizon ones; their own rows therefore show 0.
 """
+
 from __future__ import annotations
 
 import time
@@ -28,16 +29,25 @@ REFERENCE = {"discounted": "pi", "finite_horizon": "backward"}
 def demo_models(quick: bool = False, seed: int = 0) -> list[tuple[str, object]]:
     """(label, TabularMDP) pairs: dense, sparse, RiverSwim, discounted and finite horizon."""
     from .models.generators import random_mdp, random_sparse_mdp, riverswim
+
     S_dense, A_dense = (30, 4) if quick else (100, 4)
     S_sparse = 300 if quick else 1000
     S_river = 10 if quick else 50
     out = []
     for setting in ({"gamma": 0.95}, {"horizon": 20}):
         tag = "gamma=0.95" if "gamma" in setting else "H=20"
-        out.append((f"random dense S={S_dense} A={A_dense} {tag}",
-                    random_mdp(S_dense, A_dense, rng=seed, **setting)))
-        out.append((f"random sparse S={S_sparse} A=4 k=5 {tag}",
-                    random_sparse_mdp(S_sparse, 4, 5, rng=seed + 1, **setting)))
+        out.append(
+            (
+                f"random dense S={S_dense} A={A_dense} {tag}",
+                random_mdp(S_dense, A_dense, rng=seed, **setting),
+            )
+        )
+        out.append(
+            (
+                f"random sparse S={S_sparse} A=4 k=5 {tag}",
+                random_sparse_mdp(S_sparse, 4, 5, rng=seed + 1, **setting),
+            )
+        )
         out.append((f"RiverSwim S={S_river} {tag}", riverswim(S_river, **setting)))
     return out
 
@@ -46,6 +56,7 @@ def _warm_up() -> None:
     from .models.generators import random_mdp, random_sparse_mdp
     from .solvers import solve
     from .solvers.api import METHODS
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for setting, kw in (("discounted", {"gamma": 0.9}), ("finite_horizon", {"horizon": 3})):
@@ -58,6 +69,7 @@ def compare(models, tol: float = 1e-8) -> list[dict]:
     """Solve every model with every method; one dict per (model, method)."""
     from .solvers import solve
     from .solvers.api import METHODS
+
     rows = []
     for label, mdp in models:
         setting = "discounted" if mdp.is_discounted else "finite_horizon"
@@ -70,11 +82,19 @@ def compare(models, tol: float = 1e-8) -> list[dict]:
             results[method] = (res, time.perf_counter() - t0, caught)
         V_ref = np.asarray(results[REFERENCE[setting]][0].V)
         for method, (res, seconds, caught) in results.items():
-            rows.append({"model": label, "setting": setting, "method": method,
-                         "max_abs_err": float(np.max(np.abs(np.asarray(res.V) - V_ref))),
-                         "seconds": seconds, "n_iter": res.n_iter,
-                         "converged": bool(res.converged), "bound": float(res.bound),
-                         "warnings": len(caught)})
+            rows.append(
+                {
+                    "model": label,
+                    "setting": setting,
+                    "method": method,
+                    "max_abs_err": float(np.max(np.abs(np.asarray(res.V) - V_ref))),
+                    "seconds": seconds,
+                    "n_iter": res.n_iter,
+                    "converged": bool(res.converged),
+                    "bound": float(res.bound),
+                    "warnings": len(caught),
+                }
+            )
     return rows
 
 
@@ -85,8 +105,10 @@ def format_table(rows: list[dict]) -> str:
     for r in rows:
         model = r["model"] if r["model"] != last else ""
         last = r["model"]
-        lines.append(f"{model:<40} {r['method']:<9} {r['max_abs_err']:>12.2e} {r['seconds']:>9.4f} "
-                     f"{r['n_iter']!s:>7} {r['converged']!s:>9} {r['bound']:>9.1e}")
+        lines.append(
+            f"{model:<40} {r['method']:<9} {r['max_abs_err']:>12.2e} {r['seconds']:>9.4f} "
+            f"{r['n_iter']!s:>7} {r['converged']!s:>9} {r['bound']:>9.1e}"
+        )
     return "\n".join(lines)
 
 
@@ -98,10 +120,14 @@ def main(quick: bool = False, tol: float = 1e-8) -> list[dict]:
     models = demo_models(quick)
     rows = compare(models, tol=tol)
     print(format_table(rows))
-    print(f"\nreference: policy iteration (discounted), backward induction (finite horizon); "
-          f"tol={tol:g}; numba warm-up {warm:.1f} s excluded")
+    print(
+        f"\nreference: policy iteration (discounted), backward induction (finite horizon); "
+        f"tol={tol:g}; numba warm-up {warm:.1f} s excluded"
+    )
     bad = [r for r in rows if not r["converged"]]
     if bad:
-        print(f"WARNING: {len(bad)} solve(s) did not converge: "
-              + ", ".join(f"{r['model']} / {r['method']}" for r in bad))
+        print(
+            f"WARNING: {len(bad)} solve(s) did not converge: "
+            + ", ".join(f"{r['model']} / {r['method']}" for r in bad)
+        )
     return rows

@@ -52,6 +52,7 @@ Decisions
   log line say so and the figure runs with its own seeds (``reproduce all`` must not stop
   because one paper module has not adopted the option).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -67,9 +68,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Figure", "register_figure", "get_figure", "list_figures", "discover", "reproduce",
-           "claim", "check_claims", "claims_table", "format_claims", "CLAIM_COLUMNS",
-           "NO_CLAIMS"]
+__all__ = [
+    "Figure",
+    "register_figure",
+    "get_figure",
+    "list_figures",
+    "discover",
+    "reproduce",
+    "claim",
+    "check_claims",
+    "claims_table",
+    "format_claims",
+    "CLAIM_COLUMNS",
+    "NO_CLAIMS",
+]
 
 #: columns of ``OUT/claims.csv``
 CLAIM_COLUMNS = ["paper", "figure", "claim", "measured", "threshold", "verdict"]
@@ -92,8 +104,9 @@ class Figure:
 _FIGURES: dict[str, Figure] = {}
 
 
-def register_figure(name: str, paper: str, run_fn: Callable | None = None, *,
-                    description: str = ""):
+def register_figure(
+    name: str, paper: str, run_fn: Callable | None = None, *, description: str = ""
+):
     """Register ``run_fn(quick, jobs, scheduler, out)`` as figure ``name``.
 
     Use as ``register_figure(name, paper, fn)`` or as a decorator
@@ -101,8 +114,7 @@ def register_figure(name: str, paper: str, run_fn: Callable | None = None, *,
     ``.`` (it becomes a directory name); ``all`` is reserved.
     """
     if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise ValueError(
-            f"figure name {name!r} must be lowercase letters, digits, '-', '_' or '.'")
+        raise ValueError(f"figure name {name!r} must be lowercase letters, digits, '-', '_' or '.'")
     if name == "all":
         raise ValueError("figure name 'all' is reserved (mdpkit reproduce all)")
     if not isinstance(paper, str) or not paper.strip():
@@ -114,10 +126,17 @@ def register_figure(name: str, paper: str, run_fn: Callable | None = None, *,
         if not callable(fn):
             raise TypeError(f"run_fn of figure {name!r} must be callable")
         old = _FIGURES.get(name)
-        if old is not None and old.run_fn is not fn and (
-                (old.run_fn.__module__, old.run_fn.__qualname__) != (fn.__module__, fn.__qualname__)):
+        if (
+            old is not None
+            and old.run_fn is not fn
+            and (
+                (old.run_fn.__module__, old.run_fn.__qualname__) != (fn.__module__, fn.__qualname__)
+            )
+        ):
             raise ValueError(f"figure {name!r} is already registered by {old.run_fn.__module__}")
-        _FIGURES[name] = Figure(name, paper, fn, description or (fn.__doc__ or "").strip().split("\n")[0])
+        _FIGURES[name] = Figure(
+            name, paper, fn, description or (fn.__doc__ or "").strip().split("\n")[0]
+        )
         return fn
 
     return deco if run_fn is None else deco(run_fn)
@@ -139,7 +158,8 @@ def discover() -> None:
                     importlib.import_module(f"paper_figures.{info.name}")
                 except Exception as exc:
                     raise ImportError(
-                        f"paper_figures.{info.name} failed to import: {exc!r}") from exc
+                        f"paper_figures.{info.name} failed to import: {exc!r}"
+                    ) from exc
         _DISCOVERED = True
 
 
@@ -169,7 +189,8 @@ def _check_outputs(fig: Figure, out: Path, since: float) -> list[Path]:
     if lacking:
         raise RuntimeError(
             f"figure {fig.name!r} wrote {lacking} without the CSV of its data beside it "
-            "(use mdpkit.plotting.save_figure)")
+            "(use mdpkit.plotting.save_figure)"
+        )
     return pngs
 
 
@@ -199,17 +220,23 @@ def _check_claim(c, where: str) -> dict:
     out = {"claim": c["claim"]}
     for k in ("measured", "threshold"):
         v = c[k]
-        if getattr(v, "shape", None) == () and getattr(v, "dtype", None) is not None \
-                and v.dtype.kind in "if":
+        if (
+            getattr(v, "shape", None) == ()
+            and getattr(v, "dtype", None) is not None
+            and v.dtype.kind in "if"
+        ):
             v = v.item()  # a 0-d array (numpy scalars are already numbers.Real)
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(f"{where}: claim {c['claim']!r}: {k} must be a real number, "
-                            f"got {type(c[k]).__name__}")
+            raise TypeError(
+                f"{where}: claim {c['claim']!r}: {k} must be a real number, "
+                f"got {type(c[k]).__name__}"
+            )
         out[k] = float(v)
     v = c["verdict"]
     if type(v).__name__ not in ("bool", "bool_"):
-        raise TypeError(f"{where}: claim {c['claim']!r}: verdict must be a bool, "
-                        f"got {type(v).__name__}")
+        raise TypeError(
+            f"{where}: claim {c['claim']!r}: verdict must be a bool, got {type(v).__name__}"
+        )
     out["verdict"] = bool(v)
     if out["verdict"] and math.isnan(out["measured"]):
         raise ValueError(f"{where}: claim {c['claim']!r} holds with an unmeasured (NaN) value")
@@ -225,22 +252,42 @@ def check_claims(fig_name: str, claims) -> list[dict]:
     if claims is None:
         return []
     if isinstance(claims, dict) or not isinstance(claims, (list, tuple)):
-        raise TypeError(f"figure {fig_name!r}: run_fn must return a list of claim dicts or "
-                        f"None, got {type(claims).__name__}")
+        raise TypeError(
+            f"figure {fig_name!r}: run_fn must return a list of claim dicts or "
+            f"None, got {type(claims).__name__}"
+        )
     return [_check_claim(c, f"figure {fig_name!r}") for c in claims]
 
 
 def claims_table(fig: Figure, claims: list[dict] | None):
     """Rows of ``claims.csv`` for one figure (one ``no claims stated`` row for None)."""
     import pandas as pd
+
     if claims is None:
-        return pd.DataFrame([{"paper": fig.paper, "figure": fig.name, "claim": NO_CLAIMS,
-                              "measured": math.nan, "threshold": math.nan, "verdict": None}],
-                            columns=CLAIM_COLUMNS)
-    rows = [{"paper": fig.paper,
-             "figure": fig.name + (f"/{c['figure']}" if "figure" in c else ""),
-             "claim": c["claim"], "measured": c["measured"], "threshold": c["threshold"],
-             "verdict": c["verdict"]} for c in claims]
+        return pd.DataFrame(
+            [
+                {
+                    "paper": fig.paper,
+                    "figure": fig.name,
+                    "claim": NO_CLAIMS,
+                    "measured": math.nan,
+                    "threshold": math.nan,
+                    "verdict": None,
+                }
+            ],
+            columns=CLAIM_COLUMNS,
+        )
+    rows = [
+        {
+            "paper": fig.paper,
+            "figure": fig.name + (f"/{c['figure']}" if "figure" in c else ""),
+            "claim": c["claim"],
+            "measured": c["measured"],
+            "threshold": c["threshold"],
+            "verdict": c["verdict"],
+        }
+        for c in claims
+    ]
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
 
 
@@ -265,8 +312,10 @@ def format_claims(table) -> str:
         rows.append((r.figure, r.claim, _fmt(r.measured), _fmt(r.threshold), verdict))
     widths = [max([len(h)] + [len(x[i]) for x in rows]) for i, h in enumerate(head)]
     widths[1] = min(widths[1], 90)
-    fmt = lambda x: "  ".join(str(v).ljust(w) if i < 2 else str(v).rjust(w)  # noqa: E731
-                              for i, (v, w) in enumerate(zip(x, widths)))
+    fmt = lambda x: "  ".join(
+        str(v).ljust(w) if i < 2 else str(v).rjust(w)  # noqa: E731
+        for i, (v, w) in enumerate(zip(x, widths))
+    )
     lines.append(fmt(head))
     lines.append("  ".join("-" * w for w in widths))
     lines += [fmt(x) for x in rows]
@@ -284,6 +333,7 @@ def _accepts_seed(fn) -> bool:
 def _write_claims(out: Path, new, names: list[str]):
     """Merge ``new`` into ``out/claims.csv``: rows of the figures in ``names`` are replaced."""
     import pandas as pd
+
     path = out / "claims.csv"
     if path.exists():
         old = pd.read_csv(path)
@@ -291,8 +341,12 @@ def _write_claims(out: Path, new, names: list[str]):
             base = old["figure"].astype(str).str.split("/").str[0]
             old = old[~base.isin(names)]
             old["verdict"] = old["verdict"].map(
-                lambda v: None if (isinstance(v, float) and math.isnan(v)) else
-                (v if isinstance(v, bool) else str(v) == "True"))
+                lambda v: (
+                    None
+                    if (isinstance(v, float) and math.isnan(v))
+                    else (v if isinstance(v, bool) else str(v) == "True")
+                )
+            )
             new = pd.concat([old, new], ignore_index=True) if len(old) else new
     new = new.sort_values("figure", kind="stable").reset_index(drop=True)
     new.to_csv(path, index=False)
@@ -313,9 +367,16 @@ class Reproduced(dict):
         return c[c["verdict"].map(lambda v: _is_verdict(v) and not bool(v))]
 
 
-def reproduce(name: str, *, quick: bool = False, jobs: int = 1, scheduler=None,
-              out="figures", log: Callable[[str], None] | None = print,
-              seed: int | None = None) -> Reproduced:
+def reproduce(
+    name: str,
+    *,
+    quick: bool = False,
+    jobs: int = 1,
+    scheduler=None,
+    out="figures",
+    log: Callable[[str], None] | None = print,
+    seed: int | None = None,
+) -> Reproduced:
     """Run figure ``name`` (or every figure for ``"all"``) into ``out/<name>/``.
 
     ``seed``: root seed passed to every figure whose ``run_fn`` takes one (None: each
@@ -336,16 +397,22 @@ def reproduce(name: str, *, quick: bool = False, jobs: int = 1, scheduler=None,
         A figure wrote no PNG, or a PNG without its CSV.
     """
     import pandas as pd
+
     if not isinstance(quick, bool):
         raise TypeError(f"quick must be a bool, got {type(quick).__name__}")
-    if isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or not (jobs >= 1 or jobs == -1):
+    if (
+        isinstance(jobs, bool)
+        or not isinstance(jobs, numbers.Integral)
+        or not (jobs >= 1 or jobs == -1)
+    ):
         raise ValueError(f"jobs must be an integer >= 1 (or -1 for all cores), got {jobs!r}")
     if scheduler is not None and jobs != 1:
         raise ValueError("give either jobs (local processes) or scheduler (Dask), not both")
     if not isinstance(out, (str, os.PathLike)):
         raise TypeError(f"out must be a directory path, got {type(out).__name__}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
-                             or seed < 0):
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
+    ):
         raise ValueError(f"seed must be None or an integer >= 0, got {seed!r}")
     figs = list_figures() if name == "all" else [get_figure(name)]
     if not figs:
@@ -372,8 +439,9 @@ def reproduce(name: str, *, quick: bool = False, jobs: int = 1, scheduler=None,
         written[fig.name] = _check_outputs(fig, d, t0)
         tables.append(claims_table(fig, None if returned is None else claims))
         if log:
-            log(f"[{fig.name}] {len(written[fig.name])} figure(s) in {d} "
-                f"({time.time() - t0:.1f} s)")
+            log(
+                f"[{fig.name}] {len(written[fig.name])} figure(s) in {d} ({time.time() - t0:.1f} s)"
+            )
     table = pd.concat(tables, ignore_index=True)
     written.claims = table
     written.claims_path, _ = _write_claims(Path(out), table, [f.name for f in figs])
@@ -385,8 +453,10 @@ def reproduce(name: str, *, quick: bool = False, jobs: int = 1, scheduler=None,
         if len(fail):
             log(f"\n{len(fail)} of {len(stated)} claims FAIL:")
             for r in fail.itertuples(index=False):
-                log(f"  {r.figure}: {r.claim} (measured {_fmt(r.measured)}, "
-                    f"threshold {_fmt(r.threshold)})")
+                log(
+                    f"  {r.figure}: {r.claim} (measured {_fmt(r.measured)}, "
+                    f"threshold {_fmt(r.threshold)})"
+                )
         else:
             log(f"\nall {len(stated)} stated claims hold")
         silent = table[table.claim == NO_CLAIMS].figure.tolist()

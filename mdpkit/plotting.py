@@ -54,6 +54,7 @@ Decisions
   ``exact`` its flag). :func:`from_csv` reads it back, so ``mdpkit plot`` redraws what
   ``mdpkit run --plot`` wrote.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -66,10 +67,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["BoundCurve", "as_bound_curve", "k_grid", "regret_summary", "loglog_slope",
-           "plot_cumulative_regret", "plot_loglog", "plot_regret_over_sqrt", "regret_figure",
-           "save_figure", "style", "series_styles", "min_font_size", "from_csv", "MIN_FONT_PT",
-           "BAND_NOTE", "legend_below", "wrap"]
+__all__ = [
+    "BoundCurve",
+    "as_bound_curve",
+    "k_grid",
+    "regret_summary",
+    "loglog_slope",
+    "plot_cumulative_regret",
+    "plot_loglog",
+    "plot_regret_over_sqrt",
+    "regret_figure",
+    "save_figure",
+    "style",
+    "series_styles",
+    "min_font_size",
+    "from_csv",
+    "MIN_FONT_PT",
+    "BAND_NOTE",
+    "legend_below",
+    "wrap",
+]
 
 CSV_COLUMNS = ["series", "kind", "k", "mean", "lo", "hi", "n_seeds", "slope", "exact"]
 
@@ -79,31 +96,57 @@ MIN_FONT_PT = 9.0
 DPI = 120
 
 _RC = {
-    "font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "xtick.labelsize": 9,
-    "ytick.labelsize": 9, "legend.fontsize": 9, "legend.title_fontsize": 9,
-    "figure.titlesize": 11, "lines.linewidth": 1.6, "axes.grid": True, "grid.alpha": 0.3,
-    "grid.linewidth": 0.6, "legend.framealpha": 0.9, "mathtext.default": "regular",
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.title_fontsize": 9,
+    "figure.titlesize": 11,
+    "lines.linewidth": 1.6,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.6,
+    "legend.framealpha": 0.9,
+    "mathtext.default": "regular",
 }
 #: series colours (colour-blind-safe "bright" palette of P. Tol, then tab10 extras)
-SERIES_COLORS = ["#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377",
-                 "#BBBBBB", "#000080", "#8C564B", "#FF7F0E", "#17BECF", "#7F7F00"]
+SERIES_COLORS = [
+    "#4477AA",
+    "#EE6677",
+    "#228833",
+    "#CCBB44",
+    "#66CCEE",
+    "#AA3377",
+    "#BBBBBB",
+    "#000080",
+    "#8C564B",
+    "#FF7F0E",
+    "#17BECF",
+    "#7F7F00",
+]
 SERIES_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h", "*", "p"]
 #: bound colours: neutral, none of them a series colour
 BOUND_COLORS = ["#000000", "#996633", "#663399", "#888888", "#2F4F4F"]
 #: caption sentence of figures with bootstrap bands
-BAND_NOTE = ("shaded: bootstrap 95% band of the mean over seeds (where not visible it is "
-             "narrower than the line)")
+BAND_NOTE = (
+    "shaded: bootstrap 95% band of the mean over seeds (where not visible it is "
+    "narrower than the line)"
+)
 
 
 def wrap(text: str, width: int = 150) -> str:
     """``textwrap.fill`` of each paragraph that never breaks inside ``$...$`` mathtext."""
     import re
     import textwrap
+
     out = []
     for par in text.split("\n"):
         keep = re.sub(r"\$[^$]*\$", lambda m: m.group(0).replace(" ", "\x00"), par)
-        out.append(textwrap.fill(keep, width, break_long_words=False).replace("\x00", " ")
-                   if keep else "")
+        out.append(
+            textwrap.fill(keep, width, break_long_words=False).replace("\x00", " ") if keep else ""
+        )
     return "\n".join(out)
 
 
@@ -111,6 +154,7 @@ def wrap(text: str, width: int = 150) -> str:
 def style():
     """The house style as an ``rc_context`` (fonts >= 9 pt, grid, line widths)."""
     import matplotlib
+
     with matplotlib.rc_context(_RC):
         yield
 
@@ -119,9 +163,11 @@ def series_styles(series) -> dict:
     """``{label: dict(color, marker, linestyle)}`` in the given order (one style each)."""
     out = {}
     for i, s in enumerate(dict.fromkeys(series)):
-        out[s] = {"color": SERIES_COLORS[i % len(SERIES_COLORS)],
-                  "marker": SERIES_MARKERS[i % len(SERIES_MARKERS)],
-                  "linestyle": "-" if i < len(SERIES_COLORS) else "-."}
+        out[s] = {
+            "color": SERIES_COLORS[i % len(SERIES_COLORS)],
+            "marker": SERIES_MARKERS[i % len(SERIES_MARKERS)],
+            "linestyle": "-" if i < len(SERIES_COLORS) else "-.",
+        }
     return out
 
 
@@ -129,9 +175,11 @@ def min_font_size(fig) -> float:
     """Smallest font size (points) of the visible, non-empty texts of ``fig`` (after a draw);
     the saved PNG keeps point sizes (``save_figure`` never shrinks a figure)."""
     from matplotlib.text import Text
+
     fig.canvas.draw() if hasattr(fig.canvas, "draw") else None
-    sizes = [t.get_fontsize() for t in fig.findobj(Text)
-             if t.get_visible() and t.get_text().strip()]
+    sizes = [
+        t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
+    ]
     return float(min(sizes)) if sizes else float("inf")
 
 
@@ -144,8 +192,9 @@ def legend_below(fig, axes, ncols: int = 3, **kw):
                 handles.append(h)
                 labels.append(lab)
     if handles:
-        fig.legend(handles, labels, loc="outside lower center",
-                   ncols=max(1, min(ncols, len(labels))), **kw)
+        fig.legend(
+            handles, labels, loc="outside lower center", ncols=max(1, min(ncols, len(labels))), **kw
+        )
 
 
 @dataclass(frozen=True)
@@ -181,25 +230,39 @@ class BoundCurve:
         if not isinstance(self.exact, (bool, np.bool_)):
             raise TypeError("BoundCurve.exact must be a bool")
         if isinstance(self.anchor, tuple):
-            if len(self.anchor) != 2 or not all(np.isfinite(np.asarray(self.anchor, float))) \
-                    or self.anchor[0] <= 0 or self.anchor[1] <= 0:
-                raise ValueError(f"BoundCurve.anchor (k0, y0) must be two positive finite "
-                                 f"numbers, got {self.anchor!r}")
+            if (
+                len(self.anchor) != 2
+                or not all(np.isfinite(np.asarray(self.anchor, float)))
+                or self.anchor[0] <= 0
+                or self.anchor[1] <= 0
+            ):
+                raise ValueError(
+                    f"BoundCurve.anchor (k0, y0) must be two positive finite "
+                    f"numbers, got {self.anchor!r}"
+                )
         elif self.anchor not in (None, "data"):
-            raise ValueError(f"BoundCurve.anchor must be None, (k0, y0) or 'data', "
-                             f"got {self.anchor!r}")
+            raise ValueError(
+                f"BoundCurve.anchor must be None, (k0, y0) or 'data', got {self.anchor!r}"
+            )
 
     @classmethod
-    def from_bound(cls, bound, label: str | None = None, algorithm: str | None = None,
-                   anchor: str | None = None, **values) -> BoundCurve:
+    def from_bound(
+        cls,
+        bound,
+        label: str | None = None,
+        algorithm: str | None = None,
+        anchor: str | None = None,
+        **values,
+    ) -> BoundCurve:
         """From a :class:`mdpkit.bounds.Bound` and the values of its other symbols."""
         if not hasattr(bound, "curve"):
-            raise TypeError(f"bound must have a curve(x, **values) method, got {type(bound).__name__}")
+            raise TypeError(
+                f"bound must have a curve(x, **values) method, got {type(bound).__name__}"
+            )
         bound.curve(np.array([1.0]), **values)  # fail now, not while plotting
         if label is None:
             label = f"{bound.name} ({getattr(bound, 'kind', 'upper')} bound)"
-        return cls(lambda k: bound.curve(k, **values), label, bool(bound.exact), algorithm,
-                   anchor)
+        return cls(lambda k: bound.curve(k, **values), label, bool(bound.exact), algorithm, anchor)
 
     def __call__(self, k) -> np.ndarray:
         k = np.asarray(k, dtype=np.float64)
@@ -208,8 +271,9 @@ class BoundCurve:
             k0, y0 = (float(v) for v in self.anchor)
             v0 = float(np.asarray(self.fn(np.array([k0])), dtype=np.float64).ravel()[0])
             if not v0 > 0:
-                raise ValueError(f"bound {self.label!r}: cannot place at k={k0} "
-                                 "(non-positive value)")
+                raise ValueError(
+                    f"bound {self.label!r}: cannot place at k={k0} (non-positive value)"
+                )
             out = out * (y0 / v0)
         return out
 
@@ -253,7 +317,8 @@ def _matrix(g: pd.DataFrame, y: str, grid: np.ndarray) -> np.ndarray:
     if g.duplicated(["seed", "k"]).any():
         raise ValueError(
             f"algorithm {g['algorithm'].iloc[0]!r} has duplicate (seed, k) rows: two "
-            "experiments share this label; give them distinct names (Experiment(name=...))")
+            "experiments share this label; give them distinct names (Experiment(name=...))"
+        )
     wide = g.pivot(index="seed", columns="k", values=y)
     missing = np.setdiff1d(grid, wide.columns.to_numpy())
     if missing.size:
@@ -268,6 +333,7 @@ def _bootstrap_rng_kw() -> str:
     import inspect
 
     from scipy.stats import bootstrap
+
     # scipy >= 1.15 takes ``rng``; older versions ``random_state`` (same Generator semantics)
     return "rng" if "rng" in inspect.signature(bootstrap).parameters else "random_state"
 
@@ -275,8 +341,15 @@ def _bootstrap_rng_kw() -> str:
 _BOOTSTRAP_RNG_KW = None
 
 
-def regret_summary(df: pd.DataFrame, *, y: str = "cum_regret", n_points: int = 200,
-                   confidence: float = 0.95, n_resamples: int = 2000, rng=0) -> pd.DataFrame:
+def regret_summary(
+    df: pd.DataFrame,
+    *,
+    y: str = "cum_regret",
+    n_points: int = 200,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    rng=0,
+) -> pd.DataFrame:
     """Mean over seeds of ``y`` and its bootstrap band, per algorithm, on :func:`k_grid`.
 
     Returns
@@ -286,6 +359,7 @@ def regret_summary(df: pd.DataFrame, *, y: str = "cum_regret", n_points: int = 2
     from scipy.stats import bootstrap
 
     from .utils import as_generator
+
     global _BOOTSTRAP_RNG_KW
     if _BOOTSTRAP_RNG_KW is None:
         _BOOTSTRAP_RNG_KW = _bootstrap_rng_kw()
@@ -301,14 +375,32 @@ def regret_summary(df: pd.DataFrame, *, y: str = "cum_regret", n_points: int = 2
         mean = m.mean(axis=0)
         if m.shape[0] >= 2:
             gen = {_BOOTSTRAP_RNG_KW: as_generator(rng)}
-            res = bootstrap((m,), np.mean, axis=0, vectorized=True, n_resamples=n_resamples,
-                            confidence_level=confidence, method="percentile",
-                            batch=max(1, 2_000_000 // m.size), **gen)
+            res = bootstrap(
+                (m,),
+                np.mean,
+                axis=0,
+                vectorized=True,
+                n_resamples=n_resamples,
+                confidence_level=confidence,
+                method="percentile",
+                batch=max(1, 2_000_000 // m.size),
+                **gen,
+            )
             lo, hi = res.confidence_interval.low, res.confidence_interval.high
         else:
             lo = hi = np.full(grid.size, np.nan)
-        out.append(pd.DataFrame({"algorithm": alg, "k": grid, "mean": mean, "lo": lo, "hi": hi,
-                                 "n_seeds": m.shape[0]}))
+        out.append(
+            pd.DataFrame(
+                {
+                    "algorithm": alg,
+                    "k": grid,
+                    "mean": mean,
+                    "lo": lo,
+                    "hi": hi,
+                    "n_seeds": m.shape[0],
+                }
+            )
+        )
     return pd.concat(out, ignore_index=True)
 
 
@@ -316,7 +408,7 @@ def loglog_slope(k, y, decades: float = 1.0) -> float:
     """Least-squares slope of log(y) on log(k) over the last ``decades`` decades of k."""
     k = np.asarray(k, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    sel = (k >= k.max() / 10 ** decades) & (y > 0) & np.isfinite(y)
+    sel = (k >= k.max() / 10**decades) & (y > 0) & np.isfinite(y)
     if sel.sum() < 2 or np.unique(k[sel]).size < 2:
         return float("nan")
     return float(np.polyfit(np.log(k[sel]), np.log(y[sel]), 1)[0])
@@ -327,6 +419,7 @@ def _new_axes(ax, ncols=1, figsize=None):
     if ax is not None:
         return ax.figure, ax
     from matplotlib.figure import Figure
+
     fig = Figure(figsize=figsize or (8.4, 4.6), layout="constrained")
     return fig, fig.subplots(1, ncols)
 
@@ -369,8 +462,9 @@ def _markevery(k: np.ndarray, mode: str, i: int, n_marks: int = 8):
     return sorted(set(np.clip(np.searchsorted(k, targets), 0, k.size - 1).tolist()))
 
 
-def _draw(ax, summary: pd.DataFrame, bounds: list[BoundCurve], mode: str, styles,
-          legend: bool = True) -> list:
+def _draw(
+    ax, summary: pd.DataFrame, bounds: list[BoundCurve], mode: str, styles, legend: bool = True
+) -> list:
     """Draw one panel; ``mode`` in {"cumulative", "loglog", "sqrt"}. Returns bound rows."""
     rows = []
     for i, (alg, g) in enumerate(summary.groupby("algorithm", sort=False)):
@@ -383,9 +477,16 @@ def _draw(ax, summary: pd.DataFrame, bounds: list[BoundCurve], mode: str, styles
             label = f"{alg} (slope {slope:.2f})"
         pos = mean > 0 if mode == "loglog" else np.ones(k.size, bool)
         st = styles[alg]
-        ax.plot(k[pos], mean[pos], color=st["color"], linestyle=st["linestyle"],
-                marker=st["marker"], markersize=4.5, markevery=_markevery(k[pos], mode, i),
-                label=label)
+        ax.plot(
+            k[pos],
+            mean[pos],
+            color=st["color"],
+            linestyle=st["linestyle"],
+            marker=st["marker"],
+            markersize=4.5,
+            markevery=_markevery(k[pos], mode, i),
+            label=label,
+        )
         if not np.isnan(lo).all():
             ok = pos & (lo > 0) if mode == "loglog" else pos
             ax.fill_between(k[ok], lo[ok], hi[ok], color=st["color"], alpha=0.3, linewidth=0)
@@ -402,10 +503,16 @@ def _draw(ax, summary: pd.DataFrame, bounds: list[BoundCurve], mode: str, styles
         top = (10.0 if mode == "loglog" else 1.5) * data_top
         for j, (b, v) in enumerate(curves):
             above = clip and np.nanmin(v * sc_all) > top
-            ax.plot(k_all, v * sc_all, linestyle="-" if b.exact else "--",
-                    color=BOUND_COLORS[j % len(BOUND_COLORS)], linewidth=1.3,
-                    label=b.label + ("" if b.exact else " (order only)")
-                    + (" [above the axis]" if above else ""))
+            ax.plot(
+                k_all,
+                v * sc_all,
+                linestyle="-" if b.exact else "--",
+                color=BOUND_COLORS[j % len(BOUND_COLORS)],
+                linewidth=1.3,
+                label=b.label
+                + ("" if b.exact else " (order only)")
+                + (" [above the axis]" if above else ""),
+            )
             rows.append((b, k_all, v))
         if clip:
             if mode == "loglog":
@@ -415,8 +522,9 @@ def _draw(ax, summary: pd.DataFrame, bounds: list[BoundCurve], mode: str, styles
                 bottom = min([bottom] + lows) if lows else bottom
                 ax.set_ylim(bottom, top)
             else:
-                data_bottom = np.nanmin(np.fmin(summary["mean"].to_numpy(),
-                                                summary["lo"].to_numpy()) * sc_sum)
+                data_bottom = np.nanmin(
+                    np.fmin(summary["mean"].to_numpy(), summary["lo"].to_numpy()) * sc_sum
+                )
                 ax.set_ylim(min(0.0, 1.1 * data_bottom), top)
     ax.set_xlabel("episode or round $k$")
     if mode == "cumulative":
@@ -438,18 +546,41 @@ def _draw(ax, summary: pd.DataFrame, bounds: list[BoundCurve], mode: str, styles
 def _data(summary: pd.DataFrame, bound_rows: list) -> pd.DataFrame:
     parts = []
     for alg, g in summary.groupby("algorithm", sort=False):
-        parts.append(pd.DataFrame({
-            "series": alg, "kind": "regret", "k": g["k"].to_numpy(), "mean": g["mean"].to_numpy(),
-            "lo": g["lo"].to_numpy(), "hi": g["hi"].to_numpy(), "n_seeds": g["n_seeds"].to_numpy(),
-            "slope": loglog_slope(g["k"].to_numpy(), g["mean"].to_numpy()), "exact": np.nan}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "series": alg,
+                    "kind": "regret",
+                    "k": g["k"].to_numpy(),
+                    "mean": g["mean"].to_numpy(),
+                    "lo": g["lo"].to_numpy(),
+                    "hi": g["hi"].to_numpy(),
+                    "n_seeds": g["n_seeds"].to_numpy(),
+                    "slope": loglog_slope(g["k"].to_numpy(), g["mean"].to_numpy()),
+                    "exact": np.nan,
+                }
+            )
+        )
     seen = set()
     for b, k, v in bound_rows:
         if b.label in seen:
             continue
         seen.add(b.label)
-        parts.append(pd.DataFrame({"series": b.label, "kind": "bound", "k": k.astype(np.int64),
-                                   "mean": v, "lo": np.nan, "hi": np.nan, "n_seeds": 0,
-                                   "slope": np.nan, "exact": bool(b.exact)}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "series": b.label,
+                    "kind": "bound",
+                    "k": k.astype(np.int64),
+                    "mean": v,
+                    "lo": np.nan,
+                    "hi": np.nan,
+                    "n_seeds": 0,
+                    "slope": np.nan,
+                    "exact": bool(b.exact),
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True)[CSV_COLUMNS]
 
 
@@ -475,9 +606,18 @@ def _single(mode, df, bounds, ax, path, summary, n_points, rng, title=None, orde
     return fig, data
 
 
-def plot_cumulative_regret(df=None, bounds: Iterable = (), *, ax=None, path=None,
-                           summary: pd.DataFrame | None = None, n_points: int = 200, rng=0,
-                           title: str | None = None, order=None):
+def plot_cumulative_regret(
+    df=None,
+    bounds: Iterable = (),
+    *,
+    ax=None,
+    path=None,
+    summary: pd.DataFrame | None = None,
+    n_points: int = 200,
+    rng=0,
+    title: str | None = None,
+    order=None,
+):
     """Mean cumulative regret vs k with its bootstrap 95% band, and bounds.
 
     Returns ``(fig, data)``; with ``path`` also writes ``path.png`` and ``path.csv``.
@@ -485,21 +625,50 @@ def plot_cumulative_regret(df=None, bounds: Iterable = (), *, ax=None, path=None
     return _single("cumulative", df, bounds, ax, path, summary, n_points, rng, title, order)
 
 
-def plot_loglog(df=None, bounds: Iterable = (), *, ax=None, path=None, summary=None,
-                n_points: int = 200, rng=0, title: str | None = None, order=None):
+def plot_loglog(
+    df=None,
+    bounds: Iterable = (),
+    *,
+    ax=None,
+    path=None,
+    summary=None,
+    n_points: int = 200,
+    rng=0,
+    title: str | None = None,
+    order=None,
+):
     """Log-log cumulative regret; the legend gives each slope over the last decade."""
     return _single("loglog", df, bounds, ax, path, summary, n_points, rng, title, order)
 
 
-def plot_regret_over_sqrt(df=None, bounds: Iterable = (), *, ax=None, path=None, summary=None,
-                          n_points: int = 200, rng=0, title: str | None = None, order=None):
+def plot_regret_over_sqrt(
+    df=None,
+    bounds: Iterable = (),
+    *,
+    ax=None,
+    path=None,
+    summary=None,
+    n_points: int = 200,
+    rng=0,
+    title: str | None = None,
+    order=None,
+):
     """Cumulative regret / sqrt(k) (flat for sqrt(k) regret), band and bounds scaled alike."""
     return _single("sqrt", df, bounds, ax, path, summary, n_points, rng, title, order)
 
 
-def regret_figure(df: pd.DataFrame | None, bounds: Iterable = (), path=None, *,
-                  title: str | None = None, n_points: int = 200, rng=0, summary=None,
-                  order=None, caption: str | None = None):
+def regret_figure(
+    df: pd.DataFrame | None,
+    bounds: Iterable = (),
+    path=None,
+    *,
+    title: str | None = None,
+    n_points: int = 200,
+    rng=0,
+    summary=None,
+    order=None,
+    caption: str | None = None,
+):
     """Three panels (cumulative, log-log with slopes, regret/sqrt(k)) in one figure.
 
     ``order``: the paper's fixed list of series labels (one style each, same across its
@@ -513,8 +682,9 @@ def regret_figure(df: pd.DataFrame | None, bounds: Iterable = (), path=None, *,
         n_lines = summary["algorithm"].nunique() + len(bounds)
         cap = wrap(caption, 160) if caption else ""
         n_cap = cap.count("\n") + 1 if cap else 0
-        fig, axes = _new_axes(None, ncols=3,
-                              figsize=(15, 5.0 + 0.25 * ((n_lines + 2) // 3) + 0.2 * n_cap))
+        fig, axes = _new_axes(
+            None, ncols=3, figsize=(15, 5.0 + 0.25 * ((n_lines + 2) // 3) + 0.2 * n_cap)
+        )
         styles = _styles(list(summary.algorithm.unique()), order)
         rows = []
         for ax, mode in zip(axes, ("cumulative", "loglog", "sqrt")):
@@ -522,7 +692,9 @@ def regret_figure(df: pd.DataFrame | None, bounds: Iterable = (), path=None, *,
         # one legend for the three panels, below them: the log-log labels (with the slopes),
         # with the "[above the axis]" notes of the linear panels
         handles, labels = axes[1].get_legend_handles_labels()
-        lin_labels = {lab.split(" [above")[0]: lab for lab in axes[0].get_legend_handles_labels()[1]}
+        lin_labels = {
+            lab.split(" [above")[0]: lab for lab in axes[0].get_legend_handles_labels()[1]
+        }
         labels = [_merge_above(lab, lin_labels) for lab in labels]
         fig.legend(handles, labels, loc="outside lower center", ncols=min(3, len(labels)))
         has_band = summary["lo"].notna().any()
@@ -563,17 +735,25 @@ def from_csv(data: pd.DataFrame):
     if reg.empty:
         raise ValueError("the plotted CSV has no regret rows")
     n = reg["n_seeds"] if "n_seeds" in reg.columns else np.nan
-    summary = pd.DataFrame({"algorithm": reg["series"].astype(str).to_numpy(),
-                            "k": reg["k"].to_numpy(np.int64),
-                            "mean": reg["mean"].to_numpy(float), "lo": reg["lo"].to_numpy(float),
-                            "hi": reg["hi"].to_numpy(float), "n_seeds": np.asarray(n)})
+    summary = pd.DataFrame(
+        {
+            "algorithm": reg["series"].astype(str).to_numpy(),
+            "k": reg["k"].to_numpy(np.int64),
+            "mean": reg["mean"].to_numpy(float),
+            "lo": reg["lo"].to_numpy(float),
+            "hi": reg["hi"].to_numpy(float),
+            "n_seeds": np.asarray(n),
+        }
+    )
     bounds = []
     for label, g in data[data["kind"] == "bound"].groupby("series", sort=False):
         kk, vv = g["k"].to_numpy(float), g["mean"].to_numpy(float)
-        exact = bool(g["exact"].iloc[0]) if "exact" in g.columns and g["exact"].notna().any() \
-            else False
-        bounds.append(BoundCurve(lambda k, kk=kk, vv=vv: np.interp(k, kk, vv), str(label),
-                                 exact=exact))
+        exact = (
+            bool(g["exact"].iloc[0]) if "exact" in g.columns and g["exact"].notna().any() else False
+        )
+        bounds.append(
+            BoundCurve(lambda k, kk=kk, vv=vv: np.interp(k, kk, vv), str(label), exact=exact)
+        )
     return summary, bounds
 
 

@@ -1,4 +1,5 @@
 """Small shared helpers: random generators, argument checks."""
+
 from __future__ import annotations
 
 import numbers

@@ -2,6 +2,7 @@
 :func:`mdpkit.figures.register_figure`. Importing this package imports every module in it
 (so ``mdpkit list`` / ``mdpkit reproduce`` see all figures); a module that fails to import
 makes the import fail with its name."""
+
 from __future__ import annotations
 
 import importlib

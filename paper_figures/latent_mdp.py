@@ -43,6 +43,7 @@ Runs go through :func:`mdpkit.envs.latent.run_latent_seed` (the runner's code fo
 env kind), seeds from ``SeedSequence([root, run id, seed])`` with ``root = ROOT`` unless
 ``reproduce latent-mdp --seed R`` gives another.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -69,19 +70,59 @@ ALGOS = [("VO", "lmdp-vo"), ("MO-relaxed", "lmdp-mo"), ("Hoeffding-VO", "lmdp-ho
 def settings(quick: bool) -> dict:
     """Grids of the full run and of ``--quick`` (module docstring: why each quick value)."""
     if quick:
-        return dict(K=20000, K_det=4000, seeds=2, n_eps=3, eps_lo=0.02, v=[0.5, 0.2, 0.05, 0.01],
-                    H=[8, 32], K_H=20000, seeds_H=4, M=[1, 2, 3], K_M=3000, n_eps_M=2, eps_lo_M=0.05,
-                    K_tiger=3000)
-    return dict(K=20000, K_det=20000, seeds=5, n_eps=6, eps_lo=0.002, v=[0.5, 0.2, 0.05, 0.01],
-                H=[8, 16, 32, 64], K_H=20000, seeds_H=5, M=[1, 2, 4, 8], K_M=20000, n_eps_M=6,
-                eps_lo_M=0.002, K_tiger=20000)
+        return dict(
+            K=20000,
+            K_det=4000,
+            seeds=2,
+            n_eps=3,
+            eps_lo=0.02,
+            v=[0.5, 0.2, 0.05, 0.01],
+            H=[8, 32],
+            K_H=20000,
+            seeds_H=4,
+            M=[1, 2, 3],
+            K_M=3000,
+            n_eps_M=2,
+            eps_lo_M=0.05,
+            K_tiger=3000,
+        )
+    return dict(
+        K=20000,
+        K_det=20000,
+        seeds=5,
+        n_eps=6,
+        eps_lo=0.002,
+        v=[0.5, 0.2, 0.05, 0.01],
+        H=[8, 16, 32, 64],
+        K_H=20000,
+        seeds_H=5,
+        M=[1, 2, 4, 8],
+        K_M=20000,
+        n_eps_M=6,
+        eps_lo_M=0.002,
+        K_tiger=20000,
+    )
 
 
 def tiny_settings() -> dict:
     """Smallest settings that exercise every code path (tests; no claim is expected to hold):
     two values on every swept axis (the slopes and the fit need two), 2 seeds, K = 200."""
-    return dict(K=200, K_det=200, seeds=2, n_eps=2, eps_lo=0.002, v=[0.5, 0.05], H=[8, 16],
-                K_H=200, seeds_H=2, M=[1, 2], K_M=200, n_eps_M=2, eps_lo_M=0.002, K_tiger=200)
+    return dict(
+        K=200,
+        K_det=200,
+        seeds=2,
+        n_eps=2,
+        eps_lo=0.002,
+        v=[0.5, 0.05],
+        H=[8, 16],
+        K_H=200,
+        seeds_H=2,
+        M=[1, 2],
+        K_M=200,
+        n_eps_M=2,
+        eps_lo_M=0.002,
+        K_tiger=200,
+    )
 
 
 def eps_grid(v: float, n: int, lo: float = 0.002) -> list[float]:
@@ -95,8 +136,13 @@ def _one(task):
     root, run_id, env_name, env_params, learner, seed, K, checkpoints = task
     env_seq, learner_seq = np.random.SeedSequence([root, run_id, seed]).spawn(2)
     env = get_env(env_name)(np.random.default_rng(env_seq), **env_params)
-    regret, _, _ = run_latent_seed(env, get_learner(learner), dict(beta=BETA, delta=DELTA), K,
-                                   np.random.default_rng(learner_seq))
+    regret, _, _ = run_latent_seed(
+        env,
+        get_learner(learner),
+        dict(beta=BETA, delta=DELTA),
+        K,
+        np.random.default_rng(learner_seq),
+    )
     return np.cumsum(regret)[np.asarray(checkpoints) - 1]
 
 
@@ -104,6 +150,7 @@ def _run(tasks, jobs):
     if jobs == 1 or len(tasks) == 1:
         return [_one(t) for t in tasks]
     from joblib import Parallel, delayed
+
     return Parallel(n_jobs=jobs)(delayed(_one)(t) for t in tasks)
 
 
@@ -113,8 +160,13 @@ def _slope(x, y) -> float:
 
 
 def _claim(figure, claim, measured, threshold, verdict):
-    return {"figure": figure, "claim": claim, "measured": float(measured),
-            "threshold": float(threshold), "verdict": bool(verdict)}
+    return {
+        "figure": figure,
+        "claim": claim,
+        "measured": float(measured),
+        "threshold": float(threshold),
+        "verdict": bool(verdict),
+    }
 
 
 # ----------------------------------------------------------------------------- E1
@@ -136,8 +188,10 @@ def experiment_e1(quick, jobs, root=ROOT):
                     tasks.append((root, rid, "latent-bandit-tree", params, learner, seed, K, cps))
                     keys.append((v, eps, label, seed))
     out = _run(tasks, jobs)
-    rows = [dict(v=str(v), eps=eps, algorithm=a, seed=s, R_half=o[0], R_K=o[1])
-            for (v, eps, a, s), o in zip(keys, out)]
+    rows = [
+        dict(v=str(v), eps=eps, algorithm=a, seed=s, R_half=o[0], R_K=o[1])
+        for (v, eps, a, s), o in zip(keys, out)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -169,15 +223,37 @@ def figures_e1(df, out, quick):
     save_figure(fig, data, out / "e1_variance")
     vo = worst[worst.algorithm == "VO"]
     sl = _slope(vo.var1, vo.R_K)
-    claims.append(_claim("e1_variance", "VO: slope of worst-case Regret(K) in Var1 within [0.3, 0.7]",
-                         sl, 0.3, 0.3 <= sl <= 0.7))
+    claims.append(
+        _claim(
+            "e1_variance",
+            "VO: slope of worst-case Regret(K) in Var1 within [0.3, 0.7]",
+            sl,
+            0.3,
+            0.3 <= sl <= 0.7,
+        )
+    )
     mo = worst[worst.algorithm == "MO-relaxed"]
-    claims.append(_claim("e1_variance", "MO-relaxed: slope of worst-case Regret(K) in Var1 (report; > 0)",
-                         _slope(mo.var1, mo.R_K), 0.0, _slope(mo.var1, mo.R_K) > 0))
+    claims.append(
+        _claim(
+            "e1_variance",
+            "MO-relaxed: slope of worst-case Regret(K) in Var1 (report; > 0)",
+            _slope(mo.var1, mo.R_K),
+            0.0,
+            _slope(mo.var1, mo.R_K) > 0,
+        )
+    )
     r = worst.set_index(["vnum", "algorithm"]).R_K
     v0 = max(st["v"])
     ratio = r[(v0, "Hoeffding-VO")] / r[(v0, "VO")]
-    claims.append(_claim("e1_variance", f"Hoeffding-VO / VO worst-case regret at v={v0} >= 3", ratio, 3, ratio >= 3))
+    claims.append(
+        _claim(
+            "e1_variance",
+            f"Hoeffding-VO / VO worst-case regret at v={v0} >= 3",
+            ratio,
+            3,
+            ratio >= 3,
+        )
+    )
     # deterministic plateau
     det = df[df.v == "det"].groupby("algorithm")[["R_half", "R_K"]].mean()
     share = 1 - det.R_half / det.R_K
@@ -193,13 +269,34 @@ def figures_e1(df, out, quick):
     ax.set_title("E1: deterministic bandit tree (Var* = 0): plateau", fontsize=9)
     save_figure(fig, det.assign(last_half_share=share).reset_index(), out / "e1_deterministic")
     for label in ("VO", "MO-relaxed"):
-        claims.append(_claim("e1_deterministic", f"{label}: regret added over the last half <= 5% of the total (deterministic)",
-                             share[label], 0.05, share[label] <= 0.05))
-    claims.append(_claim("e1_deterministic", "Hoeffding-VO: regret added over the last half >= 30% (deterministic; design prototype 33-40%)",
-                         share["Hoeffding-VO"], 0.30, share["Hoeffding-VO"] >= 0.30))
+        claims.append(
+            _claim(
+                "e1_deterministic",
+                f"{label}: regret added over the last half <= 5% of the total (deterministic)",
+                share[label],
+                0.05,
+                share[label] <= 0.05,
+            )
+        )
+    claims.append(
+        _claim(
+            "e1_deterministic",
+            "Hoeffding-VO: regret added over the last half >= 30% (deterministic; design prototype 33-40%)",
+            share["Hoeffding-VO"],
+            0.30,
+            share["Hoeffding-VO"] >= 0.30,
+        )
+    )
     hr = det.R_K["Hoeffding-VO"] / det.R_K["VO"]
-    claims.append(_claim("e1_deterministic", "Hoeffding-VO / VO regret on the deterministic tree >= 3",
-                         hr, 3, hr >= 3))
+    claims.append(
+        _claim(
+            "e1_deterministic",
+            "Hoeffding-VO / VO regret on the deterministic tree >= 3",
+            hr,
+            3,
+            hr >= 3,
+        )
+    )
     return claims
 
 
@@ -220,7 +317,9 @@ def experiment_e2(quick, jobs, root=ROOT):
                 tasks.append((root, rid, "latent-bandit-tree", params, learner, seed, K, [K]))
                 keys.append((H, label, seed))
     out = _run(tasks, jobs)
-    return pd.DataFrame([dict(H=H, algorithm=a, seed=s, R_K=o[0]) for (H, a, s), o in zip(keys, out)])
+    return pd.DataFrame(
+        [dict(H=H, algorithm=a, seed=s, R_K=o[0]) for (H, a, s), o in zip(keys, out)]
+    )
 
 
 @style()  # house style (fonts >= 9 pt) for the whole drawing
@@ -242,10 +341,24 @@ def figures_e2(df, out, quick):
     ax.set_title("E2: horizon (noise bandit tree, v=0.2, eps=0.4)", fontsize=9)
     save_figure(fig, mean.assign(slope=mean.algorithm.map(slopes)), out / "e2_horizon")
     for label in ("VO", "MO-relaxed"):
-        claims.append(_claim("e2_horizon", f"{label}: slope of Regret(K) in log H <= 0.15", slopes[label], 0.15,
-                             slopes[label] <= 0.15))
-    claims.append(_claim("e2_horizon", "Hoeffding-VO: slope of Regret(K) in log H >= 0.3",
-                         slopes["Hoeffding-VO"], 0.3, slopes["Hoeffding-VO"] >= 0.3))
+        claims.append(
+            _claim(
+                "e2_horizon",
+                f"{label}: slope of Regret(K) in log H <= 0.15",
+                slopes[label],
+                0.15,
+                slopes[label] <= 0.15,
+            )
+        )
+    claims.append(
+        _claim(
+            "e2_horizon",
+            "Hoeffding-VO: slope of Regret(K) in log H >= 0.3",
+            slopes["Hoeffding-VO"],
+            0.3,
+            slopes["Hoeffding-VO"] >= 0.3,
+        )
+    )
     return claims
 
 
@@ -258,15 +371,25 @@ def experiment_e3(quick, jobs, root=ROOT):
     for M in st["M"]:
         for shared in (False, True):
             for eps in eps_grid(0.25, st["n_eps_M"], st["eps_lo_M"]):
-                params = dict(M=M, Sb=4, A=2, H=8, v=0.25, eps=eps, pad_to=17, shared_arm=shared,
-                              instance_seed=0)
+                params = dict(
+                    M=M,
+                    Sb=4,
+                    A=2,
+                    H=8,
+                    v=0.25,
+                    eps=eps,
+                    pad_to=17,
+                    shared_arm=shared,
+                    instance_seed=0,
+                )
                 rid += 1
                 for seed in range(seeds):
                     tasks.append((root, rid, "latent-bandit-tree", params, "lmdp-vo", seed, K, [K]))
                     keys.append((M, shared, eps, seed))
     out = _run(tasks, jobs)
-    return pd.DataFrame([dict(M=M, shared=sh, eps=e, seed=s, R_K=o[0])
-                         for (M, sh, e, s), o in zip(keys, out)])
+    return pd.DataFrame(
+        [dict(M=M, shared=sh, eps=e, seed=s, R_K=o[0]) for (M, sh, e, s), o in zip(keys, out)]
+    )
 
 
 def _fit_sqrt_linear(M, R, K):
@@ -287,17 +410,43 @@ def figures_e3(df, out, quick):
     ax = fig.subplots()
     claims = []
     rows = []
-    for shared, lab in ((False, "VO, distinct best arms"), (True, "VO, identical contexts (control)")):
+    for shared, lab in (
+        (False, "VO, distinct best arms"),
+        (True, "VO, identical contexts (control)"),
+    ):
         w = worst[worst.shared == shared]
         coef, r2 = _fit_sqrt_linear(w.M, w.R_K.to_numpy(), K)
         sl = _slope(w.M, w.R_K)
-        ax.loglog(w.M, w.R_K, "o-", label=f"{lab}: slope {sl:.2f}, a={coef[0]:.3g}, b={coef[1]:.3g}, R2={r2:.2f}")
+        ax.loglog(
+            w.M,
+            w.R_K,
+            "o-",
+            label=f"{lab}: slope {sl:.2f}, a={coef[0]:.3g}, b={coef[1]:.3g}, R2={r2:.2f}",
+        )
         rows.append(dict(shared=shared, a=coef[0], b=coef[1], r2=r2, slope=sl))
         tag = "control" if shared else "distinct"
         if not shared:
-            claims.append(_claim("e3_contexts", "VO (distinct): fit a sqrt(MK) + b M has R2 >= 0.9", r2, 0.9, r2 >= 0.9))
-            claims.append(_claim("e3_contexts", "VO (distinct): fitted a > 0", coef[0], 0.0, coef[0] > 0))
-        claims.append(_claim("e3_contexts", f"VO ({tag}): regret grows with M (log-log slope > 0)", sl, 0.0, sl > 0))
+            claims.append(
+                _claim(
+                    "e3_contexts",
+                    "VO (distinct): fit a sqrt(MK) + b M has R2 >= 0.9",
+                    r2,
+                    0.9,
+                    r2 >= 0.9,
+                )
+            )
+            claims.append(
+                _claim("e3_contexts", "VO (distinct): fitted a > 0", coef[0], 0.0, coef[0] > 0)
+            )
+        claims.append(
+            _claim(
+                "e3_contexts",
+                f"VO ({tag}): regret grows with M (log-log slope > 0)",
+                sl,
+                0.0,
+                sl > 0,
+            )
+        )
     ax.set_xlabel("M (contexts; states padded to 17)")
     ax.set_ylabel(f"worst-case Regret(K={K})")
     legend_below(fig, ax, ncols=1)
@@ -337,27 +486,59 @@ def figures_e4(df, out, quick):
     for label in ("VO", "context-agnostic"):
         m = mean[mean.algorithm == label]
         ax.plot(m.k, m.cum_regret, label=label)
-    ax.plot([1, K], [v_star - v_markov, K * (v_star - v_markov)], "k:",
-            label="k (V* - V_Markov), exact: any Markov policy is above it")
+    ax.plot(
+        [1, K],
+        [v_star - v_markov, K * (v_star - v_markov)],
+        "k:",
+        label="k (V* - V_Markov), exact: any Markov policy is above it",
+    )
     ax.set_xlabel("episode k")
     ax.set_ylabel("Regret(k)")
-    ax.set_title(f"E4: tiger, V*={v_star:.4f} (brute force {v_brute:.4f}), best Markov {v_markov:.4f}",
-                 fontsize=9)
+    ax.set_title(
+        f"E4: tiger, V*={v_star:.4f} (brute force {v_brute:.4f}), best Markov {v_markov:.4f}",
+        fontsize=9,
+    )
     legend_below(fig, ax, ncols=1)
-    save_figure(fig, mean.assign(v_star=v_star, v_brute=v_brute, v_markov=v_markov), out / "e4_tiger")
+    save_figure(
+        fig, mean.assign(v_star=v_star, v_brute=v_brute, v_markov=v_markov), out / "e4_tiger"
+    )
     claims = [
-        _claim("e4_tiger", "planner V* equals the brute-force maximum (abs difference <= 1e-12)",
-               abs(v_star - v_brute), 1e-12, abs(v_star - v_brute) <= 1e-12),
-        _claim("e4_tiger", "V* (history-dependent) exceeds the best Markov value", v_star - v_markov, 0.0,
-               v_star - v_markov > 1e-9),
+        _claim(
+            "e4_tiger",
+            "planner V* equals the brute-force maximum (abs difference <= 1e-12)",
+            abs(v_star - v_brute),
+            1e-12,
+            abs(v_star - v_brute) <= 1e-12,
+        ),
+        _claim(
+            "e4_tiger",
+            "V* (history-dependent) exceeds the best Markov value",
+            v_star - v_markov,
+            0.0,
+            v_star - v_markov > 1e-9,
+        ),
     ]
     end = mean[mean.k == K].set_index("algorithm").cum_regret
     half = mean[mean.k == K // 2].set_index("algorithm").cum_regret
     share = 1 - half / end
-    claims.append(_claim("e4_tiger", "VO: share of regret in the last half <= 0.3 (sublinear)", share["VO"], 0.3,
-                         share["VO"] <= 0.3))
-    claims.append(_claim("e4_tiger", "context-agnostic: share of regret in the last half >= 0.4 (linear: 0.5)",
-                         share["context-agnostic"], 0.4, share["context-agnostic"] >= 0.4))
+    claims.append(
+        _claim(
+            "e4_tiger",
+            "VO: share of regret in the last half <= 0.3 (sublinear)",
+            share["VO"],
+            0.3,
+            share["VO"] <= 0.3,
+        )
+    )
+    claims.append(
+        _claim(
+            "e4_tiger",
+            "context-agnostic: share of regret in the last half >= 0.4 (linear: 0.5)",
+            share["context-agnostic"],
+            0.4,
+            share["context-agnostic"] >= 0.4,
+        )
+    )
     return claims
 
 
@@ -367,8 +548,12 @@ def reproduce(out: Path, quick: bool = False, jobs: int = 1, seed: int | None = 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     claims = []
-    for exp, figs, name in ((experiment_e1, figures_e1, "e1"), (experiment_e2, figures_e2, "e2"),
-                            (experiment_e3, figures_e3, "e3"), (experiment_e4, figures_e4, "e4")):
+    for exp, figs, name in (
+        (experiment_e1, figures_e1, "e1"),
+        (experiment_e2, figures_e2, "e2"),
+        (experiment_e3, figures_e3, "e3"),
+        (experiment_e4, figures_e4, "e4"),
+    ):
         df = exp(quick, jobs, root)
         df.to_csv(out / f"{name}_runs.csv", index=False)
         claims += figs(df, out, quick)
@@ -376,8 +561,11 @@ def reproduce(out: Path, quick: bool = False, jobs: int = 1, seed: int | None = 
     return claims
 
 
-@register_figure(NAME, paper="Zhou, Wang, Du, ICML 2023 (arXiv:2210.11604)",
-                 description="Latent MDPs: regret vs variance, horizon, contexts; tiger planner")
+@register_figure(
+    NAME,
+    paper="Zhou, Wang, Du, ICML 2023 (arXiv:2210.11604)",
+    description="Latent MDPs: regret vs variance, horizon, contexts; tiger planner",
+)
 def latent_mdp_figures(quick: bool, jobs: int, scheduler, out: Path, seed=None) -> list[dict]:
     """E1-E4 of the latent-MDP testbed (module docstring); returns the claims."""
     return reproduce(Path(out), quick=quick, jobs=jobs if scheduler is None else 1, seed=seed)

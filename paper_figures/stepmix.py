@@ -45,6 +45,7 @@ variants go straight from "uncertified" (deploy the cloned baseline) to fully op
 so StepMix and EpsMix coincide episode for episode; α = 0.3 shows the regime where they
 mix and differ (measured: 4,914 vs 5,602 at N = 10³, K = 10⁴, 3 seeds).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -73,11 +74,19 @@ ENV = "conservative-synthetic"
 ENV_PARAMS = {"env_seed": 0, "S": 5, "A": 5, "H": 3, "baseline_ratio": 0.6}
 ROOT_SEEDS = {"main": 2023, "learned": 77, "sensitivity": 11}
 #: registered learner names used by this figure (one place, renamed at merge if needed)
-LEARNERS = {"StepMix": "stepmix", "EpsMix": "epsmix", "UCBVI": "ucbvi-cons",
-            "Budget-conservative": "budget-conservative", "Switch": "naive-switch",
-            "Baseline only": "baseline-only", "learned": "stepmix-learned"}
-ALGORITHMS = [(label, LEARNERS[label]) for label in
-              ("StepMix", "EpsMix", "UCBVI", "Budget-conservative", "Switch", "Baseline only")]
+LEARNERS = {
+    "StepMix": "stepmix",
+    "EpsMix": "epsmix",
+    "UCBVI": "ucbvi-cons",
+    "Budget-conservative": "budget-conservative",
+    "Switch": "naive-switch",
+    "Baseline only": "baseline-only",
+    "learned": "stepmix-learned",
+}
+ALGORITHMS = [
+    (label, LEARNERS[label])
+    for label in ("StepMix", "EpsMix", "UCBVI", "Budget-conservative", "Switch", "Baseline only")
+]
 ORDER = [label for label, _ in ALGORITHMS]
 STYLES = series_styles(ORDER)
 DATASET_SIZES = (100, 1000, 10000, 100000)
@@ -87,16 +96,34 @@ PAPER = "Li, Huang, Shen, Yang (ICML 2023)"
 
 def settings(quick: bool) -> dict:
     if quick:
-        return {"K": 20000, "n_seeds": 4, "K_sweep": 10000, "n_seeds_sweep": 3,
-                "K_sens": 5000, "n_seeds_sens": 2}
-    return {"K": 20000, "n_seeds": 20, "K_sweep": 20000, "n_seeds_sweep": 20,
-            "K_sens": 20000, "n_seeds_sens": 5}
+        return {
+            "K": 20000,
+            "n_seeds": 4,
+            "K_sweep": 10000,
+            "n_seeds_sweep": 3,
+            "K_sens": 5000,
+            "n_seeds_sens": 2,
+        }
+    return {
+        "K": 20000,
+        "n_seeds": 20,
+        "K_sweep": 20000,
+        "n_seeds_sweep": 20,
+        "K_sens": 20000,
+        "n_seeds_sens": 5,
+    }
 
 
 def tiny_settings() -> dict:
     """Smallest settings that exercise every code path (tests; no claim is expected to hold)."""
-    return {"K": 200, "n_seeds": 2, "K_sweep": 100, "n_seeds_sweep": 2, "K_sens": 50,
-            "n_seeds_sens": 2}
+    return {
+        "K": 200,
+        "n_seeds": 2,
+        "K_sweep": 100,
+        "n_seeds_sweep": 2,
+        "K_sens": 50,
+        "n_seeds_sens": 2,
+    }
 
 
 def _learner_params():
@@ -113,28 +140,44 @@ def violation_rule(n_runs: int) -> float:
     return float(max(1.0, 3 * DELTA * n_runs))
 
 
-def main_results(quick: bool = False, n_jobs: int = 1, scheduler=None, out=None,
-                 seed=None) -> pd.DataFrame:
+def main_results(
+    quick: bool = False, n_jobs: int = 1, scheduler=None, out=None, seed=None
+) -> pd.DataFrame:
     """Long frame of the six algorithms (runner columns + value, lb, mix, constraint_ok...)."""
     cfg = settings(quick)
     store = None if out is None else Path(out) / ".store"
     frames = []
     for label, learner in ALGORITHMS:
-        exp = Experiment(ENV, learner, cfg["K"], cfg["n_seeds"], root_seed=_root("main", seed),
-                         env_params=ENV_PARAMS, learner_params=_learner_params(), name=label)
+        exp = Experiment(
+            ENV,
+            learner,
+            cfg["K"],
+            cfg["n_seeds"],
+            root_seed=_root("main", seed),
+            env_params=ENV_PARAMS,
+            learner_params=_learner_params(),
+            name=label,
+        )
         frames.append(run(exp, n_jobs=n_jobs, scheduler=scheduler, store=store, progress=False))
     return pd.concat(frames, ignore_index=True)
 
 
 def _instance():
-    return conservative_instance(ENV_PARAMS["env_seed"], ENV_PARAMS["S"], ENV_PARAMS["A"],
-                                 ENV_PARAMS["H"], ENV_PARAMS["baseline_ratio"])
+    return conservative_instance(
+        ENV_PARAMS["env_seed"],
+        ENV_PARAMS["S"],
+        ENV_PARAMS["A"],
+        ENV_PARAMS["H"],
+        ENV_PARAMS["baseline_ratio"],
+    )
 
 
 def _setting(inst, df) -> str:
-    return (rf"S=5, A=5, H=3, $V^b/V^*$={inst.baseline_ratio:.2f}, $\alpha$={ALPHA}, "
-            rf"$\delta$={DELTA}, Hoeffding bonus (theory constants), {df.seed.nunique()} seeds, "
-            f"K={int(df.k.max()):,}")
+    return (
+        rf"S=5, A=5, H=3, $V^b/V^*$={inst.baseline_ratio:.2f}, $\alpha$={ALPHA}, "
+        rf"$\delta$={DELTA}, Hoeffding bonus (theory constants), {df.seed.nunique()} seeds, "
+        f"K={int(df.k.max()):,}"
+    )
 
 
 # ------------------------------------------------------------------------------- figures
@@ -143,29 +186,40 @@ def regret_bounds(inst) -> list:
     vals = {"S": ENV_PARAMS["S"], "A": ENV_PARAMS["A"], "H": ENV_PARAMS["H"]}
     gap = inst.optimal_value - inst.baseline_value
     return [
-        BoundCurve(lambda k: BASELINE_ONLY_REGRET.curve(k, Delta_b=gap),
-                   r"baseline only, exact: $K(V^*-V^b)$", exact=True, algorithm="Baseline only"),
-        BoundCurve(lambda k: STEPMIX_REGRET.curve(k, **vals),
-                   r"$\sqrt{H^3SAK}$, constant 1 (order of Thm 1 and of the lower bound)",
-                   exact=False, algorithm="StepMix"),
+        BoundCurve(
+            lambda k: BASELINE_ONLY_REGRET.curve(k, Delta_b=gap),
+            r"baseline only, exact: $K(V^*-V^b)$",
+            exact=True,
+            algorithm="Baseline only",
+        ),
+        BoundCurve(
+            lambda k: STEPMIX_REGRET.curve(k, **vals),
+            r"$\sqrt{H^3SAK}$, constant 1 (order of Thm 1 and of the lower bound)",
+            exact=False,
+            algorithm="StepMix",
+        ),
     ]
 
 
 def fig_regret(df: pd.DataFrame, path):
     inst = _instance()
-    title = (f"Episode-wise conservative exploration, {PAPER}: " + _setting(inst, df))
-    caption = (r"The $\sqrt{H^3SAK}$ curve has constant 1: the paper's constants are not known, "
-               "so regret above it says nothing against Thm 1 (it is also the order of the lower "
-               "bound). Overlapping curves keep their markers (Switch and Baseline only coincide "
-               "early). StepMix rule max_h, optimistic steps first.")
-    return regret_figure(df, regret_bounds(inst), path=path, title=title, order=ORDER,
-                         caption=caption)
+    title = f"Episode-wise conservative exploration, {PAPER}: " + _setting(inst, df)
+    caption = (
+        r"The $\sqrt{H^3SAK}$ curve has constant 1: the paper's constants are not known, "
+        "so regret above it says nothing against Thm 1 (it is also the order of the lower "
+        "bound). Overlapping curves keep their markers (Switch and Baseline only coincide "
+        "early). StepMix rule max_h, optimistic steps first."
+    )
+    return regret_figure(
+        df, regret_bounds(inst), path=path, title=title, order=ORDER, caption=caption
+    )
 
 
 def fig_values(df: pd.DataFrame, path, n_bins: int = 120):
     """Left: mean over seeds and over log-spaced bins of k; right: minimum over seeds and bin
     (a violation anywhere shows up on the right)."""
     from matplotlib.figure import Figure
+
     inst = _instance()
     thr = (1 - ALPHA) * inst.baseline_value
     K = int(df.k.max())
@@ -173,28 +227,42 @@ def fig_values(df: pd.DataFrame, path, n_bins: int = 120):
     d = df[["algorithm", "k", "value"]].copy()
     d["bin"] = np.searchsorted(edges, d.k.to_numpy(), side="right") - 1
     g = d.groupby(["algorithm", "bin"], sort=False)
-    data = g.agg(k_lo=("k", "min"), k_hi=("k", "max"), mean=("value", "mean"),
-                 min=("value", "min")).reset_index()
+    data = g.agg(
+        k_lo=("k", "min"), k_hi=("k", "max"), mean=("value", "mean"), min=("value", "min")
+    ).reset_index()
     with style():
         fig = Figure(figsize=(13, 5.6), layout="constrained")
         axes = fig.subplots(1, 2, sharey=True)
         for ax, col in zip(axes, ("mean", "min")):
             for alg, dd in data.groupby("algorithm", sort=False):
                 st = STYLES[alg]
-                ax.step(dd.k_hi, dd[col], where="post", color=st["color"], marker=st["marker"],
-                        markevery=max(1, len(dd) // 6), markersize=4, label=alg)
-            for y, lab, ls in ((inst.optimal_value, r"$V^*$", "-"),
-                               (inst.baseline_value, r"$V^b$", "--"),
-                               (thr, r"threshold $(1-\alpha)V^b$", ":")):
+                ax.step(
+                    dd.k_hi,
+                    dd[col],
+                    where="post",
+                    color=st["color"],
+                    marker=st["marker"],
+                    markevery=max(1, len(dd) // 6),
+                    markersize=4,
+                    label=alg,
+                )
+            for y, lab, ls in (
+                (inst.optimal_value, r"$V^*$", "-"),
+                (inst.baseline_value, r"$V^b$", "--"),
+                (thr, r"threshold $(1-\alpha)V^b$", ":"),
+            ):
                 ax.axhline(y, color="k", ls=ls, lw=1.2, label=lab)
             ax.set_xscale("log")
             ax.set_xlabel("episode $k$ (log-spaced bins)")
             ax.set_title(f"{col} over seeds and bins of " + r"$V^{\pi_k}_1(s_1)$")
         axes[0].set_ylabel(r"exact value of the deployed policy $V^{\pi_k}_1(s_1)$")
         legend_below(fig, axes, ncols=5)
-        fig.suptitle(f"Deployed policy values, {PAPER}: " + _setting(inst, df)
-                     + "\nright panel: any point below the dotted threshold is a violation "
-                       "in some seed")
+        fig.suptitle(
+            f"Deployed policy values, {PAPER}: "
+            + _setting(inst, df)
+            + "\nright panel: any point below the dotted threshold is a violation "
+            "in some seed"
+        )
     data["V_star"], data["V_b"], data["threshold"] = inst.optimal_value, inst.baseline_value, thr
     save_figure(fig, data, path)
     return fig, data
@@ -203,16 +271,24 @@ def fig_values(df: pd.DataFrame, path, n_bins: int = 120):
 def violation_table(df: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for alg, d in df.groupby("algorithm", sort=False):
-        per = d.groupby("seed").agg(viol=("constraint_ok", lambda x: int((x == 0).sum())),
-                                    reg=("regret", "sum"),
-                                    notfull=("fully_optimistic", lambda x: int((x == 0).sum())))
+        per = d.groupby("seed").agg(
+            viol=("constraint_ok", lambda x: int((x == 0).sum())),
+            reg=("regret", "sum"),
+            notfull=("fully_optimistic", lambda x: int((x == 0).sum())),
+        )
         n = len(per)
-        rows.append({"algorithm": alg, "K": int(d.k.max()), "n_seeds": n,
-                     "violations_mean": per.viol.mean(),
-                     "runs_with_violation": float((per.viol > 0).mean()),
-                     "regret_mean": per.reg.mean(),
-                     "regret_se": per.reg.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
-                     "not_fully_optimistic_mean": per.notfull.mean()})
+        rows.append(
+            {
+                "algorithm": alg,
+                "K": int(d.k.max()),
+                "n_seeds": n,
+                "violations_mean": per.viol.mean(),
+                "runs_with_violation": float((per.viol > 0).mean()),
+                "regret_mean": per.reg.mean(),
+                "regret_se": per.reg.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
+                "not_fully_optimistic_mean": per.notfull.mean(),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -234,32 +310,54 @@ def write_table(tab: pd.DataFrame, path) -> None:
 
 def fig_mixture(df: pd.DataFrame, path):
     from matplotlib.figure import Figure
+
     H = ENV_PARAMS["H"]
     parts = []
     with style():
         fig = Figure(figsize=(13, 5.2), layout="constrained")
         axes = fig.subplots(1, 2, sharey=True)
-        for ax, (alg, lab, scale) in zip(axes, (("StepMix", r"$(h^*+\rho)/H$", H),
-                                                ("EpsMix", r"$\varepsilon_k$", 1.0))):
+        for ax, (alg, lab, scale) in zip(
+            axes, (("StepMix", r"$(h^*+\rho)/H$", H), ("EpsMix", r"$\varepsilon_k$", 1.0))
+        ):
             d = df[df.algorithm == alg]
             g = d.groupby("k")
             m = g["mix"].mean()
             full = g["fully_optimistic"].mean()
             st = STYLES[alg]
-            ax.plot(m.index, m.values / scale, color=st["color"], lw=1.2,
-                    label=f"{alg}: mean {lab}")
-            ax.plot(full.index, full.values, color="0.35", lw=1.0, ls="--",
-                    label="fraction of runs fully optimistic")
+            ax.plot(
+                m.index, m.values / scale, color=st["color"], lw=1.2, label=f"{alg}: mean {lab}"
+            )
+            ax.plot(
+                full.index,
+                full.values,
+                color="0.35",
+                lw=1.0,
+                ls="--",
+                label="fraction of runs fully optimistic",
+            )
             if alg == "EpsMix":
-                ax.axhline(ALPHA, color="k", ls=":", lw=1.2,
-                           label=r"$\alpha$ (lower bound of $\varepsilon_k$)")
+                ax.axhline(
+                    ALPHA,
+                    color="k",
+                    ls=":",
+                    lw=1.2,
+                    label=r"$\alpha$ (lower bound of $\varepsilon_k$)",
+                )
             ax.set_xscale("log")
             ax.set_ylim(0, 1.05)
             ax.set_xlabel("episode $k$")
             ax.set_title(f"{alg}: 1 = fully optimistic policy deployed")
-            parts.append(pd.DataFrame({"algorithm": alg, "k": m.index, "mix_mean": m.values,
-                                       "mix_normalised": m.values / scale,
-                                       "fully_optimistic_fraction": full.values}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "algorithm": alg,
+                        "k": m.index,
+                        "mix_mean": m.values,
+                        "mix_normalised": m.values / scale,
+                        "fully_optimistic_fraction": full.values,
+                    }
+                )
+            )
         axes[0].set_ylabel("mixture parameter (mean over seeds)")
         legend_below(fig, axes, ncols=4)
         inst = _instance()
@@ -269,39 +367,54 @@ def fig_mixture(df: pd.DataFrame, path):
     return fig, data
 
 
-def learned_sweep(quick: bool = False, n_jobs: int = 1, scheduler=None, out=None,
-                  seed=None) -> pd.DataFrame:
+def learned_sweep(
+    quick: bool = False, n_jobs: int = 1, scheduler=None, out=None, seed=None
+) -> pd.DataFrame:
     cfg = settings(quick)
     store = None if out is None else Path(out) / ".store"
     rows = []
     for base in ("stepmix", "epsmix"):
         for N in DATASET_SIZES:
-            exp = Experiment(ENV, LEARNERS["learned"], cfg["K_sweep"], cfg["n_seeds_sweep"],
-                             root_seed=_root("learned", seed),
-                             env_params={**ENV_PARAMS, "dataset_size": N, "expose_baseline": False},
-                             learner_params={**_learner_params(), "alpha": LEARNED_ALPHA,
-                                             "base": base},
-                             name=f"learned-{base}-N{N}")
+            exp = Experiment(
+                ENV,
+                LEARNERS["learned"],
+                cfg["K_sweep"],
+                cfg["n_seeds_sweep"],
+                root_seed=_root("learned", seed),
+                env_params={**ENV_PARAMS, "dataset_size": N, "expose_baseline": False},
+                learner_params={**_learner_params(), "alpha": LEARNED_ALPHA, "base": base},
+                name=f"learned-{base}-N{N}",
+            )
             d = run(exp, n_jobs=n_jobs, scheduler=scheduler, store=store, progress=False)
-            per = d.groupby("seed").agg(reg=("regret", "sum"),
-                                        viol=("constraint_ok", lambda x: int((x == 0).sum())),
-                                        unc=("uncertified", "mean"),
-                                        full=("fully_optimistic", "mean"))
+            per = d.groupby("seed").agg(
+                reg=("regret", "sum"),
+                viol=("constraint_ok", lambda x: int((x == 0).sum())),
+                unc=("uncertified", "mean"),
+                full=("fully_optimistic", "mean"),
+            )
             n = len(per)
-            rows.append({"base": base, "N": N, "K": cfg["K_sweep"], "n_seeds": n,
-                         "alpha": LEARNED_ALPHA,
-                         "regret_mean": per.reg.mean(),
-                         "regret_se": per.reg.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
-                         "violations_mean": per.viol.mean(),
-                         "runs_with_violation": float((per.viol > 0).mean()),
-                         "n_runs_with_violation": int((per.viol > 0).sum()),
-                         "uncertified_fraction": per.unc.mean(),
-                         "mixture_fraction": float((1 - per.unc - per.full).clip(lower=0).mean())})
+            rows.append(
+                {
+                    "base": base,
+                    "N": N,
+                    "K": cfg["K_sweep"],
+                    "n_seeds": n,
+                    "alpha": LEARNED_ALPHA,
+                    "regret_mean": per.reg.mean(),
+                    "regret_se": per.reg.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
+                    "violations_mean": per.viol.mean(),
+                    "runs_with_violation": float((per.viol > 0).mean()),
+                    "n_runs_with_violation": int((per.viol > 0).sum()),
+                    "uncertified_fraction": per.unc.mean(),
+                    "mixture_fraction": float((1 - per.unc - per.full).clip(lower=0).mean()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def fig_learned(quick=False, n_jobs=1, scheduler=None, out=None, path=None, seed=None, tab=None):
     from matplotlib.figure import Figure
+
     if tab is None:
         tab = learned_sweep(quick, n_jobs, scheduler, out, seed)
     with style():
@@ -309,17 +422,29 @@ def fig_learned(quick=False, n_jobs=1, scheduler=None, out=None, path=None, seed
         axes = fig.subplots(1, 4)
         for base, d in tab.groupby("base", sort=False):
             lab = "StepMix" if base == "stepmix" else "EpsMix"
-            st = dict(color=STYLES[lab]["color"], marker=STYLES[lab]["marker"],
-                      ls="-" if base == "stepmix" else "--", label=f"learned-baseline {lab}")
+            st = dict(
+                color=STYLES[lab]["color"],
+                marker=STYLES[lab]["marker"],
+                ls="-" if base == "stepmix" else "--",
+                label=f"learned-baseline {lab}",
+            )
             axes[0].errorbar(d.N, d.regret_mean, yerr=d.regret_se, capsize=3, **st)
             axes[1].plot(d.N, d.runs_with_violation, **st)
             axes[2].plot(d.N, d.uncertified_fraction, **st)
             axes[3].plot(d.N, d.mixture_fraction, **st)
         axes[1].axhline(DELTA, color="k", ls=":", lw=1.2, label=r"$\delta$")
-        titles = ("Reg(K) (mean ± s.e.)", "fraction of runs with a violation",
-                  "fraction of episodes uncertified", "fraction of episodes mixing")
-        ylabels = ("cumulative regret at K", "fraction of runs", "fraction of episodes",
-                   "fraction of episodes")
+        titles = (
+            "Reg(K) (mean ± s.e.)",
+            "fraction of runs with a violation",
+            "fraction of episodes uncertified",
+            "fraction of episodes mixing",
+        )
+        ylabels = (
+            "cumulative regret at K",
+            "fraction of runs",
+            "fraction of episodes",
+            "fraction of episodes",
+        )
         for i, (ax, t, yl) in enumerate(zip(axes, titles, ylabels)):
             ax.set_xscale("log")
             ax.set_xlabel(r"dataset size $N$ (trajectories of $\pi^\beta$)")
@@ -329,10 +454,12 @@ def fig_learned(quick=False, n_jobs=1, scheduler=None, out=None, path=None, seed
                 ax.set_ylim(-0.02, 1.02)
         legend_below(fig, axes, ncols=3)
         K, n = int(tab.K.iloc[0]), int(tab.n_seeds.iloc[0])
-        fig.suptitle(f"Learned baseline, {PAPER}: S=5, A=5, H=3, " + rf"$\alpha$={LEARNED_ALPHA}, "
-                     rf"$\delta$={DELTA}, {n} seeds, K={K:,}"
-                     "\nmixing = certified, not fully optimistic; StepMix and EpsMix differ only "
-                     "where mixtures are deployed; a hidden curve coincides with the one on top")
+        fig.suptitle(
+            f"Learned baseline, {PAPER}: S=5, A=5, H=3, " + rf"$\alpha$={LEARNED_ALPHA}, "
+            rf"$\delta$={DELTA}, {n} seeds, K={K:,}"
+            "\nmixing = certified, not fully optimistic; StepMix and EpsMix differ only "
+            "where mixtures are deployed; a hidden curve coincides with the one on top"
+        )
     if path is not None:
         save_figure(fig, tab, path)
     return fig, tab
@@ -340,16 +467,24 @@ def fig_learned(quick=False, n_jobs=1, scheduler=None, out=None, path=None, seed
 
 SENSITIVITY = (  # (label, env overrides, learner overrides): the "also run" settings
     [(f"env_seed={s}", {"env_seed": s}, {}) for s in range(5)]
-    + [(f"c={c}, alpha={a}", {"baseline_ratio": c}, {"alpha": a})
-       for c in (0.4, 0.6, 0.8) for a in (0.05, 0.1, 0.2) if (c, a) != (0.6, 0.1)]
+    + [
+        (f"c={c}, alpha={a}", {"baseline_ratio": c}, {"alpha": a})
+        for c in (0.4, 0.6, 0.8)
+        for a in (0.05, 0.1, 0.2)
+        if (c, a) != (0.6, 0.1)
+    ]
     + [("delta=0.01", {}, {"delta": 0.01})]
 )
-SENSITIVITY_ALGS = (("StepMix", LEARNERS["StepMix"]), ("EpsMix", LEARNERS["EpsMix"]),
-                    ("UCBVI", LEARNERS["UCBVI"]))
+SENSITIVITY_ALGS = (
+    ("StepMix", LEARNERS["StepMix"]),
+    ("EpsMix", LEARNERS["EpsMix"]),
+    ("UCBVI", LEARNERS["UCBVI"]),
+)
 
 
-def sensitivity(quick: bool = False, n_jobs: int = 1, scheduler=None, out=None,
-                seed=None) -> pd.DataFrame:
+def sensitivity(
+    quick: bool = False, n_jobs: int = 1, scheduler=None, out=None, seed=None
+) -> pd.DataFrame:
     """Reg(K), violations and not-fully-optimistic episodes over the "also run" settings."""
     cfg = settings(quick)
     K, n_seeds = cfg["K_sens"], cfg["n_seeds_sens"]
@@ -358,22 +493,46 @@ def sensitivity(quick: bool = False, n_jobs: int = 1, scheduler=None, out=None,
     for label, env_over, ln_over in SENSITIVITY:
         env_params = {**ENV_PARAMS, **env_over}
         params = {**_learner_params(), **ln_over}
-        inst = conservative_instance(env_params["env_seed"], env_params["S"], env_params["A"],
-                                     env_params["H"], env_params["baseline_ratio"])
+        inst = conservative_instance(
+            env_params["env_seed"],
+            env_params["S"],
+            env_params["A"],
+            env_params["H"],
+            env_params["baseline_ratio"],
+        )
         for alg, learner in SENSITIVITY_ALGS:
-            exp = Experiment(ENV, learner, K, n_seeds, root_seed=_root("sensitivity", seed),
-                             env_params=env_params, learner_params=params, name=alg)
+            exp = Experiment(
+                ENV,
+                learner,
+                K,
+                n_seeds,
+                root_seed=_root("sensitivity", seed),
+                env_params=env_params,
+                learner_params=params,
+                name=alg,
+            )
             d = run(exp, n_jobs=n_jobs, scheduler=scheduler, store=store, progress=False)
-            per = d.groupby("seed").agg(reg=("regret", "sum"),
-                                        viol=("constraint_ok", lambda x: int((x == 0).sum())),
-                                        nf=("fully_optimistic", lambda x: int((x == 0).sum())))
-            rows.append({"setting": label, "algorithm": alg, "K": K, "n_seeds": len(per),
-                         "V_b_over_V_star": inst.baseline_ratio, "alpha": params["alpha"],
-                         "delta": params["delta"], "regret_mean": per.reg.mean(),
-                         "violations_mean": per.viol.mean(),
-                         "runs_with_violation": float((per.viol > 0).mean()),
-                         "n_runs_with_violation": int((per.viol > 0).sum()),
-                         "not_fully_optimistic_mean": per.nf.mean()})
+            per = d.groupby("seed").agg(
+                reg=("regret", "sum"),
+                viol=("constraint_ok", lambda x: int((x == 0).sum())),
+                nf=("fully_optimistic", lambda x: int((x == 0).sum())),
+            )
+            rows.append(
+                {
+                    "setting": label,
+                    "algorithm": alg,
+                    "K": K,
+                    "n_seeds": len(per),
+                    "V_b_over_V_star": inst.baseline_ratio,
+                    "alpha": params["alpha"],
+                    "delta": params["delta"],
+                    "regret_mean": per.reg.mean(),
+                    "violations_mean": per.viol.mean(),
+                    "runs_with_violation": float((per.viol > 0).mean()),
+                    "n_runs_with_violation": int((per.viol > 0).sum()),
+                    "not_fully_optimistic_mean": per.nf.mean(),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -391,23 +550,59 @@ def main_claims(df: pd.DataFrame) -> list[dict]:
     out = []
     for alg in ("StepMix", "EpsMix"):
         n_viol = float(round(tab.loc[alg, "runs_with_violation"] * tab.loc[alg, "n_seeds"]))
-        out.append(claim(f"{alg}: runs with an episode-wise violation <= max(1, 3 delta R), "
-                         f"R = {R}", n_viol, rule, bool(n_viol <= rule), figure="values"))
+        out.append(
+            claim(
+                f"{alg}: runs with an episode-wise violation <= max(1, 3 delta R), R = {R}",
+                n_viol,
+                rule,
+                bool(n_viol <= rule),
+                figure="values",
+            )
+        )
         s = _slope(df, alg)
-        out.append(claim(f"{alg}: leaves the baseline and bends sublinear, regret slope over "
-                         "[K/10, K] < 0.8", s, SUBLINEAR_SLOPE, bool(s < SUBLINEAR_SLOPE),
-                         figure="regret"))
+        out.append(
+            claim(
+                f"{alg}: leaves the baseline and bends sublinear, regret slope over "
+                "[K/10, K] < 0.8",
+                s,
+                SUBLINEAR_SLOPE,
+                bool(s < SUBLINEAR_SLOPE),
+                figure="regret",
+            )
+        )
         ratio = float(tab.loc[alg, "regret_mean"] / base_reg)
-        out.append(claim(f"{alg}: Reg(K) / Reg_baseline-only(K) <= 0.5", ratio, 0.5,
-                         bool(ratio <= 0.5), figure="regret"))
+        out.append(
+            claim(
+                f"{alg}: Reg(K) / Reg_baseline-only(K) <= 0.5",
+                ratio,
+                0.5,
+                bool(ratio <= 0.5),
+                figure="regret",
+            )
+        )
     v = float(tab.loc["UCBVI", "violations_mean"])
-    out.append(claim("UCBVI (not conservative): violates the constraint, mean violating "
-                     "episodes per run > 0", v, 0.0, bool(v > 0), figure="values"))
+    out.append(
+        claim(
+            "UCBVI (not conservative): violates the constraint, mean violating "
+            "episodes per run > 0",
+            v,
+            0.0,
+            bool(v > 0),
+            figure="values",
+        )
+    )
     K = int(df.k.max())
     late = df[(df.algorithm == "StepMix") & (df.k > K - K // 10)]
     frac = float(late.fully_optimistic.mean())
-    out.append(claim("StepMix: fully optimistic in >= half of the last K/10 episodes", frac,
-                     0.5, bool(frac >= 0.5), figure="mixture"))
+    out.append(
+        claim(
+            "StepMix: fully optimistic in >= half of the last K/10 episodes",
+            frac,
+            0.5,
+            bool(frac >= 0.5),
+            figure="mixture",
+        )
+    )
     return out
 
 
@@ -417,16 +612,40 @@ def learned_claims(tab: pd.DataFrame) -> list[dict]:
     rule = violation_rule(R)
     big = tab[tab.N == max(DATASET_SIZES)]
     worst = float(big.n_runs_with_violation.max())
-    out.append(claim(f"learned baseline, N = 1e5: runs with a violation <= max(1, 3 delta R), "
-                     f"R = {R} (worst of StepMix/EpsMix)", worst, rule, bool(worst <= rule),
-                     figure="learned_baseline"))
+    out.append(
+        claim(
+            f"learned baseline, N = 1e5: runs with a violation <= max(1, 3 delta R), "
+            f"R = {R} (worst of StepMix/EpsMix)",
+            worst,
+            rule,
+            bool(worst <= rule),
+            figure="learned_baseline",
+        )
+    )
     s = tab[tab.base == "stepmix"].set_index("N")
-    ratio = float(s.loc[max(DATASET_SIZES), "regret_mean"] / s.loc[min(DATASET_SIZES), "regret_mean"])
-    out.append(claim("learned StepMix: Reg(K) at N = 1e5 / Reg(K) at N = 1e2 < 1 (more data, "
-                     "less regret)", ratio, 1.0, bool(ratio < 1.0), figure="learned_baseline"))
+    ratio = float(
+        s.loc[max(DATASET_SIZES), "regret_mean"] / s.loc[min(DATASET_SIZES), "regret_mean"]
+    )
+    out.append(
+        claim(
+            "learned StepMix: Reg(K) at N = 1e5 / Reg(K) at N = 1e2 < 1 (more data, less regret)",
+            ratio,
+            1.0,
+            bool(ratio < 1.0),
+            figure="learned_baseline",
+        )
+    )
     mix = float(s.mixture_fraction.max())
-    out.append(claim("learned StepMix deploys certified mixtures (max over N of the fraction of "
-                     "mixing episodes) > 0", mix, 0.0, bool(mix > 0), figure="learned_baseline"))
+    out.append(
+        claim(
+            "learned StepMix deploys certified mixtures (max over N of the fraction of "
+            "mixing episodes) > 0",
+            mix,
+            0.0,
+            bool(mix > 0),
+            figure="learned_baseline",
+        )
+    )
     return out
 
 
@@ -437,16 +656,25 @@ def sensitivity_claims(tab: pd.DataFrame) -> list[dict]:
     worst = float(cons.n_runs_with_violation.max())
     n_ucb = float((tab[tab.algorithm == "UCBVI"].n_runs_with_violation > 0).sum())
     return [
-        claim(f"StepMix/EpsMix over all {len(SENSITIVITY)} settings: runs with a violation "
-              f"<= max(1, 3 delta R) in each, R = {R} (worst setting)", worst, rule,
-              bool(worst <= rule), figure="sensitivity"),
-        claim("UCBVI violates in at least one setting (number of settings with a violating run)",
-              n_ucb, 1.0, bool(n_ucb >= 1), figure="sensitivity"),
+        claim(
+            f"StepMix/EpsMix over all {len(SENSITIVITY)} settings: runs with a violation "
+            f"<= max(1, 3 delta R) in each, R = {R} (worst setting)",
+            worst,
+            rule,
+            bool(worst <= rule),
+            figure="sensitivity",
+        ),
+        claim(
+            "UCBVI violates in at least one setting (number of settings with a violating run)",
+            n_ucb,
+            1.0,
+            bool(n_ucb >= 1),
+            figure="sensitivity",
+        ),
     ]
 
 
-def reproduce(out, quick: bool = False, n_jobs: int = 1, scheduler=None,
-              seed=None) -> list[dict]:
+def reproduce(out, quick: bool = False, n_jobs: int = 1, scheduler=None, seed=None) -> list[dict]:
     """All figures and tables into ``out`` (a directory); returns the claims."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -461,9 +689,12 @@ def reproduce(out, quick: bool = False, n_jobs: int = 1, scheduler=None,
     return main_claims(df) + learned_claims(ltab) + sensitivity_claims(stab)
 
 
-@register_figure(NAME, paper="Li, Huang, Shen, Yang, ICML 2023 (arXiv:2306.06265)",
-                 description="StepMix/EpsMix vs UCBVI, budget, switch, baseline: regret, values, "
-                             "violations, mixture trace, learned-baseline sweep")
+@register_figure(
+    NAME,
+    paper="Li, Huang, Shen, Yang, ICML 2023 (arXiv:2306.06265)",
+    description="StepMix/EpsMix vs UCBVI, budget, switch, baseline: regret, values, "
+    "violations, mixture trace, learned-baseline sweep",
+)
 def stepmix_figures(quick: bool, jobs: int, scheduler, out: Path, seed: int | None = None):
     """StepMix/EpsMix episode-wise conservative exploration: figures, tables and claims."""
     return reproduce(out, quick=quick, n_jobs=jobs, scheduler=scheduler, seed=seed)
@@ -472,6 +703,7 @@ def stepmix_figures(quick: bool, jobs: int, scheduler, out: Path, seed: int | No
 if __name__ == "__main__":  # pragma: no cover
     import argparse
     import time
+
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true")
     p.add_argument("--jobs", type=int, default=1)

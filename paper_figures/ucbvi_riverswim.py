@@ -40,6 +40,7 @@ are still exploring at this K (slope >= 0.9), which is what their bonus (> H) pr
 Settings: full K = 10,000, 20 seeds; ``--quick`` K = 1,500, 4 seeds (a few seconds): the
 claims are the same at both.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -68,7 +69,7 @@ SERIES = [  # (label, learner, learner params); the order fixes each series' sty
 ]
 ORDER = [label for label, _, _ in SERIES]
 SUBLINEAR_SLOPE = 0.8  # "bends sublinear": log-log slope over [K/10, K] below this
-LINEAR_SLOPE = 0.9     # "still exploring": slope at least this
+LINEAR_SLOPE = 0.9  # "still exploring": slope at least this
 
 
 def settings(quick: bool) -> dict:
@@ -80,15 +81,23 @@ def tiny_settings() -> dict:
     return {"K": 60, "n_seeds": 2}
 
 
-def results(quick: bool = False, n_jobs: int = 1, scheduler=None, store=None,
-            seed: int | None = None) -> pd.DataFrame:
+def results(
+    quick: bool = False, n_jobs: int = 1, scheduler=None, store=None, seed: int | None = None
+) -> pd.DataFrame:
     """Long result frame of the five series (runner columns)."""
     cfg = settings(quick)
     frames = []
     for label, learner, params in SERIES:
-        ex = Experiment(ENV, learner, cfg["K"], cfg["n_seeds"],
-                        root_seed=ROOT_SEED if seed is None else seed,
-                        env_params=ENV_PARAMS, learner_params=params, name=label)
+        ex = Experiment(
+            ENV,
+            learner,
+            cfg["K"],
+            cfg["n_seeds"],
+            root_seed=ROOT_SEED if seed is None else seed,
+            env_params=ENV_PARAMS,
+            learner_params=params,
+            name=label,
+        )
         frames.append(run(ex, n_jobs=n_jobs, scheduler=scheduler, store=store, progress=False))
     return pd.concat(frames, ignore_index=True)
 
@@ -96,14 +105,30 @@ def results(quick: bool = False, n_jobs: int = 1, scheduler=None, store=None,
 def bounds() -> list:
     vals = {"S": S, "A": A, "H": H}
     return [
-        BoundCurve.from_bound(UCBVI_CH, label=r"UCBVI-CH Thm 1, exact ($\delta$ = 0.1)",
-                              algorithm="UCBVI-CH theory", delta=DELTA, **vals),
-        BoundCurve.from_bound(UCBVI_BF, label=r"UCBVI-BF Thm 2: $\sqrt{HSAT}+H^2S^2A+H\sqrt{T}$, "
-                              "constant 1", algorithm="UCBVI-BF theory", **vals),
-        BoundCurve.from_bound(PSRL_BOUND, label=r"PSRL (Bayesian): $\tau S\sqrt{AT\log(SAT)}$, "
-                              "constant 1", algorithm="PSRL", **vals),
-        BoundCurve.from_bound(TABULAR_LOWER_HOMOGENEOUS,
-                              label=r"lower bound $\sqrt{H^2SAK}$, constant 1", **vals),
+        BoundCurve.from_bound(
+            UCBVI_CH,
+            label=r"UCBVI-CH Thm 1, exact ($\delta$ = 0.1)",
+            algorithm="UCBVI-CH theory",
+            delta=DELTA,
+            **vals,
+        ),
+        BoundCurve.from_bound(
+            UCBVI_BF,
+            label=r"UCBVI-BF Thm 2: $\sqrt{HSAT}+H^2S^2A+H\sqrt{T}$, "
+            "constant 1",
+            algorithm="UCBVI-BF theory",
+            **vals,
+        ),
+        BoundCurve.from_bound(
+            PSRL_BOUND,
+            label=r"PSRL (Bayesian): $\tau S\sqrt{AT\log(SAT)}$, "
+            "constant 1",
+            algorithm="PSRL",
+            **vals,
+        ),
+        BoundCurve.from_bound(
+            TABULAR_LOWER_HOMOGENEOUS, label=r"lower bound $\sqrt{H^2SAK}$, constant 1", **vals
+        ),
     ]
 
 
@@ -114,35 +139,63 @@ def claims(df: pd.DataFrame) -> list[dict]:
         g = df[df.algorithm == label].groupby("k").cum_regret.mean()
         slope = loglog_slope(g.index.to_numpy(), g.to_numpy())
         if "theory" in label:
-            out.append(claim(f"{label}: still exploring at this K (bonus > H), "
-                             "regret slope over [K/10, K] >= 0.9", slope, LINEAR_SLOPE,
-                             bool(slope >= LINEAR_SLOPE), figure="regret"))
+            out.append(
+                claim(
+                    f"{label}: still exploring at this K (bonus > H), "
+                    "regret slope over [K/10, K] >= 0.9",
+                    slope,
+                    LINEAR_SLOPE,
+                    bool(slope >= LINEAR_SLOPE),
+                    figure="regret",
+                )
+            )
         else:
-            out.append(claim(f"{label}: sublinear, regret slope over [K/10, K] < 0.8", slope,
-                             SUBLINEAR_SLOPE, bool(slope < SUBLINEAR_SLOPE), figure="regret"))
+            out.append(
+                claim(
+                    f"{label}: sublinear, regret slope over [K/10, K] < 0.8",
+                    slope,
+                    SUBLINEAR_SLOPE,
+                    bool(slope < SUBLINEAR_SLOPE),
+                    figure="regret",
+                )
+            )
     K = int(df.k.max())
     final = df[(df.algorithm == "UCBVI-CH theory") & (df.k == K)].cum_regret.to_numpy()
     bound = float(UCBVI_CH.curve(np.array([float(K)]), S=S, A=A, H=H, delta=DELTA)[0])
     ratio = float(final.max() / bound)
-    out.append(claim("UCBVI-CH theory: Reg(K) <= Thm 1 bound in every seed "
-                     "(max over seeds of Reg(K)/bound)", ratio, 1.0, bool(ratio <= 1.0),
-                     figure="regret"))
+    out.append(
+        claim(
+            "UCBVI-CH theory: Reg(K) <= Thm 1 bound in every seed (max over seeds of Reg(K)/bound)",
+            ratio,
+            1.0,
+            bool(ratio <= 1.0),
+            figure="regret",
+        )
+    )
     return out
 
 
-@register_figure(NAME, paper="Azar, Osband, Munos 2017; Osband, Russo, Van Roy 2013",
-                 description="UCBVI-CH, UCBVI-BF and PSRL on RiverSwim with their bounds")
+@register_figure(
+    NAME,
+    paper="Azar, Osband, Munos 2017; Osband, Russo, Van Roy 2013",
+    description="UCBVI-CH, UCBVI-BF and PSRL on RiverSwim with their bounds",
+)
 def ucbvi_riverswim(quick: bool, jobs: int, scheduler, out: Path, seed: int | None = None):
     """UCBVI-CH, UCBVI-BF and PSRL on RiverSwim with their bounds; returns the claims."""
     df = results(quick, n_jobs=jobs, scheduler=scheduler, store=Path(out) / ".store", seed=seed)
     cfg = settings(quick)
-    title = (f"UCBVI (Azar et al. 2017) and PSRL (Osband et al. 2013) on RiverSwim: "
-             f"S={S}, A={A}, H={H}, homogeneous, H-step values, T=KH; {cfg['n_seeds']} seeds, "
-             f"K={cfg['K']:,}")
-    caption = ("Bounds are drawn with their constants, never fitted to the data. The lower bound "
-               "is a worst case over MDPs: the tuned learners and PSRL lie below it on this easy "
-               "instance. Tuned = bonus scaled down (not covered by Thm 1/2); theory constants "
-               "keep the bonus above H at this K, so their regret is linear.")
-    regret_figure(df, bounds(), path=Path(out) / "regret", title=title, order=ORDER,
-                  caption=caption)
+    title = (
+        f"UCBVI (Azar et al. 2017) and PSRL (Osband et al. 2013) on RiverSwim: "
+        f"S={S}, A={A}, H={H}, homogeneous, H-step values, T=KH; {cfg['n_seeds']} seeds, "
+        f"K={cfg['K']:,}"
+    )
+    caption = (
+        "Bounds are drawn with their constants, never fitted to the data. The lower bound "
+        "is a worst case over MDPs: the tuned learners and PSRL lie below it on this easy "
+        "instance. Tuned = bonus scaled down (not covered by Thm 1/2); theory constants "
+        "keep the bonus above H at this K, so their regret is linear."
+    )
+    regret_figure(
+        df, bounds(), path=Path(out) / "regret", title=title, order=ORDER, caption=caption
+    )
     return claims(df)

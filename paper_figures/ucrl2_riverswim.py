@@ -36,6 +36,7 @@ step: 10^7 rows, about 1 GB); ``--quick`` S = 4, T = 200,000, 4
 seeds (a smaller RiverSwim, so that the learning phase ends within the quick budget; the
 claims are the same).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -59,8 +60,9 @@ GAIN_FRACTION = 0.9
 
 
 def settings(quick: bool) -> dict:
-    return ({"S": 4, "T": 200_000, "n_seeds": 4} if quick
-            else {"S": 6, "T": 1_000_000, "n_seeds": 10})
+    return (
+        {"S": 4, "T": 200_000, "n_seeds": 4} if quick else {"S": 6, "T": 1_000_000, "n_seeds": 10}
+    )
 
 
 def tiny_settings() -> dict:
@@ -74,26 +76,40 @@ def instance(S: int) -> dict:
 
     from mdpkit.experiments.registry import get_env
     from mdpkit.solvers.extended_vi import diameter
+
     env = get_env(ENV)(np.random.default_rng(0), S=S)
     return {"g_star": env.gain_star, "D": diameter(env.mdp)}
 
 
-def results(cfg: dict, n_jobs: int = 1, scheduler=None, store=None,
-            seed: int | None = None) -> pd.DataFrame:
-    ex = Experiment(ENV, "ucrl2", cfg["T"], cfg["n_seeds"],
-                    root_seed=ROOT_SEED if seed is None else seed,
-                    env_params={"S": cfg["S"]}, learner_params={"delta": DELTA}, name=LABEL)
+def results(
+    cfg: dict, n_jobs: int = 1, scheduler=None, store=None, seed: int | None = None
+) -> pd.DataFrame:
+    ex = Experiment(
+        ENV,
+        "ucrl2",
+        cfg["T"],
+        cfg["n_seeds"],
+        root_seed=ROOT_SEED if seed is None else seed,
+        env_params={"S": cfg["S"]},
+        learner_params={"delta": DELTA},
+        name=LABEL,
+    )
     return run(ex, n_jobs=n_jobs, scheduler=scheduler, store=store, progress=False)
 
 
 def bounds(S: int, D: float) -> list:
     vals = {"S": S, "A": A, "D": D, "delta": DELTA}
-    shape = (lambda T: D * S * np.sqrt(A * T * np.log(T / DELTA)))
+    shape = lambda T: D * S * np.sqrt(A * T * np.log(T / DELTA))
     return [
-        BoundCurve.from_bound(UCRL2_THM2, label=r"Thm 2, exact: $34DS\sqrt{AT\ln(T/\delta)}$",
-                              algorithm=LABEL, **vals),
-        BoundCurve(shape, r"$DS\sqrt{AT\ln(T/\delta)}$: Thm 2 with constant 1, not fitted",
-                   exact=False, algorithm=LABEL),
+        BoundCurve.from_bound(
+            UCRL2_THM2, label=r"Thm 2, exact: $34DS\sqrt{AT\ln(T/\delta)}$", algorithm=LABEL, **vals
+        ),
+        BoundCurve(
+            shape,
+            r"$DS\sqrt{AT\ln(T/\delta)}$: Thm 2 with constant 1, not fitted",
+            exact=False,
+            algorithm=LABEL,
+        ),
     ]
 
 
@@ -105,23 +121,52 @@ def claims(df: pd.DataFrame, S: int, g_star: float, D: float) -> list[dict]:
     sel = ks >= 2  # Thm 2 is stated for T > 1
     bound = UCRL2_THM2.curve(ks[sel], D=D, S=S, A=A, delta=DELTA)
     ratio = float(np.max(df.cum_regret.to_numpy()[sel] / bound))
-    out.append(claim("Thm 2 holds: max over seeds and T of regret / (34 D S sqrt(A T ln(T/delta)))",
-                     ratio, 1.0, bool(ratio <= 1.0), figure="regret"))
+    out.append(
+        claim(
+            "Thm 2 holds: max over seeds and T of regret / (34 D S sqrt(A T ln(T/delta)))",
+            ratio,
+            1.0,
+            bool(ratio <= 1.0),
+            figure="regret",
+        )
+    )
     g = df.groupby("k").cum_regret.mean()
     slope = loglog_slope(g.index.to_numpy(), g.to_numpy())
-    out.append(claim("sublinear: log-log slope of the mean regret over [T/10, T] < 0.8", slope,
-                     SUBLINEAR_SLOPE, bool(slope < SUBLINEAR_SLOPE), figure="regret"))
+    out.append(
+        claim(
+            "sublinear: log-log slope of the mean regret over [T/10, T] < 0.8",
+            slope,
+            SUBLINEAR_SLOPE,
+            bool(slope < SUBLINEAR_SLOPE),
+            figure="regret",
+        )
+    )
     last = float(df[df.k > T - T // 10].groupby("seed").reward.mean().mean()) / g_star
-    out.append(claim("average reward over the last T/10 steps >= 0.9 g* (ratio to g*)", last,
-                     GAIN_FRACTION, bool(last >= GAIN_FRACTION), figure="average_reward"))
+    out.append(
+        claim(
+            "average reward over the last T/10 steps >= 0.9 g* (ratio to g*)",
+            last,
+            GAIN_FRACTION,
+            bool(last >= GAIN_FRACTION),
+            figure="average_reward",
+        )
+    )
     margin = float((df.optimistic_gain - g_star).min())
-    out.append(claim("optimism: min over epochs and seeds of (certified optimistic gain - g*) >= 0",
-                     margin, 0.0, bool(margin >= 0.0), figure="average_reward"))
+    out.append(
+        claim(
+            "optimism: min over epochs and seeds of (certified optimistic gain - g*) >= 0",
+            margin,
+            0.0,
+            bool(margin >= 0.0),
+            figure="average_reward",
+        )
+    )
     return out
 
 
 def _average_reward_figure(df: pd.DataFrame, g_star: float, path: Path, title: str):
     from mdpkit.plotting import _new_axes, k_grid, save_figure, series_styles, style
+
     T = int(df.k.max())
     grid = k_grid(T, 200)
     mats = []
@@ -132,7 +177,13 @@ def _average_reward_figure(df: pd.DataFrame, g_star: float, path: Path, title: s
     with style():
         fig, ax = _new_axes(None, figsize=(8.4, 4.6))
         st = series_styles(ORDER)[LABEL]
-        ax.plot(grid, mean, color=st["color"], linestyle=st["linestyle"], label=LABEL + ", mean over seeds")
+        ax.plot(
+            grid,
+            mean,
+            color=st["color"],
+            linestyle=st["linestyle"],
+            label=LABEL + ", mean over seeds",
+        )
         ax.axhline(g_star, color="#000000", linewidth=1.2, label=f"g* = {g_star:.4f} (exact)")
         ax.set_xscale("log")
         ax.set_xlabel("step T")
@@ -144,25 +195,43 @@ def _average_reward_figure(df: pd.DataFrame, g_star: float, path: Path, title: s
         save_figure(fig, data, path)
 
 
-@register_figure(NAME, paper="Jaksch, Ortner, Auer 2010",
-                 description="UCRL2 regret on average-reward RiverSwim with its Theorem 2 bound")
+@register_figure(
+    NAME,
+    paper="Jaksch, Ortner, Auer 2010",
+    description="UCRL2 regret on average-reward RiverSwim with its Theorem 2 bound",
+)
 def ucrl2_riverswim(quick: bool, jobs: int, scheduler, out: Path, seed: int | None = None):
     """UCRL2 on average-reward RiverSwim with its Thm 2 bound; returns the claims."""
     cfg = settings(quick)
     S = cfg["S"]
     inst = instance(S)
     df = results(cfg, n_jobs=jobs, scheduler=scheduler, store=Path(out) / ".store", seed=seed)
-    head = (f"UCRL2 (Jaksch et al. 2010) on RiverSwim, average reward: S={S}, A={A}, "
-            f"D={inst['D']:.2f}, g*={inst['g_star']:.4f}; {cfg['n_seeds']} seeds, "
-            f"T={cfg['T']:,} steps")
-    caption = (r"Regret $\Delta(T) = T g^* - \sum_{t \leq T} r_t$. The Thm 2 bound is drawn exactly "
-               r"with its constant 34: it lies far above the data and above $T g^*$ (the regret of "
-               "collecting nothing) at every plotted T, so it is vacuous here; the dashed curve is "
-               "the same expression with constant 1 (order only, placed by that rule, not fitted).")
+    head = (
+        f"UCRL2 (Jaksch et al. 2010) on RiverSwim, average reward: S={S}, A={A}, "
+        f"D={inst['D']:.2f}, g*={inst['g_star']:.4f}; {cfg['n_seeds']} seeds, "
+        f"T={cfg['T']:,} steps"
+    )
+    caption = (
+        r"Regret $\Delta(T) = T g^* - \sum_{t \leq T} r_t$. The Thm 2 bound is drawn exactly "
+        r"with its constant 34: it lies far above the data and above $T g^*$ (the regret of "
+        "collecting nothing) at every plotted T, so it is vacuous here; the dashed curve is "
+        "the same expression with constant 1 (order only, placed by that rule, not fitted)."
+    )
     from mdpkit.plotting import k_grid
+
     on_grid = df[df.k.isin(k_grid(cfg["T"], 200))]  # the rows the plot uses (same summary)
-    regret_figure(on_grid, bounds(S, inst["D"]), path=Path(out) / "regret", title=head,
-                  order=ORDER, caption=caption)
-    _average_reward_figure(df, inst["g_star"], Path(out) / "average_reward",
-                           f"UCRL2 on RiverSwim (S={S}): running average reward vs the optimal gain g*")
+    regret_figure(
+        on_grid,
+        bounds(S, inst["D"]),
+        path=Path(out) / "regret",
+        title=head,
+        order=ORDER,
+        caption=caption,
+    )
+    _average_reward_figure(
+        df,
+        inst["g_star"],
+        Path(out) / "average_reward",
+        f"UCRL2 on RiverSwim (S={S}): running average reward vs the optimal gain g*",
+    )
     return claims(df, S, inst["g_star"], inst["D"])

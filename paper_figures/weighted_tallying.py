@@ -35,6 +35,7 @@ root seed of every run.
 
 Measured numbers: see the paper page ("What we measured").
 """
+
 from __future__ import annotations
 
 import time
@@ -44,8 +45,10 @@ import numpy as np
 
 from mdpkit.plotting import style
 
-PAPER = ("Malik, Igoe, Li, Singh 2023 (ICML), Weighted Tallying Bandits: Overcoming "
-         "Intractability via Repeated Exposure Optimality")
+PAPER = (
+    "Malik, Igoe, Li, Singh 2023 (ICML), Weighted Tallying Bandits: Overcoming "
+    "Intractability via Repeated Exposure Optimality"
+)
 
 LEARNERS = [  # (label, registered learner, params)
     ("SE-WTB", "se-wtb", {}),
@@ -58,7 +61,7 @@ LEARNERS = [  # (label, registered learner, params)
 
 #: Prototype numbers of the paper page (pure-Python prototype, 5 seeds; not paper numbers):
 #: T -> (SE-WTB mean, bound, SE-naive).
-PROTOTYPE_E1 = {10 ** 3: (331, 1472, 377), 10 ** 4: (555, 4082, 3178), 10 ** 5: (623, 12422, 30006)}
+PROTOTYPE_E1 = {10**3: (331, 1472, 377), 10**4: (555, 4082, 3178), 10**5: (623, 12422, 30006)}
 PROTOTYPE_E2 = {10: 614, 20: 811, 40: 974, 80: 1485, 160: 2563}
 
 
@@ -69,24 +72,57 @@ E5_MEMORY = 80
 
 def settings(quick: bool) -> dict:
     if quick:
-        return dict(e1_T=[10 ** 3, 10 ** 4, 10 ** 5], e1_seeds=5, e2_T=10 ** 4, e2_seeds=3,
-                    e3_T=[10 ** 3, 10 ** 4, 10 ** 5], e3_seeds=3, e4_T=10 ** 4, e4_seeds=3,
-                    e4_K=[2, 5, 10, 20], M_grid=[10, 20, 40, 80, 160],
-                    e5_T=[10 ** 3, 10 ** 4, 10 ** 5], e5_seeds=8, e5_m=E5_MEMORY)
-    return dict(e1_T=[10 ** 3, 3 * 10 ** 3, 10 ** 4, 3 * 10 ** 4, 10 ** 5, 3 * 10 ** 5, 10 ** 6],
-                e1_seeds=20, e2_T=10 ** 5, e2_seeds=20,
-                e3_T=[10 ** 3, 10 ** 4, 10 ** 5, 10 ** 6], e3_seeds=20, e4_T=10 ** 5,
-                e4_seeds=20, e4_K=[2, 5, 10, 20], M_grid=[10, 20, 40, 80, 160],
-                e5_T=[10 ** 3, 10 ** 4, 10 ** 5, 10 ** 6], e5_seeds=20, e5_m=E5_MEMORY)
+        return dict(
+            e1_T=[10**3, 10**4, 10**5],
+            e1_seeds=5,
+            e2_T=10**4,
+            e2_seeds=3,
+            e3_T=[10**3, 10**4, 10**5],
+            e3_seeds=3,
+            e4_T=10**4,
+            e4_seeds=3,
+            e4_K=[2, 5, 10, 20],
+            M_grid=[10, 20, 40, 80, 160],
+            e5_T=[10**3, 10**4, 10**5],
+            e5_seeds=8,
+            e5_m=E5_MEMORY,
+        )
+    return dict(
+        e1_T=[10**3, 3 * 10**3, 10**4, 3 * 10**4, 10**5, 3 * 10**5, 10**6],
+        e1_seeds=20,
+        e2_T=10**5,
+        e2_seeds=20,
+        e3_T=[10**3, 10**4, 10**5, 10**6],
+        e3_seeds=20,
+        e4_T=10**5,
+        e4_seeds=20,
+        e4_K=[2, 5, 10, 20],
+        M_grid=[10, 20, 40, 80, 160],
+        e5_T=[10**3, 10**4, 10**5, 10**6],
+        e5_seeds=20,
+        e5_m=E5_MEMORY,
+    )
 
 
 def tiny_settings() -> dict:
     """Smallest settings that exercise every code path (tests; no claim is expected to hold):
     two horizons per experiment (the claims' slopes need two), two M and two K values; E1
     with 2 seeds (standard errors), the others with 1."""
-    return dict(e1_T=[200, 400], e1_seeds=2, e2_T=400, e2_seeds=1, e3_T=[200, 400], e3_seeds=1,
-                e4_T=400, e4_seeds=1, e4_K=[2, 5], M_grid=[10, 20], e5_T=[200, 400], e5_seeds=1,
-                e5_m=12)
+    return dict(
+        e1_T=[200, 400],
+        e1_seeds=2,
+        e2_T=400,
+        e2_seeds=1,
+        e3_T=[200, 400],
+        e3_seeds=1,
+        e4_T=400,
+        e4_seeds=1,
+        e4_K=[2, 5],
+        M_grid=[10, 20],
+        e5_T=[200, 400],
+        e5_seeds=1,
+        e5_m=12,
+    )
 
 
 # ----------------------------------------------------------------------------- one run
@@ -102,8 +138,15 @@ def run_one(env_name, env_params, learner, learner_params, T, seed, n_seeds, roo
     from mdpkit.experiments import Experiment
     from mdpkit.experiments.registry import get_env, get_learner
 
-    exp = Experiment(env_name, learner, T, n_seeds, root_seed=root_seed, env_params=env_params,
-                     learner_params=learner_params)
+    exp = Experiment(
+        env_name,
+        learner,
+        T,
+        n_seeds,
+        root_seed=root_seed,
+        env_params=env_params,
+        learner_params=learner_params,
+    )
     env_seq, learner_seq = exp.seed_sequence(seed).spawn(2)
     env = get_env(env_name)(np.random.default_rng(env_seq), **env_params)
     info = dict(env.env_info())
@@ -113,15 +156,24 @@ def run_one(env_name, env_params, learner, learner_params, T, seed, n_seeds, roo
     inst = env.instance
     cpr = cpr_arrays(inst, out["regret"], out["reward"], exact=False)  # the runner's columns
     loss_sum = float(T - out["reward"].sum())
-    return {"cpr_upper": float(np.cumsum(out["regret"])[-1]),
-            "cpr_lower": float(cpr["cpr_lower"][-1]),
-            "loss_cpr_upper": float(cpr["loss_cpr_upper"][-1]), "K": inst.K, "m": inst.m,
-            "M": env.M, "T": T, "seed": seed, "loss_sum": loss_sum, "mu_star": inst.mu_star}
+    return {
+        "cpr_upper": float(np.cumsum(out["regret"])[-1]),
+        "cpr_lower": float(cpr["cpr_lower"][-1]),
+        "loss_cpr_upper": float(cpr["loss_cpr_upper"][-1]),
+        "K": inst.K,
+        "m": inst.m,
+        "M": env.M,
+        "T": T,
+        "seed": seed,
+        "loss_sum": loss_sum,
+        "mu_star": inst.mu_star,
+    }
 
 
 def _map(tasks, jobs, scheduler):
     if scheduler is not None:
         from distributed import Client
+
         client = Client(scheduler) if isinstance(scheduler, str) else scheduler
         try:
             futs = [client.submit(run_one, *t, pure=False) for t in tasks]
@@ -132,6 +184,7 @@ def _map(tasks, jobs, scheduler):
     if jobs == 1 or len(tasks) == 1:
         return [run_one(*t) for t in tasks]
     from joblib import Parallel, delayed
+
     return Parallel(n_jobs=jobs)(delayed(run_one)(*t) for t in tasks)
 
 
@@ -142,8 +195,14 @@ def _summ(vals):
 
 
 # ----------------------------------------------------------------------------- experiments
-def compute(quick: bool = False, jobs: int = 1, scheduler=None, log=print, root_seed: int = 0,
-            cfg: dict | None = None) -> dict:
+def compute(
+    quick: bool = False,
+    jobs: int = 1,
+    scheduler=None,
+    log=print,
+    root_seed: int = 0,
+    cfg: dict | None = None,
+) -> dict:
     """Run E1-E5; returns ``{"rows": [...], "settings": ...}`` with one row per
     (experiment, series, x) holding mean / s.e. / max of the CPR columns and the bound.
 
@@ -164,18 +223,45 @@ def compute(quick: bool = False, jobs: int = 1, scheduler=None, log=print, root_
         for label, name, p in LEARNERS:
             add("E1", label, T, "practice-makes-perfect", e1, name, p, T, cfg["e1_seeds"])
     for M in cfg["M_grid"]:
-        add("E2", "SE-WTB", M, "practice-makes-perfect", {"K": 5, "m": 10, "M": M}, "se-wtb", {},
-            cfg["e2_T"], cfg["e2_seeds"])
+        add(
+            "E2",
+            "SE-WTB",
+            M,
+            "practice-makes-perfect",
+            {"K": 5, "m": 10, "M": M},
+            "se-wtb",
+            {},
+            cfg["e2_T"],
+            cfg["e2_seeds"],
+        )
     e3 = {"K": 5, "m": 10, "M": 20, "gamma": 0.8}
     for T in cfg["e3_T"]:
         for label, name, p in LEARNERS:
             add("E3", label, T, "practice-makes-perfect", e3, name, p, T, cfg["e3_seeds"])
-        add("E3", "SE-WTB (M = m)", T, "practice-makes-perfect", e3, "se-wtb", {"M": 10}, T,
-            cfg["e3_seeds"])
+        add(
+            "E3",
+            "SE-WTB (M = m)",
+            T,
+            "practice-makes-perfect",
+            e3,
+            "se-wtb",
+            {"M": 10},
+            T,
+            cfg["e3_seeds"],
+        )
     for K in cfg["e4_K"]:
         for label, name, p in LEARNERS:
-            add("E4", label, K, "random-reo-tallying", {"K": K, "m": 5, "M": 10}, name, p,
-                cfg["e4_T"], cfg["e4_seeds"])
+            add(
+                "E4",
+                label,
+                K,
+                "random-reo-tallying",
+                {"K": K, "m": 5, "M": 10},
+                name,
+                p,
+                cfg["e4_T"],
+                cfg["e4_seeds"],
+            )
     e5 = {"K": 5, "m": cfg["e5_m"], "M": cfg["e5_m"]}
     for T in cfg["e5_T"]:
         for label, name, p in LEARNERS:
@@ -195,8 +281,16 @@ def compute(quick: bool = False, jobs: int = 1, scheduler=None, log=print, root_
     rows = []
     for (exp, series, x), rs in groups.items():
         r0 = rs[0]
-        row = {"experiment": exp, "series": series, "x": x, "T": r0["T"], "K": r0["K"],
-               "m": r0["m"], "M": r0["M"], "n_seeds": len(rs)}
+        row = {
+            "experiment": exp,
+            "series": series,
+            "x": x,
+            "T": r0["T"],
+            "K": r0["K"],
+            "m": r0["m"],
+            "M": r0["M"],
+            "n_seeds": len(rs),
+        }
         for col in ("cpr_upper", "cpr_lower", "loss_cpr_upper"):
             row[col], row[col + "_se"], row[col + "_max"] = _summ([r[col] for r in rs])
         bound = se_wtb_bound(r0["T"], r0["K"], r0["M"])
@@ -216,8 +310,9 @@ def _get(rows, exp, series, x):
 
 def _slope(rows, exp, series, xs):
     a, b = _get(rows, exp, series, xs[-2]), _get(rows, exp, series, xs[-1])
-    return float(np.log(max(b["cpr_upper"], 1e-9) / max(a["cpr_upper"], 1e-9))
-                 / np.log(xs[-1] / xs[-2]))
+    return float(
+        np.log(max(b["cpr_upper"], 1e-9) / max(a["cpr_upper"], 1e-9)) / np.log(xs[-1] / xs[-2])
+    )
 
 
 def e2_slope(rows, M_grid) -> float:
@@ -242,42 +337,75 @@ def claims(res) -> list[dict]:
     out = []
 
     def claim(text, measured, threshold, ok):
-        out.append({"claim": text, "measured": float(measured), "threshold": float(threshold),
-                    "verdict": bool(ok), "figure": "weighted-tallying"})
+        out.append(
+            {
+                "claim": text,
+                "measured": float(measured),
+                "threshold": float(threshold),
+                "verdict": bool(ok),
+                "figure": "weighted-tallying",
+            }
+        )
 
     worst = max(r["max_ratio_to_bound"] for r in rows if r["series"].startswith("SE-WTB"))
-    claim("E1-E5: SE-WTB CPR (vs T mu*) <= explicit bound in every seed (max ratio <= 1)",
-          worst, 1.0, worst <= 1.0)
+    claim(
+        "E1-E5: SE-WTB CPR (vs T mu*) <= explicit bound in every seed (max ratio <= 1)",
+        worst,
+        1.0,
+        worst <= 1.0,
+    )
 
     def curve_claims(exp, Ts, linear, beaten, m):
         s = _slope(rows, exp, "SE-WTB", Ts)
-        claim(f"{exp}: SE-WTB CPR sublinear (log-log slope {Ts[-2]:g}->{Ts[-1]:g} <= 0.5)",
-              s, 0.5, s <= 0.5)
+        claim(
+            f"{exp}: SE-WTB CPR sublinear (log-log slope {Ts[-2]:g}->{Ts[-1]:g} <= 0.5)",
+            s,
+            0.5,
+            s <= 0.5,
+        )
         for label in linear:
             s = _slope(rows, exp, label, Ts)
-            claim(f"{exp}: {label} CPR linear in T (log-log slope {Ts[-2]:g}->{Ts[-1]:g} >= 0.9)",
-                  s, 0.9, s >= 0.9)
+            claim(
+                f"{exp}: {label} CPR linear in T (log-log slope {Ts[-2]:g}->{Ts[-1]:g} >= 0.9)",
+                s,
+                0.9,
+                s >= 0.9,
+            )
         se = _get(rows, exp, "SE-WTB", Ts[-1])["cpr_upper"]
         for label in beaten:
             other = _get(rows, exp, label, Ts[-1])["cpr_upper"]
-            claim(f"{exp}: SE-WTB mean CPR <= {label} mean CPR at T = {Ts[-1]:g} (ratio <= 1)",
-                  se / other, 1.0, se <= other)
+            claim(
+                f"{exp}: SE-WTB mean CPR <= {label} mean CPR at T = {Ts[-1]:g} (ratio <= 1)",
+                se / other,
+                1.0,
+                se <= other,
+            )
         if m is not None:
             orc = _get(rows, exp, "Oracle-a*", Ts[-1])["cpr_upper_max"]
-            claim(f"{exp}: Oracle-a* CPR <= m - 1 = {m - 1} in every seed", orc, m - 1,
-                  orc <= m - 1)
+            claim(
+                f"{exp}: Oracle-a* CPR <= m - 1 = {m - 1} in every seed", orc, m - 1, orc <= m - 1
+            )
 
     naive = ("SE-naive", "EXP3", "Batched-EXP3")
     curve_claims("E1", cfg["e1_T"], ("SE-naive", "EXP3"), naive, 10)
     slope = e2_slope(rows, cfg["M_grid"])
     allowance = 5 * int(cfg["e2_T"]).bit_length() + 1
-    claim(f"E2: CPR slope in M in [0, K R_T + 1 = {allowance}]", slope, allowance,
-          0 <= slope <= allowance)
+    claim(
+        f"E2: CPR slope in M in [0, K R_T + 1 = {allowance}]",
+        slope,
+        allowance,
+        0 <= slope <= allowance,
+    )
     curve_claims("E3", cfg["e3_T"], (), naive, None)
     worst4 = max(_get(rows, "E4", "SE-WTB", K)["max_ratio_to_bound"] for K in cfg["e4_K"])
     claim("E4: SE-WTB within its bound for every K (max ratio <= 1)", worst4, 1.0, worst4 <= 1.0)
-    curve_claims("E5", cfg["e5_T"], ("SE-naive", "UCB1 (losses)", "EXP3"),
-                 ("SE-naive", "UCB1 (losses)", "EXP3", "Batched-EXP3"), cfg["e5_m"])
+    curve_claims(
+        "E5",
+        cfg["e5_T"],
+        ("SE-naive", "UCB1 (losses)", "EXP3"),
+        ("SE-naive", "UCB1 (losses)", "EXP3", "Batched-EXP3"),
+        cfg["e5_m"],
+    )
     return out
 
 
@@ -309,32 +437,77 @@ def draw(res, path):
         for i, lab in enumerate(labels):
             mean = np.array([_get(rows, exp, lab, x)["cpr_upper"] for x in xs])
             se = np.array([_get(rows, exp, lab, x)["cpr_upper_se"] for x in xs])
-            ax.errorbar(xs, np.maximum(mean, 1e-1), yerr=se, marker="o", ms=3, lw=1.3,
-                        color=f"C{i}", label=lab, capsize=2)
+            ax.errorbar(
+                xs,
+                np.maximum(mean, 1e-1),
+                yerr=se,
+                marker="o",
+                ms=3,
+                lw=1.3,
+                color=f"C{i}",
+                label=lab,
+                capsize=2,
+            )
         grid = np.geomspace(xs[0], xs[-1], 60)
         b = SE_WTB_HP_DELTA_1_OVER_T.curve(np.round(grid), K=5, M=M)
         ax.plot(grid, b, "k-", lw=1.5, label=BOUND_LABEL)
-        ax.plot(grid, WTB_UPPER_ORDER.curve(grid, K=5, m=m, M=M), "k--", lw=1,
-                label=r"$\sqrt{KT} + (m+M)K$ (order only, constant 1)")
-        ax.plot(grid, WTB_LOWER_ORDER.curve(grid, K=5, m=m, M=M), ":", color="0.4", lw=1,
-                label=r"lower $mK + M$ (order only, constant 1)")
+        ax.plot(
+            grid,
+            WTB_UPPER_ORDER.curve(grid, K=5, m=m, M=M),
+            "k--",
+            lw=1,
+            label=r"$\sqrt{KT} + (m+M)K$ (order only, constant 1)",
+        )
+        ax.plot(
+            grid,
+            WTB_LOWER_ORDER.curve(grid, K=5, m=m, M=M),
+            ":",
+            color="0.4",
+            lw=1,
+            label=r"lower $mK + M$ (order only, constant 1)",
+        )
         for x, v in zip(grid, b):
-            extra.append({"experiment": exp, "series": "bound_delta_1_over_T", "x": float(x),
-                          "bound": float(v)})
+            extra.append(
+                {
+                    "experiment": exp,
+                    "series": "bound_delta_1_over_T",
+                    "x": float(x),
+                    "bound": float(v),
+                }
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("horizon T")
         ax.set_ylabel(r"CPR vs $T\mu^*$ (mean $\pm$ s.e.)")
         ax.set_title(title, fontsize=9)
 
-    curves(axes[0, 0], "E1", cfg["e1_T"], f"E1: w = 1, K = 5, m = M = 10, {cfg['e1_seeds']} seeds\n"
-           "(UCB1's runs saturate a*: it finds a*, see the paper page)", 10, 10)
-    curves(axes[1, 0], "E3", cfg["e3_T"],
-           r"E3: $w_i = 0.8^{i-1}$," f" K = 5, m = 10, M = 20, {cfg['e3_seeds']} seeds", 20, 10)
+    curves(
+        axes[0, 0],
+        "E1",
+        cfg["e1_T"],
+        f"E1: w = 1, K = 5, m = M = 10, {cfg['e1_seeds']} seeds\n"
+        "(UCB1's runs saturate a*: it finds a*, see the paper page)",
+        10,
+        10,
+    )
+    curves(
+        axes[1, 0],
+        "E3",
+        cfg["e3_T"],
+        r"E3: $w_i = 0.8^{i-1}$," f" K = 5, m = 10, M = 20, {cfg['e3_seeds']} seeds",
+        20,
+        10,
+    )
     m5 = cfg["e5_m"]
-    curves(axes[0, 2], "E5", cfg["e5_T"],
-           f"E5: long memory, w = 1, K = 5, m = M = {m5}, {cfg['e5_seeds']} seeds\n"
-           "(naive bandits, UCB1 included, rank a* last)", m5, m5)
+    curves(
+        axes[0, 2],
+        "E5",
+        cfg["e5_T"],
+        f"E5: long memory, w = 1, K = 5, m = M = {m5}, {cfg['e5_seeds']} seeds\n"
+        "(naive bandits, UCB1 included, rank a* last)",
+        m5,
+        m5,
+    )
     ax = axes[0, 1]
     Ms = cfg["M_grid"]
     mean = [_get(rows, "E2", "SE-WTB", M)["cpr_upper"] for M in Ms]
@@ -345,16 +518,20 @@ def draw(res, path):
     slope = e2_slope(rows, Ms)
     ax.set_xlabel("memory bound M (m = 10)")
     ax.set_ylabel(f"CPR at T = {T2:g}")
-    ax.set_title(f"E2: CPR vs M, LS slope {slope:.1f} per unit M (allowance $K R_T + 1$ = "
-                 f"{5 * int(T2).bit_length() + 1})", fontsize=9)
+    ax.set_title(
+        f"E2: CPR vs M, LS slope {slope:.1f} per unit M (allowance $K R_T + 1$ = "
+        f"{5 * int(T2).bit_length() + 1})",
+        fontsize=9,
+    )
     ax = axes[1, 1]
     Ks = cfg["e4_K"]
     labels = [lab for lab, _, _ in LEARNERS]
     for i, lab in enumerate(labels):
         m_ = [_get(rows, "E4", lab, K)["cpr_upper"] for K in Ks]
         s_ = [_get(rows, "E4", lab, K)["cpr_upper_se"] for K in Ks]
-        ax.errorbar(Ks, np.maximum(m_, 1e-1), yerr=s_, marker="o", ms=3, color=f"C{i}", label=lab,
-                    capsize=2)
+        ax.errorbar(
+            Ks, np.maximum(m_, 1e-1), yerr=s_, marker="o", ms=3, color=f"C{i}", label=lab, capsize=2
+        )
     ax.plot(Ks, [se_wtb_bound(cfg["e4_T"], K, 10) for K in Ks], "k-", label=BOUND_LABEL)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -370,15 +547,33 @@ def draw(res, path):
                 handles.append(h)
                 labels.append(lab)
     ax.legend(handles, labels, loc="center", frameon=False)
-    fig.suptitle("Weighted tallying bandits (Malik et al. 2023): complete policy regret against "
-                 r"$T\mu^*$ ($\geq$ exact CPR, $\leq$ exact CPR + $m - 1$); Bernoulli losses, "
-                 r"$\delta = 1/T$", fontsize=10)
+    fig.suptitle(
+        "Weighted tallying bandits (Malik et al. 2023): complete policy regret against "
+        r"$T\mu^*$ ($\geq$ exact CPR, $\leq$ exact CPR + $m - 1$); Bernoulli losses, "
+        r"$\delta = 1/T$",
+        fontsize=10,
+    )
     data = pd.DataFrame(rows + extra)
-    proto = [{"experiment": "E1", "series": "prototype (paper page, not paper numbers)", "x": T,
-              "cpr_upper": v[0], "bound": v[1], "se_naive_prototype": v[2]}
-             for T, v in PROTOTYPE_E1.items()]
-    proto += [{"experiment": "E2", "series": "prototype (paper page, not paper numbers)", "x": M,
-               "cpr_upper": v} for M, v in PROTOTYPE_E2.items()]
+    proto = [
+        {
+            "experiment": "E1",
+            "series": "prototype (paper page, not paper numbers)",
+            "x": T,
+            "cpr_upper": v[0],
+            "bound": v[1],
+            "se_naive_prototype": v[2],
+        }
+        for T, v in PROTOTYPE_E1.items()
+    ]
+    proto += [
+        {
+            "experiment": "E2",
+            "series": "prototype (paper page, not paper numbers)",
+            "x": M,
+            "cpr_upper": v,
+        }
+        for M, v in PROTOTYPE_E2.items()
+    ]
     data = pd.concat([data, pd.DataFrame(proto)], ignore_index=True)
     return save_figure(fig, data, path)
 
@@ -388,7 +583,11 @@ def e1_table(res, exp: str = "E1") -> str:
     prototype numbers (E1 only)."""
     rows, cfg = res["rows"], res["settings"]
     cols = ["SE-WTB", "SE-naive", "UCB1 (losses)", "EXP3", "Batched-EXP3", "Oracle-a*"]
-    lines = ["T | " + " | ".join(["SE-WTB", "bound"] + cols[1:]) + " | prototype SE-WTB / bound / SE-naive"]
+    lines = [
+        "T | "
+        + " | ".join(["SE-WTB", "bound"] + cols[1:])
+        + " | prototype SE-WTB / bound / SE-naive"
+    ]
     for T in cfg["e1_T" if exp == "E1" else "e5_T"]:
         cells = []
         for c in cols:
@@ -397,15 +596,18 @@ def e1_table(res, exp: str = "E1") -> str:
         b = _get(rows, exp, "SE-WTB", T)["bound"]
         cells.insert(1, f"{b:.0f}")
         p = PROTOTYPE_E1.get(T) if exp == "E1" else None
-        lines.append(f"{T:g} | " + " | ".join(cells) + " | " + ("/".join(map(str, p)) if p else "-"))
+        lines.append(
+            f"{T:g} | " + " | ".join(cells) + " | " + ("/".join(map(str, p)) if p else "-")
+        )
     return "\n".join(lines)
 
 
 def reproduce_weighted_tallying(quick: bool, jobs: int, scheduler, out, seed=None) -> list[dict]:
     """E1-E5 in one figure (five panels) + CSV; returns the claims. ``seed``: root seed of
     every run (None: 0)."""
-    res = compute(quick=quick, jobs=jobs, scheduler=scheduler,
-                  root_seed=0 if seed is None else int(seed))
+    res = compute(
+        quick=quick, jobs=jobs, scheduler=scheduler, root_seed=0 if seed is None else int(seed)
+    )
     draw(res, Path(out) / "weighted-tallying")
     table = e1_table(res) + "\n\nE5\n" + e1_table(res, "E5")
     (Path(out) / "e1_table.txt").write_text(table + "\n")
@@ -413,8 +615,10 @@ def reproduce_weighted_tallying(quick: bool, jobs: int, scheduler, out, seed=Non
     print(f"E2 slope: {e2_slope(res['rows'], res['settings']['M_grid']):.2f} per unit of M")
     cl = claims(res)
     for c in cl:
-        print(f"[{'ok' if c['verdict'] else 'NO'}] {c['claim']}: measured {c['measured']:.4g} "
-              f"(threshold {c['threshold']:.4g})")
+        print(
+            f"[{'ok' if c['verdict'] else 'NO'}] {c['claim']}: measured {c['measured']:.4g} "
+            f"(threshold {c['threshold']:.4g})"
+        )
     return cl
 
 
@@ -424,6 +628,9 @@ except ImportError:  # pragma: no cover
     register_figure = None
 
 if register_figure is not None:
-    register_figure("weighted-tallying", paper=PAPER,
-                    description="SE-WTB vs baselines: CPR vs T (w = 1, decaying w, long memory), "
-                                "vs M, vs K, with the explicit bound")(reproduce_weighted_tallying)
+    register_figure(
+        "weighted-tallying",
+        paper=PAPER,
+        description="SE-WTB vs baselines: CPR vs T (w = 1, decaying w, long memory), "
+        "vs M, vs K, with the explicit bound",
+    )(reproduce_weighted_tallying)

@@ -9,6 +9,7 @@ mdpkit's average-reward solvers (``solve(mdp, method=...)`` on a
 Instances: every entry of P has a positive floor, so every stationary policy induces an
 irreducible aperiodic chain (the model is unichain and communicating).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -70,20 +71,20 @@ def test_gain_bias_lp_duality(seed, S, A):
     mdp, P, R, rng = instance(seed, S, A)
     res = solve(mdp, method="lp", tol=1e-11)
     g, h, x = res.gain, res.V, res.occupancy
-    slack = g + h[:, None] - (R + P @ h)          # (S, A) primal slacks
+    slack = g + h[:, None] - (R + P @ h)  # (S, A) primal slacks
     assert slack.min() >= -TOL
     assert x.min() >= 0 and abs(x.sum() - 1) <= TOL
     inflow = np.einsum("sa,sat->t", x, P)
     assert np.abs(x.sum(axis=1) - inflow).max() <= TOL
-    assert abs((x * R).sum() - g) <= TOL                 # strong duality
-    assert abs((x * slack).sum()) <= TOL                 # complementary slackness
+    assert abs((x * R).sum() - g) <= TOL  # strong duality
+    assert abs((x * slack).sum()) <= TOL  # complementary slackness
     for _ in range(5):
         pi = rng.dirichlet(np.ones(A), size=S)
         P_pi = np.einsum("sa,sat->st", pi, P)
         x_d = stationary(P_pi)[:, None] * pi
         assert x_d.min() >= -1e-12
         assert np.abs(x_d.sum(axis=1) - np.einsum("sa,sat->t", x_d, P)).max() <= TOL
-        assert (x_d * R).sum() <= g + 1e-9               # weak duality
+        assert (x_d * R).sum() <= g + 1e-9  # weak duality
 
 
 @SETTINGS

@@ -9,6 +9,7 @@ Notation: ``rho`` = the learner's bound rho_bar in (0, 1), epoch m >= 1 has leng
 ``H_m = 1 + floor(log m / log(1/rho))``; ``M(T)`` = number of epochs started within T
 rounds; ``Omega = ||omega||``, ``Phi = sup_k ||A^k|| / rho(A)^k``.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,7 +29,7 @@ SETTINGS = settings(max_examples=40, deadline=None)
 
 # ----------------------------------------------------------------------------- schedule
 @SETTINGS
-@given(st.integers(1, 99), st.integers(2, 100), st.integers(1, 10 ** 6))
+@given(st.integers(1, 99), st.integers(2, 100), st.integers(1, 10**6))
 def test_epoch_length_bracket_exact(p, q, m):
     r"""dynlin-ucb.md#radius-and-epochs: ``rho^{H_m} < 1/m <= rho^{H_m - 1}`` for rational ``rho = p/q < 1``,
     checked in exact rational arithmetic (``fractions.Fraction``), including exact powers
@@ -39,7 +40,7 @@ def test_epoch_length_bracket_exact(p, q, m):
         return
     rho = Fraction(p, q)
     H = K.epoch_length(m, p / q, 0.0)
-    assert rho ** H < Fraction(1, m) <= rho ** (H - 1)
+    assert rho**H < Fraction(1, m) <= rho ** (H - 1)
 
 
 def _near_powers(p, q, kmax, mmax):
@@ -47,7 +48,7 @@ def _near_powers(p, q, kmax, mmax):
     integers nearest to the (irrational-free but non-integer) powers, and their neighbours."""
     out = set()
     for k in range(1, kmax + 1):
-        lo = q ** k // p ** k
+        lo = q**k // p**k
         for m in (lo - 1, lo, lo + 1, lo + 2):
             if 1 <= m <= mmax:
                 out.add(m)
@@ -64,13 +65,13 @@ def test_epoch_length_lemma_at_exact_powers():
     for p, q in ((1, 10), (1, 2), (9, 10), (1, 5)):
         rho = Fraction(p, q)
         kmax = 200 if p == 9 else 40
-        for m in _near_powers(p, q, kmax, 10 ** 9):
+        for m in _near_powers(p, q, kmax, 10**9):
             H = K.epoch_length(m, p / q, 0.0)
-            assert rho ** H < Fraction(1, m) <= rho ** (H - 1), (p, q, m, H)
+            assert rho**H < Fraction(1, m) <= rho ** (H - 1), (p, q, m, H)
         if p == 1:
             for k in range(0, 30):
-                if q ** k <= 10 ** 9:
-                    assert K.epoch_length(q ** k, 1 / q, 0.0) == k + 1
+                if q**k <= 10**9:
+                    assert K.epoch_length(q**k, 1 / q, 0.0) == k + 1
 
 
 @SETTINGS
@@ -90,8 +91,12 @@ def test_epochs_cover_and_count(rho, T):
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.sampled_from([Fraction(1, 10), Fraction(1, 5), Fraction(1, 2), Fraction(2, 3),
-                        Fraction(9, 10)]), st.integers(2, 100_000))
+@given(
+    st.sampled_from(
+        [Fraction(1, 10), Fraction(1, 5), Fraction(1, 2), Fraction(2, 3), Fraction(9, 10)]
+    ),
+    st.integers(2, 100_000),
+)
 def test_longest_epoch_vs_one_minus_rho(rho, T):
     r"""dynlin-ucb.md#theory: the longest epoch of mdpkit's schedule over T rounds satisfies
     ``H_M <= 1 + log(M)/log(1/rho) <= 1 + log(M)/(1 - rho)`` -- the source of the
@@ -144,7 +149,7 @@ def _assert_regressed_on(L, labels):
 
 
 @settings(max_examples=12, deadline=None)
-@given(st.integers(0, 10 ** 6), st.floats(0.0, 0.9), st.integers(1, 3))
+@given(st.integers(0, 10**6), st.floats(0.0, 0.9), st.integers(1, 3))
 def test_label_bias_bound_on_noise_free_runs(seed, rho, n):
     r"""dynlin-ucb.md#theory: in a noise-free system, the last reward of epoch m satisfies
     ``|y_last - h^T u_m| <= ||omega|| ||A^{H_m - 1}||_2 ||x_start - x_inf(u_m)||`` (the
@@ -157,8 +162,12 @@ def test_label_bias_bound_on_noise_free_runs(seed, rho, n):
     A = A * (rho / r0) if r0 > 0 else A
     B, C, D = rng.standard_normal((n, 3)), rng.standard_normal((2, n)), rng.standard_normal((2, 3))
     env = DynamicalLinearBandit(A, B, C, D, synthetic_dlb(0.01, 0).features, 0.0, 0)
-    info = {**env.env_info(), "n_steps": 600, "rho": max(env.rho, 0.05),
-            "phi": env.phi if np.isfinite(env.phi) else 10.0}
+    info = {
+        **env.env_info(),
+        "n_steps": 600,
+        "rho": max(env.rho, 0.05),
+        "phi": env.phi if np.isfinite(env.phi) else 10.0,
+    }
     L = make_dynlin_ucb(info, seed, config="logT")
     norms = {}
     labels = []
@@ -193,8 +202,12 @@ def test_label_bias_paper_form_on_instances():
             L.update(a, y)
             if L.remaining == 0:
                 labels.append((a, y))
-                bound = env.omega_norm * env.phi * env.rho ** (Hm - 1) * np.linalg.norm(
-                    x_start - env.steady_state(env.features[a]))
+                bound = (
+                    env.omega_norm
+                    * env.phi
+                    * env.rho ** (Hm - 1)
+                    * np.linalg.norm(x_start - env.steady_state(env.features[a]))
+                )
                 assert abs(y - env.means[a]) <= bound * (1 + 1e-9) + 1e-12
         _assert_regressed_on(L, labels)
 
@@ -206,13 +219,21 @@ def test_upper_bound_order_symbolic():
     ``~ log T/(1 - rho)``) the product is ``d sqrt(T) (1 - rho)^{-3/2}`` up to logs, the
     order of :data:`mdpkit.bounds.dlb.DYNLIN_UCB_UPPER`."""
     from mdpkit.bounds.dlb import DYNLIN_UCB_UPPER
+
     T, d, r, Lg = sp.symbols("T d rho L", positive=True)
     H = Lg / (1 - r)
     M = T * (1 - r) / Lg
-    beta = sp.sqrt(d) * Lg / (1 - r)          # the larger of the two terms, d >= 1
+    beta = sp.sqrt(d) * Lg / (1 - r)  # the larger of the two terms, d >= 1
     expr = H * beta * sp.sqrt(d * M * Lg)
-    ratio = sp.simplify(expr / DYNLIN_UCB_UPPER.expr.subs({sp.Symbol("T", positive=True, real=True): T,
-                                                            sp.Symbol("d", positive=True, real=True): d,
-                                                            sp.Symbol("rho", nonnegative=True, real=True): r}))
+    ratio = sp.simplify(
+        expr
+        / DYNLIN_UCB_UPPER.expr.subs(
+            {
+                sp.Symbol("T", positive=True, real=True): T,
+                sp.Symbol("d", positive=True, real=True): d,
+                sp.Symbol("rho", nonnegative=True, real=True): r,
+            }
+        )
+    )
     # ratio is a pure power of the log factor L: no T, d or rho left
     assert ratio.free_symbols <= {Lg}

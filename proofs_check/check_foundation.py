@@ -13,6 +13,7 @@ a_t=a)` (total mass :math:`1/(1-\gamma)`, *not* normalised), so that
 :math:`V^\pi(\mu) = \langle R, d^\pi_\mu\rangle`; finite horizon
 :math:`d_h(s,a) = \Pr^\pi_\mu(s_h=s, a_h=a)`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -90,6 +91,7 @@ def enumerate_vstar(P, R, g):
     """V* = max over all A^S deterministic stationary policies of their values (own numpy
     solves); returns (V*, list of optimal policies' values). Exact up to the linear solves."""
     import itertools
+
     S, A = R.shape
     best = np.full(S, -np.inf)
     for pol in itertools.product(range(A), repeat=S):
@@ -197,8 +199,7 @@ def test_simulation_lemma_discounted(data):
     close(Vh, disc_value(P2, R2, g, pi))
     Ppi = np.einsum("sa,sat->st", pi, P)
     Ppi2 = np.einsum("sa,sat->st", pi, P2)
-    rhs_vec = np.linalg.solve(np.eye(S) - g * Ppi2,
-                              (pi * (R2 - R)).sum(1) + g * (Ppi2 - Ppi) @ V)
+    rhs_vec = np.linalg.solve(np.eye(S) - g * Ppi2, (pi * (R2 - R)).sum(1) + g * (Ppi2 - Ppi) @ V)
     close(Vh - V, rhs_vec)
     dh = disc_occupancy(P2, g, pi, mu)
     close(mu @ (Vh - V), (dh * ((R2 - R) + g * (P2 - P) @ V)).sum())
@@ -217,8 +218,7 @@ def test_simulation_lemma_finite_horizon(data):
         \hat V^\pi_0(\mu) - V^\pi_0(\mu) = \sum_{h=0}^{H-1}\sum_{s,a}\hat d^\pi_h(s,a)\big[
         (\hat R_h - R_h)(s,a) + (\hat P_h - P_h)(\cdot|s,a)^\top V^\pi_{h+1}\big].
     """
-    mdp = data.draw(tabular_mdps(max_S=4, max_A=3, max_H=4, discounted=False,
-                                 step_dependent=True))
+    mdp = data.draw(tabular_mdps(max_S=4, max_A=3, max_H=4, discounted=False, step_dependent=True))
     H, S, A = mdp.H, mdp.S, mdp.A
     P2 = data.draw(distributions((H, S, A, S)))
     R2 = data.draw(hnp.arrays(np.float64, (H, S, A), elements=st.floats(-1, 1)))
@@ -248,28 +248,38 @@ def test_lp_strong_duality(mdp):
     :math:`V^*` is the Bellman fixed point, and :math:`\sum d^* = \sum_s w(s)/(1-\gamma)`.
     """
     res = solve_lp(mdp)
-    M, r = lp_matrices_numpy(mdp.dense_P(), mdp.R, mdp.gamma)   # built here, not mdpkit's
+    M, r = lp_matrices_numpy(mdp.dense_P(), mdp.R, mdp.gamma)  # built here, not mdpkit's
     M_lib, r_lib = discounted_lp_matrices(mdp)
     close(np.asarray(M_lib.todense()) if hasattr(M_lib, "todense") else M_lib, M)
     close(r_lib, r)
     w = res.extras["weight"]
     V = res.extras["V_lp"]
-    d = res.occupancy if res.extras["occupancy_source"] == "lp_marginals" else res.extras["occupancy_weight"]
+    d = (
+        res.occupancy
+        if res.extras["occupancy_source"] == "lp_marginals"
+        else res.extras["occupancy_weight"]
+    )
     d = d.ravel()
     g = mdp.gamma
     slack = M @ V - r
-    assert slack.min() >= -TOL                      # primal feasible
-    assert d.min() >= 0                              # dual feasible
+    assert slack.min() >= -TOL  # primal feasible
+    assert d.min() >= 0  # dual feasible
     close(M.T @ d, w)
-    close(w @ V, r @ d)                              # strong duality
-    assert np.abs(d * slack).max() <= TOL            # complementary slackness
+    close(w @ V, r @ d)  # strong duality
+    assert np.abs(d * slack).max() <= TOL  # complementary slackness
     close(d.sum(), w.sum() / (1 - g))
-    close(bellman(mdp.dense_P(), mdp.R, g, V), V)    # V* is the fixed point
+    close(bellman(mdp.dense_P(), mdp.R, g, V), V)  # V* is the fixed point
     # an independent solve of the dual LP (dense, scipy HiGHS) reaches the same optimum
     from scipy.optimize import linprog
-    dual = linprog(-r, A_eq=M.T, b_eq=w, bounds=(0, None), method="highs",
-                   options={"primal_feasibility_tolerance": 1e-10,
-                            "dual_feasibility_tolerance": 1e-10})
+
+    dual = linprog(
+        -r,
+        A_eq=M.T,
+        b_eq=w,
+        bounds=(0, None),
+        method="highs",
+        options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
+    )
     assert dual.status == 0
     close(-dual.fun, w @ V)
     # and under mu: mu^T V* = <R, d_mu> for the returned occupancy
@@ -299,15 +309,15 @@ def test_lp_certificate_and_values_against_enumeration(mdp):
 @given(tabular_mdps(max_S=4, max_A=3, max_H=4, discounted=False, sparse=None))
 def test_lp_strong_duality_finite_horizon(mdp):
     r"""Strong duality of the finite-horizon occupancy LP (Puterman 1994, ch. 4 with the LP
-    duality theorem; e.g. Bertsimas & Tsitsiklis 1997, Thm 4.4).
+        duality theorem; e.g. Bertsimas & Tsitsiklis 1997, Thm 4.4).
 
-    Primal (occupancies, inflow :math:`w_h > 0`):
-    :math:`\max \sum_h\langle R_h, d_h
-angle` s.t. :math:`\sum_a d_0(\cdot,a) = w_0`,
-    :math:`\sum_a d_{h+1}(\cdot,a) - P_h^	op d_h = w_{h+1}`, :math:`d \ge 0`.
-    Dual: :math:`\min \sum_h w_h^	op V_h` s.t. :math:`V_h(s) \ge R_h(s,a) + P_h(\cdot|s,a)^	op
-    V_{h+1}` (:math:`V_H = 0`). At optima the objectives are equal, complementary slackness
-    holds, and :math:`V_h = V^*_h` (backward induction).
+        Primal (occupancies, inflow :math:`w_h > 0`):
+        :math:`\max \sum_h\langle R_h, d_h
+    angle` s.t. :math:`\sum_a d_0(\cdot,a) = w_0`,
+        :math:`\sum_a d_{h+1}(\cdot,a) - P_h^	op d_h = w_{h+1}`, :math:`d \ge 0`.
+        Dual: :math:`\min \sum_h w_h^	op V_h` s.t. :math:`V_h(s) \ge R_h(s,a) + P_h(\cdot|s,a)^	op
+        V_{h+1}` (:math:`V_H = 0`). At optima the objectives are equal, complementary slackness
+        holds, and :math:`V_h = V^*_h` (backward induction).
     """
     from mdpkit.solvers.backward import backward_induction
 
@@ -319,13 +329,13 @@ angle` s.t. :math:`\sum_a d_0(\cdot,a) = w_0`,
     H = mdp.H
     Vn = np.vstack([V[1:], np.zeros((1, mdp.S))])
     slack = V[:, :, None] - (R + np.einsum("hsat,ht->hsa", P, Vn))
-    assert slack.min() >= -TOL                       # dual feasible
+    assert slack.min() >= -TOL  # dual feasible
     assert d.min() >= 0
-    close(d[0].sum(1), w[0])                         # primal feasible (flow)
+    close(d[0].sum(1), w[0])  # primal feasible (flow)
     for h in range(H - 1):
         close(d[h + 1].sum(1) - np.einsum("sa,sat->t", d[h], P[h]), w[h + 1])
-    close((R * d).sum(), (w * V).sum())              # strong duality
-    assert np.abs(d * slack).max() <= TOL            # complementary slackness
+    close((R * d).sum(), (w * V).sum())  # strong duality
+    assert np.abs(d * slack).max() <= TOL  # complementary slackness
     close(V, backward_induction(mdp).V)
 
 
@@ -350,7 +360,7 @@ def test_bellman_optimality_operator_is_gamma_contraction(data):
     P, R = mdp.dense_P(), mdp.R
     # mdpkit's operator: T V = max_a q_from_v(mdp, V)
     TU, TV = q_from_v(mdp, U).max(axis=1), q_from_v(mdp, V).max(axis=1)
-    close(TU, bellman(P, R, g, U))                   # independent numpy rendering
+    close(TU, bellman(P, R, g, U))  # independent numpy rendering
     assert np.abs(TU - TV).max() <= g * np.abs(U - V).max() + TOL
     c = data.draw(st.floats(-5, 5))
     close(np.abs(q_from_v(mdp, V + c).max(axis=1) - TV).max(), g * abs(c))
@@ -385,8 +395,9 @@ def test_value_iteration_error_bounds(data):
     from mdpkit.solvers.vi import value_iteration
     from mdpkit.utils import ConvergenceWarning
 
-    mdp = data.draw(tabular_mdps(max_S=4, max_A=3, finite_horizon=False, sparse=None,
-                                 max_gamma=0.95))
+    mdp = data.draw(
+        tabular_mdps(max_S=4, max_A=3, finite_horizon=False, sparse=None, max_gamma=0.95)
+    )
     S, g = mdp.S, mdp.gamma
     P, R = mdp.dense_P(), mdp.R
     Vstar = enumerate_vstar(P, R, g)
@@ -401,7 +412,7 @@ def test_value_iteration_error_bounds(data):
         own = bellman(P, R, g, own)
         close(Vn, own, tol=1e-12)
         err = np.abs(Vn - Vstar).max()
-        assert err <= g ** n * e0 + TOL * max(1.0, e0)
+        assert err <= g**n * e0 + TOL * max(1.0, e0)
         step = np.abs(Vn - prev).max()
         assert err <= g / (1 - g) * step + TOL * scale
         greedy = (R + g * P @ Vn).argmax(axis=1)

@@ -8,6 +8,7 @@
   history (trajectory enumeration, no alpha vectors), and the planner's V* equals the
   maximum over all deterministic history-dependent policies.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,21 +28,29 @@ from mdpkit.solvers.latent import (
 
 @st.composite
 def cases(draw):
-    seed = draw(st.integers(0, 2 ** 31 - 1))
-    lm = random_lmdp(np.random.default_rng(seed), draw(st.integers(1, 3)), draw(st.integers(2, 3)),
-                     draw(st.integers(2, 3)), draw(st.integers(2, 4)))
+    seed = draw(st.integers(0, 2**31 - 1))
+    lm = random_lmdp(
+        np.random.default_rng(seed),
+        draw(st.integers(1, 3)),
+        draw(st.integers(2, 3)),
+        draw(st.integers(2, 3)),
+        draw(st.integers(2, 4)),
+    )
     pl = plan(lm)
     acts = np.random.default_rng(seed + 1).integers(0, lm.A, size=pl.policy.n_nodes)
     p = pl.policy
-    return lm, LatentPolicy(p.root, p.node_s, acts.astype(np.int64), p.child, p.level_start,
-                            p.reward_values)
+    return lm, LatentPolicy(
+        p.root, p.node_s, acts.astype(np.int64), p.child, p.level_start, p.reward_values
+    )
 
 
 def _enumerate(lm, pol):
     """Per-context (E[G], E[G^2]) by walking every trajectory with its probability."""
     out = np.zeros((lm.M, 2))
     for m in range(lm.M):
-        stack = [(s, int(pol.root[m, s]), lm.nu[m, s], 0.0, 0) for s in range(lm.S) if lm.nu[m, s] > 0]
+        stack = [
+            (s, int(pol.root[m, s]), lm.nu[m, s], 0.0, 0) for s in range(lm.S) if lm.nu[m, s] > 0
+        ]
         while stack:
             s, node, prob, g, t = stack.pop()
             a = int(pol.act[node])
@@ -74,7 +83,7 @@ def test_alpha_vector_decomposition(case):
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.integers(0, 2 ** 31 - 1))
+@given(st.integers(0, 2**31 - 1))
 def test_planner_equals_exhaustive_maximum(seed):
     lm = random_lmdp(np.random.default_rng(seed), 2, 2, 2, 2)
     vals = enumerate_policy_values(lm)

@@ -13,6 +13,7 @@ against mdpkit's own outputs (features, occupancy, evaluation, the compiled VTR 
   mdpkit's ``vtr_add``, ``sum_k min{1, beta ||x_k||_{Z_k^-1}} <= 2 d iota + 2 beta gamma^2 d iota
   + 2 sqrt(d iota) sqrt(sum_k beta^2 (sigma_k^2 + alpha^2))``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,12 +24,17 @@ from mdpkit.algorithms.linear_mixture import _kernels as kn
 from mdpkit.models.linear_mixture import hard_lm, rand_lm
 from mdpkit.solvers import evaluate, occupancy
 
-_inst = st.tuples(st.integers(3, 6), st.integers(2, 4), st.integers(2, 5), st.integers(2, 7),
-                  st.integers(0, 2 ** 31))
+_inst = st.tuples(
+    st.integers(3, 6),
+    st.integers(2, 4),
+    st.integers(2, 5),
+    st.integers(2, 7),
+    st.integers(0, 2**31),
+)
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)
-@given(_inst, st.integers(0, 2 ** 31))
+@given(_inst, st.integers(0, 2**31))
 def test_value_targeted_feature_identity(args, seed):
     S, A, d, H, ms = args
     m = rand_lm(S, A, d, H, rng=ms)
@@ -41,12 +47,13 @@ def test_value_targeted_feature_identity(args, seed):
     out = np.empty(d)
     for s in range(S):
         for act in range(A):
-            np.testing.assert_allclose(kn.phi_v(m.phi, s, act, V, out), m.phi_V(V)[s, act],
-                                       atol=1e-13)
+            np.testing.assert_allclose(
+                kn.phi_v(m.phi, s, act, V, out), m.phi_V(V)[s, act], atol=1e-13
+            )
 
 
 @settings(max_examples=10, deadline=None, derandomize=True)
-@given(st.integers(2, 6), st.integers(0, 2 ** 31))
+@given(st.integers(2, 6), st.integers(0, 2**31))
 def test_feature_identity_hard_instance(d, seed):
     m, info = hard_lm(d, 5, 0.4 / (d - 1), rng=seed)
     V = np.random.default_rng(seed).random(3)
@@ -54,15 +61,15 @@ def test_feature_identity_hard_instance(d, seed):
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)
-@given(_inst, st.integers(0, 2 ** 31), st.integers(1, 8))
+@given(_inst, st.integers(0, 2**31), st.integers(1, 8))
 def test_total_variance_across_orders(args, seed, M):
     S, A, d, H, ms = args
     m = rand_lm(S, A, d, H, rng=ms)
     V = np.random.default_rng(seed).random(S)
     for j in range(M):
-        w = V ** (2 ** j)
+        w = V ** (2**j)
         direct = (m.P * (w - (m.P @ w)[..., None]) ** 2).sum(-1)  # two-pass variance
-        via_next = m.phi_V(w ** 2) @ m.theta - (m.phi_V(w) @ m.theta) ** 2
+        via_next = m.phi_V(w**2) @ m.theta - (m.phi_V(w) @ m.theta) ** 2
         np.testing.assert_allclose(via_next, direct, atol=1e-12)
         # the compiled power ladder gives the same features
         phis = np.empty((M, d))
@@ -71,7 +78,7 @@ def test_total_variance_across_orders(args, seed, M):
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)
-@given(_inst, st.integers(0, 2 ** 31))
+@given(_inst, st.integers(0, 2**31))
 def test_law_of_total_variance(args, seed):
     S, A, d, H, ms = args
     m = rand_lm(S, A, d, H, rng=ms)
@@ -87,7 +94,7 @@ def test_law_of_total_variance(args, seed):
         a = pi[h]
         r = R[h, idx, a]
         Pa = m.P[idx, a]
-        W = r ** 2 + 2 * r * (Pa @ V[h + 1]) + Pa @ W
+        W = r**2 + 2 * r * (Pa @ V[h + 1]) + Pa @ W
     var_return = W[m.s1] - V[0, m.s1] ** 2
     occ = occupancy(t, pi)  # (H, S, A)
     total = 0.0
@@ -99,8 +106,15 @@ def test_law_of_total_variance(args, seed):
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)
-@given(st.integers(1, 5), st.integers(5, 80), st.integers(0, 2 ** 31),
-       st.floats(0.05, 1.0), st.floats(0.1, 2.0), st.floats(0.1, 1.5), st.floats(0.1, 5.0))
+@given(
+    st.integers(1, 5),
+    st.integers(5, 80),
+    st.integers(0, 2**31),
+    st.floats(0.05, 1.0),
+    st.floats(0.1, 2.0),
+    st.floats(0.1, 1.5),
+    st.floats(0.1, 5.0),
+)
 def test_elliptical_potential_with_weights(d, K, seed, alpha, gamma, lam, beta):
     rng = np.random.default_rng(seed)
     L = 1.0
@@ -115,8 +129,8 @@ def test_elliptical_potential_with_weights(d, K, seed, alpha, gamma, lam, beta):
         nrm = kn.mahal(x, lad.Sinv[0])  # ||x_k||_{Z_k^-1} from mdpkit's inverse
         lhs += min(1.0, beta * nrm)
         sbar = max(sig[k], alpha, gamma * np.sqrt(nrm))
-        s2sum += beta ** 2 * (sig[k] ** 2 + alpha ** 2)
-        kn.vtr_add(lad, 0, x, 0.0, sbar ** 2)
-    iota = np.log(1 + K * L ** 2 / (d * lam * alpha ** 2))
-    rhs = 2 * d * iota + 2 * beta * gamma ** 2 * d * iota + 2 * np.sqrt(d * iota) * np.sqrt(s2sum)
+        s2sum += beta**2 * (sig[k] ** 2 + alpha**2)
+        kn.vtr_add(lad, 0, x, 0.0, sbar**2)
+    iota = np.log(1 + K * L**2 / (d * lam * alpha**2))
+    rhs = 2 * d * iota + 2 * beta * gamma**2 * d * iota + 2 * np.sqrt(d * iota) * np.sqrt(s2sum)
     assert lhs <= rhs + 1e-9

@@ -15,6 +15,7 @@ simulator of the model written from its definition with signed states; the decom
 is mdpkit's :func:`mdpkit.solvers.lsd_lp.schedule_lp_point`, the LP value mdpkit's HiGHS
 solve, OPT_T mdpkit's DP.
 """
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -159,6 +160,8 @@ def test_exactly_one_schedules(inst, data):
     per round): every round is a pull, so the pull total equals T."""
     k, M, F = inst
     acts = data.draw(schedules(k, allow_idle=False))
-    cycles, steady = schedule_lp_point(LSDInstance(np.array(F, dtype=float)), acts, exactly_one=True)
+    cycles, steady = schedule_lp_point(
+        LSDInstance(np.array(F, dtype=float)), acts, exactly_one=True
+    )
     tau = np.arange(1, M + 1)[:, None]
     assert sum(int((cycles[i] * tau).sum()) + int(steady[i]) for i in range(k)) == acts.shape[0]

@@ -14,6 +14,7 @@ in sympy rationals.
 * Mixture linearity: the exact value of mdpkit's step mixture (h, ρ) is
   ``ρ V^{π^{(h+1)}} + (1−ρ) V^{π^{(h)}}``.
 """
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -38,8 +39,9 @@ from mdpkit.envs.episodic import EpisodicTabularEnv
 from mdpkit.envs.sampling import episode_tables
 from mdpkit.testing import policies, tabular_mdps
 
-_mdps = tabular_mdps(min_S=2, max_S=4, min_A=2, max_A=3, discounted=False, step_dependent=True,
-                     max_H=4)
+_mdps = tabular_mdps(
+    min_S=2, max_S=4, min_A=2, max_A=3, discounted=False, step_dependent=True, max_H=4
+)
 
 
 def exact_value(mdp, pol):
@@ -100,8 +102,9 @@ def test_pessimism_lemma_recorded_lb_below_exact_value():
                 lb = ln.info()["lb"]
                 assert lb >= 0.5 * vb - 1e-12
                 if isinstance(pi, PolicyMixture):  # EpsMix: value of the episode-level mixture
-                    v_pi = sum(w * exact_value(mdp, np.asarray(p))
-                               for w, p in zip(pi.weights, pi.policies))
+                    v_pi = sum(
+                        w * exact_value(mdp, np.asarray(p)) for w, p in zip(pi.weights, pi.policies)
+                    )
                 else:
                     v_pi = exact_value(mdp, np.asarray(pi))
                 bad |= lb > v_pi + 1e-9
@@ -163,8 +166,12 @@ def test_mixture_policy_affine_in_rho(data):
     h = data.draw(st.integers(0, H - 1))
     lo, hi = step_switch_policy(pik, pib, h, order), step_switch_policy(pik, pib, h + 1, order)
     for rho in (0.0, 0.3, 1.0):
-        np.testing.assert_allclose(step_mixture_policy(pik, pib, h, rho, order),
-                                   (1 - rho) * lo + rho * hi, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(
+            step_mixture_policy(pik, pib, h, rho, order),
+            (1 - rho) * lo + rho * hi,
+            rtol=0,
+            atol=1e-15,
+        )
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
@@ -190,7 +197,7 @@ def test_certified_threshold_in_runs(data):
     H, S, A = mdp.H, mdp.S, mdp.A
     pib = np.ascontiguousarray(data.draw(policies(mdp, deterministic=False, stationary=False)))
     alpha = data.draw(st.floats(0.01, 1.0))
-    seed = data.draw(st.integers(0, 2 ** 32 - 1))
+    seed = data.draw(st.integers(0, 2**32 - 1))
     vb = _v(mdp, pib)
     thr = (1 - alpha) * vb
     K = 40
@@ -200,14 +207,34 @@ def test_certified_threshold_in_runs(data):
     tab = episode_tables(env, step_dependent=True)
     mu = np.ascontiguousarray(mdp.mu)
     for alg in (kr.ALG_STEPMIX, kr.ALG_EPSMIX):
-        cfg = kr.Settings(alg, L, alpha, kr.BONUS_HOEFFDING, 1.0, kr.ORDER_OPT_FIRST,
-                          kr.SELECT_MAX_H, True, vb, True, False)
+        cfg = kr.Settings(
+            alg,
+            L,
+            alpha,
+            kr.BONUS_HOEFFDING,
+            1.0,
+            kr.ORDER_OPT_FIRST,
+            kr.SELECT_MAX_H,
+            True,
+            vb,
+            True,
+            False,
+        )
         R = np.ascontiguousarray(np.broadcast_to(mdp.R, (H, S, A)))
-        data = kr.AgentData(np.zeros((H, S, A)), np.zeros((H, S, A, S)), np.zeros((H, S, A)),
-                            R.copy(), R.copy(), pib, np.cumsum(pib, axis=-1), mu,
-                            np.array([thr, 0.0]))
+        data = kr.AgentData(
+            np.zeros((H, S, A)),
+            np.zeros((H, S, A, S)),
+            np.zeros((H, S, A)),
+            R.copy(),
+            R.copy(),
+            pib,
+            np.cumsum(pib, axis=-1),
+            mu,
+            np.array([thr, 0.0]),
+        )
         value, lb, mix, vbar, _, _, full, unc, _, _ = kr.run_episodes(
-            cfg, data, tab, rng.random((K, H + 1)), rng.random(K * (H + 1)))
+            cfg, data, tab, rng.random((K, H + 1)), rng.random(K * (H + 1))
+        )
         assert not unc.any()  # LB_0 = V^b >= thr: always certified
         assert np.all(np.abs(lb[~full] - thr) <= 1e-9 * max(1.0, vb))
         assert np.all(lb[full] >= thr - 1e-12)

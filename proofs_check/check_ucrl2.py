@@ -7,6 +7,7 @@ here and asserts it (1e-9 slack). mdpkit supplies the EVI result
 Instances: every entry of P has a positive floor (irreducible, aperiodic under every
 policy), rewards in [0, 1].
 """
+
 from __future__ import annotations
 
 import warnings
@@ -63,7 +64,9 @@ def test_every_plausible_model_has_gain_below_the_optimistic_bound(seed, S, A, d
     for _ in range(5):
         Q = rng.dirichlet(np.ones(S), size=(S, A))
         dist = np.abs(Q - P).sum(axis=2)
-        lam = np.minimum(1.0, d / np.maximum(dist, 1e-300))[:, :, None] * rng.uniform(size=(S, A, 1))
+        lam = np.minimum(1.0, d / np.maximum(dist, 1e-300))[:, :, None] * rng.uniform(
+            size=(S, A, 1)
+        )
         P2 = (1 - lam) * P + lam * Q  # ||P2 - P||_1 = lam * dist <= d
         R2 = R + rng.uniform(-r_rad, r_rad, size=(S, A))
         g2 = solve(TabularMDP(P2, R2, criterion="average"), method="pi").gain

@@ -15,6 +15,7 @@ Python / ``fractions``), and compares with what mdpkit's env, DP oracle or learn
    ``sum_a Delta_a N_a <= sqrt((16L + 1) K T)``; in runs, the decomposition
    ``CPR_upper = sum_a Delta_a N_a + (unsaturated rounds' cost)`` holds exactly.
 """
+
 from __future__ import annotations
 
 import math
@@ -54,14 +55,19 @@ def _tally(seq, a, w):
 
 # ----------------------------------------------------------------------------- 1
 @SET
-@given(st.integers(1, 3), st.integers(1, 4), st.integers(0, 2 ** 32 - 1), st.integers(1, 120),
-       st.sampled_from([None, 0.6]))
+@given(
+    st.integers(1, 3),
+    st.integers(1, 4),
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 120),
+    st.sampled_from([None, 0.6]),
+)
 def test_reo_sandwich(K, m, seed, T, gamma):
     inst = random_reo_instance(K, m, seed, gamma=gamma)
     mu = [_f(inst, a, sum(inst.w)) for a in range(K)]
     mu_star = min(mu)
     star = mu.index(mu_star)
-    const = sum(_f(inst, star, sum(inst.w[:min(t, m)])) for t in range(1, T + 1))
+    const = sum(_f(inst, star, sum(inst.w[: min(t, m)])) for t in range(1, T + 1))
     opt = opt_value(inst, T)
     assert T * mu_star - 1e-9 <= opt <= const + 1e-9
     assert const <= T * mu_star + (m - 1) + 1e-9
@@ -69,8 +75,9 @@ def test_reo_sandwich(K, m, seed, T, gamma):
 
 # ----------------------------------------------------------------------------- 2
 @SET
-@given(st.integers(2, 5), st.integers(1, 6), st.integers(0, 6), st.integers(0, 2 ** 32 - 1),
-       st.data())
+@given(
+    st.integers(2, 5), st.integers(1, 6), st.integers(0, 6), st.integers(0, 2**32 - 1), st.data()
+)
 def test_saturated_after_burn_in(K, m, extra, seed, data):
     inst = random_reo_instance(K, m, seed, gamma=0.8 if seed % 2 else None)
     M = m + extra
@@ -110,13 +117,19 @@ def _run(inst, M, T, seed, **params):
 
 
 @settings(max_examples=15, deadline=None)
-@given(st.integers(2, 6), st.integers(1, 5), st.integers(0, 3), st.integers(0, 2 ** 32 - 1),
-       st.integers(200, 4000))
+@given(
+    st.integers(2, 6),
+    st.integers(1, 5),
+    st.integers(0, 3),
+    st.integers(0, 2**32 - 1),
+    st.integers(200, 4000),
+)
 def test_recorded_rounds_cost_exactly_the_gap(K, m, extra, seed, T):
     inst = random_reo_instance(K, m, seed)
     env, lrn, acts, regret, _, _ = _run(inst, m + extra, T, seed)
-    gaps = [_f(inst, a, sum(inst.w)) - min(_f(inst, b, sum(inst.w)) for b in range(K))
-            for a in range(K)]
+    gaps = [
+        _f(inst, a, sum(inst.w)) - min(_f(inst, b, sum(inst.w)) for b in range(K)) for a in range(K)
+    ]
     for t, (a, rec, _) in enumerate(acts):
         if rec:
             assert abs(regret[t] - gaps[a]) < 1e-12
@@ -124,14 +137,19 @@ def test_recorded_rounds_cost_exactly_the_gap(K, m, extra, seed, T):
 
 # ----------------------------------------------------------------------------- 3
 @settings(max_examples=15, deadline=None)
-@given(st.integers(2, 6), st.integers(1, 5), st.integers(0, 3), st.integers(0, 2 ** 32 - 1),
-       st.integers(50, 5000))
+@given(
+    st.integers(2, 6),
+    st.integers(1, 5),
+    st.integers(0, 3),
+    st.integers(0, 2**32 - 1),
+    st.integers(50, 5000),
+)
 def test_doubling_and_burn_in_count(K, m, extra, seed, T):
     inst = random_reo_instance(K, m, seed)
     M = m + extra
     env, lrn, acts, regret, phases, pooled = _run(inst, M, T, seed)
     for r, n in zip(phases, pooled):
-        assert n == 2 ** r - 1
+        assert n == 2**r - 1
     for n0, n1 in zip(pooled, pooled[1:]):
         assert n1 == 2 * n0 + 1
     # phases that started (any block of phase r played) <= R_T
@@ -141,20 +159,23 @@ def test_doubling_and_burn_in_count(K, m, extra, seed, T):
 
 
 @SET
-@given(st.integers(1, 10 ** 6), st.fractions(Fraction(1, 100), 1), st.fractions(1, 50))
+@given(st.integers(1, 10**6), st.fractions(Fraction(1, 100), 1), st.fractions(1, 50))
 def test_doubling_implication(n, gap, L):
     """Exact rationals: if n_r <= 8L/gap^2 then 2 n_r + 1 <= 16L/gap^2 + 1."""
-    if n <= 8 * L / gap ** 2:
-        assert 2 * n + 1 <= 16 * L / gap ** 2 + 1
+    if n <= 8 * L / gap**2:
+        assert 2 * n + 1 <= 16 * L / gap**2 + 1
 
 
 # ----------------------------------------------------------------------------- 4
 @SET
-@given(st.lists(st.fractions(Fraction(1, 100), 1), min_size=1, max_size=8),
-       st.fractions(1, 40), st.data())
+@given(
+    st.lists(st.fractions(Fraction(1, 100), 1), min_size=1, max_size=8),
+    st.fractions(1, 40),
+    st.data(),
+)
 def test_cauchy_schwarz_step(gaps, L, data):
     """Any N_a <= 16L/Delta_a^2 + 1 with sum N_a = T: sum Delta N <= sqrt((16L+1) K T)."""
-    caps = [int(16 * L / g ** 2 + 1) for g in gaps]
+    caps = [int(16 * L / g**2 + 1) for g in gaps]
     N = [data.draw(st.integers(0, c)) for c in caps]
     T = max(sum(N), 1)
     lhs = sum(g * n for g, n in zip(gaps, N))
@@ -163,7 +184,7 @@ def test_cauchy_schwarz_step(gaps, L, data):
 
 
 @settings(max_examples=10, deadline=None)
-@given(st.integers(2, 6), st.integers(1, 5), st.integers(0, 2 ** 32 - 1), st.integers(500, 6000))
+@given(st.integers(2, 6), st.integers(1, 5), st.integers(0, 2**32 - 1), st.integers(500, 6000))
 def test_run_decomposition_and_bound(K, m, seed, T):
     """In a run: CPR_upper = sum_a Delta_a N_a + cost of unsaturated rounds (exact); N_a
     satisfies the good-event cap (w.h.p.; delta = 1/T), and then the Cauchy-Schwarz term

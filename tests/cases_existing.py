@@ -7,20 +7,31 @@ for paths that sum in a different order). The instances are chosen to exercise e
 path of the learner: Bernoulli rewards, sparse (CSR) transitions, unknown rewards, mixture
 episodes of the conservative learners, epochs of the DLB learners.
 """
+
 from __future__ import annotations
 
 _BANDIT = dict(env="bernoulli-bandit", env_params={"means": [0.2, 0.5, 0.8, 0.75]}, n_steps=60)
-_LINEAR = dict(env="linear-bandit", env_params={"n_actions": 6, "d": 3, "noise_std": 0.5},
-               n_steps=60)
+_LINEAR = dict(
+    env="linear-bandit", env_params={"n_actions": 6, "d": 3, "noise_std": 0.5}, n_steps=60
+)
 _RIVER = dict(env="riverswim", env_params={"S": 4, "horizon": 5}, n_steps=40)
-_SPARSE_BERNOULLI = dict(env="random-sparse-mdp",
-                         env_params={"S": 6, "A": 3, "n_successors": 2, "horizon": 4,
-                                     "mdp_seed": 1, "reward_dist": "bernoulli"},
-                         n_steps=40)
+_SPARSE_BERNOULLI = dict(
+    env="random-sparse-mdp",
+    env_params={
+        "S": 6,
+        "A": 3,
+        "n_successors": 2,
+        "horizon": 4,
+        "mdp_seed": 1,
+        "reward_dist": "bernoulli",
+    },
+    n_steps=40,
+)
 _CONS = dict(env="conservative-synthetic", env_params={"env_seed": 3}, n_steps=60)
 # a 2-state instance on which pi^k gets certified within a few hundred episodes
-_CONS_SMALL = dict(env="conservative-synthetic",
-                   env_params={"env_seed": 3, "S": 2, "A": 2, "H": 2}, n_steps=300)
+_CONS_SMALL = dict(
+    env="conservative-synthetic", env_params={"env_seed": 3, "S": 2, "A": 2, "H": 2}, n_steps=300
+)
 _DLB = dict(env="dlb-synthetic", env_params={"sigma": 0.01}, n_steps=300)
 _REAL = dict(env="dlb-realdata", env_params={"sigma": 0.01}, n_steps=300)
 
@@ -37,10 +48,12 @@ FAST_GENERIC_CASES = {
     # conservative exploration (bonus_scale < 1 so that mixtures happen in 60 episodes)
     "stepmix": dict(_CONS, learner_params={"alpha": 0.05, "bonus_scale": 0.1}),
     "epsmix": dict(_CONS, learner_params={"alpha": 0.05, "bonus_scale": 0.1}),
-    "stepmix-learned": dict(_CONS_SMALL, env_params={**_CONS_SMALL["env_params"],
-                                                     "dataset_size": 300},
-                            learner_params={"alpha": 0.5, "bonus_scale": 0.05, "base": "epsmix"},
-                            n_steps=100),
+    "stepmix-learned": dict(
+        _CONS_SMALL,
+        env_params={**_CONS_SMALL["env_params"], "dataset_size": 300},
+        learner_params={"alpha": 0.5, "bonus_scale": 0.05, "base": "epsmix"},
+        n_steps=100,
+    ),
     "ucbvi-cons": dict(_CONS, learner_params={"bonus_scale": 0.1}),
     "baseline-only": dict(_CONS),
     "budget-conservative": dict(_CONS_SMALL, learner_params={"alpha": 0.5, "bonus_scale": 0.05}),

@@ -9,6 +9,7 @@ FAST_GENERIC_CASES = {
     "ucb1-losses": dict(**_ENV, learner_params={}, n_steps=400),
     "exp3-losses": dict(**_ENV, learner_params={}, n_steps=400),
     "batched-exp3": dict(**_ENV, learner_params={}, n_steps=400),
-    "oracle-a-star": dict(env="practice-makes-perfect", env_params={"K": 3, "m": 4},
-                          learner_params={}, n_steps=200),
+    "oracle-a-star": dict(
+        env="practice-makes-perfect", env_params={"K": 3, "m": 4}, learner_params={}, n_steps=200
+    ),
 }

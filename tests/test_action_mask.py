@@ -2,6 +2,7 @@
 ignore unavailable pairs. References are computed here by brute force over the policies
 that use available actions only, or by numpy recursions with -inf on unavailable pairs.
 Unavailable pairs are given large rewards, so a solver ignoring the mask fails."""
+
 import itertools
 import pickle
 
@@ -32,8 +33,8 @@ def puterman_two_state(mask=True, gamma=0.95):
 
 def test_puterman_two_state_with_infeasible_pair():
     g = 0.95
-    v1 = -1 / (1 - g)                                   # s1 pays -1 forever: -20
-    v0 = max((5 + g * 0.5 * v1) / (1 - g * 0.5), 10 + g * v1)   # -8.5714...
+    v1 = -1 / (1 - g)  # s1 pays -1 forever: -20
+    v0 = max((5 + g * 0.5 * v1) / (1 - g * 0.5), 10 + g * v1)  # -8.5714...
     assert abs(v1 + 20) < 1e-12 and abs(v0 + 60 / 7) < 1e-12
     m = puterman_two_state()
     for method in ("vi", "pi", "mpi", "lp"):
@@ -42,10 +43,14 @@ def test_puterman_two_state_with_infeasible_pair():
         np.testing.assert_array_equal(res.policy, [0, 0])
         assert res.Q[1, 1] == -np.inf
     # without the mask the 0-reward self-loop is taken: V = (10, 0)
-    np.testing.assert_allclose(solve(puterman_two_state(mask=False), tol=1e-10).V, [10, 0], atol=1e-8)
+    np.testing.assert_allclose(
+        solve(puterman_two_state(mask=False), tol=1e-10).V, [10, 0], atol=1e-8
+    )
     np.testing.assert_allclose(evaluate(m, np.array([0, 0])), [v0, v1], atol=1e-12)
     assert q_from_v(m, [v0, v1])[1, 1] == -np.inf
-    with pytest.raises(ValueError, match=r"policy\[1\] = 1 is an unavailable action: action_mask\[1, 1\]"):
+    with pytest.raises(
+        ValueError, match=r"policy\[1\] = 1 is an unavailable action: action_mask\[1, 1\]"
+    ):
         evaluate(m, np.array([0, 1]))
     with pytest.raises(ValueError, match=r"unavailable action: action_mask\[1, 1\]"):
         occupancy(m, np.array([[0.5, 0.5], [0.9, 0.1]]))
@@ -62,7 +67,9 @@ def test_mask_validation_and_model_identity():
     assert m != TabularMDP(P, R, gamma=0.9)
     assert TabularMDP(P, R, gamma=0.9, action_mask=np.ones((3, 2), bool)).action_mask is None
     with pytest.raises(ValueError, match=r"leaves state 1 with no available action"):
-        TabularMDP(P, R, gamma=0.9, action_mask=np.array([[True, False], [False, False], [True, True]]))
+        TabularMDP(
+            P, R, gamma=0.9, action_mask=np.array([[True, False], [False, False], [True, True]])
+        )
     with pytest.raises(ValueError, match=r"action_mask must have shape \(S, A\) = \(3, 2\)"):
         TabularMDP(P, R, gamma=0.9, action_mask=np.ones((2, 3), bool))
     with pytest.raises(TypeError, match="action_mask must be a bool array"):
@@ -75,7 +82,7 @@ def random_masked(rng, S, A):
     R = rng.normal(size=(S, A))
     M = rng.random((S, A)) < 0.6
     M[np.arange(S), rng.integers(0, A, size=S)] = True
-    R[~M] = 50.0                                # unavailable pairs look very attractive
+    R[~M] = 50.0  # unavailable pairs look very attractive
     return P, R, M
 
 
@@ -85,8 +92,9 @@ def available_policies(M):
 
 
 @settings(max_examples=12, deadline=None)
-@given(S=st.integers(1, 4), A=st.integers(2, 3), seed=st.integers(0, 2**32 - 1),
-       sparse=st.booleans())
+@given(
+    S=st.integers(1, 4), A=st.integers(2, 3), seed=st.integers(0, 2**32 - 1), sparse=st.booleans()
+)
 def test_masked_solvers_match_brute_force(S, A, seed, sparse):
     rng = np.random.default_rng(seed)
     P, R, M = random_masked(rng, S, A)
@@ -123,12 +131,14 @@ def test_masked_solvers_match_brute_force(S, A, seed, sparse):
         np.testing.assert_allclose(res.V[0], Vs[-1], atol=1e-8, err_msg=method)
         assert M[idx[None, :], res.policy].all()
         assert (res.Q[:, ~M] == -np.inf).all()
+
     # average reward: brute-force optimal gain over available policies
     def gain(p):
         Pp = P[idx, p]
         A_ = np.vstack([Pp.T - np.eye(S), np.ones((1, S))])
         pi = np.linalg.lstsq(A_, np.r_[np.zeros(S), 1.0], rcond=None)[0]
         return pi @ R[idx, p]
+
     g_ref = max(gain(p) for p in pols)
     ma = TabularMDP(Pm, R, criterion="average", action_mask=M)
     for method in ("rvi", "pi", "lp"):
@@ -180,8 +190,13 @@ def test_puterman_through_quantecon_layouts():
     Q[0, 1] = [0.0, 1.0]
     Q[1, 0] = [0.0, 1.0]
     prod = SimpleNamespace(R=np.array([[5.0, 10.0], [-1.0, -np.inf]]), Q=Q, beta=0.95)
-    pairs = SimpleNamespace(R=np.array([5.0, 10.0, -1.0]), Q=Q.reshape(4, 2)[:3], beta=0.95,
-                            s_indices=np.array([0, 0, 1]), a_indices=np.array([0, 1, 0]))
+    pairs = SimpleNamespace(
+        R=np.array([5.0, 10.0, -1.0]),
+        Q=Q.reshape(4, 2)[:3],
+        beta=0.95,
+        s_indices=np.array([0, 0, 1]),
+        a_indices=np.array([0, 1, 0]),
+    )
     for ddp in (prod, pairs):
         m = from_quantecon(ddp)
         assert m == puterman_two_state()
@@ -198,7 +213,10 @@ def test_gym_env_respects_mask_and_terminal_states():
     with pytest.raises(ValueError, match=r"action 1 is unavailable in state 1"):
         env.step(1)
     s2, r, term, trunc, info = env.step(0)
-    assert (s2, r, term, trunc) == (1, -1.0, False, False) and info["action_mask"].tolist() == [1, 0]
+    assert (s2, r, term, trunc) == (1, -1.0, False, False) and info["action_mask"].tolist() == [
+        1,
+        0,
+    ]
     # total reward: reaching the terminal state terminates the episode
     P = np.zeros((2, 1, 2))
     P[0, 0, 1] = 1.0
@@ -223,8 +241,12 @@ def test_policy0_on_unavailable_action_refused():
 
 
 @settings(max_examples=15, deadline=None)
-@given(S=st.integers(1, 5), A=st.integers(1, 3), seed=st.integers(0, 2**32 - 1),
-       kind=st.sampled_from(["random", "sparse", "riverswim", "gridworld"]))
+@given(
+    S=st.integers(1, 5),
+    A=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+    kind=st.sampled_from(["random", "sparse", "riverswim", "gridworld"]),
+)
 def test_generators_take_a_mask_and_match_pairs_removed_by_hand(S, A, seed, kind):
     """A generated masked model solves like the same model with the unavailable pairs
     removed by hand (value iteration over each state's available actions only)."""
@@ -246,8 +268,9 @@ def test_generators_take_a_mask_and_match_pairs_removed_by_hand(S, A, seed, kind
     P, R = base.dense_P(), np.asarray(base.R)
     V = np.zeros(base.S)
     for _ in range(400):  # by hand: only the available pairs exist
-        V = np.array([max(R[s, a] + 0.9 * P[s, a] @ V for a in np.flatnonzero(M[s]))
-                      for s in range(base.S)])
+        V = np.array(
+            [max(R[s, a] + 0.9 * P[s, a] @ V for a in np.flatnonzero(M[s])) for s in range(base.S)]
+        )
     res = solve(m, method="pi")
     assert np.allclose(res.V, V, rtol=0, atol=1e-9)
     assert M[np.arange(base.S), res.policy].all()
@@ -265,9 +288,14 @@ def test_generators_take_a_mask_and_match_pairs_removed_by_hand(S, A, seed, kind
 
 
 @settings(max_examples=15, deadline=None)
-@given(S=st.integers(1, 5), A=st.integers(1, 3), H=st.integers(1, 4),
-       seed=st.integers(0, 2**32 - 1), step_P=st.booleans(),
-       gamma=st.sampled_from([None, 0.8]))
+@given(
+    S=st.integers(1, 5),
+    A=st.integers(1, 3),
+    H=st.integers(1, 4),
+    seed=st.integers(0, 2**32 - 1),
+    step_P=st.booleans(),
+    gamma=st.sampled_from([None, 0.8]),
+)
 def test_step_dependent_mask_matches_pairs_removed_by_hand(S, A, H, seed, step_P, gamma):
     """A (H, S, A) mask: backward induction, evaluation and occupancy equal a by-hand
     recursion over the available actions of each step only."""
@@ -282,8 +310,10 @@ def test_step_dependent_mask_matches_pairs_removed_by_hand(S, A, H, seed, step_P
     Ph = (lambda h: P[h]) if step_P else (lambda h: P)
     V = np.zeros((H + 1, S))
     for h in range(H - 1, -1, -1):
-        V[h] = [max(R[h, s, a] + g * Ph(h)[s, a] @ V[h + 1] for a in np.flatnonzero(M[h, s]))
-                for s in range(S)]
+        V[h] = [
+            max(R[h, s, a] + g * Ph(h)[s, a] @ V[h + 1] for a in np.flatnonzero(M[h, s]))
+            for s in range(S)
+        ]
     res = solve(m)
     assert np.allclose(res.V, V[:H], rtol=0, atol=1e-10)
     assert M[np.arange(H)[:, None], np.arange(S)[None, :], res.policy].all()

@@ -1,6 +1,7 @@
 """Method "auto" (the default of ``solve``): dense -> CSR conversion of mostly-zero models,
 the two-engine value iteration of small discounted models, and dispatch per criterion.
 Every certified claim is checked against exact policy-iteration values."""
+
 import warnings
 
 import numpy as np
@@ -92,8 +93,10 @@ def test_auto_respects_max_iter_and_warns():
     with pytest.warns(ConvergenceWarning):
         res = solve(mdp, max_iter=100)
     assert not res.converged and res.n_iter == 100
-    assert res.extras["auto"]["stages"] == [("numpy", au.NUMPY_SWEEPS),
-                                            ("numba", 100 - au.NUMPY_SWEEPS)]
+    assert res.extras["auto"]["stages"] == [
+        ("numpy", au.NUMPY_SWEEPS),
+        ("numba", 100 - au.NUMPY_SWEEPS),
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         assert solve(mdp).converged

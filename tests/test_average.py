@@ -3,6 +3,7 @@
 Reference values are computed here independently (stationary distributions by a numpy
 linear solve, brute force over all deterministic policies), never copied from a solver.
 """
+
 import itertools
 import pickle
 
@@ -120,8 +121,9 @@ def test_average_model_refused_where_undefined():
 
 # ------------------------------------------------------------------- cross-checks
 @settings(max_examples=25, deadline=None)
-@given(S=st.integers(1, 5), A=st.integers(1, 3), seed=st.integers(0, 2**32 - 1),
-       sparse=st.booleans())
+@given(
+    S=st.integers(1, 5), A=st.integers(1, 3), seed=st.integers(0, 2**32 - 1), sparse=st.booleans()
+)
 def test_rvi_pi_lp_agree_with_brute_force(S, A, seed, sparse):
     m, P, R = random_unichain(np.random.default_rng(seed), S, A, sparse)
     g_star = brute_force_gain(P, R)
@@ -172,8 +174,7 @@ def test_pymdptoolbox_forest_rvi_example():
     from mdpkit.models.convert import from_pymdptoolbox
 
     p, r1, r2 = 0.1, 4.0, 2.0
-    T = np.array([[[p, 1 - p, 0], [p, 0, 1 - p], [p, 0, 1 - p]],
-                  [[1, 0, 0], [1, 0, 0], [1, 0, 0]]])
+    T = np.array([[[p, 1 - p, 0], [p, 0, 1 - p], [p, 0, 1 - p]], [[1, 0, 0], [1, 0, 0], [1, 0, 0]]])
     Rw = np.array([[0.0, 0.0], [0.0, 1.0], [r1, r2]])
     m = from_pymdptoolbox(T, Rw, criterion="average")
     P = m.dense_P()
@@ -226,7 +227,9 @@ def test_chain_structure_functions():
 def test_multichain_refused_by_unichain_methods():
     mm = two_absorbing()
     for meth in ("pi", "lp"):
-        with pytest.raises(ValueError, match=r"multichain.*2 recurrent classes.*unichain models only"):
+        with pytest.raises(
+            ValueError, match=r"multichain.*2 recurrent classes.*unichain models only"
+        ):
             solve(mm, method=meth)
     with pytest.raises(ValueError, match="multichain"):
         evaluate_average(mm, np.array([0, 0, 0]))

@@ -1,6 +1,7 @@
 """UCB1, successive elimination, OFUL/LinUCB
 (docs/papers/classical-baselines.md#algorithms-as-implemented,
 #bounds, #decisions)."""
+
 from __future__ import annotations
 
 import math
@@ -58,8 +59,14 @@ def test_ucb1_ties_lowest_index():
 
 
 def _mean_curve(learner, env_params, n, n_seeds, env="bernoulli-bandit", learner_params=None):
-    ex = Experiment(env=env, learner=learner, n_steps=n, n_seeds=n_seeds,
-                    env_params=env_params, learner_params=learner_params or {})
+    ex = Experiment(
+        env=env,
+        learner=learner,
+        n_steps=n,
+        n_seeds=n_seeds,
+        env_params=env_params,
+        learner_params=learner_params or {},
+    )
     df = run(ex)
     return np.stack([g["cum_regret"].to_numpy() for _, g in df.groupby("seed")])
 
@@ -104,7 +111,7 @@ def test_successive_elimination_hand_computed_elimination_phase():
     assert list(ln.active) == [True, False]
     assert _play(ln, _Deterministic([1.0, 0.0]), 5) == [0] * 5
     ln2 = SuccessiveElimination(2, 100)
-    _play(ln2, _Deterministic([1.0, 0.0]), 72)   # 36 phases
+    _play(ln2, _Deterministic([1.0, 0.0]), 72)  # 36 phases
     assert list(ln2.active) == [True, True]
 
 
@@ -126,6 +133,7 @@ def test_successive_elimination_under_bound():
 
 def test_bandit_factories_errors():
     from mdpkit.experiments import get_learner
+
     with pytest.raises(ValueError, match="n_steps"):
         get_learner("successive-elimination")({"kind": "bandit", "n_actions": 3}, 0)
     with pytest.raises(TypeError, match="parameters"):
@@ -152,8 +160,10 @@ def test_oful_sherman_morrison_logdet_and_ridge():
     np.testing.assert_allclose(ln.V_inv, np.linalg.inv(V), rtol=1e-9, atol=1e-12)
     assert ln.logdet_V == pytest.approx(np.linalg.slogdet(V)[1], rel=1e-12)
     np.testing.assert_allclose(ln.theta_hat, np.linalg.solve(V, b), rtol=1e-8, atol=1e-12)
-    beta = 0.5 * np.sqrt(2 * np.log(np.sqrt(np.linalg.det(V)) / np.sqrt(0.7 ** 4) / 0.1)) \
+    beta = (
+        0.5 * np.sqrt(2 * np.log(np.sqrt(np.linalg.det(V)) / np.sqrt(0.7**4) / 0.1))
         + np.sqrt(0.7) * 2.0
+    )
     assert ln.beta == pytest.approx(beta, rel=1e-10)
     norms = np.sqrt(np.einsum("ij,jk,ik->i", X, np.linalg.inv(V), X))
     np.testing.assert_allclose(ln.index(), X @ np.linalg.solve(V, b) + beta * norms, rtol=1e-8)
@@ -167,7 +177,7 @@ def test_oful_first_round_and_linucb_alpha():
     assert ln.act() == 1
     lin = OFUL(X, alpha=0.0)
     lin.update(0, 1.0)
-    assert lin.beta == 0.0 and lin.act() == 0   # greedy on theta_hat = (0.5, 0)
+    assert lin.beta == 0.0 and lin.act() == 0  # greedy on theta_hat = (0.5, 0)
 
 
 def test_oful_confidence_coverage_200_seeds():
@@ -202,6 +212,7 @@ def test_oful_confidence_coverage_200_seeds():
                 break
         failures += not ok
     from scipy.stats import binom
+
     assert binom.sf(35, 200, delta) < 1e-3
     assert failures <= 35
 
@@ -217,8 +228,7 @@ def test_oful_loglog_slope_d5():
     gives slope ~1, a greedy learner that locks on early ~1 in most seeds.
     """
     T = 5000
-    C = _mean_curve("oful", {"n_actions": 50, "d": 5, "noise_std": 1.0}, T, 20,
-                    env="linear-bandit")
+    C = _mean_curve("oful", {"n_actions": 50, "d": 5, "noise_std": 1.0}, T, 20, env="linear-bandit")
     k = np.arange(1, T + 1)
     sel = k >= T // 10
     slope = np.polyfit(np.log(k[sel]), np.log(C.mean(0)[sel]), 1)[0]

@@ -4,6 +4,7 @@
 Every compiled kernel is compared with an independent numpy implementation written here
 from the formulas of the paper page, and exact values with :func:`mdpkit.solvers.evaluate`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -98,8 +99,8 @@ def ref_bernstein(R, N, Nsas, L, c):
                 var = p @ (V[h + 1] - m) ** 2
                 if h < H - 1:
                     with np.errstate(divide="ignore"):
-                        t = np.where(Np > 0, 1e4 * H ** 3 * S ** 2 * A * L ** 2 / Np, np.inf)
-                    corr = p @ np.minimum(t, H ** 2)
+                        t = np.where(Np > 0, 1e4 * H**3 * S**2 * A * L**2 / Np, np.inf)
+                    corr = p @ np.minimum(t, H**2)
                 else:
                     corr = 0.0
                 b = np.sqrt(8 * L * var / n) + 14 * H * L / (3 * n) + np.sqrt(8 * corr / n)
@@ -140,8 +141,13 @@ def test_empirical_model_counts_and_phat():
 
 # ------------------------------------------------------------------ stepmix.md#optimistic-planning
 @settings(max_examples=25, deadline=None, derandomize=True)
-@given(seed=st.integers(0, 2 ** 31), S=st.integers(2, 4), A=st.integers(2, 3), H=st.integers(2, 4),
-       c=st.sampled_from([0.0, 0.1, 1.0]))
+@given(
+    seed=st.integers(0, 2**31),
+    S=st.integers(2, 4),
+    A=st.integers(2, 3),
+    H=st.integers(2, 4),
+    c=st.sampled_from([0.0, 0.1, 1.0]),
+)
 def test_optimistic_planning_matches_numpy_reference(seed, S, A, H, c):
     rng = np.random.default_rng(seed)
     mdp = random_instance(rng, S, A, H)
@@ -167,18 +173,20 @@ def test_optimistic_zero_counts_and_cap():
 
 # ------------------------------------------------------- stepmix.md#policyeva, stepmix.md#checks item 1
 @settings(max_examples=25, deadline=None, derandomize=True)
-@given(seed=st.integers(0, 2 ** 31), S=st.integers(2, 4), A=st.integers(2, 3), H=st.integers(2, 4))
+@given(seed=st.integers(0, 2**31), S=st.integers(2, 4), A=st.integers(2, 3), H=st.integers(2, 4))
 def test_policy_eva_matches_numpy_reference(seed, S, A, H):
     rng = np.random.default_rng(seed)
     mdp = random_instance(rng, S, A, H)
     m = sample_model(rng, mdp, max_n=200)
     L = log_term(S, A, H, 1000, 0.05)
     pol = random_policy(rng, H, S, A)
-    assert np.allclose(policy_eva(mdp.R, m, pol, L), ref_pess(mdp.R, m.N, m.Nsas, pol, L), atol=1e-12)
+    assert np.allclose(
+        policy_eva(mdp.R, m, pol, L), ref_pess(mdp.R, m.N, m.Nsas, pol, L), atol=1e-12
+    )
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(seed=st.integers(0, 2 ** 31), S=st.integers(2, 4), A=st.integers(2, 3), H=st.integers(2, 4))
+@given(seed=st.integers(0, 2**31), S=st.integers(2, 4), A=st.integers(2, 3), H=st.integers(2, 4))
 def test_pessimism_valid_uniformly_over_policies(seed, S, A, H):
     """stepmix.md#checks item 1: PolicyEva(π) <= V^π_1(s_1) for every policy, on each data draw w.p. >= 1 - δ/3.
 
@@ -200,8 +208,10 @@ def test_pessimism_valid_uniformly_over_policies(seed, S, A, H):
         dets = [rng.integers(0, A, size=(H, S)) for _ in range(4)]
         onehots = [kr.onehot(d, A) for d in dets]
         pols += onehots
-        pols += [kr.mixture_policy(dets[i], pols[i], 0, int(rng.integers(0, H)), rng.random())
-                 for i in range(4)]
+        pols += [
+            kr.mixture_policy(dets[i], pols[i], 0, int(rng.integers(0, H)), rng.random())
+            for i in range(4)
+        ]
         bad = False
         for pol in pols:
             lb = float(mdp.mu @ kr.pess_eval(mdp.R, m.N, m.Nsas, np.ascontiguousarray(pol), L)[0])
@@ -274,14 +284,22 @@ def test_pessimism_zero_counts_and_monotone_in_counts():
 
 # --------------------------------------------------------- stepmix.md#stepmix, stepmix.md#checks item 2
 @settings(max_examples=30, deadline=None, derandomize=True)
-@given(seed=st.integers(0, 2 ** 31), S=st.integers(2, 4), A=st.integers(2, 3), H=st.integers(2, 4),
-       order=st.sampled_from(["opt_first", "base_first"]))
+@given(
+    seed=st.integers(0, 2**31),
+    S=st.integers(2, 4),
+    A=st.integers(2, 3),
+    H=st.integers(2, 4),
+    order=st.sampled_from(["opt_first", "base_first"]),
+)
 def test_step_mixture_linearity_exact(seed, S, A, H, order):
     rng = np.random.default_rng(seed)
     mdp = random_instance(rng, S, A, H)
     pib = random_policy(rng, H, S, A)
     pik = rng.integers(0, A, size=(H, S))
-    vals = [float(mdp.mu @ evaluate(mdp, step_switch_policy(pik, pib, h, order))[0]) for h in range(H + 1)]
+    vals = [
+        float(mdp.mu @ evaluate(mdp, step_switch_policy(pik, pib, h, order))[0])
+        for h in range(H + 1)
+    ]
     assert vals[0] == pytest.approx(float(mdp.mu @ evaluate(mdp, pib)[0]), abs=1e-12)
     assert vals[H] == pytest.approx(float(mdp.mu @ evaluate(mdp, pik)[0]), abs=1e-12)
     for h in range(H):
@@ -381,6 +399,7 @@ def test_reward_confidence_bounds_by_formula():
         mean = np.where(N > 0, Rsum / np.maximum(N, 1), 0.0)
         rad = np.sqrt(L / (2 * np.maximum(N, 1)))
     np.testing.assert_allclose(Ro, np.where(N > 0, mean + rad, 1.0), rtol=1e-14, atol=1e-15)
-    np.testing.assert_allclose(Rp, np.where(N > 0, np.maximum(mean - rad, 0.0), 0.0),
-                               rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(
+        Rp, np.where(N > 0, np.maximum(mean - rad, 0.0), 0.0), rtol=1e-14, atol=1e-15
+    )
     assert (Rp[N > 0] < mean[N > 0]).any() and (Rp[N > 0] > 0).any()

@@ -3,6 +3,7 @@ optimum; binding budgets are met exactly by the returned policy (exact occupancy
 reward equals an independent HiGHS LP optimum and beats every deterministic policy within
 budget (brute force); infeasible budgets and bad input raise clear errors.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -51,8 +52,10 @@ def det_values(mdp, pol, r):
 def all_det_policies(mdp):
     if mdp.is_discounted:
         return (np.array(p) for p in itertools.product(range(mdp.A), repeat=mdp.S))
-    return (np.array(p).reshape(mdp.H, mdp.S)
-            for p in itertools.product(range(mdp.A), repeat=mdp.H * mdp.S))
+    return (
+        np.array(p).reshape(mdp.H, mdp.S)
+        for p in itertools.product(range(mdp.A), repeat=mdp.H * mdp.S)
+    )
 
 
 def flow_system(mdp):
@@ -62,16 +65,16 @@ def flow_system(mdp):
     if mdp.is_discounted:
         Aeq = np.zeros((S, S * A))
         for s in range(S):
-            Aeq[s, s * A:(s + 1) * A] = 1.0
+            Aeq[s, s * A : (s + 1) * A] = 1.0
         Aeq -= mdp.gamma * P.reshape(S * A, S).T
         return Aeq, mdp.mu
     H = mdp.H
     Aeq = np.zeros((H * S, H * S * A))
     for h in range(H):
         for s in range(S):
-            Aeq[h * S + s, h * S * A + s * A: h * S * A + (s + 1) * A] = 1.0
+            Aeq[h * S + s, h * S * A + s * A : h * S * A + (s + 1) * A] = 1.0
         if h:
-            Aeq[h * S:(h + 1) * S, (h - 1) * S * A: h * S * A] -= P.reshape(S * A, S).T
+            Aeq[h * S : (h + 1) * S, (h - 1) * S * A : h * S * A] -= P.reshape(S * A, S).T
     b = np.zeros(H * S)
     b[:S] = mdp.mu
     return Aeq, b
@@ -82,9 +85,20 @@ def reference_cmdp(mdp, C, b):
     Aeq, beq = flow_system(mdp)
     H = mdp.H or 1
     R = np.broadcast_to(mdp.R, (H, mdp.S, mdp.A)) if mdp.is_finite_horizon else mdp.R
-    Cf = C if (mdp.is_discounted or C.ndim == 4) else np.broadcast_to(C[:, None], (C.shape[0], H, mdp.S, mdp.A))
-    res = linprog(-np.ravel(R), A_ub=Cf.reshape(C.shape[0], -1), b_ub=b, A_eq=Aeq, b_eq=beq,
-                  bounds=(0, None), method="highs")
+    Cf = (
+        C
+        if (mdp.is_discounted or C.ndim == 4)
+        else np.broadcast_to(C[:, None], (C.shape[0], H, mdp.S, mdp.A))
+    )
+    res = linprog(
+        -np.ravel(R),
+        A_ub=Cf.reshape(C.shape[0], -1),
+        b_ub=b,
+        A_eq=Aeq,
+        b_eq=beq,
+        bounds=(0, None),
+        method="highs",
+    )
     assert res.status == 0
     return -res.fun
 
@@ -101,7 +115,11 @@ def check_result(mdp, res, C, b):
     np.testing.assert_allclose((np.asarray(R) * d).sum(), res.value, atol=1e-10)
     V0 = res.V if mdp.is_discounted else res.V[0]
     np.testing.assert_allclose(mdp.mu @ V0, res.value, atol=1e-10)
-    Cf = C if (mdp.is_discounted or C.ndim == 4) else np.broadcast_to(C[:, None], (C.shape[0], H, mdp.S, mdp.A))
+    Cf = (
+        C
+        if (mdp.is_discounted or C.ndim == 4)
+        else np.broadcast_to(C[:, None], (C.shape[0], H, mdp.S, mdp.A))
+    )
     np.testing.assert_allclose(Cf.reshape(C.shape[0], -1) @ d.ravel(), res.costs, atol=1e-10)
     assert np.all(res.costs <= b + 1e-7)
     assert res.max_violation <= 1e-7
@@ -156,8 +174,9 @@ def test_teaching_problem_duals_lagrangian(H):
     lp = solve_lp(mdp)
     prob, d, cons = build_occupancy_problem(mdp)
     prob.solve(solver="HIGHS")
-    np.testing.assert_allclose(np.ravel(cons["flow"].dual_value)[: mdp.S],
-                               lp.V if H is None else lp.V[0], atol=1e-7)
+    np.testing.assert_allclose(
+        np.ravel(cons["flow"].dual_value)[: mdp.S], lp.V if H is None else lp.V[0], atol=1e-7
+    )
     C = np.random.default_rng(8).random((1, mdp.S, mdp.A))
     free = solve_constrained(mdp, C, [1e3])
     b = [0.5 * free.costs[0] + 0.5 * reference_min_cost(mdp, C)]
@@ -227,16 +246,19 @@ def test_infeasible_budget_raises():
     np.testing.assert_allclose(res.costs, [10.0], atol=1e-9)
 
 
-@pytest.mark.parametrize("costs,budgets,match", [
-    (np.ones((3, 2)), [1.0], "costs must have shape"),
-    (np.ones((1, 2, 2)), [1.0], "costs must have shape"),
-    (np.ones((1, 4, 3, 2)), [1.0], "costs must have shape"),   # 4-D on a discounted model
-    (np.ones((2, 3, 2)), [1.0], "budgets must have shape"),
-    (np.ones((1, 3, 2)), 1.0, "budgets must have shape"),
-    (np.full((1, 3, 2), np.nan), [1.0], r"costs\[0, 0, 0\] is nan"),
-    (np.ones((1, 3, 2)), [np.inf], r"budgets\[0\] is inf"),
-    (np.ones((1, 3, 2)), [np.nan], "budgets"),
-])
+@pytest.mark.parametrize(
+    "costs,budgets,match",
+    [
+        (np.ones((3, 2)), [1.0], "costs must have shape"),
+        (np.ones((1, 2, 2)), [1.0], "costs must have shape"),
+        (np.ones((1, 4, 3, 2)), [1.0], "costs must have shape"),  # 4-D on a discounted model
+        (np.ones((2, 3, 2)), [1.0], "budgets must have shape"),
+        (np.ones((1, 3, 2)), 1.0, "budgets must have shape"),
+        (np.full((1, 3, 2), np.nan), [1.0], r"costs\[0, 0, 0\] is nan"),
+        (np.ones((1, 3, 2)), [np.inf], r"budgets\[0\] is inf"),
+        (np.ones((1, 3, 2)), [np.nan], "budgets"),
+    ],
+)
 def test_bad_input(costs, budgets, match):
     mdp = random_mdp(0, 3, 2)
     with pytest.raises(ValueError, match=match):

@@ -1,4 +1,5 @@
 """Converters: pymdptoolbox layout, QuantEcon DiscreteDP (real and duck-typed), gymnasium toy text."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -51,7 +52,9 @@ def test_pymdptoolbox_layout_and_round_trip(mdp):
     assert back.is_sparse == mdp.is_sparse
     _same(back, mdp)
     # forced the other storage
-    other = from_pymdptoolbox(T, R, gamma=mdp.gamma, horizon=mdp.H, mu=mdp.mu, sparse=not mdp.is_sparse)
+    other = from_pymdptoolbox(
+        T, R, gamma=mdp.gamma, horizon=mdp.H, mu=mdp.mu, sparse=not mdp.is_sparse
+    )
     assert other.is_sparse != mdp.is_sparse
     _same(other, mdp)
 
@@ -62,17 +65,23 @@ def test_pymdptoolbox_reward_forms():
     T, _ = to_pymdptoolbox(mdp)
     # (S,) state rewards
     r_s = rng.random(4)
-    np.testing.assert_array_equal(from_pymdptoolbox(T, r_s, gamma=0.9).R, np.repeat(r_s[:, None], 3, axis=1))
+    np.testing.assert_array_equal(
+        from_pymdptoolbox(T, r_s, gamma=0.9).R, np.repeat(r_s[:, None], 3, axis=1)
+    )
     # (A, S, S) transition rewards -> expectation, checked with explicit loops
     r_ass = rng.normal(size=(3, 4, 4))
-    expected = np.array([[sum(T[a, s, t] * r_ass[a, s, t] for t in range(4)) for a in range(3)] for s in range(4)])
+    expected = np.array(
+        [[sum(T[a, s, t] * r_ass[a, s, t] for t in range(4)) for a in range(3)] for s in range(4)]
+    )
     np.testing.assert_allclose(from_pymdptoolbox(T, r_ass, gamma=0.9).R, expected, atol=1e-14)
     # lists of sparse matrices for both, and a dense-transitions / sparse-rewards mix
     Ts = [sp.csr_matrix(T[a]) for a in range(3)]
     Rs = [sp.csr_matrix(r_ass[a]) for a in range(3)]
     np.testing.assert_allclose(from_pymdptoolbox(Ts, Rs, gamma=0.9).R, expected, atol=1e-14)
     np.testing.assert_allclose(from_pymdptoolbox(T, Rs, gamma=0.9).R, expected, atol=1e-14)
-    np.testing.assert_allclose(from_pymdptoolbox(Ts, list(r_ass), gamma=0.9).R, expected, atol=1e-14)
+    np.testing.assert_allclose(
+        from_pymdptoolbox(Ts, list(r_ass), gamma=0.9).R, expected, atol=1e-14
+    )
     # object array of matrices (pymdptoolbox's own sparse container)
     obj = np.empty(3, dtype=object)
     for a in range(3):
@@ -101,7 +110,10 @@ def test_pymdptoolbox_errors():
 
 # -------------------------------------------------------------------- QuantEcon
 @FAST
-@given(tabular_mdps(sparse=None, step_dependent=False, finite_horizon=False), st.sampled_from(["product", "sa_pairs"]))
+@given(
+    tabular_mdps(sparse=None, step_dependent=False, finite_horizon=False),
+    st.sampled_from(["product", "sa_pairs"]),
+)
 def test_quantecon_duck_typed_round_trip(mdp, form):
     arrays = quantecon_arrays(mdp, form=form)
     assert arrays["beta"] == mdp.gamma
@@ -109,8 +121,12 @@ def test_quantecon_duck_typed_round_trip(mdp, form):
         assert arrays["R"].shape == (mdp.S, mdp.A) and arrays["Q"].shape == (mdp.S, mdp.A, mdp.S)
     else:
         assert arrays["R"].shape == (mdp.S * mdp.A,)
-        np.testing.assert_array_equal(arrays["s_indices"] * mdp.A + arrays["a_indices"], np.arange(mdp.S * mdp.A))
-    back = from_quantecon(SimpleNamespace(**{"s_indices": None, "a_indices": None, **arrays}), mu=mdp.mu)
+        np.testing.assert_array_equal(
+            arrays["s_indices"] * mdp.A + arrays["a_indices"], np.arange(mdp.S * mdp.A)
+        )
+    back = from_quantecon(
+        SimpleNamespace(**{"s_indices": None, "a_indices": None, **arrays}), mu=mdp.mu
+    )
     _same(back, mdp)
 
 
@@ -118,8 +134,13 @@ def test_quantecon_pair_form_unsorted_missing_and_infeasible():
     mdp = random_sparse_mdp(6, 3, 2, gamma=0.9, rng=4)
     arr = quantecon_arrays(mdp, form="sa_pairs")
     perm = np.random.default_rng(0).permutation(18)
-    shuffled = SimpleNamespace(R=arr["R"][perm], Q=arr["Q"][perm], beta=0.9,
-                               s_indices=arr["s_indices"][perm], a_indices=arr["a_indices"][perm])
+    shuffled = SimpleNamespace(
+        R=arr["R"][perm],
+        Q=arr["Q"][perm],
+        beta=0.9,
+        s_indices=arr["s_indices"][perm],
+        a_indices=arr["a_indices"][perm],
+    )
     back = from_quantecon(shuffled, mu=mdp.mu)
     assert back.is_sparse
     _same(back, mdp)
@@ -127,12 +148,20 @@ def test_quantecon_pair_form_unsorted_missing_and_infeasible():
     _same(from_quantecon(dense_q, mu=mdp.mu), mdp)
     # drop pair (s=4, a=1): refused, or a self-loop paying infeasible_reward
     keep = np.flatnonzero(~((arr["s_indices"] == 4) & (arr["a_indices"] == 1)))
-    missing = SimpleNamespace(R=arr["R"][keep], Q=arr["Q"][keep], beta=0.9,
-                              s_indices=arr["s_indices"][keep], a_indices=arr["a_indices"][keep])
+    missing = SimpleNamespace(
+        R=arr["R"][keep],
+        Q=arr["Q"][keep],
+        beta=0.9,
+        s_indices=arr["s_indices"][keep],
+        a_indices=arr["a_indices"][keep],
+    )
     masked = from_quantecon(missing)
     assert masked.action_mask[4, 1] == False and masked.action_mask.sum() == 17  # noqa: E712
     again = quantecon_arrays(masked, form="sa_pairs")
-    assert again["R"].shape == (17,) and not ((again["s_indices"] == 4) & (again["a_indices"] == 1)).any()
+    assert (
+        again["R"].shape == (17,)
+        and not ((again["s_indices"] == 4) & (again["a_indices"] == 1)).any()
+    )
     _same(from_quantecon(SimpleNamespace(**again)), masked)
     assert from_quantecon(SimpleNamespace(**again)) == masked  # mask included
     filled = from_quantecon(missing, infeasible_reward=-5.0)
@@ -142,8 +171,13 @@ def test_quantecon_pair_form_unsorted_missing_and_infeasible():
     mask[4, 1] = False
     np.testing.assert_array_equal(filled.dense_P()[mask], mdp.dense_P()[mask])
     # duplicates refused
-    dup = SimpleNamespace(R=np.zeros(2), Q=np.ones((2, 1)), beta=0.5,
-                          s_indices=np.array([0, 0]), a_indices=np.array([0, 0]))
+    dup = SimpleNamespace(
+        R=np.zeros(2),
+        Q=np.ones((2, 1)),
+        beta=0.5,
+        s_indices=np.array([0, 0]),
+        a_indices=np.array([0, 0]),
+    )
     with pytest.raises(ValueError, match=r"pair \(0, 0\) more than once"):
         from_quantecon(dup)
 
@@ -166,7 +200,9 @@ def test_quantecon_product_form_infeasible_and_beta():
     assert m.R[0, 1] == -100.0 and m.gamma == 0.8
     with pytest.raises(ValueError, match="ddp.beta == 1"):
         from_quantecon(SimpleNamespace(R=np.zeros((2, 2)), Q=np.full((2, 2, 2), 0.5), beta=1.0))
-    f = from_quantecon(SimpleNamespace(R=np.zeros((2, 2)), Q=np.full((2, 2, 2), 0.5), beta=1), horizon=4)
+    f = from_quantecon(
+        SimpleNamespace(R=np.zeros((2, 2)), Q=np.full((2, 2, 2), 0.5), beta=1), horizon=4
+    )
     assert f.H == 4 and f.gamma is None
     with pytest.raises(ValueError, match="needs ddp.beta == 1"):
         from_quantecon(ddp, horizon=4)
@@ -177,9 +213,11 @@ def test_quantecon_product_form_infeasible_and_beta():
 def test_quantecon_real_discretedp():
     """Round trip through quantecon itself, and its policy iteration agrees with ours."""
     qe = pytest.importorskip("quantecon")
-    for mdp, form in ((random_mdp(8, 3, gamma=0.9, rng=5), "product"),
-                      (random_mdp(8, 3, gamma=0.9, rng=6), "sa_pairs"),
-                      (random_sparse_mdp(30, 3, 4, gamma=0.95, rng=7), "sa_pairs")):
+    for mdp, form in (
+        (random_mdp(8, 3, gamma=0.9, rng=5), "product"),
+        (random_mdp(8, 3, gamma=0.9, rng=6), "sa_pairs"),
+        (random_sparse_mdp(30, 3, 4, gamma=0.95, rng=7), "sa_pairs"),
+    ):
         ddp = to_quantecon(mdp, form=form)
         assert isinstance(ddp, qe.markov.DiscreteDP)
         _same(from_quantecon(ddp, mu=mdp.mu), mdp)
@@ -198,7 +236,9 @@ def test_quantecon_real_discretedp():
     mdp = random_mdp(5, 2, gamma=0.7, rng=8)
     arr = quantecon_arrays(mdp, form="sa_pairs")
     perm = np.random.default_rng(1).permutation(10)
-    ddp = qe.markov.DiscreteDP(arr["R"][perm], arr["Q"][perm], 0.7, arr["s_indices"][perm], arr["a_indices"][perm])
+    ddp = qe.markov.DiscreteDP(
+        arr["R"][perm], arr["Q"][perm], 0.7, arr["s_indices"][perm], arr["a_indices"][perm]
+    )
     _same(from_quantecon(ddp, mu=mdp.mu), mdp)
 
 
@@ -227,11 +267,14 @@ def _dict_backward(table, S, A, H, mu):
     return float(mu @ V)
 
 
-@pytest.mark.parametrize("env_id,kwargs", [
-    ("FrozenLake-v1", {"is_slippery": True}),
-    ("FrozenLake-v1", {"is_slippery": False}),
-    ("CliffWalking-v1", {}),
-])
+@pytest.mark.parametrize(
+    "env_id,kwargs",
+    [
+        ("FrozenLake-v1", {"is_slippery": True}),
+        ("FrozenLake-v1", {"is_slippery": False}),
+        ("CliffWalking-v1", {}),
+    ],
+)
 def test_toy_text_envs_exact(env_id, kwargs):
     gym = pytest.importorskip("gymnasium")
     env = gym.make(env_id, **kwargs)
@@ -273,8 +316,10 @@ def test_toy_text_taxi_sparse():
 
 def test_toy_text_dict_merging_and_termination():
     table = {
-        0: {0: [(0.25, 1, 1.0, False), (0.25, 1, 3.0, False), (0.5, 0, -1.0, True)],
-            1: [(1.0, 1, 0.0, False)]},
+        0: {
+            0: [(0.25, 1, 1.0, False), (0.25, 1, 3.0, False), (0.5, 0, -1.0, True)],
+            1: [(1.0, 1, 0.0, False)],
+        },
         1: {0: [(1.0, 1, 0.0, True)], 1: [(0.5, 0, 2.0, False), (0.5, 0, 2.0, False)]},
     }
     m = from_gymnasium_toy_text(table, gamma=0.9)
@@ -293,8 +338,10 @@ def test_toy_text_errors():
     with pytest.raises(ValueError, match="no states"):
         from_gymnasium_toy_text({}, gamma=0.5)
     with pytest.raises(ValueError, match=r"env_or_P\[1\] must have actions exactly 0..1"):
-        from_gymnasium_toy_text({0: {0: [(1.0, 0, 0, False)], 1: [(1.0, 0, 0, False)]},
-                                 1: {0: [(1.0, 0, 0, False)]}}, gamma=0.5)
+        from_gymnasium_toy_text(
+            {0: {0: [(1.0, 0, 0, False)], 1: [(1.0, 0, 0, False)]}, 1: {0: [(1.0, 0, 0, False)]}},
+            gamma=0.5,
+        )
     with pytest.raises(ValueError, match="s_next=5 outside"):
         from_gymnasium_toy_text({0: {0: [(1.0, 5, 0, False)]}}, gamma=0.5)
     with pytest.raises(ValueError, match=r"P\[0, 0, :\] sums to"):
@@ -315,16 +362,21 @@ def test_pymdptoolbox_sequence_reward_rule():
     np.testing.assert_array_equal(from_pymdptoolbox(T, [0, 1, 0, 1, 0], gamma=0.9).R, mdp.R)
     # a length-A list of nested Python lists (S, S) -> transition rewards, by explicit loops
     r_ass = rng.normal(size=(2, 5, 5))
-    expected = np.array([[sum(T[a, s, t] * r_ass[a, s, t] for t in range(5)) for a in range(2)]
-                         for s in range(5)])
+    expected = np.array(
+        [[sum(T[a, s, t] * r_ass[a, s, t] for t in range(5)) for a in range(2)] for s in range(5)]
+    )
     got = from_pymdptoolbox(T, [r_ass[0].tolist(), r_ass[1].tolist()], gamma=0.9).R
     np.testing.assert_allclose(got, expected, atol=1e-14)
     # pymdptoolbox's small example (S = A = 2): as an ndarray it is (S, A) ...
     P_small = np.array([[[0.5, 0.5], [0.8, 0.2]], [[0, 1], [0.1, 0.9]]])
     R_small = [[5, 10], [-1, 2]]
-    np.testing.assert_array_equal(from_pymdptoolbox(P_small, np.array(R_small), gamma=0.9).R, R_small)
+    np.testing.assert_array_equal(
+        from_pymdptoolbox(P_small, np.array(R_small), gamma=0.9).R, R_small
+    )
     # ... as a list of length A it is matrices, whose rows have the wrong shape: ValueError
-    with pytest.raises(ValueError, match=r"per-action \(S, S\) matrices.*reward\[0\] has shape \(2,\)"):
+    with pytest.raises(
+        ValueError, match=r"per-action \(S, S\) matrices.*reward\[0\] has shape \(2,\)"
+    ):
         from_pymdptoolbox(P_small, R_small, gamma=0.9)
     # a sequence of another length that is not (S,)
     with pytest.raises(ValueError, match=r"state vector of shape \(S,\) = \(5,\)"):

@@ -1,4 +1,5 @@
 """Tests of the DLB baselines (docs/papers/dynlin-ucb.md#baselines)."""
+
 from __future__ import annotations
 
 import math
@@ -11,8 +12,16 @@ from mdpkit.algorithms import dlb as BL
 from mdpkit.envs.dlb import realdata_dlb, synthetic_dlb
 from mdpkit.experiments.registry import get_learner
 
-NAMES = ["dlb-linucb-log-t", "dlb-linucb-1", "dlb-dlinucb-log-t", "dlb-dlinucb-1", "dlb-ar2",
-         "dlb-exp3", "dlb-batch-exp3", "dlb-clairvoyant"]
+NAMES = [
+    "dlb-linucb-log-t",
+    "dlb-linucb-1",
+    "dlb-dlinucb-log-t",
+    "dlb-dlinucb-1",
+    "dlb-ar2",
+    "dlb-exp3",
+    "dlb-batch-exp3",
+    "dlb-clairvoyant",
+]
 
 
 def _info(env, T):
@@ -32,8 +41,11 @@ def _loop(env, L, T):
 
 # ----------------------------------------------------------------------------- fast == generic
 @pytest.mark.parametrize("make", [synthetic_dlb, realdata_dlb])
-@pytest.mark.parametrize("name,kw", [(n, {}) for n in NAMES] + [
-    ("dlb-ar2", {"reference_quirks": True}), ("dlb-batch-exp3", {"reference_quirks": True})])
+@pytest.mark.parametrize(
+    "name,kw",
+    [(n, {}) for n in NAMES]
+    + [("dlb-ar2", {"reference_quirks": True}), ("dlb-batch-exp3", {"reference_quirks": True})],
+)
 def test_fast_run_equals_generic_loop(make, name, kw):
     T = 1500
     e1, e2 = make(0.01, 13), make(0.01, 13)
@@ -81,7 +93,7 @@ def test_clairvoyant_zero_regret():
 def test_reference_configurations_synthetic():
     """dynlin-ucb.md#baselines at T = 1e6, synthetic sigma = 0.01: EXP3 gamma/eta/M, Batch-EXP3 tau = 8
     (M_T = 137 206), AR2 Delta_ep = 7.5e8, c0, Lin-UCB (lam = 1) constant beta."""
-    T = 10 ** 6
+    T = 10**6
     env = synthetic_dlb(0.01, 0)
     info = _info(env, T)
     e = BL.make_exp3(info, 0)
@@ -93,23 +105,25 @@ def test_reference_configurations_synthetic():
     assert b.gamma == pytest.approx(math.sqrt(6 * math.log(6) / ((math.e - 1) * 2 * (T / 8) / 3)))
     p = BL.ar2_parameters(6, 0.2, 0.01)
     assert p["epoch_size"] == 750_000_000
-    assert p["c0"] == pytest.approx(math.sqrt(4 * math.log(500) + 4 * math.log(7.5e8) + 2 * math.log(24)))
+    assert p["c0"] == pytest.approx(
+        math.sqrt(4 * math.log(500) + 4 * math.log(7.5e8) + 2 * math.log(24))
+    )
     a = BL.make_ar2(info, 0)
     assert a.c1 == pytest.approx(24 * p["c0"]) and a.alpha == pytest.approx(0.2)
     lin1 = BL.make_linucb(info, 0, config="1")
     beta = env.theta_norm + math.sqrt(2 * math.log(T) + 3 * math.log((3 + T * 2.25) / 3))
-    assert lin1.beta(0) == pytest.approx(beta) and lin1.beta(10 ** 5) == pytest.approx(beta)
+    assert lin1.beta(0) == pytest.approx(beta) and lin1.beta(10**5) == pytest.approx(beta)
 
 
 def test_reference_configurations_realdata():
     """Real data: Batch-EXP3 tau = 27 (M_T = 41 212), AR2 alpha = |rho| real (dynlin-ucb.md#model)."""
-    T = 10 ** 6
+    T = 10**6
     env = realdata_dlb(0.01, 0)
     info = _info(env, T)
     assert BL.make_batch_exp3(info, 0).tau == 27
     a = BL.make_ar2(info, 0)
     assert a.alpha == pytest.approx(0.66689, abs=1e-5)
-    assert a.epoch_size == math.ceil(6 * a.alpha ** -3 * 1e6)
+    assert a.epoch_size == math.ceil(6 * a.alpha**-3 * 1e6)
 
 
 def test_dlinucb_logT_update_is_undiscounted_linucb():
@@ -131,12 +145,14 @@ def test_dlinucb_logT_update_is_undiscounted_linucb():
     # beta: the log-det term's t is multiplied by sum_{k<t} gamma^{2k} in [1, t] (the
     # reference's formula, dynlin-ucb.md#baselines), so the D-Lin-UCB beta is >= Lin-UCB's, equal at
     # t = 1
-    for t in (1, 10, 1000, 10 ** 6):
+    for t in (1, 10, 1000, 10**6):
         assert dl.beta(t) >= lin.beta(t)
         g = 0.999999
-        geo = (1 - g ** (2 * t)) / (1 - g ** 2)
-        inner = 1 + t * env.U_bar ** 2 / (3 * math.log(T)) * geo
-        ref = dl.c_h * math.sqrt(math.log(T)) + math.sqrt(2 * dl.sigma2_tilde * (math.log(T) + 1.5 * math.log(inner)))
+        geo = (1 - g ** (2 * t)) / (1 - g**2)
+        inner = 1 + t * env.U_bar**2 / (3 * math.log(T)) * geo
+        ref = dl.c_h * math.sqrt(math.log(T)) + math.sqrt(
+            2 * dl.sigma2_tilde * (math.log(T) + 1.5 * math.log(inner))
+        )
         assert dl.beta(t) == pytest.approx(ref, rel=1e-9)
     assert dl.beta(1) == pytest.approx(lin.beta(1), rel=1e-6)
 
@@ -155,8 +171,10 @@ def numpy_dlinucb_check(X, Z, env, T, acts, lam, gamma, theta_norm, sigma, nb):
         a = acts[t]
         if t > 0:
             lt = gamma ** (-t) * lam
-            beta = theta_norm * math.sqrt(lt) + sigma * math.sqrt(2 * math.log(T) + d * math.log(
-                1 + nb ** 2 * (1 - gamma ** (2 * t)) / (d * lt * (1 - gamma ** 2))))
+            beta = theta_norm * math.sqrt(lt) + sigma * math.sqrt(
+                2 * math.log(T)
+                + d * math.log(1 + nb**2 * (1 - gamma ** (2 * t)) / (d * lt * (1 - gamma**2)))
+            )
             Vi = np.linalg.inv(V)
             W = Vi @ Vt @ Vi
             idx = X @ hhat + beta * np.sqrt(np.einsum("kd,de,ke->k", X, W, X))
@@ -166,7 +184,7 @@ def numpy_dlinucb_check(X, Z, env, T, acts, lam, gamma, theta_norm, sigma, nb):
         x = env.A @ x + env.B @ u + env.sigma * Z[t, :3]
         lt = gamma ** (-t) * lam
         V = gamma * V + np.outer(u, u) + (1 - gamma) * lt * np.eye(d)
-        Vt = gamma ** 2 * Vt + np.outer(u, u) + (1 - gamma ** 2) * lt * np.eye(d)
+        Vt = gamma**2 * Vt + np.outer(u, u) + (1 - gamma**2) * lt * np.eye(d)
         b = gamma * b + u * y
         hhat = np.linalg.inv(V) @ b
     return gaps
@@ -177,13 +195,13 @@ def test_dlinucb_matches_numpy_reference(gamma):
     """Every action of the numba D-Lin-UCB maximises the numpy reference index (1e-9)."""
     T = 600
     env = synthetic_dlb(0.05, 3)
-    L = BL.DLinUCB(env.features, T, 5, lam=1.0, gamma=gamma, theta_norm=env.theta_norm,
-                   sigma=0.05)
+    L = BL.DLinUCB(env.features, T, 5, lam=1.0, gamma=gamma, theta_norm=env.theta_norm, sigma=0.05)
     out = L.fast_run(env, T, np.random.default_rng(2))
     assert out["action"][0] == L.first_action
     Z = np.random.default_rng(2).standard_normal((T, 6))
-    gaps = numpy_dlinucb_check(env.features, Z, env, T, out["action"].astype(int), 1.0, gamma,
-                               env.theta_norm, 0.05, 1.5)
+    gaps = numpy_dlinucb_check(
+        env.features, Z, env, T, out["action"].astype(int), 1.0, gamma, env.theta_norm, 0.05, 1.5
+    )
     assert np.all(gaps <= 1e-9)
     assert len(set(out["action"].tolist())) > 1
 
@@ -200,7 +218,14 @@ def test_exp3_probabilities_match_plain_exponentials():
 
 def test_sample_from_inverse_cdf():
     p = np.array([0.1, 0.2, 0.7])
-    assert [K.sample_from(p, u) for u in (0.0, 0.0999, 0.1001, 0.2999, 0.3001, 0.9999)] == [0, 0, 1, 1, 2, 2]
+    assert [K.sample_from(p, u) for u in (0.0, 0.0999, 0.1001, 0.2999, 0.3001, 0.9999)] == [
+        0,
+        0,
+        1,
+        1,
+        2,
+        2,
+    ]
 
 
 def test_exp3_sampling_frequencies():
@@ -229,8 +254,12 @@ def test_batch_exp3_batches_and_update_rounds(quirks):
             changed.append(t)
     acts = np.array(acts)
     for k in range(0, T, 7):
-        assert np.all(acts[k:k + 7] == acts[k])
-    expected = [t for t in range(T) if (t >= 1 and t % 7 == 1) ] if quirks else [t for t in range(T) if t % 7 == 6]
+        assert np.all(acts[k : k + 7] == acts[k])
+    expected = (
+        [t for t in range(T) if (t >= 1 and t % 7 == 1)]
+        if quirks
+        else [t for t in range(T) if t % 7 == 6]
+    )
     assert changed == expected
 
 
@@ -253,7 +282,7 @@ def test_ar2_reference_state_machine():
             r = e.pull(a)
             L.update(a, r)
             if t < 5:
-                assert L.est[a] == pytest.approx(0.2 ** 5 * r)
+                assert L.est[a] == pytest.approx(0.2**5 * r)
             if t >= 6 and (t + 1) % 2 == 1 and (L.trig.sum() > 0 or not quirks):
                 # the chosen arm had the minimal trigger time among triggered arms (or was i_sup)
                 if quirks and L.trig.sum() > 0:
@@ -277,7 +306,7 @@ def test_regret_of_myopic_learners_positive_per_round():
         env = synthetic_dlb(0.01, seed)
         L = BL.make_linucb(_info(env, T), seed, config="1")
         reg = L.fast_run(env, T, env.rng)["regret"]
-        assert reg[T // 2:].mean() >= 0.02
+        assert reg[T // 2 :].mean() >= 0.02
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -310,6 +339,7 @@ def test_bad_inputs():
 def _final_regrets(figure, T, n_runs):
     """R_ss(T) per run for every agent of the figure, seeds as the runner spawns them."""
     from paper_figures.dynlin_ucb import AGENTS, CONFIGS, EXPERT
+
     env_name, env_params, with_expert = CONFIGS[figure]
     make_env = synthetic_dlb if env_name == "dlb-synthetic" else realdata_dlb
     out = {}
@@ -332,7 +362,8 @@ def test_reference_numbers_and_ordering_at_1e6(figure):
     errors, mdpkit orders them the same way (pairs closer than that are statistically tied
     in the reference itself, e.g. AR2 vs Batch-EXP3, and are not asserted)."""
     from paper_figures.dynlin_ucb import REFERENCE
-    res = _final_regrets(figure, 10 ** 6, 10)
+
+    res = _final_regrets(figure, 10**6, 10)
     ref = {k: v[-1] for k, v in REFERENCE[figure].items()}
     mean = {k: v.mean() for k, v in res.items()}
     key = "DynLin-UCB (lambda=log T)"
@@ -344,8 +375,18 @@ def test_reference_numbers_and_ordering_at_1e6(figure):
                 assert mean[a] < mean[b], (a, b)
 
 
-@pytest.mark.parametrize("name", ["dynlin-ucb-log-t", "dlb-linucb-1", "dlb-dlinucb-1", "dlb-ar2",
-                                  "dlb-exp3", "dlb-batch-exp3", "dlb-clairvoyant"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "dynlin-ucb-log-t",
+        "dlb-linucb-1",
+        "dlb-dlinucb-1",
+        "dlb-ar2",
+        "dlb-exp3",
+        "dlb-batch-exp3",
+        "dlb-clairvoyant",
+    ],
+)
 def test_runner_generic_and_fast_paths_give_identical_frames(name):
     """The runner's generic loop (``fast=False``) and its fast path give identical frames,
     columns included (``action`` from info() / from fast_run)."""
@@ -356,7 +397,7 @@ def test_runner_generic_and_fast_paths_give_identical_frames(name):
     factory = get_learner(name)
 
     def slow_factory(env_info, rng, **kw):
-        return factory(env_info, rng, fast=False, **kw)   # the runner then uses act/update
+        return factory(env_info, rng, fast=False, **kw)  # the runner then uses act/update
 
     fast = run_seed(exp, 0)
     slow = run_seed(exp, 0, get_env("dlb-realdata"), slow_factory)

@@ -1,5 +1,6 @@
 """Tests of the dynamical linear bandit environment (docs/papers/dynlin-ucb.md#model,
 #instances, #theory)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -50,7 +51,7 @@ def test_steady_state_closed_form_vs_noise_free_simulation(sys_):
     norms = np.empty(T)
     P = np.eye(n)
     for t in range(T):
-        norms[t] = np.linalg.norm(P, 2)   # ||A^t||_2
+        norms[t] = np.linalg.norm(P, 2)  # ||A^t||_2
         P = P @ A
     for k in range(U.shape[0]):
         y = simulate_constant(A, env.omega, np.zeros(n), env.Bu[k], env.thetau[k], T)
@@ -76,7 +77,9 @@ def test_h_equals_truncated_markov_series(sys_):
         tail += np.linalg.norm(P, 2)
         P = P @ A
     err = np.linalg.norm(Hk.sum(axis=0) - env.h)
-    assert err <= np.linalg.norm(env.omega) * np.linalg.norm(B, 2) * tail + 1e-9 * (1 + np.linalg.norm(env.h))
+    assert err <= np.linalg.norm(env.omega) * np.linalg.norm(B, 2) * tail + 1e-9 * (
+        1 + np.linalg.norm(env.h)
+    )
 
 
 def test_h_formula_against_direct_inverse():
@@ -121,8 +124,10 @@ def test_optimal_action_equals_brute_force_long_run_average(make):
     """argmax h^T u == argmax of the simulated long-run average of each constant action."""
     env = make(0.01, 0)
     T = 4000
-    avgs = [simulate_constant(env.A, env.omega, np.zeros(3), env.Bu[k], env.thetau[k], T).mean()
-            for k in range(env.n_actions)]
+    avgs = [
+        simulate_constant(env.A, env.omega, np.zeros(3), env.Bu[k], env.thetau[k], T).mean()
+        for k in range(env.n_actions)
+    ]
     assert int(np.argmax(avgs)) == env.best_arm
     # averages within the transient's total size / T of h^T u
     np.testing.assert_allclose(avgs, env.means, atol=20 / T)
@@ -134,15 +139,21 @@ def test_best_arm_brute_force_random_systems(sys_):
     A, B, C, D, U = sys_
     env = DynamicalLinearBandit(A, B, C, D, U, 0.0, 0)
     T = 3000
-    avgs = np.array([simulate_constant(A, env.omega, np.zeros(A.shape[0]), env.Bu[k],
-                                       env.thetau[k], T)[-1] for k in range(U.shape[0])])
+    avgs = np.array(
+        [
+            simulate_constant(A, env.omega, np.zeros(A.shape[0]), env.Bu[k], env.thetau[k], T)[-1]
+            for k in range(U.shape[0])
+        ]
+    )
     # the last noise-free reward is within 1e-6 of h^T u (rho <= 0.95, T = 3000) unless Phi is huge
     np.testing.assert_allclose(avgs, env.means, atol=1e-6 * (1 + np.abs(env.means).max()))
 
 
 def test_budget_actions_are_the_six_vertices_in_reference_order():
     X = budget_actions()
-    expected = np.array([[0, .5, 1], [0, 1, .5], [.5, 0, 1], [.5, 1, 0], [1, 0, .5], [1, .5, 0]])
+    expected = np.array(
+        [[0, 0.5, 1], [0, 1, 0.5], [0.5, 0, 1], [0.5, 1, 0], [1, 0, 0.5], [1, 0.5, 0]]
+    )
     np.testing.assert_array_equal(X, expected)
 
 
@@ -178,8 +189,9 @@ def test_reward_noise_variance_is_m_sigma2():
 
     Statistical: 40 000 samples, relative s.d. of the sample variance sqrt(2/n) = 0.7%;
     tolerance 5% is > 7 s.d. (false-positive rate < 1e-11); fixed seed."""
-    env = DynamicalLinearBandit(np.zeros((3, 3)), np.zeros((3, 3)), np.zeros((3, 3)), np.eye(3),
-                                budget_actions(), 0.2, 3)
+    env = DynamicalLinearBandit(
+        np.zeros((3, 3)), np.zeros((3, 3)), np.zeros((3, 3)), np.eye(3), budget_actions(), 0.2, 3
+    )
     y = np.array([env.pull(5) for _ in range(40000)])
     assert y.var() == pytest.approx(3 * 0.04, rel=0.05)
     assert y.mean() == pytest.approx(1.5, abs=5 * np.sqrt(0.12 / 40000))
@@ -217,7 +229,9 @@ def test_phi_constant_known_cases():
     assert phi_constant(np.diag([0.5, -0.3])) == pytest.approx(1.0)
     J = np.array([[0.5, 1.0], [0.0, 0.5]])
     # ||J^i|| / 0.5^i = ||[[1, 2i], [0, 1]]||, max at i = 999 -> about 2 * 999
-    assert phi_constant(J) == pytest.approx(np.linalg.norm(np.array([[1, 2 * 999], [0, 1]]), 2), rel=1e-9)
+    assert phi_constant(J) == pytest.approx(
+        np.linalg.norm(np.array([[1, 2 * 999], [0, 1]]), 2), rel=1e-9
+    )
     assert phi_constant(np.zeros((2, 2))) == 1.0
     assert phi_constant(np.array([[0.0, 1.0], [0.0, 0.0]])) == np.inf
 
@@ -233,26 +247,36 @@ def _mats():
     return dict(A=M.A, B=M.B, C=M.C, D=M.D, actions=M.features, sigma=0.01, rng=0)
 
 
-@pytest.mark.parametrize("key,value,match", [
-    ("A", np.diag([1.0, 0.2, 0.1]), "A must be stable"),
-    ("A", np.diag([1.5, 0.2, 0.1]), "A must be stable"),
-    ("A", np.ones((3, 2)), "A must be square"),
-    ("A", np.array([[np.nan, 0, 0], [0, 0, 0], [0, 0, 0]]), "A must be finite"),
-    ("B", np.ones((2, 3)), "B must have shape"),
-    ("C", np.ones((3, 2)), "C must have shape"),
-    ("C", np.full((3, 3), np.nan), "C must be finite"),
-    ("D", np.ones((2, 3)), "D must have shape"),
-    ("actions", np.ones((4, 2)), "actions must have shape"),
-    ("actions", np.array([[np.nan, 0, 0]]), "actions must be finite"),
-    ("sigma", -0.1, "sigma must be"),
-    ("sigma", float("nan"), "sigma must be"),
-])
+@pytest.mark.parametrize(
+    "key,value,match",
+    [
+        ("A", np.diag([1.0, 0.2, 0.1]), "A must be stable"),
+        ("A", np.diag([1.5, 0.2, 0.1]), "A must be stable"),
+        ("A", np.ones((3, 2)), "A must be square"),
+        ("A", np.array([[np.nan, 0, 0], [0, 0, 0], [0, 0, 0]]), "A must be finite"),
+        ("B", np.ones((2, 3)), "B must have shape"),
+        ("C", np.ones((3, 2)), "C must have shape"),
+        ("C", np.full((3, 3), np.nan), "C must be finite"),
+        ("D", np.ones((2, 3)), "D must have shape"),
+        ("actions", np.ones((4, 2)), "actions must have shape"),
+        ("actions", np.array([[np.nan, 0, 0]]), "actions must be finite"),
+        ("sigma", -0.1, "sigma must be"),
+        ("sigma", float("nan"), "sigma must be"),
+    ],
+)
 def test_bad_inputs_raise_value_error_naming_argument(key, value, match):
     kw = _mats()
     kw[key] = value
     with pytest.raises(ValueError, match=match):
-        DynamicalLinearBandit(kw.pop("A"), kw.pop("B"), kw.pop("C"), kw.pop("D"),
-                              kw.pop("actions"), kw.pop("sigma"), kw.pop("rng"))
+        DynamicalLinearBandit(
+            kw.pop("A"),
+            kw.pop("B"),
+            kw.pop("C"),
+            kw.pop("D"),
+            kw.pop("actions"),
+            kw.pop("sigma"),
+            kw.pop("rng"),
+        )
 
 
 def test_bad_actions_in_pull():
@@ -267,6 +291,7 @@ def test_bad_actions_in_pull():
 
 def test_registered_factories():
     from mdpkit.experiments.registry import get_env
+
     e = get_env("dlb-synthetic")(np.random.default_rng(0), sigma=0.1)
     assert e.sigma == 0.1 and e.best_mean == pytest.approx(0.8125)
     r = get_env("dlb-realdata")(0)
@@ -281,5 +306,5 @@ def test_noise_free_reward_within_1e8_after_transient(make):
     t0 = int(np.ceil(np.log(1e-10) / np.log(env.rho))) + 10
     for k in range(env.n_actions):
         y = simulate_constant(env.A, env.omega, np.zeros(3), env.Bu[k], env.thetau[k], t0 + 200)
-        assert np.all(np.abs(y[t0 - 1:] - env.means[k]) < 1e-8)
-        assert abs(y[t0 - 1:].mean() - env.means[k]) < 1e-8
+        assert np.all(np.abs(y[t0 - 1 :] - env.means[k]) < 1e-8)
+        assert abs(y[t0 - 1 :].mean() - env.means[k]) < 1e-8

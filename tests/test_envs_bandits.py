@@ -1,4 +1,5 @@
 """Bandit environments: rewards, oracle, factories, bad input."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -74,20 +75,23 @@ def test_factories():
         get_env("linear-bandit")(0, features=np.eye(2), d=2)
 
 
-@pytest.mark.parametrize("make, exc, match", [
-    (lambda: BernoulliBandit([0.5, 1.2], 0), ValueError, r"means\[1\] = 1.2"),
-    (lambda: BernoulliBandit([[0.5]], 0), ValueError, "shape"),
-    (lambda: BernoulliBandit([], 0), ValueError, "n_arms >= 1"),
-    (lambda: BernoulliBandit([np.nan], 0), ValueError, "finite"),
-    (lambda: BernoulliBandit(["a"], 0), TypeError, "means"),
-    (lambda: BernoulliBandit([0.5], None), TypeError, "rng"),
-    (lambda: GaussianBandit([0.0], 0, sigma=-1.0), ValueError, "sigma"),
-    (lambda: GaussianBandit([0.0], 0, sigma="1"), TypeError, "sigma"),
-    (lambda: LinearBandit(np.eye(2), [1.0], 0), ValueError, "theta"),
-    (lambda: LinearBandit([1.0, 2.0], [1.0], 0), ValueError, "features"),
-    (lambda: LinearBandit(np.eye(2), [1.0, np.inf], 0), ValueError, "finite"),
-    (lambda: LinearBandit(np.eye(2), [1.0, 0.0], 0, noise_std=np.nan), ValueError, "noise_std"),
-])
+@pytest.mark.parametrize(
+    "make, exc, match",
+    [
+        (lambda: BernoulliBandit([0.5, 1.2], 0), ValueError, r"means\[1\] = 1.2"),
+        (lambda: BernoulliBandit([[0.5]], 0), ValueError, "shape"),
+        (lambda: BernoulliBandit([], 0), ValueError, "n_arms >= 1"),
+        (lambda: BernoulliBandit([np.nan], 0), ValueError, "finite"),
+        (lambda: BernoulliBandit(["a"], 0), TypeError, "means"),
+        (lambda: BernoulliBandit([0.5], None), TypeError, "rng"),
+        (lambda: GaussianBandit([0.0], 0, sigma=-1.0), ValueError, "sigma"),
+        (lambda: GaussianBandit([0.0], 0, sigma="1"), TypeError, "sigma"),
+        (lambda: LinearBandit(np.eye(2), [1.0], 0), ValueError, "theta"),
+        (lambda: LinearBandit([1.0, 2.0], [1.0], 0), ValueError, "features"),
+        (lambda: LinearBandit(np.eye(2), [1.0, np.inf], 0), ValueError, "finite"),
+        (lambda: LinearBandit(np.eye(2), [1.0, 0.0], 0, noise_std=np.nan), ValueError, "noise_std"),
+    ],
+)
 def test_bad_construction(make, exc, match):
     with pytest.raises(exc, match=match):
         make()

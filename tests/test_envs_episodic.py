@@ -1,4 +1,5 @@
 """EpisodicTabularEnv: sampling, oracle values, the documented random-number contract."""
+
 from __future__ import annotations
 
 import itertools
@@ -49,8 +50,10 @@ def test_oracle_matches_brute_force():
     mdp = small_mdp()
     env = EpisodicTabularEnv(mdp, rng=0)
     H, S, A = mdp.H, mdp.S, mdp.A
-    values = [brute_force_value(mdp, np.array(p).reshape(H, S))
-              for p in itertools.product(range(A), repeat=H * S)]
+    values = [
+        brute_force_value(mdp, np.array(p).reshape(H, S))
+        for p in itertools.product(range(A), repeat=H * S)
+    ]
     assert env.optimal_value == pytest.approx(max(values), abs=1e-12)
     assert env.policy_value(env.optimal_policy) == env.optimal_value
     pi = np.random.default_rng(1).integers(A, size=(H, S))
@@ -59,7 +62,8 @@ def test_oracle_matches_brute_force():
     assert env.policy_value(stoch) == pytest.approx(brute_force_value(mdp, stoch), abs=1e-12)
     # stationary policy broadcast over steps
     assert env.policy_value(pi[0]) == pytest.approx(
-        brute_force_value(mdp, np.tile(pi[0], (H, 1))), abs=1e-12)
+        brute_force_value(mdp, np.tile(pi[0], (H, 1))), abs=1e-12
+    )
     # the last-policy cache never returns a stale value
     v1 = env.policy_value(pi)
     pi2 = pi.copy()
@@ -99,8 +103,9 @@ def replay(mdp, seed, steps, bernoulli=False):
 @pytest.mark.parametrize("bernoulli", [False, True])
 def test_sampling_contract(sparse, bernoulli):
     mdp = small_mdp(sparse=sparse)
-    env = EpisodicTabularEnv(mdp, rng=np.random.default_rng(9),
-                             reward_dist="bernoulli" if bernoulli else "deterministic")
+    env = EpisodicTabularEnv(
+        mdp, rng=np.random.default_rng(9), reward_dist="bernoulli" if bernoulli else "deterministic"
+    )
     steps = [(h % 3, (h // 3) % 2) for h in range(60)]
     got = [env.reset()]
     s = got[0]
@@ -140,24 +145,44 @@ def test_env_info_and_factories():
     assert sp_env.mdp.is_sparse
 
 
-@pytest.mark.parametrize("make, exc, match", [
-    (lambda m: EpisodicTabularEnv("x", 0), TypeError, "TabularMDP"),
-    (lambda m: EpisodicTabularEnv(TabularMDP(np.ones((1, 1, 1)), [[0.0]], gamma=0.9), 0),
-     ValueError, "finite-horizon"),
-    (lambda m: EpisodicTabularEnv(m, 0, reward_dist="gauss"), ValueError, "reward_dist"),
-    (lambda m: EpisodicTabularEnv(m.replace(R=2 * np.ones((3, 2))), 0, reward_dist="bernoulli"),
-     ValueError, r"\[0, 1\]"),
-    (lambda m: EpisodicTabularEnv(m, None), TypeError, "rng"),
-    (lambda m: EpisodicTabularEnv(m, 0).step(3, 0, 0), ValueError, "h must be"),
-    (lambda m: EpisodicTabularEnv(m, 0).step(0, 3, 0), ValueError, "s must be"),
-    (lambda m: EpisodicTabularEnv(m, 0).step(0, 0, 2), ValueError, "a must be"),
-    (lambda m: EpisodicTabularEnv(m, 0).policy_value(np.zeros((3, 3), dtype=np.int64) + 2),
-     ValueError, "not an action"),
-    (lambda m: EpisodicTabularEnv(m, 0).policy_value(np.full((3, 3, 2), 0.6)),
-     ValueError, "sums to"),
-    (lambda m: EpisodicTabularEnv(m, 0).policy_value(np.zeros((2, 3), dtype=np.int64)),
-     ValueError, "shape"),
-])
+@pytest.mark.parametrize(
+    "make, exc, match",
+    [
+        (lambda m: EpisodicTabularEnv("x", 0), TypeError, "TabularMDP"),
+        (
+            lambda m: EpisodicTabularEnv(TabularMDP(np.ones((1, 1, 1)), [[0.0]], gamma=0.9), 0),
+            ValueError,
+            "finite-horizon",
+        ),
+        (lambda m: EpisodicTabularEnv(m, 0, reward_dist="gauss"), ValueError, "reward_dist"),
+        (
+            lambda m: EpisodicTabularEnv(
+                m.replace(R=2 * np.ones((3, 2))), 0, reward_dist="bernoulli"
+            ),
+            ValueError,
+            r"\[0, 1\]",
+        ),
+        (lambda m: EpisodicTabularEnv(m, None), TypeError, "rng"),
+        (lambda m: EpisodicTabularEnv(m, 0).step(3, 0, 0), ValueError, "h must be"),
+        (lambda m: EpisodicTabularEnv(m, 0).step(0, 3, 0), ValueError, "s must be"),
+        (lambda m: EpisodicTabularEnv(m, 0).step(0, 0, 2), ValueError, "a must be"),
+        (
+            lambda m: EpisodicTabularEnv(m, 0).policy_value(np.zeros((3, 3), dtype=np.int64) + 2),
+            ValueError,
+            "not an action",
+        ),
+        (
+            lambda m: EpisodicTabularEnv(m, 0).policy_value(np.full((3, 3, 2), 0.6)),
+            ValueError,
+            "sums to",
+        ),
+        (
+            lambda m: EpisodicTabularEnv(m, 0).policy_value(np.zeros((2, 3), dtype=np.int64)),
+            ValueError,
+            "shape",
+        ),
+    ],
+)
 def test_bad_input(make, exc, match):
     with pytest.raises(exc, match=match):
         make(small_mdp())

@@ -1,6 +1,7 @@
 """Execute every teaching notebook in ``examples/`` (jupytext percent scripts) with quick
 settings: ``runpy.run_path(path, init_globals={"QUICK": True})`` in a temporary directory.
 Notebooks read ``QUICK = globals().get("QUICK", False)``."""
+
 from __future__ import annotations
 
 import runpy

@@ -2,6 +2,7 @@
 
 The learners used here are defined in this file (no dependency on the classical learners).
 """
+
 from __future__ import annotations
 
 import json
@@ -119,8 +120,7 @@ class FastOnly(BanditLearner):
 
     def fast_run(self, env, n_steps, rng):
         n = n_steps + self.offset
-        out = {"regret": np.full(n, 0.25), "reward": np.arange(n, dtype=float),
-               "u": rng.random(n)}
+        out = {"regret": np.full(n, 0.25), "reward": np.arange(n, dtype=float), "u": rng.random(n)}
         if self.bad_key:
             out[self.bad_key] = np.zeros(n)
         return out
@@ -142,10 +142,17 @@ class BadAction(RandomArm):
         return self.n  # out of range
 
 
-for _name, _cls in [("t-fixed", FixedPolicy), ("t-random-commit", RandomCommit),
-                    ("t-liar", Liar), ("t-fixed-arm", FixedArm), ("t-random-arm", RandomArm),
-                    ("t-fast", FastOnly), ("t-clash", ClashInfo), ("t-nopolicy", NoPolicy),
-                    ("t-badaction", BadAction)]:
+for _name, _cls in [
+    ("t-fixed", FixedPolicy),
+    ("t-random-commit", RandomCommit),
+    ("t-liar", Liar),
+    ("t-fixed-arm", FixedArm),
+    ("t-random-arm", RandomArm),
+    ("t-fast", FastOnly),
+    ("t-clash", ClashInfo),
+    ("t-nopolicy", NoPolicy),
+    ("t-badaction", BadAction),
+]:
     register_learner(_name)(_cls)
 
 
@@ -173,8 +180,14 @@ def random_mdp(seed=0, S=5, A=3, H=4):
 # ------------------------------------------------------------------------ exact regret
 def test_regret_of_fixed_deterministic_policy_is_hand_computed():
     mdp = two_state_mdp()
-    exp = Experiment("tabular", "t-fixed", n_steps=7, n_seeds=2, env_params={"mdp": mdp},
-                     learner_params={"policy": np.zeros((2, 2), dtype=np.int64)})
+    exp = Experiment(
+        "tabular",
+        "t-fixed",
+        n_steps=7,
+        n_seeds=2,
+        env_params={"mdp": mdp},
+        learner_params={"policy": np.zeros((2, 2), dtype=np.int64)},
+    )
     df = run(exp)
     assert list(df.columns) == ["algorithm", "seed", "k", "regret", "cum_regret", "reward"]
     assert len(df) == 14
@@ -189,8 +202,16 @@ def test_regret_of_fixed_deterministic_policy_is_hand_computed():
 def test_regret_of_optimal_policy_is_exactly_zero_and_reward_realised():
     mdp = two_state_mdp()
     pi_star = np.array([[1, 1], [1, 0]])  # switch at h=0 from state 0, then stay in state 1
-    df = run(Experiment("tabular", "t-fixed", n_steps=5, n_seeds=1, env_params={"mdp": mdp},
-                        learner_params={"policy": pi_star}))
+    df = run(
+        Experiment(
+            "tabular",
+            "t-fixed",
+            n_steps=5,
+            n_seeds=1,
+            env_params={"mdp": mdp},
+            learner_params={"policy": pi_star},
+        )
+    )
     assert (df["regret"] == 0.0).all()
     assert (df["reward"] == 1.5).all()
 
@@ -198,8 +219,16 @@ def test_regret_of_optimal_policy_is_exactly_zero_and_reward_realised():
 def test_regret_of_committed_stochastic_policy_uses_its_exact_value():
     mdp = two_state_mdp()
     uniform = np.full((2, 2, 2), 0.5)
-    df = run(Experiment("tabular", "t-fixed", n_steps=400, n_seeds=1, env_params={"mdp": mdp},
-                        learner_params={"policy": uniform}))
+    df = run(
+        Experiment(
+            "tabular",
+            "t-fixed",
+            n_steps=400,
+            n_seeds=1,
+            env_params={"mdp": mdp},
+            learner_params={"policy": uniform},
+        )
+    )
     assert np.allclose(df["regret"], 1.5 - 0.625, rtol=0, atol=1e-15)
     # realised rewards vary around the value 0.625 (they are not the regret's source)
     assert set(np.unique(df["reward"])) <= {0.0, 0.5, 1.0, 1.5}
@@ -210,8 +239,9 @@ def test_regret_of_committed_stochastic_policy_uses_its_exact_value():
 
 def test_cum_regret_is_cumsum_and_info_columns():
     mdp = random_mdp()
-    df = run(Experiment("tabular", "t-random-commit", n_steps=30, n_seeds=3,
-                        env_params={"mdp": mdp}))
+    df = run(
+        Experiment("tabular", "t-random-commit", n_steps=30, n_seeds=3, env_params={"mdp": mdp})
+    )
     assert list(df.columns)[-2:] == ["steps_seen", "first_action"]
     for _, g in df.groupby("seed"):
         np.testing.assert_array_equal(g["cum_regret"].to_numpy(), np.cumsum(g["regret"].to_numpy()))
@@ -229,6 +259,7 @@ def test_regret_matches_independent_evaluation():
 
     def value(pi):  # expectation over all trajectories, by enumeration
         import itertools
+
         total = 0.0
         for s0 in range(mdp.S):
             for path in itertools.product(range(mdp.S), repeat=H - 1):
@@ -242,8 +273,10 @@ def test_regret_matches_independent_evaluation():
                 total += p * r
         return total
 
-    all_pis = [np.array(list(p)).reshape(H, mdp.S)
-               for p in __import__("itertools").product(range(mdp.A), repeat=H * mdp.S)]
+    all_pis = [
+        np.array(list(p)).reshape(H, mdp.S)
+        for p in __import__("itertools").product(range(mdp.A), repeat=H * mdp.S)
+    ]
     v_star = max(value(pi) for pi in all_pis)
     for seed in (0, 1):
         child = np.random.SeedSequence(0).spawn(2)[seed]
@@ -255,12 +288,23 @@ def test_regret_matches_independent_evaluation():
 
 def test_bandit_regret_is_gap_and_missing_info_is_nan():
     means = [0.2, 0.9, 0.5]
-    df = run(Experiment("bernoulli-bandit", "t-fixed-arm", n_steps=50, n_seeds=2,
-                        env_params={"means": means}, learner_params={"arm": 2}))
+    df = run(
+        Experiment(
+            "bernoulli-bandit",
+            "t-fixed-arm",
+            n_steps=50,
+            n_seeds=2,
+            env_params={"means": means},
+            learner_params={"arm": 2},
+        )
+    )
     assert np.allclose(df["regret"], 0.4, atol=1e-15)
     assert set(df["reward"]) <= {0.0, 1.0}
-    df2 = run(Experiment("bernoulli-bandit", "t-random-arm", n_steps=10, n_seeds=1,
-                         env_params={"means": means}))
+    df2 = run(
+        Experiment(
+            "bernoulli-bandit", "t-random-arm", n_steps=10, n_seeds=1, env_params={"means": means}
+        )
+    )
     gaps = 0.9 - np.array(means)
     # the learner's arms are not recorded; regret must be one of the gaps
     assert np.isin(df2["regret"], gaps).all()
@@ -268,8 +312,11 @@ def test_bandit_regret_is_gap_and_missing_info_is_nan():
 
 
 def test_fast_path_is_used_and_checked():
-    df = run(Experiment("gaussian-bandit", "t-fast", n_steps=6, n_seeds=2,
-                        env_params={"means": [0.0, 1.0]}))
+    df = run(
+        Experiment(
+            "gaussian-bandit", "t-fast", n_steps=6, n_seeds=2, env_params={"means": [0.0, 1.0]}
+        )
+    )
     assert (df["regret"] == 0.25).all()
     np.testing.assert_array_equal(df["cum_regret"], np.tile(0.25 * np.arange(1, 7), 2))
     np.testing.assert_array_equal(df["reward"], np.tile(np.arange(6.0), 2))
@@ -277,17 +324,39 @@ def test_fast_path_is_used_and_checked():
     # the rng passed to fast_run is the env's stream: seed 0 and 1 differ
     assert not np.array_equal(df.loc[df.seed == 0, "u"], df.loc[df.seed == 1, "u"])
     with pytest.raises(ValueError, match="shape"):
-        run(Experiment("gaussian-bandit", "t-fast", n_steps=6, n_seeds=1,
-                       env_params={"means": [0.0]}, learner_params={"length_offset": 1}))
+        run(
+            Experiment(
+                "gaussian-bandit",
+                "t-fast",
+                n_steps=6,
+                n_seeds=1,
+                env_params={"means": [0.0]},
+                learner_params={"length_offset": 1},
+            )
+        )
     with pytest.raises(ValueError, match="clashes"):
-        run(Experiment("gaussian-bandit", "t-fast", n_steps=6, n_seeds=1,
-                       env_params={"means": [0.0]}, learner_params={"bad_key": "cum_regret"}))
+        run(
+            Experiment(
+                "gaussian-bandit",
+                "t-fast",
+                n_steps=6,
+                n_seeds=1,
+                env_params={"means": [0.0]},
+                learner_params={"bad_key": "cum_regret"},
+            )
+        )
 
 
 # ------------------------------------------------------------------------------ seeds
 def test_seed_streams_follow_the_contract():
-    exp = Experiment("tabular", "t-random-commit", n_steps=3, n_seeds=5, root_seed=42,
-                     env_params={"mdp": random_mdp()})
+    exp = Experiment(
+        "tabular",
+        "t-random-commit",
+        n_steps=3,
+        n_seeds=5,
+        root_seed=42,
+        env_params={"mdp": random_mdp()},
+    )
     children = np.random.SeedSequence(42).spawn(5)
     for i in range(5):
         assert np.array_equal(exp.seed_sequence(i).generate_state(4), children[i].generate_state(4))
@@ -310,8 +379,9 @@ def test_env_and_learner_streams_are_separate():
 @pytest.fixture(scope="module")
 def dask_client():
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                       dashboard_address=None)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    )
     client = distributed.Client(cluster)
     yield client
     client.close()
@@ -319,10 +389,24 @@ def dask_client():
 
 
 def test_bit_identical_across_n_jobs_and_dask(dask_client):
-    exps = [Experiment("tabular", "t-random-commit", n_steps=25, n_seeds=4, root_seed=7,
-                       env_params={"mdp": random_mdp(2), "reward_dist": "bernoulli"}),
-            Experiment("linear-bandit", "t-random-arm", n_steps=40, n_seeds=3, root_seed=1,
-                       env_params={"n_actions": 6, "d": 3})]
+    exps = [
+        Experiment(
+            "tabular",
+            "t-random-commit",
+            n_steps=25,
+            n_seeds=4,
+            root_seed=7,
+            env_params={"mdp": random_mdp(2), "reward_dist": "bernoulli"},
+        ),
+        Experiment(
+            "linear-bandit",
+            "t-random-arm",
+            n_steps=40,
+            n_seeds=3,
+            root_seed=1,
+            env_params={"n_actions": 6, "d": 3},
+        ),
+    ]
     for exp in exps:
         serial = run(exp, n_jobs=1)
         local = run(exp, n_jobs=2)
@@ -338,15 +422,22 @@ def test_bit_identical_across_n_jobs_and_dask(dask_client):
 def test_experiment_hash_and_immutability():
     mdp = random_mdp()
     e = Experiment("tabular", "t-random-commit", n_steps=10, n_seeds=3, env_params={"mdp": mdp})
-    same = Experiment("tabular", "t-random-commit", n_steps=10, n_seeds=9, name="label",
-                      env_params={"mdp": random_mdp()})
+    same = Experiment(
+        "tabular",
+        "t-random-commit",
+        n_steps=10,
+        n_seeds=9,
+        name="label",
+        env_params={"mdp": random_mdp()},
+    )
     assert e.hash == same.hash  # n_seeds and name are not hashed; equal MDPs hash equal
     assert e.name == "t-random-commit@tabular" and same.algorithm == "label"
     assert e.replace(n_steps=11).hash != e.hash
     assert e.replace(root_seed=1).hash != e.hash
     assert e.replace(env_params={"mdp": random_mdp(5)}).hash != e.hash
-    p1 = Experiment("bernoulli-bandit", "t-fixed-arm", 5, 1, env_params={"n_arms": 3},
-                    learner_params={"arm": 1})
+    p1 = Experiment(
+        "bernoulli-bandit", "t-fixed-arm", 5, 1, env_params={"n_arms": 3}, learner_params={"arm": 1}
+    )
     assert p1.replace(learner_params={"arm": 1.0}).hash != p1.hash  # int and float differ
     assert p1.replace(learner_params={"arm": 2}).hash != p1.hash
     with pytest.raises(AttributeError):
@@ -357,58 +448,89 @@ def test_experiment_hash_and_immutability():
     p2 = Experiment("bernoulli-bandit", "t-fixed-arm", 5, 1, env_params={"means": arr})
     arr[0] = 0.5  # the experiment holds a copy
     assert p2.env_params["means"][0] == 0.1
-    assert p2.hash == Experiment("bernoulli-bandit", "t-fixed-arm", 5, 1,
-                                 env_params={"means": np.array([0.1, 0.9])}).hash
-    assert p2.hash != Experiment("bernoulli-bandit", "t-fixed-arm", 5, 1,
-                                 env_params={"means": np.array([0.1, 0.9000001])}).hash
+    assert (
+        p2.hash
+        == Experiment(
+            "bernoulli-bandit", "t-fixed-arm", 5, 1, env_params={"means": np.array([0.1, 0.9])}
+        ).hash
+    )
+    assert (
+        p2.hash
+        != Experiment(
+            "bernoulli-bandit",
+            "t-fixed-arm",
+            5,
+            1,
+            env_params={"means": np.array([0.1, 0.9000001])},
+        ).hash
+    )
     desc = p2.description()
     assert desc["hash"] == p2.hash and json.loads(json.dumps(desc)) == desc
 
 
 def test_experiment_hash_is_stable_across_processes():
-    code = ("from mdpkit.experiments import Experiment; "
-            "print(Experiment('bernoulli-bandit', 'ucb1', 100, 3, root_seed=5, "
-            "env_params={'means': [0.1, 0.5]}).hash)")
+    code = (
+        "from mdpkit.experiments import Experiment; "
+        "print(Experiment('bernoulli-bandit', 'ucb1', 100, 3, root_seed=5, "
+        "env_params={'means': [0.1, 0.5]}).hash)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    here = Experiment("bernoulli-bandit", "ucb1", 100, 7, root_seed=5,
-                      env_params={"means": [0.1, 0.5]}).hash
+    here = Experiment(
+        "bernoulli-bandit", "ucb1", 100, 7, root_seed=5, env_params={"means": [0.1, 0.5]}
+    ).hash
     assert out.stdout.strip() == here
 
 
 def test_pickle_roundtrip_keeps_hash():
     import pickle
-    e = Experiment("tabular", "t-random-commit", n_steps=10, n_seeds=3,
-                   env_params={"mdp": random_mdp()}, name="x")
+
+    e = Experiment(
+        "tabular",
+        "t-random-commit",
+        n_steps=10,
+        n_seeds=3,
+        env_params={"mdp": random_mdp()},
+        name="x",
+    )
     e2 = pickle.loads(pickle.dumps(e))
     assert e2 == e and e2.hash == e.hash and e2.name == "x"
 
 
 # -------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("kwargs, exc, match", [
-    (dict(env="nope"), ValueError, "env='nope' is not a registered env"),
-    (dict(learner="nope"), ValueError, "learner='nope'"),
-    (dict(env=3), TypeError, "env"),
-    (dict(n_steps=0), ValueError, "n_steps must be >= 1"),
-    (dict(n_steps=2.5), TypeError, "n_steps"),
-    (dict(n_seeds=0), ValueError, "n_seeds"),
-    (dict(root_seed=-1), ValueError, "root_seed"),
-    (dict(env_params=[1]), TypeError, "env_params must be a dict"),
-    (dict(learner_params={"x": object()}), TypeError, r"learner_params\['x'\]"),
-    (dict(learner_params={"x": float("nan")}), ValueError, "finite"),
-    (dict(learner_params={1: 2}), TypeError, "keys must be str"),
-    (dict(name=5), TypeError, "name"),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        (dict(env="nope"), ValueError, "env='nope' is not a registered env"),
+        (dict(learner="nope"), ValueError, "learner='nope'"),
+        (dict(env=3), TypeError, "env"),
+        (dict(n_steps=0), ValueError, "n_steps must be >= 1"),
+        (dict(n_steps=2.5), TypeError, "n_steps"),
+        (dict(n_seeds=0), ValueError, "n_seeds"),
+        (dict(root_seed=-1), ValueError, "root_seed"),
+        (dict(env_params=[1]), TypeError, "env_params must be a dict"),
+        (dict(learner_params={"x": object()}), TypeError, r"learner_params\['x'\]"),
+        (dict(learner_params={"x": float("nan")}), ValueError, "finite"),
+        (dict(learner_params={1: 2}), TypeError, "keys must be str"),
+        (dict(name=5), TypeError, "name"),
+    ],
+)
 def test_experiment_bad_input(kwargs, exc, match):
-    base = dict(env="bernoulli-bandit", learner="t-fixed-arm", n_steps=5, n_seeds=1,
-                env_params={"n_arms": 2})
+    base = dict(
+        env="bernoulli-bandit",
+        learner="t-fixed-arm",
+        n_steps=5,
+        n_seeds=1,
+        env_params={"n_arms": 2},
+    )
     base.update(kwargs)
     with pytest.raises(exc, match=match):
         Experiment(**base)
 
 
 def test_run_bad_input():
-    exp = Experiment("bernoulli-bandit", "t-fixed-arm", n_steps=5, n_seeds=1,
-                     env_params={"n_arms": 2})
+    exp = Experiment(
+        "bernoulli-bandit", "t-fixed-arm", n_steps=5, n_seeds=1, env_params={"n_arms": 2}
+    )
     with pytest.raises(TypeError, match="experiment"):
         run("exp")
     with pytest.raises(ValueError, match="n_jobs"):
@@ -436,8 +558,16 @@ def test_protocol_violations_are_reported():
     with pytest.raises(TypeError, match="lacks"):  # bandit learner on an episodic env
         run(Experiment("tabular", "t-fixed-arm", 3, 1, env_params={"mdp": mdp}))
     with pytest.raises(ValueError, match="policy"):  # committed policy of the wrong shape
-        run(Experiment("tabular", "t-fixed", 3, 1, env_params={"mdp": mdp},
-                       learner_params={"policy": np.zeros((2, 2), dtype=np.int64)}))
+        run(
+            Experiment(
+                "tabular",
+                "t-fixed",
+                3,
+                1,
+                env_params={"mdp": mdp},
+                learner_params={"policy": np.zeros((2, 2), dtype=np.int64)},
+            )
+        )
 
 
 def test_registry_refuses_conflicting_names():
@@ -453,8 +583,14 @@ def test_registry_refuses_conflicting_names():
 
 
 def test_progress_bar_only_when_asked_or_on_a_terminal(capsys):
-    exp = Experiment("bernoulli-bandit", "t-fixed-arm", n_steps=5, n_seeds=3,
-                     env_params={"n_arms": 2}, name="progress-check")
+    exp = Experiment(
+        "bernoulli-bandit",
+        "t-fixed-arm",
+        n_steps=5,
+        n_seeds=3,
+        env_params={"n_arms": 2},
+        name="progress-check",
+    )
     run(exp)  # stderr is captured (not a terminal): silent
     assert capsys.readouterr().err == ""
     run(exp, progress=True)
@@ -465,8 +601,10 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(capsys):
 
 def test_top_level_names():
     import mdpkit
+
     assert mdpkit.run is run and mdpkit.Experiment is Experiment
     from mdpkit.experiments import load
+
     assert mdpkit.load is load
 
 
@@ -525,8 +663,14 @@ def test_learner_stream_is_the_second_child_of_the_seed():
     """Stream contract, recomputed here from numpy only: seed i's learner gets
     ``default_rng(SeedSequence(root).spawn(n)[i].spawn(2)[1])``; the env gets child [0] --
     so the two streams differ (a learner seeded like its env would share its noise)."""
-    exp = Experiment("bernoulli-bandit", "t-rng-probe", n_steps=2, n_seeds=3, root_seed=11,
-                     env_params={"n_arms": 2})
+    exp = Experiment(
+        "bernoulli-bandit",
+        "t-rng-probe",
+        n_steps=2,
+        n_seeds=3,
+        root_seed=11,
+        env_params={"n_arms": 2},
+    )
     df = run(exp)
     for i in range(3):
         env_seq, learner_seq = np.random.SeedSequence(11).spawn(3)[i].spawn(2)

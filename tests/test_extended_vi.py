@@ -6,6 +6,7 @@ optimal policy); optimism (the optimistic gain bounds g* when the true model is 
 the action mask; the warning at the iteration cap; bad input; the diameter against a brute
 force over deterministic policies.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -34,8 +35,9 @@ def _lp_ball_max(p_hat, d, u):
     A_ub = np.block([[I, -I], [-I, -I], [np.zeros((1, S)), np.ones((1, S))]])
     b_ub = np.concatenate([p_hat, -p_hat, [d]])
     A_eq = np.concatenate([np.ones(S), np.zeros(S)])[None]
-    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=[1.0], bounds=[(0, None)] * (2 * S),
-                  method="highs")
+    res = linprog(
+        c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=[1.0], bounds=[(0, None)] * (2 * S), method="highs"
+    )
     assert res.status == 0
     return -res.fun
 
@@ -160,17 +162,20 @@ def test_periodic_point_model_needs_tau():
     assert res.gain == pytest.approx(0.5, abs=1e-9)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(p_rad=-0.1), "p_rad"),
-    (dict(r_rad=-1.0), "r_rad"),
-    (dict(tol=0.0), "tol"),
-    (dict(tau=0.0), "tau"),
-    (dict(tau=1.5), "tau"),
-    (dict(action_mask=np.zeros((2, 1), dtype=bool)), "action_mask"),
-    (dict(action_mask=np.ones((2, 1))), "action_mask"),
-    (dict(p_hat=np.full((2, 1, 2), 0.3)), "p_hat"),
-    (dict(r_hat=np.zeros(2)), "r_hat"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(p_rad=-0.1), "p_rad"),
+        (dict(r_rad=-1.0), "r_rad"),
+        (dict(tol=0.0), "tol"),
+        (dict(tau=0.0), "tau"),
+        (dict(tau=1.5), "tau"),
+        (dict(action_mask=np.zeros((2, 1), dtype=bool)), "action_mask"),
+        (dict(action_mask=np.ones((2, 1))), "action_mask"),
+        (dict(p_hat=np.full((2, 1, 2), 0.3)), "p_hat"),
+        (dict(r_hat=np.zeros(2)), "r_hat"),
+    ],
+)
 def test_bad_input(kwargs, match):
     args = dict(p_hat=np.full((2, 1, 2), 0.5), r_hat=np.zeros((2, 1)), p_rad=0.1)
     args.update(kwargs)
@@ -245,6 +250,7 @@ def test_diameter_known_values():
     P = np.array([[[1 - q, q]], [[q, 1 - q]]])
     assert diameter(TabularMDP(P, np.zeros((2, 1)), criterion="average")) == pytest.approx(1 / q)
     from mdpkit.models.generators import riverswim
+
     m = riverswim(6, gamma=0.9)
     # 0 -> 5 going right: closed form of the birth-death chain solved by hand is hard; check
     # against the brute force instead, and that it exceeds the deterministic distance 5

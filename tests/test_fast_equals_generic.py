@@ -9,6 +9,7 @@ compiled ``fast_run`` re-implemented a decision or update rule instead of callin
 learner's own compiled functions would drift from its act/update path and fail here.
 ``test_every_registered_learner_has_a_case`` makes a new learner without a case fail.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -51,9 +52,15 @@ def _frames(name: str, case: dict, seed: int = 0):
     for fast in (True, False):
         params = dict(case.get("learner_params", {}))
         params["fast"] = fast
-        exp = Experiment(case["env"], name, n_steps=case["n_steps"], n_seeds=seed + 1,
-                         root_seed=20261206, env_params=case.get("env_params", {}),
-                         learner_params=params)
+        exp = Experiment(
+            case["env"],
+            name,
+            n_steps=case["n_steps"],
+            n_seeds=seed + 1,
+            root_seed=20261206,
+            env_params=case.get("env_params", {}),
+            learner_params=params,
+        )
         out[fast] = run_seed(exp, seed)
     return out[True], out[False]
 
@@ -70,8 +77,13 @@ def test_every_registered_learner_has_a_case():
     assert not unknown, f"cases for learners that are not registered: {unknown}"
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True))
-                                  if n in _KNOWN_GAPS else n for n in sorted(CASES)])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True)) if n in _KNOWN_GAPS else n
+        for n in sorted(CASES)
+    ],
+)
 def test_fast_equals_generic(name):
     case = CASES[name]
     fast, generic = _frames(name, case)
@@ -82,7 +94,9 @@ def test_fast_equals_generic(name):
         if col == "algorithm" or case.get("exact", False):
             np.testing.assert_array_equal(a, b, err_msg=f"{name}: column {col!r}")
         else:
-            np.testing.assert_allclose(a, b, rtol=0.0, atol=1e-12, err_msg=f"{name}: column {col!r}")
+            np.testing.assert_allclose(
+                a, b, rtol=0.0, atol=1e-12, err_msg=f"{name}: column {col!r}"
+            )
     # the case must be informative: some regret and some reward variation
     assert np.isfinite(fast["regret"]).all() and np.isfinite(fast["reward"]).all()
 

@@ -1,5 +1,6 @@
 """Registered paper figures at tiny settings, and the claims contract of ``reproduce``
 (``claims.csv``, the printed table, failing claims, ``seed``)."""
+
 from __future__ import annotations
 
 import importlib
@@ -35,11 +36,13 @@ def test_each_registered_figure_at_tiny_settings(name, tmp_path, monkeypatch, ca
         returned.append(out)
         return out
 
-    monkeypatch.setitem(figures._FIGURES, name, figures.Figure(name, fig.paper, spy,
-                                                               fig.description))
+    monkeypatch.setitem(
+        figures._FIGURES, name, figures.Figure(name, fig.paper, spy, fig.description)
+    )
     from matplotlib.figure import Figure
 
     from mdpkit.plotting import MIN_FONT_PT, min_font_size
+
     fonts, savefig = [], Figure.savefig
 
     def checked_savefig(self, *a, **kw):  # every saved figure: its smallest font
@@ -59,8 +62,10 @@ def test_each_registered_figure_at_tiny_settings(name, tmp_path, monkeypatch, ca
     claims = returned[0]
     assert isinstance(claims, list) and len(claims) >= 1  # the three built-in modules state claims
     assert len(table) == len(claims)
-    expected = sorted((name + (f"/{c['figure']}" if "figure" in c else ""), c["claim"])
-                      for c in figures.check_claims(name, claims))
+    expected = sorted(
+        (name + (f"/{c['figure']}" if "figure" in c else ""), c["claim"])
+        for c in figures.check_claims(name, claims)
+    )
     assert sorted(zip(table.figure, table.claim)) == expected
     assert set(table.paper) == {fig.paper}
     assert table.verdict.isin([True, False]).all()
@@ -86,16 +91,23 @@ def test_quick_claims_hold_on_other_root_seeds(seed, tmp_path):
     assert set(HOLDING_FIGURES) == set(names)
     n_stated = 0
     for name in names:
-        res = figures.reproduce(name, quick=True, jobs=2, out=tmp_path / name, seed=seed,
-                                log=None)
+        res = figures.reproduce(name, quick=True, jobs=2, out=tmp_path / name, seed=seed, log=None)
         n_stated += int((res.claims.claim != NO_CLAIMS).sum())
         assert res.failing.empty, (name, res.failing.to_string())
     assert n_stated >= 80
 
 
 #: every figure the project ships; each one's quick claims hold on any root seed (above)
-HOLDING_FIGURES = ("stepmix", "ucbvi-riverswim", "dynlin-ucb", "ucrl2-riverswim",
-                   "weighted-tallying", "linear-mixture", "lsd-bandits", "latent-mdp")
+HOLDING_FIGURES = (
+    "stepmix",
+    "ucbvi-riverswim",
+    "dynlin-ucb",
+    "ucrl2-riverswim",
+    "weighted-tallying",
+    "linear-mixture",
+    "lsd-bandits",
+    "latent-mdp",
+)
 
 
 # ---------------------------------------------------------------------- claims contract
@@ -109,6 +121,7 @@ def fake(monkeypatch):
         from matplotlib.figure import Figure
 
         from mdpkit.plotting import save_figure
+
         save_figure(Figure(), pd.DataFrame({"x": [1]}), out / stem)
 
     @figures.register_figure("t-claims", paper="Paper A 2024")
@@ -116,8 +129,10 @@ def fake(monkeypatch):
         seen["seed"] = seed
         draw(out)
         draw(out, "g")
-        return [claim("slope < 0.8", 0.5, 0.8, True),
-                claim("ratio <= 1", np.float64(1.5), 1, np.bool_(False), figure="g")]
+        return [
+            claim("slope < 0.8", 0.5, 0.8, True),
+            claim("ratio <= 1", np.float64(1.5), 1, np.bool_(False), figure="g"),
+        ]
 
     @figures.register_figure("t-silent", paper="Paper B 2024")
     def silent(quick, jobs, scheduler, out):
@@ -127,6 +142,7 @@ def fake(monkeypatch):
     def bad(quick, jobs, scheduler, out):
         draw(out)
         return [{"claim": "x", "measured": "high", "threshold": 1.0, "verdict": True}]
+
     return seen
 
 
@@ -137,10 +153,23 @@ def test_claims_csv_table_and_failing_claims(fake, tmp_path, capsys):
     table = pd.read_csv(tmp_path / "claims.csv")
     assert list(table.columns) == CLAIM_COLUMNS
     assert table.to_dict("records") == [
-        {"paper": "Paper A 2024", "figure": "t-claims", "claim": "slope < 0.8", "measured": 0.5,
-         "threshold": 0.8, "verdict": True},
-        {"paper": "Paper A 2024", "figure": "t-claims/g", "claim": "ratio <= 1", "measured": 1.5,
-         "threshold": 1.0, "verdict": False}]
+        {
+            "paper": "Paper A 2024",
+            "figure": "t-claims",
+            "claim": "slope < 0.8",
+            "measured": 0.5,
+            "threshold": 0.8,
+            "verdict": True,
+        },
+        {
+            "paper": "Paper A 2024",
+            "figure": "t-claims/g",
+            "claim": "ratio <= 1",
+            "measured": 1.5,
+            "threshold": 1.0,
+            "verdict": False,
+        },
+    ]
     # printed: the table with both verdicts, then the failing claim by name
     assert "holds" in out and "FAILS" in out
     assert "1 of 2 claims FAIL" in out and "t-claims/g: ratio <= 1 (measured 1.5" in out
@@ -194,6 +223,7 @@ def _stepmix_frame(K=200, n=4, viol_seeds=(), ucbvi_violates=True):
     """Runner-like frame of the six StepMix-figure algorithms with known numbers: the
     conservative learners have sqrt(k) regret, the baseline 1 per episode."""
     from paper_figures import stepmix as sm
+
     k = np.arange(1, K + 1)
     rows = []
     for label in sm.ORDER:
@@ -204,15 +234,28 @@ def _stepmix_frame(K=200, n=4, viol_seeds=(), ucbvi_violates=True):
                 ok[3] = 0
             if label == "UCBVI" and ucbvi_violates:
                 ok[:2] = 0
-            rows.append(pd.DataFrame({"algorithm": label, "seed": s, "k": k, "regret": per,
-                                      "cum_regret": np.cumsum(per), "constraint_ok": ok,
-                                      "fully_optimistic": (k > K // 2).astype(float)}))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "algorithm": label,
+                        "seed": s,
+                        "k": k,
+                        "regret": per,
+                        "cum_regret": np.cumsum(per),
+                        "constraint_ok": ok,
+                        "fully_optimistic": (k > K // 2).astype(float),
+                    }
+                )
+            )
     return pd.concat(rows, ignore_index=True)
 
 
 def test_stepmix_claims_on_known_numbers():
     from paper_figures import stepmix as sm
-    good = {c["claim"].split(":")[0] + c["claim"][-12:]: c for c in sm.main_claims(_stepmix_frame())}
+
+    good = {
+        c["claim"].split(":")[0] + c["claim"][-12:]: c for c in sm.main_claims(_stepmix_frame())
+    }
     assert all(c["verdict"] for c in good.values()), good
     bad = sm.main_claims(_stepmix_frame(viol_seeds=(0, 1), ucbvi_violates=False))
     by = {c["claim"]: c for c in bad}
@@ -222,6 +265,7 @@ def test_stepmix_claims_on_known_numbers():
     assert ucb["measured"] == 0 and ucb["verdict"] is False
     slope = next(c for t, c in by.items() if t.startswith("StepMix: leaves"))
     from mdpkit.plotting import loglog_slope
+
     k = np.arange(1, 201)
     expected = loglog_slope(k, np.cumsum(0.5 / np.sqrt(k)))
     assert slope["measured"] == pytest.approx(expected, rel=1e-12) and slope["verdict"] is True
@@ -231,6 +275,7 @@ def test_stepmix_claims_on_known_numbers():
 
 def test_ucbvi_riverswim_claims_on_known_numbers():
     from paper_figures import ucbvi_riverswim as uv
+
     K, rows = 1000, []
     k = np.arange(1, K + 1)
     for label in uv.ORDER:

@@ -1,6 +1,7 @@
 """Discounted finite horizon (``TabularMDP(..., gamma=g, horizon=H)``): pymdptoolbox's
 ``FiniteHorizon`` values, the limits gamma = 1 (undiscounted) and H -> infinity
 (discounted), evaluation/occupancy consistency, every engine and storage."""
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -43,8 +44,13 @@ def test_matches_pymdptoolbox_finite_horizon_on_forest(discount, N):
 
 
 @settings(max_examples=10, deadline=None)
-@given(S=st.integers(1, 6), A=st.integers(1, 3), seed=st.integers(0, 2**32 - 1),
-       gamma=st.sampled_from([0.0, 0.5, 0.9]), sparse=st.booleans())
+@given(
+    S=st.integers(1, 6),
+    A=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+    gamma=st.sampled_from([0.0, 0.5, 0.9]),
+    sparse=st.booleans(),
+)
 def test_long_horizon_tends_to_discounted_and_gamma_one_is_undiscounted(S, A, seed, gamma, sparse):
     rng = np.random.default_rng(seed)
     P, R = random_model(rng, S, A)

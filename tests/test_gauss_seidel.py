@@ -1,5 +1,6 @@
 """Gauss-Seidel value iteration: certified bound against exact PI values, dense and CSR,
 with masks; the numba sweep against a plain-Python reference sweep."""
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -20,8 +21,13 @@ def ref_sweep(P, R, gamma, V):
 
 
 @settings(max_examples=20, deadline=None)
-@given(S=st.integers(1, 7), A=st.integers(1, 3), seed=st.integers(0, 2**32 - 1),
-       gamma=st.sampled_from([0.0, 0.5, 0.9, 0.99]), sparse=st.booleans())
+@given(
+    S=st.integers(1, 7),
+    A=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+    gamma=st.sampled_from([0.0, 0.5, 0.9, 0.99]),
+    sparse=st.booleans(),
+)
 def test_gs_certificate_is_true(S, A, seed, gamma, sparse):
     rng = np.random.default_rng(seed)
     P = rng.random((S, A, S)) * (rng.random((S, A, S)) < 0.5) + 1e-3

@@ -3,6 +3,7 @@
 Statistical tests use fixed seeds; each states its false-positive rate (for a correct
 generator and a *random* seed) and asserts with the margin derived from it.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -37,12 +38,15 @@ def _numpy_backward(P, R, H):
 
 
 # ---------------------------------------------------------------- reproducibility
-@pytest.mark.parametrize("make", [
-    lambda rng: random_mdp(6, 3, gamma=0.9, rng=rng),
-    lambda rng: random_mdp(4, 2, horizon=3, rng=rng, step_dependent=True, alpha=0.05),
-    lambda rng: random_sparse_mdp(50, 3, 4, gamma=0.9, rng=rng),
-    lambda rng: random_sparse_mdp(30, 2, 30, horizon=5, rng=rng, alpha=0.05),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rng: random_mdp(6, 3, gamma=0.9, rng=rng),
+        lambda rng: random_mdp(4, 2, horizon=3, rng=rng, step_dependent=True, alpha=0.05),
+        lambda rng: random_sparse_mdp(50, 3, 4, gamma=0.9, rng=rng),
+        lambda rng: random_sparse_mdp(30, 2, 30, horizon=5, rng=rng, alpha=0.05),
+    ],
+)
 def test_same_seed_same_model(make):
     assert make(7) == make(7)
     assert make(7) == make(np.random.default_rng(7))
@@ -62,11 +66,23 @@ def test_rng_is_required_and_checked():
 # ------------------------------------------------------------------- random dense
 def test_random_mdp_shapes_and_settings():
     m = random_mdp(5, 3, gamma=0.8, rng=0)
-    assert (m.S, m.A, m.gamma, m.is_sparse, m.P.shape, m.R.shape) == (5, 3, 0.8, False, (5, 3, 5), (5, 3))
+    assert (m.S, m.A, m.gamma, m.is_sparse, m.P.shape, m.R.shape) == (
+        5,
+        3,
+        0.8,
+        False,
+        (5, 3, 5),
+        (5, 3),
+    )
     f = random_mdp(5, 3, horizon=4, rng=0)
     assert f.H == 4 and not f.step_dependent_P and f.R.shape == (5, 3)
     sd = random_mdp(5, 3, horizon=4, rng=0, step_dependent=True)
-    assert sd.step_dependent_P and sd.step_dependent_R and sd.P.shape == (4, 5, 3, 5) and sd.R.shape == (4, 5, 3)
+    assert (
+        sd.step_dependent_P
+        and sd.step_dependent_R
+        and sd.P.shape == (4, 5, 3, 5)
+        and sd.R.shape == (4, 5, 3)
+    )
     assert not np.array_equal(sd.P[0], sd.P[1])  # independent per step
     for mdp in (m, f, sd):
         assert np.all((mdp.R >= 0) & (mdp.R < 1))
@@ -181,8 +197,8 @@ def test_riverswim_numbers():
     right = np.zeros((S, S))
     right[0, :2] = [0.4, 0.6]
     for s in range(1, S - 1):
-        right[s, s - 1:s + 2] = [0.05, 0.6, 0.35]
-    right[S - 1, S - 2:] = [0.4, 0.6]
+        right[s, s - 1 : s + 2] = [0.05, 0.6, 0.35]
+    right[S - 1, S - 2 :] = [0.4, 0.6]
     np.testing.assert_allclose(P[:, 1], right, atol=1e-15)
     R = np.zeros((S, 2))
     R[0, 0], R[S - 1, 1] = 0.005, 1.0
@@ -277,7 +293,9 @@ def test_gridworld_slip_walls_and_goal():
     # down from (0, 1): into the wall (1, 1) -> stay 0.8; slips left/right 0.1 each
     np.testing.assert_allclose(P[1, 2, [0, 1, 2]], [0.1, 0.8, 0.1])
     wall, goal = 4, 8
-    np.testing.assert_array_equal(P[:, :, wall].sum(axis=1)[np.arange(9) != wall], 0.0)  # never entered
+    np.testing.assert_array_equal(
+        P[:, :, wall].sum(axis=1)[np.arange(9) != wall], 0.0
+    )  # never entered
     np.testing.assert_array_equal(P[goal, :, goal], 1.0)  # absorbing
     np.testing.assert_array_equal(m.R[goal], 0.0)
     # reward = goal_reward * probability of entering the goal

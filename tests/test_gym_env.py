@@ -2,6 +2,7 @@
 
 Statistical tests use fixed seeds and state their false-positive rates (for a random seed).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -52,6 +53,7 @@ def test_seeding_reproducible_and_seed_dependent():
 
     assert rollout(3) == rollout(3)
     assert rollout(3) != rollout(4)  # 51 states from 10 successors each: equal w.p. ~0
+
     # reset() without a seed keeps the generator: two seeded runs of "reset, reset, steps" agree
     def twice(seed):
         env.reset(seed=seed)
@@ -100,7 +102,11 @@ def test_next_state_frequencies_match_P(sparse):
     Each test at level 1e-6 (false-positive rate <= 3e-6 in all); also checks that states
     with probability 0 are never drawn.
     """
-    mdp = random_sparse_mdp(12, 2, 5, gamma=0.9, rng=21) if sparse else random_mdp(6, 2, gamma=0.9, rng=22)
+    mdp = (
+        random_sparse_mdp(12, 2, 5, gamma=0.9, rng=21)
+        if sparse
+        else random_mdp(6, 2, gamma=0.9, rng=22)
+    )
     env = TabularMDPEnv(mdp)
     Pd = mdp.dense_P()
     env.reset(seed=123)

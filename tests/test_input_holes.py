@@ -1,5 +1,6 @@
 """Small holes in input checking: each gets an error naming the argument (or, for m = 0
 constraints, the documented behaviour); n_jobs is capped; a silent scheduler times out."""
+
 from __future__ import annotations
 
 import socket
@@ -35,13 +36,16 @@ def test_constrained_with_zero_constraints_is_the_unconstrained_lp():
         solve_constrained(mdp, None, [])
 
 
-@pytest.mark.parametrize("x0, exc, match", [
-    (np.zeros((3, 1)), ValueError, r"x0 must have shape \(3,\)"),
-    (np.zeros(4), ValueError, r"x0 must have shape \(3,\)"),
-    (np.array([0.0, np.nan, 0.0]), ValueError, r"x0\[1\] is nan"),
-    (np.array([1j, 0, 0]), TypeError, "x0 must hold real numbers"),
-    ("abc", TypeError, "x0"),
-])
+@pytest.mark.parametrize(
+    "x0, exc, match",
+    [
+        (np.zeros((3, 1)), ValueError, r"x0 must have shape \(3,\)"),
+        (np.zeros(4), ValueError, r"x0 must have shape \(3,\)"),
+        (np.array([0.0, np.nan, 0.0]), ValueError, r"x0\[1\] is nan"),
+        (np.array([1j, 0, 0]), TypeError, "x0 must hold real numbers"),
+        ("abc", TypeError, "x0"),
+    ],
+)
 def test_krylov_x0_is_validated(x0, exc, match):
     mdp = _mdp()
     with pytest.raises(exc, match=match):
@@ -55,16 +59,23 @@ def test_method_must_be_a_string():
         solve(_mdp(), method=["vi"])
 
 
-@pytest.mark.parametrize("kw, exc, match", [
-    (dict(method="vi", V0="abc"), TypeError, "V0"),
-    (dict(method="vi", V0=np.array([1 + 1j, 0, 0])), TypeError, "V0 must hold real numbers"),
-    (dict(method="vi", V0=np.array(["1", "2", "3"], dtype=object)), TypeError, r"V0\[0\] is '1'"),
-    (dict(method="mpi", V0=[0.0, np.inf, 0.0]), ValueError, r"V0\[1\] is inf"),
-    (dict(method="pi", krylov_rtol="x"), TypeError, "krylov_rtol must be a real number"),
-    (dict(method="lp", highs_options="x"), TypeError, "highs_options must be a dict"),
-    (dict(method="lp", weight=[1j, 1, 1]), TypeError, "weight must hold real numbers"),
-    (dict(method="vi", damping="on"), ValueError, "damping must be"),
-])
+@pytest.mark.parametrize(
+    "kw, exc, match",
+    [
+        (dict(method="vi", V0="abc"), TypeError, "V0"),
+        (dict(method="vi", V0=np.array([1 + 1j, 0, 0])), TypeError, "V0 must hold real numbers"),
+        (
+            dict(method="vi", V0=np.array(["1", "2", "3"], dtype=object)),
+            TypeError,
+            r"V0\[0\] is '1'",
+        ),
+        (dict(method="mpi", V0=[0.0, np.inf, 0.0]), ValueError, r"V0\[1\] is inf"),
+        (dict(method="pi", krylov_rtol="x"), TypeError, "krylov_rtol must be a real number"),
+        (dict(method="lp", highs_options="x"), TypeError, "highs_options must be a dict"),
+        (dict(method="lp", weight=[1j, 1, 1]), TypeError, "weight must hold real numbers"),
+        (dict(method="vi", damping="on"), ValueError, "damping must be"),
+    ],
+)
 def test_solver_options_errors_name_the_argument(kw, exc, match):
     with pytest.raises(exc, match=match):
         solve(_mdp(), **kw)
@@ -77,11 +88,14 @@ def test_complex_costs_are_refused():
         solve_constrained(_mdp(), np.ones((1, 3, 2)) * (1 + 1j), [1.0])
 
 
-@pytest.mark.parametrize("V, exc, match", [
-    (np.array([0.0, np.nan, 1.0]), ValueError, r"V\[1\] is nan"),
-    (np.zeros(2), ValueError, r"V must have shape \(3,\)"),
-    (np.array([1j, 0, 0]), TypeError, "V must hold real numbers"),
-])
+@pytest.mark.parametrize(
+    "V, exc, match",
+    [
+        (np.array([0.0, np.nan, 1.0]), ValueError, r"V\[1\] is nan"),
+        (np.zeros(2), ValueError, r"V must have shape \(3,\)"),
+        (np.array([1j, 0, 0]), TypeError, "V must hold real numbers"),
+    ],
+)
 def test_q_from_v_checks_V(V, exc, match):
     with pytest.raises(exc, match=match):
         q_from_v(_mdp(), V)

@@ -4,6 +4,7 @@ Each test would fail for a kernel that drops an action of a block of four, misha
 remainder actions (A not a multiple of 4), reads the wrong CSR segment, breaks the stopping
 rule or the modified-policy-iteration ping-pong of buffers.
 """
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -31,8 +32,12 @@ def _csr(P):
 
 
 @settings(max_examples=40, deadline=None)
-@given(S=st.integers(1, 9), A=st.integers(1, 11), seed=st.integers(0, 2**32 - 1),
-       gamma=st.floats(0.0, 0.99))
+@given(
+    S=st.integers(1, 9),
+    A=st.integers(1, 11),
+    seed=st.integers(0, 2**32 - 1),
+    gamma=st.floats(0.0, 0.99),
+)
 def test_bellman_dense_and_csr_match_reference(S, A, seed, gamma):
     rng = np.random.default_rng(seed)
     P, R = _random_dense(rng, S, A)
@@ -122,10 +127,16 @@ def test_vi_loops_match_reference(rule, m, A):
         assert out[3] == ref[3]  # same number of sweeps
         for i in (0, 1, 2):  # V_n, TV_n, Q_n
             np.testing.assert_allclose(out[i], ref[i], rtol=1e-11, atol=1e-11)
-        assert out[4] == pytest.approx(ref[4], abs=1e-10) and out[5] == pytest.approx(ref[5], abs=1e-10)
+        assert out[4] == pytest.approx(ref[4], abs=1e-10) and out[5] == pytest.approx(
+            ref[5], abs=1e-10
+        )
     # the rule really holds at the stop and not one sweep earlier
     c = gamma / (1 - gamma)
-    stat = (lambda lo, hi: c * (hi - lo)) if rule == K.RULE_SPAN else (lambda lo, hi: 2 * c * max(abs(lo), abs(hi)))
+    stat = (
+        (lambda lo, hi: c * (hi - lo))
+        if rule == K.RULE_SPAN
+        else (lambda lo, hi: 2 * c * max(abs(lo), abs(hi)))
+    )
     assert stat(ref[4], ref[5]) <= tol
     if ref[3] > 1:
         prev = K.vi_loop_ref(P, R, gamma, V0, ref[3] - 1, rule, tol, m)
@@ -137,8 +148,10 @@ def test_vi_loop_respects_max_iter():
     P, R = _random_dense(rng, 10, 3)
     ref = K.vi_loop_ref(P, R, 0.99, np.zeros(10), 3, K.RULE_SUPNORM, 1e-12, 0)
     Pc = sp.csr_matrix((lambda ip, ix, d: (d, ix, ip))(*_csr(P)), shape=(30, 10))
-    for out in (K.vi_loop_dense(P, R, 0.99, np.zeros(10), 3, K.RULE_SUPNORM, 1e-12, 0),
-                vi.vi_loop_csr(Pc, R, 0.99, np.zeros(10), 3, K.RULE_SUPNORM, 1e-12, 0)):
+    for out in (
+        K.vi_loop_dense(P, R, 0.99, np.zeros(10), 3, K.RULE_SUPNORM, 1e-12, 0),
+        vi.vi_loop_csr(Pc, R, 0.99, np.zeros(10), 3, K.RULE_SUPNORM, 1e-12, 0),
+    ):
         assert out[3] == 3 and not out[6]
         np.testing.assert_allclose(out[1], ref[1], rtol=1e-12)
 
@@ -185,7 +198,9 @@ def test_policy_system_csr_matches_reference(A):
     ip, ind, dat = K.policy_system_csr(indptr, indices, data, A, pol, 0.9)
     M = sp.csr_matrix((dat, ind, ip), shape=(S, S)).toarray()
     np.testing.assert_allclose(M, K.policy_system_ref(P.reshape(S * A, S), pol, 0.9), atol=1e-15)
-    np.testing.assert_allclose(M, K.policy_system_ref(sp.csr_matrix(P.reshape(S * A, S)), pol, 0.9), atol=1e-15)
+    np.testing.assert_allclose(
+        M, K.policy_system_ref(sp.csr_matrix(P.reshape(S * A, S)), pol, 0.9), atol=1e-15
+    )
 
 
 @pytest.mark.parametrize("A", [1, 3, 4])
@@ -218,7 +233,9 @@ def test_backward_csr_kernels_match_numpy_twin_exactly(A, step_R, itype):
     if A > 1:
         assert (Q.max(axis=2, keepdims=True) == Q).sum(axis=2).max() > 1  # ties were exercised
     # independent check of one step against the dense einsum
-    np.testing.assert_allclose(Q[0], R3[0] + np.einsum("sat,t->sa", P, V[1]), rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(
+        Q[0], R3[0] + np.einsum("sat,t->sa", P, V[1]), rtol=1e-13, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("A", [1, 3, 5])

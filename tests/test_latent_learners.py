@@ -5,6 +5,7 @@ VO >= MO node-wise on one-hot-belief data; ranges, truncation, refresh counts, e
 rows; M = 1: VO is Markov; runner dispatch; slow: deterministic bounded regret and
 horizon-freeness.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -22,7 +23,13 @@ from mdpkit.experiments.registry import get_env, get_learner
 from mdpkit.models.latent import bandit_tree, random_lmdp, tiger
 from mdpkit.solvers import _latent_kernels as LK
 
-LEARNERS = ["lmdp-vo", "lmdp-mo", "lmdp-hoeffding-vo", "lmdp-context-agnostic", "lmdp-oracle-context"]
+LEARNERS = [
+    "lmdp-vo",
+    "lmdp-mo",
+    "lmdp-hoeffding-vo",
+    "lmdp-context-agnostic",
+    "lmdp-oracle-context",
+]
 
 
 def _pair(learner, env_name, env_params, K, **lp):
@@ -32,17 +39,27 @@ def _pair(learner, env_name, env_params, K, **lp):
         if learner == "lmdp-oracle-context":
             ep["oracle"] = True
         env = get_env(env_name)(np.random.default_rng(11), **ep)
-        out.append(run_latent_seed(env, get_learner(learner), dict(fast=fast, beta=0.025, **lp), K,
-                                   np.random.default_rng(12)))
+        out.append(
+            run_latent_seed(
+                env,
+                get_learner(learner),
+                dict(fast=fast, beta=0.025, **lp),
+                K,
+                np.random.default_rng(12),
+            )
+        )
     return out
 
 
 @pytest.mark.parametrize("learner", LEARNERS)
-@pytest.mark.parametrize("env_name,env_params", [
-    ("latent-tiger", {}),
-    ("latent-bandit-tree", dict(H=6, v=0.3, eps=0.3)),
-    ("latent-random", dict(M=2, S=3, A=2, H=3, instance_seed=4)),
-])
+@pytest.mark.parametrize(
+    "env_name,env_params",
+    [
+        ("latent-tiger", {}),
+        ("latent-bandit-tree", dict(H=6, v=0.3, eps=0.3)),
+        ("latent-random", dict(M=2, S=3, A=2, H=3, instance_seed=4)),
+    ],
+)
 def test_fast_equals_generic(learner, env_name, env_params):
     (r1, w1, i1), (r2, w2, i2) = _pair(learner, env_name, env_params, 150)
     np.testing.assert_array_equal(r1, r2)
@@ -53,13 +70,25 @@ def test_fast_equals_generic(learner, env_name, env_params):
 
 
 def test_runner_dispatches_latent_kind():
-    exp = Experiment(name="lat", env="latent-tiger", learner="lmdp-vo", n_steps=60, n_seeds=2,
-                     learner_params=dict(beta=0.025))
+    exp = Experiment(
+        name="lat",
+        env="latent-tiger",
+        learner="lmdp-vo",
+        n_steps=60,
+        n_seeds=2,
+        learner_params=dict(beta=0.025),
+    )
     df = run(exp)
     assert len(df) == 120 and {"vbar", "plans"} <= set(df.columns)
     assert np.all(np.isfinite(df.regret))
-    exp2 = Experiment(name="lat", env="latent-tiger", learner="lmdp-vo", n_steps=60, n_seeds=2,
-                      learner_params=dict(beta=0.025, fast=False))
+    exp2 = Experiment(
+        name="lat",
+        env="latent-tiger",
+        learner="lmdp-vo",
+        n_steps=60,
+        n_seeds=2,
+        learner_params=dict(beta=0.025, fast=False),
+    )
     df2 = run(exp2)
     np.testing.assert_array_equal(df.regret.to_numpy(), df2.regret.to_numpy())
 
@@ -81,7 +110,8 @@ def test_context_hidden_until_episode_end():
     m = env.end_episode()
     assert env.context == m and m in (0, 1)
     assert "context" not in env.env_info() and not any(
-        isinstance(v, int) and k.startswith("_m") for k, v in vars(env).items())
+        isinstance(v, int) and k.startswith("_m") for k, v in vars(env).items()
+    )
 
 
 def test_learner_api_never_receives_context():
@@ -93,7 +123,9 @@ def test_learner_api_never_receives_context():
     with pytest.raises(RuntimeError, match="does not take the context"):
         lrn.observe_context(0)
     with pytest.raises(ValueError, match="oracle=True"):
-        get_learner("lmdp-oracle-context")(env.env_info() | {"n_steps": 10}, np.random.default_rng(1))
+        get_learner("lmdp-oracle-context")(
+            env.env_info() | {"n_steps": 10}, np.random.default_rng(1)
+        )
 
 
 class _Peeker:
@@ -118,7 +150,9 @@ class _Peeker:
 
 def test_peeking_learner_is_stopped():
     env = get_env("latent-tiger")(np.random.default_rng(0))
-    inner = get_learner("lmdp-vo")(env.env_info() | {"n_steps": 5}, np.random.default_rng(1), fast=False)
+    inner = get_learner("lmdp-vo")(
+        env.env_info() | {"n_steps": 5}, np.random.default_rng(1), fast=False
+    )
     with pytest.raises(RuntimeError, match="hidden"):
         latent_loop(env, _Peeker(env, inner), 5)
 
@@ -145,7 +179,9 @@ def test_env_bad_calls():
 # ----------------------------------------------------------------------------- kernels
 def _trained(learner_cls, lm, K_ep, seed=0, **kw):
     env = LatentEpisodicEnv(lm, np.random.default_rng(seed))
-    lrn = learner_cls(env.env_info() | {"n_steps": K_ep}, np.random.default_rng(1), beta=0.025, **kw)
+    lrn = learner_cls(
+        env.env_info() | {"n_steps": K_ep}, np.random.default_rng(1), beta=0.025, **kw
+    )
     latent_loop(env, lrn, K_ep)
     return env, lrn
 
@@ -154,10 +190,22 @@ def _alpha(lrn, rule):
     st, spec = lrn.stats, lrn.spec
     Pb, Rbar, ridx = K.learner_model(st, spec.match_values)
     rr = K.roots(st, spec.reveal)
-    status, n, tree = LK.build_tree(Pb, ridx, spec.nR, rr, lrn.H, lrn.cfg.key_scale, 10 ** 6, 1024, True)
+    status, n, tree = LK.build_tree(
+        Pb, ridx, spec.nR, rr, lrn.H, lrn.cfg.key_scale, 10**6, 1024, True
+    )
     assert status == 0
-    alpha, act = LK.backup_tree(tree.level_start, tree.node_s, tree.node_b, tree.child, Rbar, ridx,
-                                st.Phat, st.n.astype(float), lrn.cfg.iota, rule)
+    alpha, act = LK.backup_tree(
+        tree.level_start,
+        tree.node_s,
+        tree.node_b,
+        tree.child,
+        Rbar,
+        ridx,
+        st.Phat,
+        st.n.astype(float),
+        lrn.cfg.iota,
+        rule,
+    )
     return tree, alpha, act
 
 
@@ -166,7 +214,7 @@ def test_vo_dominates_mo_nodewise_on_one_hot_beliefs():
     _, lrn = _trained(VO, lm, 300)
     tree, a_vo, act_vo = _alpha(lrn, K.VO_RULE)
     tree2, a_mo, act_mo = _alpha(lrn, K.MO_RULE)
-    one_hot = (tree.node_b.max(axis=1) == 1.0)
+    one_hot = tree.node_b.max(axis=1) == 1.0
     assert one_hot.mean() > 0.9
     v_vo = a_vo[np.arange(len(act_vo)), act_vo]
     v_mo = a_mo[np.arange(len(act_mo)), act_mo]
@@ -180,8 +228,14 @@ def test_vo_dominates_mo_nodewise_on_one_hot_beliefs():
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=hst.integers(0, 2 ** 31 - 1), M=hst.integers(1, 3), S=hst.integers(2, 4),
-       A=hst.integers(2, 3), H=hst.integers(2, 4), K_ep=hst.integers(1, 120))
+@given(
+    seed=hst.integers(0, 2**31 - 1),
+    M=hst.integers(1, 3),
+    S=hst.integers(2, 4),
+    A=hst.integers(2, 3),
+    H=hst.integers(2, 4),
+    K_ep=hst.integers(1, 120),
+)
 def test_optimism_ordering_vo_ge_mo_ge_empirical_on_drawn_lmdps(seed, M, S, A, H, K_ep):
     """Optimism ordering on hypothesis-drawn LMDPs (the paper page, "Algorithms"): with the
     same data (a VO learner's statistics after ``K_ep`` episodes) and the same history tree,
@@ -196,7 +250,7 @@ def test_optimism_ordering_vo_ge_mo_ge_empirical_on_drawn_lmdps(seed, M, S, A, H
     tree, a_vo, _ = _alpha(lrn, K.VO_RULE)
     tree2, a_mo, _ = _alpha(lrn, K.MO_RULE)
     tree3, a_emp, _ = _alpha(lrn, LK.EXACT)
-    np.testing.assert_array_equal(tree.node_b, tree2.node_b)   # the rule does not shape the tree
+    np.testing.assert_array_equal(tree.node_b, tree2.node_b)  # the rule does not shape the tree
     for a in (a_vo, a_mo, a_emp):
         assert a.min() >= 0.0 and a.max() <= 1.0
     m = tree.node_b.argmax(axis=1)
@@ -204,7 +258,7 @@ def test_optimism_ordering_vo_ge_mo_ge_empirical_on_drawn_lmdps(seed, M, S, A, H
     if M == 1:
         assert one_hot.all()
     idx = np.flatnonzero(one_hot)
-    vo, mo, emp = (x[idx, :, m[idx]] for x in (a_vo, a_mo, a_emp))   # (nodes, A)
+    vo, mo, emp = (x[idx, :, m[idx]] for x in (a_vo, a_mo, a_emp))  # (nodes, A)
     assert np.all(mo <= vo + 1e-12), float((mo - vo).max())
     assert np.all(emp <= mo + 1e-12), float((emp - mo).max())
     mixed = ~one_hot
@@ -274,7 +328,9 @@ def test_deterministic_bounded_regret():
     """Deterministic bandit tree, K = 20,000: Regret(K) - Regret(K/2) <= 0.05 Regret(K)."""
     for learner in ("lmdp-vo", "lmdp-mo"):
         env = get_env("latent-bandit-tree")(np.random.default_rng(0), deterministic=True)
-        r, _, _ = run_latent_seed(env, get_learner(learner), dict(beta=0.025), 20000, np.random.default_rng(1))
+        r, _, _ = run_latent_seed(
+            env, get_learner(learner), dict(beta=0.025), 20000, np.random.default_rng(1)
+        )
         c = np.cumsum(r)
         assert c[-1] - c[9999] <= 0.05 * c[-1]
 
@@ -286,9 +342,16 @@ def test_horizon_free_vo():
     for H in (8, 32):
         tot = 0.0
         for seed in range(3):
-            env = get_env("latent-bandit-tree")(np.random.default_rng(seed), H=H, v=0.2, eps=0.4, noise=True)
-            r, _, _ = run_latent_seed(env, get_learner("lmdp-vo"), dict(beta=0.025), 20000,
-                                      np.random.default_rng(100 + seed))
+            env = get_env("latent-bandit-tree")(
+                np.random.default_rng(seed), H=H, v=0.2, eps=0.4, noise=True
+            )
+            r, _, _ = run_latent_seed(
+                env,
+                get_learner("lmdp-vo"),
+                dict(beta=0.025),
+                20000,
+                np.random.default_rng(100 + seed),
+            )
             tot += r.sum()
         R[H] = tot
     assert np.log(R[32] / R[8]) / np.log(4) <= 0.15
@@ -301,10 +364,13 @@ def test_figure_root_seed_changes_runs_and_is_reproducible(monkeypatch, tmp_path
     import pandas as pd
 
     import paper_figures.latent_mdp as fig
+
     monkeypatch.setattr(fig, "settings", lambda quick: fig.tiny_settings())
     seen = []
     for e in ("e1", "e2", "e3"):
-        monkeypatch.setattr(fig, f"experiment_{e}", lambda q, j, root: seen.append(root) or pd.DataFrame())
+        monkeypatch.setattr(
+            fig, f"experiment_{e}", lambda q, j, root: seen.append(root) or pd.DataFrame()
+        )
         monkeypatch.setattr(fig, f"figures_{e}", lambda df, out, q: [])
     runs = {}
     for tag, seed in (("a", 1), ("b", 1), ("c", 2), ("d", None)):

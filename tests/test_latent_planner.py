@@ -5,6 +5,7 @@ deterministic history-dependent policies (micro instances); alpha-vector value v
 Carlo; total-variance identity, Var <= 1/4, zero variance on deterministic LMDPs,
 Var2 <= Var1; memory refusal before allocation; bad inputs named.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,7 +35,7 @@ _settings = settings(max_examples=25, deadline=None, suppress_health_check=[Heal
 
 @st.composite
 def lmdps(draw, max_M=3, max_S=4, max_A=3, max_H=4, deterministic=False, M=None):
-    seed = draw(st.integers(0, 2 ** 31 - 1))
+    seed = draw(st.integers(0, 2**31 - 1))
     M = M or draw(st.integers(1, max_M))
     S = draw(st.integers(2, max_S))
     A = draw(st.integers(2, max_A))
@@ -45,7 +46,7 @@ def lmdps(draw, max_M=3, max_S=4, max_A=3, max_H=4, deterministic=False, M=None)
 # ----------------------------------------------------------------------------- model
 def _good():
     P = np.zeros((2, 2, 2, 2))
-    P[:, 0, :, 0] = 1.0       # self-loops
+    P[:, 0, :, 0] = 1.0  # self-loops
     P[:, 1, :, 1] = 1.0
     R = np.zeros((2, 2, 2))
     nu = np.array([[1.0, 0.0], [0.0, 1.0]])
@@ -62,7 +63,7 @@ def test_bad_weights_named():
 
 def test_bad_row_names_context_and_index():
     P, R, nu, w = _good()
-    P[1, 0, 1, 0] = 0.5       # row sums to 0.5
+    P[1, 0, 1, 0] = 0.5  # row sums to 0.5
     with pytest.raises(ValueError, match=r"P of context 1: row \(s=0, a=1\)"):
         LatentMDP(P, R, nu, w, 3)
     P, R, nu, w = _good()
@@ -77,11 +78,11 @@ def test_bad_row_names_context_and_index():
 
 def test_total_reward_above_one_refused():
     P, R, nu, w = _good()
-    R[1, 1, 0] = 0.4          # context 1 starts in state 1 and stays there: 3 x 0.4 > 1
+    R[1, 1, 0] = 0.4  # context 1 starts in state 1 and stays there: 3 x 0.4 > 1
     with pytest.raises(ValueError, match="context 1 has a feasible trajectory with return 1.2"):
         LatentMDP(P, R, nu, w, 3)
     LatentMDP(P, R, nu, w, 2)  # 0.8 <= 1 is fine
-    R[0, 1, 0] = 0.9           # state 1 is unreachable in context 0: no violation
+    R[0, 1, 0] = 0.9  # state 1 is unreachable in context 0: no violation
     LatentMDP(P, R, nu, w, 2)
 
 
@@ -102,6 +103,7 @@ def test_bandit_tree_structure():
     assert lm.gamma == 2 and lm.S == 3 + 3 + 4 + 2
     # reaching G returns exactly 1 whatever H: max feasible return is 1 in every context
     from mdpkit.models.latent import max_feasible_return
+
     np.testing.assert_allclose(max_feasible_return(lm.P, lm.R, lm.nu, lm.H), 1.0)
     pl = plan(lm)
     assert pl.v_star == pytest.approx(0.5)  # v + eps
@@ -170,7 +172,7 @@ def test_tiger_history_beats_markov():
     brute = enumerate_policy_values(lm)[:, 0].sum(axis=1).max()
     vm, _ = markov_optimum(lm)
     assert pl.v_star == pytest.approx(brute, abs=1e-12)
-    assert pl.v_star == pytest.approx(0.784, abs=1e-12)   # listen 3 times, open by majority
+    assert pl.v_star == pytest.approx(0.784, abs=1e-12)  # listen 3 times, open by majority
     assert vm == pytest.approx(0.742, abs=1e-12)
     assert pl.v_star > vm + 0.04
 
@@ -183,7 +185,7 @@ def _random_policy(lm, rng):
 
 
 @settings(max_examples=8, deadline=None)
-@given(lmdps(max_M=3, max_S=4, max_A=3, max_H=4), st.integers(0, 10 ** 6))
+@given(lmdps(max_M=3, max_S=4, max_A=3, max_H=4), st.integers(0, 10**6))
 def test_alpha_value_matches_monte_carlo(lm, seed):
     """V^pi = sum_m w_m nu_m . alpha_1 vs the mean of 20,000 rollouts; 4-sigma tolerance
     (false-positive rate < 1e-4 per example by the CLT, returns in [0, 1])."""
@@ -195,15 +197,28 @@ def test_alpha_value_matches_monte_carlo(lm, seed):
     st_, ac, rw = np.zeros(lm.H + 1, np.int64), np.zeros(lm.H, np.int64), np.zeros(lm.H)
     ret = np.empty(n)
     for i in range(n):
-        LK.rollout(pol.root, pol.node_s, pol.act, pol.child, lm.ridx, lm.P, lm.R, lm.nu, lm.w,
-                   U[i], st_, ac, rw)
+        LK.rollout(
+            pol.root,
+            pol.node_s,
+            pol.act,
+            pol.child,
+            lm.ridx,
+            lm.P,
+            lm.R,
+            lm.nu,
+            lm.w,
+            U[i],
+            st_,
+            ac,
+            rw,
+        )
         ret[i] = rw.sum()
     sd = max(ret.std(), 1e-3)
     assert abs(ret.mean() - v) <= 4 * sd / np.sqrt(n)
 
 
 @_settings
-@given(lmdps(max_M=3, max_S=3, max_A=3, max_H=4), st.integers(0, 10 ** 6))
+@given(lmdps(max_M=3, max_S=3, max_A=3, max_H=4), st.integers(0, 10**6))
 def test_total_variance_identity_and_range(lm, seed):
     pol = _random_policy(lm, np.random.default_rng(seed))
     var = return_variance(lm, pol)
@@ -240,7 +255,7 @@ def test_bandit_tree_variance_matches_analytic():
 
 def test_memory_refused_before_allocation():
     rng = np.random.default_rng(0)
-    M, S, A, H = 2, 4, 3, 12                       # full-support kernels: beliefs never collapse
+    M, S, A, H = 2, 4, 3, 12  # full-support kernels: beliefs never collapse
     P = rng.dirichlet(np.ones(S), size=(M, S, A))
     lm = LatentMDP(P, np.zeros((M, S, A)), np.full((M, S), 1 / S), np.full(M, 0.5), H)
     est = estimate_tree(lm)
@@ -264,8 +279,14 @@ def test_policy_value_rejects_uncovering_policy():
     pl = plan(lm)
     child = pl.policy.child.copy()
     child[:] = -1
-    bad = LatentPolicy(pl.policy.root, pl.policy.node_s, pl.policy.act, child,
-                       pl.policy.level_start, pl.policy.reward_values)
+    bad = LatentPolicy(
+        pl.policy.root,
+        pl.policy.node_s,
+        pl.policy.act,
+        child,
+        pl.policy.level_start,
+        pl.policy.reward_values,
+    )
     with pytest.raises(ValueError, match="does not cover"):
         policy_value(lm, bad)
     with pytest.raises(TypeError, match="LatentMDP"):
@@ -282,15 +303,18 @@ def test_tree_keys_unique_and_children_consistent(keep_impossible):
     lm = random_lmdp(np.random.default_rng(7), 3, 5, 3, 4)
     key_scale = 1e10
     root_rho = (lm.w[:, None] * lm.nu).T[None].copy()
-    status, n, tree = LK.build_tree(lm.P, lm.ridx, lm.n_rewards, root_rho, lm.H, key_scale,
-                                    10 ** 6, 16, keep_impossible)
+    status, n, tree = LK.build_tree(
+        lm.P, lm.ridx, lm.n_rewards, root_rho, lm.H, key_scale, 10**6, 16, keep_impossible
+    )
     assert status == LK.STATUS_OK and n == len(tree.node_s)
     widths = np.diff(tree.level_start)
-    assert widths.max() > 32            # the level table (64 slots) doubles past 32 nodes
+    assert widths.max() > 32  # the level table (64 slots) doubles past 32 nodes
     for t in range(lm.H):
         lo, hi = tree.level_start[t], tree.level_start[t + 1]
-        keys = {(int(tree.node_s[j]), tuple(np.round(tree.node_b[j] * key_scale).astype(np.int64)))
-                for j in range(lo, hi)}
+        keys = {
+            (int(tree.node_s[j]), tuple(np.round(tree.node_b[j] * key_scale).astype(np.int64)))
+            for j in range(lo, hi)
+        }
         assert len(keys) == hi - lo
     out = np.zeros(lm.M)
     for p in range(tree.level_start[lm.H - 1]):

@@ -1,5 +1,6 @@
 """HF-UCRL-RFE++, its building blocks and baselines (docs/papers/linear-mixture.md,
 "Checks")."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -31,11 +32,13 @@ def _hf(m, rd, **kw):
 @pytest.mark.parametrize("cls", ["hf", "hf-decoupled", "rfe", "rfep", "uni"])
 def test_fast_equals_generic(cls):
     m, rd = _small()
-    make = {"hf": lambda f: _hf(m, rd, fast=f, replan_every=3),
-            "hf-decoupled": lambda f: _hf(m, rd, fast=f, replan_every=3, oracle="decoupled"),
-            "rfe": lambda f: UCRLRFE(m, 64, 7, c_beta=0.1, replan_every=2, fast=f),
-            "rfep": lambda f: UCRLRFEPlus(m, 64, 7, c_beta=0.1, fast=f),
-            "uni": lambda f: UniformVTR(m, 64, 7, fast=f)}[cls]
+    make = {
+        "hf": lambda f: _hf(m, rd, fast=f, replan_every=3),
+        "hf-decoupled": lambda f: _hf(m, rd, fast=f, replan_every=3, oracle="decoupled"),
+        "rfe": lambda f: UCRLRFE(m, 64, 7, c_beta=0.1, replan_every=2, fast=f),
+        "rfep": lambda f: UCRLRFEPlus(m, 64, 7, c_beta=0.1, fast=f),
+        "uni": lambda f: UniformVTR(m, 64, 7, fast=f),
+    }[cls]
     a, b = make(True), make(False)
     for ex in (a, b):
         ex.explore(10, np.random.default_rng(3))
@@ -58,10 +61,24 @@ def test_oracle_matches_numpy_reference():
     Pts = np.ascontiguousarray(np.einsum("satd,cd->csat", m.phi, cands))
     vals = np.zeros((n, n, len(rd)))
     pi, Vt, Vh = np.zeros_like(ps.pi), np.zeros_like(ps.Vt), np.zeros_like(ps.Vh)
-    kn.oracle(ex.phi, Pts, n, rd, ex.til.Sdot_inv[0], ex.hat.Sdot_inv[0], ex.consts.beta, 0, 0.5,
-              pi, Vt, Vh, vals)
-    ref = oracle_values_np(m.phi, cands, rd, ex.til.Sdot_inv[0], ex.hat.Sdot_inv[0],
-                           ex.consts.beta, 0)
+    kn.oracle(
+        ex.phi,
+        Pts,
+        n,
+        rd,
+        ex.til.Sdot_inv[0],
+        ex.hat.Sdot_inv[0],
+        ex.consts.beta,
+        0,
+        0.5,
+        pi,
+        Vt,
+        Vh,
+        vals,
+    )
+    ref = oracle_values_np(
+        m.phi, cands, rd, ex.til.Sdot_inv[0], ex.hat.Sdot_inv[0], ex.consts.beta, 0
+    )
     np.testing.assert_allclose(vals, ref, atol=1e-12)
     assert 0 < vals.min() and vals.max() < 1  # informative: no clipping
     assert Vh[0, 0] == pytest.approx(ref.max(), abs=1e-12)
@@ -84,12 +101,13 @@ def test_candidates_inside_set_and_on_boundary():
                 dlt = th - lad.theta[j]
                 w = max(w, np.sqrt(dlt @ lad.Sdot[j] @ dlt) / bk)
         return w
+
     ws = [worst(out[i]) for i in range(n)]
     assert max(ws) <= 1 + 1e-9
     # the perturbed points (the last 2d) sit at 0.999 of the boundary along their ray:
     # moving them 2/1000 further out leaves the set
     c = ex.hat.theta[0]
-    for p in out[n - 2 * m.d:n]:
+    for p in out[n - 2 * m.d : n]:
         assert worst(c + (p - c) * (1.002 / 0.999)) > 1
 
 
@@ -124,7 +142,9 @@ def test_home_matches_numpy_and_invariants():
         kn.power_features(ex.phi, s, a, V, phis)
         sig2 = np.empty(M)
         kn.home(phis, lad, c["betas"][12], c["alpha"], c["gamma"], sig2)
-        ref = home_np(phis, lad.theta, lad.Sinv, lad.Sdot_inv, c["betas"][12], c["alpha"], c["gamma"])
+        ref = home_np(
+            phis, lad.theta, lad.Sinv, lad.Sdot_inv, c["betas"][12], c["alpha"], c["gamma"]
+        )
         np.testing.assert_allclose(sig2, ref, rtol=1e-12, atol=1e-14)
         assert np.all(sig2 >= c["alpha"] ** 2)
         assert sig2[-1] >= 1
@@ -150,8 +170,8 @@ def test_home_variance_dominates_when_estimate_exact():
         kn.home(phis, lad, 0.0, 0.0, 0.0, sig2)  # beta = 0: E = 0, only Vbar
         for j in range(M - 1):
             p = m.P[s, a]
-            w = V ** (2 ** j)
-            var = p @ w ** 2 - (p @ w) ** 2
+            w = V ** (2**j)
+            var = p @ w**2 - (p @ w) ** 2
             assert sig2[j] == pytest.approx(max(var, 0.0), abs=1e-12)
 
 
@@ -170,7 +190,7 @@ def test_covariances_psd_and_loewner_increasing():
 
 
 @settings(max_examples=10, deadline=None)
-@given(st.integers(0, 10 ** 6), st.floats(0.01, 1.0))
+@given(st.integers(0, 10**6), st.floats(0.01, 1.0))
 def test_ranges_and_fixed_triple_monotone(seed, c_beta):
     """V~, V^ in [0,1]; V^_1 of a FIXED triple is non-increasing in k (covariances grow)."""
     m, rd = _small(H=4, seed=seed % 1000)
@@ -187,8 +207,17 @@ def test_ranges_and_fixed_triple_monotone(seed, c_beta):
     for _ in range(6):
         assert ps.Vt.min() >= 0 and ps.Vt.max() <= 1 and ps.Vh.min() >= 0 and ps.Vh.max() <= 1
         Vh = np.empty((m.H + 1, m.S))
-        kn.hat_value(ex.phi, Pt, pi, Vt, ex.til.Sdot_inv[0], ex.hat.Sdot_inv[0], ex.consts.beta,
-                     Vh, np.empty(m.d))
+        kn.hat_value(
+            ex.phi,
+            Pt,
+            pi,
+            Vt,
+            ex.til.Sdot_inv[0],
+            ex.hat.Sdot_inv[0],
+            ex.consts.beta,
+            Vh,
+            np.empty(m.d),
+        )
         assert Vh[0, 0] <= last + 1e-12
         last = Vh[0, 0]
         ex.explore(5, np.random.default_rng(seed + 1))
@@ -214,6 +243,7 @@ def test_known_model_exact_planning(seed):
         pi = np.empty((m.H, m.S), np.int64)
         kn.greedy_plan(bad, r, V, pi)
         from mdpkit import evaluate
+
         assert gaps[i] == pytest.approx(vstar - evaluate(t, pi)[0][m.s1], abs=1e-12)
 
 

@@ -5,6 +5,7 @@ The radii are intercepted where the kernels receive them: the generic (per-step)
 each algorithm calls its compiled kernels through module globals, which the test wraps
 to record every radius argument; fast == generic (tested elsewhere) carries the result
 to the compiled loops."""
+
 import numpy as np
 import pytest
 
@@ -26,13 +27,19 @@ def _wrap(monkeypatch, module, name, log, pick):
         for key, v in pick(args).items():
             log.setdefault(key, []).append(float(v))
         return orig(*args)
+
     monkeypatch.setattr(module, name, wrapper)
 
 
 def _hf_rfe(c_beta, monkeypatch, oracle="exact"):
     log = {}
-    _wrap(monkeypatch, hf_ucrl_rfe, "hf_begin", log,
-          lambda a: {"begin beta_k": a[6], "beta_K (u, V^)": a[5].beta})
+    _wrap(
+        monkeypatch,
+        hf_ucrl_rfe,
+        "hf_begin",
+        log,
+        lambda a: {"begin beta_k": a[6], "beta_K (u, V^)": a[5].beta},
+    )
     _wrap(monkeypatch, hf_ucrl_rfe, "hf_step", log, lambda a: {"step beta_k (HOME)": a[6]})
     m = rand_lm(4, 2, 3, 4, rng=0)
     rd = reward_dictionary(m, 4, np.random.default_rng(1))
@@ -44,8 +51,13 @@ def _hf_rfe(c_beta, monkeypatch, oracle="exact"):
 def _rfe(cls, c_beta, monkeypatch):
     log = {}
     _wrap(monkeypatch, ucrl_rfe, "rfe_plan", log, lambda a: {"plan beta": a[3].beta})
-    _wrap(monkeypatch, ucrl_rfe, "rfe_plus_step", log,
-          lambda a: {"beta_check": a[4].beta_check, "beta_tilde": a[4].beta_tilde})
+    _wrap(
+        monkeypatch,
+        ucrl_rfe,
+        "rfe_plus_step",
+        log,
+        lambda a: {"beta_check": a[4].beta_check, "beta_tilde": a[4].beta_tilde},
+    )
     m = rand_lm(4, 2, 3, 4, rng=0)
     ex = cls(m, 32, 3, c_beta=c_beta, fast=False)
     ex.explore(N_EP, np.random.default_rng(2))
@@ -60,8 +72,9 @@ def _vtr(name, c_beta, monkeypatch):
     else:
         pick = lambda a: {"beta_check": a[7].beta_check, "beta_tilde": a[7].beta_tilde}  # noqa: E731
     _wrap(monkeypatch, vtr_regret, "vtr_update", log, pick)
-    env = get_env("linear-mixture")(np.random.default_rng(0), family="rand", H=4, S=4, A=2, d=3,
-                                    mdp_seed=1)
+    env = get_env("linear-mixture")(
+        np.random.default_rng(0), family="rand", H=4, S=4, A=2, d=3, mdp_seed=1
+    )
     info = dict(env.env_info(), n_steps=N_EP)
     learner = get_learner(name)(info, np.random.default_rng(1), c_beta=c_beta, fast=False)
     interact(env, learner, N_EP)
@@ -70,15 +83,23 @@ def _vtr(name, c_beta, monkeypatch):
 
 ALGS = {
     "HF-UCRL-RFE++": (_hf_rfe, {"begin beta_k", "beta_K (u, V^)", "step beta_k (HOME)"}),
-    "HF-UCRL-RFE++ decoupled": (lambda c, mp: _hf_rfe(c, mp, "decoupled"),
-                                {"begin beta_k", "beta_K (u, V^)", "step beta_k (HOME)"}),
+    "HF-UCRL-RFE++ decoupled": (
+        lambda c, mp: _hf_rfe(c, mp, "decoupled"),
+        {"begin beta_k", "beta_K (u, V^)", "step beta_k (HOME)"},
+    ),
     "UCRL-RFE": (lambda c, mp: _rfe(ucrl_rfe.UCRLRFE, c, mp), {"plan beta"}),
-    "UCRL-RFE+": (lambda c, mp: _rfe(ucrl_rfe.UCRLRFEPlus, c, mp),
-                  {"plan beta", "beta_check", "beta_tilde"}),
-    "HF-UCRL-VTR+": (lambda c, mp: _vtr("hf-ucrl-vtr-plus", c, mp),
-                     {"plan beta", "update beta_k (HOME)"}),
-    "UCRL-VTR+": (lambda c, mp: _vtr("ucrl-vtr-plus", c, mp),
-                  {"plan beta", "beta_check", "beta_tilde"}),
+    "UCRL-RFE+": (
+        lambda c, mp: _rfe(ucrl_rfe.UCRLRFEPlus, c, mp),
+        {"plan beta", "beta_check", "beta_tilde"},
+    ),
+    "HF-UCRL-VTR+": (
+        lambda c, mp: _vtr("hf-ucrl-vtr-plus", c, mp),
+        {"plan beta", "update beta_k (HOME)"},
+    ),
+    "UCRL-VTR+": (
+        lambda c, mp: _vtr("ucrl-vtr-plus", c, mp),
+        {"plan beta", "beta_check", "beta_tilde"},
+    ),
 }
 
 

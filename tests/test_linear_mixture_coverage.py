@@ -1,5 +1,6 @@
 """Confidence coverage of weighted value-targeted regression with HOME weights (slow;
 docs/papers/linear-mixture.md, sections "Building blocks" and "Checks")."""
+
 import math
 
 import numpy as np
@@ -13,8 +14,8 @@ from mdpkit.models.linear_mixture import rand_lm
 pytestmark = pytest.mark.slow
 
 N_SEEDS = 50
-P_RUN = 0.1     # per-run failure probability granted by the theorem (4 M delta)
-FPR = 1e-3      # false-positive rate of the test
+P_RUN = 0.1  # per-run failure probability granted by the theorem (4 M delta)
+FPR = 1e-3  # false-positive rate of the test
 K, H = 200, 5
 
 

@@ -1,6 +1,7 @@
 """Claims of the ``linear-mixture`` figure on known numbers (docs/papers/linear-mixture.md,
 "Figures"): each claim's verdict flips exactly when the run's numbers contradict it.
 No randomness: the inputs are fixed tables."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,41 +15,70 @@ def _e1(hf_censored=False, floor_k=None):
     rows = []
     for d in (3, 4):
         for eps in (0.2, 0.1):
-            rows.append(dict(alg="HF-UCRL-RFE++", d=d, eps=eps, K_hat=128.0 * (d - 2),
-                             censored=False, seeds=4))
+            rows.append(
+                dict(
+                    alg="HF-UCRL-RFE++",
+                    d=d,
+                    eps=eps,
+                    K_hat=128.0 * (d - 2),
+                    censored=False,
+                    seeds=4,
+                )
+            )
     rows[-1]["censored"] = hf_censored
     for d in (3, 5):
         for eps in (0.1, 0.05):
-            rows.append(dict(alg="uniform floor", d=d, eps=eps,
-                             K_hat=0.03 * (d - 1) ** 2 / eps ** 2, censored=False, seeds=64))
+            rows.append(
+                dict(
+                    alg="uniform floor",
+                    d=d,
+                    eps=eps,
+                    K_hat=0.03 * (d - 1) ** 2 / eps**2,
+                    censored=False,
+                    seeds=64,
+                )
+            )
     if floor_k is not None:
         rows[-1]["K_hat"] = floor_k  # d = 5, eps = 0.05: lower-bound shape 0.01*16/0.0025 = 64
     return pd.DataFrame(rows)
 
 
 def _e2(hf=(512.0, 362.0), censored=(False, False)):
-    rows = [dict(alg="HF-UCRL-RFE++", H=H, K_hat=k, censored=c)
-            for H, k, c in zip((5, 40), hf, censored)]
+    rows = [
+        dict(alg="HF-UCRL-RFE++", H=H, K_hat=k, censored=c)
+        for H, k, c in zip((5, 40), hf, censored)
+    ]
     rows += [dict(alg="UCRL-RFE", H=H, K_hat=100.0, censored=False) for H in (5, 40)]
     return pd.DataFrame(rows)
 
 
 def _e3(hf_hard=(30.0, 40.0), hf_rand=(4.0, 4.2), u_hard=(2.0, 100.0), other=None):
     rows = []
-    for alg, fam, vals in (("HF-UCRL-VTR+", "hard", hf_hard), ("HF-UCRL-VTR+", "rand", hf_rand),
-                           ("UCRL-VTR+", "hard", u_hard), ("UCRL-VTR+", "rand", (8.0, 0.1))):
+    for alg, fam, vals in (
+        ("HF-UCRL-VTR+", "hard", hf_hard),
+        ("HF-UCRL-VTR+", "rand", hf_rand),
+        ("UCRL-VTR+", "hard", u_hard),
+        ("UCRL-VTR+", "rand", (8.0, 0.1)),
+    ):
         for H, v in zip((10, 100), vals):
             rows.append(dict(alg=alg, family=fam, c_beta=0.001, H=H, regret=v))
             # the same cells at another c_beta (linear regret, flat): must not enter the slopes
-            rows.append(dict(alg=alg, family=fam, c_beta=0.1, H=H,
-                             regret=500.0 if other is None else other[H]))
+            rows.append(
+                dict(
+                    alg=alg,
+                    family=fam,
+                    c_beta=0.1,
+                    H=H,
+                    regret=500.0 if other is None else other[H],
+                )
+            )
     return pd.DataFrame(rows)
 
 
 def _verdicts(**kw):
     args = dict(e1=_e1(), e2=_e2(), e3=_e3())
     args.update(kw)
-    out = lm.claims(args["e1"], args["e2"], args["e3"], 0.001, 2 ** 10)
+    out = lm.claims(args["e1"], args["e2"], args["e3"], 0.001, 2**10)
     return [c["verdict"] for c in out], out
 
 

@@ -1,5 +1,6 @@
 """LinearMixtureMDP, generators and exact features (docs/papers/linear-mixture.md,
 "Setting" and "Checks")."""
+
 import itertools
 
 import numpy as np
@@ -22,12 +23,17 @@ def _instance(S, A, d, H, seed):
     return rand_lm(S, A, d, H, rng=seed, corridor=S >= 3)
 
 
-inst = st.tuples(st.integers(3, 6), st.integers(2, 4), st.integers(2, 5), st.integers(2, 8),
-                 st.integers(0, 10 ** 6))
+inst = st.tuples(
+    st.integers(3, 6),
+    st.integers(2, 4),
+    st.integers(2, 5),
+    st.integers(2, 8),
+    st.integers(0, 10**6),
+)
 
 
 @settings(max_examples=25, deadline=None)
-@given(inst, st.integers(0, 10 ** 6))
+@given(inst, st.integers(0, 10**6))
 def test_linear_mixture_consistency(args, vseed):
     """<phi_V(s,a), theta*> == sum_s' P(s'|s,a) V(s') and the norm conditions."""
     m = _instance(*args)
@@ -72,8 +78,9 @@ def test_hard_lm_values(d):
         pi = np.zeros((H, 3), dtype=np.int64)
         pi[0, 0] = a
         v = evaluate(t, pi)[0][0]
-        assert v == pytest.approx((H - 1) / H * (info["delta0"] + info["actions"][a] @ info["mu"]),
-                                  abs=1e-12)
+        assert v == pytest.approx(
+            (H - 1) / H * (info["delta0"] + info["actions"][a] @ info["mu"]), abs=1e-12
+        )
     assert max_phi_norm(m.phi)[0] <= 1 + 1e-12
 
 

@@ -1,6 +1,7 @@
 """HF-UCRL-RFE++'s oracles: the decoupled-DP variant against the exact finite oracle, and
 the certificate with theta* among the candidates (docs/papers/linear-mixture.md, sections
 "Finite oracle", "Decoupled-DP oracle" and "Checks")."""
+
 import itertools
 
 import numpy as np
@@ -205,16 +206,24 @@ def _cert_run(seed, c_beta, K=800):
     the last oracle call (radius beta_k), that call's ladders)."""
     m = rand_lm(2, 2, 2, 2, rng=seed, corridor=False)
     rd = reward_dictionary(m, 6, np.random.default_rng(seed + 1))
-    ex = HFUCRLRFE(m, K, 7, rdict=rd, c_beta=c_beta, extra_candidates=m.theta[None],
-                   planning="oracle")
+    ex = HFUCRLRFE(
+        m, K, 7, rdict=rd, c_beta=c_beta, extra_candidates=m.theta[None], planning="oracle"
+    )
     rows = []
     for n in (K // 8, K // 8, K // 4, K // 2):
         ex.explore(n - 1, np.random.default_rng(seed + n))
         hat, til = _copy(ex.hat), _copy(ex.til)  # the set the last oracle call will see
         bk = ex.const["betas"][ex.k]
         ex.explore(1, np.random.default_rng(seed + n + 1))
-        rows.append((ex.k, ex.certificate(), ex.gaps(rd).max(), kn._in_set(m.theta, hat, til, bk),
-                     (hat, til)))
+        rows.append(
+            (
+                ex.k,
+                ex.certificate(),
+                ex.gaps(rd).max(),
+                kn._in_set(m.theta, hat, til, bk),
+                (hat, til),
+            )
+        )
     return m, rd, ex, rows
 
 
@@ -239,8 +248,17 @@ def test_certificate_binds_and_holds_on_good_event(seed):
     last = np.inf
     Vh = np.empty((m.H + 1, m.S))
     for *_, (hat, til) in rows:
-        kn.hat_value(ex.phi, Pt, ps.pi, ps.Vt, til.Sdot_inv[0], hat.Sdot_inv[0], ex.consts.beta,
-                     Vh, np.empty(m.d))
+        kn.hat_value(
+            ex.phi,
+            Pt,
+            ps.pi,
+            ps.Vt,
+            til.Sdot_inv[0],
+            hat.Sdot_inv[0],
+            ex.consts.beta,
+            Vh,
+            np.empty(m.d),
+        )
         assert Vh[0, m.s1] <= last + 1e-12
         last = Vh[0, m.s1]
     assert last == pytest.approx(cert, abs=1e-12)

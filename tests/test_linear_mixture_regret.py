@@ -1,5 +1,6 @@
 """HF-UCRL-VTR+ and UCRL-VTR+ runner learners on the "linear-mixture" env
 (docs/papers/linear-mixture.md, "Baselines")."""
+
 import numpy as np
 import pytest
 from cases_linear_mixture import FAST_GENERIC_CASES
@@ -11,9 +12,15 @@ from mdpkit.experiments.registry import get_env, get_learner
 def _frames(name, case):
     out = []
     for fast in (True, False):
-        ex = Experiment(case["env"], name, case["n_steps"], 2, root_seed=3,
-                        env_params=case["env_params"],
-                        learner_params=dict(case["learner_params"], fast=fast))
+        ex = Experiment(
+            case["env"],
+            name,
+            case["n_steps"],
+            2,
+            root_seed=3,
+            env_params=case["env_params"],
+            learner_params=dict(case["learner_params"], fast=fast),
+        )
         out.append(run(ex, progress=False))
     return out
 
@@ -32,8 +39,9 @@ def test_learns_hard_instance(name):
     below that of the first quarter and below half the gap of the worst first action.
     (c_beta = 0.001: with larger radii the optimistic Q saturates at 1 for every action
     and the lowest-index action is played for hundreds of episodes.)"""
-    env = get_env("linear-mixture")(np.random.default_rng(0), family="hard", H=5, d=3,
-                                    Delta=0.2, mdp_seed=0)
+    env = get_env("linear-mixture")(
+        np.random.default_rng(0), family="hard", H=5, d=3, Delta=0.2, mdp_seed=0
+    )
     info = dict(env.env_info(), n_steps=400)
     learner = get_learner(name)(info, np.random.default_rng(1), c_beta=0.001)
     out = learner.fast_run(env, 400, env.rng)

@@ -3,6 +3,7 @@ deterministic policies (own linear solves, independent of mdpkit), optimality of
 read-off policy, occupancy measures (sum, flow constraints, complementary slackness),
 initial distributions without full support, sparse vs dense, options and bad input.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -27,7 +28,7 @@ def random_disc(seed, S, A, gamma, *, sparse=False, mu_zeros=False, alpha=0.5):
     P = rng.dirichlet(np.full(S, alpha), size=(S, A))
     if sparse:
         P[P < 0.15] = 0.0
-        P[..., 0] += (P.sum(-1) == 0)
+        P[..., 0] += P.sum(-1) == 0
         P /= P.sum(-1, keepdims=True)
     R = rng.normal(size=(S, A))
     mu = rng.dirichlet(np.ones(S))
@@ -73,11 +74,17 @@ def policy_iteration_ref(P, R, g):
 def disc_models(draw, max_S=4, max_A=3, max_policies=256):
     S = draw(st.integers(1, max_S))
     A = draw(st.integers(1, max_A))
-    while A ** S > max_policies:
+    while A**S > max_policies:
         S -= 1
     g = draw(st.sampled_from([0.0, 0.5, 0.9, 0.99]))
-    return random_disc(draw(st.integers(0, 2**32 - 1)), S, A, g,
-                       sparse=draw(st.booleans()), mu_zeros=draw(st.booleans()))
+    return random_disc(
+        draw(st.integers(0, 2**32 - 1)),
+        S,
+        A,
+        g,
+        sparse=draw(st.booleans()),
+        mu_zeros=draw(st.booleans()),
+    )
 
 
 def check_occupancy(mdp, d, V):
@@ -101,8 +108,9 @@ def test_lp_matches_brute_force(mdp):
     np.testing.assert_allclose(res.V, Vb, atol=1e-8 * scale, rtol=0)
     np.testing.assert_allclose(res.extras["V_lp"], Vb, atol=1e-8 * scale, rtol=0)
     # the read-off policy is optimal: its exact value (own solve) is V*
-    np.testing.assert_allclose(eval_det(mdp.dense_P(), mdp.R, mdp.gamma, res.policy), Vb,
-                               atol=1e-8 * scale)
+    np.testing.assert_allclose(
+        eval_det(mdp.dense_P(), mdp.R, mdp.gamma, res.policy), Vb, atol=1e-8 * scale
+    )
     assert res.converged and res.method == "lp" and 0.0 <= res.bound <= 1e-8
     np.testing.assert_allclose(res.Q, mdp.R + mdp.gamma * mdp.dense_P() @ res.V, atol=1e-12)
     check_occupancy(mdp, res.occupancy, Vb)
@@ -119,10 +127,10 @@ def test_mu_without_full_support_pins_every_state():
     """
     S, A, g = 3, 2, 0.9
     P = np.zeros((S, A, S))
-    P[0, :, 0] = 1.0            # state 0 absorbing
-    P[1, 0, 0] = 1.0            # 1 -> 0
+    P[0, :, 0] = 1.0  # state 0 absorbing
+    P[1, 0, 0] = 1.0  # 1 -> 0
     P[1, 1, 1] = 1.0
-    P[2, 0, 2] = 1.0            # state 2 only reaches itself or 1
+    P[2, 0, 2] = 1.0  # state 2 only reaches itself or 1
     P[2, 1, 1] = 1.0
     R = np.array([[1.0, 0.5], [0.0, 2.0], [5.0, 0.0]])
     mu = np.array([0.5, 0.5, 0.0])
@@ -138,10 +146,17 @@ def test_mu_without_full_support_pins_every_state():
     # the naive formulation really is ambiguous here: the LP with weights mu has an optimal
     # solution with V(2) far above V*(2) (so the test above can fail)
     from scipy.optimize import linprog
+
     M, r = discounted_lp_matrices(mdp)
-    alt = linprog(mu, A_ub=-M, b_ub=-r,
-                  A_eq=np.array([[0.0, 0.0, 1.0]]), b_eq=[Vb[2] + 10.0], bounds=(None, None),
-                  method="highs")
+    alt = linprog(
+        mu,
+        A_ub=-M,
+        b_ub=-r,
+        A_eq=np.array([[0.0, 0.0, 1.0]]),
+        b_eq=[Vb[2] + 10.0],
+        bounds=(None, None),
+        method="highs",
+    )
     assert alt.status == 0 and abs(alt.fun - mu @ Vb) < 1e-9
 
 
@@ -287,8 +302,10 @@ def test_all_highs_methods_agree(lp_method):
     check_occupancy(mdp, res.occupancy, Vref)
     fh = TabularMDP(mdp.P, mdp.R, horizon=3, mu=mdp.mu)
     from mdpkit.solvers.backward import backward_induction
-    np.testing.assert_allclose(solve_lp(fh, lp_method=lp_method).V, backward_induction(fh).V,
-                               atol=1e-10)
+
+    np.testing.assert_allclose(
+        solve_lp(fh, lp_method=lp_method).V, backward_induction(fh).V, atol=1e-10
+    )
 
 
 def test_tiny_tol_does_not_flag_an_optimal_policy():
@@ -304,6 +321,7 @@ def test_tiny_tol_does_not_flag_an_optimal_policy():
     R[1, 0] = 1.0
     bad = TabularMDP(P, R, gamma=0.5, mu=[5e-15, 0.5, 0.5 - 5e-15])
     import mdpkit.solvers.lp as lpmod
+
     old = lpmod.MU_MIN_WEIGHT
     lpmod.MU_MIN_WEIGHT = 0.0  # the pre-fix behaviour: w = mu
     try:

@@ -1,5 +1,6 @@
 """Pieces of the ``lsd-bandits`` figure and the LSD bounds (paper page
 ``docs/papers/lsd-bandits.md``, sections "Figures" and "LP relaxation")."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """LSD learners (paper page ``docs/papers/lsd-bandits.md``, sections "Learning",
 "Baselines"): fast path == generic loop, optimism of the envelope (property 8), learning
 is sublinear (property 6), baselines, bad inputs."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -20,7 +21,9 @@ from mdpkit.experiments.registry import get_env, get_learner
 from mdpkit.models.lsd import greedy_trap, random_monotone
 from mdpkit.solvers.lsd_dp import optimal_gain
 
-_spec = importlib.util.spec_from_file_location("cases_lsd", pathlib.Path(__file__).with_name("cases_lsd.py"))
+_spec = importlib.util.spec_from_file_location(
+    "cases_lsd", pathlib.Path(__file__).with_name("cases_lsd.py")
+)
 _cases = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_cases)
 FAST_GENERIC_CASES = _cases.FAST_GENERIC_CASES
@@ -28,8 +31,11 @@ FAST_GENERIC_CASES = _cases.FAST_GENERIC_CASES
 
 def _build(case, seed=0):
     env = get_env(case["env"])(np.random.default_rng(seed), **case["env_params"])
-    L = get_learner(case["learner"])({**env.env_info(), "n_steps": case["n_steps"]},
-                                     np.random.default_rng(seed + 100), **case["learner_params"])
+    L = get_learner(case["learner"])(
+        {**env.env_info(), "n_steps": case["n_steps"]},
+        np.random.default_rng(seed + 100),
+        **case["learner_params"],
+    )
     return env, L
 
 
@@ -112,7 +118,9 @@ def _reg_fi(inst, T, runs, seed0):
         vals = []
         for name in ("lsd-lp-plan", "lsd-lp-ucb"):
             env = LSDBandit(inst, np.random.default_rng([seed0, r]))
-            L = get_learner(name)({**env.env_info(), "n_steps": T}, np.random.default_rng([seed0, r, 1]))
+            L = get_learner(name)(
+                {**env.env_info(), "n_steps": T}, np.random.default_rng([seed0, r, 1])
+            )
             res = L.fast_run(env, T, env.rng)
             vals.append((env.gain - res["regret"]).sum())
         out.append(vals[0] - vals[1])
@@ -179,10 +187,11 @@ def test_degenerate_sizes_run(k, M):
 def test_exploration_schedule_visits_every_state():
     """ETC's schedule visits every (arm, state) pair n_e times (k > 1 or idling allowed)."""
     for k, M, eo in ((2, 3, False), (3, 2, True)):
-        sched = exploration_schedule(k, M, 10 ** 6, eo, n_e=2)
+        sched = exploration_schedule(k, M, 10**6, eo, n_e=2)
         codes = np.full(k, M - 1)
         seen = np.zeros((k, 2 * M), int)
         from mdpkit.models.lsd import next_code
+
         for a in sched:
             if a < k:
                 seen[a, codes[a]] += 1
@@ -191,7 +200,9 @@ def test_exploration_schedule_visits_every_state():
 
 
 def test_default_block():
-    assert default_block(2000) == 4 * 13 and default_block(8000) == 80 and default_block(32000) == 128
+    assert (
+        default_block(2000) == 4 * 13 and default_block(8000) == 80 and default_block(32000) == 128
+    )
     assert default_block(1) == 4 and default_block(27) == 12 and default_block(28) == 16
 
 
@@ -231,8 +242,15 @@ def test_runner_fast_equals_generic(name):
     from mdpkit.experiments import Experiment, run, runner
 
     c = FAST_GENERIC_CASES[name]
-    exp = Experiment(c["env"], name, c["n_steps"], 2, root_seed=3, env_params=c["env_params"],
-                     learner_params=c["learner_params"])
+    exp = Experiment(
+        c["env"],
+        name,
+        c["n_steps"],
+        2,
+        root_seed=3,
+        env_params=c["env_params"],
+        learner_params=c["learner_params"],
+    )
     fast = run(exp, progress=False)
     factory = get_learner(name)
 
@@ -241,6 +259,8 @@ def test_runner_fast_equals_generic(name):
         L.fast_run = None
         return L
 
-    generic = pd.concat([runner.run_seed(exp, s, learner_factory=generic_factory) for s in range(2)],
-                        ignore_index=True)
+    generic = pd.concat(
+        [runner.run_seed(exp, s, learner_factory=generic_factory) for s in range(2)],
+        ignore_index=True,
+    )
     pd.testing.assert_frame_equal(fast.reset_index(drop=True), generic, check_exact=True)

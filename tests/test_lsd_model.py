@@ -1,5 +1,6 @@
 """LSD model, instance families, environment and bad inputs (paper page
 ``docs/papers/lsd-bandits.md``, sections "Setting", "Instances", "Environment")."""
+
 from __future__ import annotations
 
 import itertools
@@ -77,7 +78,7 @@ def test_bad_instances_named():
 def test_monotonicity_check_names_first_violating_state():
     # arm 0 fine; arm 1: f(-1..-3) = .2 .5 .4 -> first violation at state -3
     neg = [[0.1, 0.2, 0.3], [0.2, 0.5, 0.4]]
-    pos = [[0.3, 0.2, 0.1], [0.9, 0.95, 0.1]]   # arm 1 also violates at +2 (later in scan)
+    pos = [[0.3, 0.2, 0.1], [0.9, 0.95, 0.1]]  # arm 1 also violates at +2 (later in scan)
     inst = LSDInstance.from_branches(neg, pos)
     assert not is_monotone(inst)
     with pytest.raises(ValueError, match=r"arm 1, state -3: f = 0.4, but f\(-2\) = 0.5"):
@@ -107,8 +108,13 @@ def test_greedy_trap_values():
 def test_cycle_payoff_definition():
     inst = random_lsd(3, 3, 5)
     for tau, delta in itertools.product(range(1, 6), range(1, 6)):
-        want = np.array([inst.payoff(i, -min(delta, 3)) + sum(inst.payoff(i, min(j, 3))
-                         for j in range(1, tau)) for i in range(3)])
+        want = np.array(
+            [
+                inst.payoff(i, -min(delta, 3))
+                + sum(inst.payoff(i, min(j, 3)) for j in range(1, tau))
+                for i in range(3)
+            ]
+        )
         np.testing.assert_allclose(cycle_payoff(inst, tau, delta), want, rtol=0, atol=1e-12)
 
 
@@ -201,7 +207,7 @@ def test_env_exactly_one_and_bad_actions():
     with pytest.raises(TypeError, match="instance must be an LSDInstance"):
         LSDBandit(np.zeros((2, 4)), 0)
     with pytest.raises(ValueError, match="max_states"):
-        LSDBandit(laforgue_trick_csb_og(), 0)           # DP too large: benchmark='lp' needed
+        LSDBandit(laforgue_trick_csb_og(), 0)  # DP too large: benchmark='lp' needed
     assert LSDBandit(laforgue_trick_csb_og(), 0, benchmark="lp").gain > 0
 
 

@@ -1,6 +1,7 @@
 """Exact planning and the LP relaxations of LSD bandits (paper page
 ``docs/papers/lsd-bandits.md``, sections "Exact planning", "LP relaxation"): properties 1,
 2, 3 (LP part) and 7 of the checkable list, with hypothesis where marked."""
+
 from __future__ import annotations
 
 import itertools
@@ -42,8 +43,10 @@ def instances(draw, max_k=4, max_M=4, monotone=None):
 def _brute_opt(inst, T, exactly_one=False):
     A = inst.k if exactly_one else inst.k + 1
     f = np.ascontiguousarray(inst.f)
-    return max(mean_rewards_of(f, np.array(seq, dtype=np.int64), inst.M).sum()
-               for seq in itertools.product(range(A), repeat=T))
+    return max(
+        mean_rewards_of(f, np.array(seq, dtype=np.int64), inst.M).sum()
+        for seq in itertools.product(range(A), repeat=T)
+    )
 
 
 @settings(max_examples=25, deadline=None)
@@ -55,7 +58,9 @@ def test_dp_equals_brute_force(inst, T, exactly_one):
     assert v == pytest.approx(_brute_opt(inst, T, exactly_one), abs=1e-12)
     acts, v2 = optimal_schedule(inst, T, exactly_one)
     assert v2 == pytest.approx(v, abs=1e-12)
-    assert mean_rewards_of(np.ascontiguousarray(inst.f), acts, inst.M).sum() == pytest.approx(v, abs=1e-12)
+    assert mean_rewards_of(np.ascontiguousarray(inst.f), acts, inst.M).sum() == pytest.approx(
+        v, abs=1e-12
+    )
 
 
 @settings(max_examples=30, deadline=None)
@@ -91,7 +96,9 @@ def test_recharging_reduction(k, M, seed):
     """Property 2 (hypothesis, monotone or not): the LSD LP of the embedded recharging
     instance equals the recharging LP (d <= M + 1) up to 1e-9."""
     p = np.random.default_rng(seed).random((k, M + 1))
-    assert solve_lsd_lp(recharging_embedding(p)).value == pytest.approx(solve_recharging_lp(p), abs=1e-9)
+    assert solve_lsd_lp(recharging_embedding(p)).value == pytest.approx(
+        solve_recharging_lp(p), abs=1e-9
+    )
 
 
 @settings(max_examples=30, deadline=None)
@@ -113,8 +120,10 @@ def test_single_arm_lp_and_gain_brute_force(M, seed, mono):
     """Property 7, k = 1: LP* = g* = max over cycles (tau, delta <= M) of R/(tau + delta) and
     the steady payoff f(+M); with exactly one pull per round g* = f(+M)."""
     inst = random_monotone(1, M, seed) if mono else random_lsd(1, M, seed)
-    best = max([cycle_payoff(inst, t, d)[0] / (t + d) for t in range(1, M + 1)
-                for d in range(1, M + 1)] + [inst.f[0, -1]])
+    best = max(
+        [cycle_payoff(inst, t, d)[0] / (t + d) for t in range(1, M + 1) for d in range(1, M + 1)]
+        + [inst.f[0, -1]]
+    )
     assert solve_lsd_lp(inst).value == pytest.approx(best, abs=1e-9)
     assert optimal_gain(inst) == pytest.approx(best, abs=1e-9)
     assert optimal_gain(inst, exactly_one=True) == pytest.approx(inst.f[0, -1], abs=1e-12)
@@ -139,16 +148,18 @@ def test_lp_needs_steady_variable():
     inst = LSDInstance(np.full((1, 2 * M), 0.9))
     assert optimal_gain(inst) == pytest.approx(0.9)
     assert solve_lsd_lp(inst).value == pytest.approx(0.9)
-    rate_only = max(cycle_payoff(inst, t, d)[0] / (t + d) for t in range(1, M + 1) for d in range(1, M + 1))
+    rate_only = max(
+        cycle_payoff(inst, t, d)[0] / (t + d) for t in range(1, M + 1) for d in range(1, M + 1)
+    )
     assert rate_only < 0.9 - 0.1
 
 
 def test_joint_state_count_and_bad_input():
     inst = random_monotone(4, 4, 0)
     tab = joint_tables(inst)
-    assert tab.codes.shape[0] <= 5 * 4 ** 4
-    assert np.all((tab.codes >= 4).sum(axis=1) <= 1)          # at most one active arm
-    assert np.array_equal(tab.codes[0], np.full(4, 3))        # initial state -M
+    assert tab.codes.shape[0] <= 5 * 4**4
+    assert np.all((tab.codes >= 4).sum(axis=1) <= 1)  # at most one active arm
+    assert np.array_equal(tab.codes[0], np.full(4, 3))  # initial state -M
     with pytest.raises(ValueError, match="max_states"):
         joint_tables(random_monotone(4, 4, 0), max_states=100)
     with pytest.raises(TypeError, match="inst must be an LSDInstance"):

@@ -1,6 +1,7 @@
 """The LP rounding with virtual states (paper page ``docs/papers/lsd-bandits.md``, section
 "Rounding with virtual states"): properties 3 (activity shares), 4 (mirroring invariant),
 5 (approximation regression floor and the exact ALG <= OPT), and the filler rule."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,14 @@ SET = settings(max_examples=30, deadline=None)
 
 
 @SET
-@given(st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**31 - 1), st.integers(1, 60),
-       st.sampled_from(["independent", "correlated"]), st.booleans())
+@given(
+    st.integers(1, 4),
+    st.integers(1, 4),
+    st.integers(0, 2**31 - 1),
+    st.integers(1, 60),
+    st.sampled_from(["independent", "correlated"]),
+    st.booleans(),
+)
 def test_mirroring_invariant_zero_exceptions_on_monotone(k, M, seed, B, phase, exactly_one):
     """Property 4 (hypothesis): on monotone payoffs every cyclic pull of the rounding earns
     at least its virtual payoff (margin >= -1e-12), for any seed, re-planning period,
@@ -34,7 +41,7 @@ def test_mirroring_invariant_zero_exceptions_on_monotone(k, M, seed, B, phase, e
     cont = run.kind == K.ROUND_BLOCK_CONT
     assert np.all(run.margin[cont] == 0.0)
     if exactly_one:
-        assert np.all(run.actions < k)                      # never idles
+        assert np.all(run.actions < k)  # never idles
     else:
         assert not np.any(np.isin(run.kind, [K.ROUND_FILLER, K.ROUND_FILLER_OTHER]))
 
@@ -70,8 +77,9 @@ def test_mirroring_breaks_only_where_monotonicity_fails(k, M, seed):
 
 
 @settings(max_examples=10, deadline=None)
-@given(st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**31 - 1),
-       st.sampled_from([7, 10, 23]))
+@given(
+    st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**31 - 1), st.sampled_from([7, 10, 23])
+)
 def test_virtual_activity_matches_shares(k, M, seed, B):
     """Property 3 (statistical): the fraction of rounds arm i is virtually active, averaged
     over 10^4 rounds of independently drawn planning blocks, is within 3 sigma (sigma from
@@ -86,7 +94,7 @@ def test_virtual_activity_matches_shares(k, M, seed, B):
     w = np.full(n, B, float)
     w[-1] = 10_000 - B * (n - 1)
     mean = (act * w[:, None]).sum(axis=0) / w.sum()
-    sd = act.std(axis=0, ddof=1) * np.sqrt((w ** 2).sum()) / w.sum()
+    sd = act.std(axis=0, ddof=1) * np.sqrt((w**2).sum()) / w.sum()
     assert np.all(np.abs(mean - lp.q) <= 3 * sd + 1e-9), (mean, lp.q, sd)
 
 
@@ -127,7 +135,9 @@ def test_greedy_trap_rounding_below_greedy_and_lp_equals_gain():
     lp = solve_lsd_lp(inst)
     assert lp.value == pytest.approx(0.475) and optimal_gain(inst) == pytest.approx(0.475)
     g = np.random.default_rng(0)
-    r = np.mean([simulate(inst, 600, g, lp=lp, sample_rewards=False).total_mean / 600 for _ in range(20)])
+    r = np.mean(
+        [simulate(inst, 600, g, lp=lp, sample_rewards=False).total_mean / 600 for _ in range(20)]
+    )
     assert 0.25 <= r <= 0.33
 
 

@@ -1,6 +1,7 @@
 """A validated TabularMDP cannot be changed through any route a user has: re-enabling the
 write flag, rebinding CSR attributes, copying or pickling. Each test mutates by one route and
 checks both that the route fails (or is harmless) and that solving gives the same answer."""
+
 import copy
 import pickle
 
@@ -82,8 +83,11 @@ def test_rebinding_csr_attributes_does_not_reach_the_model(route):
 @pytest.mark.parametrize("how", ["copy", "deepcopy", "pickle"])
 def test_copies_and_pickles_keep_the_guarantees(make, how):
     mdp = make()
-    other = {"copy": copy.copy, "deepcopy": copy.deepcopy,
-             "pickle": lambda m: pickle.loads(pickle.dumps(m))}[how](mdp)
+    other = {
+        "copy": copy.copy,
+        "deepcopy": copy.deepcopy,
+        "pickle": lambda m: pickle.loads(pickle.dumps(m)),
+    }[how](mdp)
     assert other == mdp
     for arr in _all_arrays(other):
         assert not arr.flags.writeable
@@ -97,7 +101,7 @@ def test_pickle_revalidates_what_it_loads():
     # a tampered stream (one probability changed) is refused on load, not trusted
     P_bytes = mdp.P.tobytes()
     i = P_bytes.index(np.float64(mdp.P[0, 0, 0]).tobytes())
-    bad = payload.replace(P_bytes, P_bytes[:i] + np.float64(5.0).tobytes() + P_bytes[i + 8:])
+    bad = payload.replace(P_bytes, P_bytes[:i] + np.float64(5.0).tobytes() + P_bytes[i + 8 :])
     assert bad != payload
     with pytest.raises(ValueError, match=r"P\[0, 0, :\] sums to"):
         pickle.loads(bad)

@@ -4,6 +4,7 @@ the argument (and the first offending index); immutability; sparse models never 
 The invalid inputs come from ``mdpkit.testing.invalid_mdp_inputs`` (one fault injected at a
 drawn place, so the expected message, with its index, is known exactly).
 """
+
 from __future__ import annotations
 
 import tracemalloc
@@ -45,8 +46,10 @@ def test_each_fault_kind(fault):
             TabularMDP(**kwargs)
         assert fragment in str(info.value)
         # the fragment names the argument at fault
-        assert any(name in fragment for name in ("P", "R", "mu", "gamma", "horizon", "both",
-                                                 "neither", "validate"))
+        assert any(
+            name in fragment
+            for name in ("P", "R", "mu", "gamma", "horizon", "both", "neither", "validate")
+        )
 
     check()
 
@@ -73,13 +76,22 @@ def test_row_sum_error_names_first_offending_pair_dense(S, A, seed, data):
 
 
 @FAST
-@given(S=st.integers(1, 4), A=st.integers(1, 3), H=st.integers(1, 4), seed=st.integers(0, 2**32 - 1),
-       data=st.data())
+@given(
+    S=st.integers(1, 4),
+    A=st.integers(1, 3),
+    H=st.integers(1, 4),
+    seed=st.integers(0, 2**32 - 1),
+    data=st.data(),
+)
 def test_row_sum_error_names_first_offending_triple_step_dependent(S, A, H, seed, data):
     rng = np.random.default_rng(seed)
     P = _valid_P(rng, (H, S, A), S)
-    bad = data.draw(st.sets(st.tuples(st.integers(0, H - 1), st.integers(0, S - 1), st.integers(0, A - 1)),
-                            min_size=1))
+    bad = data.draw(
+        st.sets(
+            st.tuples(st.integers(0, H - 1), st.integers(0, S - 1), st.integers(0, A - 1)),
+            min_size=1,
+        )
+    )
     for h, s, a in bad:
         P[h, s, a] *= 1.0 - data.draw(st.floats(1e-8, 0.9))  # rows now sum to < 1
     h0, s0, a0 = min(bad)
@@ -107,13 +119,24 @@ def test_row_sum_error_names_first_offending_pair_sparse(S, A, seed, data):
 
 
 @FAST
-@given(S=st.integers(1, 5), A=st.integers(1, 3), seed=st.integers(0, 2**32 - 1),
-       sparse=st.booleans(), kind=st.sampled_from(["negative", "nan", "inf"]), data=st.data())
+@given(
+    S=st.integers(1, 5),
+    A=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+    sparse=st.booleans(),
+    kind=st.sampled_from(["negative", "nan", "inf"]),
+    data=st.data(),
+)
 def test_entry_errors_name_first_offending_entry(S, A, seed, sparse, kind, data):
     rng = np.random.default_rng(seed)
     P = _valid_P(rng, (S, A), S)
-    cells = data.draw(st.sets(st.tuples(st.integers(0, S - 1), st.integers(0, A - 1), st.integers(0, S - 1)),
-                              min_size=1, max_size=4))
+    cells = data.draw(
+        st.sets(
+            st.tuples(st.integers(0, S - 1), st.integers(0, A - 1), st.integers(0, S - 1)),
+            min_size=1,
+            max_size=4,
+        )
+    )
     value = {"negative": -0.25, "nan": np.nan, "inf": np.inf}[kind]
     for c in cells:
         P[c] = value
@@ -140,7 +163,9 @@ def test_reward_error_names_first_nonfinite_entry(S, A, seed, data):
     for c in cells:
         R[c] = data.draw(st.sampled_from([np.nan, np.inf, -np.inf]))
     s0, a0 = min(cells)
-    with pytest.raises(ValueError, match=rf"^R\[{s0}, {a0}\] is (nan|inf|-inf), rewards must be finite"):
+    with pytest.raises(
+        ValueError, match=rf"^R\[{s0}, {a0}\] is (nan|inf|-inf), rewards must be finite"
+    ):
         TabularMDP(_valid_P(rng, (S, A), S), R, gamma=0.5)
 
 
@@ -199,8 +224,10 @@ def test_sparse_structure_checks():
     with pytest.raises(ValueError, match="column index outside"):
         TabularMDP(bad, R, gamma=0.5)
     # duplicates are summed, unsorted indices sorted, int64 indices
-    dup = sp.csr_matrix((np.array([0.25, 0.5, 0.25, 1.0]), np.array([1, 0, 1, 0]), np.array([0, 3, 4])),
-                        shape=(2, 2))
+    dup = sp.csr_matrix(
+        (np.array([0.25, 0.5, 0.25, 1.0]), np.array([1, 0, 1, 0]), np.array([0, 3, 4])),
+        shape=(2, 2),
+    )
     m = TabularMDP(dup, R, gamma=0.5)
     assert m.P.indices.dtype == np.int64 and m.P.indptr.dtype == np.int64
     np.testing.assert_array_equal(m.P.indices, [0, 1, 0])
@@ -263,7 +290,9 @@ def test_sparse_model_is_never_densified():
     """
     S, A, k = 200_000, 2, 3
     src = random_sparse_mdp(S, A, k, gamma=0.9, rng=0)
-    P = sp.csr_matrix((np.array(src.P.data), np.array(src.P.indices), np.array(src.P.indptr)), shape=src.P.shape)
+    P = sp.csr_matrix(
+        (np.array(src.P.data), np.array(src.P.indices), np.array(src.P.indptr)), shape=src.P.shape
+    )
     R = np.array(src.R)
     nnz_bytes = P.nnz * (8 + 8) + (S * A + 1) * 8
     tracemalloc.start()
@@ -290,9 +319,21 @@ def test_tabular_mdps_respects_its_parameters(data):
     step_dependent = None if sparse else data.draw(st.sampled_from([None, True, False]))
     discounted = data.draw(st.booleans()) and not step_dependent
     finite = (not discounted) or data.draw(st.booleans())
-    mdp = data.draw(tabular_mdps(2, 4, 1, 2, discounted=discounted, finite_horizon=finite, sparse=sparse,
-                                 step_dependent=step_dependent, max_H=3, max_gamma=0.9,
-                                 reward_range=(-1.0, 2.0)))
+    mdp = data.draw(
+        tabular_mdps(
+            2,
+            4,
+            1,
+            2,
+            discounted=discounted,
+            finite_horizon=finite,
+            sparse=sparse,
+            step_dependent=step_dependent,
+            max_H=3,
+            max_gamma=0.9,
+            reward_range=(-1.0, 2.0),
+        )
+    )
     assert 2 <= mdp.S <= 4 and 1 <= mdp.A <= 2
     assert mdp.is_discounted if not finite else (mdp.is_finite_horizon if not discounted else True)
     if mdp.is_discounted:

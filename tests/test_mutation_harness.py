@@ -1,5 +1,6 @@
 """The mutation harness (``tests/mutation/harness.py``): its curated list is well formed and
 not stale, and it tells a killed mutant from a surviving one on a tiny repository."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -12,10 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _harness():
-    spec = importlib.util.spec_from_file_location("_mdpkit_mutation_harness",
-                                                  ROOT / "tests" / "mutation" / "harness.py")
+    spec = importlib.util.spec_from_file_location(
+        "_mdpkit_mutation_harness", ROOT / "tests" / "mutation" / "harness.py"
+    )
     mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod   # dataclasses look the module up while building the class
+    sys.modules[spec.name] = mod  # dataclasses look the module up while building the class
     spec.loader.exec_module(mod)
     return mod
 
@@ -35,22 +37,31 @@ def test_curated_mutants_are_well_formed_and_not_stale():
     assert stale == []
     assert len(mutants) >= 30
     areas = {m.source for m in mutants}
-    assert {"mutants_solvers.py", "mutants_models.py", "mutants_runner_store.py",
-            "mutants_bounds.py", "mutants_learners.py"} <= areas
+    assert {
+        "mutants_solvers.py",
+        "mutants_models.py",
+        "mutants_runner_store.py",
+        "mutants_bounds.py",
+        "mutants_learners.py",
+    } <= areas
     ids = [m.id for m in mutants]
     assert len(set(ids)) == len(ids)
 
 
 def test_bad_entries_are_refused(tmp_path):
-    (tmp_path / "mutants_x.py").write_text("MUTANTS = [dict(file='a.py', find='x', replace='x', "
-                                           "tests=['t.py'], why='w')]\n")
+    (tmp_path / "mutants_x.py").write_text(
+        "MUTANTS = [dict(file='a.py', find='x', replace='x', tests=['t.py'], why='w')]\n"
+    )
     with pytest.raises(ValueError, match="replace equals find"):
         H.load_mutants(tmp_path)
-    (tmp_path / "mutants_x.py").write_text("MUTANTS = [dict(file='a.py', find='x', tests=['t'], why='w')]\n")
+    (tmp_path / "mutants_x.py").write_text(
+        "MUTANTS = [dict(file='a.py', find='x', tests=['t'], why='w')]\n"
+    )
     with pytest.raises(ValueError, match="missing keys"):
         H.load_mutants(tmp_path)
-    (tmp_path / "mutants_x.py").write_text("MUTANTS = [dict(file='a.py', find='x', replace='y', "
-                                           "tests='t.py', why='w')]\n")
+    (tmp_path / "mutants_x.py").write_text(
+        "MUTANTS = [dict(file='a.py', find='x', replace='y', tests='t.py', why='w')]\n"
+    )
     with pytest.raises(ValueError, match="tests"):
         H.load_mutants(tmp_path)
 
@@ -89,11 +100,26 @@ def test_end_to_end_killed_and_survived(tmp_path):
     (pkg / "arith.py").write_text(src)
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_arith.py").write_text(
-        "from mdpkit.arith import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n")
-    killed = H.Mutant("t:0", "mdpkit/arith.py", "    return a + b", "    return a - b",
-                      ["tests/test_arith.py::test_add"], "sign", "mutants_t.py")
-    survived = H.Mutant("t:1", "mdpkit/arith.py", "    return 1", "    return 2",
-                        ["tests/test_arith.py::test_add"], "unseen", "mutants_t.py")
+        "from mdpkit.arith import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+    )
+    killed = H.Mutant(
+        "t:0",
+        "mdpkit/arith.py",
+        "    return a + b",
+        "    return a - b",
+        ["tests/test_arith.py::test_add"],
+        "sign",
+        "mutants_t.py",
+    )
+    survived = H.Mutant(
+        "t:1",
+        "mdpkit/arith.py",
+        "    return 1",
+        "    return 2",
+        ["tests/test_arith.py::test_add"],
+        "unseen",
+        "mutants_t.py",
+    )
     for m in (killed, survived):
         H.check_static(m, tmp_path)
         H.run_mutant(m, timeout=120, root=tmp_path)

@@ -82,4 +82,3 @@ def test_every_page_citation_resolves():
                     bad.append(f"{where}: {name}.md has no section #{a}")
     assert bad == []
     assert n >= 100  # the paper modules cite their pages by section
-

@@ -1,4 +1,5 @@
 """Plotting: bootstrap bands, slopes, bounds on the axes, PNG + CSV output."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,14 @@ from mdpkit.plotting import BoundCurve, as_bound_curve, k_grid, loglog_slope, re
 def long_frame(values: np.ndarray, algorithm="alg") -> pd.DataFrame:
     """values: (n_seeds, K) cumulative regrets -> the runner's long format."""
     n, K = values.shape
-    return pd.DataFrame({"algorithm": algorithm, "seed": np.repeat(np.arange(n), K),
-                         "k": np.tile(np.arange(1, K + 1), n), "cum_regret": values.ravel()})
+    return pd.DataFrame(
+        {
+            "algorithm": algorithm,
+            "seed": np.repeat(np.arange(n), K),
+            "k": np.tile(np.arange(1, K + 1), n),
+            "cum_regret": values.ravel(),
+        }
+    )
 
 
 def test_k_grid():
@@ -27,14 +34,22 @@ def test_k_grid():
 
 def test_summary_mean_and_band_match_direct_computation():
     from scipy.stats import bootstrap
+
     rng = np.random.default_rng(1)
     vals = rng.normal(size=(12, 30)).cumsum(axis=1)
     s = regret_summary(long_frame(vals), n_resamples=500, rng=3)
     np.testing.assert_allclose(s["mean"], vals.mean(axis=0), rtol=0, atol=1e-12)
     assert (s["n_seeds"] == 12).all() and np.array_equal(s["k"], np.arange(1, 31))
     # column by column with scipy directly, same rng seed: the vectorised call is identical
-    ref = bootstrap((vals,), np.mean, axis=0, vectorized=True, n_resamples=500,
-                    method="percentile", rng=np.random.default_rng(3))
+    ref = bootstrap(
+        (vals,),
+        np.mean,
+        axis=0,
+        vectorized=True,
+        n_resamples=500,
+        method="percentile",
+        rng=np.random.default_rng(3),
+    )
     np.testing.assert_allclose(s["lo"], ref.confidence_interval.low, rtol=0, atol=1e-12)
     assert (s["lo"] <= s["mean"]).all() and (s["mean"] <= s["hi"]).all()
     # degenerate data (all seeds equal) gives a zero-width band, not NaN
@@ -74,7 +89,7 @@ def test_band_coverage():
 
 def test_loglog_slope():
     k = np.arange(1, 10_001, dtype=float)
-    assert loglog_slope(k, 3 * k ** 0.5) == pytest.approx(0.5, abs=1e-12)
+    assert loglog_slope(k, 3 * k**0.5) == pytest.approx(0.5, abs=1e-12)
     # a kink before the last decade does not matter
     y = np.where(k < 1000, k, 1000 * (k / 1000) ** 0.25)
     assert loglog_slope(k, y) == pytest.approx(0.25, abs=1e-12)
@@ -83,6 +98,7 @@ def test_loglog_slope():
 
 def _bound():
     from mdpkit.bounds import Bound
+
     K, c = sp.symbols("K c", positive=True)
     return Bound("test_sqrt", c * sp.sqrt(K), (K, c), reference="test", exact=False, x_symbol=K)
 
@@ -107,8 +123,10 @@ def test_regret_figure_writes_png_and_csv(tmp_path):
     K = 500
     a = np.sqrt(np.arange(1, K + 1)) * rng.uniform(0.8, 1.2, size=(5, 1))
     df = pd.concat([long_frame(a, "A"), long_frame(2 * a, "B")], ignore_index=True)
-    bounds = [BoundCurve(lambda k: 10 * np.sqrt(k), "exact 10 sqrt(k)", exact=True, algorithm="A"),
-              BoundCurve.from_bound(_bound(), algorithm="B", anchor="data", c=1.0)]
+    bounds = [
+        BoundCurve(lambda k: 10 * np.sqrt(k), "exact 10 sqrt(k)", exact=True, algorithm="A"),
+        BoundCurve.from_bound(_bound(), algorithm="B", anchor="data", c=1.0),
+    ]
     fig, data = plotting.regret_figure(df, bounds, tmp_path / "sub" / "fig.png", title="t")
     png, csv = tmp_path / "sub" / "fig.png", tmp_path / "sub" / "fig.csv"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -156,8 +174,9 @@ def test_bad_input():
         regret_summary(np.zeros(3))
     with pytest.raises(ValueError, match="lacks columns"):
         regret_summary(pd.DataFrame({"k": [1]}))
-    ragged = pd.DataFrame({"algorithm": "a", "seed": [0, 0, 1], "k": [1, 2, 1],
-                           "cum_regret": [1.0, 2.0, 1.0]})
+    ragged = pd.DataFrame(
+        {"algorithm": "a", "seed": [0, 0, 1], "k": [1, 2, 1], "cum_regret": [1.0, 2.0, 1.0]}
+    )
     with pytest.raises(ValueError, match="k"):
         regret_summary(ragged)
     twice = pd.concat([long_frame(np.ones((2, 3))), long_frame(np.ones((2, 3)))])
@@ -170,9 +189,11 @@ def test_bad_input():
 def test_bounds_above_clipped_axis_are_marked_in_the_shared_legend():
     vals = np.tile(np.arange(1.0, 101.0), (3, 1)) + np.arange(3)[:, None]  # top about 102
     df = long_frame(vals)
-    bounds = [BoundCurve(lambda k: 1e6 + 0 * k, "far"),         # > 10x the data: clips
-              BoundCurve(lambda k: 400 + 0 * k, "moderate"),   # above 1.5x the data top
-              BoundCurve(lambda k: 50 + 0 * k, "inside")]
+    bounds = [
+        BoundCurve(lambda k: 1e6 + 0 * k, "far"),  # > 10x the data: clips
+        BoundCurve(lambda k: 400 + 0 * k, "moderate"),  # above 1.5x the data top
+        BoundCurve(lambda k: 50 + 0 * k, "inside"),
+    ]
     fig, _ = plotting.regret_figure(df, bounds)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "far [above every panel]" in labels  # also > 100x the data: above the log-log panel
@@ -201,8 +222,9 @@ def test_house_style_fonts_series_styles_and_legend_outside(tmp_path):
     rng = np.random.default_rng(2)
     a = np.sqrt(np.arange(1, 301)) * rng.uniform(0.8, 1.2, size=(4, 1))
     df = pd.concat([long_frame(a, "A"), long_frame(2 * a, "B")], ignore_index=True)
-    fig, _ = plotting.regret_figure(df, [BoundCurve(lambda k: 5 * np.sqrt(k), "b")],
-                                    title="t", caption="why the curve is below")
+    fig, _ = plotting.regret_figure(
+        df, [BoundCurve(lambda k: 5 * np.sqrt(k), "b")], title="t", caption="why the curve is below"
+    )
     assert plotting.min_font_size(fig) >= plotting.MIN_FONT_PT
     # one colour per series, none shared with a bound; same style per series on every panel
     for ax in fig.axes:
@@ -221,8 +243,10 @@ def test_house_style_fonts_series_styles_and_legend_outside(tmp_path):
 def test_from_csv_round_trip(tmp_path):
     rng = np.random.default_rng(3)
     a = np.sqrt(np.arange(1, 101)) * rng.uniform(0.8, 1.2, size=(3, 1))
-    b = [BoundCurve(lambda k: 4 * np.sqrt(k), "exact four", exact=True),
-         BoundCurve(lambda k: np.sqrt(k), "shape", exact=False, anchor=(1.0, 2.0))]
+    b = [
+        BoundCurve(lambda k: 4 * np.sqrt(k), "exact four", exact=True),
+        BoundCurve(lambda k: np.sqrt(k), "shape", exact=False, anchor=(1.0, 2.0)),
+    ]
     _, data = plotting.regret_figure(long_frame(a, "A"), b, path=tmp_path / "f")
     summary, bounds = plotting.from_csv(pd.read_csv(tmp_path / "f.csv"))
     _, again = plotting.regret_figure(None, bounds, summary=summary)

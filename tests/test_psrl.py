@@ -1,5 +1,6 @@
 """PSRL (mdpkit.algorithms.psrl): posterior updates, posterior draws, planning, learning.
 docs/papers/classical-baselines.md#algorithms-as-implemented, #decisions."""
+
 from __future__ import annotations
 
 import os
@@ -60,7 +61,7 @@ def test_posterior_draws_match_dirichlet_and_beta_moments():
     alpha = ln.posterior_dirichlet()[0]
     a0 = alpha.sum(-1, keepdims=True)
     mean = alpha / a0
-    var = alpha * (a0 - alpha) / (a0 ** 2 * (a0 + 1))
+    var = alpha * (a0 - alpha) / (a0**2 * (a0 + 1))
     M = 4000
     Ps = np.empty((M, S, A, S))
     Rs = np.empty((M, S, A))
@@ -104,8 +105,9 @@ def test_psrl_learns_riverswim():
     regret < 0.05 (policies can differ from the optimal one at states it rarely reaches).
     Deterministic (seeds fixed); measured 0.397 -> 0.00075 (ratio ~500) and 100%; a
     learner that never leaves the left bank keeps regret ~0.4 per episode and fails both."""
-    ex = Experiment(env="riverswim", learner="psrl", n_steps=600, n_seeds=4,
-                    env_params={"S": 5, "horizon": 10})
+    ex = Experiment(
+        env="riverswim", learner="psrl", n_steps=600, n_seeds=4, env_params={"S": 5, "horizon": 10}
+    )
     df = run(ex)
     R = np.stack([g["regret"].to_numpy() for _, g in df.groupby("seed")])
     first, last = R[:, :50].mean(), R[:, -100:].mean()
@@ -150,8 +152,14 @@ def test_fast_path_equals_generic_loop(kind, reward_dist, known):
 def test_fast_path_through_runner_and_kernel_vs_numpy():
     frames = []
     for fast in (True, False):
-        ex = Experiment(env="riverswim", learner="psrl", n_steps=100, n_seeds=2,
-                        env_params={"S": 4, "horizon": 6}, learner_params={"fast": fast})
+        ex = Experiment(
+            env="riverswim",
+            learner="psrl",
+            n_steps=100,
+            n_seeds=2,
+            env_params={"S": 4, "horizon": 6},
+            learner_params={"fast": fast},
+        )
         frames.append(run(ex))
     np.testing.assert_allclose(frames[0]["regret"], frames[1]["regret"], rtol=0, atol=1e-12)
     np.testing.assert_array_equal(frames[0]["reward"], frames[1]["reward"])

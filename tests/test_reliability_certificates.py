@@ -8,6 +8,7 @@
 * default caps: derived from gamma and tol, announced up front when huge; reaching a cap
   gives a ConvergenceWarning that states the achieved bound.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -48,13 +49,17 @@ def _check_certificate(mdp, res):
 
 @pytest.mark.parametrize("method", ["vi", "mpi"])
 @settings(max_examples=30, deadline=None)
-@given(data=st.data(), log_mag=st.integers(10, 18), constant=st.booleans(),
-       gamma=st.sampled_from([0.9, 0.99]))
+@given(
+    data=st.data(),
+    log_mag=st.integers(10, 18),
+    constant=st.booleans(),
+    gamma=st.sampled_from([0.9, 0.99]),
+)
 def test_warm_starts_far_away_give_true_certificates(method, data, log_mag, constant, gamma):
     mdp = data.draw(tabular_mdps(1, 6, 1, 3, finite_horizon=False, sparse=None))
     mdp = mdp.replace(gamma=gamma)
     rng = np.random.default_rng(log_mag)
-    mag = 10.0 ** log_mag
+    mag = 10.0**log_mag
     V0 = np.full(mdp.S, mag) if constant else mag * rng.uniform(-1, 1, mdp.S)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -82,8 +87,7 @@ def test_warm_starts_on_each_engine(engine, sparse, mag):
 
 def test_tiny_tol_stops_at_the_floor_with_a_true_bound():
     rng = np.random.default_rng(4)
-    mdp = TabularMDP(rng.dirichlet(np.ones(5), size=(5, 2)), rng.random((5, 2)) * 1e3,
-                     gamma=0.99)
+    mdp = TabularMDP(rng.dirichlet(np.ones(5), size=(5, 2)), rng.random((5, 2)) * 1e3, gamma=0.99)
     with pytest.warns(ConvergenceWarning, match="rounding floor"):
         res = solve(mdp, "vi", tol=1e-16)
     assert not res.converged and res.extras["floor_hit"] and res.n_iter < 2000
@@ -143,8 +147,9 @@ def test_periodic_chain_at_one_minus_1e9_stops_fast_and_honestly():
 def test_default_cap_is_derived_from_gamma_and_tol_and_announced_when_huge():
     mdp = _periodic(0.99)
     V0 = initial_value(mdp)
-    caps = [default_max_iter(mdp.replace(gamma=g), 1e-6, V0, 0)
-            for g in (0.9, 0.99, 0.999, 1 - 1e-9)]
+    caps = [
+        default_max_iter(mdp.replace(gamma=g), 1e-6, V0, 0) for g in (0.9, 0.99, 0.999, 1 - 1e-9)
+    ]
     assert caps == sorted(caps) and caps[0] < 1000 and caps[-1] > 1e10
     assert default_max_iter(mdp, 1e-3, V0, 0) < default_max_iter(mdp, 1e-9, V0, 0)
     assert caps[2] <= SWEEP_WARN < caps[3]
@@ -180,8 +185,11 @@ def test_bound_carries_the_rounding_term(rule):
     delta = ex["rounding_delta"]
     R_c = mdp.R - ex["reward_offset"]
     assert delta >= (S + 4) * 2.2e-16 * float(np.abs(R_c).max())
-    cert = c * (ex["d_max"] - ex["d_min"]) if rule == "span" else \
-        2 * c * max(abs(ex["d_min"]), abs(ex["d_max"]))
+    cert = (
+        c * (ex["d_max"] - ex["d_min"])
+        if rule == "span"
+        else 2 * c * max(abs(ex["d_min"]), abs(ex["d_max"]))
+    )
     assert res.bound == pytest.approx(cert + 4 * delta / (1 - g), rel=1e-12)
     assert res.bound > cert
 

@@ -1,6 +1,7 @@
 """The LP never reports a feasible MDP LP as infeasible: LP vs exact policy iteration on the
 fuzz families (gamma up to 0.9999, dense and CSR), the reproducer of a former "infeasible"
 verdict, huge rewards, and the fallback chosen by HiGHS status."""
+
 from __future__ import annotations
 
 import warnings
@@ -27,8 +28,9 @@ def _check_against_pi(mdp):
     assert res.converged and res.extras["lp_fallback"] is None
     np.testing.assert_allclose(res.V, ref.V, rtol=0, atol=1e-9 * scale)
     # the returned policy is optimal: its exact value equals V*
-    np.testing.assert_allclose(solve(mdp, "pi", solver="direct", policy0=res.policy).V, ref.V,
-                               rtol=0, atol=1e-9 * scale)
+    np.testing.assert_allclose(
+        solve(mdp, "pi", solver="direct", policy0=res.policy).V, ref.V, rtol=0, atol=1e-9 * scale
+    )
     assert res.bound <= res.extras["certificate_target"]
 
 
@@ -54,8 +56,8 @@ def test_lp_matches_pi_on_the_random_family(gamma, sparse):
 
 
 def test_reproducer_of_the_infeasible_verdict():
-    P = np.array([[[.49, .51], [.13, .87]], [[.98, .02], [.99, .01]]])
-    R = np.array([[.76, .51], [.93, .07]])
+    P = np.array([[[0.49, 0.51], [0.13, 0.87]], [[0.98, 0.02], [0.99, 0.01]]])
+    R = np.array([[0.76, 0.51], [0.93, 0.07]])
     mdp = TabularMDP(P, R, gamma=0.99)
     for method in ("highs-ipm", "highs", "highs-ds"):
         res = solve(mdp, "lp", lp_method=method)

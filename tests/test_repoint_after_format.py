@@ -97,8 +97,9 @@ def test_repointed_mutants_plant_the_same_bug_after_formatting(tmp_path, capsys)
     before = R.load(mfile)
     src = (root / "pkg" / "mod.py").read_text()
     # what each mutant means: the formatted mutated module
-    expected = [R.ruff_format(src.replace(m["find"], m["replace"], 1), "pkg/mod.py", root)
-                for m in before]
+    expected = [
+        R.ruff_format(src.replace(m["find"], m["replace"], 1), "pkg/mod.py", root) for m in before
+    ]
     assert R.main(["--root", str(root), "--apply"]) == 0
     out = capsys.readouterr().out
     assert "re-pointed 3" in out and "kept 1" in out
@@ -110,11 +111,12 @@ def test_repointed_mutants_plant_the_same_bug_after_formatting(tmp_path, capsys)
     assert len(after) == len(before)
     for old, new, exp in zip(before, after, expected):
         assert {k: v for k, v in old.items() if k not in ("find", "replace")} == {
-            k: v for k, v in new.items() if k not in ("find", "replace")}
+            k: v for k, v in new.items() if k not in ("find", "replace")
+        }
         assert formatted.count(new["find"]) == 1
         assert formatted.replace(new["find"], new["replace"], 1) == exp
-    assert after[3] == before[3]                      # kept as it was
-    assert after[0]["find"] != before[0]["find"]      # the multi-line one was re-pointed
+    assert after[3] == before[3]  # kept as it was
+    assert after[0]["find"] != before[0]["find"]  # the multi-line one was re-pointed
     assert after[1]["replace"].count("\n") == after[1]["find"].count("\n") + 1  # adds a line
     # the rewritten mutants file: comments and helper constants kept, and already formatted
     text = mfile.read_text()
@@ -125,21 +127,27 @@ def test_repointed_mutants_plant_the_same_bug_after_formatting(tmp_path, capsys)
     assert "kept 4" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("find", "replace", "status"), [
-    ("    return a+1", "    return a+", "format-error"),     # mutation is a syntax error
-    ("    return a+1", "    return a + 1", "equivalent"),    # formatting erases the mutation
-    ("    return a+2", "    return a+3", "stale"),           # find not in the file
-    ("    total = 0", "    total = 1", "stale"),            # find not unique
-])
+@pytest.mark.parametrize(
+    ("find", "replace", "status"),
+    [
+        ("    return a+1", "    return a+", "format-error"),  # mutation is a syntax error
+        ("    return a+1", "    return a + 1", "equivalent"),  # formatting erases the mutation
+        ("    return a+2", "    return a+3", "stale"),  # find not in the file
+        ("    total = 0", "    total = 1", "stale"),  # find not unique
+    ],
+)
 def test_mutants_that_cannot_be_carried_over_are_reported_and_nothing_written(
-        tmp_path, capsys, find, replace, status):
-    bad = (f"MUTANTS = [dict(file='pkg/mod.py', find={find!r}, replace={replace!r}, "
-           "tests=['t.py'], why='w'),\n"
-           "    dict(file='pkg/mod.py', find=\"'delta': 4*a\", replace=\"'delta': 5*a\", "
-           "tests=['t.py'], why='ok')]\n")
+    tmp_path, capsys, find, replace, status
+):
+    bad = (
+        f"MUTANTS = [dict(file='pkg/mod.py', find={find!r}, replace={replace!r}, "
+        "tests=['t.py'], why='w'),\n"
+        "    dict(file='pkg/mod.py', find=\"'delta': 4*a\", replace=\"'delta': 5*a\", "
+        "tests=['t.py'], why='ok')]\n"
+    )
     root = _repo(tmp_path, mutants=bad)
     mfile = root / "tests" / "mutation" / "mutants_x.py"
-    assert R.main(["--root", str(root)]) == 1                   # dry run
+    assert R.main(["--root", str(root)]) == 1  # dry run
     err = capsys.readouterr().err
     assert f"x:0 [{status}]" in err and "need a hand-made fix" in err
     assert R.main(["--root", str(root), "--apply"]) == 1
@@ -150,9 +158,11 @@ def test_mutants_that_cannot_be_carried_over_are_reported_and_nothing_written(
 
 
 def test_a_non_literal_find_is_reported_not_guessed(tmp_path, capsys):
-    bad = ("F = \"'delta': 4*a\"\n"
-           "MUTANTS = [dict(file='pkg/mod.py', find=F, replace=\"'delta': 5*a\", "
-           "tests=['t.py'], why='w')]\n")
+    bad = (
+        "F = \"'delta': 4*a\"\n"
+        "MUTANTS = [dict(file='pkg/mod.py', find=F, replace=\"'delta': 5*a\", "
+        "tests=['t.py'], why='w')]\n"
+    )
     root = _repo(tmp_path, mutants=bad)
     mfile = root / "tests" / "mutation" / "mutants_x.py"
     assert R.main(["--root", str(root), "--apply"]) == 1

@@ -2,6 +2,7 @@
 step 4): called once per run on both paths, appended after the learner's columns, checked
 for shape and name clashes. The weighted-tallying env uses it for its CPR columns
 (``tests/test_tallying_env.py``)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,6 +14,7 @@ from mdpkit.experiments.registry import get_env
 
 def _factory(extra):
     """bernoulli-bandit env whose ``extra_columns`` returns ``extra(cols)``."""
+
     def make(rng, **params):
         env = get_env("bernoulli-bandit")(rng, **params)
         env.calls = []
@@ -20,8 +22,10 @@ def _factory(extra):
         def hook(cols):
             env.calls.append(sorted(cols))
             return extra(cols)
+
         env.extra_columns = hook
         return env
+
     return make
 
 
@@ -34,10 +38,12 @@ def test_hook_columns_appended_on_both_paths(fast):
     made = []
 
     def factory(rng, **params):
-        env = _factory(lambda c: {"twice_regret": 2.0 * c["regret"],
-                                  "cum_reward": np.cumsum(c["reward"])})(rng, **params)
+        env = _factory(
+            lambda c: {"twice_regret": 2.0 * c["regret"], "cum_reward": np.cumsum(c["reward"])}
+        )(rng, **params)
         made.append(env)
         return env
+
     frame = run_seed(exp, 0, env_factory=factory)
     plain = run_seed(exp, 0)
     assert list(frame.columns) == list(plain.columns) + ["twice_regret", "cum_reward"]
@@ -53,16 +59,20 @@ def test_hook_cannot_mutate_the_run_columns():
     def vandal(cols):
         cols["regret"][:] = -1.0
         return {}
+
     frame = run_seed(exp, 0, env_factory=_factory(vandal))
     assert (frame["regret"] >= 0).all()
 
 
-@pytest.mark.parametrize("extra, match", [
-    (lambda c: {"regret": c["regret"]}, "clashes"),
-    (lambda c: {"cum_regret": c["regret"]}, "clashes"),
-    (lambda c: {"x": c["regret"][:-1]}, r"shape \(59,\), expected \(60,\)"),
-    (lambda c: [c["regret"]], "must return a dict"),
-])
+@pytest.mark.parametrize(
+    "extra, match",
+    [
+        (lambda c: {"regret": c["regret"]}, "clashes"),
+        (lambda c: {"cum_regret": c["regret"]}, "clashes"),
+        (lambda c: {"x": c["regret"][:-1]}, r"shape \(59,\), expected \(60,\)"),
+        (lambda c: [c["regret"]], "must return a dict"),
+    ],
+)
 def test_hook_bad_output(extra, match):
     exp = Experiment(learner="ucb1", **EXP)
     with pytest.raises((ValueError, TypeError), match=match):

@@ -7,6 +7,7 @@ References used here, independent of the code under test:
   residual (||TV - V|| <= eps implies ||V - V*|| <= eps / (1 - gamma));
 * truncated Neumann series for policy values; flow constraints for occupancy measures.
 """
+
 import itertools
 import warnings
 
@@ -101,8 +102,13 @@ def chain_mdp(S=6, gamma=0.9):
 @given(mdp=small_mdps())
 def test_vi_pi_mpi_match_brute_force(mdp):
     Vstar = brute_force(mdp)
-    cases = [("vi", {}), ("pi", {}), ("mpi", {"m": 3}), ("vi", {"stopping": "supnorm"}),
-             ("pi", {"solver": "krylov"})]
+    cases = [
+        ("vi", {}),
+        ("pi", {}),
+        ("mpi", {"m": 3}),
+        ("vi", {"stopping": "supnorm"}),
+        ("pi", {"solver": "krylov"}),
+    ]
     for (method, opts), engine in itertools.product(cases, ("numba", "numpy")):
         res = solve(mdp, method, tol=1e-10, engine=engine, **opts)
         assert res.converged
@@ -126,8 +132,9 @@ def test_vi_pi_mpi_match_brute_force(mdp):
 def test_shared_strategies_brute_force_and_evaluate(data):
     """Same checks on the project's shared strategies (point masses, exact zeros, random mu)."""
     testing = pytest.importorskip("mdpkit.testing")
-    mdp = data.draw(testing.tabular_mdps(max_S=4, max_A=3, finite_horizon=False, sparse=None,
-                                         max_gamma=0.9))
+    mdp = data.draw(
+        testing.tabular_mdps(max_S=4, max_A=3, finite_horizon=False, sparse=None, max_gamma=0.9)
+    )
     Vstar = brute_force(mdp)
     for method in ("vi", "pi", "mpi"):
         res = solve(mdp, method, tol=1e-10)
@@ -169,7 +176,12 @@ def test_numba_and_numpy_engines_agree(sparse):
     P, R = random_arrays(rng, 150, 5, density=0.05)
     mdp = TabularMDP(sp.csr_matrix(P.reshape(750, 150)) if sparse else P, R, gamma=0.97)
     assert vi.resolve_engine(mdp, "auto") == ("numpy" if mdp.nnz <= vi.SMALL_NNZ else "numba")
-    for method, opts in [("vi", {}), ("vi", {"stopping": "supnorm"}), ("mpi", {"m": 4}), ("pi", {})]:
+    for method, opts in [
+        ("vi", {}),
+        ("vi", {"stopping": "supnorm"}),
+        ("mpi", {"m": 4}),
+        ("pi", {}),
+    ]:
         a = solve(mdp, method, tol=1e-9, engine="numba", **opts)
         b = solve(mdp, method, tol=1e-9, engine="numpy", **opts)
         assert a.extras["engine"] == "numba" and b.extras["engine"] == "numpy"
@@ -275,7 +287,9 @@ def test_pi_krylov_on_sparse_model_is_certified():
     np.testing.assert_allclose(evaluate(mdp, res.policy, solver="krylov"), Vpi, atol=1e-9)
     np.testing.assert_allclose(evaluate(mdp, res.policy), Vpi, atol=1e-9)
     # SuperLU on the CSR system
-    x, info = solve_policy_system(P[rows * A + res.policy], mdp.R[rows, res.policy], 0.95, solver="direct")
+    x, info = solve_policy_system(
+        P[rows * A + res.policy], mdp.R[rows, res.policy], 0.95, solver="direct"
+    )
     assert info["method"] == "superlu" and info["converged"]
     np.testing.assert_allclose(x, Vpi, atol=1e-9)
 
@@ -355,8 +369,11 @@ def test_no_warning_when_converged():
 
 # ----------------------------------------------------------------------------- evaluation
 @SETTINGS
-@given(mdp=small_mdps(max_S=5, gammas=st.floats(0.0, 0.9)), seed=st.integers(0, 2**32 - 1),
-       stochastic=st.booleans())
+@given(
+    mdp=small_mdps(max_S=5, gammas=st.floats(0.0, 0.9)),
+    seed=st.integers(0, 2**32 - 1),
+    stochastic=st.booleans(),
+)
 def test_evaluate_and_occupancy(mdp, seed, stochastic):
     rng = np.random.default_rng(seed)
     S, A, g = mdp.S, mdp.A, mdp.gamma
@@ -386,17 +403,23 @@ def test_q_from_v_and_top_level_names():
     rng = np.random.default_rng(4)
     mdp = TabularMDP(*random_arrays(rng, 6, 3), gamma=0.8)
     V = rng.normal(size=6)
-    np.testing.assert_allclose(q_from_v(mdp, V), mdp.R + 0.8 * np.einsum("sat,t->sa", mdp.dense_P(), V))
+    np.testing.assert_allclose(
+        q_from_v(mdp, V), mdp.R + 0.8 * np.einsum("sat,t->sa", mdp.dense_P(), V)
+    )
     np.testing.assert_allclose(q_from_v(mdp.replace(P=mdp.sparse_P()), V), q_from_v(mdp, V))
     with pytest.raises(ValueError, match="V must have shape"):
         q_from_v(mdp, np.zeros(5))
-    assert mdpkit.solve is solve and mdpkit.evaluate is evaluate and mdpkit.SolveResult is SolveResult
+    assert (
+        mdpkit.solve is solve and mdpkit.evaluate is evaluate and mdpkit.SolveResult is SolveResult
+    )
 
 
 # ----------------------------------------------------------------------------- bad input
 def test_invalid_method_tol_max_iter_options():
     mdp = chain_mdp(4)
-    with pytest.raises(ValueError, match=r"method 'nope'.*valid methods: \['auto', 'gs', 'lp', 'mpi', 'pi', 'vi'\]"):
+    with pytest.raises(
+        ValueError, match=r"method 'nope'.*valid methods: \['auto', 'gs', 'lp', 'mpi', 'pi', 'vi'\]"
+    ):
         solve(mdp, "nope")
     with pytest.raises(ValueError, match="method 'backward'.*finite horizon method"):
         solve(mdp, "backward")
@@ -432,7 +455,9 @@ def test_finite_horizon_dispatch():
     rng = np.random.default_rng(8)
     P, R = random_arrays(rng, 4, 2)
     fh = TabularMDP(P, R, horizon=3)
-    with pytest.raises(ValueError, match=r"method 'vi'.*valid methods: \['auto', 'backward', 'lp'\]"):
+    with pytest.raises(
+        ValueError, match=r"method 'vi'.*valid methods: \['auto', 'backward', 'lp'\]"
+    ):
         solve(fh, "vi")
     res = solve(fh)
     assert res.method == "backward" and res.V.shape == (3, 4)
@@ -486,8 +511,9 @@ def test_small_value_differences_are_resolved(method):
     for seed in range(8):
         rng = np.random.default_rng(seed)
         S, A = 4, 3
-        mdp = TabularMDP(rng.dirichlet(np.ones(S), size=(S, A)), 1e-3 * rng.random((S, A)),
-                         gamma=0.9)
+        mdp = TabularMDP(
+            rng.dirichlet(np.ones(S), size=(S, A)), 1e-3 * rng.random((S, A)), gamma=0.9
+        )
         V_star = brute_force(mdp)
         res = solve(mdp, method, tol=1e-12)
         np.testing.assert_allclose(res.V, V_star, rtol=0, atol=1e-11)

@@ -5,6 +5,7 @@ storage agree; evaluation and occupancy measures are exact and satisfy the flow 
 The brute force and the evaluation reference below are written here, independently of
 ``mdpkit.solvers`` (plain per-step numpy), so that they cannot share a bug with the kernels.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -29,15 +30,14 @@ SETTINGS = settings(max_examples=25, deadline=None)
 
 
 # --------------------------------------------------------------------------- helpers
-def random_fh(seed, S, A, H, *, step_P=False, step_R=True, sparse=False, mu_zeros=False,
-              alpha=0.5):
+def random_fh(seed, S, A, H, *, step_P=False, step_R=True, sparse=False, mu_zeros=False, alpha=0.5):
     """Random finite-horizon model (Dirichlet(alpha) rows; alpha < 1 gives near-zero entries)."""
     rng = np.random.default_rng(seed)
     shape = (H, S, A) if step_P else (S, A)
     P = rng.dirichlet(np.full(S, alpha), size=shape)
     if sparse:
         P[P < 0.15] = 0.0  # real zeros, then renormalise
-        P[..., 0] += (P.sum(-1) == 0)
+        P[..., 0] += P.sum(-1) == 0
         P /= P.sum(-1, keepdims=True)
     R = rng.normal(size=(H, S, A) if step_R else (S, A))
     mu = rng.dirichlet(np.ones(S))
@@ -93,9 +93,17 @@ def fh_models(max_S=3, max_A=2, max_H=3, max_policies=512):
             if H == 0:
                 H, S = 1, S - 1
         kind = draw(st.sampled_from(["dense", "step", "csr"]))
-        return random_fh(draw(st.integers(0, 2**32 - 1)), S, A, H,
-                         step_P=kind == "step", sparse=kind == "csr",
-                         step_R=draw(st.booleans()), mu_zeros=draw(st.booleans()))
+        return random_fh(
+            draw(st.integers(0, 2**32 - 1)),
+            S,
+            A,
+            H,
+            step_P=kind == "step",
+            sparse=kind == "csr",
+            step_R=draw(st.booleans()),
+            mu_zeros=draw(st.booleans()),
+        )
+
     return strat()
 
 
@@ -129,8 +137,9 @@ def test_backward_lp_bruteforce_agree(mdp):
     assert (d >= 0).all()
     np.testing.assert_allclose(d[0].sum(axis=1), mdp.mu, atol=1e-12)
     for h in range(mdp.H - 1):
-        np.testing.assert_allclose(d[h + 1].sum(axis=1), np.einsum("sa,sat->t", d[h], Pd[h]),
-                                   atol=1e-12)
+        np.testing.assert_allclose(
+            d[h + 1].sum(axis=1), np.einsum("sa,sat->t", d[h], Pd[h]), atol=1e-12
+        )
     assert abs((d * R).sum() - mdp.mu @ Vb[0]) < 1e-8
 
 
@@ -162,10 +171,12 @@ def test_numba_vs_numpy_larger(S, A, H):
         assert_greedy(Q, res.policy)
         rng = np.random.default_rng(S)
         pi = rng.dirichlet(np.ones(A), size=(H, S))
-        np.testing.assert_allclose(evaluate_finite(mdp, pi, engine="numba"),
-                                   K.eval_numpy(mdp.P, mdp.R, pi, H), atol=1e-10)
-        np.testing.assert_allclose(occupancy_finite(mdp, pi, engine="numba"),
-                                   K.occ_numpy(mdp.P, pi, mdp.mu, H), atol=1e-12)
+        np.testing.assert_allclose(
+            evaluate_finite(mdp, pi, engine="numba"), K.eval_numpy(mdp.P, mdp.R, pi, H), atol=1e-10
+        )
+        np.testing.assert_allclose(
+            occupancy_finite(mdp, pi, engine="numba"), K.occ_numpy(mdp.P, pi, mdp.mu, H), atol=1e-12
+        )
 
 
 @pytest.mark.parametrize("H", [1, 5, 2 * K.Q_STEP_BLOCK + 5])  # two full step blocks and a rest
@@ -199,8 +210,13 @@ def test_numba_csr_q_is_deferred_and_exact(H):
 
 
 @SETTINGS
-@given(st.integers(0, 2**32 - 1), st.integers(1, 5), st.integers(1, 4), st.integers(1, 5),
-       st.sampled_from(["numba", "numpy"]))
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 5),
+    st.integers(1, 4),
+    st.integers(1, 5),
+    st.sampled_from(["numba", "numpy"]),
+)
 def test_dense_csr_stepdependent_agree(seed, S, A, H, engine):
     dense = random_fh(seed, S, A, H, sparse=False)
     P = dense.P
@@ -219,8 +235,11 @@ def test_dense_csr_stepdependent_agree(seed, S, A, H, engine):
 
 
 @SETTINGS
-@given(fh_models(max_S=4, max_A=3, max_H=4, max_policies=10**9), st.integers(0, 2**32 - 1),
-       st.sampled_from(["numba", "numpy"]))
+@given(
+    fh_models(max_S=4, max_A=3, max_H=4, max_policies=10**9),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["numba", "numpy"]),
+)
 def test_evaluate_and_occupancy(mdp, seed, engine):
     H, S, A = mdp.H, mdp.S, mdp.A
     rng = np.random.default_rng(seed)
@@ -238,17 +257,22 @@ def test_evaluate_and_occupancy(mdp, seed, engine):
     assert abs((d * R).sum() - mdp.mu @ V[0]) < 1e-10
     # deterministic (H, S) equals its one-hot stochastic version; stationary (S,) broadcasts
     pol = rng.integers(0, A, size=(H, S))
-    np.testing.assert_allclose(evaluate_finite(mdp, pol), evaluate_finite(mdp, np.eye(A)[pol]),
-                               atol=1e-12)
-    np.testing.assert_allclose(occupancy_finite(mdp, pol), occupancy_finite(mdp, np.eye(A)[pol]),
-                               atol=1e-14)
+    np.testing.assert_allclose(
+        evaluate_finite(mdp, pol), evaluate_finite(mdp, np.eye(A)[pol]), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        occupancy_finite(mdp, pol), occupancy_finite(mdp, np.eye(A)[pol]), atol=1e-14
+    )
     stat = rng.integers(0, A, size=S)
-    np.testing.assert_allclose(evaluate_finite(mdp, stat), evaluate_finite(mdp, np.tile(stat, (H, 1))),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        evaluate_finite(mdp, stat), evaluate_finite(mdp, np.tile(stat, (H, 1))), atol=1e-12
+    )
     pis = rng.dirichlet(np.ones(A), size=S)
-    np.testing.assert_allclose(occupancy_finite(mdp, pis),
-                               occupancy_finite(mdp, np.broadcast_to(pis, (H, S, A)).copy()),
-                               atol=1e-14)
+    np.testing.assert_allclose(
+        occupancy_finite(mdp, pis),
+        occupancy_finite(mdp, np.broadcast_to(pis, (H, S, A)).copy()),
+        atol=1e-14,
+    )
     # optimal policy: evaluation of the backward-induction policy is V*
     res = backward_induction(mdp)
     np.testing.assert_allclose(evaluate_finite(mdp, res.policy), res.V, atol=1e-10)
@@ -264,8 +288,9 @@ def test_auto_engine_choice():
     big = random_fh(1, S, 2, 3)
     assert big.nnz > SMALL_NNZ
     assert backward_induction(big).extras["engine"] == "numba"
-    np.testing.assert_allclose(backward_induction(big).V,
-                               backward_induction(big, engine="numpy").V, atol=1e-10)
+    np.testing.assert_allclose(
+        backward_induction(big).V, backward_induction(big, engine="numpy").V, atol=1e-10
+    )
 
 
 def test_optimal_value_example_by_hand():
@@ -316,5 +341,6 @@ def test_solve_dispatch_if_available():
     r = api.solve(mdp)
     np.testing.assert_allclose(r.V, backward_induction(mdp).V, atol=0)
     np.testing.assert_allclose(api.evaluate(mdp, r.policy), r.V, atol=1e-12)
-    np.testing.assert_allclose(api.occupancy(mdp, r.policy), occupancy_finite(mdp, r.policy),
-                               atol=0)
+    np.testing.assert_allclose(
+        api.occupancy(mdp, r.policy), occupancy_finite(mdp, r.policy), atol=0
+    )

@@ -4,6 +4,7 @@
 Instance: ``conservative-synthetic`` (S = 5, A = 5, H = 3, env_seed 0, V^b = 0.6 V*),
 α = 0.1, δ = 0.05, theory bonus (bonus_scale = 1) unless stated.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -99,15 +100,18 @@ def test_fast_equals_generic_flags(select, order):
     env, ln = make(StepMix, K, 9, fast=False, stepmix_select=select, order=order)
     regret, cols, states, actions = generic_loop(env, ln, K)
     _, out = fast(StepMix, K, 9, stepmix_select=select, order=order)
-    assert np.array_equal(actions, out["actions"]) and np.allclose(regret, out["regret"], atol=1e-12)
+    assert np.array_equal(actions, out["actions"]) and np.allclose(
+        regret, out["regret"], atol=1e-12
+    )
     assert np.allclose(cols["mix"], out["mix"], atol=1e-12)
     assert (out["constraint_ok"] == 1).all()
 
 
 def test_runner_fast_and_generic_agree():
     e1 = Experiment("conservative-synthetic", "stepmix", 150, 2, root_seed=4)
-    e2 = Experiment("conservative-synthetic", "stepmix", 150, 2, root_seed=4,
-                    learner_params={"fast": False})
+    e2 = Experiment(
+        "conservative-synthetic", "stepmix", 150, 2, root_seed=4, learner_params={"fast": False}
+    )
     d1, d2 = run(e1), run(e2)
     assert np.allclose(d1.regret.to_numpy(), d2.regret.to_numpy(), atol=1e-12)
     assert np.allclose(d1.mix.to_numpy(), d2.mix.to_numpy(), atol=1e-12)
@@ -140,7 +144,9 @@ def test_instance_baseline_ratio():
     for c in (0.4, 0.6, 0.8):
         inst = make_conservative_instance(0, baseline_ratio=c)
         assert inst.baseline_ratio == pytest.approx(c, abs=1e-9)
-        assert inst.baseline_value == pytest.approx(float(inst.mdp.mu @ evaluate(inst.mdp, inst.baseline_policy)[0]), abs=1e-12)
+        assert inst.baseline_value == pytest.approx(
+            float(inst.mdp.mu @ evaluate(inst.mdp, inst.baseline_policy)[0]), abs=1e-12
+        )
     with pytest.raises(ValueError, match="baseline_ratio"):
         make_conservative_instance(0, baseline_ratio=1.5)
 
@@ -224,7 +230,9 @@ def test_alpha_one_reduces_to_ucbvi(cls):
     K = 400
     _, ref = fast(UCBVIConservative, K, 3, alpha=1.0)
     _, out = fast(cls, K, 3, alpha=1.0)
-    assert np.array_equal(ref["states"], out["states"]) and np.array_equal(ref["actions"], out["actions"])
+    assert np.array_equal(ref["states"], out["states"]) and np.array_equal(
+        ref["actions"], out["actions"]
+    )
     assert np.array_equal(ref["regret"], out["regret"])
     assert (out["fully_optimistic"] == 1).all()
     # generic path too
@@ -243,8 +251,9 @@ def test_optimal_baseline_and_zero_tolerance_gives_zero_regret(cls):
     info = env.env_info()
     info["n_steps"] = 1500
     pistar = env.optimal_policy
-    ln = cls(info, 9, baseline_policy=pistar, baseline_value=env.optimal_value,
-             thr=env.optimal_value)
+    ln = cls(
+        info, 9, baseline_policy=pistar, baseline_value=env.optimal_value, thr=env.optimal_value
+    )
     out = ln.fast_run(env, 1500, env.rng)
     assert np.abs(out["regret"]).max() <= 1e-9
     assert (out["mix"][out["fully_optimistic"] == 0] == 0).all()
@@ -296,8 +305,12 @@ def test_learned_baseline_monotone_in_dataset_size():
     for N in (100, 1000, 10000, 100000):
         v, u = [], []
         for s in range(10):
-            env, ln = make(LearnedBaselineStepMix, 1000, 50 + s,
-                           env_kw={"dataset_size": N, "expose_baseline": False})
+            env, ln = make(
+                LearnedBaselineStepMix,
+                1000,
+                50 + s,
+                env_kw={"dataset_size": N, "expose_baseline": False},
+            )
             out = ln.fast_run(env, 1000, env.rng)
             v.append(bool((out["constraint_ok"] == 0).any()))
             u.append(out["uncertified"].mean())
@@ -338,6 +351,7 @@ def test_bound_objects():
         STEPMIX_REGRET,
         TABULAR_LOWER,
     )
+
     K = 3000
     env, out = fast(BaselineOnly, K, 0)
     gap = env.optimal_value - env.baseline_value
@@ -349,13 +363,16 @@ def test_bound_objects():
 
 
 # ----------------------------------------------------------------------------- optional flags
-@pytest.mark.parametrize("cls,kw,env_kw", [
-    (StepMix, {"rewards": "unknown"}, {"reward_dist": "bernoulli", "rewards_known": False}),
-    (EpsMix, {"rewards": "unknown"}, {"reward_dist": "bernoulli", "rewards_known": False}),
-    (StepMix, {"baseline_value_known": False}, {}),
-    (EpsMix, {"baseline_value_known": False, "bonus": "bernstein"}, {}),
-    (NaiveSwitch, {"rewards": "unknown"}, {"reward_dist": "bernoulli"}),
-])
+@pytest.mark.parametrize(
+    "cls,kw,env_kw",
+    [
+        (StepMix, {"rewards": "unknown"}, {"reward_dist": "bernoulli", "rewards_known": False}),
+        (EpsMix, {"rewards": "unknown"}, {"reward_dist": "bernoulli", "rewards_known": False}),
+        (StepMix, {"baseline_value_known": False}, {}),
+        (EpsMix, {"baseline_value_known": False, "bonus": "bernstein"}, {}),
+        (NaiveSwitch, {"rewards": "unknown"}, {"reward_dist": "bernoulli"}),
+    ],
+)
 def test_flags_fast_equals_generic_and_safe(cls, kw, env_kw):
     """stepmix.md#setting, #decisions flags (unknown Bernoulli rewards; V^b not known -> thr = (1-α) UCB(V^b)):
     the compiled loop reproduces the generic loop, and no episode violates the constraint."""
@@ -377,6 +394,7 @@ def test_learned_baseline_vi_lcb_and_setup():
     """stepmix.md#learned-baseline setup: threshold formula, BC policy, counts from D; the VI-LCB flag gives a
     deterministic greedy policy of the pessimistic recursion; bad dataset -> ValueError."""
     from mdpkit.algorithms.conservative.learned_baseline import learned_baseline_setup
+
     env = make_conservative_env(3, dataset_size=500, expose_baseline=False)
     D = env.env_info()["offline_dataset"]
     st = learned_baseline_setup(D, env.mdp.R, 5, 5, 3, alpha=0.1, delta=0.05, K=100)
@@ -384,9 +402,13 @@ def test_learned_baseline_vi_lcb_and_setup():
     assert st["thr"] == pytest.approx(0.9 * (G + 3 * np.sqrt(np.log(6 / 0.05) / 1000)))
     assert st["model"].N.sum() == 1500 and np.allclose(st["policy"].sum(-1), 1)
     h, s, a = 0, int(D["states"][0, 0]), int(D["actions"][0, 0])
-    cnt = ((D["states"][:, 0] == s) & (D["actions"][:, 0] == a)).sum() / (D["states"][:, 0] == s).sum()
+    cnt = ((D["states"][:, 0] == s) & (D["actions"][:, 0] == a)).sum() / (
+        D["states"][:, 0] == s
+    ).sum()
     assert st["policy"][h, s, a] == pytest.approx(cnt)
-    lcb = learned_baseline_setup(D, env.mdp.R, 5, 5, 3, alpha=0.1, delta=0.05, K=100, estimator="vi_lcb")
+    lcb = learned_baseline_setup(
+        D, env.mdp.R, 5, 5, 3, alpha=0.1, delta=0.05, K=100, estimator="vi_lcb"
+    )
     assert set(np.unique(lcb["policy"])) <= {0.0, 1.0}
     info = env.env_info()
     info["n_steps"] = 500

@@ -1,4 +1,5 @@
 """Result store: resume, atomic writes (SIGKILL mid-run), load."""
+
 from __future__ import annotations
 
 import os
@@ -46,8 +47,13 @@ register_learner("t-counting-arm")(CountingArm)
 
 
 def experiment(n_seeds=6, n_steps=50):
-    return Experiment("gaussian-bandit", "t-counting-arm", n_steps=n_steps, n_seeds=n_seeds,
-                      env_params={"means": [0.1, 0.4, 0.35]})
+    return Experiment(
+        "gaussian-bandit",
+        "t-counting-arm",
+        n_steps=n_steps,
+        n_seeds=n_seeds,
+        env_params={"means": [0.1, 0.4, 0.35]},
+    )
 
 
 def test_rerun_computes_only_missing_seeds(tmp_path):
@@ -56,7 +62,9 @@ def test_rerun_computes_only_missing_seeds(tmp_path):
     first = run(exp, store=tmp_path)
     assert len(BUILT) == 6
     d = tmp_path / exp.hash
-    assert sorted(p.name for p in d.glob("seed-*.parquet")) == [f"seed-{i:06d}.parquet" for i in range(6)]
+    assert sorted(p.name for p in d.glob("seed-*.parquet")) == [
+        f"seed-{i:06d}.parquet" for i in range(6)
+    ]
     assert (d / "experiment.json").exists()
     BUILT.clear()
     again = run(exp, store=tmp_path)
@@ -72,7 +80,9 @@ def test_rerun_computes_only_missing_seeds(tmp_path):
     BUILT.clear()
     more = run(exp.replace(n_seeds=8), store=tmp_path)
     assert len(BUILT) == 2
-    pd.testing.assert_frame_equal(first, more[more.seed < 6].reset_index(drop=True), check_exact=True)
+    pd.testing.assert_frame_equal(
+        first, more[more.seed < 6].reset_index(drop=True), check_exact=True
+    )
     assert stored_seeds(tmp_path, exp.replace(n_seeds=8)) == list(range(8))
 
 
@@ -100,7 +110,7 @@ def test_temp_files_are_ignored_and_stale_ones_removed(tmp_path):
     d = store_mod.prepare(tmp_path, exp)
     # a stale temp file of a dead process (pid 2**22 + 1 is above the default pid_max of
     # most systems; skip if it happens to exist) and a half-written one of this process
-    dead = 2 ** 22 + 1
+    dead = 2**22 + 1
     try:
         os.kill(dead, 0)
         pytest.skip("pid used for a dead process exists")
@@ -132,8 +142,9 @@ def test_sigkill_mid_run_then_resume_is_identical(tmp_path):
     store = tmp_path / "store"
     env = dict(os.environ, MDPKIT_TEST_SLOW="0.005")  # ~0.2 s per seed in the child
     code = CHILD.format(tests=str(Path(__file__).parent), n=n, k=k, store=str(store))
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     d = store / exp.hash
     deadline = time.time() + 60
     try:

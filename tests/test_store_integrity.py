@@ -1,6 +1,7 @@
 """The store verifies what it reads: one test per corruption kind (the frame equals an
 uncorrupted run's, the bad file was reported by path and replaced), labels from the current
 experiment, and parameters frozen so the hash always describes what runs."""
+
 from __future__ import annotations
 
 import shutil
@@ -42,8 +43,14 @@ register_learner("t-rel-arm")(RelArm)
 
 
 def _exp(n_seeds=4, n_steps=40, name=None, means=(0.1, 0.4, 0.35)):
-    return Experiment("gaussian-bandit", "t-rel-arm", n_steps=n_steps, n_seeds=n_seeds,
-                      env_params={"means": list(means)}, name=name)
+    return Experiment(
+        "gaussian-bandit",
+        "t-rel-arm",
+        n_steps=n_steps,
+        n_seeds=n_seeds,
+        env_params={"means": list(means)},
+        name=name,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -111,9 +118,15 @@ def _other_experiment(d, p):
 
 
 CORRUPTIONS = {
-    "other-seed": _other_seed, "fewer-rows": _fewer_rows, "edited-value": _edited_value,
-    "extra-column": _extra_column, "bit-flips": _bit_flips, "truncated": _truncated,
-    "empty": _empty, "no-record": _no_record, "other-experiment": _other_experiment,
+    "other-seed": _other_seed,
+    "fewer-rows": _fewer_rows,
+    "edited-value": _edited_value,
+    "extra-column": _extra_column,
+    "bit-flips": _bit_flips,
+    "truncated": _truncated,
+    "empty": _empty,
+    "no-record": _no_record,
+    "other-experiment": _other_experiment,
 }
 
 
@@ -135,8 +148,9 @@ def test_each_corruption_is_reported_recomputed_and_replaced(tmp_path, clean, ki
     pd.testing.assert_frame_equal(again, clean, check_exact=True)
     frame, why = verify_seed_file(bad, exp, 2)  # replaced by a valid file
     assert why is None
-    pd.testing.assert_frame_equal(frame, clean[clean.seed == 2].reset_index(drop=True),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        frame, clean[clean.seed == 2].reset_index(drop=True), check_exact=True
+    )
     pd.testing.assert_frame_equal(load(tmp_path, exp), clean, check_exact=True)
 
 
@@ -159,13 +173,20 @@ def test_labels_come_from_the_current_experiment(tmp_path):
 
 
 def test_parameters_are_deep_frozen(tmp_path):
-    exp = Experiment("gaussian-bandit", "t-rel-arm", n_steps=30, n_seeds=2,
-                     env_params={"means": [0.1, 0.4, 0.35]},
-                     learner_params={"weights": np.array([1.0, 1.0, 1.0])})
+    exp = Experiment(
+        "gaussian-bandit",
+        "t-rel-arm",
+        n_steps=30,
+        n_seeds=2,
+        env_params={"means": [0.1, 0.4, 0.35]},
+        learner_params={"weights": np.array([1.0, 1.0, 1.0])},
+    )
     h = exp.hash
-    for mutate in (lambda: exp.env_params["means"].append(0.9),
-                   lambda: exp.env_params["means"].__setitem__(0, 0.9),
-                   lambda: exp.env_params.__setitem__("means", [0.9])):
+    for mutate in (
+        lambda: exp.env_params["means"].append(0.9),
+        lambda: exp.env_params["means"].__setitem__(0, 0.9),
+        lambda: exp.env_params.__setitem__("means", [0.9]),
+    ):
         with pytest.raises(TypeError, match="immutable"):
             mutate()
     w = exp.learner_params["weights"]

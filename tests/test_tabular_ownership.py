@@ -1,4 +1,5 @@
 """TabularMDP(copy=False): the ownership mode for large dense models."""
+
 import numpy as np
 import pytest
 
@@ -72,13 +73,18 @@ def _large(S=130, A=4, seed=1):
     return P, R
 
 
-@pytest.mark.parametrize("fault, match", [
-    (lambda P: P.__setitem__((7, 2, 5), np.nan), r"P\[7, 2, 5\] is nan"),
-    (lambda P: P.__setitem__((7, 2, 5), np.inf), r"P\[7, 2, 5\] is inf"),
-    (lambda P: P.__setitem__((9, 1, slice(0, 2)), [-0.25, P[9, 1, 0] + P[9, 1, 1] + 0.25]),
-     r"P\[9, 1, 0\] = -0.25 is negative"),
-    (lambda P: P.__setitem__((100, 3, 0), P[100, 3, 0] + 1e-9), r"P\[100, 3, :\] sums to"),
-])
+@pytest.mark.parametrize(
+    "fault, match",
+    [
+        (lambda P: P.__setitem__((7, 2, 5), np.nan), r"P\[7, 2, 5\] is nan"),
+        (lambda P: P.__setitem__((7, 2, 5), np.inf), r"P\[7, 2, 5\] is inf"),
+        (
+            lambda P: P.__setitem__((9, 1, slice(0, 2)), [-0.25, P[9, 1, 0] + P[9, 1, 1] + 0.25]),
+            r"P\[9, 1, 0\] = -0.25 is negative",
+        ),
+        (lambda P: P.__setitem__((100, 3, 0), P[100, 3, 0] + 1e-9), r"P\[100, 3, :\] sums to"),
+    ],
+)
 def test_large_dense_faults_give_the_numpy_messages(fault, match):
     P, R = _large()
     fault(P)
@@ -91,14 +97,14 @@ def test_compiled_row_check_agrees_with_numpy_on_random_rows():
     rng = np.random.default_rng(3)
     X = rng.dirichlet(np.ones(50), size=400)
     bad = rng.choice(400, size=40, replace=False)
-    X[bad[:10], 0] += 1e-8                 # sums off
-    X[bad[10:20], 1] = -X[bad[10:20], 1]   # negative entries
+    X[bad[:10], 0] += 1e-8  # sums off
+    X[bad[10:20], 1] = -X[bad[10:20], 1]  # negative entries
     X[bad[20:30], 2] = np.nan
     X[bad[30:], 3] = -np.inf
     expected = np.sort(bad).tolist()
     got = []
     for i in range(400):
-        if _validate.first_suspect_row(X[i:i + 1], 1e-10) == 0:
+        if _validate.first_suspect_row(X[i : i + 1], 1e-10) == 0:
             got.append(i)
     assert got == expected
     assert _validate.first_suspect_row(X, 1e-10) == expected[0]

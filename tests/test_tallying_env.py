@@ -1,5 +1,6 @@
 """Weighted tallying bandits: tally mechanics, REO checker, exact DP oracle vs brute force,
 REO sandwich, noise, bad inputs (paper page docs/papers/weighted-tallying.md)."""
+
 from __future__ import annotations
 
 import itertools
@@ -47,7 +48,8 @@ def _tally_ref(seq, t, a, w, window="current"):
 
 
 weights = st.lists(st.floats(0.0, 1.0), min_size=1, max_size=8).map(
-    lambda v: v[:-1] + [max(v[-1], 0.05)])
+    lambda v: v[:-1] + [max(v[-1], 0.05)]
+)
 
 
 # ----------------------------------------------------------------------------- tallies
@@ -69,8 +71,9 @@ def test_tally_mechanics(w, K, data, window):
         # sum over arms of the tallies of the *history* part equals sum of the filled weights
         hist_part = sum(_tally_ref(seq, t, b, w, window) for b in range(K))
         filled = min(m, t + 1) if window == "current" else min(m, t)
-        assert hist_part == pytest.approx(sum(w[:filled]) if window == "current"
-                                          else sum(w[:filled]), abs=1e-12)
+        assert hist_part == pytest.approx(
+            sum(w[:filled]) if window == "current" else sum(w[:filled]), abs=1e-12
+        )
         env.pull(a)
     # m consecutive plays (m + 1 for the previous-round window) saturate
     for _ in range(m + 1):
@@ -118,8 +121,9 @@ def test_attainable_tallies_long_memory():
 
 
 @SET
-@given(st.integers(1, 6), st.integers(1, 7), st.integers(0, 2 ** 32 - 1),
-       st.sampled_from([None, 0.8]))
+@given(
+    st.integers(1, 6), st.integers(1, 7), st.integers(0, 2**32 - 1), st.sampled_from([None, 0.8])
+)
 def test_random_reo_generator_outputs_reo_and_checker_rejects_perturbation(K, m, seed, gamma):
     """The generator's instances are REO (independent check on script-Y); lowering some
     attainable loss below mu* makes the checker reject."""
@@ -131,8 +135,9 @@ def test_random_reo_generator_outputs_reo_and_checker_rejects_perturbation(K, m,
     u0 = float(ys[0]) / inst.W  # smallest attainable normalised tally
     if K >= 2 and 0.0 < u0 < 1.0:
         b = (inst.best_arm + 1) % K
-        knots = [(inst.xs[a, :inst.n_knots[a]], inst.vs[a, :inst.n_knots[a]].copy())
-                 for a in range(K)]
+        knots = [
+            (inst.xs[a, : inst.n_knots[a]], inst.vs[a, : inst.n_knots[a]].copy()) for a in range(K)
+        ]
         # arm b: below mu* at its smallest attainable tally, 1 when saturated (a* unchanged)
         knots[b] = (np.array([0.0, u0, 1.0]), np.array([inst.mu_star / 2] * 2 + [1.0]))
         bad = TallyingInstance(inst.w, knots)
@@ -159,15 +164,22 @@ def test_clipped_affine_exact():
 def _brute_opt(inst, T):
     best = np.inf
     for seq in itertools.product(range(inst.K), repeat=T):
-        tot = sum(inst.loss(seq[t], _tally_ref(list(seq), t, seq[t], inst.w, inst.window))
-                  for t in range(T))
+        tot = sum(
+            inst.loss(seq[t], _tally_ref(list(seq), t, seq[t], inst.w, inst.window))
+            for t in range(T)
+        )
         best = min(best, tot)
     return best
 
 
 @settings(max_examples=20, deadline=None)
-@given(st.integers(1, 3), st.integers(1, 4), st.integers(0, 2 ** 32 - 1),
-       st.integers(1, 7), st.sampled_from(["current", "previous"]))
+@given(
+    st.integers(1, 3),
+    st.integers(1, 4),
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 7),
+    st.sampled_from(["current", "previous"]),
+)
 def test_dp_equals_brute_force(K, m, seed, T, window):
     """OPT_t by DP over the last m-1 actions == enumeration of [K]^t (generic instances,
     not necessarily REO, random weights)."""
@@ -197,7 +209,7 @@ def test_reo_sandwich(K, m):
 
 def test_dp_refuses_too_large():
     with pytest.raises(ValueError, match="T = "):
-        opt_values(practice_makes_perfect(5, 10), 10 ** 6)
+        opt_values(practice_makes_perfect(5, 10), 10**6)
 
 
 # ----------------------------------------------------------------------------- env
@@ -205,8 +217,9 @@ def test_bernoulli_and_gaussian_noise_means():
     """Empirical mean loss of 20000 saturated pulls of a* is mu* = 0.1 within 5 s.e.
     (two-sided false-positive rate < 1e-6 per check)."""
     for noise, sig in (("bernoulli", None), ("clipped-gaussian", 0.05)):
-        env = make_practice_makes_perfect(np.random.default_rng(1), K=3, m=3, noise=noise,
-                                          sigma=sig or 0.1)
+        env = make_practice_makes_perfect(
+            np.random.default_rng(1), K=3, m=3, noise=noise, sigma=sig or 0.1
+        )
         for _ in range(3):
             env.pull(0)
         losses = np.array([1.0 - env.pull(0) for _ in range(20000)])
@@ -235,8 +248,10 @@ def test_runner_records_cpr_columns():
     opt_values, the realised rewards); cpr_columns on the bare frame gives the same."""
     from mdpkit.experiments import Experiment, run
     from mdpkit.experiments.runner import _streams
-    exp = Experiment("random-reo-tallying", "se-wtb", 300, 2, root_seed=3,
-                     env_params={"K": 3, "m": 3})
+
+    exp = Experiment(
+        "random-reo-tallying", "se-wtb", 300, 2, root_seed=3, env_params={"K": 3, "m": 3}
+    )
     frame = run(exp)
     assert list(frame.columns[-3:]) == ["cpr_lower", "cpr", "loss_cpr_upper"]
     for s in range(2):
@@ -294,5 +309,6 @@ def test_bad_inputs():
         make_practice_makes_perfect(0, K=2, m=2).pull(2)
     # explicit non-REO instance through the registered factory
     with pytest.raises(ValueError, match="not REO"):
-        make_tallying_bandit(0, w=[1.0, 1.0], knots=[[[0.0, 1.0], [0.9, 0.5]],
-                                                     [[0.0, 1.0], [0.2, 0.6]]])
+        make_tallying_bandit(
+            0, w=[1.0, 1.0], knots=[[[0.0, 1.0], [0.9, 0.5]], [[0.0, 1.0], [0.2, 0.6]]]
+        )

@@ -1,6 +1,7 @@
 """Tallying-bandit learners: fast == generic, burn-in correctness, a* survival, the explicit
 bound in every seed, the m = 1 reduction, monotonicity in M, learners never read m or w,
 bad inputs (paper page docs/papers/weighted-tallying.md)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -57,8 +58,9 @@ def test_fast_equals_generic(name, noise):
     T = 1500
     outs, envs = [], []
     for fast in (True, False):
-        env = make_random_reo_tallying(np.random.default_rng(11), K=4, m=3, M=5, noise=noise,
-                                       gamma=0.8, record=True)
+        env = make_random_reo_tallying(
+            np.random.default_rng(11), K=4, m=3, M=5, noise=noise, gamma=0.8, record=True
+        )
         lrn = _build(name, env, T)
         outs.append(lrn.fast_run(env, T, env.rng) if fast else _generic(env, lrn, T))
         envs.append(env)
@@ -79,16 +81,22 @@ def test_fast_flag_stored():
 
 # ----------------------------------------------------------------------------- burn-in
 @pytest.mark.parametrize("window", ["current", "previous"])
-@pytest.mark.parametrize("flags", [{}, {"pool_across_phases": False},
-                                   {"skip_burnin_if_continuing": True}])
+@pytest.mark.parametrize(
+    "flags", [{}, {"pool_across_phases": False}, {"skip_burnin_if_continuing": True}]
+)
 def test_burn_in_every_recorded_loss_is_saturated(window, flags):
     """Every loss SE-WTB uses for estimation was drawn at tally exactly W (1e-12), for
     unit and decaying weights, M > m and M = m, including the smallest saturating burn-in
     (m - 1 plays for the current-round window, m for the previous-round window)."""
-    for gamma, m, M, tight in ((None, 4, 4, False), (0.7, 3, 6, False), (None, 4, 4, True),
-                               (0.7, 5, 5, True)):
-        env = make_random_reo_tallying(np.random.default_rng(5), K=4, m=m, M=M, gamma=gamma,
-                                       window=window, record=True)
+    for gamma, m, M, tight in (
+        (None, 4, 4, False),
+        (0.7, 3, 6, False),
+        (None, 4, 4, True),
+        (0.7, 5, 5, True),
+    ):
+        env = make_random_reo_tallying(
+            np.random.default_rng(5), K=4, m=m, M=M, gamma=gamma, window=window, record=True
+        )
         shift = -1 if window == "current" else 0
         burn = (m + shift) if tight else M  # the default, valid for both windows
         lrn = _build("se-wtb", env, 4000, burn_in=burn, **flags)
@@ -156,6 +164,7 @@ def test_a_star_survives_noisy():
 # ----------------------------------------------------------------------------- bound
 def _cpr(env_name, env_params, learner_params, T, seed):
     from mdpkit.experiments.registry import get_env
+
     env = get_env(env_name)(np.random.default_rng(seed), **env_params)
     lrn = _build("se-wtb", env, T, **learner_params)
     return float(lrn.fast_run(env, T, env.rng)["regret"].sum()), env
@@ -188,15 +197,20 @@ def test_explicit_bound_every_seed_full_suite():
     Each seed fails with probability <= 1/T, so one violation is a bug."""
     from mdpkit.bounds.tallying import se_wtb_gap_bound
     from paper_figures.weighted_tallying import run_one, settings
+
     cfg = settings(False)
     runs = [("practice-makes-perfect", {"K": 5, "m": 10, "M": 10}, T) for T in cfg["e1_T"]]
-    runs += [("practice-makes-perfect", {"K": 5, "m": 10, "M": M}, cfg["e2_T"])
-             for M in cfg["M_grid"]]
-    runs += [("practice-makes-perfect", {"K": 5, "m": 10, "M": 20, "gamma": 0.8}, T)
-             for T in cfg["e3_T"]]
+    runs += [
+        ("practice-makes-perfect", {"K": 5, "m": 10, "M": M}, cfg["e2_T"]) for M in cfg["M_grid"]
+    ]
+    runs += [
+        ("practice-makes-perfect", {"K": 5, "m": 10, "M": 20, "gamma": 0.8}, T) for T in cfg["e3_T"]
+    ]
     runs += [("random-reo-tallying", {"K": K, "m": 5, "M": 10}, cfg["e4_T"]) for K in cfg["e4_K"]]
-    runs += [("practice-makes-perfect", {"K": 5, "m": cfg["e5_m"], "M": cfg["e5_m"]}, T)
-             for T in cfg["e5_T"]]
+    runs += [
+        ("practice-makes-perfect", {"K": 5, "m": cfg["e5_m"], "M": cfg["e5_m"]}, T)
+        for T in cfg["e5_T"]
+    ]
     for env_name, params, T in runs:
         for seed in range(20):
             r = run_one(env_name, params, "se-wtb", {}, T, seed, 20)
@@ -242,8 +256,9 @@ def test_monotone_in_M():
 
 
 # ----------------------------------------------------------------------------- P6
-@pytest.mark.parametrize("name", ["se-wtb", "se-naive", "ucb1-losses", "exp3-losses",
-                                  "batched-exp3"])
+@pytest.mark.parametrize(
+    "name", ["se-wtb", "se-naive", "ucb1-losses", "exp3-losses", "batched-exp3"]
+)
 def test_actions_do_not_depend_on_m_or_w(name):
     """Learners built from envs with different m and w (same K, M), or with m/w smuggled
     into env_info, and fed the same loss sequence act identically; changing the env's
@@ -263,9 +278,9 @@ def test_actions_do_not_depend_on_m_or_w(name):
 
 # ----------------------------------------------------------------------------- misc
 def test_block_length_exact():
-    for T in (1, 2, 8, 9, 27, 28, 10 ** 6, 10 ** 6 + 1):
+    for T in (1, 2, 8, 9, 27, 28, 10**6, 10**6 + 1):
         tau = block_length(T)
-        assert tau ** 3 >= T and (tau - 1) ** 3 < T
+        assert tau**3 >= T and (tau - 1) ** 3 < T
 
 
 def test_bad_learner_inputs():
@@ -292,6 +307,7 @@ def test_figure_run_one_matches_runner():
     from mdpkit.experiments import Experiment
     from mdpkit.experiments.runner import run_seed
     from paper_figures.weighted_tallying import run_one
+
     for name in ("se-wtb", "exp3-losses", "batched-exp3"):
         params = {"K": 4, "m": 3, "M": 5}
         exp = Experiment("random-reo-tallying", name, 700, 3, root_seed=0, env_params=params)
@@ -315,6 +331,7 @@ def test_elimination_rule_matches_independent_computation():
     with pooled n = 2^r - 1 and rad = sqrt(L / (2n)), L = log(2 K R_T / delta), computed
     here from the learner's own recorded losses (loss LCB above the best UCB -> out)."""
     import math
+
     rng = np.random.default_rng(4)
     K, M, T = 6, 2, 5000
     lrn = SEWTB(K, T, M)
@@ -332,7 +349,7 @@ def test_elimination_rule_matches_independent_computation():
         if lrn.info()["recorded"] == 1:
             sums[a] += loss
         if int(lrn.state.ints[0]) != phase:  # a phase just ended
-            n = 2 ** phase - 1
+            n = 2**phase - 1
             rad = math.sqrt(L / (2 * n))
             mu = sums[active] / n
             keep = active[mu - rad <= (mu + rad).min()]

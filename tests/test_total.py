@@ -1,5 +1,6 @@
 """Total reward with terminal states (stochastic shortest path): model keyword, validity
 checks, PI / VI, evaluation, occupancy; published Sutton & Barto values recomputed here."""
+
 import pickle
 
 import numpy as np
@@ -40,8 +41,9 @@ def test_sutton_barto_example_4_1():
     V_ref = np.zeros(16)
     V_ref[N] = np.linalg.solve(np.eye(14) - P_pi[np.ix_(N, N)], R.mean(axis=1)[N])
     # the book's converged table: 0 -14 -20 -22 / -14 -18 -20 -20 / -20 -20 -18 -14 / ...
-    published = np.array([0, -14, -20, -22, -14, -18, -20, -20,
-                          -20, -20, -18, -14, -22, -20, -14, 0], dtype=float)
+    published = np.array(
+        [0, -14, -20, -22, -14, -18, -20, -20, -20, -20, -18, -14, -22, -20, -14, 0], dtype=float
+    )
     np.testing.assert_allclose(V_ref, published, atol=1e-9)
     V = evaluate(m, np.full((16, 4), 0.25))
     np.testing.assert_allclose(V, V_ref, atol=1e-10)
@@ -53,8 +55,12 @@ def test_sutton_barto_example_4_1():
         assert res.converged and res.bound == 0.0
         np.testing.assert_allclose(res.V, V_opt, atol=1e-10, err_msg=method)
         np.testing.assert_allclose(evaluate(m, res.policy), V_opt, atol=1e-10)
-    ms = TabularMDP(sp.csr_matrix(P.reshape(64, 16)), R, criterion="total",
-                    terminal=np.isin(np.arange(16), [0, 15]))
+    ms = TabularMDP(
+        sp.csr_matrix(P.reshape(64, 16)),
+        R,
+        criterion="total",
+        terminal=np.isin(np.arange(16), [0, 15]),
+    )
     np.testing.assert_allclose(solve(ms).V, V_opt, atol=1e-10)
     np.testing.assert_allclose(q_from_v(m, V_opt), R + P @ V_opt)
 
@@ -75,8 +81,9 @@ def random_ssp(rng, S, A, sparse=False):
 
 
 @settings(max_examples=15, deadline=None)
-@given(S=st.integers(2, 6), A=st.integers(1, 3), seed=st.integers(0, 2**32 - 1),
-       sparse=st.booleans())
+@given(
+    S=st.integers(2, 6), A=st.integers(1, 3), seed=st.integers(0, 2**32 - 1), sparse=st.booleans()
+)
 def test_total_matches_long_finite_horizon(S, A, seed, sparse):
     """V*_H (backward induction, H steps) converges to V*_total as H grows; on these
     models the termination probability per step under the best policy is bounded below,
@@ -115,9 +122,13 @@ def test_non_terminating_ssp_refused():
     R = np.array([[-1.0, -1.0], [0.0, 1.0], [0.0, 0.0]])
     m = TabularMDP(P, R, criterion="total", terminal=[2])
     comps = maximal_end_components(m)
-    assert len(comps) == 1 and comps[0][0].tolist() == [1] and comps[0][1].tolist() == [[False, True]]
+    assert (
+        len(comps) == 1 and comps[0][0].tolist() == [1] and comps[0][1].tolist() == [[False, True]]
+    )
     for method in ("pi", "vi"):
-        with pytest.raises(ValueError, match=r"stay forever.*\[1\].*positive average reward.*\+inf"):
+        with pytest.raises(
+            ValueError, match=r"stay forever.*\[1\].*positive average reward.*\+inf"
+        ):
             solve(m, method=method)
     # the same loop with reward 0: total reward of never terminating is not defined
     m0 = TabularMDP(P, np.where(R > 0, 0.0, R), criterion="total", terminal=[2])
@@ -153,11 +164,12 @@ def test_terminal_keyword_validation():
     P3[3, :, 3] = 1.0
     R3 = R.copy()
     R3[3] = 0.0
-    assert TabularMDP(P3, R3, criterion="total", terminal=[0, 15]) != \
-        TabularMDP(P3, R3, criterion="total", terminal=[0, 3, 15])
-    with pytest.raises(ValueError, match=r'needs terminal='):
+    assert TabularMDP(P3, R3, criterion="total", terminal=[0, 15]) != TabularMDP(
+        P3, R3, criterion="total", terminal=[0, 3, 15]
+    )
+    with pytest.raises(ValueError, match=r"needs terminal="):
         TabularMDP(P, R, criterion="total")
-    with pytest.raises(ValueError, match="only for criterion=\"total\""):
+    with pytest.raises(ValueError, match='only for criterion="total"'):
         TabularMDP(P, R, gamma=0.9, terminal=[0])
     with pytest.raises(ValueError, match="takes neither gamma nor horizon"):
         TabularMDP(P, R, gamma=0.9, criterion="total", terminal=[0])

@@ -1,5 +1,6 @@
 """UCBVI-CH / UCBVI-BF (mdpkit.algorithms.ucbvi): formulas, numba vs numpy, fast path vs the
 generic loop, optimism, Thm 1 bound. docs/papers/classical-baselines.md#algorithms-as-implemented, #decisions."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -63,12 +64,12 @@ def test_bf_bonus_by_hand():
     ln = UCBVI(S, A, H, K, delta=0.1, variant="bf")
     L = ln.L
     ln.N_sa[0, 0, 0] = 4.0
-    ln.N_say[0, 0, 0] = [1.0, 3.0]           # P_hat = (1/4, 3/4)
-    ln.V[1] = [0.0, 2.0]                      # V_{k,h+1} at h = 0
-    ln.N_visit[1] = [0.0, 1e12]               # y=0 unvisited: cap H^2; y=1: 1e4 H^3 S^2 A L^2 / 1e12
+    ln.N_say[0, 0, 0] = [1.0, 3.0]  # P_hat = (1/4, 3/4)
+    ln.V[1] = [0.0, 2.0]  # V_{k,h+1} at h = 0
+    ln.N_visit[1] = [0.0, 1e12]  # y=0 unvisited: cap H^2; y=1: 1e4 H^3 S^2 A L^2 / 1e12
     mean = 0.75 * 2.0
     var = 0.25 * (0 - mean) ** 2 + 0.75 * (2 - mean) ** 2
-    corr = 0.25 * H ** 2 + 0.75 * min(1e4 * H ** 3 * S ** 2 * A * L ** 2 / 1e12, H ** 2)
+    corr = 0.25 * H**2 + 0.75 * min(1e4 * H**3 * S**2 * A * L**2 / 1e12, H**2)
     expected = np.sqrt(8 * L * var / 4) + 14 * H * L / (3 * 4) + np.sqrt(8 * corr / 4)
     assert ln.bonus(0, 0, 0) == pytest.approx(expected, rel=1e-13)
     # last step: V_{k,H} = 0 so the variance and the correction vanish
@@ -82,8 +83,7 @@ def test_kernel_q_matches_recursion_with_bonus_formula(variant, homogeneous):
     """Q_{k,h} = min(Q_{k-1,h}, H, R + P_hat V_{k,h+1} + b) entrywise, b from UCBVI.bonus."""
     mdp = random_mdp(5, 3, horizon=4, rng=3)
     env = EpisodicTabularEnv(mdp, 11)
-    ln = UCBVI(5, 3, 4, 10**5, variant=variant, R=mdp.R, homogeneous=homogeneous,
-               bonus_scale=0.02)
+    ln = UCBVI(5, 3, 4, 10**5, variant=variant, R=mdp.R, homogeneous=homogeneous, bonus_scale=0.02)
     ln.fast_run(env, 2000, env.rng)
     Q_prev = ln.Q.copy()
     ln.begin_episode()
@@ -114,8 +114,20 @@ def test_numba_plan_matches_numpy_reference(variant):
     for _ in range(5):
         ln.fast_run(env, 100, env.rng)
         Q_prev = ln.Q.copy()
-        Q, V, pi = plan_numpy(Q_prev, ln.N_sa, ln.N_say, ln.R_sum, ln.R_known, True, ln.N_visit,
-                              5, ln.L, variant, True, 0.1)
+        Q, V, pi = plan_numpy(
+            Q_prev,
+            ln.N_sa,
+            ln.N_say,
+            ln.R_sum,
+            ln.R_known,
+            True,
+            ln.N_visit,
+            5,
+            ln.L,
+            variant,
+            True,
+            0.1,
+        )
         ln.begin_episode()
         np.testing.assert_allclose(ln.Q, Q, rtol=0, atol=1e-12)
         np.testing.assert_allclose(ln.V, V, rtol=0, atol=1e-12)
@@ -162,7 +174,7 @@ def test_fast_path_equals_generic_loop(kind, reward_dist, variant):
     env_b = EpisodicTabularEnv(mdp, 7, reward_dist=reward_dist)
     la, lb = UCBVI(6, 3, 5, K, **kw), UCBVI(6, 3, 5, K, **kw)
     reg_g, rew_g = generic_loop(la, env_a, K)
-    out = lb.fast_run(env_b, K, env_b.rng, chunk=37)   # chunking must not matter
+    out = lb.fast_run(env_b, K, env_b.rng, chunk=37)  # chunking must not matter
     np.testing.assert_allclose(out["regret"], reg_g, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(out["reward"], rew_g)
     np.testing.assert_array_equal(la.Q, lb.Q)
@@ -175,8 +187,14 @@ def test_fast_path_equals_generic_loop_through_runner():
     mdp = riverswim(5, horizon=8)
     frames = []
     for fast in (True, False):
-        ex = Experiment(env="tabular", learner="ucbvi-bf", n_steps=150, n_seeds=2,
-                        env_params={"mdp": mdp}, learner_params={"fast": fast, "bonus_scale": 0.02})
+        ex = Experiment(
+            env="tabular",
+            learner="ucbvi-bf",
+            n_steps=150,
+            n_seeds=2,
+            env_params={"mdp": mdp},
+            learner_params={"fast": fast, "bonus_scale": 0.02},
+        )
         frames.append(run(ex))
     a, b = frames
     np.testing.assert_allclose(a["regret"].to_numpy(), b["regret"].to_numpy(), rtol=0, atol=1e-12)
@@ -194,9 +212,12 @@ def test_fast_path_regret_is_exact_policy_gap():
     ln = UCBVI(4, 2, 3, 60, R=mdp.R, bonus_scale=0.05)
     vstar = float(mdp.mu @ solve(mdp, method="backward").V[0])
     from mdpkit.solvers import evaluate
+
     for k in range(60):
         pi = ln.begin_episode()
-        assert out["regret"][k] == pytest.approx(vstar - float(mdp.mu @ evaluate(mdp, pi)[0]), abs=1e-12)
+        assert out["regret"][k] == pytest.approx(
+            vstar - float(mdp.mu @ evaluate(mdp, pi)[0]), abs=1e-12
+        )
         s = env2.reset()
         for h in range(3):
             a = ln.act(h, s)
@@ -208,7 +229,7 @@ def test_fast_path_regret_is_exact_policy_gap():
 # ------------------------------------------------------------------ optimism
 def _optimism_instance():
     P = np.array([[[0.8, 0.2], [0.2, 0.8]], [[0.6, 0.4], [0.9, 0.1]]])
-    R = np.array([[0.05, 0.25], [0.3, 0.0]])     # Q*_0 = [[0.31, 0.54], [0.57, 0.255]]
+    R = np.array([[0.05, 0.25], [0.3, 0.0]])  # Q*_0 = [[0.31, 0.54], [0.57, 0.255]]
     return TabularMDP(P, R, horizon=2)
 
 
@@ -226,7 +247,7 @@ def test_ucbvi_ch_q_is_optimistic():
     ln = UCBVI(2, 2, 2, 400_000, delta=0.01, R=mdp.R)
     ln.fast_run(env, 400_000, env.rng)
     ln.begin_episode()
-    assert np.all(ln.Q[0] < 1.8)              # step 0 (where P_hat matters) below H = 2
+    assert np.all(ln.Q[0] < 1.8)  # step 0 (where P_hat matters) below H = 2
     assert np.all(ln.Q >= Qstar - 1e-12)
     # the same check has teeth: without the bonus the monotone min drops below Q*
     env = EpisodicTabularEnv(mdp, 123)
@@ -237,7 +258,7 @@ def test_ucbvi_ch_q_is_optimistic():
 
 
 def test_ucbvi_learns_eventually_tuned():
-    """"Tuned" configuration (bonus_scale = 0.1, labelled as such): per-episode regret falls
+    """ "Tuned" configuration (bonus_scale = 0.1, labelled as such): per-episode regret falls
     by more than 10x between the first 1,000 and the last 10,000 of 100,000 episodes, and
     >= 85% of the last 10,000 episodes play an optimal policy (UCB-type exploration of the
     second action at the last step never stops entirely). With the theory constants the
@@ -249,7 +270,7 @@ def test_ucbvi_learns_eventually_tuned():
         env = EpisodicTabularEnv(mdp, 5)
         ln = UCBVI(2, 2, 2, 100_000, delta=0.01, R=mdp.R, variant=variant, bonus_scale=0.1)
         r = ln.fast_run(env, 100_000, env.rng)["regret"]
-        assert r[:1000].mean() > 0.02                      # it had to learn something
+        assert r[:1000].mean() > 0.02  # it had to learn something
         assert r[-10_000:].mean() < r[:1000].mean() / 10
         assert np.mean(r[-10_000:] == 0.0) >= 0.85
 
@@ -297,10 +318,18 @@ def test_ucbvi_ch_regret_under_thm1_bound_20_seeds():
 
 def test_registered_factories_and_defaults():
     from mdpkit.experiments import get_learner, list_learners
+
     names = set(list_learners())
     assert {"ucb1", "successive-elimination", "oful", "ucbvi-ch", "ucbvi-bf", "psrl"} <= names
-    info = {"kind": "episodic", "S": 3, "A": 2, "H": 4, "n_steps": 100, "R": np.zeros((3, 2)),
-            "step_dependent_P": True}
+    info = {
+        "kind": "episodic",
+        "S": 3,
+        "A": 2,
+        "H": 4,
+        "n_steps": 100,
+        "R": np.zeros((3, 2)),
+        "step_dependent_P": True,
+    }
     ln = get_learner("ucbvi-bf")(info, 0)
     assert ln.variant == "bf" and not ln.homogeneous and ln.N_sa.shape == (4, 3, 2)
     assert ln.L == pytest.approx(np.log(5 * 3 * 2 * 400 / 0.1))

@@ -6,6 +6,7 @@ from the played trajectory; fast == generic on a discounted env; learning on a s
 RiverSwim (greedy policy optimal, average reward near g*); the Thm 2 bound along runs;
 bad input.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -75,9 +76,11 @@ def test_radii_formulas():
     S, A, t, d = 6, 2, 1234.0, 0.05
     for n in (0.0, 1.0, 17.0):
         assert reward_radius(S, A, t, d, n) == pytest.approx(
-            np.sqrt(7 * np.log(2 * S * A * t / d) / (2 * max(1.0, n))), rel=1e-14)
+            np.sqrt(7 * np.log(2 * S * A * t / d) / (2 * max(1.0, n))), rel=1e-14
+        )
         assert transition_radius(S, A, t, d, n) == pytest.approx(
-            np.sqrt(14 * S * np.log(2 * A * t / d) / max(1.0, n)), rel=1e-14)
+            np.sqrt(14 * S * np.log(2 * A * t / d) / max(1.0, n)), rel=1e-14
+        )
 
 
 def _trajectory(T=4000, S=4, seed=3):
@@ -89,8 +92,14 @@ def _trajectory(T=4000, S=4, seed=3):
         before = ln.n_epochs
         a = ln.act(s)
         if ln.n_epochs != before:
-            snaps.append((len(traj), ln.state.model.p_rad.copy(), ln.state.model.r_tilde.copy(),
-                          ln.state.policy.copy()))
+            snaps.append(
+                (
+                    len(traj),
+                    ln.state.model.p_rad.copy(),
+                    ln.state.model.r_tilde.copy(),
+                    ln.state.policy.copy(),
+                )
+            )
         r, s2 = env.step(s, a)
         ln.update(s, a, r, s2)
         traj.append((s, a, r, s2))
@@ -123,11 +132,13 @@ def test_epoch_rule_and_radii_recomputed_from_the_trajectory():
             _, p_rad, r_tilde, pol = snaps[k]
             tk = t + 1
             n1 = np.maximum(1.0, N)
-            np.testing.assert_allclose(p_rad, np.sqrt(14 * S * np.log(2 * A * tk / delta) / n1),
-                                       rtol=1e-13)
+            np.testing.assert_allclose(
+                p_rad, np.sqrt(14 * S * np.log(2 * A * tk / delta) / n1), rtol=1e-13
+            )
             r_hat = np.where(N > 0, Rsum / n1, 0.0)
             np.testing.assert_allclose(
-                r_tilde, r_hat + np.sqrt(7 * np.log(2 * S * A * tk / delta) / (2 * n1)), rtol=1e-13)
+                r_tilde, r_hat + np.sqrt(7 * np.log(2 * S * A * tk / delta) / (2 * n1)), rtol=1e-13
+            )
         assert a == pol[s]
         nu[s, a] += 1
         Rsum[s, a] += r
@@ -140,19 +151,43 @@ def test_epoch_rule_and_radii_recomputed_from_the_trajectory():
 
 
 def test_fast_equals_generic_on_a_discounted_env():
-    exps = [Experiment("riverswim", "ucrl2", n_steps=1500, n_seeds=1,
-                       env_params={"S": 3, "gamma": 0.9, "horizon": None},
-                       learner_params={"fast": f}) for f in (True, False)]
+    exps = [
+        Experiment(
+            "riverswim",
+            "ucrl2",
+            n_steps=1500,
+            n_seeds=1,
+            env_params={"S": 3, "gamma": 0.9, "horizon": None},
+            learner_params={"fast": f},
+        )
+        for f in (True, False)
+    ]
     fast, gen = (run_seed(e, 0) for e in exps)
-    assert list(fast.columns) == list(gen.columns) == [
-        "algorithm", "seed", "k", "regret", "cum_regret", "reward", "pseudo_regret",
-        "discounted_reward", "v_star_s0", "epoch", "optimistic_gain"]
+    assert (
+        list(fast.columns)
+        == list(gen.columns)
+        == [
+            "algorithm",
+            "seed",
+            "k",
+            "regret",
+            "cum_regret",
+            "reward",
+            "pseudo_regret",
+            "discounted_reward",
+            "v_star_s0",
+            "epoch",
+            "optimistic_gain",
+        ]
+    )
     for col in fast.columns[3:]:
         np.testing.assert_array_equal(fast[col].to_numpy(), gen[col].to_numpy(), err_msg=col)
     # the regret column is T g* - sum of rewards
     env = get_env("riverswim")(np.random.default_rng(0), S=3, gamma=0.9, horizon=None)
     T = len(fast)
-    assert fast.cum_regret.iloc[-1] == pytest.approx(T * env.gain_star - fast.reward.sum(), abs=1e-8)
+    assert fast.cum_regret.iloc[-1] == pytest.approx(
+        T * env.gain_star - fast.reward.sum(), abs=1e-8
+    )
 
 
 def test_learns_small_riverswim_and_respects_thm2():
@@ -165,12 +200,13 @@ def test_learns_small_riverswim_and_respects_thm2():
     D = diameter(mdp)
     for seed in range(2):
         env = ContinuingTabularEnv(mdp, seed)
-        ln = get_learner("ucrl2")(env.env_info() | {"n_steps": T}, np.random.default_rng(seed),
-                                  delta=0.05)
+        ln = get_learner("ucrl2")(
+            env.env_info() | {"n_steps": T}, np.random.default_rng(seed), delta=0.05
+        )
         cols = interact(env, ln, T)
         opt = solve(mdp, method="pi").policy
         np.testing.assert_array_equal(ln.state.policy, opt)
-        assert abs(cols["reward"][-T // 10:].mean() - env.gain_star) < 0.02
+        assert abs(cols["reward"][-T // 10 :].mean() - env.gain_star) < 0.02
         t = np.arange(2, T + 1)
         bound = UCRL2_THM2.curve(t, D=D, S=3, A=2, delta=0.05)
         assert (np.cumsum(cols["regret"])[1:] <= bound).all()
@@ -198,8 +234,9 @@ def test_known_rewards_and_mask():
     interact(env, ln, 200)
     np.testing.assert_array_equal(ln.state.model.r_tilde, mdp.R)
     mask = np.array([[True, True], [False, True], [True, True]])
-    env = ContinuingTabularEnv(TabularMDP(mdp.P, mdp.R, criterion="average", mu=mdp.mu,
-                                          action_mask=mask), 1)
+    env = ContinuingTabularEnv(
+        TabularMDP(mdp.P, mdp.R, criterion="average", mu=mdp.mu, action_mask=mask), 1
+    )
     ln = get_learner("ucrl2")(env.env_info(), 0, fast=False)
     s = env.reset()
     for _ in range(500):
@@ -215,13 +252,23 @@ def test_figure_claims_on_known_numbers():
     g* and optimistic gains above g* holds every claim; a linear regret, a low reward and
     one optimistic gain below g* fail the corresponding claims."""
     from paper_figures import ucrl2_riverswim as fig
+
     T, g_star, D, S = 1000, 0.4, 5.0, 4
     k = np.arange(1, T + 1)
     rows = []
     for s in range(2):
-        rows.append(pd.DataFrame({"algorithm": fig.LABEL, "seed": s, "k": k,
-                                  "cum_regret": 3 * np.sqrt(k), "reward": np.full(T, g_star),
-                                  "optimistic_gain": np.full(T, g_star + 0.01)}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "algorithm": fig.LABEL,
+                    "seed": s,
+                    "k": k,
+                    "cum_regret": 3 * np.sqrt(k),
+                    "reward": np.full(T, g_star),
+                    "optimistic_gain": np.full(T, g_star + 0.01),
+                }
+            )
+        )
     good = pd.concat(rows, ignore_index=True)
     assert [c["verdict"] for c in fig.claims(good, S, g_star, D)] == [True] * 4
     bad = good.assign(cum_regret=good.k * 0.39, reward=0.3)

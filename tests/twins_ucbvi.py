@@ -1,11 +1,13 @@
 """Numpy twins (test references) of the UCBVI kernels of :mod:`mdpkit.algorithms._tabular_episode_kernels`."""
+
 from __future__ import annotations
 
 import numpy as np
 
 
-def plan_numpy(Q_prev, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, variant,
-               pooled, bonus_scale=1.0):
+def plan_numpy(
+    Q_prev, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, variant, pooled, bonus_scale=1.0
+):
     """Plain numpy UCBVI planning, vectorised over (x, a): the reference of the numba kernel.
 
     Same inputs as :func:`mdpkit.algorithms._tabular_episode_kernels.plan` (``variant`` "ch"/"bf");
@@ -34,11 +36,15 @@ def plan_numpy(Q_prev, N_sa, N_say, R_sum, R_known, use_known, N_visit, H, L, va
             else:
                 nv = N_visit[h + 1]
                 with np.errstate(divide="ignore"):
-                    m = np.minimum(np.where(nv > 0, 1e4 * Hf ** 3 * S * S * A * L * L / nv, np.inf),
-                                   Hf * Hf)
+                    m = np.minimum(
+                        np.where(nv > 0, 1e4 * Hf**3 * S * S * A * L * L / nv, np.inf), Hf * Hf
+                    )
                 corr = P_hat @ m
-            b = (np.sqrt(8.0 * L * var / n_safe) + 14.0 * Hf * L / (3.0 * n_safe)
-                 + np.sqrt(8.0 * corr / n_safe))
+            b = (
+                np.sqrt(8.0 * L * var / n_safe)
+                + 14.0 * Hf * L / (3.0 * n_safe)
+                + np.sqrt(8.0 * corr / n_safe)
+            )
         q = np.minimum(np.minimum(Q_prev[h], Hf), r + pv + bonus_scale * b)
         Q[h] = np.where(seen, q, Hf)
         pi[h] = np.argmax(Q[h], axis=1)

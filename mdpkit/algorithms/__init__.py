@@ -3,6 +3,7 @@
 Importing this package registers every learner factory (``register_learner``); keep it a
 plain list of imports, one line per family.
 """
+
 from . import (
     conservative,
     dlb,

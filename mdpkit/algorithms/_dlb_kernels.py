@@ -29,6 +29,7 @@ System convention (dynlin-ucb.md#model): the reward of round t uses the pre-upda
 ``x_{t+1} = A x_t + B u_t + sigma_state * z_state``. Per-arm quantities ``Bu[k] = B u_k``
 and ``thetau[k] = <theta, u_k>`` are precomputed once (numpy) and passed in.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,19 +41,44 @@ from numba import njit
 from ..envs.dlb import dlb_shadow_step, dlb_step, simulate_constant, transient_expected_rewards  # noqa: F401
 
 __all__ = [
-    "dlb_step", "dlb_shadow_step", "simulate_constant", "transient_expected_rewards",
-    "epoch_length", "beta_dynlin", "beta_linucb_fed", "beta_dlinucb_fed",
-    "ucb_argmax", "ucb_argmax_dlin", "sherman_morrison_update", "inverse_small",
-    "run_linear_family", "run_dlin_russac", "exp3_probabilities", "sample_from",
-    "run_exp3", "run_batch_exp3", "ar2_choose", "ar2_update", "run_ar2", "run_fixed",
-    "BETA_DYNLIN", "BETA_LINUCB_FED", "BETA_DLINUCB_FED", "BETA_CONST", "BETA_MODES",
+    "dlb_step",
+    "dlb_shadow_step",
+    "simulate_constant",
+    "transient_expected_rewards",
+    "epoch_length",
+    "beta_dynlin",
+    "beta_linucb_fed",
+    "beta_dlinucb_fed",
+    "ucb_argmax",
+    "ucb_argmax_dlin",
+    "sherman_morrison_update",
+    "inverse_small",
+    "run_linear_family",
+    "run_dlin_russac",
+    "exp3_probabilities",
+    "sample_from",
+    "run_exp3",
+    "run_batch_exp3",
+    "ar2_choose",
+    "ar2_update",
+    "run_ar2",
+    "run_fixed",
+    "BETA_DYNLIN",
+    "BETA_LINUCB_FED",
+    "BETA_DLINUCB_FED",
+    "BETA_CONST",
+    "BETA_MODES",
 ]
 
 # beta modes of run_linear_family
-BETA_DYNLIN = 0        # dynlin-ucb.md#radius-and-epochs: c_h sqrt(lam) + c_b/sqrt(lam) log(e(t+1)) + noise term
-BETA_LINUCB_FED = 1    # dynlin-ucb.md#baselines "Lin-UCB (lam = log T)": no transient term
-BETA_DLINUCB_FED = 2   # dynlin-ucb.md#baselines "D-Lin-UCB (lam = log T)": discounted log-det term only
-BETA_CONST = 3         # dynlin-ucb.md#baselines "Lin-UCB (lam = 1)" (LinUCBAgent): constant beta
+BETA_DYNLIN = (
+    0  # dynlin-ucb.md#radius-and-epochs: c_h sqrt(lam) + c_b/sqrt(lam) log(e(t+1)) + noise term
+)
+BETA_LINUCB_FED = 1  # dynlin-ucb.md#baselines "Lin-UCB (lam = log T)": no transient term
+BETA_DLINUCB_FED = (
+    2  # dynlin-ucb.md#baselines "D-Lin-UCB (lam = log T)": discounted log-det term only
+)
+BETA_CONST = 3  # dynlin-ucb.md#baselines "Lin-UCB (lam = 1)" (LinUCBAgent): constant beta
 BETA_MODES = (BETA_DYNLIN, BETA_LINUCB_FED, BETA_DLINUCB_FED, BETA_CONST)
 
 
@@ -74,16 +100,23 @@ def epoch_length(m, rho_bar, eps):
 @njit(cache=True)
 def beta_dynlin(t, lam, c_h, c_b, sig2_tilde, log_inv_delta, d, U_bar):
     """beta_t of DynLin-UCB (dynlin-ucb.md#radius-and-epochs); ``t`` = rounds elapsed."""
-    return (c_h * math.sqrt(lam) + c_b / math.sqrt(lam) * (1.0 + math.log(t + 1.0))
-            + math.sqrt(2.0 * sig2_tilde * (log_inv_delta + 0.5 * d * math.log(
-                1.0 + t * U_bar * U_bar / (d * lam)))))
+    return (
+        c_h * math.sqrt(lam)
+        + c_b / math.sqrt(lam) * (1.0 + math.log(t + 1.0))
+        + math.sqrt(
+            2.0
+            * sig2_tilde
+            * (log_inv_delta + 0.5 * d * math.log(1.0 + t * U_bar * U_bar / (d * lam)))
+        )
+    )
 
 
 @njit(cache=True)
 def beta_linucb_fed(t, lam, c_h, sig2_tilde, log_inv_delta, d, U_bar):
     """beta_t of "Lin-UCB (lam = log T)" fed DLB constants (dynlin-ucb.md#baselines): no transient term."""
-    return c_h * math.sqrt(lam) + math.sqrt(2.0 * sig2_tilde * (log_inv_delta + 0.5 * d * math.log(
-        1.0 + t * U_bar * U_bar / (d * lam))))
+    return c_h * math.sqrt(lam) + math.sqrt(
+        2.0 * sig2_tilde * (log_inv_delta + 0.5 * d * math.log(1.0 + t * U_bar * U_bar / (d * lam)))
+    )
 
 
 @njit(cache=True)
@@ -91,37 +124,40 @@ def beta_dlinucb_fed(t, lam, c_h, sig2_tilde, log_inv_delta, d, U_bar, gamma):
     """beta_t of "D-Lin-UCB (lam = log T)" (dynlin-ucb.md#baselines): discounted log-det factor."""
     g2t = gamma ** (2.0 * t)
     inner = 1.0 + (t * U_bar * U_bar / (d * lam)) * (1.0 - g2t) / (1.0 - gamma * gamma)
-    return c_h * math.sqrt(lam) + math.sqrt(2.0 * sig2_tilde * (log_inv_delta + 0.5 * d * math.log(inner)))
+    return c_h * math.sqrt(lam) + math.sqrt(
+        2.0 * sig2_tilde * (log_inv_delta + 0.5 * d * math.log(inner))
+    )
 
 
 class DLBSystem(NamedTuple):
     """The environment's side of a whole DLB run (oracle arrays of
     :class:`mdpkit.envs.dlb.DynamicalLinearBandit`)."""
 
-    A: np.ndarray          #: (n, n) state matrix
-    omega: np.ndarray      #: (n,) state-to-reward weights
-    Bu: np.ndarray         #: (K, n) B u_a for every arm
-    thetau: np.ndarray     #: (K,) theta^T u_a for every arm
-    gaps: np.ndarray       #: (K,) steady-state gaps
-    sigma_state: float     #: state noise level
-    sigma_out: float       #: reward noise level
+    A: np.ndarray  #: (n, n) state matrix
+    omega: np.ndarray  #: (n,) state-to-reward weights
+    Bu: np.ndarray  #: (K, n) B u_a for every arm
+    thetau: np.ndarray  #: (K,) theta^T u_a for every arm
+    gaps: np.ndarray  #: (K,) steady-state gaps
+    sigma_state: float  #: state noise level
+    sigma_out: float  #: reward noise level
 
 
 def dlb_system(env) -> DLBSystem:
     """The :class:`DLBSystem` of a ``DynamicalLinearBandit``."""
-    return DLBSystem(env.A, env.omega, env.Bu, env.thetau, env.gaps, float(env.state_sigma),
-                     float(env.sigma))
+    return DLBSystem(
+        env.A, env.omega, env.Bu, env.thetau, env.gaps, float(env.state_sigma), float(env.sigma)
+    )
 
 
 class LinearFamilyConfig(NamedTuple):
     """Constants of a learner of the linear family (DynLin-UCB, Lin-UCB, D-Lin-UCB log T)."""
 
-    first_action: int      #: arm of the first epoch
-    first_len: int         #: length of epoch 1 when rho_bar >= eps (1 or 2)
-    rho_bar: float         #: upper bound on rho(A)
-    eps: float             #: rho_bar < eps gives length-1 epochs (Lin-UCB)
-    lam: float             #: ridge regularisation
-    beta_mode: int         #: BETA_DYNLIN / BETA_LINUCB_FED / BETA_DLINUCB_FED / BETA_CONST
+    first_action: int  #: arm of the first epoch
+    first_len: int  #: length of epoch 1 when rho_bar >= eps (1 or 2)
+    rho_bar: float  #: upper bound on rho(A)
+    eps: float  #: rho_bar < eps gives length-1 epochs (Lin-UCB)
+    lam: float  #: ridge regularisation
+    beta_mode: int  #: BETA_DYNLIN / BETA_LINUCB_FED / BETA_DLINUCB_FED / BETA_CONST
     c_h: float
     c_b: float
     sig2_tilde: float
@@ -129,15 +165,29 @@ class LinearFamilyConfig(NamedTuple):
     U_bar: float
     gamma: float
     beta_const: float
-    beta_scale: float      #: multiplies beta_t
+    beta_scale: float  #: multiplies beta_t
 
 
 @njit(cache=True)
 def family_beta(cfg, t, d):
     """The confidence radius of the linear family at ``t`` rounds elapsed, times
     ``cfg.beta_scale`` (the one formula used by ``act`` and by :func:`run_linear_family`)."""
-    return _beta(cfg.beta_mode, t, cfg.lam, cfg.c_h, cfg.c_b, cfg.sig2_tilde, cfg.log_inv_delta,
-                 d, cfg.U_bar, cfg.gamma, cfg.beta_const) * cfg.beta_scale
+    return (
+        _beta(
+            cfg.beta_mode,
+            t,
+            cfg.lam,
+            cfg.c_h,
+            cfg.c_b,
+            cfg.sig2_tilde,
+            cfg.log_inv_delta,
+            d,
+            cfg.U_bar,
+            cfg.gamma,
+            cfg.beta_const,
+        )
+        * cfg.beta_scale
+    )
 
 
 @njit(cache=True)
@@ -227,8 +277,12 @@ def inverse_small(M):
                 p = r
         if p != c:
             for j in range(d):
-                tmp = a[c, j]; a[c, j] = a[p, j]; a[p, j] = tmp
-                tmp = inv[c, j]; inv[c, j] = inv[p, j]; inv[p, j] = tmp
+                tmp = a[c, j]
+                a[c, j] = a[p, j]
+                a[p, j] = tmp
+                tmp = inv[c, j]
+                inv[c, j] = inv[p, j]
+                inv[p, j] = tmp
         piv = a[c, c]
         for j in range(d):
             a[c, j] /= piv
@@ -286,8 +340,13 @@ def run_linear_family(system, cfg, Z, X, h_true, record):
     """
     A, omega, Bu, thetau, gaps = system.A, system.omega, system.Bu, system.thetau, system.gaps
     sigma_state, sigma_out = system.sigma_state, system.sigma_out
-    first_action, first_len, rho_bar, eps, lam = (cfg.first_action, cfg.first_len, cfg.rho_bar,
-                                                  cfg.eps, cfg.lam)
+    first_action, first_len, rho_bar, eps, lam = (
+        cfg.first_action,
+        cfg.first_len,
+        cfg.rho_bar,
+        cfg.eps,
+        cfg.lam,
+    )
     T = Z.shape[0]
     K, d = X.shape
     n = A.shape[0]
@@ -354,9 +413,15 @@ def run_linear_family(system, cfg, Z, X, h_true, record):
     stats[2] = min_margin
     stats[3] = width_sum
     stats[4] = max_len
-    return actions, rewards, stats, ep_start[:m] if record else ep_start, \
-        ep_len[:m] if record else ep_len, ep_action[:m] if record else ep_action, \
-        ep_beta[:m] if record else ep_beta
+    return (
+        actions,
+        rewards,
+        stats,
+        ep_start[:m] if record else ep_start,
+        ep_len[:m] if record else ep_len,
+        ep_action[:m] if record else ep_action,
+        ep_beta[:m] if record else ep_beta,
+    )
 
 
 # --------------------------------------------------------------------------- D-Lin-UCB
@@ -398,7 +463,8 @@ def dlin_beta(t, lam, gamma, theta_norm, sigma, log_T, d, norm_bound):
     """beta_t of D-Lin-UCB (Russac et al. 2019) as configured in the reference (dynlin-ucb.md#baselines)."""
     lam_t = gamma ** (-float(t)) * lam
     inner = 1.0 + norm_bound * norm_bound * (1.0 - gamma ** (2.0 * t)) / (
-        d * lam_t * (1.0 - gamma * gamma))
+        d * lam_t * (1.0 - gamma * gamma)
+    )
     return theta_norm * math.sqrt(lam_t) + sigma * math.sqrt(2.0 * log_T + d * math.log(inner))
 
 
@@ -428,8 +494,9 @@ def dlin_update(V, Vt, b, u, y, t, lam, gamma):
 
 
 @njit(cache=True)
-def run_dlin_russac(system, Z, X, first_action,
-                    lam, gamma, theta_norm, sigma, log_T, norm_bound, beta_scale):
+def run_dlin_russac(
+    system, Z, X, first_action, lam, gamma, theta_norm, sigma, log_T, norm_bound, beta_scale
+):
     """Whole run of D-Lin-UCB (lam = 1) (Russac et al. 2019, dynlin-ucb.md#baselines); returns
     ``(actions int64 (T,), rewards (T,))``."""
     A, omega, Bu, thetau = system.A, system.omega, system.Bu, system.thetau
@@ -566,8 +633,9 @@ def run_batch_exp3(system, Z, U, eta, gamma, M, tau, quirks):
 
 # --------------------------------------------------------------------------- AR2
 @njit(cache=True)
-def ar2_choose(t0, s, K, epoch_size, est, tau, tau_trig, trig, last, last_last, alpha, c1sig,
-               u, quirks):
+def ar2_choose(
+    t0, s, K, epoch_size, est, tau, tau_trig, trig, last, last_last, alpha, c1sig, u, quirks
+):
     """AR2 arm choice at 1-based round ``t0`` (dynlin-ucb.md#baselines), in place on ``tau_trig`` / ``trig``.
 
     ``trig`` : int8 (K,) membership of the triggered set. ``u`` one uniform of the learner.
@@ -583,7 +651,9 @@ def ar2_choose(t0, s, K, epoch_size, est, tau, tau_trig, trig, last, last_last, 
     a2 = alpha * alpha
     for i in range(K):
         if i != i_sup and trig[i] == 0:
-            thr = c1sig * math.sqrt(max(a2 - alpha ** (2.0 * (t0 - tau[i] + 1.0)), 0.0) / (1.0 - a2))
+            thr = c1sig * math.sqrt(
+                max(a2 - alpha ** (2.0 * (t0 - tau[i] + 1.0)), 0.0) / (1.0 - a2)
+            )
             if est[i_sup] - est[i] <= thr:
                 trig[i] = 1
                 tau_trig[i] = t0
@@ -660,8 +730,22 @@ def run_ar2(system, Z, U, alpha, epoch_size, c1sig, quirks):
     last_last = -1
     for t in range(T):
         t0 = t + 1
-        a = ar2_choose(t0, s, K, epoch_size, est, tau, tau_trig, trig, last, last_last, alpha,
-                       c1sig, U[t], quirks)
+        a = ar2_choose(
+            t0,
+            s,
+            K,
+            epoch_size,
+            est,
+            tau,
+            tau_trig,
+            trig,
+            last,
+            last_last,
+            alpha,
+            c1sig,
+            U[t],
+            quirks,
+        )
         last_last = last
         last = a
         y = dlb_step(A, omega, x, Bu[a], thetau[a], sigma_state, sigma_out, Z[t], buf)

@@ -25,6 +25,7 @@ place), :class:`Plan` (Q, V, pi, updated in place) and :class:`Config` (constant
 path replays the env with :mod:`mdpkit.envs.sampling` (the env's own sampling kernels) and
 computes the regret with the solvers' evaluator (``start_value_dense``).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -47,18 +48,18 @@ VARIANT_BF = 1
 class Counts(NamedTuple):
     """The learner's data (G = 1 pooled over steps, else H); updated in place."""
 
-    N_sa: np.ndarray     #: (G, S, A) visit counts N_k(x, a)
-    N_say: np.ndarray    #: (G, S, A, S) transition counts N_k(x, a, y)
-    R_sum: np.ndarray    #: (G, S, A) sums of observed rewards
+    N_sa: np.ndarray  #: (G, S, A) visit counts N_k(x, a)
+    N_say: np.ndarray  #: (G, S, A, S) transition counts N_k(x, a, y)
+    R_sum: np.ndarray  #: (G, S, A) sums of observed rewards
     N_visit: np.ndarray  #: (H, S) earlier visits of y at step h (BF correction)
 
 
 class Plan(NamedTuple):
     """Optimistic planning state; updated in place by :func:`plan`."""
 
-    Q: np.ndarray        #: (H, S, A) optimistic Q (previous episode's on entry)
-    V: np.ndarray        #: (H + 1, S)
-    pi: np.ndarray       #: (H, S) int64 greedy policy
+    Q: np.ndarray  #: (H, S, A) optimistic Q (previous episode's on entry)
+    V: np.ndarray  #: (H + 1, S)
+    pi: np.ndarray  #: (H, S) int64 greedy policy
 
 
 class Config(NamedTuple):
@@ -67,10 +68,10 @@ class Config(NamedTuple):
     R_known: np.ndarray  #: (H, S, A) known mean rewards (used when use_known)
     use_known: bool
     H: int
-    L: float             #: ln(5 S A T / delta)
-    variant: int         #: VARIANT_CH or VARIANT_BF
-    pooled: bool         #: counts pooled over steps (homogeneous P)
-    bonus_scale: float   #: multiplies the bonus (1.0 = the paper's constants)
+    L: float  #: ln(5 S A T / delta)
+    variant: int  #: VARIANT_CH or VARIANT_BF
+    pooled: bool  #: counts pooled over steps (homogeneous P)
+    bonus_scale: float  #: multiplies the bonus (1.0 = the paper's constants)
 
 
 @njit(cache=True, fastmath=FASTMATH_FLAGS)
@@ -91,7 +92,7 @@ def plan(p, c, cfg):
     Hf = float(H)
     for y in range(S):
         V[H, y] = 0.0
-    c_corr = 1e4 * Hf ** 3 * S * S * A * L * L
+    c_corr = 1e4 * Hf**3 * S * S * A * L * L
     mcap = np.zeros(S)  # BF: min{10^4 H^3 S^2 A L^2 / N'_{h+1}(y), H^2}, 0 at the last step
     for h in range(H - 1, -1, -1):
         g = 0 if pooled else h
@@ -135,8 +136,11 @@ def plan(p, c, cfg):
                             corr += cnt * mcap[y]
                         var /= n
                         corr /= n
-                        b = (np.sqrt(8.0 * L * var / n) + 14.0 * Hf * L / (3.0 * n)
-                             + np.sqrt(8.0 * corr / n))
+                        b = (
+                            np.sqrt(8.0 * L * var / n)
+                            + 14.0 * Hf * L / (3.0 * n)
+                            + np.sqrt(8.0 * corr / n)
+                        )
                     q = r + pv + bonus_scale * b
                     if q > Hf:
                         q = Hf
@@ -210,8 +214,9 @@ def run_chunk(p, c, cfg, tables, U, vstar, pi_star, regret_out, reward_out):
         for h in range(H):
             a = p.pi[h, s]
             gp = 0 if GP == 1 else h
-            r, s2, j = episode_step(tables.cdf_P[gp, s, a], tables.R3[h, s, a], tables.bernoulli,
-                                    U[e], j)
+            r, s2, j = episode_step(
+                tables.cdf_P[gp, s, a], tables.R3[h, s, a], tables.bernoulli, U[e], j
+            )
             tot += r
             update_step(c, cfg, h, s, a, r, s2)
             s = s2

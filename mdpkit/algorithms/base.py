@@ -99,6 +99,7 @@ Provenance
 Every learner class sets ``provenance: str``: which parts were verified in the paper, which
 come from the authors' code, which were reconstructed (see ``docs/CONTRIBUTING.md``).
 """
+
 from __future__ import annotations
 
 import functools
@@ -110,8 +111,15 @@ from typing import ClassVar
 
 import numpy as np
 
-__all__ = ["EpisodicLearner", "BanditLearner", "RESERVED_COLUMNS", "known_rewards",
-           "check_fast", "with_fast_switch", "PolicyMixture"]
+__all__ = [
+    "EpisodicLearner",
+    "BanditLearner",
+    "RESERVED_COLUMNS",
+    "known_rewards",
+    "check_fast",
+    "with_fast_switch",
+    "PolicyMixture",
+]
 
 #: Columns written by the runner; ``info()`` keys must avoid them.
 RESERVED_COLUMNS = ("algorithm", "seed", "k", "regret", "cum_regret", "reward")
@@ -127,7 +135,9 @@ def known_rewards(R, S: int, A: int, H: int, *, unit_interval: bool = False) -> 
     if R.shape == (S, A):
         R = np.broadcast_to(R, (H, S, A))
     if R.shape != (H, S, A):
-        raise ValueError(f"R must have shape (S, A) = {(S, A)} or (H, S, A) = {(H, S, A)}, got {R.shape}")
+        raise ValueError(
+            f"R must have shape (S, A) = {(S, A)} or (H, S, A) = {(H, S, A)}, got {R.shape}"
+        )
     if not np.all(np.isfinite(R)):
         raise ValueError("R must be finite")
     if unit_interval and (R.min() < 0 or R.max() > 1):
@@ -178,6 +188,7 @@ def with_fast_switch(factory: Callable) -> Callable:
     ``factory(env_info, rng, **params)`` becomes ``factory(env_info, rng, *, fast=True,
     **params)`` returning the same learner with ``learner.fast = fast``.
     """
+
     @functools.wraps(factory)
     def wrapped(env_info: dict, rng, *, fast: bool = True, **params):
         learner = factory(env_info, rng, **params)
@@ -186,8 +197,9 @@ def with_fast_switch(factory: Callable) -> Callable:
 
     sig = inspect.signature(factory)
     params = [p for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
-    fast_param = inspect.Parameter("fast", inspect.Parameter.KEYWORD_ONLY, default=True,
-                                   annotation="bool")
+    fast_param = inspect.Parameter(
+        "fast", inspect.Parameter.KEYWORD_ONLY, default=True, annotation="bool"
+    )
     tail = [p for p in sig.parameters.values() if p.kind is p.VAR_KEYWORD]
     wrapped.__signature__ = sig.replace(parameters=[*params, fast_param, *tail])
     return wrapped
@@ -252,4 +264,3 @@ class BanditLearner(_Learner):
     @abstractmethod
     def update(self, a: int, r: float) -> None:
         """Observe reward ``r`` of arm ``a``."""
-

@@ -54,6 +54,7 @@ Execution: ``act`` / ``update`` call the same numba step functions as the whole-
 :func:`mdpkit.algorithms._dlb_kernels.run_linear_family` used by :meth:`fast_run`, so both
 paths produce identical actions and rewards from the same seeds (tested).
 """
+
 from __future__ import annotations
 
 import math
@@ -67,8 +68,14 @@ from ..utils import as_generator, check_positive_int
 from . import _dlb_kernels as K
 from .base import BanditLearner, with_fast_switch
 
-__all__ = ["LinearFamilyLearner", "DynLinUCB", "make_dynlin_ucb", "dlb_constants",
-           "epoch_schedule", "n_epochs_to_cover"]
+__all__ = [
+    "LinearFamilyLearner",
+    "DynLinUCB",
+    "make_dynlin_ucb",
+    "dlb_constants",
+    "epoch_schedule",
+    "n_epochs_to_cover",
+]
 
 PROVENANCE_DYNLIN = (
     "Setting and the O~(d sqrt(T)/(1-rho)^{3/2}) order: abstract [A]. Algorithm, beta_t with "
@@ -98,18 +105,24 @@ def dlb_constants(rho_bar, phi_bar, omega_norm, theta_norm, B_norm, U_bar, sigma
     X = U_bar / (1.0 - rho_bar)
     c_h = theta_norm + omega_norm * B_norm * phi_bar / (1.0 - rho_bar)
     c_b = U_bar * omega_norm * phi_bar * (U_bar * B_norm / (1.0 - rho_bar) + X)
-    sig2 = sigma ** 2 * (1.0 + omega_norm ** 2 * phi_bar ** 2 / (1.0 - rho_bar ** 2))
+    sig2 = sigma**2 * (1.0 + omega_norm**2 * phi_bar**2 / (1.0 - rho_bar**2))
     return {"X_bar": X, "c_h": c_h, "c_b": c_b, "sigma2_tilde": sig2}
 
 
-def epoch_schedule(T: int, rho_bar: float, eps: float = 1e-6, first_epoch_len: int = 1) -> np.ndarray:
+def epoch_schedule(
+    T: int, rho_bar: float, eps: float = 1e-6, first_epoch_len: int = 1
+) -> np.ndarray:
     """Epoch lengths covering ``T`` rounds (the last one truncated), dynlin-ucb.md#radius-and-epochs; int64 (M,)."""
     T = check_positive_int(T, "T")
     out = []
     t, m = 0, 0
     while t < T:
         m += 1
-        L = (first_epoch_len if rho_bar >= eps else 1) if m == 1 else K.epoch_length(m, rho_bar, eps)
+        L = (
+            (first_epoch_len if rho_bar >= eps else 1)
+            if m == 1
+            else K.epoch_length(m, rho_bar, eps)
+        )
         L = min(L, T - t)
         out.append(L)
         t += L
@@ -153,9 +166,28 @@ class LinearFamilyLearner(BanditLearner):
 
     provenance = PROVENANCE_DYNLIN
 
-    def __init__(self, features, horizon, rng, *, lam, beta_mode, rho_bar=0.0, eps=1e-6,
-                 c_h=0.0, c_b=0.0, sigma2_tilde=0.0, delta=None, U_bar=None, gamma=1.0,
-                 beta_const=0.0, first_epoch_len=1, beta_scale=1.0, h_true=None, label=""):
+    def __init__(
+        self,
+        features,
+        horizon,
+        rng,
+        *,
+        lam,
+        beta_mode,
+        rho_bar=0.0,
+        eps=1e-6,
+        c_h=0.0,
+        c_b=0.0,
+        sigma2_tilde=0.0,
+        delta=None,
+        U_bar=None,
+        gamma=1.0,
+        beta_const=0.0,
+        first_epoch_len=1,
+        beta_scale=1.0,
+        h_true=None,
+        label="",
+    ):
         X = np.array(features, dtype=np.float64)
         if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
             raise ValueError(f"features must have shape (K, d) with K, d >= 1, got {X.shape}")
@@ -170,10 +202,17 @@ class LinearFamilyLearner(BanditLearner):
         self.c_h = _real(c_h, "c_h", low=0.0)
         self.c_b = _real(c_b, "c_b", low=0.0)
         self.sigma2_tilde = _real(sigma2_tilde, "sigma2_tilde", low=0.0)
-        self.delta = 1.0 / self.T if delta is None else _real(delta, "delta", low=0.0, high=1.0,
-                                                               low_open=True, high_open=True)
+        self.delta = (
+            1.0 / self.T
+            if delta is None
+            else _real(delta, "delta", low=0.0, high=1.0, low_open=True, high_open=True)
+        )
         self.log_inv_delta = math.log(1.0 / self.delta)
-        self.U_bar = float(np.max(np.linalg.norm(X, axis=1))) if U_bar is None else _real(U_bar, "U_bar", low=0.0)
+        self.U_bar = (
+            float(np.max(np.linalg.norm(X, axis=1)))
+            if U_bar is None
+            else _real(U_bar, "U_bar", low=0.0)
+        )
         self.gamma = _real(gamma, "gamma", low=0.0, high=1.0, low_open=True)
         self.beta_const = _real(beta_const, "beta_const", low=0.0)
         if beta_mode not in K.BETA_MODES:
@@ -204,21 +243,33 @@ class LinearFamilyLearner(BanditLearner):
         self.V = np.eye(d) * self.lam
         self.b = np.zeros(d)
         self.hhat = np.zeros(d)
-        self.t = 0            # rounds elapsed
-        self.m = 0            # index of the current epoch (0 = not started)
-        self.remaining = 0    # rounds left in the current epoch
+        self.t = 0  # rounds elapsed
+        self.m = 0  # index of the current epoch (0 = not started)
+        self.remaining = 0  # rounds left in the current epoch
         self.arm = self.first_action
         self.n_updates = 0
-        self.epochs = []      # (start round, length, arm, beta at decision)
+        self.epochs = []  # (start round, length, arm, beta at decision)
         self.last_beta = np.nan
 
     @property
     def config(self) -> K.LinearFamilyConfig:
         """The constants of the compiled rules (:class:`_dlb_kernels.LinearFamilyConfig`)."""
-        return K.LinearFamilyConfig(self.first_action, self.first_epoch_len, self.rho_bar,
-                                    self.eps, self.lam, self.beta_mode, self.c_h, self.c_b,
-                                    self.sigma2_tilde, self.log_inv_delta, self.U_bar,
-                                    self.gamma, self.beta_const, self.beta_scale)
+        return K.LinearFamilyConfig(
+            self.first_action,
+            self.first_epoch_len,
+            self.rho_bar,
+            self.eps,
+            self.lam,
+            self.beta_mode,
+            self.c_h,
+            self.c_b,
+            self.sigma2_tilde,
+            self.log_inv_delta,
+            self.U_bar,
+            self.gamma,
+            self.beta_const,
+            self.beta_scale,
+        )
 
     def beta(self, t: int) -> float:
         """Confidence radius at ``t`` rounds elapsed (times ``beta_scale``)."""
@@ -291,13 +342,21 @@ class LinearFamilyLearner(BanditLearner):
         _check_fresh_env(env, self)
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
         acts, rew, stats, ep_s, ep_l, ep_a, ep_b = K.run_linear_family(
-            K.dlb_system(env), self.config, Z, self.X, self.h_true, True)
+            K.dlb_system(env), self.config, Z, self.X, self.h_true, True
+        )
         self.epochs = list(zip(ep_s.tolist(), ep_l.tolist(), ep_a.tolist(), ep_b.tolist()))
-        self.stats = {"n_epochs": int(stats[0]), "n_updates": int(stats[1]),
-                      "coverage_margin": float(stats[2]) if self._has_h else float("nan"),
-                      "width_sum": float(stats[3]), "max_epoch_len": int(stats[4])}
-        return {"regret": env.gaps[acts].astype(np.float64), "reward": rew,
-                "action": acts.astype(np.float64)}
+        self.stats = {
+            "n_epochs": int(stats[0]),
+            "n_updates": int(stats[1]),
+            "coverage_margin": float(stats[2]) if self._has_h else float("nan"),
+            "width_sum": float(stats[3]),
+            "max_epoch_len": int(stats[4]),
+        }
+        return {
+            "regret": env.gaps[acts].astype(np.float64),
+            "reward": rew,
+            "action": acts.astype(np.float64),
+        }
 
 
 def _check_fresh_env(env, learner):
@@ -331,9 +390,27 @@ class DynLinUCB(LinearFamilyLearner):
     #: Bound objects this learner is checked against (mdpkit.bounds).
     bounds = (DYNLIN_UCB_UPPER, DLB_LOWER)
 
-    def __init__(self, features, horizon, rng, *, lam, rho_bar, phi_bar, omega_norm,
-                 theta_norm, B_norm, sigma, U_bar=None, delta=None, eps=1e-6,
-                 first_epoch_len=1, beta_scale=1.0, h_true=None, label="DynLin-UCB"):
+    def __init__(
+        self,
+        features,
+        horizon,
+        rng,
+        *,
+        lam,
+        rho_bar,
+        phi_bar,
+        omega_norm,
+        theta_norm,
+        B_norm,
+        sigma,
+        U_bar=None,
+        delta=None,
+        eps=1e-6,
+        first_epoch_len=1,
+        beta_scale=1.0,
+        h_true=None,
+        label="DynLin-UCB",
+    ):
         rho_bar = _real(rho_bar, "rho_bar", low=0.0, high=1.0, high_open=True)
         phi_bar = _real(phi_bar, "phi_bar", low=0.0)
         omega_norm = _real(omega_norm, "omega_norm", low=0.0)
@@ -342,23 +419,41 @@ class DynLinUCB(LinearFamilyLearner):
         sigma = _real(sigma, "sigma", low=0.0)
         X = np.asarray(features, dtype=np.float64)
         if X.ndim != 2 or X.size == 0 or not np.all(np.isfinite(X)):
-            raise ValueError(f"features must be a finite (K, d) array with K, d >= 1, got shape {X.shape}")
+            raise ValueError(
+                f"features must be a finite (K, d) array with K, d >= 1, got shape {X.shape}"
+            )
         if U_bar is None:
             U_bar = float(np.max(np.linalg.norm(X, axis=1)))
-        consts = dlb_constants(rho_bar, phi_bar, omega_norm, theta_norm, B_norm,
-                               _real(U_bar, "U_bar", low=0.0), sigma)
+        consts = dlb_constants(
+            rho_bar, phi_bar, omega_norm, theta_norm, B_norm, _real(U_bar, "U_bar", low=0.0), sigma
+        )
         self.constants = consts
-        super().__init__(features, horizon, rng, lam=lam, beta_mode=K.BETA_DYNLIN,
-                         rho_bar=rho_bar, eps=eps, c_h=consts["c_h"], c_b=consts["c_b"],
-                         sigma2_tilde=consts["sigma2_tilde"], delta=delta, U_bar=U_bar,
-                         first_epoch_len=first_epoch_len, beta_scale=beta_scale,
-                         h_true=h_true, label=label)
+        super().__init__(
+            features,
+            horizon,
+            rng,
+            lam=lam,
+            beta_mode=K.BETA_DYNLIN,
+            rho_bar=rho_bar,
+            eps=eps,
+            c_h=consts["c_h"],
+            c_b=consts["c_b"],
+            sigma2_tilde=consts["sigma2_tilde"],
+            delta=delta,
+            U_bar=U_bar,
+            first_epoch_len=first_epoch_len,
+            beta_scale=beta_scale,
+            h_true=h_true,
+            label=label,
+        )
 
 
 def _info_get(env_info, key):
     if key not in env_info:
-        raise ValueError(f"env_info lacks {key!r}: this learner needs a dynamical linear "
-                         "bandit env (mdpkit.envs.dlb) or explicit constants")
+        raise ValueError(
+            f"env_info lacks {key!r}: this learner needs a dynamical linear "
+            "bandit env (mdpkit.envs.dlb) or explicit constants"
+        )
     return env_info[key]
 
 
@@ -372,8 +467,17 @@ def _lam_of(config, T):
 
 @register_learner("dynlin-ucb")
 @with_fast_switch
-def make_dynlin_ucb(env_info, rng, *, config="logT", first_epoch_len=1, beta_scale=1.0,
-                    rho_bar=None, phi_bar=None, delta=None) -> DynLinUCB:
+def make_dynlin_ucb(
+    env_info,
+    rng,
+    *,
+    config="logT",
+    first_epoch_len=1,
+    beta_scale=1.0,
+    rho_bar=None,
+    phi_bar=None,
+    delta=None,
+) -> DynLinUCB:
     """DynLin-UCB as configured in the reference experiments (dynlin-ucb.md#radius-and-epochs, #baselines).
 
     ``config="logT"``: lam = log T, delta = 1/T, eps = 1e-4 (``\\algnamelogt``);
@@ -384,14 +488,24 @@ def make_dynlin_ucb(env_info, rng, *, config="logT", first_epoch_len=1, beta_sca
     T = check_positive_int(_info_get(env_info, "n_steps"), "env_info['n_steps']")
     lam, eps = _lam_of(config, T)
     return DynLinUCB(
-        _info_get(env_info, "features"), T, rng, lam=lam,
+        _info_get(env_info, "features"),
+        T,
+        rng,
+        lam=lam,
         rho_bar=_info_get(env_info, "rho") if rho_bar is None else rho_bar,
         phi_bar=_info_get(env_info, "phi") if phi_bar is None else phi_bar,
-        omega_norm=_info_get(env_info, "omega_norm"), theta_norm=_info_get(env_info, "theta_norm"),
-        B_norm=_info_get(env_info, "B_norm"), sigma=_info_get(env_info, "sigma"),
-        U_bar=env_info.get("U_bar"), delta=delta, eps=eps, first_epoch_len=first_epoch_len,
-        beta_scale=beta_scale, h_true=env_info.get("oracle_h"),
-        label=f"DynLin-UCB (lambda={'log T' if lam != 1.0 else '1'})")
+        omega_norm=_info_get(env_info, "omega_norm"),
+        theta_norm=_info_get(env_info, "theta_norm"),
+        B_norm=_info_get(env_info, "B_norm"),
+        sigma=_info_get(env_info, "sigma"),
+        U_bar=env_info.get("U_bar"),
+        delta=delta,
+        eps=eps,
+        first_epoch_len=first_epoch_len,
+        beta_scale=beta_scale,
+        h_true=env_info.get("oracle_h"),
+        label=f"DynLin-UCB (lambda={'log T' if lam != 1.0 else '1'})",
+    )
 
 
 @register_learner("dynlin-ucb-log-t")

@@ -29,6 +29,7 @@ Decisions
 * No periodic re-inversion: V^{-1} is only ever updated by Sherman-Morrison (tested against
   ``np.linalg.inv``).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -75,9 +76,11 @@ class OFUL(BanditLearner):
     #: Bound objects this learner is checked against (mdpkit.bounds).
     bounds = (OFUL_REGRET, OFUL_BETA, LINEAR_BANDIT_LOWER)
 
-    provenance = ("Confidence radius (Thm 2, determinant form), optimistic index, Sherman-Morrison and "
-                  "determinant-lemma updates, Thm 3 bound: classical-baselines.md#algorithms-as-implemented [exact]. Defaults (lambda=1, "
-                  "delta=0.05, S_theta=1) and tie rule: decisions [D].")
+    provenance = (
+        "Confidence radius (Thm 2, determinant form), optimistic index, Sherman-Morrison and "
+        "determinant-lemma updates, Thm 3 bound: classical-baselines.md#algorithms-as-implemented [exact]. Defaults (lambda=1, "
+        "delta=0.05, S_theta=1) and tie rule: decisions [D]."
+    )
 
     def __init__(self, features, *, lam=1.0, delta=0.05, S_theta=1.0, R=1.0, alpha=None):
         X = np.asarray(features, dtype=np.float64)
@@ -138,7 +141,9 @@ def _make(env_info, params, linucb, fast):
     if linucb and "alpha" not in params:
         raise TypeError("linucb needs the constant alpha=...")
     if not linucb and params.get("alpha") is not None:
-        raise TypeError("oful uses the theory radius beta_t; use the 'linucb' learner for a hand-set alpha")
+        raise TypeError(
+            "oful uses the theory radius beta_t; use the 'linucb' learner for a hand-set alpha"
+        )
     learner = OFUL(env_info["features"], **params)
     learner.fast = check_fast(fast)  # no compiled fast path: both settings run the generic loop
     return learner

@@ -35,6 +35,7 @@ Decisions
   episode with the env's own sampling kernels (:mod:`mdpkit.envs.sampling`). The generic loop solves with the same
   kernel, so both paths give the same policies, regrets (to rounding) and rewards.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -100,8 +101,9 @@ def posterior_update(N_say, r_alpha, r_beta, learn_rewards, pooled, h, s, a, r, 
 
 
 @njit(cache=True)
-def _play_episode(pi, N_say, r_alpha, r_beta, learn_rewards, pooled, tables, u, vstar, pi_star,
-                  W, Vbuf):
+def _play_episode(
+    pi, N_say, r_alpha, r_beta, learn_rewards, pooled, tables, u, vstar, pi_star, W, Vbuf
+):
     """Exact regret of ``pi`` and one episode with the env's uniforms ``u``; updates the
     posterior (:func:`posterior_update`). ``tables``: :class:`mdpkit.envs.sampling.EpisodeTables`.
 
@@ -151,18 +153,23 @@ class PSRL(EpisodicLearner):
     #: Bound objects this learner is checked against (mdpkit.bounds).
     bounds = (PSRL_BOUND, TABULAR_LOWER_HOMOGENEOUS)
 
-    provenance = ("Algorithm (sample, solve, act greedily for an episode, update) and the Bayesian "
-                  "O(tau S sqrt(A T log(SAT))) bound: classical-baselines.md#algorithms-as-implemented [order]. Dirichlet(1) prior and Beta(1,1) "
-                  "rewards: the same page. Known-reward shortcut, fractional Beta update, pooling over steps: "
-                  "decisions [D].")
+    provenance = (
+        "Algorithm (sample, solve, act greedily for an episode, update) and the Bayesian "
+        "O(tau S sqrt(A T log(SAT))) bound: classical-baselines.md#algorithms-as-implemented [order]. Dirichlet(1) prior and Beta(1,1) "
+        "rewards: the same page. Known-reward shortcut, fractional Beta update, pooling over steps: "
+        "decisions [D]."
+    )
 
     def __init__(self, S, A, H, rng, *, alpha0=1.0, R=None, homogeneous=True, fast=True):
         self.S = check_positive_int(S, "S")
         self.A = check_positive_int(A, "A")
         self.H = check_positive_int(H, "H")
         self.rng = as_generator(rng)
-        if isinstance(alpha0, (bool, np.bool_)) or not isinstance(alpha0, numbers.Real) \
-                or not (np.isfinite(alpha0) and alpha0 > 0):
+        if (
+            isinstance(alpha0, (bool, np.bool_))
+            or not isinstance(alpha0, numbers.Real)
+            or not (np.isfinite(alpha0) and alpha0 > 0)
+        ):
             raise ValueError(f"alpha0 must be a finite real > 0, got {alpha0!r}")
         if not isinstance(homogeneous, (bool, np.bool_)):
             raise TypeError(f"homogeneous must be a bool, got {type(homogeneous).__name__}")
@@ -230,10 +237,19 @@ class PSRL(EpisodicLearner):
         return int(self.policy[h, s])
 
     def update(self, h: int, s: int, a: int, r: float, s_next: int) -> None:
-        if posterior_update(self.N_say, self.r_alpha, self.r_beta, self.R_known is None,
-                            self.homogeneous, h, s, a, float(r), s_next):
+        if posterior_update(
+            self.N_say,
+            self.r_alpha,
+            self.r_beta,
+            self.R_known is None,
+            self.homogeneous,
+            h,
+            s,
+            a,
+            float(r),
+            s_next,
+        ):
             raise ValueError(f"PSRL's Beta reward posterior needs rewards in [0, 1], got r={r}")
-
 
     # -------------------------------------------------------------- fast path
     def fast_run(self, env, n_steps: int, rng, chunk: int = 2048) -> dict:
@@ -264,8 +280,19 @@ class PSRL(EpisodicLearner):
             for i in range(m):
                 self.begin_episode()
                 reg, rew, status = _play_episode(
-                    self.policy, self.N_say, self.r_alpha, self.r_beta, learn, self.homogeneous,
-                    tab, U[i], vstar, pi_star, W, Vbuf)
+                    self.policy,
+                    self.N_say,
+                    self.r_alpha,
+                    self.r_beta,
+                    learn,
+                    self.homogeneous,
+                    tab,
+                    U[i],
+                    vstar,
+                    pi_star,
+                    W,
+                    Vbuf,
+                )
                 if status:
                     raise ValueError("PSRL's Beta reward posterior needs rewards in [0, 1]")
                 regret[done + i] = reg
@@ -285,5 +312,6 @@ def make_psrl(env_info: dict, rng, **params) -> PSRL:
     if homogeneous is None:
         homogeneous = not bool(env_info.get("step_dependent_P", False))
     R = params.pop("R", env_info.get("R"))
-    return PSRL(env_info["S"], env_info["A"], env_info["H"], rng, R=R,
-                homogeneous=homogeneous, **params)
+    return PSRL(
+        env_info["S"], env_info["A"], env_info["H"], rng, R=R, homogeneous=homogeneous, **params
+    )

@@ -21,6 +21,7 @@ Decisions
 * T = ``env_info["n_steps"]`` (or the ``T`` parameter). The PAC/best-arm variant
   (alpha_t with c = 4) is not implemented.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -49,9 +50,11 @@ class SuccessiveElimination(BanditLearner):
     #: Bound objects this learner is checked against (mdpkit.bounds).
     bounds = (SUCCESSIVE_ELIMINATION, SUCCESSIVE_ELIMINATION_WORST_CASE, KARMED_LOWER)
 
-    provenance = ("Phase structure, radius sqrt(2 ln T / n), elimination rule and the regret bound "
-                  "(derived from the clean-event argument): classical-baselines.md#algorithms-as-implemented [derived]. Pull order "
-                  "within a phase: decision [D].")
+    provenance = (
+        "Phase structure, radius sqrt(2 ln T / n), elimination rule and the regret bound "
+        "(derived from the clean-event argument): classical-baselines.md#algorithms-as-implemented [derived]. Pull order "
+        "within a phase: decision [D]."
+    )
 
     def __init__(self, n_actions: int, T: int):
         self.n_actions = check_positive_int(n_actions, "n_actions")
@@ -93,8 +96,9 @@ class SuccessiveElimination(BanditLearner):
 
 
 @register_learner("successive-elimination")
-def make_successive_elimination(env_info: dict, rng, *, fast: bool = True,
-                                **params) -> SuccessiveElimination:
+def make_successive_elimination(
+    env_info: dict, rng, *, fast: bool = True, **params
+) -> SuccessiveElimination:
     """Successive elimination (deterministic; ``rng`` unused). Params: T (default n_steps)."""
     as_generator(rng)
     params = dict(params)

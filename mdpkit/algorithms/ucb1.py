@@ -21,6 +21,7 @@ Decisions
 * Ties: lowest index (``np.argmax``), so the learner is deterministic and ignores its rng.
 * Only sums and counts are stored; the index is computed vectorised over arms.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -47,8 +48,10 @@ class UCB1(BanditLearner):
     #: Bound objects this learner is checked against (mdpkit.bounds).
     bounds = (UCB1_BOUND, UCB1_WORST_CASE, KARMED_LOWER)
 
-    provenance = ("Index xbar_i + sqrt(2 ln t / n_i), initial round-robin and Thm 1 bound: classical-baselines.md#algorithms-as-implemented "
-                  "[exact]. Tie rule (lowest index) and t = pulls before the round: decisions [D].")
+    provenance = (
+        "Index xbar_i + sqrt(2 ln t / n_i), initial round-robin and Thm 1 bound: classical-baselines.md#algorithms-as-implemented "
+        "[exact]. Tie rule (lowest index) and t = pulls before the round: decisions [D]."
+    )
 
     def __init__(self, n_actions: int):
         self.n_actions = check_positive_int(n_actions, "n_actions")

@@ -53,6 +53,7 @@ Decisions (classical-baselines.md#decisions)
   :class:`mdpkit.envs.episodic.EpisodicTabularEnv` does (see its docstring), so
   ``fast_run`` and the generic loop with the same env stream give the same regret arrays.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -112,8 +113,14 @@ class UCBVI(EpisodicLearner):
     """
 
     #: Bound objects this learner is checked against (mdpkit.bounds).
-    bounds = (UCBVI_CH, UCBVI_BF, UCBVI_CH_INHOMOGENEOUS, UCBVI_BF_INHOMOGENEOUS,
-              TABULAR_LOWER_HOMOGENEOUS, TABULAR_LOWER_INHOMOGENEOUS)
+    bounds = (
+        UCBVI_CH,
+        UCBVI_BF,
+        UCBVI_CH_INHOMOGENEOUS,
+        UCBVI_BF_INHOMOGENEOUS,
+        TABULAR_LOWER_HOMOGENEOUS,
+        TABULAR_LOWER_INHOMOGENEOUS,
+    )
 
     provenance = (
         "Recipe, CH bonus 7 H L sqrt(1/N), monotone min with Q_{k-1,h}, clipping at H and Thm 1 "
@@ -124,8 +131,20 @@ class UCBVI(EpisodicLearner):
         "correction = 0: decisions of this module [D]."
     )
 
-    def __init__(self, S, A, H, K, *, variant="ch", delta=0.1, R=None, homogeneous=True,
-                 bonus_scale=1.0, fast=True):
+    def __init__(
+        self,
+        S,
+        A,
+        H,
+        K,
+        *,
+        variant="ch",
+        delta=0.1,
+        R=None,
+        homogeneous=True,
+        bonus_scale=1.0,
+        fast=True,
+    ):
         self.S = check_positive_int(S, "S")
         self.A = check_positive_int(A, "A")
         self.H = check_positive_int(H, "H")
@@ -136,8 +155,11 @@ class UCBVI(EpisodicLearner):
             raise ValueError(f"delta must be a real number in (0, 1), got {delta!r}")
         if not isinstance(homogeneous, (bool, np.bool_)):
             raise TypeError(f"homogeneous must be a bool, got {type(homogeneous).__name__}")
-        if isinstance(bonus_scale, (bool, np.bool_)) or not isinstance(bonus_scale, numbers.Real) \
-                or not (np.isfinite(bonus_scale) and bonus_scale >= 0):
+        if (
+            isinstance(bonus_scale, (bool, np.bool_))
+            or not isinstance(bonus_scale, numbers.Real)
+            or not (np.isfinite(bonus_scale) and bonus_scale >= 0)
+        ):
             raise ValueError(f"bonus_scale must be a finite real >= 0, got {bonus_scale!r}")
         self.bonus_scale = float(bonus_scale)
         self.fast = check_fast(fast)
@@ -165,8 +187,15 @@ class UCBVI(EpisodicLearner):
         # grouped views of the same arrays, passed to the compiled kernels
         self._counts = _k.Counts(self.N_sa, self.N_say, self.R_sum, self.N_visit)
         self._plan = _k.Plan(self.Q, self.V, self.policy)
-        self._cfg = _k.Config(self.R_known, self.use_known, H, self.L, self._variant_code,
-                              self.homogeneous, self.bonus_scale)
+        self._cfg = _k.Config(
+            self.R_known,
+            self.use_known,
+            H,
+            self.L,
+            self._variant_code,
+            self.homogeneous,
+            self.bonus_scale,
+        )
 
     # ----------------------------------------------------------- generic loop
     def bonus(self, h: int, x: int, a: int) -> float:
@@ -190,7 +219,7 @@ class UCBVI(EpisodicLearner):
         else:
             nv = self.N_visit[h + 1]
             with np.errstate(divide="ignore"):
-                m = np.where(nv > 0, 1e4 * H ** 3 * self.S ** 2 * self.A * L ** 2 / nv, np.inf)
+                m = np.where(nv > 0, 1e4 * H**3 * self.S**2 * self.A * L**2 / nv, np.inf)
             corr = float(p @ np.minimum(m, H * H))
         return float(np.sqrt(8 * L * var / n) + 14 * H * L / (3 * n) + np.sqrt(8 * corr / n))
 
@@ -247,8 +276,17 @@ class UCBVI(EpisodicLearner):
         while done < K:
             m = min(chunk, K - done)
             U = episode_uniforms(rng, m, self.H, tab.bernoulli)
-            _k.run_chunk(self._plan, self._counts, self._cfg, tab, U, vstar, pi_star,
-                         regret[done:done + m], reward[done:done + m])
+            _k.run_chunk(
+                self._plan,
+                self._counts,
+                self._cfg,
+                tab,
+                U,
+                vstar,
+                pi_star,
+                regret[done : done + m],
+                reward[done : done + m],
+            )
             done += m
         self.episode += K
         return {"regret": regret, "reward": reward}
@@ -265,8 +303,16 @@ def _learner_from_env_info(env_info: dict, variant: str, params: dict) -> UCBVI:
     if homogeneous is None:
         homogeneous = not bool(env_info.get("step_dependent_P", False))
     R = params.pop("R", env_info.get("R"))
-    return UCBVI(env_info["S"], env_info["A"], env_info["H"], K, variant=variant, R=R,
-                 homogeneous=homogeneous, **params)
+    return UCBVI(
+        env_info["S"],
+        env_info["A"],
+        env_info["H"],
+        K,
+        variant=variant,
+        R=R,
+        homogeneous=homogeneous,
+        **params,
+    )
 
 
 @register_learner("ucbvi-ch")

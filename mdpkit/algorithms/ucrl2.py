@@ -34,6 +34,7 @@ Decisions
 * EVI runs at most ``evi_max_iter`` sweeps per epoch; an epoch that stops there is counted
   (``n_evi_capped``) and a :class:`~mdpkit.utils.ConvergenceWarning` is emitted.
 """
+
 from __future__ import annotations
 
 import math
@@ -51,8 +52,7 @@ from ..solvers.extended_vi import EVI_MAX_ITER, PlausibleSet, evi_kernel
 from ..utils import ConvergenceWarning, as_generator, check_positive_int
 from .base import check_fast
 
-__all__ = ["UCRL2", "UCRL2State", "ucrl2_act", "ucrl2_update", "reward_radius",
-           "transition_radius"]
+__all__ = ["UCRL2", "UCRL2State", "ucrl2_act", "ucrl2_update", "reward_radius", "transition_radius"]
 
 #: constants of the confidence radii (Jaksch et al. 2010, Sec. 3, eq. (3)-(4))
 REWARD_RADIUS_CONST = 7.0 / 2.0
@@ -78,15 +78,15 @@ def transition_radius(S, A, t_k, delta, n):
 class UCRL2State(NamedTuple):
     """The learner's mutable arrays (all updated in place by the compiled rules)."""
 
-    N: np.ndarray        #: (S, A) visits before the current epoch, N_k
-    nu: np.ndarray       #: (S, A) visits within the current epoch, nu_k
-    Nsas: np.ndarray     #: (S, A, S) transition counts (all steps so far)
-    Rsum: np.ndarray     #: (S, A) sums of the rewards observed
-    policy: np.ndarray   #: (S,) int64, the epoch's optimistic policy
-    u: np.ndarray        #: (S,) EVI values of the last epoch
+    N: np.ndarray  #: (S, A) visits before the current epoch, N_k
+    nu: np.ndarray  #: (S, A) visits within the current epoch, nu_k
+    Nsas: np.ndarray  #: (S, A, S) transition counts (all steps so far)
+    Rsum: np.ndarray  #: (S, A) sums of the rewards observed
+    policy: np.ndarray  #: (S,) int64, the epoch's optimistic policy
+    u: np.ndarray  #: (S,) EVI values of the last epoch
     model: PlausibleSet  #: plausible set of the current epoch (p_hat, r_tilde, p_rad, mask)
     counters: np.ndarray  #: int64 (4,): steps done, epochs started, EVI sweeps, capped EVIs
-    gains: np.ndarray    #: (2,) certified optimistic gain interval of the current epoch
+    gains: np.ndarray  #: (2,) certified optimistic gain interval of the current epoch
 
 
 class UCRL2Params(NamedTuple):
@@ -127,8 +127,9 @@ def _new_epoch(st, prm):
             m.p_rad[s, a] = transition_radius(S, A, t_k, prm.delta, n)
     for y in range(S):
         st.u[y] = 0.0
-    n_iter, converged, lo, hi = evi_kernel(m, 1.0 / math.sqrt(t_k), prm.evi_max_iter, 1.0,
-                                           st.u, st.policy)
+    n_iter, converged, lo, hi = evi_kernel(
+        m, 1.0 / math.sqrt(t_k), prm.evi_max_iter, 1.0, st.u, st.policy
+    )
     st.counters[1] += 1
     st.counters[2] += n_iter
     if not converged:
@@ -203,22 +204,40 @@ class UCRL2:
 
     kind = "continuing"
     bounds = (UCRL2_THM2,)
-    provenance = ("Confidence radii (constants 7/2 and 14, log(2SAt_k/delta), log(2At_k/delta)), "
-                  "EVI with the sorted L1-ball inner maximum, stopping at 1/sqrt(t_k), and the "
-                  "doubling epoch rule: Jaksch, Ortner & Auer 2010, Fig. 1-2 and Sec. 3 [V, as "
-                  "restated on the paper page]; regret T g* - sum r_t and Thm 2 bound [V]; centre of "
-                  "unvisited pairs, tie rules, known-reward option, EVI cap [D]")
+    provenance = (
+        "Confidence radii (constants 7/2 and 14, log(2SAt_k/delta), log(2At_k/delta)), "
+        "EVI with the sorted L1-ball inner maximum, stopping at 1/sqrt(t_k), and the "
+        "doubling epoch rule: Jaksch, Ortner & Auer 2010, Fig. 1-2 and Sec. 3 [V, as "
+        "restated on the paper page]; regret T g* - sum r_t and Thm 2 bound [V]; centre of "
+        "unvisited pairs, tie rules, known-reward option, EVI cap [D]"
+    )
 
-    def __init__(self, S, A, rng, *, delta=0.05, R=None, use_known_rewards=False,
-                 action_mask=None, evi_max_iter=EVI_MAX_ITER, fast=True):
+    def __init__(
+        self,
+        S,
+        A,
+        rng,
+        *,
+        delta=0.05,
+        R=None,
+        use_known_rewards=False,
+        action_mask=None,
+        evi_max_iter=EVI_MAX_ITER,
+        fast=True,
+    ):
         self.S = check_positive_int(S, "S")
         self.A = check_positive_int(A, "A")
         self.rng = as_generator(rng)
-        if isinstance(delta, (bool, np.bool_)) or not isinstance(delta, numbers.Real) \
-                or not 0 < delta < 1:
+        if (
+            isinstance(delta, (bool, np.bool_))
+            or not isinstance(delta, numbers.Real)
+            or not 0 < delta < 1
+        ):
             raise ValueError(f"delta must be a real number in (0, 1), got {delta!r}")
         if not isinstance(use_known_rewards, (bool, np.bool_)):
-            raise TypeError(f"use_known_rewards must be a bool, got {type(use_known_rewards).__name__}")
+            raise TypeError(
+                f"use_known_rewards must be a bool, got {type(use_known_rewards).__name__}"
+            )
         self.fast = check_fast(fast)
         self.delta = float(delta)
         S, A = self.S, self.A
@@ -235,14 +254,28 @@ class UCRL2:
         else:
             mask = np.array(action_mask, dtype=np.bool_)
             if mask.shape != (S, A) or not mask.any(axis=1).all():
-                raise ValueError(f"action_mask must be bool (S, A) = {(S, A)} with an available "
-                                 "action in every state")
-        self.params = UCRL2Params(self.delta, R_known, bool(use_known_rewards),
-                                  check_positive_int(evi_max_iter, "evi_max_iter"))
+                raise ValueError(
+                    f"action_mask must be bool (S, A) = {(S, A)} with an available "
+                    "action in every state"
+                )
+        self.params = UCRL2Params(
+            self.delta,
+            R_known,
+            bool(use_known_rewards),
+            check_positive_int(evi_max_iter, "evi_max_iter"),
+        )
         model = PlausibleSet(np.zeros((S, A, S)), np.zeros((S, A)), np.zeros((S, A)), mask)
-        self.state = UCRL2State(np.zeros((S, A)), np.zeros((S, A)), np.zeros((S, A, S)),
-                                np.zeros((S, A)), np.zeros(S, dtype=np.int64), np.zeros(S),
-                                model, np.zeros(4, dtype=np.int64), np.zeros(2))
+        self.state = UCRL2State(
+            np.zeros((S, A)),
+            np.zeros((S, A)),
+            np.zeros((S, A, S)),
+            np.zeros((S, A)),
+            np.zeros(S, dtype=np.int64),
+            np.zeros(S),
+            model,
+            np.zeros(4, dtype=np.int64),
+            np.zeros(2),
+        )
         self._warned = 0
 
     # ------------------------------------------------------------------ protocol
@@ -261,7 +294,10 @@ class UCRL2:
         """``epoch``: index (from 1) of the epoch the step was played in;
         ``optimistic_gain``: that epoch's certified upper bound on the optimistic gain
         (EVI's ``max_s(u_{i+1} - u_i)``), >= g* whenever the true model is plausible."""
-        return {"epoch": float(self.state.counters[1]), "optimistic_gain": float(self.state.gains[1])}
+        return {
+            "epoch": float(self.state.counters[1]),
+            "optimistic_gain": float(self.state.gains[1]),
+        }
 
     @property
     def n_epochs(self) -> int:
@@ -271,10 +307,13 @@ class UCRL2:
         capped = int(self.state.counters[3])
         if capped > self._warned:
             self._warned = capped
-            warnings.warn(f"UCRL2: extended value iteration reached evi_max_iter="
-                          f"{self.params.evi_max_iter} in {capped} epoch(s); the policy of such "
-                          "an epoch is optimistic only up to the span reached", ConvergenceWarning,
-                          stacklevel=3)
+            warnings.warn(
+                f"UCRL2: extended value iteration reached evi_max_iter="
+                f"{self.params.evi_max_iter} in {capped} epoch(s); the policy of such "
+                "an epoch is optimistic only up to the span reached",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
 
     # -------------------------------------------------------------- fast path
     def fast_run(self, env, n_steps: int, rng, chunk: int = 65536) -> dict:
@@ -283,7 +322,9 @@ class UCRL2:
         from ..envs.continuing import ContinuingTabularEnv
 
         if not isinstance(env, ContinuingTabularEnv):
-            raise TypeError(f"UCRL2.fast_run needs a ContinuingTabularEnv, got {type(env).__name__}")
+            raise TypeError(
+                f"UCRL2.fast_run needs a ContinuingTabularEnv, got {type(env).__name__}"
+            )
         if (env.S, env.A) != (self.S, self.A):
             raise ValueError(f"env has (S, A) = {(env.S, env.A)}, the learner {(self.S, self.A)}")
         T = check_positive_int(n_steps, "n_steps")
@@ -297,25 +338,47 @@ class UCRL2:
         while done < T:
             m = min(chunk, T - done)
             u = step_uniforms(rng, m, env.tables.bernoulli)
-            s, status = _run_steps(self.state, self.params, env.tables, u, s, reward, mean, epoch,
-                                   gain, done)
+            s, status = _run_steps(
+                self.state, self.params, env.tables, u, s, reward, mean, epoch, gain, done
+            )
             if status != OK:
                 raise ValueError("UCRL2 needs rewards in [0, 1]")
             done += m
         self._warn_capped()
         out = env.oracle_columns(reward, mean)
-        return {"regret": out.pop("regret"), "reward": reward, **out, "epoch": epoch,
-                "optimistic_gain": gain}
+        return {
+            "regret": out.pop("regret"),
+            "reward": reward,
+            **out,
+            "epoch": epoch,
+            "optimistic_gain": gain,
+        }
 
 
 @register_learner("ucrl2")
-def make_ucrl2(env_info: dict, rng, *, delta: float = 0.05, use_known_rewards: bool = False,
-               evi_max_iter: int = EVI_MAX_ITER, fast: bool = True) -> UCRL2:
+def make_ucrl2(
+    env_info: dict,
+    rng,
+    *,
+    delta: float = 0.05,
+    use_known_rewards: bool = False,
+    evi_max_iter: int = EVI_MAX_ITER,
+    fast: bool = True,
+) -> UCRL2:
     """UCRL2 for a continuing env (``env_info["kind"] == "continuing"``)."""
     kind = env_info.get("kind")
     if kind != "continuing":
-        raise ValueError(f"ucrl2 is an average-reward learner for continuing envs, got an env of "
-                         f"kind {kind!r}")
-    return UCRL2(env_info["S"], env_info["A"], rng, delta=delta, R=env_info.get("R"),
-                 use_known_rewards=use_known_rewards, action_mask=env_info.get("action_mask"),
-                 evi_max_iter=evi_max_iter, fast=fast)
+        raise ValueError(
+            f"ucrl2 is an average-reward learner for continuing envs, got an env of kind {kind!r}"
+        )
+    return UCRL2(
+        env_info["S"],
+        env_info["A"],
+        rng,
+        delta=delta,
+        R=env_info.get("R"),
+        use_known_rewards=use_known_rewards,
+        action_mask=env_info.get("action_mask"),
+        evi_max_iter=evi_max_iter,
+        fast=fast,
+    )

@@ -1,5 +1,6 @@
 """Bounds as objects: :class:`Bound` (sympy expression, symbols, reference, exactness) and
 the classical instances (:mod:`mdpkit.bounds.classical`). ``get(name)`` looks one up."""
+
 from __future__ import annotations
 
 from . import tallying  # noqa: F401

@@ -20,6 +20,7 @@ Examples
 >>> b.curve([1, 4], k=1).tolist()
 [1.0, 2.0]
 """
+
 from __future__ import annotations
 
 import numbers
@@ -71,12 +72,37 @@ class Bound:
         Names of ``symbols`` in evaluator order.
     """
 
-    __slots__ = ("name", "expr", "symbols", "reference", "exact", "x_symbol", "kind", "tag",
-                 "holds", "setting", "description", "_fn", "free_names")
+    __slots__ = (
+        "name",
+        "expr",
+        "symbols",
+        "reference",
+        "exact",
+        "x_symbol",
+        "kind",
+        "tag",
+        "holds",
+        "setting",
+        "description",
+        "_fn",
+        "free_names",
+    )
 
-    def __init__(self, name: str, expr, symbols: Iterable, reference: str, exact: bool,
-                 x_symbol, *, kind: str = "upper", tag: str | None = None, holds: str = "",
-                 setting: str = "", description: dict | None = None):
+    def __init__(
+        self,
+        name: str,
+        expr,
+        symbols: Iterable,
+        reference: str,
+        exact: bool,
+        x_symbol,
+        *,
+        kind: str = "upper",
+        tag: str | None = None,
+        holds: str = "",
+        setting: str = "",
+        description: dict | None = None,
+    ):
         if not isinstance(name, str) or not name:
             raise TypeError("name must be a non-empty string")
         if not isinstance(expr, sp.Basic):
@@ -106,7 +132,9 @@ class Bound:
         if tag not in _TAGS:
             raise ValueError(f"tag must be one of {_TAGS}, got {tag!r}")
         if (tag == "order") == bool(exact):
-            raise ValueError(f"tag {tag!r} contradicts exact={exact}: [order] bounds are exact=False")
+            raise ValueError(
+                f"tag {tag!r} contradicts exact={exact}: [order] bounds are exact=False"
+            )
         self.name = name
         self.expr = expr
         self.symbols = symbols
@@ -148,16 +176,16 @@ class Bound:
                     f"bound {self.name!r}: give {k} as the x array argument of curve(), not as a keyword"
                 )
             if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
-                raise TypeError(f"bound {self.name!r}: {k} must be a real number, got {type(v).__name__}")
+                raise TypeError(
+                    f"bound {self.name!r}: {k} must be a real number, got {type(v).__name__}"
+                )
             out[k] = float(v)
         return out
 
     def _finite(self, val, values):
         arr = np.asarray(val, dtype=np.float64)
         if not np.all(np.isfinite(arr)):
-            raise ValueError(
-                f"bound {self.name!r} is not finite (outside its domain) at {values}"
-            )
+            raise ValueError(f"bound {self.name!r} is not finite (outside its domain) at {values}")
         return arr
 
     # --------------------------------------------------------------- evaluate
@@ -196,7 +224,9 @@ class Bound:
         unknown = set(values) - set(self.free_names)
         if unknown:
             raise ValueError(f"bound {self.name!r}: unknown symbols {sorted(unknown)}")
-        return self.expr.subs({self.symbols[self.free_names.index(k)]: v for k, v in values.items()})
+        return self.expr.subs(
+            {self.symbols[self.free_names.index(k)]: v for k, v in values.items()}
+        )
 
     def latex(self) -> str:
         return sp.latex(self.expr)
@@ -208,5 +238,7 @@ class Bound:
         return f"{self.name} (order only, constant 1)"
 
     def __repr__(self) -> str:
-        return (f"Bound({self.name!r}, {self.kind}, tag={self.tag}, exact={self.exact}, "
-                f"x={self.x_name}, expr={self.expr})")
+        return (
+            f"Bound({self.name!r}, {self.kind}, tag={self.tag}, exact={self.exact}, "
+            f"x={self.x_name}, expr={self.expr})"
+        )

@@ -39,6 +39,7 @@ Decisions
 * The ``O~`` order bounds drop their log factors (constant 1, no logs), as the plotting
   rules of classical-baselines.md#bounds ask ("shape curves with constant 1").
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -47,10 +48,24 @@ import sympy as sp
 from .base import Bound
 
 __all__ = [
-    "UCB1", "UCB1_WORST_CASE", "SUCCESSIVE_ELIMINATION", "SUCCESSIVE_ELIMINATION_WORST_CASE",
-    "OFUL_REGRET", "OFUL_BETA", "oful_beta_det", "KARMED_LOWER", "LINEAR_BANDIT_LOWER",
-    "UCBVI_CH", "UCBVI_BF", "UCBVI_CH_INHOMOGENEOUS", "UCBVI_BF_INHOMOGENEOUS", "PSRL",
-    "TABULAR_LOWER_INHOMOGENEOUS", "TABULAR_LOWER_HOMOGENEOUS", "gap_sums", "ucbvi_log_factor",
+    "UCB1",
+    "UCB1_WORST_CASE",
+    "SUCCESSIVE_ELIMINATION",
+    "SUCCESSIVE_ELIMINATION_WORST_CASE",
+    "OFUL_REGRET",
+    "OFUL_BETA",
+    "oful_beta_det",
+    "KARMED_LOWER",
+    "LINEAR_BANDIT_LOWER",
+    "UCBVI_CH",
+    "UCBVI_BF",
+    "UCBVI_CH_INHOMOGENEOUS",
+    "UCBVI_BF_INHOMOGENEOUS",
+    "PSRL",
+    "TABULAR_LOWER_INHOMOGENEOUS",
+    "TABULAR_LOWER_HOMOGENEOUS",
+    "gap_sums",
+    "ucbvi_log_factor",
     "ALL_BOUNDS",
 ]
 
@@ -79,56 +94,89 @@ def gap_sums(means) -> dict:
     """
     mu = np.asarray(means, dtype=np.float64)
     if mu.ndim != 1 or mu.size < 1 or not np.all(np.isfinite(mu)):
-        raise ValueError(f"means must be a finite 1-D array with at least one arm, got shape {mu.shape}")
+        raise ValueError(
+            f"means must be a finite 1-D array with at least one arm, got shape {mu.shape}"
+        )
     gaps = mu.max() - mu
     pos = gaps > 0
-    return {"sum_inv_gap": float(np.sum(1.0 / gaps[pos])), "sum_gap": float(gaps.sum()),
-            "k": float(mu.size)}
+    return {
+        "sum_inv_gap": float(np.sum(1.0 / gaps[pos])),
+        "sum_gap": float(gaps.sum()),
+        "k": float(mu.size),
+    }
 
 
 # ------------------------------------------------------------------ bandits
 UCB1 = Bound(
-    "ucb1", 8 * sp.log(n) * sum_inv_gap + (1 + sp.pi ** 2 / 3) * sum_gap,
-    (n, sum_inv_gap, sum_gap), exact=True, x_symbol=n, tag="exact",
+    "ucb1",
+    8 * sp.log(n) * sum_inv_gap + (1 + sp.pi**2 / 3) * sum_gap,
+    (n, sum_inv_gap, sum_gap),
+    exact=True,
+    x_symbol=n,
+    tag="exact",
     reference="Auer, Cesa-Bianchi, Fischer 2002, Thm 1; classical-baselines.md#bounds",
     holds="in expectation (pseudo-regret), for all n, rewards in [0, 1]",
     description=_GAP_DESC,
 )
 
 UCB1_WORST_CASE = Bound(
-    "ucb1_worst_case", sp.sqrt(32 * k_arms * n * sp.log(n)) + (1 + sp.pi ** 2 / 3) * sum_gap,
-    (n, k_arms, sum_gap), exact=True, x_symbol=n, tag="derived",
+    "ucb1_worst_case",
+    sp.sqrt(32 * k_arms * n * sp.log(n)) + (1 + sp.pi**2 / 3) * sum_gap,
+    (n, k_arms, sum_gap),
+    exact=True,
+    x_symbol=n,
+    tag="derived",
     reference="derived from Auer et al. 2002, Thm 1 (split at Delta_0 = sqrt(8 k ln n / n)); classical-baselines.md#bounds",
-    holds="in expectation (pseudo-regret), rewards in [0, 1]", description=_GAP_DESC,
+    holds="in expectation (pseudo-regret), rewards in [0, 1]",
+    description=_GAP_DESC,
 )
 
 SUCCESSIVE_ELIMINATION = Bound(
-    "successive_elimination", sum_gap + 32 * sp.log(T) * sum_inv_gap + 2 * k_arms / T ** 2,
-    (T, k_arms, sum_inv_gap, sum_gap), exact=True, x_symbol=T, tag="derived",
+    "successive_elimination",
+    sum_gap + 32 * sp.log(T) * sum_inv_gap + 2 * k_arms / T**2,
+    (T, k_arms, sum_inv_gap, sum_gap),
+    exact=True,
+    x_symbol=T,
+    tag="derived",
     reference="Even-Dar, Mannor, Mansour 2006; regret form of Slivkins 2019 Ch. 1, "
-              "clean event with r(n) = sqrt(2 ln T / n); classical-baselines.md#bounds",
-    holds="in expectation, horizon T known, rewards in [0, 1]", description=_GAP_DESC,
+    "clean event with r(n) = sqrt(2 ln T / n); classical-baselines.md#bounds",
+    holds="in expectation, horizon T known, rewards in [0, 1]",
+    description=_GAP_DESC,
 )
 
 SUCCESSIVE_ELIMINATION_WORST_CASE = Bound(
     "successive_elimination_worst_case",
-    8 * sp.sqrt(2 * k_arms * T * sp.log(T)) + k_arms + 2 * k_arms / T ** 2,
-    (T, k_arms), exact=True, x_symbol=T, tag="derived",
+    8 * sp.sqrt(2 * k_arms * T * sp.log(T)) + k_arms + 2 * k_arms / T**2,
+    (T, k_arms),
+    exact=True,
+    x_symbol=T,
+    tag="derived",
     reference="Slivkins 2019 Ch. 1 (worst case by the gap-split argument); classical-baselines.md#bounds",
-    holds="in expectation, horizon T known, rewards in [0, 1]", description=_GAP_DESC,
+    holds="in expectation, horizon T known, rewards in [0, 1]",
+    description=_GAP_DESC,
 )
 
 _OFUL_DESC = {
-    "d": "feature dimension", "lam": "ridge parameter lambda", "L": "bound on ||x||_2",
-    "R": "sub-Gaussian constant of the noise", "S_theta": "bound on ||theta*||_2",
+    "d": "feature dimension",
+    "lam": "ridge parameter lambda",
+    "L": "bound on ||x||_2",
+    "R": "sub-Gaussian constant of the noise",
+    "S_theta": "bound on ||theta*||_2",
     "delta": "failure probability",
 }
 
 OFUL_REGRET = Bound(
     "oful",
-    4 * sp.sqrt(n * d * sp.log(lam + n * Lx / d))
-    * (sp.sqrt(lam) * S_theta + Rn * sp.sqrt(2 * sp.log(1 / delta) + d * sp.log(1 + n * Lx / (lam * d)))),
-    (n, d, lam, Lx, Rn, S_theta, delta), exact=True, x_symbol=n, tag="exact",
+    4
+    * sp.sqrt(n * d * sp.log(lam + n * Lx / d))
+    * (
+        sp.sqrt(lam) * S_theta
+        + Rn * sp.sqrt(2 * sp.log(1 / delta) + d * sp.log(1 + n * Lx / (lam * d)))
+    ),
+    (n, d, lam, Lx, Rn, S_theta, delta),
+    exact=True,
+    x_symbol=n,
+    tag="exact",
     reference="Abbasi-Yadkori, Pal, Szepesvari 2011, Thm 3 (as printed: L, not L^2, inside the logs); classical-baselines.md#bounds",
     holds="with probability >= 1 - delta, for all n >= 0; <x, theta*> in [-1, 1]",
     description={**_OFUL_DESC, "n": "rounds"},
@@ -136,16 +184,21 @@ OFUL_REGRET = Bound(
 
 OFUL_BETA = Bound(
     "oful_beta",
-    Rn * sp.sqrt(d * sp.log((1 + t * Lx ** 2 / lam) / delta)) + sp.sqrt(lam) * S_theta,
-    (t, d, lam, Lx, Rn, S_theta, delta), exact=True, x_symbol=t, tag="exact",
+    Rn * sp.sqrt(d * sp.log((1 + t * Lx**2 / lam) / delta)) + sp.sqrt(lam) * S_theta,
+    (t, d, lam, Lx, Rn, S_theta, delta),
+    exact=True,
+    x_symbol=t,
+    tag="exact",
     reference="Abbasi-Yadkori, Pal, Szepesvari 2011, Thm 2 (determinant-free upper bound of beta_t); classical-baselines.md#bounds",
     holds="confidence radius: ||theta_hat_t - theta*||_{V_t} <= beta_t for all t w.p. >= 1 - delta; "
-          "upper bound of the determinant form only for d >= 2",
+    "upper bound of the determinant form only for d >= 2",
     description={**_OFUL_DESC, "t": "number of observations"},
 )
 
 
-def oful_beta_det(logdet_V: float, d: int, lam: float, R: float, S_theta: float, delta: float) -> float:
+def oful_beta_det(
+    logdet_V: float, d: int, lam: float, R: float, S_theta: float, delta: float
+) -> float:
     r"""beta_t(delta) of Abbasi-Yadkori et al. 2011, Thm 2, determinant form (classical-baselines.md#bounds).
 
     .. math:: \beta_t = R\sqrt{2\ln\big(\det(V_t)^{1/2}\det(\lambda I)^{-1/2}/\delta\big)}
@@ -167,16 +220,26 @@ def oful_beta_det(logdet_V: float, d: int, lam: float, R: float, S_theta: float,
 
 
 KARMED_LOWER = Bound(
-    "karmed_lower", sp.Rational(1, 27) * sp.sqrt((k_arms - 1) * n), (n, k_arms),
-    exact=True, x_symbol=n, kind="lower", tag="exact",
+    "karmed_lower",
+    sp.Rational(1, 27) * sp.sqrt((k_arms - 1) * n),
+    (n, k_arms),
+    exact=True,
+    x_symbol=n,
+    kind="lower",
+    tag="exact",
     reference="Lattimore & Szepesvari 2020, Thm 15.2 (minimax); classical-baselines.md#bounds",
     holds="for every policy some Gaussian (unit variance) instance with means in [0,1]; n >= k - 1",
     description={"k": "number of arms", "n": "rounds"},
 )
 
 LINEAR_BANDIT_LOWER = Bound(
-    "linear_bandit_lower", sp.exp(-2) / 8 * d * sp.sqrt(n), (n, d),
-    exact=True, x_symbol=n, kind="lower", tag="exact",
+    "linear_bandit_lower",
+    sp.exp(-2) / 8 * d * sp.sqrt(n),
+    (n, d),
+    exact=True,
+    x_symbol=n,
+    kind="lower",
+    tag="exact",
     reference="Lattimore & Szepesvari 2020, Thm 24.1 (action set [-1,1]^d, unit Gaussian noise); classical-baselines.md#bounds",
     holds="for every policy some theta in {-n^(-1/2), n^(-1/2)}^d",
     description={"d": "dimension", "n": "rounds"},
@@ -185,8 +248,13 @@ LINEAR_BANDIT_LOWER = Bound(
 # ------------------------------------------------------------------ tabular
 _Tsteps = K * H
 _L_ucbvi = sp.log(5 * S * A * _Tsteps / delta)
-_TAB_DESC = {"K": "episodes", "H": "horizon", "S": "states", "A": "actions",
-             "delta": "failure probability"}
+_TAB_DESC = {
+    "K": "episodes",
+    "H": "horizon",
+    "S": "states",
+    "A": "actions",
+    "delta": "failure probability",
+}
 
 
 def ucbvi_log_factor(S: int, A: int, K: int, H: int, delta: float) -> float:
@@ -196,8 +264,11 @@ def ucbvi_log_factor(S: int, A: int, K: int, H: int, delta: float) -> float:
 
 UCBVI_CH = Bound(
     "ucbvi_ch",
-    20 * H * _L_ucbvi * sp.sqrt(S * A * _Tsteps) + 250 * H ** 2 * S ** 2 * A * _L_ucbvi ** 2,
-    (K, S, A, H, delta), exact=True, x_symbol=K, tag="exact",
+    20 * H * _L_ucbvi * sp.sqrt(S * A * _Tsteps) + 250 * H**2 * S**2 * A * _L_ucbvi**2,
+    (K, S, A, H, delta),
+    exact=True,
+    x_symbol=K,
+    tag="exact",
     reference="Azar, Osband, Munos 2017, Thm 1; L = ln(5 S A T / delta), T = K H; classical-baselines.md#bounds",
     holds="with probability >= 1 - delta",
     setting="homogeneous P, known rewards in [0,1], H-step episodes, T = K H steps",
@@ -205,8 +276,12 @@ UCBVI_CH = Bound(
 )
 
 UCBVI_BF = Bound(
-    "ucbvi_bf", sp.sqrt(H * S * A * _Tsteps) + H ** 2 * S ** 2 * A + H * sp.sqrt(_Tsteps),
-    (K, S, A, H), exact=False, x_symbol=K, tag="order",
+    "ucbvi_bf",
+    sp.sqrt(H * S * A * _Tsteps) + H**2 * S**2 * A + H * sp.sqrt(_Tsteps),
+    (K, S, A, H),
+    exact=False,
+    x_symbol=K,
+    tag="order",
     reference="Azar, Osband, Munos 2017, Thm 2 (order only, log factors dropped); classical-baselines.md#bounds",
     holds="with probability >= 1 - delta (order)",
     setting="homogeneous P, H-step episodes, T = K H steps",
@@ -214,43 +289,85 @@ UCBVI_BF = Bound(
 )
 
 UCBVI_CH_INHOMOGENEOUS = Bound(
-    "ucbvi_ch_inhomogeneous", sp.sqrt(H ** 4 * S * A * K), (K, S, A, H), exact=False,
-    x_symbol=K, tag="order",
+    "ucbvi_ch_inhomogeneous",
+    sp.sqrt(H**4 * S * A * K),
+    (K, S, A, H),
+    exact=False,
+    x_symbol=K,
+    tag="order",
     reference="classical-baselines.md#bounds (inhomogeneous P_h: CH-type O~(sqrt(H^4 S A K)))",
-    setting="inhomogeneous P_h, H-step episodes", description=_TAB_DESC,
+    setting="inhomogeneous P_h, H-step episodes",
+    description=_TAB_DESC,
 )
 
 UCBVI_BF_INHOMOGENEOUS = Bound(
-    "ucbvi_bf_inhomogeneous", sp.sqrt(H ** 3 * S * A * K), (K, S, A, H), exact=False,
-    x_symbol=K, tag="order",
+    "ucbvi_bf_inhomogeneous",
+    sp.sqrt(H**3 * S * A * K),
+    (K, S, A, H),
+    exact=False,
+    x_symbol=K,
+    tag="order",
     reference="classical-baselines.md#bounds (inhomogeneous P_h: BF-type O~(sqrt(H^3 S A K)))",
-    setting="inhomogeneous P_h, H-step episodes", description=_TAB_DESC,
+    setting="inhomogeneous P_h, H-step episodes",
+    description=_TAB_DESC,
 )
 
 PSRL = Bound(
-    "psrl", H * S * sp.sqrt(A * _Tsteps * sp.log(S * A * _Tsteps)), (K, S, A, H),
-    exact=False, x_symbol=K, tag="order",
+    "psrl",
+    H * S * sp.sqrt(A * _Tsteps * sp.log(S * A * _Tsteps)),
+    (K, S, A, H),
+    exact=False,
+    x_symbol=K,
+    tag="order",
     reference="Osband, Russo, Van Roy 2013, Thm 1 (Bayesian regret, tau = H); classical-baselines.md#bounds",
     holds="in expectation over the prior (Bayesian regret), order only",
-    setting="episode length tau = H, T = K H steps", description=_TAB_DESC,
+    setting="episode length tau = H, T = K H steps",
+    description=_TAB_DESC,
 )
 
 TABULAR_LOWER_INHOMOGENEOUS = Bound(
-    "tabular_lower_inhomogeneous", sp.sqrt(H ** 3 * S * A * K), (K, S, A, H), exact=False,
-    x_symbol=K, kind="lower", tag="order",
+    "tabular_lower_inhomogeneous",
+    sp.sqrt(H**3 * S * A * K),
+    (K, S, A, H),
+    exact=False,
+    x_symbol=K,
+    kind="lower",
+    tag="order",
     reference="Jin et al. 2018; Domingues, Menard, Kaufmann, Valko 2021; classical-baselines.md#bounds",
-    setting="inhomogeneous P_h, H-step episodes", description=_TAB_DESC,
+    setting="inhomogeneous P_h, H-step episodes",
+    description=_TAB_DESC,
 )
 
 TABULAR_LOWER_HOMOGENEOUS = Bound(
-    "tabular_lower_homogeneous", sp.sqrt(H ** 2 * S * A * K), (K, S, A, H), exact=False,
-    x_symbol=K, kind="lower", tag="order",
+    "tabular_lower_homogeneous",
+    sp.sqrt(H**2 * S * A * K),
+    (K, S, A, H),
+    exact=False,
+    x_symbol=K,
+    kind="lower",
+    tag="order",
     reference="Azar et al. 2017; Osband & Van Roy 2016; classical-baselines.md#bounds",
-    setting="homogeneous P, H-step episodes", description=_TAB_DESC,
+    setting="homogeneous P, H-step episodes",
+    description=_TAB_DESC,
 )
 
-ALL_BOUNDS = {b.name: b for b in (
-    UCB1, UCB1_WORST_CASE, SUCCESSIVE_ELIMINATION, SUCCESSIVE_ELIMINATION_WORST_CASE,
-    OFUL_REGRET, OFUL_BETA, KARMED_LOWER, LINEAR_BANDIT_LOWER, UCBVI_CH, UCBVI_BF,
-    UCBVI_CH_INHOMOGENEOUS, UCBVI_BF_INHOMOGENEOUS, PSRL, TABULAR_LOWER_INHOMOGENEOUS,
-    TABULAR_LOWER_HOMOGENEOUS)}
+ALL_BOUNDS = {
+    b.name: b
+    for b in (
+        UCB1,
+        UCB1_WORST_CASE,
+        SUCCESSIVE_ELIMINATION,
+        SUCCESSIVE_ELIMINATION_WORST_CASE,
+        OFUL_REGRET,
+        OFUL_BETA,
+        KARMED_LOWER,
+        LINEAR_BANDIT_LOWER,
+        UCBVI_CH,
+        UCBVI_BF,
+        UCBVI_CH_INHOMOGENEOUS,
+        UCBVI_BF_INHOMOGENEOUS,
+        PSRL,
+        TABULAR_LOWER_INHOMOGENEOUS,
+        TABULAR_LOWER_HOMOGENEOUS,
+    )
+}

@@ -15,6 +15,7 @@ the steady-state pseudo-regret ``R_ss`` of the plots or the paper's ``T J* - E s
   ``H_M 2 beta_T sqrt(2 d M log(1 + M U^2 / (d lam)))`` with M epochs of length <= H_M
   [R: a reconstructed derivation shape, numeric helper only].
 """
+
 from __future__ import annotations
 
 import math
@@ -24,29 +25,38 @@ import sympy as sp
 from .base import Bound
 from .classical import LINEAR_BANDIT_LOWER
 
-__all__ = ["DYNLIN_UCB_UPPER", "DLB_LOWER", "LINEAR_BANDIT_LOWER", "epoch_oful_bound",
-           "DLB_BOUNDS"]
+__all__ = ["DYNLIN_UCB_UPPER", "DLB_LOWER", "LINEAR_BANDIT_LOWER", "epoch_oful_bound", "DLB_BOUNDS"]
 
 _pos = dict(positive=True, real=True)
 T, d = sp.symbols("T d", **_pos)
 rho = sp.Symbol("rho", nonnegative=True, real=True)
 
 DYNLIN_UCB_UPPER = Bound(
-    "dynlin_ucb_upper", d * sp.sqrt(T) / (1 - rho) ** sp.Rational(3, 2), (T, d, rho),
+    "dynlin_ucb_upper",
+    d * sp.sqrt(T) / (1 - rho) ** sp.Rational(3, 2),
+    (T, d, rho),
     reference="Mussi, Metelli, Restelli 2023 (ICML), abstract: O~(d sqrt(T)/(1-rho)^{3/2}); "
-              "dynlin-ucb.md#theory",
-    exact=False, x_symbol=T, kind="upper", tag="order",
+    "dynlin-ucb.md#theory",
+    exact=False,
+    x_symbol=T,
+    kind="upper",
+    tag="order",
     holds="with high probability (delta = 1/T), up to log T and polynomial factors in "
-          "Phi, Omega, Theta, ||B||, U, sigma",
+    "Phi, Omega, Theta, ||B||, U, sigma",
     setting="dynamical linear bandit, rho = upper bound on the spectral radius of A, T rounds",
     description={"T": "rounds", "d": "action dimension", "rho": "spectral radius bound rho_bar"},
 )
 
 DLB_LOWER = Bound(
-    "dlb_lower", d * sp.sqrt(T) / (1 - rho) ** sp.Rational(1, 2), (T, d, rho),
+    "dlb_lower",
+    d * sp.sqrt(T) / (1 - rho) ** sp.Rational(1, 2),
+    (T, d, rho),
     reference="Mussi, Metelli, Restelli 2023: a lower bound exists (abstract); this form is "
-              "reconstructed [R, unverified], docs/papers/dynlin-ucb.md#theory",
-    exact=False, x_symbol=T, kind="lower", tag="order",
+    "reconstructed [R, unverified], docs/papers/dynlin-ucb.md#theory",
+    exact=False,
+    x_symbol=T,
+    kind="lower",
+    tag="order",
     holds="for every learner some DLB instance with rho(A) <= rho (unverified form)",
     setting="dynamical linear bandit, T rounds",
     description={"T": "rounds", "d": "action dimension", "rho": "spectral radius bound"},
@@ -55,8 +65,9 @@ DLB_LOWER = Bound(
 DLB_BOUNDS = {b.name: b for b in (DYNLIN_UCB_UPPER, DLB_LOWER, LINEAR_BANDIT_LOWER)}
 
 
-def epoch_oful_bound(n_epochs: int, max_epoch_len: int, beta: float, d: int, lam: float,
-                     U_bar: float) -> float:
+def epoch_oful_bound(
+    n_epochs: int, max_epoch_len: int, beta: float, d: int, lam: float, U_bar: float
+) -> float:
     """``H_M * 2 beta * sqrt(2 d M log(1 + M U^2 / (d lam)))`` (dynlin-ucb.md#theory): OFUL's
     elliptical-potential bound over ``M`` epochs, each counted ``H_M`` times."""
     for name, v in (("n_epochs", n_epochs), ("max_epoch_len", max_epoch_len), ("d", d)):
@@ -67,4 +78,9 @@ def epoch_oful_bound(n_epochs: int, max_epoch_len: int, beta: float, d: int, lam
     if not beta >= 0 or not U_bar >= 0:
         raise ValueError("beta and U_bar must be >= 0")
     M = n_epochs
-    return max_epoch_len * 2.0 * beta * math.sqrt(2.0 * d * M * math.log(1.0 + M * U_bar ** 2 / (d * lam)))
+    return (
+        max_epoch_len
+        * 2.0
+        * beta
+        * math.sqrt(2.0 * d * M * math.log(1.0 + M * U_bar**2 / (d * lam)))
+    )

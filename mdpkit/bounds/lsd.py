@@ -12,6 +12,7 @@ Paper page: ``docs/papers/lsd-bandits.md`` (sections "LP relaxation" and "Learni
   the paper only states "sublinear" (abstract). Drawn, if at all, as a dashed shape with
   constant 1, never fitted to data.
 """
+
 from __future__ import annotations
 
 import sympy as sp
@@ -24,22 +25,32 @@ _pos = dict(positive=True, real=True)
 T, M, LPstar = sp.symbols("T M LPstar", **_pos)
 
 LSD_RELAXATION_UPPER = Bound(
-    "lsd_relaxation_upper", (T + M) * LPstar, (T, M, LPstar),
+    "lsd_relaxation_upper",
+    (T + M) * LPstar,
+    (T, M, LPstar),
     reference="cycle decomposition of any schedule into (active length, idle length) cycles "
-              "capped at M plus steady pulls (reconstructed LP of the LSD paper page; "
-              "checked exactly in proofs_check/check_lsd.py)",
-    exact=True, x_symbol=T, kind="upper", tag="derived",
+    "capped at M plus steady pulls (reconstructed LP of the LSD paper page; "
+    "checked exactly in proofs_check/check_lsd.py)",
+    exact=True,
+    x_symbol=T,
+    kind="upper",
+    tag="derived",
     holds="deterministically, for every instance (monotone or not) and every T >= 1",
     setting="LSD bandit, all arms start at -M, at most (or exactly) one pull per round; "
-            "OPT_T = best expected total payoff over T rounds",
+    "OPT_T = best expected total payoff over T rounds",
     description={"T": "rounds", "M": "state cap", "LPstar": "value of the LSD LP"},
 )
 
 LSD_LEARNING_ORDER = Bound(
-    "lsd_learning_order", T ** sp.Rational(2, 3), (T,),
+    "lsd_learning_order",
+    T ** sp.Rational(2, 3),
+    (T,),
     reference="Foussoul et al. 2023, abstract: sublinear regret against the full-information "
-              "counterpart; the T^(2/3) order is a reconstruction [R, unverified]",
-    exact=False, x_symbol=T, kind="upper", tag="order",
+    "counterpart; the T^(2/3) order is a reconstruction [R, unverified]",
+    exact=False,
+    x_symbol=T,
+    kind="upper",
+    tag="order",
     holds="expected order only (poly(k, M) and log factors dropped)",
     setting="LSD bandit, regret against the full-information planner",
     description={"T": "rounds"},

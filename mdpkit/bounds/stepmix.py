@@ -26,6 +26,7 @@ Provenance: [V] the qualitative statements T1–T3 (abstract); [R] the orders wr
 sympy expressions, the omission of the additive term; lower bound from the literature
 (stepmix.md#bounds, not re-read).
 """
+
 from __future__ import annotations
 
 import sympy as sp
@@ -33,46 +34,97 @@ import sympy as sp
 from .base import Bound
 from .classical import TABULAR_LOWER_INHOMOGENEOUS
 
-__all__ = ["STEPMIX_REGRET", "EPSMIX_REGRET", "STEPMIX_RECONSTRUCTION_HOEFFDING",
-           "TABULAR_LOWER", "BASELINE_ONLY_REGRET", "STEPMIX_BOUNDS"]
+__all__ = [
+    "STEPMIX_REGRET",
+    "EPSMIX_REGRET",
+    "STEPMIX_RECONSTRUCTION_HOEFFDING",
+    "TABULAR_LOWER",
+    "BASELINE_ONLY_REGRET",
+    "STEPMIX_BOUNDS",
+]
 
 _pos = dict(positive=True, real=True)
 K, S, A, H = sp.symbols("K S A H", **_pos)
 Delta_b = sp.Symbol("Delta_b", nonnegative=True, real=True)
 
-_DESC = {"K": "episodes", "S": "states", "A": "actions", "H": "horizon (steps per episode)",
-         "Delta_b": "baseline gap V*_1(s_1) - V^b"}
-_REF = ("Li, Huang, Shen, Yang, ICML 2023 (arXiv:2306.06265); stepmix.md#bounds "
-        "(theorem text not read: order only)")
+_DESC = {
+    "K": "episodes",
+    "S": "states",
+    "A": "actions",
+    "H": "horizon (steps per episode)",
+    "Delta_b": "baseline gap V*_1(s_1) - V^b",
+}
+_REF = (
+    "Li, Huang, Shen, Yang, ICML 2023 (arXiv:2306.06265); stepmix.md#bounds "
+    "(theorem text not read: order only)"
+)
 _SETTING = "inhomogeneous P_h, H-step episodes, episode-wise constraint V^{pi_k} >= (1-alpha) V^b"
 
 STEPMIX_REGRET = Bound(
-    "stepmix_regret_order", sp.sqrt(H ** 3 * S * A * K), (K, S, A, H), reference=_REF + ", T1",
-    exact=False, x_symbol=K, kind="upper", tag="order",
+    "stepmix_regret_order",
+    sp.sqrt(H**3 * S * A * K),
+    (K, S, A, H),
+    reference=_REF + ", T1",
+    exact=False,
+    x_symbol=K,
+    kind="upper",
+    tag="order",
     holds="with probability >= 1 - delta, up to logs and a K-independent additive term (unverified)",
-    setting=_SETTING, description=_DESC)
+    setting=_SETTING,
+    description=_DESC,
+)
 
 EPSMIX_REGRET = Bound(
-    "epsmix_regret_order", sp.sqrt(H ** 3 * S * A * K), (K, S, A, H), reference=_REF + ", T2",
-    exact=False, x_symbol=K, kind="upper", tag="order",
+    "epsmix_regret_order",
+    sp.sqrt(H**3 * S * A * K),
+    (K, S, A, H),
+    reference=_REF + ", T2",
+    exact=False,
+    x_symbol=K,
+    kind="upper",
+    tag="order",
     holds="with probability >= 1 - delta, up to logs and a K-independent additive term (unverified)",
-    setting=_SETTING, description=_DESC)
+    setting=_SETTING,
+    description=_DESC,
+)
 
 STEPMIX_RECONSTRUCTION_HOEFFDING = Bound(
-    "stepmix_reconstruction_hoeffding_order", sp.sqrt(H ** 4 * S * A * K), (K, S, A, H),
+    "stepmix_reconstruction_hoeffding_order",
+    sp.sqrt(H**4 * S * A * K),
+    (K, S, A, H),
     reference="stepmix.md#bounds, what the reconstruction provably gives [R]: expected, not proven",
-    exact=False, x_symbol=K, kind="upper", tag="order",
+    exact=False,
+    x_symbol=K,
+    kind="upper",
+    tag="order",
     holds="expected order of the reconstruction with Hoeffding bonuses (not proven)",
-    setting=_SETTING, description=_DESC)
+    setting=_SETTING,
+    description=_DESC,
+)
 
 TABULAR_LOWER = TABULAR_LOWER_INHOMOGENEOUS
 
 BASELINE_ONLY_REGRET = Bound(
-    "baseline_only_regret", K * Delta_b, (K, Delta_b),
+    "baseline_only_regret",
+    K * Delta_b,
+    (K, Delta_b),
     reference="identity: Reg(K) = sum_k (V* - V^b) for the baseline-only comparator (stepmix.md#comparators)",
-    exact=True, x_symbol=K, kind="upper", tag="derived", holds="deterministically (equality)",
-    setting=_SETTING, description=_DESC)
+    exact=True,
+    x_symbol=K,
+    kind="upper",
+    tag="derived",
+    holds="deterministically (equality)",
+    setting=_SETTING,
+    description=_DESC,
+)
 
-STEPMIX_BOUNDS = {b.name: b for b in (STEPMIX_REGRET, EPSMIX_REGRET,
-                                      STEPMIX_RECONSTRUCTION_HOEFFDING, TABULAR_LOWER,
-                                      BASELINE_ONLY_REGRET)}
+STEPMIX_BOUNDS = {
+    b.name: b
+    for b in (
+        STEPMIX_REGRET,
+        EPSMIX_REGRET,
+        STEPMIX_RECONSTRUCTION_HOEFFDING,
+        TABULAR_LOWER,
+        BASELINE_ONLY_REGRET,
+    )
+}

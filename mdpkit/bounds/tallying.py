@@ -22,6 +22,7 @@ evaluation is exact for integer ``1 <= T < 2^29`` (a plain ceiling can land one 
 where ``T + 1`` is a power of two); :func:`se_wtb_bound` uses the exact integer
 ``T.bit_length()``.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,56 +32,108 @@ import sympy as sp
 
 from .base import Bound
 
-__all__ = ["SE_WTB_HP", "SE_WTB_HP_DELTA_1_OVER_T", "SE_WTB_GAP", "WTB_UPPER_ORDER",
-           "WTB_LOWER_ORDER", "se_wtb_bound", "se_wtb_gap_bound", "tallying_gap_sums",
-           "TALLYING_BOUNDS"]
+__all__ = [
+    "SE_WTB_HP",
+    "SE_WTB_HP_DELTA_1_OVER_T",
+    "SE_WTB_GAP",
+    "WTB_UPPER_ORDER",
+    "WTB_LOWER_ORDER",
+    "se_wtb_bound",
+    "se_wtb_gap_bound",
+    "tallying_gap_sums",
+    "TALLYING_BOUNDS",
+]
 
 _pos = dict(positive=True, real=True)
 T, K, M, m, delta = sp.symbols("T K M m delta", **_pos)
 sum_inv_gap = sp.Symbol("sum_inv_gap", nonnegative=True, real=True)
 sum_gap = sp.Symbol("sum_gap", nonnegative=True, real=True)
 
-R_T = sp.ceiling(sp.log(T + 1) / sp.log(2) - sp.Rational(1, 10 ** 9))
+R_T = sp.ceiling(sp.log(T + 1) / sp.log(2) - sp.Rational(1, 10**9))
 L_expr = sp.log(2 * K * R_T / delta)
 _BURN = M * (K * R_T + 1)
-_REF = ("Malik, Igoe, Li, Singh (ICML 2023), upper bound of order sqrt(KT) + (m+M)K; explicit "
-        "form derived on docs/papers/weighted-tallying.md ('Explicit bound')")
-_DESC = {"T": "rounds", "K": "arms", "M": "memory bound given to the learner (>= m)",
-         "delta": "confidence", "m": "true memory"}
+_REF = (
+    "Malik, Igoe, Li, Singh (ICML 2023), upper bound of order sqrt(KT) + (m+M)K; explicit "
+    "form derived on docs/papers/weighted-tallying.md ('Explicit bound')"
+)
+_DESC = {
+    "T": "rounds",
+    "K": "arms",
+    "M": "memory bound given to the learner (>= m)",
+    "delta": "confidence",
+    "m": "true memory",
+}
 
 SE_WTB_HP = Bound(
-    "se_wtb_hp", sp.sqrt((16 * L_expr + 1) * K * T) + _BURN, (T, K, M, delta), reference=_REF,
-    exact=True, x_symbol=T, tag="derived", holds="with probability >= 1 - delta, under REO",
-    setting="CPR against T mu* (>= exact CPR); losses in [0, 1]", description=_DESC)
+    "se_wtb_hp",
+    sp.sqrt((16 * L_expr + 1) * K * T) + _BURN,
+    (T, K, M, delta),
+    reference=_REF,
+    exact=True,
+    x_symbol=T,
+    tag="derived",
+    holds="with probability >= 1 - delta, under REO",
+    setting="CPR against T mu* (>= exact CPR); losses in [0, 1]",
+    description=_DESC,
+)
 
 SE_WTB_HP_DELTA_1_OVER_T = Bound(
-    "se_wtb_hp_delta_1_over_T", SE_WTB_HP.expr.subs(delta, 1 / T), (T, K, M), reference=_REF,
-    exact=True, x_symbol=T, tag="derived",
+    "se_wtb_hp_delta_1_over_T",
+    SE_WTB_HP.expr.subs(delta, 1 / T),
+    (T, K, M),
+    reference=_REF,
+    exact=True,
+    x_symbol=T,
+    tag="derived",
     holds="with probability >= 1 - 1/T, under REO (delta = 1/T)",
-    setting="CPR against T mu*; delta = 1/T as SE-WTB's default", description=_DESC)
+    setting="CPR against T mu*; delta = 1/T as SE-WTB's default",
+    description=_DESC,
+)
 
 SE_WTB_GAP = Bound(
-    "se_wtb_gap", 16 * L_expr * sum_inv_gap + sum_gap + _BURN,
-    (T, K, M, delta, sum_inv_gap, sum_gap), reference=_REF, exact=True, x_symbol=T,
-    tag="derived", holds="with probability >= 1 - delta, under REO",
+    "se_wtb_gap",
+    16 * L_expr * sum_inv_gap + sum_gap + _BURN,
+    (T, K, M, delta, sum_inv_gap, sum_gap),
+    reference=_REF,
+    exact=True,
+    x_symbol=T,
+    tag="derived",
+    holds="with probability >= 1 - delta, under REO",
     setting="gap-dependent; Delta_a = f_a(W) - mu*",
-    description={**_DESC, "sum_inv_gap": "sum over Delta_a > 0 of 1/Delta_a",
-                 "sum_gap": "sum over arms of Delta_a"})
+    description={
+        **_DESC,
+        "sum_inv_gap": "sum over Delta_a > 0 of 1/Delta_a",
+        "sum_gap": "sum over arms of Delta_a",
+    },
+)
 
 WTB_UPPER_ORDER = Bound(
-    "wtb_upper_order", sp.sqrt(K * T) + (m + M) * K, (T, K, m, M),
+    "wtb_upper_order",
+    sp.sqrt(K * T) + (m + M) * K,
+    (T, K, m, M),
     reference="Malik, Igoe, Li, Singh (ICML 2023), abstract: O~(sqrt(KT) + (m+M)K)",
-    exact=False, x_symbol=T, holds="w.h.p., up to constants and log factors",
-    description=_DESC)
+    exact=False,
+    x_symbol=T,
+    holds="w.h.p., up to constants and log factors",
+    description=_DESC,
+)
 
 WTB_LOWER_ORDER = Bound(
-    "wtb_lower_order", m * K + M, (T, K, m, M),
+    "wtb_lower_order",
+    m * K + M,
+    (T, K, m, M),
     reference="Malik, Igoe, Li, Singh (ICML 2023), abstract: additive Omega~(mK + M)",
-    exact=False, x_symbol=T, kind="lower", holds="for any algorithm, up to constants and logs",
-    description=_DESC)
+    exact=False,
+    x_symbol=T,
+    kind="lower",
+    holds="for any algorithm, up to constants and logs",
+    description=_DESC,
+)
 
-TALLYING_BOUNDS = {b.name: b for b in (SE_WTB_HP, SE_WTB_HP_DELTA_1_OVER_T, SE_WTB_GAP,
-                                       WTB_UPPER_ORDER, WTB_LOWER_ORDER)}
+TALLYING_BOUNDS = {
+    b.name: b
+    for b in (SE_WTB_HP, SE_WTB_HP_DELTA_1_OVER_T, SE_WTB_GAP, WTB_UPPER_ORDER, WTB_LOWER_ORDER)
+}
 
 
 def _rt(T: int) -> int:

@@ -11,6 +11,7 @@ Paper page: ``docs/papers/ucrl2.md`` ("Bound").
   D the diameter of the (communicating) MDP (:func:`mdpkit.solvers.extended_vi.diameter`),
   rewards in [0, 1], natural logarithm. x-axis: T, the number of steps.
 """
+
 from __future__ import annotations
 
 import sympy as sp
@@ -23,15 +24,25 @@ _pos = dict(positive=True, real=True)
 T, D, S, A, delta = sp.symbols("T D S A delta", **_pos)
 
 UCRL2_THM2 = Bound(
-    "ucrl2", 34 * D * S * sp.sqrt(A * T * sp.log(T / delta)), (T, D, S, A, delta),
+    "ucrl2",
+    34 * D * S * sp.sqrt(A * T * sp.log(T / delta)),
+    (T, D, S, A, delta),
     reference="Jaksch, Ortner & Auer 2010, 'Near-optimal regret bounds for reinforcement "
-              "learning', JMLR 11, Theorem 2",
-    exact=True, x_symbol=T, kind="upper", tag="exact",
+    "learning', JMLR 11, Theorem 2",
+    exact=True,
+    x_symbol=T,
+    kind="upper",
+    tag="exact",
     holds="with probability >= 1 - delta, simultaneously for every initial state and every T > 1",
     setting="average reward, communicating MDP with diameter D, rewards in [0, 1]; "
-            "regret T g* - (sum of the T realised rewards); T = steps",
-    description={"T": "steps", "D": "diameter", "S": "states", "A": "actions",
-                 "delta": "confidence parameter of UCRL2"},
+    "regret T g* - (sum of the T realised rewards); T = steps",
+    description={
+        "T": "steps",
+        "D": "diameter",
+        "S": "states",
+        "A": "actions",
+        "delta": "confidence parameter of UCRL2",
+    },
 )
 
 UCRL2_BOUNDS = {b.name: b for b in (UCRL2_THM2,)}

@@ -2,6 +2,7 @@
 
 Importing this package registers the built-in env factories (``register_env``).
 """
+
 from . import (
     conservative,
     continuing,
@@ -15,4 +16,10 @@ from .bandits import BernoulliBandit, GaussianBandit, LinearBandit  # noqa: F401
 from .episodic import EpisodicTabularEnv  # noqa: F401
 from .gym_env import TabularMDPEnv  # noqa: F401
 
-__all__ = ["EpisodicTabularEnv", "TabularMDPEnv", "BernoulliBandit", "GaussianBandit", "LinearBandit"]
+__all__ = [
+    "EpisodicTabularEnv",
+    "TabularMDPEnv",
+    "BernoulliBandit",
+    "GaussianBandit",
+    "LinearBandit",
+]

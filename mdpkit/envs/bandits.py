@@ -18,6 +18,7 @@ Decisions
   of radius ``theta_norm`` (default 1), so ``|<x, theta>| <= theta_norm``).
 * Rewards of the Gaussian models are not clipped.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -158,12 +159,15 @@ class LinearBandit(_Bandit):
         self.noise_std = _check_scale(noise_std, "noise_std")
 
     def pull(self, a) -> float:
-        return float(self.means[self._check_arm(a)]
-                     + self.noise_std * self.rng.standard_normal())
+        return float(self.means[self._check_arm(a)] + self.noise_std * self.rng.standard_normal())
 
     def env_info(self) -> dict:
-        return {**super().env_info(), "features": self.features, "d": self.d,
-                "noise_std": self.noise_std}
+        return {
+            **super().env_info(),
+            "features": self.features,
+            "d": self.d,
+            "noise_std": self.noise_std,
+        }
 
 
 # ---------------------------------------------------------------------- registered factories
@@ -198,8 +202,9 @@ def make_gaussian_bandit(rng, *, means=None, n_arms=None, sigma=1.0) -> Gaussian
 
 
 @register_env("linear-bandit")
-def make_linear_bandit(rng, *, features=None, theta=None, n_actions=None, d=None,
-                       theta_norm=1.0, noise_std=1.0) -> LinearBandit:
+def make_linear_bandit(
+    rng, *, features=None, theta=None, n_actions=None, d=None, theta_norm=1.0, noise_std=1.0
+) -> LinearBandit:
     """Linear bandit from ``features``/``theta``, or a random one of size (n_actions, d)."""
     rng = as_generator(rng)
     if features is None:

@@ -31,6 +31,7 @@ Decisions
   draw of the env's stream, so each run gets its own dataset and the same seed gives the same
   dataset.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -41,8 +42,12 @@ from ..models.tabular import TabularMDP
 from ..utils import as_generator
 from .episodic import EpisodicTabularEnv, backward_induction, evaluate_finite_horizon
 
-__all__ = ["ConservativeInstance", "make_conservative_instance", "ConservativeEnv",
-           "sample_trajectories"]
+__all__ = [
+    "ConservativeInstance",
+    "make_conservative_instance",
+    "ConservativeEnv",
+    "sample_trajectories",
+]
 
 
 class ConservativeInstance:
@@ -64,8 +69,9 @@ def _policy_value(mdp, pol):
     return float(mdp.mu @ evaluate_finite_horizon(mdp, "stochastic", pol)[0])
 
 
-def make_conservative_instance(rng, *, S: int = 5, A: int = 5, H: int = 3,
-                               baseline_ratio: float = 0.6) -> ConservativeInstance:
+def make_conservative_instance(
+    rng, *, S: int = 5, A: int = 5, H: int = 3, baseline_ratio: float = 0.6
+) -> ConservativeInstance:
     """Draw the instance of the experiment and its baseline with ``V^b = baseline_ratio · V*``.
 
     Parameters
@@ -80,7 +86,9 @@ def make_conservative_instance(rng, *, S: int = 5, A: int = 5, H: int = 3,
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < 1:
             raise ValueError(f"{nm} must be an integer >= 1, got {v!r}")
     if isinstance(baseline_ratio, (bool, np.bool_)) or not isinstance(baseline_ratio, numbers.Real):
-        raise TypeError(f"baseline_ratio must be a real number, got {type(baseline_ratio).__name__}")
+        raise TypeError(
+            f"baseline_ratio must be a real number, got {type(baseline_ratio).__name__}"
+        )
     c = float(baseline_ratio)
     if not (0.0 < c <= 1.0):
         raise ValueError(f"baseline_ratio must lie in (0, 1], got {c}")
@@ -184,13 +192,23 @@ class ConservativeEnv(EpisodicTabularEnv):
     baseline_policy, baseline_value, baseline_ratio, instance
     """
 
-    def __init__(self, instance: ConservativeInstance, rng, *, dataset_size: int = 0,
-                 expose_baseline: bool = True, reward_dist: str = "deterministic",
-                 rewards_known: bool = True):
+    def __init__(
+        self,
+        instance: ConservativeInstance,
+        rng,
+        *,
+        dataset_size: int = 0,
+        expose_baseline: bool = True,
+        reward_dist: str = "deterministic",
+        rewards_known: bool = True,
+    ):
         rng = as_generator(rng)
         super().__init__(instance.mdp, rng, reward_dist=reward_dist, rewards_known=rewards_known)
-        if isinstance(dataset_size, (bool, np.bool_)) or not isinstance(dataset_size, numbers.Integral) \
-                or dataset_size < 0:
+        if (
+            isinstance(dataset_size, (bool, np.bool_))
+            or not isinstance(dataset_size, numbers.Integral)
+            or dataset_size < 0
+        ):
             raise ValueError(f"dataset_size must be an integer >= 0, got {dataset_size!r}")
         self.instance = instance
         self.baseline_policy = instance.baseline_policy
@@ -199,9 +217,10 @@ class ConservativeEnv(EpisodicTabularEnv):
         self.expose_baseline = bool(expose_baseline)
         self.dataset = None
         if dataset_size > 0:
-            ds_rng = np.random.default_rng(int(self.rng.integers(2 ** 63)))
-            self.dataset = sample_trajectories(instance.mdp, instance.baseline_policy,
-                                               int(dataset_size), ds_rng)
+            ds_rng = np.random.default_rng(int(self.rng.integers(2**63)))
+            self.dataset = sample_trajectories(
+                instance.mdp, instance.baseline_policy, int(dataset_size), ds_rng
+            )
 
     def threshold(self, alpha: float) -> float:
         """``(1 − α) V^b``."""
@@ -224,23 +243,41 @@ from ..experiments.registry import register_env  # noqa: E402
 _INSTANCE_CACHE: dict = {}
 
 
-def conservative_instance(env_seed: int = 0, S: int = 5, A: int = 5, H: int = 3,
-                          baseline_ratio: float = 0.6) -> ConservativeInstance:
+def conservative_instance(
+    env_seed: int = 0, S: int = 5, A: int = 5, H: int = 3, baseline_ratio: float = 0.6
+) -> ConservativeInstance:
     """Cached :func:`make_conservative_instance` keyed by its arguments."""
     key = (int(env_seed), S, A, H, float(baseline_ratio))
     inst = _INSTANCE_CACHE.get(key)
     if inst is None:
-        inst = make_conservative_instance(int(env_seed), S=S, A=A, H=H, baseline_ratio=baseline_ratio)
+        inst = make_conservative_instance(
+            int(env_seed), S=S, A=A, H=H, baseline_ratio=baseline_ratio
+        )
         _INSTANCE_CACHE[key] = inst
     return inst
 
 
 @register_env("conservative-synthetic")
-def make_conservative_env(rng, *, env_seed: int = 0, S: int = 5, A: int = 5, H: int = 3,
-                          baseline_ratio: float = 0.6, dataset_size: int = 0,
-                          expose_baseline: bool = True, reward_dist: str = "deterministic",
-                          rewards_known: bool = True) -> ConservativeEnv:
+def make_conservative_env(
+    rng,
+    *,
+    env_seed: int = 0,
+    S: int = 5,
+    A: int = 5,
+    H: int = 3,
+    baseline_ratio: float = 0.6,
+    dataset_size: int = 0,
+    expose_baseline: bool = True,
+    reward_dist: str = "deterministic",
+    rewards_known: bool = True,
+) -> ConservativeEnv:
     """The experiment's instance drawn from ``env_seed`` (same for every run), interaction from ``rng``."""
     inst = conservative_instance(env_seed, S, A, H, baseline_ratio)
-    return ConservativeEnv(inst, rng, dataset_size=dataset_size, expose_baseline=expose_baseline,
-                           reward_dist=reward_dist, rewards_known=rewards_known)
+    return ConservativeEnv(
+        inst,
+        rng,
+        dataset_size=dataset_size,
+        expose_baseline=expose_baseline,
+        reward_dist=reward_dist,
+        rewards_known=rewards_known,
+    )

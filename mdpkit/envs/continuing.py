@@ -30,6 +30,7 @@ Oracle and columns (decisions)
   uniform ``v`` (reward ``1.0 if v < R(s, a) else 0.0``), then one uniform for the next
   state by inversion of the row's cumulative sums (:func:`~mdpkit.envs.sampling.continuing_step`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -53,8 +54,11 @@ def optimal_gain(mdp: TabularMDP) -> float:
     from ..solvers import solve
     from ..utils import ConvergenceWarning
 
-    avg = mdp if mdp.is_average else TabularMDP(mdp.P, mdp.R, criterion="average", mu=mdp.mu,
-                                                action_mask=mdp.action_mask)
+    avg = (
+        mdp
+        if mdp.is_average
+        else TabularMDP(mdp.P, mdp.R, criterion="average", mu=mdp.mu, action_mask=mdp.action_mask)
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         res = solve(avg, method="rvi", tol=GAIN_TOL)
@@ -62,7 +66,8 @@ def optimal_gain(mdp: TabularMDP) -> float:
         raise ValueError(
             "mdp: relative value iteration could not certify a constant optimal gain "
             f"(span {res.bound:.3e} after {res.n_iter} sweeps); a continuing env needs a model "
-            "whose optimal gain is the same from every state (e.g. communicating)")
+            "whose optimal gain is the same from every state (e.g. communicating)"
+        )
     return float(res.gain)
 
 
@@ -97,18 +102,27 @@ class ContinuingTabularEnv:
 
     kind = "continuing"
 
-    def __init__(self, mdp: TabularMDP, rng, *, reward_dist: str = "deterministic",
-                 rewards_known: bool = False):
+    def __init__(
+        self,
+        mdp: TabularMDP,
+        rng,
+        *,
+        reward_dist: str = "deterministic",
+        rewards_known: bool = False,
+    ):
         if not isinstance(mdp, TabularMDP):
             raise TypeError(f"mdp must be a TabularMDP, got {type(mdp).__name__}")
         if mdp.criterion not in ("average", "discounted"):
             raise ValueError(
                 "mdp must be an average-reward or a discounted model for a continuing env, got "
-                f"criterion={mdp.criterion!r} (a finite-horizon model needs the episodic env)")
+                f"criterion={mdp.criterion!r} (a finite-horizon model needs the episodic env)"
+            )
         if mdp.step_dependent_P or mdp.R.ndim != 2:
             raise ValueError("mdp must have a stationary P and R for a continuing env")
         if reward_dist not in ("deterministic", "bernoulli"):
-            raise ValueError(f"reward_dist must be 'deterministic' or 'bernoulli', got {reward_dist!r}")
+            raise ValueError(
+                f"reward_dist must be 'deterministic' or 'bernoulli', got {reward_dist!r}"
+            )
         if reward_dist == "bernoulli" and ((mdp.R < 0).any() or (mdp.R > 1).any()):
             raise ValueError("reward_dist='bernoulli' needs every R in [0, 1]")
         if not isinstance(rewards_known, (bool, np.bool_)):
@@ -118,13 +132,17 @@ class ContinuingTabularEnv:
         self.reward_dist = reward_dist
         self.rewards_known = bool(rewards_known)
         self.S, self.A = mdp.S, mdp.A
-        self.tables = ContinuingTables(np.ascontiguousarray(mdp.R, dtype=np.float64),
-                                       dense_row_cdf(mdp), reward_dist == "bernoulli")
+        self.tables = ContinuingTables(
+            np.ascontiguousarray(mdp.R, dtype=np.float64),
+            dense_row_cdf(mdp),
+            reward_dist == "bernoulli",
+        )
         self._mu_cdf = np.cumsum(mdp.mu)
         self.gain_star = optimal_gain(mdp)
         self.gamma = mdp.gamma if mdp.is_discounted else None
         if self.gamma is not None:
             from ..solvers import solve
+
             self.V_star = np.asarray(solve(mdp, tol=1e-10).V, dtype=np.float64)
             self.V_star.setflags(write=False)
         else:
@@ -135,8 +153,13 @@ class ContinuingTabularEnv:
     def env_info(self) -> dict:
         """What a learner may know: kind, S, A, reward_dist, the action mask (None if all
         actions are available), and R when ``rewards_known``."""
-        info = {"kind": "continuing", "S": self.S, "A": self.A, "reward_dist": self.reward_dist,
-                "action_mask": self.mdp.action_mask}
+        info = {
+            "kind": "continuing",
+            "S": self.S,
+            "A": self.A,
+            "reward_dist": self.reward_dist,
+            "action_mask": self.mdp.action_mask,
+        }
         if self.rewards_known:
             info["R"] = self.mdp.R
         return info
@@ -174,7 +197,9 @@ class ContinuingTabularEnv:
         if self.gamma is not None:
             if self.s0 is None:
                 raise RuntimeError("oracle_columns needs the initial state: call reset() first")
-            out["discounted_reward"] = self.gamma ** np.arange(reward.size, dtype=np.float64) * reward
+            out["discounted_reward"] = (
+                self.gamma ** np.arange(reward.size, dtype=np.float64) * reward
+            )
             out["v_star_s0"] = np.full(reward.size, self.V_star[self.s0])
         return out
 
@@ -187,24 +212,31 @@ from ..experiments.registry import register_env  # noqa: E402
 
 
 @register_env("riverswim-average")
-def make_riverswim_average(rng, *, S: int = 6, reward_dist: str = "deterministic",
-                           **model_params) -> ContinuingTabularEnv:
+def make_riverswim_average(
+    rng, *, S: int = 6, reward_dist: str = "deterministic", **model_params
+) -> ContinuingTabularEnv:
     """RiverSwim (:func:`mdpkit.models.generators.riverswim`) as an average-reward model,
     played as a continuing env from the left bank."""
     from ..models.generators import riverswim
+
     clash = sorted({"gamma", "horizon"} & set(model_params))
     if clash:
-        raise ValueError(f"riverswim-average takes no {clash[0]} (an average-reward model); use "
-                         "env 'riverswim' with gamma= for the discounted one")
+        raise ValueError(
+            f"riverswim-average takes no {clash[0]} (an average-reward model); use "
+            "env 'riverswim' with gamma= for the discounted one"
+        )
     m = riverswim(S, gamma=0.5, **model_params)  # gamma only to build; replaced below
     avg = TabularMDP(m.P, m.R, criterion="average", mu=m.mu)
     return ContinuingTabularEnv(avg, rng, reward_dist=reward_dist)
 
 
-def continuing_riverswim(rng, *, S: int, gamma: float, reward_dist: str = "deterministic",
-                         **model_params) -> ContinuingTabularEnv:
+def continuing_riverswim(
+    rng, *, S: int, gamma: float, reward_dist: str = "deterministic", **model_params
+) -> ContinuingTabularEnv:
     """Discounted RiverSwim played as a continuing env (the env ``riverswim`` with
     ``gamma`` and no ``horizon``)."""
     from ..models.generators import riverswim
-    return ContinuingTabularEnv(riverswim(S, gamma=gamma, **model_params), rng,
-                                reward_dist=reward_dist)
+
+    return ContinuingTabularEnv(
+        riverswim(S, gamma=gamma, **model_params), rng, reward_dist=reward_dist
+    )

@@ -38,6 +38,7 @@ Decisions: ``phi`` (Phi(A)) is computed as the reference code does,
 ``A = 0``; a nonzero nilpotent A has no finite Phi and gives ``phi = inf``. ``rho`` is the
 real number ``max |eig(A)|`` (dynlin-ucb.md#model).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -49,10 +50,20 @@ from ..experiments.registry import register_env
 from ..utils import as_generator
 
 __all__ = [
-    "DynamicalLinearBandit", "budget_actions", "synthetic_dlb", "realdata_dlb",
-    "spectral_radius", "phi_constant", "cumulative_markov", "SYNTHETIC_MATRICES",
-    "REALDATA_MATRICES", "REALDATA_EXPERT", "dlb_step", "dlb_shadow_step",
-    "simulate_constant", "transient_expected_rewards",
+    "DynamicalLinearBandit",
+    "budget_actions",
+    "synthetic_dlb",
+    "realdata_dlb",
+    "spectral_radius",
+    "phi_constant",
+    "cumulative_markov",
+    "SYNTHETIC_MATRICES",
+    "REALDATA_MATRICES",
+    "REALDATA_EXPERT",
+    "dlb_step",
+    "dlb_shadow_step",
+    "simulate_constant",
+    "transient_expected_rewards",
 ]
 
 
@@ -207,8 +218,9 @@ def cumulative_markov(A, B, omega, theta) -> np.ndarray:
     return theta + B.T @ np.linalg.solve((np.eye(n) - A).T, omega)
 
 
-def budget_actions(p: int = 3, daily_budget: float = 1.5, max_camp: float = 1.0,
-                   min_camp: float = 0.0) -> np.ndarray:
+def budget_actions(
+    p: int = 3, daily_budget: float = 1.5, max_camp: float = 1.0, min_camp: float = 0.0
+) -> np.ndarray:
     """The finite action set of dynlin-ucb.md#instances: greedy fills of a daily budget over ``p`` campaigns,
     one per permutation of the fill order, deduplicated and sorted (``np.unique(axis=0)``,
     the order of the reference driver, which fixes the first-index tie-breaking).
@@ -218,6 +230,7 @@ def budget_actions(p: int = 3, daily_budget: float = 1.5, max_camp: float = 1.0,
     ndarray, shape (K, p); for the defaults the 6 permutations of (1, 0.5, 0).
     """
     import itertools
+
     rows = []
     for perm in itertools.permutations(range(p)):
         budget = daily_budget - p * min_camp
@@ -265,8 +278,9 @@ class DynamicalLinearBandit:
     #: passes such actions through).
     accepts_action_vectors = True
 
-    def __init__(self, A, B, C, D, actions, sigma, rng, *, state_sigma=None, name="dlb",
-                 expert=None):
+    def __init__(
+        self, A, B, C, D, actions, sigma, rng, *, state_sigma=None, name="dlb", expert=None
+    ):
         A = _as_matrix(A, "A")
         n = A.shape[0]
         if A.shape != (n, n):
@@ -283,7 +297,9 @@ class DynamicalLinearBandit:
         if not rho < 1.0:
             raise ValueError(f"A must be stable: spectral radius rho(A) = {rho:.6g} >= 1")
         self.sigma = _as_sigma(sigma, "sigma")
-        self.state_sigma = self.sigma if state_sigma is None else _as_sigma(state_sigma, "state_sigma")
+        self.state_sigma = (
+            self.sigma if state_sigma is None else _as_sigma(state_sigma, "state_sigma")
+        )
         self.rng = as_generator(rng)
         self.name = str(name)
         self.A, self.B, self.C, self.D = A, B, C, D
@@ -327,7 +343,9 @@ class DynamicalLinearBandit:
             return self.Bu[a], float(self.thetau[a]), float(self.means[a])
         u = np.asarray(a, dtype=np.float64)
         if u.shape != (self.d,) or not np.all(np.isfinite(u)):
-            raise ValueError(f"a must be an arm index or a finite action vector of shape ({self.d},)")
+            raise ValueError(
+                f"a must be an arm index or a finite action vector of shape ({self.d},)"
+            )
         return self.B @ u, float(self.theta @ u), float(self.h @ u)
 
     def pull(self, a) -> float:
@@ -335,9 +353,12 @@ class DynamicalLinearBandit:
         the reward ``y_t`` and advances the hidden state (and the noise-free shadow)."""
         Bu_a, thetau_a, _ = self._arm(a)
         z = self.rng.standard_normal(self.n + self.m)
-        self.last_expected_reward = float(dlb_shadow_step(self.A, self.omega, self.xbar, Bu_a, thetau_a))
-        y = dlb_step(self.A, self.omega, self.x, Bu_a, thetau_a, self.state_sigma, self.sigma, z,
-                     self._buf)
+        self.last_expected_reward = float(
+            dlb_shadow_step(self.A, self.omega, self.xbar, Bu_a, thetau_a)
+        )
+        y = dlb_step(
+            self.A, self.omega, self.x, Bu_a, thetau_a, self.state_sigma, self.sigma, z, self._buf
+        )
         self.t += 1
         return float(y)
 
@@ -375,21 +396,34 @@ class DynamicalLinearBandit:
             raise ValueError("actions must be a 1-d integer array of arm indices")
         if acts.size and (acts.min() < 0 or acts.max() >= self.n_actions):
             raise ValueError(f"actions must be in [0, {self.n_actions})")
-        ey = transient_expected_rewards(self.A, self.omega, self.Bu, self.thetau,
-                                        acts.astype(np.int64), np.zeros(self.n))
+        ey = transient_expected_rewards(
+            self.A, self.omega, self.Bu, self.thetau, acts.astype(np.int64), np.zeros(self.n)
+        )
         return self.best_mean - ey
 
     def learner_constants(self) -> dict:
         """The true constants DynLin-UCB and the baselines are fed in dynlin-ucb.md#radius-and-epochs, #baselines."""
-        return {"rho": self.rho, "phi": self.phi, "omega_norm": self.omega_norm,
-                "theta_norm": self.theta_norm, "B_norm": self.B_norm, "U_bar": self.U_bar,
-                "sigma": self.sigma}
+        return {
+            "rho": self.rho,
+            "phi": self.phi,
+            "omega_norm": self.omega_norm,
+            "theta_norm": self.theta_norm,
+            "B_norm": self.B_norm,
+            "U_bar": self.U_bar,
+            "sigma": self.sigma,
+        }
 
     def env_info(self) -> dict:
         """What a learner may know (``docs/ARCHITECTURE.md``): arms, features, noise level
         and the system constants of dynlin-ucb.md#radius-and-epochs (true values, as in the reference runs)."""
-        info = {"kind": "bandit", "n_actions": self.n_actions, "features": self.features.copy(),
-                "noise_std": self.sigma, "dlb": True, **self.learner_constants()}
+        info = {
+            "kind": "bandit",
+            "n_actions": self.n_actions,
+            "features": self.features.copy(),
+            "noise_std": self.sigma,
+            "dlb": True,
+            **self.learner_constants(),
+        }
         if self.expert is not None:
             info["expert"] = self.expert.copy()
         # oracle entries: only the Clairvoyant reference and diagnostics read them
@@ -398,15 +432,19 @@ class DynamicalLinearBandit:
         return info
 
     def __repr__(self):
-        return (f"DynamicalLinearBandit(name={self.name!r}, n={self.n}, d={self.d}, m={self.m}, "
-                f"K={self.n_actions}, rho={self.rho:.4g}, sigma={self.sigma:g})")
+        return (
+            f"DynamicalLinearBandit(name={self.name!r}, n={self.n}, d={self.d}, m={self.m}, "
+            f"K={self.n_actions}, rho={self.rho:.4g}, sigma={self.sigma:g})"
+        )
 
 
 # --------------------------------------------------------------------------- instances
 #: dynlin-ucb.md#instances (config/testcase_synt_sigma*.json of the reference code)
 SYNTHETIC_MATRICES = {
-    "A": np.diag([0.2, 0.0, 0.1]), "B": np.diag([0.45, 0.0, 0.1]),
-    "C": np.diag([1.0, 0.0, 0.1]), "D": np.diag([0.0, 0.5, 0.1]),
+    "A": np.diag([0.2, 0.0, 0.1]),
+    "B": np.diag([0.45, 0.0, 0.1]),
+    "C": np.diag([1.0, 0.0, 0.1]),
+    "D": np.diag([0.0, 0.5, 0.1]),
 }
 #: dynlin-ucb.md#instances (config/testcase_realdata.json)
 REALDATA_MATRICES = {
@@ -422,16 +460,33 @@ REALDATA_EXPERT = np.array([1641952.0, 259591273.0, 716354611.0])
 def synthetic_dlb(sigma: float = 0.01, rng=0) -> DynamicalLinearBandit:
     """The synthetic instance of dynlin-ucb.md#instances (rho = 0.2, u* = (1, .5, 0), J* = 0.8125)."""
     M = SYNTHETIC_MATRICES
-    return DynamicalLinearBandit(M["A"], M["B"], M["C"], M["D"], budget_actions(), sigma, rng,
-                                 name=f"dlb-synthetic-sigma{sigma:g}")
+    return DynamicalLinearBandit(
+        M["A"],
+        M["B"],
+        M["C"],
+        M["D"],
+        budget_actions(),
+        sigma,
+        rng,
+        name=f"dlb-synthetic-sigma{sigma:g}",
+    )
 
 
 def realdata_dlb(sigma: float = 0.01, rng=0) -> DynamicalLinearBandit:
     """The real-data-derived instance of dynlin-ucb.md#instances (rho = 0.6669, u* = (1, 0, .5),
     J* = 0.304586); carries the expert's spend vector for the Expert baseline."""
     M = REALDATA_MATRICES
-    return DynamicalLinearBandit(M["A"], M["B"], M["C"], M["D"], budget_actions(), sigma, rng,
-                                 name="dlb-realdata", expert=REALDATA_EXPERT)
+    return DynamicalLinearBandit(
+        M["A"],
+        M["B"],
+        M["C"],
+        M["D"],
+        budget_actions(),
+        sigma,
+        rng,
+        name="dlb-realdata",
+        expert=REALDATA_EXPERT,
+    )
 
 
 # --------------------------------------------------------------------------- registry
@@ -448,8 +503,12 @@ def make_dlb_realdata(rng, *, sigma=0.01) -> DynamicalLinearBandit:
 
 
 @register_env("dlb")
-def make_dlb(rng, *, A, B, C, D, actions=None, sigma=0.01, state_sigma=None) -> DynamicalLinearBandit:
+def make_dlb(
+    rng, *, A, B, C, D, actions=None, sigma=0.01, state_sigma=None
+) -> DynamicalLinearBandit:
     """A DLB from explicit matrices; ``actions`` defaults to :func:`budget_actions` (d = 3)."""
     if actions is None:
         actions = budget_actions()
-    return DynamicalLinearBandit(A, B, C, D, actions, sigma, as_generator(rng), state_sigma=state_sigma)
+    return DynamicalLinearBandit(
+        A, B, C, D, actions, sigma, as_generator(rng), state_sigma=state_sigma
+    )

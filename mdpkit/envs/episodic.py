@@ -29,6 +29,7 @@ Decisions
 * ``policy_value`` keeps the last evaluated policy and its value: a learner that commits to
   the same policy in consecutive episodes costs one array comparison per episode.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -50,6 +51,7 @@ def backward_induction(mdp: TabularMDP) -> tuple[np.ndarray, np.ndarray]:
     policy : ndarray, int64, shape (H, S)
     """
     from ..solvers import solve
+
     res = solve(mdp, method="backward")
     return np.asarray(res.V), np.asarray(res.policy, dtype=np.int64)
 
@@ -58,6 +60,7 @@ def evaluate_finite_horizon(mdp: TabularMDP, kind: str | None, pi: np.ndarray) -
     """Exact values ``V^pi_h(s)``, shape (H, S) (``mdpkit.evaluate``; ``kind`` is unused,
     the policy's dtype decides: int (H, S) deterministic, float (H, S, A) stochastic)."""
     from ..solvers import evaluate
+
     return np.asarray(evaluate(mdp, pi))
 
 
@@ -91,8 +94,14 @@ class EpisodicTabularEnv:
 
     kind = "episodic"
 
-    def __init__(self, mdp: TabularMDP, rng, *, reward_dist: str = "deterministic",
-                 rewards_known: bool = True):
+    def __init__(
+        self,
+        mdp: TabularMDP,
+        rng,
+        *,
+        reward_dist: str = "deterministic",
+        rewards_known: bool = True,
+    ):
         if not isinstance(mdp, TabularMDP):
             raise TypeError(f"mdp must be a TabularMDP, got {type(mdp).__name__}")
         if not mdp.is_finite_horizon:
@@ -136,8 +145,14 @@ class EpisodicTabularEnv:
     def env_info(self) -> dict:
         """What a learner may know: kind, S, A, H, reward_dist, step_dependent_P, and R (the
         expected rewards, (S, A) or (H, S, A)) when ``rewards_known``."""
-        info = {"kind": "episodic", "S": self.S, "A": self.A, "H": self.H,
-                "reward_dist": self.reward_dist, "step_dependent_P": self.mdp.step_dependent_P}
+        info = {
+            "kind": "episodic",
+            "S": self.S,
+            "A": self.A,
+            "H": self.H,
+            "reward_dist": self.reward_dist,
+            "step_dependent_P": self.mdp.step_dependent_P,
+        }
         if self.rewards_known:
             info["R"] = self.mdp.R
         return info
@@ -202,8 +217,9 @@ from ..experiments.registry import register_env  # noqa: E402
 
 
 @register_env("tabular")
-def make_tabular(rng, *, mdp: TabularMDP, reward_dist: str = "deterministic",
-                 rewards_known: bool = True) -> EpisodicTabularEnv:
+def make_tabular(
+    rng, *, mdp: TabularMDP, reward_dist: str = "deterministic", rewards_known: bool = True
+) -> EpisodicTabularEnv:
     """Episodic env of a given finite-horizon ``mdp`` (hashed through its arrays)."""
     return EpisodicTabularEnv(mdp, rng, reward_dist=reward_dist, rewards_known=rewards_known)
 
@@ -217,45 +233,71 @@ def _model_rng(rng, mdp_seed):
 
 
 @register_env("riverswim")
-def make_riverswim(rng, *, S: int = 6, horizon: int = 20, reward_dist: str = "deterministic",
-                   **model_params) -> EpisodicTabularEnv:
+def make_riverswim(
+    rng, *, S: int = 6, horizon: int = 20, reward_dist: str = "deterministic", **model_params
+) -> EpisodicTabularEnv:
     """RiverSwim (:func:`mdpkit.models.generators.riverswim`), finite horizon ``horizon``;
     with ``gamma`` and ``horizon=None``, the discounted model played as a continuing env
     (:func:`mdpkit.envs.continuing.continuing_riverswim`)."""
     if horizon is None and model_params.get("gamma") is not None:
         from .continuing import continuing_riverswim
+
         return continuing_riverswim(rng, S=S, reward_dist=reward_dist, **model_params)
     from ..models.generators import riverswim
-    return EpisodicTabularEnv(riverswim(S, horizon=horizon, **model_params), rng,
-                              reward_dist=reward_dist)
+
+    return EpisodicTabularEnv(
+        riverswim(S, horizon=horizon, **model_params), rng, reward_dist=reward_dist
+    )
 
 
 @register_env("chain")
-def make_chain(rng, *, S: int = 5, horizon: int = 20, reward_dist: str = "deterministic",
-               **model_params) -> EpisodicTabularEnv:
+def make_chain(
+    rng, *, S: int = 5, horizon: int = 20, reward_dist: str = "deterministic", **model_params
+) -> EpisodicTabularEnv:
     """Chain (:func:`mdpkit.models.generators.chain`), finite horizon ``horizon``."""
     from ..models.generators import chain
-    return EpisodicTabularEnv(chain(S, horizon=horizon, **model_params), rng,
-                              reward_dist=reward_dist)
+
+    return EpisodicTabularEnv(
+        chain(S, horizon=horizon, **model_params), rng, reward_dist=reward_dist
+    )
 
 
 @register_env("random-mdp")
-def make_random_mdp(rng, *, S: int, A: int, horizon: int, mdp_seed: int | None = None,
-                    reward_dist: str = "deterministic", **model_params) -> EpisodicTabularEnv:
+def make_random_mdp(
+    rng,
+    *,
+    S: int,
+    A: int,
+    horizon: int,
+    mdp_seed: int | None = None,
+    reward_dist: str = "deterministic",
+    **model_params,
+) -> EpisodicTabularEnv:
     """Random dense MDP (:func:`mdpkit.models.generators.random_mdp`); one fixed model when
     ``mdp_seed`` is given, else a new one per seed drawn from the env stream."""
     from ..models.generators import random_mdp
+
     mdp = random_mdp(S, A, horizon=horizon, rng=_model_rng(rng, mdp_seed), **model_params)
     return EpisodicTabularEnv(mdp, rng, reward_dist=reward_dist)
 
 
 @register_env("random-sparse-mdp")
-def make_random_sparse_mdp(rng, *, S: int, A: int, n_successors: int, horizon: int,
-                           mdp_seed: int | None = None, reward_dist: str = "deterministic",
-                           **model_params) -> EpisodicTabularEnv:
+def make_random_sparse_mdp(
+    rng,
+    *,
+    S: int,
+    A: int,
+    n_successors: int,
+    horizon: int,
+    mdp_seed: int | None = None,
+    reward_dist: str = "deterministic",
+    **model_params,
+) -> EpisodicTabularEnv:
     """Random CSR MDP (:func:`mdpkit.models.generators.random_sparse_mdp`); ``mdp_seed`` as
     for ``"random-mdp"``."""
     from ..models.generators import random_sparse_mdp
-    mdp = random_sparse_mdp(S, A, n_successors, horizon=horizon,
-                            rng=_model_rng(rng, mdp_seed), **model_params)
+
+    mdp = random_sparse_mdp(
+        S, A, n_successors, horizon=horizon, rng=_model_rng(rng, mdp_seed), **model_params
+    )
     return EpisodicTabularEnv(mdp, rng, reward_dist=reward_dist)

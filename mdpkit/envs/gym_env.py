@@ -19,6 +19,7 @@ Decisions
   ``reset(options={"state": s})`` starts in a given state instead.
 * Step ``info`` holds ``{"step": t}``, the number of steps taken in the episode so far.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -67,8 +68,12 @@ class TabularMDPEnv(gym.Env):
                     "max_episode_steps is for discounted models; a finite-horizon model is "
                     f"truncated after its horizon H={mdp.H}"
                 )
-            if isinstance(max_episode_steps, (bool, np.bool_)) or not isinstance(max_episode_steps, numbers.Integral):
-                raise TypeError(f"max_episode_steps must be an integer, got {type(max_episode_steps).__name__}")
+            if isinstance(max_episode_steps, (bool, np.bool_)) or not isinstance(
+                max_episode_steps, numbers.Integral
+            ):
+                raise TypeError(
+                    f"max_episode_steps must be an integer, got {type(max_episode_steps).__name__}"
+                )
             if max_episode_steps < 1:
                 raise ValueError(f"max_episode_steps must be >= 1, got {max_episode_steps}")
             max_episode_steps = int(max_episode_steps)
@@ -102,9 +107,14 @@ class TabularMDPEnv(gym.Env):
         super().reset(seed=seed)
         start = None if options is None else options.get("state")
         if start is not None:
-            if isinstance(start, (bool, np.bool_)) or not isinstance(start, numbers.Integral) \
-                    or not 0 <= start < self.mdp.S:
-                raise ValueError(f"options['state'] must be a state index in [0, {self.mdp.S}), got {start!r}")
+            if (
+                isinstance(start, (bool, np.bool_))
+                or not isinstance(start, numbers.Integral)
+                or not 0 <= start < self.mdp.S
+            ):
+                raise ValueError(
+                    f"options['state'] must be a state index in [0, {self.mdp.S}), got {start!r}"
+                )
             self._state = int(start)
         else:
             u = self.np_random.random() * self._mu_cdf[-1]
@@ -134,8 +144,9 @@ class TabularMDPEnv(gym.Env):
         if self._state is None:
             raise RuntimeError("call reset() before step()")
         if self._done:
-            raise RuntimeError("the episode ended (truncated or terminated): call reset() before "
-                               "stepping again")
+            raise RuntimeError(
+                "the episode ended (truncated or terminated): call reset() before stepping again"
+            )
         if not self.action_space.contains(action):
             raise ValueError(f"action must be an int in [0, {self.mdp.A}), got {action!r}")
         a = int(action)
@@ -144,9 +155,12 @@ class TabularMDPEnv(gym.Env):
         mask = self._mask_at(h)
         if mask is not None and not mask[s, a]:
             at = f"{h}, " if self.mdp.action_mask.ndim == 3 else ""
-            raise ValueError(f"action {a} is unavailable in state {s} (action_mask[{at}{s}, {a}] "
-                             "is False)")
-        reward = float(self.mdp.R_at(h)[s, a]) if self.mdp.step_dependent_R else float(self.mdp.R[s, a])
+            raise ValueError(
+                f"action {a} is unavailable in state {s} (action_mask[{at}{s}, {a}] is False)"
+            )
+        reward = (
+            float(self.mdp.R_at(h)[s, a]) if self.mdp.step_dependent_R else float(self.mdp.R[s, a])
+        )
         s_next = self._next_state(h, s, a)
         self._state = s_next
         self._t += 1

@@ -29,6 +29,7 @@ Sampling scheme (shared with the compiled fast paths): each episode draws
 ``u[1]`` the initial state, ``u[2 + h]`` the next state of step h
 (:func:`mdpkit.solvers._latent_kernels.sample_index`).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -77,7 +78,7 @@ class LatentEpisodicEnv:
         self._v_star = None
         self._last_policy = None
         self._last_value = None
-        self.__m = -1          # hidden context of the running episode
+        self.__m = -1  # hidden context of the running episode
         self.__revealed = None
         self._u = None
         self._h = -1
@@ -86,8 +87,15 @@ class LatentEpisodicEnv:
     # ------------------------------------------------------------------ oracle
     def env_info(self) -> dict:
         """What a learner may know: kind, M, S, A, H, the set of reward values, oracle."""
-        return {"kind": self.kind, "M": self.M, "S": self.S, "A": self.A, "H": self.H,
-                "reward_values": self.lmdp.reward_values.copy(), "oracle": self.oracle}
+        return {
+            "kind": self.kind,
+            "M": self.M,
+            "S": self.S,
+            "A": self.A,
+            "H": self.H,
+            "reward_values": self.lmdp.reward_values.copy(),
+            "oracle": self.oracle,
+        }
 
     @property
     def optimal_value(self) -> float:
@@ -137,11 +145,17 @@ class LatentEpisodicEnv:
         if not self.in_episode:
             raise RuntimeError("step() outside an episode; call reset() first")
         if h != self._h or s != self._s:
-            raise ValueError(f"step(h={h}, s={s}) does not continue the episode "
-                             f"(expected h={self._h}, s={self._s})")
+            raise ValueError(
+                f"step(h={h}, s={s}) does not continue the episode "
+                f"(expected h={self._h}, s={self._s})"
+            )
         if h >= self.H:
             raise RuntimeError(f"the episode has H={self.H} steps; call end_episode()")
-        if isinstance(a, (bool, np.bool_)) or not isinstance(a, numbers.Integral) or not 0 <= a < self.A:
+        if (
+            isinstance(a, (bool, np.bool_))
+            or not isinstance(a, numbers.Integral)
+            or not 0 <= a < self.A
+        ):
             raise ValueError(f"a must be an action in [0, A={self.A}), got {a!r}")
         m = self.__m
         r = float(self.lmdp.R[m, s, a])
@@ -176,9 +190,13 @@ def latent_loop(env: LatentEpisodicEnv, learner, K: int):
     for k in range(K):
         pol = learner.begin_episode()
         if not isinstance(pol, LatentPolicy):
-            raise TypeError(f"{name}.begin_episode() must return a LatentPolicy, got {type(pol).__name__}")
+            raise TypeError(
+                f"{name}.begin_episode() must return a LatentPolicy, got {type(pol).__name__}"
+            )
         if not env.oracle and not pol.context_blind:
-            raise RuntimeError(f"{name} committed a policy whose first node depends on the hidden context")
+            raise RuntimeError(
+                f"{name} committed a policy whose first node depends on the hidden context"
+            )
         regret[k] = v_star - env.policy_value(pol)
         s = env.reset()
         row = 0
@@ -190,8 +208,10 @@ def latent_loop(env: LatentEpisodicEnv, learner, K: int):
         for h in range(env.H):
             a = learner.act(h, s)
             if a != pol.act[node]:
-                raise RuntimeError(f"{name}.act({h}, {s}) returned {a}, not the committed "
-                                   f"policy's action {pol.act[node]} in episode {k + 1}")
+                raise RuntimeError(
+                    f"{name}.act({h}, {s}) returned {a}, not the committed "
+                    f"policy's action {pol.act[node]} in episode {k + 1}"
+                )
             r, s2 = env.step(h, s, a)
             learner.update(h, s, a, r, s2)
             if h + 1 < env.H:
@@ -219,7 +239,9 @@ def run_latent_seed(env, learner_factory, learner_params: dict, K: int, learner_
         cols = {k: np.asarray(v, dtype=np.float64) for k, v in fast(env, K, env.rng).items()}
         for key in ("regret", "reward"):
             if key not in cols or cols[key].shape != (K,):
-                raise ValueError(f"{type(learner).__name__}.fast_run must return {key!r} of shape ({K},)")
+                raise ValueError(
+                    f"{type(learner).__name__}.fast_run must return {key!r} of shape ({K},)"
+                )
         return cols.pop("regret"), cols.pop("reward"), cols
     regret, reward, rows = latent_loop(env, learner, K)
     cols: dict = {}
@@ -231,28 +253,59 @@ def run_latent_seed(env, learner_factory, learner_params: dict, K: int, learner_
 
 # ----------------------------------------------------------------------------- factories
 @register_env("latent-bandit-tree")
-def make_latent_bandit_tree(rng, *, M: int = 2, Sb: int = 4, A: int = 2, H: int = 8,
-                            v: float = 0.2, eps: float = 0.1, instance_seed: int = 0,
-                            deterministic: bool = False, noise: bool = False,
-                            shared_arm: bool = False, pad_to: int | None = None,
-                            oracle: bool = False) -> LatentEpisodicEnv:
+def make_latent_bandit_tree(
+    rng,
+    *,
+    M: int = 2,
+    Sb: int = 4,
+    A: int = 2,
+    H: int = 8,
+    v: float = 0.2,
+    eps: float = 0.1,
+    instance_seed: int = 0,
+    deterministic: bool = False,
+    noise: bool = False,
+    shared_arm: bool = False,
+    pad_to: int | None = None,
+    oracle: bool = False,
+) -> LatentEpisodicEnv:
     """Bandit-tree LMDP (:func:`mdpkit.models.latent.bandit_tree`)."""
-    lm = bandit_tree(M, Sb, A, H, v, eps, instance_seed, deterministic=deterministic,
-                     noise=noise, shared_arm=shared_arm, pad_to=pad_to)
+    lm = bandit_tree(
+        M,
+        Sb,
+        A,
+        H,
+        v,
+        eps,
+        instance_seed,
+        deterministic=deterministic,
+        noise=noise,
+        shared_arm=shared_arm,
+        pad_to=pad_to,
+    )
     return LatentEpisodicEnv(lm, rng, oracle=oracle)
 
 
 @register_env("latent-tiger")
-def make_latent_tiger(rng, *, accuracy: float = 0.7, H: int = 4,
-                      oracle: bool = False) -> LatentEpisodicEnv:
+def make_latent_tiger(
+    rng, *, accuracy: float = 0.7, H: int = 4, oracle: bool = False
+) -> LatentEpisodicEnv:
     """The two-listen tiger LMDP (:func:`mdpkit.models.latent.tiger`)."""
     return LatentEpisodicEnv(tiger(accuracy, H), rng, oracle=oracle)
 
 
 @register_env("latent-random")
-def make_latent_random(rng, *, M: int = 2, S: int = 3, A: int = 2, H: int = 3,
-                       instance_seed: int = 0, deterministic: bool = False,
-                       oracle: bool = False) -> LatentEpisodicEnv:
+def make_latent_random(
+    rng,
+    *,
+    M: int = 2,
+    S: int = 3,
+    A: int = 2,
+    H: int = 3,
+    instance_seed: int = 0,
+    deterministic: bool = False,
+    oracle: bool = False,
+) -> LatentEpisodicEnv:
     """A random LMDP (:func:`mdpkit.models.latent.random_lmdp`, drawn from ``instance_seed``)."""
     lm = random_lmdp(np.random.default_rng(instance_seed), M, S, A, H, deterministic=deterministic)
     return LatentEpisodicEnv(lm, rng, oracle=oracle)

@@ -4,6 +4,7 @@
 (S, A, S, d), the norm bound ``B`` and the start state ``s1``. Registered as
 ``"linear-mixture"``.
 """
+
 from __future__ import annotations
 
 from ..experiments.registry import register_env
@@ -38,8 +39,17 @@ class LinearMixtureEnv(EpisodicTabularEnv):
 
 
 @register_env("linear-mixture")
-def make_linear_mixture(rng, *, family: str = "rand", H: int = 10, S: int = 6, A: int = 3,
-                        d: int = 4, Delta: float = 0.05, mdp_seed: int = 0) -> LinearMixtureEnv:
+def make_linear_mixture(
+    rng,
+    *,
+    family: str = "rand",
+    H: int = 10,
+    S: int = 6,
+    A: int = 3,
+    d: int = 4,
+    Delta: float = 0.05,
+    mdp_seed: int = 0,
+) -> LinearMixtureEnv:
     """``family="rand"``: RandLM(S, A, d) with corridor and a dense reward g(s,a)/H;
     ``family="hard"``: HardLM(d, H, Delta) with the task reward ``1{s = x3}/H``. The model
     and reward come from ``mdp_seed`` (same instance for every seed)."""

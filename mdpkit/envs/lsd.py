@@ -21,6 +21,7 @@ the full-information counterpart is the difference of two runs' ``mean_reward`` 
 (same seeds), formed by the experiments, not by the env. Cumulative regret against g* can
 be slightly negative early on: all arms start rested, ``OPT_T`` can exceed ``T g*``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -105,8 +106,9 @@ class LSDBandit:
 
     kind = "bandit"
 
-    def __init__(self, instance: LSDInstance, rng, *, exactly_one: bool = False,
-                 benchmark: str = "g*"):
+    def __init__(
+        self, instance: LSDInstance, rng, *, exactly_one: bool = False, benchmark: str = "g*"
+    ):
         if not isinstance(instance, LSDInstance):
             raise TypeError(f"instance must be an LSDInstance, got {type(instance).__name__}")
         if not isinstance(exactly_one, (bool, np.bool_)):
@@ -127,11 +129,14 @@ class LSDBandit:
         self.benchmark = benchmark
         if benchmark == "g*":
             from ..solvers.lsd_dp import optimal_gain
+
             try:
                 self.gain = optimal_gain(instance, self.exactly_one)
             except ValueError as exc:
-                raise ValueError(f"benchmark='g*' needs the exact DP, which refuses this "
-                                 f"instance ({exc}); pass benchmark='lp'") from None
+                raise ValueError(
+                    f"benchmark='g*' needs the exact DP, which refuses this "
+                    f"instance ({exc}); pass benchmark='lp'"
+                ) from None
         else:
             self.gain = self.lp_value
         self.reset()
@@ -174,13 +179,22 @@ class LSDBandit:
     def env_info(self) -> dict:
         """Arms, cap M, idle convention; ``oracle_f`` (true means) for the full-information
         planners and oracle baselines only."""
-        return {"kind": "bandit", "n_actions": self.n_actions, "lsd": True, "n_arms": self.k,
-                "M": self.M, "exactly_one": self.exactly_one, "oracle_f": self.f.copy(),
-                "gain": self.gain}
+        return {
+            "kind": "bandit",
+            "n_actions": self.n_actions,
+            "lsd": True,
+            "n_arms": self.k,
+            "M": self.M,
+            "exactly_one": self.exactly_one,
+            "oracle_f": self.f.copy(),
+            "gain": self.gain,
+        }
 
     def __repr__(self):
-        return (f"LSDBandit(name={self.name!r}, k={self.k}, M={self.M}, exactly_one="
-                f"{self.exactly_one}, {self.benchmark}={self.gain:.6g})")
+        return (
+            f"LSDBandit(name={self.name!r}, k={self.k}, M={self.M}, exactly_one="
+            f"{self.exactly_one}, {self.benchmark}={self.gain:.6g})"
+        )
 
 
 # --------------------------------------------------------------------------- registry
@@ -188,13 +202,18 @@ class LSDBandit:
 def make_lsd(rng, *, f, exactly_one=False, benchmark="g*") -> LSDBandit:
     """LSD bandit from an explicit payoff table ``f`` (k, 2M) (state codes of
     :mod:`mdpkit.models.lsd`)."""
-    return LSDBandit(LSDInstance(np.asarray(f, dtype=np.float64)), as_generator(rng),
-                     exactly_one=exactly_one, benchmark=benchmark)
+    return LSDBandit(
+        LSDInstance(np.asarray(f, dtype=np.float64)),
+        as_generator(rng),
+        exactly_one=exactly_one,
+        benchmark=benchmark,
+    )
 
 
 @register_env("lsd-random-monotone")
-def make_lsd_random_monotone(rng, *, k=3, M=3, instance_seed=0, scale=False,
-                             exactly_one=False) -> LSDBandit:
+def make_lsd_random_monotone(
+    rng, *, k=3, M=3, instance_seed=0, scale=False, exactly_one=False
+) -> LSDBandit:
     """Random monotone instance drawn from ``instance_seed`` (the env's own stream only
     drives the payoff noise)."""
     inst = random_monotone(k, M, instance_seed, scale=scale)

@@ -17,6 +17,7 @@ to the last index. Dense rows use ``cumsum(P, axis=-1)``; CSR rows the cumulativ
 their non-zeros (never densified by the env; :func:`episode_tables` scatters them into
 dense rows carried forward over zero entries, which selects the same successor).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -24,8 +25,16 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-__all__ = ["draw_index", "episode_start", "episode_step", "EpisodeTables", "episode_tables",
-           "uniforms_per_episode", "episode_uniforms", "csr_row_cumsums"]
+__all__ = [
+    "draw_index",
+    "episode_start",
+    "episode_step",
+    "EpisodeTables",
+    "episode_tables",
+    "uniforms_per_episode",
+    "episode_uniforms",
+    "csr_row_cumsums",
+]
 
 
 @njit(cache=True, inline="always")
@@ -75,8 +84,9 @@ def uniforms_per_episode(H: int, bernoulli: bool) -> int:
     return 1 + H * (2 if bernoulli else 1)
 
 
-def episode_uniforms(rng: np.random.Generator, n_episodes: int, H: int,
-                     bernoulli: bool) -> np.ndarray:
+def episode_uniforms(
+    rng: np.random.Generator, n_episodes: int, H: int, bernoulli: bool
+) -> np.ndarray:
     """The env's uniforms of ``n_episodes`` episodes, shape (n_episodes, 1 + H or 1 + 2H),
     drawn with one ``rng.random`` call (the same stream as the env's one draw at a time)."""
     return rng.random((n_episodes, uniforms_per_episode(H, bernoulli)))
@@ -95,16 +105,17 @@ class EpisodeTables(NamedTuple):
     """Dense tables to replay an :class:`~mdpkit.envs.episodic.EpisodicTabularEnv` in
     compiled code (GP = 1 for a stationary P, else H)."""
 
-    P4: np.ndarray       #: (GP, S, A, S) transitions (exact evaluation)
-    R3: np.ndarray       #: (H, S, A) mean rewards
-    mu: np.ndarray       #: (S,) initial distribution
-    cdf_mu: np.ndarray   #: (S,) cumulative sums of mu
-    cdf_P: np.ndarray    #: (GP, S, A, S) cumulative sums of the rows of P, as the env uses
-    bernoulli: bool      #: realised rewards are Bernoulli(R) draws
+    P4: np.ndarray  #: (GP, S, A, S) transitions (exact evaluation)
+    R3: np.ndarray  #: (H, S, A) mean rewards
+    mu: np.ndarray  #: (S,) initial distribution
+    cdf_mu: np.ndarray  #: (S,) cumulative sums of mu
+    cdf_P: np.ndarray  #: (GP, S, A, S) cumulative sums of the rows of P, as the env uses
+    bernoulli: bool  #: realised rewards are Bernoulli(R) draws
 
 
-def episode_tables(env, expected_SAH: tuple[int, int, int] | None = None,
-                   step_dependent: bool = False) -> EpisodeTables:
+def episode_tables(
+    env, expected_SAH: tuple[int, int, int] | None = None, step_dependent: bool = False
+) -> EpisodeTables:
     """The tables of ``env`` (an ``EpisodicTabularEnv``) for the compiled fast paths.
 
     ``expected_SAH``: the learner's (S, A, H); a different env raises ``ValueError``.
@@ -138,16 +149,21 @@ def episode_tables(env, expected_SAH: tuple[int, int, int] | None = None,
         P = np.broadcast_to(P, (H, S, A, S))
         cdf_P = np.broadcast_to(cdf_P, (H, S, A, S))
     R = np.ascontiguousarray(np.broadcast_to(mdp.R, (H, S, A)), dtype=np.float64)
-    return EpisodeTables(np.ascontiguousarray(P, dtype=np.float64), R,
-                         np.ascontiguousarray(mdp.mu, dtype=np.float64), np.cumsum(mdp.mu),
-                         np.ascontiguousarray(cdf_P, dtype=np.float64),
-                         env.reward_dist == "bernoulli")
+    return EpisodeTables(
+        np.ascontiguousarray(P, dtype=np.float64),
+        R,
+        np.ascontiguousarray(mdp.mu, dtype=np.float64),
+        np.cumsum(mdp.mu),
+        np.ascontiguousarray(cdf_P, dtype=np.float64),
+        env.reward_dist == "bernoulli",
+    )
 
 
 # ------------------------------------------------------------------ continuing (no episodes)
 # Scheme of a continuing env (mdpkit.envs.continuing): one uniform for the initial state
 # (reset), then per step the same draws as an episodic step: when rewards are Bernoulli one
 # uniform ``v``, then one uniform ``u`` for the next state.
+
 
 @njit(cache=True, inline="always")
 def continuing_step(cdf_row, r_mean, bernoulli, u_row):
@@ -161,9 +177,9 @@ class ContinuingTables(NamedTuple):
     """Dense tables to replay a :class:`~mdpkit.envs.continuing.ContinuingTabularEnv` in
     compiled code."""
 
-    R: np.ndarray        #: (S, A) mean rewards
-    cdf_P: np.ndarray    #: (S, A, S) cumulative sums of the rows of P, as the env uses
-    bernoulli: bool      #: realised rewards are Bernoulli(R) draws
+    R: np.ndarray  #: (S, A) mean rewards
+    cdf_P: np.ndarray  #: (S, A, S) cumulative sums of the rows of P, as the env uses
+    bernoulli: bool  #: realised rewards are Bernoulli(R) draws
 
 
 def uniforms_per_step(bernoulli: bool) -> int:

@@ -36,6 +36,7 @@ from the env's stream before any loss) and ``"tallying-bandit"`` (explicit weigh
 Each takes ``M`` (the memory bound published to learners in ``env_info``; ``m > M`` is a
 ``ValueError``). ``env_info`` never contains m or w.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -54,17 +55,32 @@ from ..models.tallying import (
 )
 from ..utils import as_generator, check_positive_int
 
-__all__ = ["TallyData", "TallyingBandit", "tally_of", "mean_loss", "draw_loss", "push_action", "env_step",
-           "opt_values", "opt_value", "reo_sandwich", "cpr_columns", "cpr_arrays", "NOISES",
-           "NONE_ACTION", "MAX_DP_WORK", "EXACT_CPR_WORK"]
+__all__ = [
+    "TallyData",
+    "TallyingBandit",
+    "tally_of",
+    "mean_loss",
+    "draw_loss",
+    "push_action",
+    "env_step",
+    "opt_values",
+    "opt_value",
+    "reo_sandwich",
+    "cpr_columns",
+    "cpr_arrays",
+    "NOISES",
+    "NONE_ACTION",
+    "MAX_DP_WORK",
+    "EXACT_CPR_WORK",
+]
 
 NOISES = ("bernoulli", "clipped-gaussian")
 #: The "none" sentinel of the pre-history (no action was played before round 1).
 NONE_ACTION = -1
 #: Largest ``(K+1)^h * K * T`` the exact DP accepts.
-MAX_DP_WORK = 2 * 10 ** 8
+MAX_DP_WORK = 2 * 10**8
 #: Largest DP work the runner spends per run on the exact ``cpr`` column (~0.05 s).
-EXACT_CPR_WORK = 10 ** 7
+EXACT_CPR_WORK = 10**7
 
 
 class TallyData(NamedTuple):
@@ -155,7 +171,7 @@ def env_step(data, hist, a, z):
 @njit(cache=True)
 def _dp_kernel(data, K, h, T, out):
     base = K + 1
-    n_states = base ** h
+    n_states = base**h
     cost = np.empty((n_states, K))
     for code in range(n_states):
         hist = np.empty(max(h, 1), dtype=np.int64)
@@ -187,10 +203,17 @@ def _dp_kernel(data, K, h, T, out):
 
 
 def _data(inst: TallyingInstance, bernoulli=True, sigma=0.0) -> TallyData:
-    return TallyData(np.ascontiguousarray(inst.w), inst.W, 0 if inst.window == "current" else 1,
-                     np.ascontiguousarray(inst.xs), np.ascontiguousarray(inst.vs),
-                     np.ascontiguousarray(inst.n_knots), bool(bernoulli), float(sigma),
-                     inst.mu_star)
+    return TallyData(
+        np.ascontiguousarray(inst.w),
+        inst.W,
+        0 if inst.window == "current" else 1,
+        np.ascontiguousarray(inst.xs),
+        np.ascontiguousarray(inst.vs),
+        np.ascontiguousarray(inst.n_knots),
+        bool(bernoulli),
+        float(sigma),
+        inst.mu_star,
+    )
 
 
 def opt_values(inst: TallyingInstance, T: int) -> np.ndarray:
@@ -204,8 +227,10 @@ def opt_values(inst: TallyingInstance, T: int) -> np.ndarray:
     h = inst.m - 1 if inst.window == "current" else inst.m
     work = (inst.K + 1) ** h * inst.K * T
     if work > MAX_DP_WORK:
-        raise ValueError(f"T = {T}: the exact DP needs (K+1)^{h} K T = {work:.3g} > "
-                         f"{MAX_DP_WORK:.3g} operations; use reo_sandwich")
+        raise ValueError(
+            f"T = {T}: the exact DP needs (K+1)^{h} K T = {work:.3g} > "
+            f"{MAX_DP_WORK:.3g} operations; use reo_sandwich"
+        )
     out = np.empty(T)
     _dp_kernel(_data(inst), inst.K, h, T, out)
     return out
@@ -242,8 +267,9 @@ class TallyingBandit:
 
     kind = "bandit"
 
-    def __init__(self, instance, rng, *, noise="bernoulli", sigma=0.1, M=None, record=False,
-                 require_reo=True):
+    def __init__(
+        self, instance, rng, *, noise="bernoulli", sigma=0.1, M=None, record=False, require_reo=True
+    ):
         if not isinstance(instance, TallyingInstance):
             raise TypeError(f"instance must be a TallyingInstance, got {type(instance).__name__}")
         if require_reo:
@@ -326,8 +352,13 @@ class TallyingBandit:
         self._log_array = np.asarray(arr, dtype=np.float64)
 
     def env_info(self) -> dict:
-        info = {"kind": "bandit", "n_actions": self.n_actions, "reward_range": (0.0, 1.0),
-                "feedback": "reward = 1 - loss", "oracle_best_arm": self.best_arm}
+        info = {
+            "kind": "bandit",
+            "n_actions": self.n_actions,
+            "reward_range": (0.0, 1.0),
+            "feedback": "reward = 1 - loss",
+            "oracle_best_arm": self.best_arm,
+        }
         if self.M is not None:
             info["M"] = self.M
         return info
@@ -357,8 +388,9 @@ def _best_prefix_excess(inst: TallyingInstance) -> np.ndarray:
     return np.cumsum(np.asarray(inst.loss(inst.best_arm, cw[n_in_window])) - inst.mu_star)
 
 
-def cpr_arrays(inst: TallyingInstance, regret, reward, exact: bool | None = None,
-               max_work: int = MAX_DP_WORK) -> dict:
+def cpr_arrays(
+    inst: TallyingInstance, regret, reward, exact: bool | None = None, max_work: int = MAX_DP_WORK
+) -> dict:
     """CPR columns of one run of T rounds from its per-round ``regret`` (``f - mu*``) and
     ``reward`` (``1 - loss``), each shape (T,); returns arrays of shape (T,), at round k:
 
@@ -372,8 +404,10 @@ def cpr_arrays(inst: TallyingInstance, regret, reward, exact: bool | None = None
     regret = np.asarray(regret, dtype=np.float64)
     reward = np.asarray(reward, dtype=np.float64)
     if regret.ndim != 1 or regret.shape != reward.shape or regret.size < 1:
-        raise ValueError(f"regret and reward must have the same shape (T,), T >= 1; got "
-                         f"{regret.shape} and {reward.shape}")
+        raise ValueError(
+            f"regret and reward must have the same shape (T,), T >= 1; got "
+            f"{regret.shape} and {reward.shape}"
+        )
     T = regret.size
     h = inst.m - 1 if inst.window == "current" else inst.m
     if exact is None:
@@ -413,30 +447,69 @@ def _noise_args(noise, sigma):
 
 
 @register_env("practice-makes-perfect")
-def make_practice_makes_perfect(rng, *, K=5, m=10, M=None, gamma=None, w=None,
-                                window="current", noise="bernoulli", sigma=0.1,
-                                record=False) -> TallyingBandit:
+def make_practice_makes_perfect(
+    rng,
+    *,
+    K=5,
+    m=10,
+    M=None,
+    gamma=None,
+    w=None,
+    window="current",
+    noise="bernoulli",
+    sigma=0.1,
+    record=False,
+) -> TallyingBandit:
     """Practice-makes-perfect instance (a* = 0); ``M`` defaults to m."""
     inst = practice_makes_perfect(K, m, gamma=gamma, w=w, window=window)
-    return TallyingBandit(inst, rng, M=inst.m if M is None else M, record=record,
-                          **_noise_args(noise, sigma))
+    return TallyingBandit(
+        inst, rng, M=inst.m if M is None else M, record=record, **_noise_args(noise, sigma)
+    )
 
 
 @register_env("random-reo-tallying")
-def make_random_reo_tallying(rng, *, K=5, m=5, M=None, gamma=None, w=None, window="current",
-                             noise="bernoulli", sigma=0.1, record=False) -> TallyingBandit:
+def make_random_reo_tallying(
+    rng,
+    *,
+    K=5,
+    m=5,
+    M=None,
+    gamma=None,
+    w=None,
+    window="current",
+    noise="bernoulli",
+    sigma=0.1,
+    record=False,
+) -> TallyingBandit:
     """Random REO instance drawn from the env's stream (a* at a random index)."""
     rng = as_generator(rng)
     inst = random_reo_instance(K, m, rng, gamma=gamma, w=w, window=window)
-    return TallyingBandit(inst, rng, M=inst.m if M is None else M, record=record,
-                          **_noise_args(noise, sigma))
+    return TallyingBandit(
+        inst, rng, M=inst.m if M is None else M, record=record, **_noise_args(noise, sigma)
+    )
 
 
 @register_env("tallying-bandit")
-def make_tallying_bandit(rng, *, w, knots, M=None, window="current", noise="bernoulli",
-                         sigma=0.1, record=False, require_reo=True) -> TallyingBandit:
+def make_tallying_bandit(
+    rng,
+    *,
+    w,
+    knots,
+    M=None,
+    window="current",
+    noise="bernoulli",
+    sigma=0.1,
+    record=False,
+    require_reo=True,
+) -> TallyingBandit:
     """Explicit instance: weights ``w`` (m,) and per-arm knots ``[[x...], [v...]]``."""
     w = make_weights(None, w=w)
     inst = TallyingInstance(w, knots, window)
-    return TallyingBandit(inst, rng, M=inst.m if M is None else M, record=record,
-                          require_reo=require_reo, **_noise_args(noise, sigma))
+    return TallyingBandit(
+        inst,
+        rng,
+        M=inst.m if M is None else M,
+        record=record,
+        require_reo=require_reo,
+        **_noise_args(noise, sigma),
+    )

@@ -4,6 +4,7 @@
 and the store helpers are resolved lazily so that learner modules can import
 ``mdpkit.experiments.registry`` without importing pandas, joblib or dask.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -11,13 +12,29 @@ import importlib
 from .experiment import Experiment, canonical_json
 from .registry import get_env, get_learner, list_envs, list_learners, register_env, register_learner
 
-_LAZY = {"run": "mdpkit.experiments.runner", "run_seed": "mdpkit.experiments.runner",
-         "interact": "mdpkit.experiments.runner",
-         "load": "mdpkit.experiments.store", "stored_seeds": "mdpkit.experiments.store"}
+_LAZY = {
+    "run": "mdpkit.experiments.runner",
+    "run_seed": "mdpkit.experiments.runner",
+    "interact": "mdpkit.experiments.runner",
+    "load": "mdpkit.experiments.store",
+    "stored_seeds": "mdpkit.experiments.store",
+}
 
-__all__ = ["Experiment", "canonical_json", "run", "run_seed", "interact", "load", "stored_seeds",
-           "register_env", "register_learner", "get_env", "get_learner", "list_envs",
-           "list_learners"]
+__all__ = [
+    "Experiment",
+    "canonical_json",
+    "run",
+    "run_seed",
+    "interact",
+    "load",
+    "stored_seeds",
+    "register_env",
+    "register_learner",
+    "get_env",
+    "get_learner",
+    "list_envs",
+    "list_learners",
+]
 
 
 def __getattr__(name: str):

@@ -24,6 +24,7 @@ Decisions
 * ``algorithm`` (the value of the result's ``algorithm`` column) is ``name`` when given,
   else the learner name.
 """
+
 from __future__ import annotations
 
 import copy
@@ -94,6 +95,7 @@ def _deep_freeze(x):
         return _frozen_copy(x)
     try:
         import scipy.sparse as sp
+
         if sp.issparse(x):
             for attr in ("data", "indices", "indptr", "row", "col", "offsets"):
                 arr = getattr(x, attr, None)
@@ -109,8 +111,11 @@ def _array_digest(arr: np.ndarray) -> dict:
     if arr.dtype.hasobject:
         raise TypeError("object arrays cannot be experiment parameters")
     le = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
-    return {"dtype": le.dtype.str, "shape": list(arr.shape),
-            "sha256": hashlib.sha256(le.tobytes()).hexdigest()}
+    return {
+        "dtype": le.dtype.str,
+        "shape": list(arr.shape),
+        "sha256": hashlib.sha256(le.tobytes()).hexdigest(),
+    }
 
 
 def _canonical(x: Any, path: str) -> Any:
@@ -139,19 +144,32 @@ def _canonical(x: Any, path: str) -> Any:
         return {"__ndarray__": _array_digest(x)}
     try:
         import scipy.sparse as sp
+
         if sp.issparse(x):
             c = sp.csr_matrix(x)
             c.sort_indices()
-            return {"__csr__": {"shape": list(c.shape), "data": _array_digest(c.data),
-                                "indices": _array_digest(c.indices.astype(np.int64)),
-                                "indptr": _array_digest(c.indptr.astype(np.int64))}}
+            return {
+                "__csr__": {
+                    "shape": list(c.shape),
+                    "data": _array_digest(c.data),
+                    "indices": _array_digest(c.indices.astype(np.int64)),
+                    "indptr": _array_digest(c.indptr.astype(np.int64)),
+                }
+            }
     except ImportError:  # pragma: no cover
         pass
     from ..models.tabular import TabularMDP
+
     if isinstance(x, TabularMDP):
-        return {"__TabularMDP__": {
-            "P": _canonical(x.P, path + ".P"), "R": _canonical(x.R, path + ".R"),
-            "mu": _canonical(x.mu, path + ".mu"), "gamma": x.gamma, "horizon": x.horizon}}
+        return {
+            "__TabularMDP__": {
+                "P": _canonical(x.P, path + ".P"),
+                "R": _canonical(x.R, path + ".R"),
+                "mu": _canonical(x.mu, path + ".mu"),
+                "gamma": x.gamma,
+                "horizon": x.horizon,
+            }
+        }
     raise TypeError(
         f"{path} has type {type(x).__name__}, which cannot enter an experiment's content "
         "hash; use None, bool, int, float, str, lists/tuples/dicts of these, numpy arrays, "
@@ -161,8 +179,7 @@ def _canonical(x: Any, path: str) -> Any:
 
 def canonical_json(obj: Any, path: str = "value") -> str:
     """Canonical JSON text of ``obj`` (sorted keys, no spaces, type-tagged arrays)."""
-    return json.dumps(_canonical(obj, path), sort_keys=True, separators=(",", ":"),
-                      allow_nan=False)
+    return json.dumps(_canonical(obj, path), sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def _freeze(params, name: str) -> _FrozenDict:
@@ -213,12 +230,30 @@ class Experiment:
         object types).
     """
 
-    __slots__ = ("_env", "_learner", "_n_steps", "_n_seeds", "_root_seed", "_env_params",
-                 "_learner_params", "_name", "_hash", "_doc")
+    __slots__ = (
+        "_env",
+        "_learner",
+        "_n_steps",
+        "_n_seeds",
+        "_root_seed",
+        "_env_params",
+        "_learner_params",
+        "_name",
+        "_hash",
+        "_doc",
+    )
 
-    def __init__(self, env: str, learner: str, n_steps: int, n_seeds: int, root_seed: int = 0,
-                 env_params: dict | None = None, learner_params: dict | None = None,
-                 name: str | None = None):
+    def __init__(
+        self,
+        env: str,
+        learner: str,
+        n_steps: int,
+        n_seeds: int,
+        root_seed: int = 0,
+        env_params: dict | None = None,
+        learner_params: dict | None = None,
+        name: str | None = None,
+    ):
         registry.get_env(env)
         registry.get_learner(learner)
         n_steps = check_positive_int(n_steps, "n_steps")
@@ -229,9 +264,17 @@ class Experiment:
                 raise TypeError(f"name must be a str or None, got {type(name).__name__}")
             if not name.strip():
                 raise ValueError("name must not be empty")
-        _set_fields(self, env, learner, n_steps, n_seeds, root_seed,
-                    _freeze(env_params, "env_params"),
-                    _freeze(learner_params, "learner_params"), name)
+        _set_fields(
+            self,
+            env,
+            learner,
+            n_steps,
+            n_seeds,
+            root_seed,
+            _freeze(env_params, "env_params"),
+            _freeze(learner_params, "learner_params"),
+            name,
+        )
 
     def __setattr__(self, key, value):
         raise AttributeError("Experiment is immutable; use .replace(...)")
@@ -240,9 +283,19 @@ class Experiment:
 
     # pickling (joblib / dask): rebuild through __init__ so the hash is recomputed
     def __reduce__(self):
-        return (_rebuild, (self._env, self._learner, self._n_steps, self._n_seeds,
-                           self._root_seed, dict(self._env_params),
-                           dict(self._learner_params), self._name))
+        return (
+            _rebuild,
+            (
+                self._env,
+                self._learner,
+                self._n_steps,
+                self._n_seeds,
+                self._root_seed,
+                dict(self._env_params),
+                dict(self._learner_params),
+                self._name,
+            ),
+        )
 
     env = property(lambda self: self._env)
     learner = property(lambda self: self._learner)
@@ -263,15 +316,26 @@ class Experiment:
 
     def description(self) -> dict:
         """JSON-able description: the hashed document plus ``name``, ``n_seeds``, ``hash``."""
-        return {**copy.deepcopy(self._doc), "name": self.name, "algorithm": self.algorithm,
-                "n_seeds": self._n_seeds, "hash": self._hash}
+        return {
+            **copy.deepcopy(self._doc),
+            "name": self.name,
+            "algorithm": self.algorithm,
+            "n_seeds": self._n_seeds,
+            "hash": self._hash,
+        }
 
     def replace(self, **changes) -> Experiment:
         """A new experiment with some fields changed (e.g. ``replace(n_seeds=20)``)."""
-        fields = dict(env=self._env, learner=self._learner, n_steps=self._n_steps,
-                      n_seeds=self._n_seeds, root_seed=self._root_seed,
-                      env_params=dict(self._env_params),
-                      learner_params=dict(self._learner_params), name=self._name)
+        fields = dict(
+            env=self._env,
+            learner=self._learner,
+            n_steps=self._n_steps,
+            n_seeds=self._n_seeds,
+            root_seed=self._root_seed,
+            env_params=dict(self._env_params),
+            learner_params=dict(self._learner_params),
+            name=self._name,
+        )
         unknown = set(changes) - set(fields)
         if unknown:
             raise TypeError(f"replace() got unknown fields {sorted(unknown)}")
@@ -286,22 +350,23 @@ class Experiment:
     def __eq__(self, other):
         if not isinstance(other, Experiment):
             return NotImplemented
-        return (self._hash, self._n_seeds, self._name) == (other._hash, other._n_seeds,
-                                                            other._name)
+        return (self._hash, self._n_seeds, self._name) == (other._hash, other._n_seeds, other._name)
 
     def __hash__(self):
         return hash((self._hash, self._n_seeds, self._name))
 
     def __repr__(self):
         extra = f", name={self._name!r}" if self._name is not None else ""
-        return (f"Experiment(env={self._env!r}, learner={self._learner!r}, "
-                f"n_steps={self._n_steps}, n_seeds={self._n_seeds}, "
-                f"root_seed={self._root_seed}{extra}, hash={self._hash!r})")
+        return (
+            f"Experiment(env={self._env!r}, learner={self._learner!r}, "
+            f"n_steps={self._n_steps}, n_seeds={self._n_seeds}, "
+            f"root_seed={self._root_seed}{extra}, hash={self._hash!r})"
+        )
 
 
-def _set_fields(obj, env, learner, n_steps, n_seeds, root_seed, env_params, learner_params,
-                name):
+def _set_fields(obj, env, learner, n_steps, n_seeds, root_seed, env_params, learner_params, name):
     from .. import __version__
+
     set_ = object.__setattr__
     set_(obj, "_env", env)
     set_(obj, "_learner", learner)
@@ -311,10 +376,15 @@ def _set_fields(obj, env, learner, n_steps, n_seeds, root_seed, env_params, lear
     set_(obj, "_env_params", env_params)
     set_(obj, "_learner_params", learner_params)
     set_(obj, "_name", name)
-    doc = {"env": env, "env_params": _canonical(dict(env_params), "env_params"),
-           "learner": learner,
-           "learner_params": _canonical(dict(learner_params), "learner_params"),
-           "n_steps": n_steps, "root_seed": root_seed, "mdpkit_version": __version__}
+    doc = {
+        "env": env,
+        "env_params": _canonical(dict(env_params), "env_params"),
+        "learner": learner,
+        "learner_params": _canonical(dict(learner_params), "learner_params"),
+        "n_steps": n_steps,
+        "root_seed": root_seed,
+        "mdpkit_version": __version__,
+    }
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False)
     set_(obj, "_doc", doc)
     set_(obj, "_hash", hashlib.sha256(text.encode()).hexdigest()[:HASH_LENGTH])
@@ -324,6 +394,15 @@ def _rebuild(env, learner, n_steps, n_seeds, root_seed, env_params, learner_para
     # unpickling in a worker: skip the registry check (the worker may not have the
     # caller's registrations; the runner sends the factories themselves)
     obj = Experiment.__new__(Experiment)
-    _set_fields(obj, env, learner, n_steps, n_seeds, root_seed, _deep_freeze(env_params),
-                _deep_freeze(learner_params), name)
+    _set_fields(
+        obj,
+        env,
+        learner,
+        n_steps,
+        n_seeds,
+        root_seed,
+        _deep_freeze(env_params),
+        _deep_freeze(learner_params),
+        name,
+    )
     return obj

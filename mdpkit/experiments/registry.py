@@ -24,14 +24,21 @@ Decisions
   re-registering the same function (same module and qualified name, e.g. on a module
   reload) replaces it.
 """
+
 from __future__ import annotations
 
 import importlib
 import re
 from collections.abc import Callable
 
-__all__ = ["register_env", "register_learner", "get_env", "get_learner", "list_envs",
-           "list_learners"]
+__all__ = [
+    "register_env",
+    "register_learner",
+    "get_env",
+    "get_learner",
+    "list_envs",
+    "list_learners",
+]
 
 _ENVS: dict[str, Callable] = {}
 _LEARNERS: dict[str, Callable] = {}
@@ -51,7 +58,9 @@ def _check_name(name, what: str) -> str:
 
 def _same_function(f, g) -> bool:
     return (getattr(f, "__module__", None), getattr(f, "__qualname__", None)) == (
-        getattr(g, "__module__", None), getattr(g, "__qualname__", None))
+        getattr(g, "__module__", None),
+        getattr(g, "__qualname__", None),
+    )
 
 
 def _register(table: dict, what: str, name: str):
@@ -63,8 +72,7 @@ def _register(table: dict, what: str, name: str):
         old = table.get(name)
         if old is not None and old is not factory and not _same_function(old, factory):
             raise ValueError(
-                f"{what} name {name!r} is already registered to "
-                f"{old.__module__}.{old.__qualname__}"
+                f"{what} name {name!r} is already registered to {old.__module__}.{old.__qualname__}"
             )
         table[name] = factory
         return factory

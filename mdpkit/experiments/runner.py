@@ -46,6 +46,7 @@ Decisions
 * Progress: a tqdm bar over seeds; ``progress=None`` shows it only on a terminal
   (tqdm's ``disable=None``).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -75,7 +76,9 @@ def _action(a, n: int, who: str) -> int:
     try:
         a = operator.index(a)
     except TypeError:
-        raise TypeError(f"{who} returned an action of type {type(a).__name__}, not an integer") from None
+        raise TypeError(
+            f"{who} returned an action of type {type(a).__name__}, not an integer"
+        ) from None
     if not 0 <= a < n:
         raise ValueError(f"{who} returned action {a}, outside [0, {n})")
     return a
@@ -87,7 +90,9 @@ def _collect_info(learner, rows: list, k: int, extra: dict | None = None) -> Non
         info = {**(info or {}), **extra}
     if info:
         if not isinstance(info, dict):
-            raise TypeError(f"{type(learner).__name__}.info() must return a dict, got {type(info).__name__}")
+            raise TypeError(
+                f"{type(learner).__name__}.info() must return a dict, got {type(info).__name__}"
+            )
         rows.append((k, info))
 
 
@@ -97,7 +102,9 @@ def _info_columns(rows: list, K: int, learner) -> dict[str, np.ndarray]:
         for key, value in info.items():
             if key not in cols:
                 if not isinstance(key, str):
-                    raise TypeError(f"{type(learner).__name__}.info() keys must be str, got {key!r}")
+                    raise TypeError(
+                        f"{type(learner).__name__}.info() keys must be str, got {key!r}"
+                    )
                 if key in RESERVED_COLUMNS:
                     raise ValueError(
                         f"{type(learner).__name__}.info() key {key!r} clashes with a runner column "
@@ -124,7 +131,9 @@ def _episodic_loop(env, learner, K: int):
     for k in range(K):
         committed = learner.begin_episode()
         if committed is None:
-            raise TypeError(f"{name}.begin_episode() must return the policy committed for the episode")
+            raise TypeError(
+                f"{name}.begin_episode() must return the policy committed for the episode"
+            )
         if isinstance(committed, PolicyMixture):
             value = 0.0
             for i, (w, p) in enumerate(zip(committed.weights, committed.policies)):
@@ -226,7 +235,9 @@ def _check_fast_output(out, K: int, learner) -> dict[str, np.ndarray]:
             raise ValueError(f"{name}.fast_run column {key!r} clashes with a runner column")
         arr = np.asarray(value, dtype=np.float64)
         if arr.shape != (K,):
-            raise ValueError(f"{name}.fast_run column {key!r} has shape {arr.shape}, expected ({K},)")
+            raise ValueError(
+                f"{name}.fast_run column {key!r} has shape {arr.shape}, expected ({K},)"
+            )
         cols[key] = arr
     return cols
 
@@ -241,8 +252,9 @@ def uses_fast_path(learner) -> bool:
     return bool(getattr(learner, "fast", False)) and callable(getattr(learner, "fast_run", None))
 
 
-def interact(env, learner, n_steps: int, rng: np.random.Generator | None = None
-             ) -> dict[str, np.ndarray]:
+def interact(
+    env, learner, n_steps: int, rng: np.random.Generator | None = None
+) -> dict[str, np.ndarray]:
     """Play ``n_steps`` episodes (episodic env) or rounds (bandit env): the runner's own loop.
 
     Parameters
@@ -286,8 +298,10 @@ def interact(env, learner, n_steps: int, rng: np.random.Generator | None = None
         raise TypeError(f"env has kind={kind!r}; expected 'episodic', 'bandit' or 'continuing'")
     env_rng = getattr(env, "rng", None)
     if rng is not None and rng is not env_rng:
-        raise ValueError("rng must be the environment's own stream env.rng (or None): the "
-                         "generic loop draws through the env")
+        raise ValueError(
+            "rng must be the environment's own stream env.rng (or None): the "
+            "generic loop draws through the env"
+        )
     if kind == "continuing":
         return _env_columns(env, _continuing_interact(env, learner, K), K)
     if uses_fast_path(learner):
@@ -308,16 +322,19 @@ def _env_columns(env, cols: dict, K: int) -> dict[str, np.ndarray]:
     name = type(env).__name__
     extra = hook({k: v.copy() for k, v in cols.items()})
     if not isinstance(extra, dict):
-        raise TypeError(f"{name}.extra_columns must return a dict of arrays, got "
-                        f"{type(extra).__name__}")
+        raise TypeError(
+            f"{name}.extra_columns must return a dict of arrays, got {type(extra).__name__}"
+        )
     for key, value in extra.items():
         if key in RESERVED_COLUMNS or key in cols:
-            raise ValueError(f"{name}.extra_columns column {key!r} clashes with a runner or "
-                             "learner column")
+            raise ValueError(
+                f"{name}.extra_columns column {key!r} clashes with a runner or learner column"
+            )
         arr = np.asarray(value, dtype=np.float64)
         if arr.shape != (K,):
-            raise ValueError(f"{name}.extra_columns column {key!r} has shape {arr.shape}, "
-                             f"expected ({K},)")
+            raise ValueError(
+                f"{name}.extra_columns column {key!r} has shape {arr.shape}, expected ({K},)"
+            )
         cols[key] = arr
     return cols
 
@@ -339,8 +356,12 @@ def _frame(experiment: Experiment, seed: int, regret, reward, info: dict) -> pd.
     return frame
 
 
-def run_seed(experiment: Experiment, seed: int, env_factory: Callable | None = None,
-             learner_factory: Callable | None = None) -> pd.DataFrame:
+def run_seed(
+    experiment: Experiment,
+    seed: int,
+    env_factory: Callable | None = None,
+    learner_factory: Callable | None = None,
+) -> pd.DataFrame:
     """Rows of one seed (see the module docstring); factories default to the registries."""
     if not isinstance(experiment, Experiment):
         raise TypeError(f"experiment must be an Experiment, got {type(experiment).__name__}")
@@ -355,11 +376,19 @@ def run_seed(experiment: Experiment, seed: int, env_factory: Callable | None = N
     kind = getattr(env, "kind", None)
     if kind == "latent-episodic":  # history-dependent policies, context revealed after the episode
         from ..envs.latent import run_latent_seed
-        return _frame(experiment, int(seed), *run_latent_seed(
-            env, learner_factory, experiment.learner_params, experiment.n_steps, learner_rng))
+
+        return _frame(
+            experiment,
+            int(seed),
+            *run_latent_seed(
+                env, learner_factory, experiment.learner_params, experiment.n_steps, learner_rng
+            ),
+        )
     if kind not in ("episodic", "bandit", "continuing"):
-        raise TypeError(f"env {experiment.env!r} built an object with kind={kind!r}; "
-                        "expected 'episodic', 'bandit' or 'continuing'")
+        raise TypeError(
+            f"env {experiment.env!r} built an object with kind={kind!r}; "
+            "expected 'episodic', 'bandit' or 'continuing'"
+        )
     K = experiment.n_steps
     env_info = dict(env.env_info())
     env_info["n_steps"] = K
@@ -382,7 +411,11 @@ def _task(experiment, seed, env_factory, learner_factory):
 
 # ----------------------------------------------------------------------------- many seeds
 def _concat(frames: list[pd.DataFrame], experiment: Experiment) -> pd.DataFrame:
-    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    out = (
+        pd.concat(frames, ignore_index=True)
+        if len(frames) > 1
+        else frames[0].reset_index(drop=True)
+    )
     out.attrs = {"experiment": experiment.name, "hash": experiment.hash}
     return out
 
@@ -395,6 +428,7 @@ def _serial(experiment, seeds, ef, lf) -> Iterator:
 def _joblib(experiment, seeds, ef, lf, n_jobs) -> Iterator:
     import joblib
     from joblib import Parallel, delayed
+
     # results are keyed by seed, so arrival order never changes them; joblib < 1.4 lacks
     # "generator_unordered" and yields in submission order instead
     major, minor = (int(x) for x in joblib.__version__.split(".")[:2])
@@ -455,16 +489,19 @@ def connect_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT):
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise TimeoutError(
             f"scheduler={address!r}: no answer from a Dask scheduler within {timeout:g} s "
-            f"({first[:160]})") from None
+            f"({first[:160]})"
+        ) from None
 
 
 def asyncio_timeout_errors():
     import asyncio
+
     return asyncio.TimeoutError
 
 
 def _dask(experiment, seeds, ef, lf, scheduler) -> Iterator:
     from distributed import as_completed
+
     own = isinstance(scheduler, str)
     client = connect_scheduler(scheduler) if own else scheduler
     futures = []
@@ -481,6 +518,7 @@ def _dask(experiment, seeds, ef, lf, scheduler) -> Iterator:
 
 def _cpu_count() -> int:
     import os
+
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
@@ -502,9 +540,9 @@ def _check_jobs(n_jobs, scheduler, n_seeds: int | None = None) -> int:
             n_jobs = cap
         elif n_jobs > cap:
             import warnings
+
             why = f"{cpus} CPU(s)" + ("" if n_seeds is None else f", {n_seeds} seed(s)")
-            warnings.warn(f"n_jobs={n_jobs} capped at {cap} ({why})", RuntimeWarning,
-                          stacklevel=3)
+            warnings.warn(f"n_jobs={n_jobs} capped at {cap} ({why})", RuntimeWarning, stacklevel=3)
             n_jobs = cap
     if scheduler is not None:
         if not isinstance(scheduler, str):
@@ -525,8 +563,13 @@ def _check_jobs(n_jobs, scheduler, n_seeds: int | None = None) -> int:
     return int(n_jobs)
 
 
-def run(experiment: Experiment, n_jobs: int = 1, scheduler: Any = None, store=None,
-        progress: bool | None = None) -> pd.DataFrame:
+def run(
+    experiment: Experiment,
+    n_jobs: int = 1,
+    scheduler: Any = None,
+    store=None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
     """Run every seed of ``experiment`` and return the long-format results.
 
     Parameters
@@ -578,10 +621,12 @@ def run(experiment: Experiment, n_jobs: int = 1, scheduler: Any = None, store=No
         it = _serial(experiment, todo, ef, lf)
     if todo:
         from tqdm.auto import tqdm
+
         disable = None if progress is None else not progress
         try:
-            with tqdm(total=len(todo), desc=experiment.name, unit="seed", disable=disable,
-                      leave=False) as bar:
+            with tqdm(
+                total=len(todo), desc=experiment.name, unit="seed", disable=disable, leave=False
+            ) as bar:
                 for seed, frame in it:
                     if store is not None:
                         _store.write_seed(store, experiment, seed, frame)

@@ -36,6 +36,7 @@ Decisions
 * Verified frames found by :func:`stored_seeds` are kept until :func:`read_seed` asks
   for them (keyed by the file's inode, size and mtime), so each file is read once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -51,8 +52,17 @@ import pandas as pd
 
 from .experiment import Experiment
 
-__all__ = ["load", "stored_seeds", "experiment_dir", "write_seed", "read_seed", "prepare",
-           "frame_digest", "verify_seed_file", "StoreIntegrityWarning"]
+__all__ = [
+    "load",
+    "stored_seeds",
+    "experiment_dir",
+    "write_seed",
+    "read_seed",
+    "prepare",
+    "frame_digest",
+    "verify_seed_file",
+    "StoreIntegrityWarning",
+]
 
 #: parquet schema-metadata key of a seed file's provenance record
 META_KEY = b"mdpkit"
@@ -84,13 +94,16 @@ def frame_digest(frame: pd.DataFrame) -> str:
             h.update(json.dumps([None if v is None else str(v) for v in col.tolist()]).encode())
     return h.hexdigest()
 
+
 _SEED_RE = re.compile(r"^seed-(\d{6})\.parquet$")
 _TMP_RE = re.compile(r"^\..+\.(\d+)\.[0-9a-f]+\.tmp$")
 
 
 def _check_store(store) -> Path:
     if not isinstance(store, (str, os.PathLike)):
-        raise TypeError(f"store must be a directory path (str or PathLike), got {type(store).__name__}")
+        raise TypeError(
+            f"store must be a directory path (str or PathLike), got {type(store).__name__}"
+        )
     path = Path(store)
     if path.exists() and not path.is_dir():
         raise ValueError(f"store={str(path)!r} exists and is not a directory")
@@ -188,7 +201,8 @@ def verify_seed_file(path, experiment: Experiment, seed: int):
     if path.is_dir():
         raise IsADirectoryError(
             f"{path} is a directory where the result file of seed {seed} belongs; "
-            "remove or rename it")
+            "remove or rename it"
+        )
     try:
         table = pq.read_table(path)
     except Exception as exc:  # any failure to parse the file makes it unusable
@@ -198,16 +212,21 @@ def verify_seed_file(path, experiment: Experiment, seed: int):
         meta = _record(table)
         if meta is None:
             return None, "no mdpkit provenance record (not written by this version of the store)"
-        want = {"format": FORMAT_VERSION, "experiment_hash": experiment.hash, "seed": int(seed),
-                "n_rows": experiment.n_steps}
+        want = {
+            "format": FORMAT_VERSION,
+            "experiment_hash": experiment.hash,
+            "seed": int(seed),
+            "n_rows": experiment.n_steps,
+        }
         for key, value in want.items():
             if meta.get(key) != value:
                 return None, f"{key} is {meta.get(key)!r} in the file, expected {value!r}"
         if table.num_rows != meta["n_rows"]:
             return None, f"holds {table.num_rows} rows, its record says {meta['n_rows']}"
         if list(table.column_names) != list(meta["columns"]):
-            return None, (f"columns {list(table.column_names)} differ from its record "
-                          f"{list(meta['columns'])}")
+            return None, (
+                f"columns {list(table.column_names)} differ from its record {list(meta['columns'])}"
+            )
         frame = table.to_pandas()
         digest = frame_digest(frame)
         if digest != meta["sha256"]:
@@ -232,7 +251,9 @@ def _report(path: Path, experiment: Experiment, seed: int, reason: str, stacklev
     warnings.warn(
         f"store: {path} is not a valid result of seed {seed} of {experiment.name} "
         f"(hash {experiment.hash}): {reason}; ignored, the seed will be recomputed by run()",
-        StoreIntegrityWarning, stacklevel=stacklevel)
+        StoreIntegrityWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def stored_seeds(store, experiment: Experiment) -> list[int]:
@@ -277,10 +298,16 @@ def write_seed(store, experiment: Experiment, seed: int, frame: pd.DataFrame) ->
     if final.is_dir():
         raise IsADirectoryError(
             f"{final} is a directory where the result file of seed {seed} belongs; "
-            "remove or rename it")
-    meta = {"format": FORMAT_VERSION, "experiment_hash": experiment.hash, "seed": int(seed),
-            "n_rows": int(len(frame)), "columns": [str(c) for c in frame.columns],
-            "sha256": frame_digest(frame)}
+            "remove or rename it"
+        )
+    meta = {
+        "format": FORMAT_VERSION,
+        "experiment_hash": experiment.hash,
+        "seed": int(seed),
+        "n_rows": int(len(frame)),
+        "columns": [str(c) for c in frame.columns],
+        "sha256": frame_digest(frame),
+    }
     # pandas (>= 2.1) stores ``attrs`` as JSON in the parquet schema metadata
     # (key PANDAS_ATTRS); the record travels there, read back by _record()
     # (set on the caller's frame for the write only, then restored)
@@ -310,8 +337,10 @@ def read_seed(store, experiment: Experiment, seed: int) -> pd.DataFrame:
         return frame
     frame, reason = verify_seed_file(path, experiment, seed)
     if frame is None:
-        raise ValueError(f"store: {path} is not a valid result of seed {seed} of "
-                         f"{experiment.name} (hash {experiment.hash}): {reason}")
+        raise ValueError(
+            f"store: {path} is not a valid result of seed {seed} of "
+            f"{experiment.name} (hash {experiment.hash}): {reason}"
+        )
     return frame
 
 
@@ -348,6 +377,8 @@ def load(store, experiment: Experiment, allow_missing: bool = False) -> pd.DataF
         )
     if not have:
         raise FileNotFoundError(
-            f"store {str(store)!r} holds no seed of {experiment.name} (hash {experiment.hash})")
+            f"store {str(store)!r} holds no seed of {experiment.name} (hash {experiment.hash})"
+        )
     from .runner import _concat
+
     return _concat([read_seed(store, experiment, s) for s in have], experiment)

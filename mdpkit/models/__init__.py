@@ -3,6 +3,7 @@
 ``generators`` and ``convert`` are imported on first use (the generators compile a numba
 kernel), so ``import mdpkit`` stays light.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -11,10 +12,16 @@ from .linear_mixture import LinearMixtureMDP, hard_lm, rand_lm  # noqa: F401
 from .tabular import ROW_SUM_ATOL, TabularMDP
 
 _LAZY = {
-    "random_mdp": "generators", "random_sparse_mdp": "generators", "riverswim": "generators",
-    "chain": "generators", "gridworld": "generators",
-    "to_pymdptoolbox": "convert", "from_pymdptoolbox": "convert", "to_quantecon": "convert",
-    "from_quantecon": "convert", "from_gymnasium_toy_text": "convert",
+    "random_mdp": "generators",
+    "random_sparse_mdp": "generators",
+    "riverswim": "generators",
+    "chain": "generators",
+    "gridworld": "generators",
+    "to_pymdptoolbox": "convert",
+    "from_pymdptoolbox": "convert",
+    "to_quantecon": "convert",
+    "from_quantecon": "convert",
+    "from_gymnasium_toy_text": "convert",
 }
 _LAZY.update(dict.fromkeys(["LatentMDP", "bandit_tree", "random_lmdp", "tiger"], "latent"))
 

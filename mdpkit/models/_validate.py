@@ -8,6 +8,7 @@ row, the numpy checks in ``tabular.py`` run and produce the error message, so me
 the first reported index do not depend on which path ran. Used from ``tabular.DENSE_NUMBA_MIN_SIZE``
 entries on only: importing numba costs ~0.4 s, more than numpy needs on small models.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -38,6 +38,7 @@ Decisions
   model them. Default ``mu`` is the env's ``initial_state_distrib`` when an env is given,
   else uniform over the S original states (0 on the absorbing state).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -100,8 +101,10 @@ def to_pymdptoolbox(mdp, *, sparse=None):
     """
     _check_static(mdp, "pymdptoolbox")
     if mdp.action_mask is not None:
-        raise ValueError("pymdptoolbox has no per-state action sets: this mdp has an action_mask "
-                         "(its unavailable pairs would become ordinary actions)")
+        raise ValueError(
+            "pymdptoolbox has no per-state action sets: this mdp has an action_mask "
+            "(its unavailable pairs would become ordinary actions)"
+        )
     sparse = mdp.is_sparse if sparse is None else bool(sparse)
     A = mdp.A
     if sparse:
@@ -112,8 +115,9 @@ def to_pymdptoolbox(mdp, *, sparse=None):
     return transitions, np.array(mdp.R)
 
 
-def from_pymdptoolbox(transitions, reward, *, gamma=None, horizon=None, mu=None, sparse=None,
-                      criterion=None):
+def from_pymdptoolbox(
+    transitions, reward, *, gamma=None, horizon=None, mu=None, sparse=None, criterion=None
+):
     """A :class:`TabularMDP` from pymdptoolbox-layout arrays.
 
     Parameters
@@ -150,21 +154,30 @@ def from_pymdptoolbox(transitions, reward, *, gamma=None, horizon=None, mu=None,
             ) from None
         if not mats:
             raise ValueError("transitions is empty: need at least one action")
-        mats = [m if sp.issparse(m) else _real_dense(m, f"transitions[{a}]") for a, m in enumerate(mats)]
+        mats = [
+            m if sp.issparse(m) else _real_dense(m, f"transitions[{a}]") for a, m in enumerate(mats)
+        ]
         A = len(mats)
         S = mats[0].shape[0] if mats[0].ndim == 2 else -1
         for a, m in enumerate(mats):
             if m.ndim != 2 or m.shape != (S, S):
-                raise ValueError(f"transitions[{a}] has shape {m.shape}, expected (S, S) = ({S}, {S})")
+                raise ValueError(
+                    f"transitions[{a}] has shape {m.shape}, expected (S, S) = ({S}, {S})"
+                )
         any_sparse = any(sp.issparse(m) for m in mats)
     if S < 1 or A < 1:
-        raise ValueError(f"transitions must have S >= 1 states and A >= 1 actions, got S={S}, A={A}")
+        raise ValueError(
+            f"transitions must have S >= 1 states and A >= 1 actions, got S={S}, A={A}"
+        )
     sparse = any_sparse if sparse is None else bool(sparse)
 
     # transition kernel in mdpkit layout
     if sparse:
-        blocks = [sp.csr_matrix(m) for m in mats] if mats is not None else \
-            [sp.csr_matrix(T[a]) for a in range(A)]
+        blocks = (
+            [sp.csr_matrix(m) for m in mats]
+            if mats is not None
+            else [sp.csr_matrix(T[a]) for a in range(A)]
+        )
         P = sp.vstack(blocks, format="csr")[_sa_to_as_rows(S, A)]
     else:
         if mats is not None:
@@ -172,8 +185,7 @@ def from_pymdptoolbox(transitions, reward, *, gamma=None, horizon=None, mu=None,
         P = np.transpose(T, (1, 0, 2))
 
     # rewards
-    R = _pymdptoolbox_reward(reward, S, A, P if not sparse else None,
-                             blocks if sparse else None)
+    R = _pymdptoolbox_reward(reward, S, A, P if not sparse else None, blocks if sparse else None)
     return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu, criterion=criterion)
 
 
@@ -250,8 +262,10 @@ def quantecon_arrays(mdp, *, form=None) -> dict:
     """
     _check_static(mdp, "QuantEcon DiscreteDP")
     if mdp.criterion in ("average", "total"):
-        raise ValueError(f"QuantEcon DiscreteDP has no {mdp.criterion}-reward criterion "
-                         f"(beta = 1 would mean a finite horizon there)")
+        raise ValueError(
+            f"QuantEcon DiscreteDP has no {mdp.criterion}-reward criterion "
+            f"(beta = 1 would mean a finite horizon there)"
+        )
     if form is None:
         form = "sa_pairs" if mdp.is_sparse else "product"
     if form not in ("product", "sa_pairs"):
@@ -310,7 +324,9 @@ def from_quantecon(ddp, *, horizon=None, mu=None, infeasible_reward=None, sparse
     """
     for attr in ("R", "Q", "beta"):
         if not hasattr(ddp, attr):
-            raise TypeError(f"ddp must have attributes R, Q, beta (a quantecon DiscreteDP); missing {attr}")
+            raise TypeError(
+                f"ddp must have attributes R, Q, beta (a quantecon DiscreteDP); missing {attr}"
+            )
     beta = ddp.beta
     if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):
         raise TypeError(f"ddp.beta must be a real number, got {type(beta).__name__}")
@@ -329,9 +345,14 @@ def from_quantecon(ddp, *, horizon=None, mu=None, infeasible_reward=None, sparse
             )
         gamma = beta
     if infeasible_reward is not None:
-        if isinstance(infeasible_reward, (bool, np.bool_)) or not isinstance(infeasible_reward, numbers.Real) \
-                or not np.isfinite(infeasible_reward):
-            raise ValueError(f"infeasible_reward must be a finite real number, got {infeasible_reward!r}")
+        if (
+            isinstance(infeasible_reward, (bool, np.bool_))
+            or not isinstance(infeasible_reward, numbers.Real)
+            or not np.isfinite(infeasible_reward)
+        ):
+            raise ValueError(
+                f"infeasible_reward must be a finite real number, got {infeasible_reward!r}"
+            )
     s_idx = getattr(ddp, "s_indices", None)
     a_idx = getattr(ddp, "a_indices", None)
     Q = ddp.Q if sp.issparse(ddp.Q) else np.asarray(ddp.Q)
@@ -363,7 +384,9 @@ def from_quantecon(ddp, *, horizon=None, mu=None, infeasible_reward=None, sparse
         if s_idx.dtype.kind not in "iu" or a_idx.dtype.kind not in "iu":
             raise TypeError("ddp.s_indices and ddp.a_indices must be integer arrays")
         if Q.ndim != 2 or Q.shape[0] != L:
-            raise ValueError(f"ddp.Q must have shape (L, S) = ({L}, S) in the pair form, got {Q.shape}")
+            raise ValueError(
+                f"ddp.Q must have shape (L, S) = ({L}, S) in the pair form, got {Q.shape}"
+            )
         S = Q.shape[1]
         if L == 0:
             raise ValueError("ddp has no state-action pairs")
@@ -399,8 +422,10 @@ def from_quantecon(ddp, *, horizon=None, mu=None, infeasible_reward=None, sparse
         k = int(np.argmax(~feasible))
         if infeasible_reward is None and not feasible.reshape(S, A).any(axis=1).all():
             s0 = int(np.flatnonzero(~feasible.reshape(S, A).any(axis=1))[0])
-            raise ValueError(f"ddp has no feasible action in state {s0} (first such state; "
-                             f"infeasible pairs from s={k // A}, a={k % A})")
+            raise ValueError(
+                f"ddp has no feasible action in state {s0} (first such state; "
+                f"infeasible pairs from s={k // A}, a={k % A})"
+            )
         bad = np.flatnonzero(~feasible)
         R = R.copy()
         R[bad] = 0.0 if infeasible_reward is None else float(infeasible_reward)
@@ -465,7 +490,9 @@ def from_gymnasium_toy_text(env_or_P, *, gamma=None, horizon=None, mu=None, spar
     for s in range(S):  # the model is a Python dict: one pass over its entries
         acts = table[s]
         if set(acts) != set(range(A)):
-            raise ValueError(f"env_or_P[{s}] must have actions exactly 0..{A - 1}, got {sorted(acts)}")
+            raise ValueError(
+                f"env_or_P[{s}] must have actions exactly 0..{A - 1}, got {sorted(acts)}"
+            )
         for a in range(A):
             outcomes = acts[a]
             if len(outcomes) == 0:
@@ -489,10 +516,14 @@ def from_gymnasium_toy_text(env_or_P, *, gamma=None, horizon=None, mu=None, spar
     rewards = np.asarray(rewards)
     if not np.isfinite(probs).all() or (probs < 0).any():
         k = int(np.argmax(~np.isfinite(probs) | (probs < 0)))
-        raise ValueError(f"env_or_P has an invalid probability {probs[k]} at state {rows[k] // A}, action {rows[k] % A}")
+        raise ValueError(
+            f"env_or_P has an invalid probability {probs[k]} at state {rows[k] // A}, action {rows[k] % A}"
+        )
     if not np.isfinite(rewards).all():
         k = int(np.argmax(~np.isfinite(rewards)))
-        raise ValueError(f"env_or_P has a non-finite reward at state {rows[k] // A}, action {rows[k] % A}")
+        raise ValueError(
+            f"env_or_P has a non-finite reward at state {rows[k] // A}, action {rows[k] % A}"
+        )
     absorbing = bool(((cols == S) & (probs > 0)).any())
     n_states = S + 1 if absorbing else S
     if not absorbing:

@@ -33,6 +33,7 @@ Decisions (not fixed by the issue)
 * Structured models (RiverSwim, chain, gridworld) take ``sparse=True`` to return a CSR model
   (useful for long chains / big grids); the default is dense.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -65,7 +66,9 @@ def _check_setting(gamma, horizon, step_dependent: bool) -> None:
     if not isinstance(step_dependent, (bool, np.bool_)):
         raise TypeError(f"step_dependent must be a bool, got {type(step_dependent).__name__}")
     if step_dependent and horizon is None:
-        raise ValueError("step_dependent=True needs a finite-horizon model: pass horizon=H (not gamma)")
+        raise ValueError(
+            "step_dependent=True needs a finite-horizon model: pass horizon=H (not gamma)"
+        )
 
 
 def _check_bool(value, name: str) -> bool:
@@ -114,8 +117,18 @@ def _delta(S: int, s: int) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------- random MDPs
-def random_mdp(S, A, *, gamma=None, horizon=None, rng, alpha=1.0, step_dependent=False, mu=None,
-               action_mask=None):
+def random_mdp(
+    S,
+    A,
+    *,
+    gamma=None,
+    horizon=None,
+    rng,
+    alpha=1.0,
+    step_dependent=False,
+    mu=None,
+    action_mask=None,
+):
     """Random dense MDP: Dirichlet(alpha) transition rows and U[0, 1) rewards.
 
     Parameters
@@ -197,8 +210,9 @@ def _distinct_successors(S: int, k: int, n_rows: int, gen: np.random.Generator) 
     return out
 
 
-def random_sparse_mdp(S, A, n_successors, *, gamma=None, horizon=None, rng, alpha=1.0, mu=None,
-                      action_mask=None):
+def random_sparse_mdp(
+    S, A, n_successors, *, gamma=None, horizon=None, rng, alpha=1.0, mu=None, action_mask=None
+):
     """Random sparse (CSR) MDP with ``n_successors`` distinct successors per state-action pair.
 
     The successors of each (s, a) are a uniform random subset of size ``n_successors`` of the
@@ -247,8 +261,17 @@ def random_sparse_mdp(S, A, n_successors, *, gamma=None, horizon=None, rng, alph
 
 
 # ---------------------------------------------------------------------- structured MDPs
-def riverswim(S=6, *, gamma=None, horizon=None, small_reward=0.005, large_reward=1.0,
-              sparse=False, mu=None, action_mask=None):
+def riverswim(
+    S=6,
+    *,
+    gamma=None,
+    horizon=None,
+    small_reward=0.005,
+    large_reward=1.0,
+    sparse=False,
+    mu=None,
+    action_mask=None,
+):
     """RiverSwim: a chain where swimming right (upstream) is slow and only the far end pays.
 
     Introduced by Strehl & Littman (2008, JCSS 74(8)); numbers below are those of Osband,
@@ -302,12 +325,28 @@ def riverswim(S=6, *, gamma=None, horizon=None, small_reward=0.005, large_reward
     R = np.zeros((S, A))
     R[0, 0] = small_reward
     R[S - 1, 1] = large_reward
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=_delta(S, 0) if mu is None else mu,
-                      action_mask=action_mask)
+    return TabularMDP(
+        P,
+        R,
+        gamma=gamma,
+        horizon=horizon,
+        mu=_delta(S, 0) if mu is None else mu,
+        action_mask=action_mask,
+    )
 
 
-def chain(S=5, *, gamma=None, horizon=None, slip=0.2, small_reward=2.0, large_reward=10.0,
-          sparse=False, mu=None, action_mask=None):
+def chain(
+    S=5,
+    *,
+    gamma=None,
+    horizon=None,
+    slip=0.2,
+    small_reward=2.0,
+    large_reward=10.0,
+    sparse=False,
+    mu=None,
+    action_mask=None,
+):
     """The "Chain" problem (Strens 2000, ICML; Dearden, Friedman & Russell 1998).
 
     States 0..S-1, start at 0. Action 0 ("forward") moves to ``min(s + 1, S-1)``, paying
@@ -356,8 +395,14 @@ def chain(S=5, *, gamma=None, horizon=None, slip=0.2, small_reward=2.0, large_re
     R = np.empty((S, A))
     R[:, 0] = (1 - slip) * large_reward * at_end + slip * small_reward
     R[:, 1] = (1 - slip) * small_reward + slip * large_reward * at_end
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=_delta(S, 0) if mu is None else mu,
-                      action_mask=action_mask)
+    return TabularMDP(
+        P,
+        R,
+        gamma=gamma,
+        horizon=horizon,
+        mu=_delta(S, 0) if mu is None else mu,
+        action_mask=action_mask,
+    )
 
 
 #: gridworld moves (row, column) for actions 0 = up, 1 = right, 2 = down, 3 = left
@@ -374,8 +419,20 @@ def _cell(value, shape, name):
     return r, c
 
 
-def gridworld(shape, *, slip, gamma=None, horizon=None, goal=None, start=(0, 0), walls=(),
-              goal_reward=1.0, sparse=False, mu=None, action_mask=None):
+def gridworld(
+    shape,
+    *,
+    slip,
+    gamma=None,
+    horizon=None,
+    goal=None,
+    start=(0, 0),
+    walls=(),
+    goal_reward=1.0,
+    sparse=False,
+    mu=None,
+    action_mask=None,
+):
     """Grid navigation with slip, walls and an absorbing rewarding goal.
 
     State of cell (r, c) is ``r * n_cols + c``. Actions 0 = up, 1 = right, 2 = down,
@@ -448,12 +505,20 @@ def gridworld(shape, *, slip, gamma=None, horizon=None, goal=None, start=(0, 0),
     vals = np.empty((S, A, 3))
     moved = [np.where(frozen, s, target(m)) for m in range(4)]  # (S,) per move
     for a in range(A):  # 4 actions x 3 outcomes, each vectorised over states
-        for j, (move, p) in enumerate(((a, 1.0 - slip), ((a + 1) % 4, slip / 2), ((a + 3) % 4, slip / 2))):
+        for j, (move, p) in enumerate(
+            ((a, 1.0 - slip), ((a + 1) % 4, slip / 2), ((a + 3) % 4, slip / 2))
+        ):
             cols[:, a, j] = moved[move]
             vals[:, a, j] = p
     P = _from_outcomes(cols, vals, sparse)
     # expected reward: probability of entering the goal from a non-goal state
     R = goal_reward * ((cols == g) * vals).sum(axis=2)
     R[g] = 0.0
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon, action_mask=action_mask,
-                      mu=_delta(S, start[0] * n_cols + start[1]) if mu is None else mu)
+    return TabularMDP(
+        P,
+        R,
+        gamma=gamma,
+        horizon=horizon,
+        action_mask=action_mask,
+        mu=_delta(S, start[0] * n_cols + start[1]) if mu is None else mu,
+    )

@@ -26,6 +26,7 @@ Decisions
   by a max-plus backward pass and must be <= 1 + 1e-12.
 * All arrays are stored as read-only copies.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,16 @@ import numpy as np
 
 from ..utils import as_generator, check_positive_int
 
-__all__ = ["LatentMDP", "bandit_tree", "random_lmdp", "tiger", "ROW_SUM_ATOL",
-           "RETURN_ATOL", "TIGER_ACTIONS", "TIGER_STATES"]
+__all__ = [
+    "LatentMDP",
+    "bandit_tree",
+    "random_lmdp",
+    "tiger",
+    "ROW_SUM_ATOL",
+    "RETURN_ATOL",
+    "TIGER_ACTIONS",
+    "TIGER_STATES",
+]
 
 ROW_SUM_ATOL = 1e-10
 RETURN_ATOL = 1e-12
@@ -121,15 +130,19 @@ class LatentMDP:
             raise ValueError(f"w must have shape (M,) = {(M,)}, got {w.shape}")
         if np.any(w <= 0) or abs(w.sum() - 1.0) > ROW_SUM_ATOL:
             raise ValueError(
-                f"w must be a distribution with every weight > 0 (weights {w.tolist()}, sum {w.sum()!r})")
+                f"w must be a distribution with every weight > 0 (weights {w.tolist()}, sum {w.sum()!r})"
+            )
         if np.any(P < 0):
             m, s, a, s2 = (int(i) for i in np.argwhere(P < 0)[0])
-            raise ValueError(f"P of context {m} has a negative entry P[{m}, {s}, {a}, {s2}] = {P[m, s, a, s2]}")
+            raise ValueError(
+                f"P of context {m} has a negative entry P[{m}, {s}, {a}, {s2}] = {P[m, s, a, s2]}"
+            )
         bad = np.abs(P.sum(axis=3) - 1.0) > ROW_SUM_ATOL
         if bad.any():
             m, s, a = (int(i) for i in np.argwhere(bad)[0])
             raise ValueError(
-                f"P of context {m}: row (s={s}, a={a}) sums to {P[m, s, a].sum()!r}, not 1")
+                f"P of context {m}: row (s={s}, a={a}) sums to {P[m, s, a].sum()!r}, not 1"
+            )
         if np.any(nu < 0):
             m, s = (int(i) for i in np.argwhere(nu < 0)[0])
             raise ValueError(f"nu of context {m} has a negative entry nu[{m}, {s}] = {nu[m, s]}")
@@ -145,7 +158,8 @@ class LatentMDP:
             m = int(np.argmax(top))
             raise ValueError(
                 f"total reward must be <= 1 on every feasible trajectory; context {m} has a "
-                f"feasible trajectory with return {float(top[m]):.6g} (H={H})")
+                f"feasible trajectory with return {float(top[m]):.6g} (H={H})"
+            )
         for arr in (P, R, nu, w):
             arr.setflags(write=False)
         self.P, self.R, self.nu, self.w, self.H = P, R, nu, w, H
@@ -183,7 +197,9 @@ class LatentMDP:
 
     def is_deterministic(self) -> bool:
         """True when every ``nu[m]`` and every row ``P[m, s, a]`` is a point mass."""
-        return bool(np.all((self.P > 0).sum(axis=3) == 1) and np.all((self.nu > 0).sum(axis=1) == 1))
+        return bool(
+            np.all((self.P > 0).sum(axis=3) == 1) and np.all((self.nu > 0).sum(axis=1) == 1)
+        )
 
     def context_mdp(self, m: int):
         """Context ``m`` as a finite-horizon :class:`~mdpkit.TabularMDP` (initial law ``nu[m]``)."""
@@ -208,9 +224,20 @@ def _check_real(x, name, low=None, high=None):
     return x
 
 
-def bandit_tree(M: int, Sb: int, A: int, H: int, v: float, eps: float, seed: int, *,
-                deterministic: bool = False, noise: bool = False, shared_arm: bool = False,
-                pad_to: int | None = None) -> LatentMDP:
+def bandit_tree(
+    M: int,
+    Sb: int,
+    A: int,
+    H: int,
+    v: float,
+    eps: float,
+    seed: int,
+    *,
+    deterministic: bool = False,
+    noise: bool = False,
+    shared_arm: bool = False,
+    pad_to: int | None = None,
+) -> LatentMDP:
     """The context-revealing bandit tree (``docs/papers/latent-mdp.md``, "Instances").
 
     States: start states ``c_0..c_{M-1}`` (``nu[m]`` = point mass on ``c_m``: the first
@@ -273,7 +300,7 @@ def bandit_tree(M: int, Sb: int, A: int, H: int, v: float, eps: float, seed: int
     if S < S0:
         raise ValueError(f"pad_to must be >= {S0} (the unpadded number of states), got {S}")
     n_start = M + (S - S0)
-    inner0 = n_start                    # internal node i (1-based heap index) -> inner0 + i - 1
+    inner0 = n_start  # internal node i (1-based heap index) -> inner0 + i - 1
     leaf0 = inner0 + Sb - 1
     G1 = leaf0 + Sb
     G2 = G1 + 1 if noise else G1
@@ -286,7 +313,7 @@ def bandit_tree(M: int, Sb: int, A: int, H: int, v: float, eps: float, seed: int
     root = inner0 if Sb > 1 else leaf0
     for s in range(n_start):
         P[:, s, :, root] = 1.0
-    for i in range(1, Sb):              # heap index of internal nodes
+    for i in range(1, Sb):  # heap index of internal nodes
         s = inner0 + i - 1
         for a in range(A):
             child = 2 * i + (1 if a == 1 else 0)
@@ -311,17 +338,37 @@ def bandit_tree(M: int, Sb: int, A: int, H: int, v: float, eps: float, seed: int
     best = min(v + eps, 1.0)
     var1 = max(v * (1 - v), best * (1 - best))
     var2 = best * (1 - best)
-    meta = dict(best_arms=arms, t_leaf=t_leaf, var1=var1, var2=var2, S_unpadded=S0, v=v,
-                eps=eps, goal_reward=g, states=dict(start=list(range(M)), inner0=inner0,
-                                                    leaf0=leaf0, G1=G1, G2=G2, X=X))
-    name = f"bandit-tree(M={M},Sb={Sb},A={A},H={H},v={v:g},eps={eps:g}" + (
-        ",det" if deterministic else "") + (",noise" if noise else "") + (
-        ",shared" if shared_arm else "") + ")"
+    meta = dict(
+        best_arms=arms,
+        t_leaf=t_leaf,
+        var1=var1,
+        var2=var2,
+        S_unpadded=S0,
+        v=v,
+        eps=eps,
+        goal_reward=g,
+        states=dict(start=list(range(M)), inner0=inner0, leaf0=leaf0, G1=G1, G2=G2, X=X),
+    )
+    name = (
+        f"bandit-tree(M={M},Sb={Sb},A={A},H={H},v={v:g},eps={eps:g}"
+        + (",det" if deterministic else "")
+        + (",noise" if noise else "")
+        + (",shared" if shared_arm else "")
+        + ")"
+    )
     return LatentMDP(P, R, nu, np.full(M, 1.0 / M), H, name=name, meta=meta)
 
 
-def random_lmdp(rng, M: int, S: int, A: int, H: int, *, max_support: int | None = None,
-                deterministic: bool = False) -> LatentMDP:
+def random_lmdp(
+    rng,
+    M: int,
+    S: int,
+    A: int,
+    H: int,
+    *,
+    max_support: int | None = None,
+    deterministic: bool = False,
+) -> LatentMDP:
     """A random LMDP: per (m, s, a) a support of size in ``[1, max_support]`` (default
     ``min(S, 3)``) with Dirichlet(1) weights, rewards in ``{0, 1/H}`` (so every return is
     <= 1), ``w ~ Dirichlet(1)`` (floored at 1e-3 then renormalised), ``nu[m]`` Dirichlet(1)
@@ -382,5 +429,12 @@ def tiger(accuracy: float = 0.7, H: int = 4) -> LatentMDP:
         P[m, 4, :, 4] = 1.0
     nu = np.zeros((M, S))
     nu[:, 0] = 1.0
-    return LatentMDP(P, R, nu, np.array([0.5, 0.5]), H, name=f"tiger(acc={q:g},H={H})",
-                     meta=dict(states=TIGER_STATES, actions=TIGER_ACTIONS))
+    return LatentMDP(
+        P,
+        R,
+        nu,
+        np.array([0.5, 0.5]),
+        H,
+        name=f"tiger(acc={q:g},H={H})",
+        meta=dict(states=TIGER_STATES, actions=TIGER_ACTIONS),
+    )

@@ -28,6 +28,7 @@ Conditions checked (each failure is a ``ValueError`` naming the offending index)
 * rewards passed to :meth:`to_tabular` / :func:`max_trajectory_reward` may be required to
   have trajectory totals <= 1 (the horizon-free setting).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -38,8 +39,15 @@ import numpy as np
 from ..utils import as_generator
 from .tabular import TabularMDP
 
-__all__ = ["LinearMixtureMDP", "hard_lm", "rand_lm", "max_trajectory_reward", "check_rewards",
-           "NORM_ATOL", "ENUM_MAX_S"]
+__all__ = [
+    "LinearMixtureMDP",
+    "hard_lm",
+    "rand_lm",
+    "max_trajectory_reward",
+    "check_rewards",
+    "NORM_ATOL",
+    "ENUM_MAX_S",
+]
 
 NORM_ATOL = 1e-12
 ROW_ATOL = 1e-10
@@ -75,11 +83,13 @@ def max_phi_norm(phi: np.ndarray) -> tuple[float, tuple[int, int]]:
     """
     S, A, _, d = phi.shape
     if S > ENUM_MAX_S:
-        raise ValueError(f"phi norm check enumerates 2^S vertices; S = {S} > {ENUM_MAX_S}: "
-                         "pass check_norm=False and verify the norm condition yourself")
+        raise ValueError(
+            f"phi norm check enumerates 2^S vertices; S = {S} > {ENUM_MAX_S}: "
+            "pass check_norm=False and verify the norm condition yourself"
+        )
     verts = np.array(list(itertools.product((0.0, 1.0), repeat=S)))  # (2^S, S)
     pv = np.einsum("satd,vt->savd", phi, verts)
-    n = np.sqrt((pv ** 2).sum(-1)).max(axis=2)  # (S, A)
+    n = np.sqrt((pv**2).sum(-1)).max(axis=2)  # (S, A)
     idx = np.unravel_index(int(np.argmax(n)), n.shape)
     return float(n[idx]), (int(idx[0]), int(idx[1]))
 
@@ -99,8 +109,17 @@ def max_trajectory_reward(P: np.ndarray, R: np.ndarray, s1: int) -> float:
     return float(W[s1])
 
 
-def check_rewards(R, H: int, S: int, A: int, *, P=None, s1: int = 0, name: str = "R",
-                  total_at_most_one: bool = True) -> np.ndarray:
+def check_rewards(
+    R,
+    H: int,
+    S: int,
+    A: int,
+    *,
+    P=None,
+    s1: int = 0,
+    name: str = "R",
+    total_at_most_one: bool = True,
+) -> np.ndarray:
     """Reward table as a float array (H, S, A); ``(S, A)`` is repeated over the H steps.
 
     Raises ValueError naming ``name`` for a wrong shape, non-finite or negative entries, or
@@ -110,8 +129,9 @@ def check_rewards(R, H: int, S: int, A: int, *, P=None, s1: int = 0, name: str =
     if R.shape == (S, A):
         R = np.broadcast_to(R, (H, S, A))
     if R.shape != (H, S, A):
-        raise ValueError(f"{name} must have shape (S, A) = {(S, A)} or (H, S, A) = {(H, S, A)}, "
-                         f"got {R.shape}")
+        raise ValueError(
+            f"{name} must have shape (S, A) = {(S, A)} or (H, S, A) = {(H, S, A)}, got {R.shape}"
+        )
     if not np.all(np.isfinite(R)):
         raise ValueError(f"{name} must be finite")
     if R.min() < 0:
@@ -120,8 +140,10 @@ def check_rewards(R, H: int, S: int, A: int, *, P=None, s1: int = 0, name: str =
     if total_at_most_one and P is not None:
         tot = max_trajectory_reward(P, R, s1)
         if tot > 1 + NORM_ATOL:
-            raise ValueError(f"{name} has a trajectory total reward {tot:.6g} > 1 from s1 = {s1}; "
-                             "the horizon-free setting needs every total <= 1")
+            raise ValueError(
+                f"{name} has a trajectory total reward {tot:.6g} > 1 from s1 = {s1}; "
+                "the horizon-free setting needs every total <= 1"
+            )
     return np.array(R, order="C")
 
 
@@ -186,19 +208,25 @@ class LinearMixtureMDP:
         neg = P < -NORM_ATOL
         if neg.any():
             s, a, s2 = (int(i) for i in np.argwhere(neg)[0])
-            raise ValueError(f"the mixture <phi(.|s,a), theta> is not a distribution: "
-                             f"P[{s}, {a}, {s2}] = {P[s, a, s2]:.3g} < 0 at (s, a) = ({s}, {a})")
+            raise ValueError(
+                f"the mixture <phi(.|s,a), theta> is not a distribution: "
+                f"P[{s}, {a}, {s2}] = {P[s, a, s2]:.3g} < 0 at (s, a) = ({s}, {a})"
+            )
         rows = P.sum(-1)
         bad = np.abs(rows - 1) > ROW_ATOL
         if bad.any():
             s, a = (int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"the mixture <phi(.|s,a), theta> is not a distribution: row "
-                             f"(s, a) = ({s}, {a}) sums to {rows[s, a]:.12g}, not 1")
+            raise ValueError(
+                f"the mixture <phi(.|s,a), theta> is not a distribution: row "
+                f"(s, a) = ({s}, {a}) sums to {rows[s, a]:.12g}, not 1"
+            )
         if check_norm:
             mx, (s, a) = max_phi_norm(phi)
             if mx > 1 + NORM_ATOL:
-                raise ValueError(f"phi violates ||phi_V(s, a)||_2 <= 1: max over V in [0,1]^S is "
-                                 f"{mx:.12g} at (s, a) = ({s}, {a}); rescale phi down and theta up")
+                raise ValueError(
+                    f"phi violates ||phi_V(s, a)||_2 <= 1: max over V in [0,1]^S is "
+                    f"{mx:.12g} at (s, a) = ({s}, {a}); rescale phi down and theta up"
+                )
         P = np.clip(P, 0.0, None)
         P /= P.sum(-1, keepdims=True)
         for arr in (phi, theta, P):
@@ -242,8 +270,9 @@ class LinearMixtureMDP:
 
     def rewards(self, R, *, total_at_most_one: bool = True) -> np.ndarray:
         """``R`` checked against this model (see :func:`check_rewards`), shape (H, S, A)."""
-        return check_rewards(R, self.H, self.S, self.A, P=self._P, s1=self.s1,
-                             total_at_most_one=total_at_most_one)
+        return check_rewards(
+            R, self.H, self.S, self.A, P=self._P, s1=self.s1, total_at_most_one=total_at_most_one
+        )
 
     def to_tabular(self, R=None, *, total_at_most_one: bool = True) -> TabularMDP:
         """Exact finite-horizon :class:`TabularMDP` (P = the mixed kernel, mu = e_{s1}).
@@ -258,8 +287,10 @@ class LinearMixtureMDP:
         return TabularMDP(np.array(self._P), R, horizon=self.H, mu=mu)
 
     def __repr__(self):
-        return (f"LinearMixtureMDP(S={self.S}, A={self.A}, H={self.H}, d={self.d}, s1={self.s1}, "
-                f"B={self.B:.4g})")
+        return (
+            f"LinearMixtureMDP(S={self.S}, A={self.A}, H={self.H}, d={self.d}, s1={self.s1}, "
+            f"B={self.B:.4g})"
+        )
 
 
 # --------------------------------------------------------------------------- generators
@@ -292,8 +323,10 @@ def hard_lm(d: int, H: int, Delta: float, mu=None, *, delta0: float = 0.5, rng=N
     Delta = _real(Delta, "Delta", 0.0, low_open=True)
     delta0 = _real(delta0, "delta0", 0.0, 1.0, low_open=True, high_open=True)
     if (d - 1) * Delta > min(delta0, 1 - delta0) + 1e-15:
-        raise ValueError(f"Delta must satisfy (d-1) Delta <= min(delta0, 1 - delta0) = "
-                         f"{min(delta0, 1 - delta0)}, got (d-1) Delta = {(d - 1) * Delta}")
+        raise ValueError(
+            f"Delta must satisfy (d-1) Delta <= min(delta0, 1 - delta0) = "
+            f"{min(delta0, 1 - delta0)}, got (d-1) Delta = {(d - 1) * Delta}"
+        )
     if mu is None:
         if rng is None:
             raise ValueError("give mu or rng (to draw the signs of mu)")
@@ -318,12 +351,19 @@ def hard_lm(d: int, H: int, Delta: float, mu=None, *, delta0: float = 0.5, rng=N
     task[:, 2, :] = 1.0 / H
     anti = np.zeros((H, 3, A))
     anti[:, 1, :] = 1.0 / H
-    return model, {"actions": acts, "mu": mu, "task": task, "anti_task": anti,
-                   "delta0": delta0, "Delta": Delta}
+    return model, {
+        "actions": acts,
+        "mu": mu,
+        "task": task,
+        "anti_task": anti,
+        "delta0": delta0,
+        "Delta": Delta,
+    }
 
 
-def rand_lm(S: int, A: int, d: int, H: int, *, rng, corridor: bool = True,
-            concentration: float = 0.3) -> LinearMixtureMDP:
+def rand_lm(
+    S: int, A: int, d: int, H: int, *, rng, corridor: bool = True, concentration: float = 0.3
+) -> LinearMixtureMDP:
     r"""``RandLM(S, A, d)`` with the slow corridor (page section "Instances").
 
     Base kernels ``P^(i)(.|s,a) ~ Dirichlet(concentration 1_S)``, i = 1..d; with

@@ -20,6 +20,7 @@ non-decreasing in ``d`` (recovery) and ``f_i(+j)`` non-increasing in ``j`` (sati
 comparison between the two branches. :func:`check_monotone` raises naming the first
 violating (arm, state).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -30,9 +31,20 @@ import numpy as np
 from ..utils import as_generator, check_positive_int
 
 __all__ = [
-    "LSDInstance", "state_code", "state_value", "initial_code", "next_code",
-    "check_monotone", "first_monotonicity_violation", "is_monotone", "cycle_payoff",
-    "random_monotone", "random_lsd", "greedy_trap", "laforgue_trick_csb_og", "laforgue_trick_og",
+    "LSDInstance",
+    "state_code",
+    "state_value",
+    "initial_code",
+    "next_code",
+    "check_monotone",
+    "first_monotonicity_violation",
+    "is_monotone",
+    "cycle_payoff",
+    "random_monotone",
+    "random_lsd",
+    "greedy_trap",
+    "laforgue_trick_csb_og",
+    "laforgue_trick_og",
     "recharging_embedding",
 ]
 
@@ -111,7 +123,8 @@ class LSDInstance:
             i, c = np.unravel_index(np.argmax((f < 0) | (f > 1)), f.shape)
             raise ValueError(
                 f"f must have payoffs in [0, 1]; f[arm {i}](state {state_value(c, f.shape[1] // 2):+d})"
-                f" = {f[i, c]:g}")
+                f" = {f[i, c]:g}"
+            )
         f.setflags(write=False)
         object.__setattr__(self, "f", f)
 
@@ -121,7 +134,9 @@ class LSDInstance:
         neg = np.atleast_2d(np.asarray(neg, dtype=np.float64))
         pos = np.atleast_2d(np.asarray(pos, dtype=np.float64))
         if neg.shape != pos.shape:
-            raise ValueError(f"neg and pos must have the same shape (k, M), got {neg.shape} and {pos.shape}")
+            raise ValueError(
+                f"neg and pos must have the same shape (k, M), got {neg.shape} and {pos.shape}"
+            )
         return cls(np.concatenate([neg, pos], axis=1), name)
 
     @property
@@ -138,7 +153,7 @@ class LSDInstance:
 
     @property
     def pos(self) -> np.ndarray:
-        return self.f[:, self.M:]
+        return self.f[:, self.M :]
 
     def payoff(self, arm: int, s: int) -> float:
         """``f_arm(s)`` for a signed state ``s``."""
@@ -182,7 +197,8 @@ def check_monotone(inst: LSDInstance, name: str = "instance", tol: float = 0.0) 
         raise ValueError(
             f"{name} must have monotone payoffs (f(-d) non-decreasing in d, f(+j) non-increasing "
             f"in j); first violation: arm {i}, state {s:+d}: f = {val:g}, but f({s0:+d}) = {val0:g} "
-            f"(need f({s:+d}) {rel} f({s0:+d}))")
+            f"(need f({s:+d}) {rel} f({s0:+d}))"
+        )
     return inst
 
 
@@ -191,7 +207,11 @@ def cycle_payoff(inst_or_f, tau: int, delta: int) -> np.ndarray:
 
     Returns ndarray, shape (k,).
     """
-    f = inst_or_f.f if isinstance(inst_or_f, LSDInstance) else np.asarray(inst_or_f, dtype=np.float64)
+    f = (
+        inst_or_f.f
+        if isinstance(inst_or_f, LSDInstance)
+        else np.asarray(inst_or_f, dtype=np.float64)
+    )
     M = f.shape[1] // 2
     tau = check_positive_int(tau, "tau")
     delta = check_positive_int(delta, "delta")
@@ -202,7 +222,9 @@ def cycle_payoff(inst_or_f, tau: int, delta: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- families
-def random_monotone(k: int, M: int, rng, *, scale: bool = False, name: str | None = None) -> LSDInstance:
+def random_monotone(
+    k: int, M: int, rng, *, scale: bool = False, name: str | None = None
+) -> LSDInstance:
     """Random monotone instance: ``f_i(-d)`` = sorted U[0,1] draws (ascending in d),
     ``f_i(+j)`` = sorted U[0,1] draws (descending in j); optionally times an arm scale
     U[0.05, 1]. Draw order per arm: M negatives, M positives, then (if ``scale``) the scale."""
@@ -268,7 +290,7 @@ def laforgue_trick_csb_og(k: int = 5, width: int = 10, pos: int = 3) -> LSDInsta
     P[1, pos - 1] = 0.95
     P[2] = 0.14
     P[2, 2 * pos - 1] = 0.16
-    P[2, 3 * pos - 1:] = 0.96
+    P[2, 3 * pos - 1 :] = 0.96
     return _laforgue_matrix_to_lsd(P, f"laforgue-trick-csb-og-k{k}")
 
 
@@ -281,5 +303,5 @@ def laforgue_trick_og(k: int = 2, width: int = 11, pos: int = 2) -> LSDInstance:
     P = np.zeros((k, width))
     P[0] = 0.05
     P[1, 0] = 0.06
-    P[1, max(pos - 1, 1):] = 0.95
+    P[1, max(pos - 1, 1) :] = 0.95
     return _laforgue_matrix_to_lsd(P, f"laforgue-trick-og-k{k}")

@@ -40,6 +40,7 @@ Decisions
   masked arrays with masked entries (the mask would be ignored), sparse index arrays
   that are not integers, ``horizon`` above ``MAX_HORIZON`` (2**31 - 1).
 """
+
 from __future__ import annotations
 
 import copy
@@ -128,8 +129,10 @@ def check_real_array(x: Any, name: str) -> np.ndarray:
         raise TypeError(f"{name} must be a dense array here, got a scipy.sparse matrix")
     if isinstance(x, np.ma.MaskedArray):
         if np.ma.is_masked(x):
-            raise ValueError(f"{name} is a masked array with masked entries; the mask would "
-                             f"be ignored: pass {name}.filled(value) or a plain array")
+            raise ValueError(
+                f"{name} is a masked array with masked entries; the mask would "
+                f"be ignored: pass {name}.filled(value) or a plain array"
+            )
         x = np.ma.getdata(x)
     if isinstance(x, (str, bytes)):
         raise TypeError(f"{name} must be array-like of real numbers, got {type(x).__name__}")
@@ -145,14 +148,14 @@ def check_real_array(x: Any, name: str) -> np.ndarray:
                 idx = np.unravel_index(i, arr0.shape) if arr0.ndim else ()
                 raise TypeError(
                     f"{name}{_fmt_index(tuple(int(j) for j in idx)) if arr0.ndim else ''} "
-                    f"is {v!r} of type {type(v).__name__}; {name} must hold real numbers")
+                    f"is {v!r} of type {type(v).__name__}; {name} must hold real numbers"
+                )
     elif arr0.dtype.kind not in "fiub":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr0.dtype}")
     return arr0
 
 
-def as_real_array(x: Any, name: str, shape: tuple | None = None,
-                  finite: bool = True) -> np.ndarray:
+def as_real_array(x: Any, name: str, shape: tuple | None = None, finite: bool = True) -> np.ndarray:
     """A new float64 array from ``x``, refused with an error naming ``name`` unless it
     holds real numbers only (see :func:`check_real_array`), has ``shape`` (when given) and,
     with ``finite``, no NaN/inf entries. For solver arguments such as ``V0``, ``x0``, ``V``."""
@@ -168,16 +171,22 @@ def as_real_array(x: Any, name: str, shape: tuple | None = None,
         bad = ~np.isfinite(arr)
         if bad.any():
             idx = _first_index(bad) if arr.ndim else ()
-            raise ValueError(f"{name}{_fmt_index(idx) if arr.ndim else ''} is "
-                             f"{float(arr[idx])}, must be finite")
+            raise ValueError(
+                f"{name}{_fmt_index(idx) if arr.ndim else ''} is {float(arr[idx])}, must be finite"
+            )
     return arr
 
 
 def _as_float_array(x: Any, name: str, copy: bool = True) -> np.ndarray:
     """float64 C-ordered read-only array: a frozen private copy (``copy=True``), or, in the
     ownership mode, the caller's float64 C-contiguous array frozen in place."""
-    if not copy and isinstance(x, np.ndarray) and type(x) is np.ndarray \
-            and x.dtype == np.float64 and x.flags.c_contiguous:
+    if (
+        not copy
+        and isinstance(x, np.ndarray)
+        and type(x) is np.ndarray
+        and x.dtype == np.float64
+        and x.flags.c_contiguous
+    ):
         return x  # ownership mode: frozen in place by _final() once validated
     arr0 = check_real_array(x, name)
     try:
@@ -294,10 +303,33 @@ class TabularMDP:
     (2, 2, True)
     """
 
-    __slots__ = ("_P", "_R", "_gamma", "_horizon", "_mu", "_S", "_A", "_criterion", "_terminal", "_action_mask")
+    __slots__ = (
+        "_P",
+        "_R",
+        "_gamma",
+        "_horizon",
+        "_mu",
+        "_S",
+        "_A",
+        "_criterion",
+        "_terminal",
+        "_action_mask",
+    )
 
-    def __init__(self, P, R, *, gamma=None, horizon=None, mu=None, validate: bool = True,
-                 copy: bool = True, criterion=None, terminal=None, action_mask=None):
+    def __init__(
+        self,
+        P,
+        R,
+        *,
+        gamma=None,
+        horizon=None,
+        mu=None,
+        validate: bool = True,
+        copy: bool = True,
+        criterion=None,
+        terminal=None,
+        action_mask=None,
+    ):
         if not isinstance(validate, (bool, np.bool_)):
             raise TypeError(f"validate must be a bool, got {type(validate).__name__}")
         if not isinstance(copy, (bool, np.bool_)):
@@ -312,12 +344,12 @@ class TabularMDP:
             if horizon is None:
                 raise ValueError("R with shape (H, S, A) needs horizon=H (finite-horizon model)")
             if R_arr.shape[0] != horizon:
-                raise ValueError(
-                    f"R has {R_arr.shape[0]} steps on axis 0 but horizon={horizon}"
-                )
+                raise ValueError(f"R has {R_arr.shape[0]} steps on axis 0 but horizon={horizon}")
         S_R, A = R_arr.shape[-2], R_arr.shape[-1]
         if S_R < 1 or A < 1:
-            raise ValueError(f"R must have at least one state and one action, got shape {R_arr.shape}")
+            raise ValueError(
+                f"R must have at least one state and one action, got shape {R_arr.shape}"
+            )
         if sp.issparse(P):
             P_obj = self._check_sparse_P(P, S_R, A, validate)
         else:
@@ -326,7 +358,9 @@ class TabularMDP:
             bad = ~np.isfinite(R_arr)
             if bad.any():
                 idx = _first_index(bad)
-                raise ValueError(f"R{_fmt_index(idx)} is {float(R_arr[idx])}, rewards must be finite")
+                raise ValueError(
+                    f"R{_fmt_index(idx)} is {float(R_arr[idx])}, rewards must be finite"
+                )
         set_ = object.__setattr__  # the model is frozen: __setattr__ refuses afterwards
         set_(self, "_P", P_obj)
         set_(self, "_R", _final(R_arr))
@@ -334,8 +368,11 @@ class TabularMDP:
         set_(self, "_horizon", horizon)
         set_(self, "_criterion", criterion)
         set_(self, "_terminal", _check_terminal(terminal, criterion, P_obj, R_arr, S_R, A))
-        set_(self, "_action_mask", _check_action_mask(action_mask, S_R, A, horizon,
-                                                      sp.issparse(P_obj)))
+        set_(
+            self,
+            "_action_mask",
+            _check_action_mask(action_mask, S_R, A, horizon, sp.issparse(P_obj)),
+        )
         set_(self, "_S", S_R)
         set_(self, "_A", A)
         set_(self, "_mu", self._check_mu(mu, S_R))
@@ -351,8 +388,10 @@ class TabularMDP:
             if isinstance(gamma, (bool, np.bool_)) or not isinstance(gamma, numbers.Real):
                 raise TypeError(f"gamma must be a real number, got {type(gamma).__name__}")
             if not (0.0 <= float(gamma) <= 1.0):
-                raise ValueError(f"gamma must lie in [0, 1] for a discounted finite-horizon "
-                                 f"model (gamma and horizon together), got {float(gamma)}")
+                raise ValueError(
+                    f"gamma must lie in [0, 1] for a discounted finite-horizon "
+                    f"model (gamma and horizon together), got {float(gamma)}"
+                )
             _, horizon = TabularMDP._check_gamma_horizon(None, horizon)
             return float(gamma), horizon
         if gamma is not None:
@@ -378,9 +417,16 @@ class TabularMDP:
     def _check_dense_P(P, S, A, horizon, validate, copy=True):
         rows_ok = None  # verdict of a compiled row pre-check; None when none has run
         P_arr = None
-        if (copy and validate and type(P) is np.ndarray and P.dtype == np.float64
-                and P.flags.c_contiguous and P.ndim in (3, 4) and P.shape[-1] > 0
-                and P.size >= DENSE_NUMBA_MIN_SIZE):
+        if (
+            copy
+            and validate
+            and type(P) is np.ndarray
+            and P.dtype == np.float64
+            and P.flags.c_contiguous
+            and P.ndim in (3, 4)
+            and P.shape[-1] > 0
+            and P.size >= DENSE_NUMBA_MIN_SIZE
+        ):
             # large float64 input: copy into the frozen buffer and pre-check the rows in
             # one compiled pass (half the memory traffic of copy-then-check)
             P_arr, fill = _frozen_empty(P.shape)
@@ -413,7 +459,9 @@ class TabularMDP:
                 bad = ~np.isfinite(P_arr)
                 if bad.any():
                     idx = _first_index(bad)
-                    raise ValueError(f"P{_fmt_index(idx)} is {float(P_arr[idx])}, probabilities must be finite")
+                    raise ValueError(
+                        f"P{_fmt_index(idx)} is {float(P_arr[idx])}, probabilities must be finite"
+                    )
                 neg = P_arr < 0
                 idx = _first_index(neg)
                 raise ValueError(f"P{_fmt_index(idx)} = {float(P_arr[idx])!r} is negative")
@@ -440,8 +488,10 @@ class TabularMDP:
         for attr in ("indices", "indptr", "row", "col", "offsets"):
             arr = getattr(P, attr, None)
             if isinstance(arr, np.ndarray) and arr.dtype.kind not in "iu":
-                raise TypeError(f"sparse P has {attr} of dtype {arr.dtype}; CSR indices must be "
-                                "integers (fractional indices would be truncated)")
+                raise TypeError(
+                    f"sparse P has {attr} of dtype {arr.dtype}; CSR indices must be "
+                    "integers (fractional indices would be truncated)"
+                )
         try:
             src = P if P.format == "csr" else P.tocsr()
         except (TypeError, ValueError) as exc:
@@ -453,8 +503,12 @@ class TabularMDP:
         indices = _frozen_copy(np.asarray(src.indices, dtype=np.int64))
         indptr = _frozen_copy(np.asarray(src.indptr, dtype=np.int64))
         n_rows = S * A
-        if indptr.shape != (n_rows + 1,) or indptr[0] != 0 or indptr[-1] != data.size \
-                or indices.size != data.size:
+        if (
+            indptr.shape != (n_rows + 1,)
+            or indptr[0] != 0
+            or indptr[-1] != data.size
+            or indices.size != data.size
+        ):
             raise ValueError("sparse P has an inconsistent CSR structure (indptr/indices/data)")
         if data.size:
             if (indptr[1:] < indptr[:-1]).any():
@@ -583,7 +637,7 @@ class TabularMDP:
 
     @property
     def criterion(self) -> str:
-        """"discounted", "finite" or "average"."""
+        """ "discounted", "finite" or "average"."""
         return self._criterion
 
     @property
@@ -653,7 +707,16 @@ class TabularMDP:
 
         Switching setting needs both keys, e.g. ``replace(gamma=None, horizon=10)``.
         """
-        unknown = set(changes) - {"P", "R", "gamma", "horizon", "mu", "criterion", "terminal", "action_mask"}
+        unknown = set(changes) - {
+            "P",
+            "R",
+            "gamma",
+            "horizon",
+            "mu",
+            "criterion",
+            "terminal",
+            "action_mask",
+        }
         if unknown:
             raise TypeError(f"replace() got unknown fields {sorted(unknown)}")
         fields = dict(P=self.P, R=self._R, gamma=self._gamma, horizon=self._horizon, mu=self._mu)
@@ -671,26 +734,42 @@ class TabularMDP:
         return TabularMDP(P, R, copy=not own, **fields)
 
     def __repr__(self) -> str:
-        kind = f"gamma={self._gamma}" if self.is_discounted else (
-            f"horizon={self._horizon}" if self.is_finite_horizon else f"criterion={self._criterion!r}")
+        kind = (
+            f"gamma={self._gamma}"
+            if self.is_discounted
+            else (
+                f"horizon={self._horizon}"
+                if self.is_finite_horizon
+                else f"criterion={self._criterion!r}"
+            )
+        )
         if self.is_finite_horizon and self._gamma is not None:
             kind += f", gamma={self._gamma}"
-        storage = f"sparse nnz={self.nnz}" if self.is_sparse else (
-            "dense step-dependent" if self.step_dependent_P else "dense")
+        storage = (
+            f"sparse nnz={self.nnz}"
+            if self.is_sparse
+            else ("dense step-dependent" if self.step_dependent_P else "dense")
+        )
         return f"TabularMDP(S={self._S}, A={self._A}, {kind}, {storage})"
 
     def __eq__(self, other) -> bool:  # structural equality, for tests and converters
         if not isinstance(other, TabularMDP):
             return NotImplemented
         if (self.S, self.A, self.gamma, self.horizon, self.is_sparse, self._criterion) != (
-            other.S, other.A, other.gamma, other.horizon, other.is_sparse, other._criterion
+            other.S,
+            other.A,
+            other.gamma,
+            other.horizon,
+            other.is_sparse,
+            other._criterion,
         ):
             return False
         if self._terminal is not None and not np.array_equal(self._terminal, other._terminal):
             return False
         if (self._action_mask is None) != (other._action_mask is None) or (
-                self._action_mask is not None
-                and not np.array_equal(self._action_mask, other._action_mask)):
+            self._action_mask is not None
+            and not np.array_equal(self._action_mask, other._action_mask)
+        ):
             return False
         if self.is_sparse:
             P_eq = (self._P != other._P).nnz == 0
@@ -701,8 +780,9 @@ class TabularMDP:
     __hash__ = None  # arrays inside; equality is structural
 
     def __setattr__(self, name, value):
-        raise AttributeError(f"TabularMDP is immutable (cannot set {name!r}); "
-                             "use .replace(...) for a modified copy")
+        raise AttributeError(
+            f"TabularMDP is immutable (cannot set {name!r}); use .replace(...) for a modified copy"
+        )
 
     def __delattr__(self, name):
         raise AttributeError(f"TabularMDP is immutable (cannot delete {name!r})")
@@ -716,13 +796,32 @@ class TabularMDP:
 
     def __reduce__(self):
         # rebuilt through the validating constructor: the arrays come back frozen
-        return (_rebuild, (self.P, self._R, self._gamma, self._horizon, self._mu, self._criterion,
-                           self._terminal, self._action_mask))
+        return (
+            _rebuild,
+            (
+                self.P,
+                self._R,
+                self._gamma,
+                self._horizon,
+                self._mu,
+                self._criterion,
+                self._terminal,
+                self._action_mask,
+            ),
+        )
 
 
 def _rebuild(P, R, gamma, horizon, mu, criterion=None, terminal=None, action_mask=None):
-    return TabularMDP(P, R, gamma=gamma, horizon=horizon, mu=mu, criterion=criterion,
-                      terminal=terminal, action_mask=action_mask)
+    return TabularMDP(
+        P,
+        R,
+        gamma=gamma,
+        horizon=horizon,
+        mu=mu,
+        criterion=criterion,
+        terminal=terminal,
+        action_mask=action_mask,
+    )
 
 
 def _check_action_mask(mask, S, A, horizon=None, sparse=False):
@@ -735,24 +834,35 @@ def _check_action_mask(mask, S, A, horizon=None, sparse=False):
         raise TypeError(f"action_mask must be a bool array of shape (S, A), got dtype {m.dtype}")
     if m.ndim == 3:
         if horizon is None:
-            raise ValueError(f"a step-dependent action_mask (shape {m.shape}) needs a "
-                             "finite-horizon model (horizon=H)")
+            raise ValueError(
+                f"a step-dependent action_mask (shape {m.shape}) needs a "
+                "finite-horizon model (horizon=H)"
+            )
         if m.shape != (horizon, S, A):
-            raise ValueError(f"action_mask must have shape (S, A) = ({S}, {A}) or (H, S, A) = "
-                             f"({horizon}, {S}, {A}), got {m.shape}")
+            raise ValueError(
+                f"action_mask must have shape (S, A) = ({S}, {A}) or (H, S, A) = "
+                f"({horizon}, {S}, {A}), got {m.shape}"
+            )
         if sparse:
-            raise ValueError("a step-dependent action_mask (H, S, A) needs a dense P (the "
-                             "masked model is solved with step-dependent transitions); pass "
-                             "P dense or a stationary (S, A) mask")
+            raise ValueError(
+                "a step-dependent action_mask (H, S, A) needs a dense P (the "
+                "masked model is solved with step-dependent transitions); pass "
+                "P dense or a stationary (S, A) mask"
+            )
     elif m.shape != (S, A):
         raise ValueError(f"action_mask must have shape (S, A) = ({S}, {A}), got {m.shape}")
     empty = ~m.any(axis=-1)
     if empty.any():
         idx = [int(i) for i in np.argwhere(empty)[0]]
-        where, what = (f"state {idx[1]} at step {idx[0]}", "(step, state) pair(s)") \
-            if m.ndim == 3 else (f"state {idx[0]}", "state(s)")
-        raise ValueError(f"action_mask leaves {where} with no available action "
-                         f"({int(empty.sum())} such {what}); every state needs at least one")
+        where, what = (
+            (f"state {idx[1]} at step {idx[0]}", "(step, state) pair(s)")
+            if m.ndim == 3
+            else (f"state {idx[0]}", "state(s)")
+        )
+        raise ValueError(
+            f"action_mask leaves {where} with no available action "
+            f"({int(empty.sum())} such {what}); every state needs at least one"
+        )
     if m.all():
         return None
     return _frozen_copy(m)
@@ -765,14 +875,18 @@ def _check_terminal(terminal, criterion, P, R, S, A):
     """Validated terminal states (sorted int64 indices, read-only) or None."""
     if criterion != "total":
         if terminal is not None:
-            raise ValueError(f'terminal= is only for criterion="total" models, got criterion={criterion!r}')
+            raise ValueError(
+                f'terminal= is only for criterion="total" models, got criterion={criterion!r}'
+            )
         return None
     if terminal is None:
         raise ValueError('criterion="total" needs terminal= (the absorbing terminal states)')
     t = np.asarray(terminal)
     if t.dtype == np.bool_:
         if t.shape != (S,):
-            raise ValueError(f"terminal as a bool mask must have shape (S,) = ({S},), got {t.shape}")
+            raise ValueError(
+                f"terminal as a bool mask must have shape (S,) = ({S},), got {t.shape}"
+            )
         idx = np.flatnonzero(t)
     elif t.dtype.kind in "iu" and t.ndim <= 1:
         idx = np.unique(t.reshape(-1)).astype(np.int64)
@@ -780,8 +894,10 @@ def _check_terminal(terminal, criterion, P, R, S, A):
             bad = idx[0] if idx[0] < 0 else idx[-1]
             raise ValueError(f"terminal state {int(bad)} is not a state in [0, S={S})")
     else:
-        raise TypeError(f"terminal must be int state indices or a bool (S,) mask, got dtype "
-                        f"{t.dtype} with shape {t.shape}")
+        raise TypeError(
+            f"terminal must be int state indices or a bool (S,) mask, got dtype "
+            f"{t.dtype} with shape {t.shape}"
+        )
     if idx.size == 0:
         raise ValueError('criterion="total" needs at least one terminal state')
     idx = idx.astype(np.int64)
@@ -789,13 +905,17 @@ def _check_terminal(terminal, criterion, P, R, S, A):
     bad = np.flatnonzero(np.abs(stay - 1.0) > 1e-10)
     if bad.size:
         s, a = int(idx[bad[0] // A]), int(bad[0] % A)
-        raise ValueError(f"terminal state {s} must be absorbing: P[{s}, {a}, {s}] = "
-                         f"{float(stay[bad[0]])!r}, expected 1")
+        raise ValueError(
+            f"terminal state {s} must be absorbing: P[{s}, {a}, {s}] = "
+            f"{float(stay[bad[0]])!r}, expected 1"
+        )
     Rt = R[idx]
     nz = np.argwhere(Rt != 0)
     if nz.size:
         s, a = int(idx[nz[0][0]]), int(nz[0][1])
-        raise ValueError(f"terminal state {s} must pay no reward: R[{s}, {a}] = {float(Rt[tuple(nz[0])])!r}")
+        raise ValueError(
+            f"terminal state {s} must pay no reward: R[{s}, {a}] = {float(Rt[tuple(nz[0])])!r}"
+        )
     idx.setflags(write=False)
     return idx
 
@@ -814,20 +934,25 @@ def _check_criterion(criterion, gamma, horizon) -> str:
     if criterion is None:
         return "finite" if horizon is not None else "discounted"
     if not isinstance(criterion, str):
-        raise TypeError(f"criterion must be a str, one of {list(CRITERIA)}, got "
-                        f"{type(criterion).__name__}")
+        raise TypeError(
+            f"criterion must be a str, one of {list(CRITERIA)}, got {type(criterion).__name__}"
+        )
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {list(CRITERIA)}, got {criterion!r}")
     if criterion in ("average", "total"):
         if gamma is not None or horizon is not None:
-            raise ValueError(f'criterion="{criterion}" takes neither gamma nor horizon (it is '
-                             f"undiscounted and has no horizon), got gamma={gamma!r}, "
-                             f"horizon={horizon!r}")
+            raise ValueError(
+                f'criterion="{criterion}" takes neither gamma nor horizon (it is '
+                f"undiscounted and has no horizon), got gamma={gamma!r}, "
+                f"horizon={horizon!r}"
+            )
     elif criterion == "discounted" and gamma is None:
         raise ValueError('criterion="discounted" needs gamma in [0, 1)')
     elif criterion == "discounted" and horizon is not None:
-        raise ValueError('criterion="discounted" is infinite-horizon: drop horizon, or use '
-                         'criterion="finite" (gamma and horizon together: discounted finite horizon)')
+        raise ValueError(
+            'criterion="discounted" is infinite-horizon: drop horizon, or use '
+            'criterion="finite" (gamma and horizon together: discounted finite horizon)'
+        )
     elif criterion == "finite" and horizon is None:
         raise ValueError('criterion="finite" needs horizon=H')
     return criterion

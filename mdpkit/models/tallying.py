@@ -29,6 +29,7 @@ Decisions
   tally equals ``W`` bit for bit (tests compare with tolerance 1e-12 anyway).
 * ``a*`` is the arm with the smallest saturated loss ``mu_a = f_a(W)``, first index on ties.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -37,9 +38,19 @@ import numpy as np
 
 from ..utils import as_generator, check_positive_int
 
-__all__ = ["TallyingInstance", "clipped_affine", "make_weights", "attainable_tallies",
-           "reo_violation", "is_reo", "check_reo", "practice_makes_perfect", "random_reo_instance",
-           "WINDOWS", "MAX_M_EXACT"]
+__all__ = [
+    "TallyingInstance",
+    "clipped_affine",
+    "make_weights",
+    "attainable_tallies",
+    "reo_violation",
+    "is_reo",
+    "check_reo",
+    "practice_makes_perfect",
+    "random_reo_instance",
+    "WINDOWS",
+    "MAX_M_EXACT",
+]
 
 WINDOWS = ("current", "previous")
 #: Generic weights: largest memory whose 2^(m-1) attainable tallies are enumerated (a larger m
@@ -83,12 +94,16 @@ def make_weights(m, gamma=None, w=None) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ValueError("w must be finite")
     if np.any(arr < 0):
-        raise ValueError(f"w must be >= 0 (negative weight w[{int(np.argmax(arr < 0))}] = "
-                         f"{arr[np.argmax(arr < 0)]})")
+        raise ValueError(
+            f"w must be >= 0 (negative weight w[{int(np.argmax(arr < 0))}] = "
+            f"{arr[np.argmax(arr < 0)]})"
+        )
     if not np.any(arr > 0):
         raise ValueError("w must not be all zero")
     if not arr[-1] > 0:
-        raise ValueError("w_m (the last weight) must be > 0, otherwise the memory is shorter than m")
+        raise ValueError(
+            "w_m (the last weight) must be > 0, otherwise the memory is shorter than m"
+        )
     return arr
 
 
@@ -135,8 +150,10 @@ def attainable_tallies(w, window="current") -> np.ndarray:
     for wi in rest:
         sums = np.unique(np.concatenate([sums, sums + wi]))
         if sums.size > 2 ** (MAX_M_EXACT - 1):
-            raise ValueError(f"m = {m}: more than 2^{MAX_M_EXACT - 1} attainable tallies to "
-                             f"enumerate (generic weights with m > {MAX_M_EXACT})")
+            raise ValueError(
+                f"m = {m}: more than 2^{MAX_M_EXACT - 1} attainable tallies to "
+                f"enumerate (generic weights with m > {MAX_M_EXACT})"
+            )
     return sums
 
 
@@ -191,17 +208,19 @@ class TallyingInstance:
             if x[0] != 0.0 or x[-1] != 1.0 or np.any(np.diff(x) <= 0):
                 raise ValueError(f"knots[{a}]: x must increase strictly from 0 to 1")
             if np.any(v < 0) or np.any(v > 1):
-                raise ValueError(f"loss function of arm {a} takes values outside [0, 1] "
-                                 f"(min {v.min()}, max {v.max()})")
+                raise ValueError(
+                    f"loss function of arm {a} takes values outside [0, 1] "
+                    f"(min {v.min()}, max {v.max()})"
+                )
             pairs.append((x, v))
             J = max(J, x.size)
         self.xs = np.ones((self.K, J))
         self.vs = np.empty((self.K, J))
         self.n_knots = np.empty(self.K, dtype=np.int64)
         for a, (x, v) in enumerate(pairs):
-            self.xs[a, :x.size] = x
-            self.vs[a, :x.size] = v
-            self.vs[a, x.size:] = v[-1]
+            self.xs[a, : x.size] = x
+            self.vs[a, : x.size] = v
+            self.vs[a, x.size :] = v[-1]
             self.n_knots[a] = x.size
         for arr in (self.xs, self.vs, self.n_knots):
             arr.setflags(write=False)
@@ -249,8 +268,10 @@ class TallyingInstance:
         return tot
 
     def __repr__(self) -> str:
-        return (f"TallyingInstance(K={self.K}, m={self.m}, W={self.W:g}, window={self.window!r}, "
-                f"a*={self.best_arm}, mu*={self.mu_star:.4g})")
+        return (
+            f"TallyingInstance(K={self.K}, m={self.m}, W={self.W:g}, window={self.window!r}, "
+            f"a*={self.best_arm}, mu*={self.mu_star:.4g})"
+        )
 
 
 # ----------------------------------------------------------------------------- REO
@@ -272,18 +293,21 @@ def check_reo(inst: TallyingInstance, name: str = "instance") -> TallyingInstanc
         raise TypeError(f"{name} must be a TallyingInstance, got {type(inst).__name__}")
     v = reo_violation(inst)
     if v > 0:
-        raise ValueError(f"{name} is not REO (Repeated Exposure Optimality): some attainable "
-                         f"tally has a loss {v:.3g} below mu* = {inst.mu_star:.4g}")
+        raise ValueError(
+            f"{name} is not REO (Repeated Exposure Optimality): some attainable "
+            f"tally has a loss {v:.3g} below mu* = {inst.mu_star:.4g}"
+        )
     return inst
 
 
 # ----------------------------------------------------------------------------- families
-def practice_makes_perfect(K: int, m: int, *, gamma=None, w=None,
-                           window="current") -> TallyingInstance:
+def practice_makes_perfect(
+    K: int, m: int, *, gamma=None, w=None, window="current"
+) -> TallyingInstance:
     r"""The "practice makes perfect" family (REO by construction), a* = 0::
 
-        f_0(y) = 0.9 - 0.8 y / W,     f_a(y) = c_a + 0.1 y / W  (a >= 1),
-        c_a evenly spaced in [0.3, 0.5] (c_1 = 0.3; 0.3 when K = 2).
+    f_0(y) = 0.9 - 0.8 y / W,     f_a(y) = c_a + 0.1 y / W  (a >= 1),
+    c_a evenly spaced in [0.3, 0.5] (c_1 = 0.3; 0.3 when K = 2).
     """
     K = check_positive_int(K, "K", minimum=2)
     w = make_weights(m, gamma=gamma, w=w)
@@ -293,8 +317,9 @@ def practice_makes_perfect(K: int, m: int, *, gamma=None, w=None,
     return check_reo(TallyingInstance(w, knots, window), "practice_makes_perfect")
 
 
-def random_reo_instance(K: int, m: int, rng, *, gamma=None, w=None,
-                        window="current") -> TallyingInstance:
+def random_reo_instance(
+    K: int, m: int, rng, *, gamma=None, w=None, window="current"
+) -> TallyingInstance:
     r"""Random REO instance, a* at a uniformly random index. Draw order from ``rng``:
     ``mu* ~ U[0, 0.2]``, ``v ~ U[0.3, 0.8]``, the index of a*, then ``c ~ U[0.25, 0.75]``
     (K,) and ``b ~ U[-0.2, 0.2]`` (K,) (entries at a* unused)::

@@ -11,6 +11,7 @@ in ``_finite_horizon_kernels``), ``lp`` (HiGHS LP), ``constrained``
 imported on first use, so that ``import mdpkit.solvers`` stays light (no numba compilation,
 scipy.optimize or cvxpy).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -18,8 +19,19 @@ import importlib
 from .api import evaluate, occupancy, q_from_v, solve
 from .result import SolveResult
 
-__all__ = ["solve", "evaluate", "occupancy", "q_from_v", "SolveResult", "solve_constrained",
-           "ConstrainedResult", "is_unichain", "is_communicating", "evaluate_average", "check_ssp"]
+__all__ = [
+    "solve",
+    "evaluate",
+    "occupancy",
+    "q_from_v",
+    "SolveResult",
+    "solve_constrained",
+    "ConstrainedResult",
+    "is_unichain",
+    "is_communicating",
+    "evaluate_average",
+    "check_ssp",
+]
 
 _LAZY = {
     "solve_constrained": "mdpkit.solvers.constrained",

@@ -3,6 +3,7 @@
 Two passes over the dense rows (count, then copy), no temporary of the dense size: scipy's
 ``csr_matrix(dense)`` builds boolean and index temporaries of P's size first.
 """
+
 from __future__ import annotations
 
 import numpy as np

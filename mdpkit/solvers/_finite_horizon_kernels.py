@@ -74,15 +74,23 @@ Decisions
   the summation order differs, near-ties (within rounding) may be broken differently, so
   tests compare policies through their Q-values, not index by index.
 """
+
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
 __all__ = [
-    "backward_csr", "q_values_csr", "backward_dense", "eval_dense", "eval_csr",
-    "occ_dense", "occ_csr",
-    "backward_numpy", "eval_numpy", "occ_numpy",
+    "backward_csr",
+    "q_values_csr",
+    "backward_dense",
+    "eval_dense",
+    "eval_csr",
+    "occ_dense",
+    "occ_csr",
+    "backward_numpy",
+    "eval_numpy",
+    "occ_numpy",
 ]
 
 _FM = {"reassoc", "contract"}
@@ -90,7 +98,9 @@ _FM = {"reassoc", "contract"}
 
 # ----------------------------------------------------------------------------- backward
 @njit(cache=True)
-def backward_csr(indptr, indices, data, R3, H, V, pol, Q, store_q, gamma=1.0):  # pragma: no cover - compiled
+def backward_csr(
+    indptr, indices, data, R3, H, V, pol, Q, store_q, gamma=1.0
+):  # pragma: no cover - compiled
     """Backward induction on CSR arrays, all H steps in one compiled loop; fills ``V``
     (H, S), ``pol`` (H, S) and, when ``store_q``, ``Q`` (H, S, A) (otherwise ``Q`` is not
     touched and may be any 3-d float array with a first axis, e.g. ``np.empty((1, 0, 0))``;
@@ -372,12 +382,13 @@ def _step_ops(P, H, S, A):
     """
     if hasattr(P, "tocsr"):
         Pt = P.T.tocsr()
-        return (lambda h, V: (P @ V).reshape(S, A),
-                lambda h, d: Pt @ d.reshape(S * A))
+        return (lambda h, V: (P @ V).reshape(S, A), lambda h, d: Pt @ d.reshape(S * A))
     P4 = P.reshape((-1, S * A, S))
     step = P4.shape[0] > 1
-    return (lambda h, V: (P4[h if step else 0] @ V).reshape(S, A),
-            lambda h, d: d.reshape(S * A) @ P4[h if step else 0])
+    return (
+        lambda h, V: (P4[h if step else 0] @ V).reshape(S, A),
+        lambda h, d: d.reshape(S * A) @ P4[h if step else 0],
+    )
 
 
 def backward_numpy(P, R, H, gamma=1.0):

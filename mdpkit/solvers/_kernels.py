@@ -64,6 +64,7 @@ Decisions
   the returned ``Q``, ``V = max_a Q`` and ``policy = argmax_a Q`` are consistent without
   an extra sweep.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -72,11 +73,24 @@ from numba import njit
 from . import _vi_rules as _rules
 
 __all__ = [
-    "RULE_SPAN", "RULE_SUPNORM",
-    "bellman_dense", "bellman_epilogue", "policy_sweep_dense", "policy_sweep_csr", "argmax_rows",
+    "RULE_SPAN",
+    "RULE_SUPNORM",
+    "bellman_dense",
+    "bellman_epilogue",
+    "policy_sweep_dense",
+    "policy_sweep_csr",
+    "argmax_rows",
     "vi_loop_dense",
-    "bellman_dense_ref", "bellman_csr_ref", "policy_sweep_dense_ref", "policy_sweep_csr_ref",
-    "vi_loop_ref", "csr_matvec", "bicgstab_csr", "bicgstab_dense", "bicgstab_ref", "policy_system_csr",
+    "bellman_dense_ref",
+    "bellman_csr_ref",
+    "policy_sweep_dense_ref",
+    "policy_sweep_csr_ref",
+    "vi_loop_ref",
+    "csr_matvec",
+    "bicgstab_csr",
+    "bicgstab_dense",
+    "bicgstab_ref",
+    "policy_system_csr",
     "policy_system_ref",
 ]
 
@@ -216,6 +230,7 @@ STALL_SWEEPS = _rules.STALL_SWEEPS
 #: rounding floor of the statistic, relative to max|TV| (~1000 ulps)
 FLOOR_REL = _rules.FLOOR_REL
 
+
 @njit(cache=True)
 def _maxabs(x):
     out = 0.0
@@ -290,9 +305,18 @@ def vi_loop_dense(P, R, gamma, V0, max_iter, rule, tol, m, err_coef=0.0, allow_d
     P = np.ascontiguousarray(P)
     R = np.ascontiguousarray(R, dtype=np.float64)
     rmax = float(np.abs(R).max(initial=0.0))
-    return _rules.run_loop(_DenseOps(P, R, float(gamma)), np.asarray(V0, dtype=np.float64),
-                           int(max_iter), int(rule), float(gamma), float(tol), int(m),
-                           float(err_coef), bool(allow_damping), rmax)
+    return _rules.run_loop(
+        _DenseOps(P, R, float(gamma)),
+        np.asarray(V0, dtype=np.float64),
+        int(max_iter),
+        int(rule),
+        float(gamma),
+        float(tol),
+        int(m),
+        float(err_coef),
+        bool(allow_damping),
+        rmax,
+    )
 
 
 # ----------------------------------------------------------------------------- numpy references
@@ -346,8 +370,20 @@ def vi_loop_ref(P, R, gamma, V0, max_iter, rule, tol, m, err_coef=0.0, allow_dam
         dmin, dmax = float(d.min()), float(d.max())
         n += 1
         verdict, alpha, delta = _rules.sweep_control(
-            state, n, dmin, dmax, float(np.abs(V).max()), float(np.abs(W).max()), rmax, rule,
-            gamma, tol, max_iter, err_coef, allow_damping)
+            state,
+            n,
+            dmin,
+            dmax,
+            float(np.abs(V).max()),
+            float(np.abs(W).max()),
+            rmax,
+            rule,
+            gamma,
+            tol,
+            max_iter,
+            err_coef,
+            allow_damping,
+        )
         if verdict != _rules.CONTINUE:
             break
         pol = Q.argmax(axis=1)
@@ -356,8 +392,7 @@ def vi_loop_ref(P, R, gamma, V0, max_iter, rule, tol, m, err_coef=0.0, allow_dam
             t = policy_sweep_dense_ref(P, R, gamma, pol, u)
             u = t if alpha == 1.0 else (1.0 - alpha) * u + alpha * t
         V = u - (0.5 * u.max() + 0.5 * u.min()) if rule == RULE_SPAN else u
-    return (V, W, Q, n, dmin, dmax, verdict == _rules.CONVERGED, verdict == _rules.FLOOR,
-            delta)
+    return (V, W, Q, n, dmin, dmax, verdict == _rules.CONVERGED, verdict == _rules.FLOOR, delta)
 
 
 # ----------------------------------------------------------------------------- Krylov (BiCGSTAB)

@@ -24,6 +24,7 @@ Reward indices: rewards are matched to the sorted distinct reward values of the 
 ``ridx[m, s, a] = -1`` means "reward uninformative" (every child reward index is
 consistent with context m), which the context-agnostic learner uses.
 """
+
 from __future__ import annotations
 
 import math
@@ -204,8 +205,12 @@ def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity, keep_i
     M, S, A, _ = Pb.shape
     Mr = root_rho.shape[0]
     cap = max(capacity, 16)
-    store = (np.zeros(cap, np.int64), np.zeros((cap, M), np.float64), np.zeros((cap, M), np.int64),
-             np.full((cap, A, nR, S), -1, np.int32))
+    store = (
+        np.zeros(cap, np.int64),
+        np.zeros((cap, M), np.float64),
+        np.zeros((cap, M), np.int64),
+        np.full((cap, A, nR, S), -1, np.int32),
+    )
     level_start = np.zeros(H + 1, np.int64)
     root = np.full((M, S), -1, np.int64)
     n = 0
@@ -266,8 +271,9 @@ def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity, keep_i
                         i_slot = _slot(tab, t, s2, q, node_s, keys)
                         found = tab[i_slot]
                         if found < 0:
-                            n, store, tab = _insert(tab, i_slot, t, s2, b, q, level_start[t],
-                                                    store, n, max_nodes)
+                            n, store, tab = _insert(
+                                tab, i_slot, t, s2, b, q, level_start[t], store, n, max_nodes
+                            )
                             if n < 0:
                                 return _too_many(level_start, store, root, max_nodes)
                             node_s, node_b, keys, child = store
@@ -277,7 +283,11 @@ def build_tree(Pb, ridx, nR, root_rho, H, key_scale, max_nodes, capacity, keep_i
     node_s, node_b, keys, child = store
     for t in range(H, H + 1):
         level_start[t] = n
-    return STATUS_OK, n, Tree(level_start, node_s[:n].copy(), node_b[:n].copy(), child[:n].copy(), root)
+    return (
+        STATUS_OK,
+        n,
+        Tree(level_start, node_s[:n].copy(), node_b[:n].copy(), child[:n].copy(), root),
+    )
 
 
 # ----------------------------------------------------------------------------- backups

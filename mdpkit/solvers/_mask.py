@@ -9,6 +9,7 @@ then mapped back: a policy action that is a copy becomes its source action (same
 ``Q`` of unavailable pairs is ``-inf``, the occupancy of a copy is added to its source.
 No kernel sees a mask, so every method (dense, step-dependent, CSR) gets the same rule.
 """
+
 from __future__ import annotations
 
 import functools
@@ -153,15 +154,19 @@ def check_policy_mask(mdp, kind: str, arr: np.ndarray, name: str) -> None:
                 h, s = (int(k) for k in np.argwhere(bad)[0])
                 a = int(pol[h, s])
                 where = f"{name}[{h}, {s}]" if arr.ndim == 2 else f"{name}[{s}]"
-                raise ValueError(f"{where} = {a} is an unavailable action at step {h}: "
-                                 f"action_mask[{h}, {s}, {a}] is False")
+                raise ValueError(
+                    f"{where} = {a} is an unavailable action at step {h}: "
+                    f"action_mask[{h}, {s}, {a}] is False"
+                )
         else:
             W = np.broadcast_to(arr, (H, S, mdp.A))
             bad = (W > 0) & ~mask
             if bad.any():
                 h, s, a = (int(k) for k in np.argwhere(bad)[0])
-                raise ValueError(f"{name} puts weight {float(W[h, s, a])!r} on an unavailable "
-                                 f"action at step {h}: action_mask[{h}, {s}, {a}] is False")
+                raise ValueError(
+                    f"{name} puts weight {float(W[h, s, a])!r} on an unavailable "
+                    f"action at step {h}: action_mask[{h}, {s}, {a}] is False"
+                )
         return
     if kind == "deterministic":
         bad = ~mask[np.arange(S)[None, :] if arr.ndim == 2 else np.arange(S), arr]
@@ -170,10 +175,14 @@ def check_policy_mask(mdp, kind: str, arr: np.ndarray, name: str) -> None:
             s = i[-1]
             a = int(arr[i])
             where = f"{name}[{', '.join(str(int(k)) for k in i)}]"
-            raise ValueError(f"{where} = {a} is an unavailable action: action_mask[{s}, {a}] is False")
+            raise ValueError(
+                f"{where} = {a} is an unavailable action: action_mask[{s}, {a}] is False"
+            )
     else:
         bad = (arr > 0) & ~mask
         if bad.any():
             i = tuple(int(k) for k in np.argwhere(bad)[0])
-            raise ValueError(f"{name}[{', '.join(map(str, i))}] = {float(arr[i])!r} puts weight on "
-                             f"an unavailable action: action_mask[{i[-2]}, {i[-1]}] is False")
+            raise ValueError(
+                f"{name}[{', '.join(map(str, i))}] = {float(arr[i])!r} puts weight on "
+                f"an unavailable action: action_mask[{i[-2]}, {i[-1]}] is False"
+            )

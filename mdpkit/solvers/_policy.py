@@ -17,6 +17,7 @@ Decisions
 * Rows of a stochastic policy must be finite, non-negative and sum to 1 within
   ``POLICY_ATOL = 1e-10`` (the model's row tolerance); they are not renormalised.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -80,9 +81,7 @@ def as_policy(mdp, policy, name: str = "policy"):
         bad = (arr < 0) | (arr >= A)
         if bad.any():
             i = tuple(np.argwhere(bad)[0])
-            raise ValueError(
-                f"{name}[{_idx(i)}] = {int(arr[i])} is not an action in [0, A={A})"
-            )
+            raise ValueError(f"{name}[{_idx(i)}] = {int(arr[i])} is not an action in [0, A={A})")
         out = arr.astype(np.int64, copy=True)
         if H is not None and out.ndim == 1:
             out = np.broadcast_to(out, (H, S))

@@ -8,13 +8,30 @@ module docstring of :mod:`mdpkit.solvers.vi` ("Rounding", "Periodic chains").
 
 This module imports nothing (so the numpy engine never loads numba).
 """
+
 from __future__ import annotations
 
 import math
 
-__all__ = ["sweep_control", "rounding_delta", "certified_bound", "new_state", "N_STATE",
-           "RULE_SPAN", "RULE_SUPNORM", "CONTINUE", "CONVERGED", "CAP", "FLOOR",
-           "EPS", "STALL_SWEEPS", "FLOOR_REL", "SLOW_RATIO", "WINDOW", "ALPHA"]
+__all__ = [
+    "sweep_control",
+    "rounding_delta",
+    "certified_bound",
+    "new_state",
+    "N_STATE",
+    "RULE_SPAN",
+    "RULE_SUPNORM",
+    "CONTINUE",
+    "CONVERGED",
+    "CAP",
+    "FLOOR",
+    "EPS",
+    "STALL_SWEEPS",
+    "FLOOR_REL",
+    "SLOW_RATIO",
+    "WINDOW",
+    "ALPHA",
+]
 
 RULE_SPAN = 0
 RULE_SUPNORM = 1
@@ -66,8 +83,9 @@ def certified_bound(rule, c, gamma, dmin, dmax, delta):
     return 2.0 * c * max(abs(dmin), abs(dmax)) + slack
 
 
-def sweep_control(state, n, dmin, dmax, vmax, wmax, rmax, rule, gamma, tol, max_iter,
-                  err_coef, allow_damping):
+def sweep_control(
+    state, n, dmin, dmax, vmax, wmax, rmax, rule, gamma, tol, max_iter, err_coef, allow_damping
+):
     """Decide after sweep ``n``: returns ``(verdict, alpha, delta)``.
 
     ``verdict``: CONTINUE, CONVERGED (certified bound <= tol), CAP (``n >= max_iter``) or
@@ -155,9 +173,21 @@ def run_loop(ops, V0, max_iter, rule, gamma, tol, m, err_coef, allow_damping, rm
     while True:
         dmin, dmax = ops.sweep(V, Q, W)
         n += 1
-        verdict, alpha, delta = sweep_control(state, n, dmin, dmax, vmax, ops.maxabs(W), rmax,
-                                              rule, gamma, tol, max_iter, err_coef,
-                                              allow_damping)
+        verdict, alpha, delta = sweep_control(
+            state,
+            n,
+            dmin,
+            dmax,
+            vmax,
+            ops.maxabs(W),
+            rmax,
+            rule,
+            gamma,
+            tol,
+            max_iter,
+            err_coef,
+            allow_damping,
+        )
         if verdict != CONTINUE:
             break
         if m > 0:

@@ -45,6 +45,7 @@ Decisions
   right shape (complex, numeric strings and masked entries refused, the error names the
   argument and the first bad index).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -83,8 +84,12 @@ METHODS = {
         "auto": ("mdpkit.solvers.auto", "solve_auto"),
     },
 }
-DEFAULT_METHOD = {"discounted": "auto", "finite_horizon": "auto", "average": "auto",
-                  "total": "auto"}
+DEFAULT_METHOD = {
+    "discounted": "auto",
+    "finite_horizon": "auto",
+    "average": "auto",
+    "total": "auto",
+}
 
 
 def _check_mdp(mdp):
@@ -100,8 +105,10 @@ def _check_mdp(mdp):
 def _not_average(mdp, what: str, instead: str) -> str:
     setting = _check_mdp(mdp)
     if setting == "average":
-        raise ValueError(f"{what} is defined for discounted and finite-horizon models; for an "
-                         f'average-reward model (criterion="average") use {instead}')
+        raise ValueError(
+            f"{what} is defined for discounted and finite-horizon models; for an "
+            f'average-reward model (criterion="average") use {instead}'
+        )
     return setting
 
 
@@ -118,14 +125,17 @@ def _check_max_iter(max_iter):
     if max_iter is None:
         return None
     if isinstance(max_iter, (bool, np.bool_)) or not isinstance(max_iter, numbers.Integral):
-        raise TypeError(f"max_iter must be a positive integer or None, got {type(max_iter).__name__}")
+        raise TypeError(
+            f"max_iter must be a positive integer or None, got {type(max_iter).__name__}"
+        )
     if max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer or None, got {max_iter}")
     return int(max_iter)
 
 
-def solve(mdp, method: str | None = None, tol: float = 1e-6, max_iter: int | None = None,
-          **options) -> SolveResult:
+def solve(
+    mdp, method: str | None = None, tol: float = 1e-6, max_iter: int | None = None, **options
+) -> SolveResult:
     """Solve a TabularMDP exactly (up to a certified tolerance).
 
     Parameters
@@ -163,8 +173,10 @@ def solve(mdp, method: str | None = None, tol: float = 1e-6, max_iter: int | Non
         method = DEFAULT_METHOD[setting]
     valid = METHODS[setting]
     if not isinstance(method, str):
-        raise TypeError(f"method must be a str (one of {sorted(valid)}) or None, got "
-                        f"{type(method).__name__} {method!r}")
+        raise TypeError(
+            f"method must be a str (one of {sorted(valid)}) or None, got "
+            f"{type(method).__name__} {method!r}"
+        )
     if not isinstance(method, str) or method not in valid:
         other = [k for k, v in METHODS.items() if k != setting and method in v]
         why = f" (it is a {other[0].replace('_', ' ')} method)" if other else ""
@@ -222,8 +234,11 @@ def occupancy(mdp, policy, **options) -> np.ndarray:
         1/(1-gamma). Finite horizon: (H, S, A), one distribution per step. Total reward:
         (S, A), expected visits before termination (a proper policy only).
     """
-    setting = _not_average(mdp, "occupancy", "solve(mdp, method='lp').occupancy "
-                           "(stationary occupancy of an optimal policy)")
+    setting = _not_average(
+        mdp,
+        "occupancy",
+        "solve(mdp, method='lp').occupancy (stationary occupancy of an optimal policy)",
+    )
     if setting == "total":
         from .total import occupancy_total
 

@@ -32,6 +32,7 @@ only by the summation order of the sweeps (rounding).
 
 provenance: selection rule by measurement on this machine [D].
 """
+
 from __future__ import annotations
 
 import warnings
@@ -39,8 +40,15 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["solve_auto", "sparse_twin", "density_estimate", "DENSITY_MAX", "SAMPLE_ROWS",
-           "NUMPY_SWEEPS", "SMALL_NNZ"]
+__all__ = [
+    "solve_auto",
+    "sparse_twin",
+    "density_estimate",
+    "DENSITY_MAX",
+    "SAMPLE_ROWS",
+    "NUMPY_SWEEPS",
+    "SMALL_NNZ",
+]
 
 #: convert a dense P to CSR when at most this fraction of its entries is non-zero
 DENSITY_MAX = 0.1
@@ -102,16 +110,16 @@ def solve_auto(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options
     if setting != "discounted":
         key = {"finite_horizon": "finite"}.get(setting, setting)
         mod, name = METHODS[setting][DEFAULT[key]]
-        res = getattr(importlib.import_module(mod), name)(model, tol=tol, max_iter=max_iter,
-                                                          **options)
+        res = getattr(importlib.import_module(mod), name)(
+            model, tol=tol, max_iter=max_iter, **options
+        )
         res.extras["auto"] = {"storage": storage, "stages": [(res.method, res.n_iter)]}
         return res
     from .vi import value_iteration
 
     if "engine" in options or model.nnz > SMALL_NNZ:
         res = value_iteration(model, tol=tol, max_iter=max_iter, **options)
-        res.extras["auto"] = {"storage": storage,
-                              "stages": [(res.extras["engine"], res.n_iter)]}
+        res.extras["auto"] = {"storage": storage, "stages": [(res.extras["engine"], res.n_iter)]}
         return res
     first = NUMPY_SWEEPS if max_iter is None else min(NUMPY_SWEEPS, max_iter)
     with warnings.catch_warnings(record=True) as caught:
@@ -125,7 +133,9 @@ def solve_auto(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options
     rest = None if max_iter is None else max_iter - res.n_iter
     opts = {k: v for k, v in options.items() if k != "V0"}
     res2 = value_iteration(model, tol=tol, max_iter=rest, engine="numba", V0=res.V, **opts)
-    res2.extras["auto"] = {"storage": storage,
-                           "stages": [("numpy", res.n_iter), ("numba", res2.n_iter)]}
+    res2.extras["auto"] = {
+        "storage": storage,
+        "stages": [("numpy", res.n_iter), ("numba", res2.n_iter)],
+    }
     res2.n_iter += res.n_iter
     return res2

@@ -43,6 +43,7 @@ Decisions
   :func:`is_communicating` is exact and polynomial (strong connectivity of the graph
   with an edge s -> s' when some action moves there with positive probability).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -60,11 +61,20 @@ from ._policy import as_policy
 from .result import SolveResult
 from .vi import check_options
 
-__all__ = ["relative_value_iteration", "policy_iteration_average", "solve_lp_average",
-           "evaluate_average", "recurrent_classes", "is_unichain", "is_communicating"]
+__all__ = [
+    "relative_value_iteration",
+    "policy_iteration_average",
+    "solve_lp_average",
+    "evaluate_average",
+    "recurrent_classes",
+    "is_unichain",
+    "is_communicating",
+]
 
-provenance = ("textbook average-reward RVI, unichain PI and the gain-bias LP (Puterman 1994, Ch. 8) [R]; "
-              "span certificate Puterman Thm 8.5.5 [R]; dual-to-policy rule followed by PI steps [D]")
+provenance = (
+    "textbook average-reward RVI, unichain PI and the gain-bias LP (Puterman 1994, Ch. 8) [R]; "
+    "span certificate Puterman Thm 8.5.5 [R]; dual-to-policy rule followed by PI steps [D]"
+)
 
 #: default sweep cap of relative value iteration (reaching it warns)
 RVI_MAX_ITER = 100_000
@@ -104,8 +114,9 @@ def _P2(mdp):
 def _selector(mdp, pi: np.ndarray) -> sp.csr_matrix:
     """(S, S*A) CSR matrix D with ``D[s, s*A + a] = pi(a | s)``; ``P_pi = D @ P2``."""
     S, A = mdp.S, mdp.A
-    return sp.csr_matrix((pi.reshape(-1), np.arange(S * A), np.arange(0, S * A + 1, A)),
-                         shape=(S, S * A))
+    return sp.csr_matrix(
+        (pi.reshape(-1), np.arange(S * A), np.arange(0, S * A + 1, A)), shape=(S, S * A)
+    )
 
 
 def _policy_chain(mdp, policy, name="policy"):
@@ -157,7 +168,8 @@ def _unichain_or_raise(mdp, P_pi, what: str) -> None:
         raise ValueError(
             f"the model is multichain: {what} has {len(classes)} recurrent classes (states "
             f"{shown}); this method is for unichain models only. Use method='rvi' "
-            f"(its gain certificate is valid for any model) or check with is_unichain()")
+            f"(its gain certificate is valid for any model) or check with is_unichain()"
+        )
 
 
 def is_communicating(mdp) -> bool:
@@ -204,7 +216,8 @@ def is_unichain(mdp, policy=None, *, max_policies: int = 4096) -> bool:
             f"is_unichain without a policy enumerates all {count:.3g} (A**S = {A}**{S} without a "
             f"mask) deterministic "
             f"policies (deciding the unichain condition is NP-hard in general), more than "
-            f"max_policies={max_policies}; pass policy= or raise max_policies")
+            f"max_policies={max_policies}; pass policy= or raise max_policies"
+        )
     for pol in itertools.product(*choices):
         P_pi, _, _ = _policy_chain(mdp, np.array(pol, dtype=np.int64))
         if len(recurrent_classes(P_pi)) != 1:
@@ -284,8 +297,12 @@ def _pi_loop(mdp, pol, ref, max_iter, method):
             converged = True
             break
         if n_iter >= max_iter:
-            warnings.warn(f"{method}: average-reward policy iteration stopped at max_iter="
-                          f"{max_iter} without a stable policy", ConvergenceWarning, stacklevel=3)
+            warnings.warn(
+                f"{method}: average-reward policy iteration stopped at max_iter="
+                f"{max_iter} without a stable policy",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
             break
         pol = new
     bound = max(0.0, float((Th - h).max()) - g)  # g* <= max(Th - h)
@@ -293,8 +310,9 @@ def _pi_loop(mdp, pol, ref, max_iter, method):
 
 
 @respects_action_mask
-def policy_iteration_average(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
-                             **options) -> SolveResult:
+def policy_iteration_average(
+    mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options
+) -> SolveResult:
     """Unichain average-reward policy iteration (module docstring).
 
     Options: ``policy0`` (int (S,), default greedy on R), ``ref_state`` (default 0).
@@ -312,8 +330,17 @@ def policy_iteration_average(mdp, *, tol: float = 1e-6, max_iter: int | None = N
         pol = np.array(pol, dtype=np.int64)
     cap = max_iter if max_iter is not None else 10 * mdp.S * mdp.A + 10
     pol, g, h, Q, n_iter, converged, bound = _pi_loop(mdp, pol, ref, cap, "pi")
-    return SolveResult(V=h, Q=Q, policy=pol, converged=converged, n_iter=n_iter, method="pi",
-                       bound=bound, extras={"ref_state": ref}, gain=g)
+    return SolveResult(
+        V=h,
+        Q=Q,
+        policy=pol,
+        converged=converged,
+        n_iter=n_iter,
+        method="pi",
+        bound=bound,
+        extras={"ref_state": ref},
+        gain=g,
+    )
 
 
 # ----------------------------------------------------------------------------- RVI
@@ -333,8 +360,9 @@ def _rvi_sweep(mdp, V, tau, Q, TV):
 
 
 @respects_action_mask
-def relative_value_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
-                             **options) -> SolveResult:
+def relative_value_iteration(
+    mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options
+) -> SolveResult:
     """Relative value iteration with the span certificate on the gain (module docstring).
 
     Options
@@ -385,16 +413,27 @@ def relative_value_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = N
             break
         V = TV - TV[ref]
     if not converged:
-        warnings.warn(f"rvi: relative value iteration stopped at max_iter={cap} with gain "
-                      f"span {hi - lo:.3e} > tol={tol:.3e} (periodic or multichain model?)",
-                      ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            f"rvi: relative value iteration stopped at max_iter={cap} with gain "
+            f"span {hi - lo:.3e} > tol={tol:.3e} (periodic or multichain model?)",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     pol = Q.argmax(axis=1).astype(np.int64)
     h = tau * (TV - TV[ref])
     gain = 0.5 * (lo + hi)
     Qh = mdp.R + (_P2(mdp) @ h).reshape(S, A) - gain
-    return SolveResult(V=h, Q=Qh, policy=pol, converged=converged, n_iter=n_iter, method="rvi",
-                       bound=hi - lo, extras={"tau": tau, "ref_state": ref, "gain_lower": lo,
-                                              "gain_upper": hi}, gain=gain)
+    return SolveResult(
+        V=h,
+        Q=Qh,
+        policy=pol,
+        converged=converged,
+        n_iter=n_iter,
+        method="rvi",
+        bound=hi - lo,
+        extras={"tau": tau, "ref_state": ref, "gain_lower": lo, "gain_upper": hi},
+        gain=gain,
+    )
 
 
 def _self_loops_positive(mdp) -> bool:
@@ -408,8 +447,9 @@ def _self_loops_positive(mdp) -> bool:
 
 # ------------------------------------------------------------------------------ LP
 @respects_action_mask
-def solve_lp_average(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
-                     **options) -> SolveResult:
+def solve_lp_average(
+    mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options
+) -> SolveResult:
     """Unichain average-reward LP with HiGHS (module docstring).
 
     Options: ``ref_state`` (default 0), ``highs_options`` (dict passed to HiGHS),
@@ -423,8 +463,9 @@ def solve_lp_average(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
     S, A = mdp.S, mdp.A
     ref = _check_state(options.get("ref_state", 0), S)
     P2 = sp.csr_matrix(_P2(mdp))
-    E = sp.csr_matrix((np.ones(S * A), np.repeat(np.arange(S), A), np.arange(S * A + 1)),
-                      shape=(S * A, S))
+    E = sp.csr_matrix(
+        (np.ones(S * A), np.repeat(np.arange(S), A), np.arange(S * A + 1)), shape=(S * A, S)
+    )
     # -g - h(s) + P(.|s,a) h <= -R(s,a)
     A_ub = sp.hstack([sp.csr_matrix(-np.ones((S * A, 1))), P2 - E], format="csr")
     b_ub = -np.asarray(mdp.R, dtype=np.float64).reshape(S * A)
@@ -432,9 +473,15 @@ def solve_lp_average(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
     c[0] = 1.0
     bounds = [(None, None)] * (S + 1)
     bounds[1 + ref] = (0.0, 0.0)
-    res = _highs(c, A_ub=A_ub, b_ub=b_ub, bounds=bounds, max_iter=max_iter,
-                 highs_options=options.get("highs_options"),
-                 lp_method=options.get("lp_method", "highs"))
+    res = _highs(
+        c,
+        A_ub=A_ub,
+        b_ub=b_ub,
+        bounds=bounds,
+        max_iter=max_iter,
+        highs_options=options.get("highs_options"),
+        lp_method=options.get("lp_method", "highs"),
+    )
     g_lp = float(res.x[0])
     x = np.clip(-np.asarray(res.ineqlin.marginals), 0.0, None).reshape(S, A)
     h_lp = np.asarray(res.x[1:])
@@ -442,8 +489,20 @@ def solve_lp_average(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
     greedy = (mdp.R + (P2 @ h_lp).reshape(S, A)).argmax(axis=1)
     pol = np.where(occ_s > 1e-12, x.argmax(axis=1), greedy).astype(np.int64)
     pol, g, h, Q, n_iter, converged, bound = _pi_loop(mdp, pol, ref, 10 * S * A + 10, "lp")
-    return SolveResult(V=h, Q=Q, policy=pol, converged=converged, n_iter=n_iter, method="lp",
-                       bound=bound, occupancy=x,
-                       extras={"ref_state": ref, "lp_gain": g_lp, "pi_steps_after_lp": n_iter - 1,
-                               "lp_method": res.method_used},
-                       gain=g)
+    return SolveResult(
+        V=h,
+        Q=Q,
+        policy=pol,
+        converged=converged,
+        n_iter=n_iter,
+        method="lp",
+        bound=bound,
+        occupancy=x,
+        extras={
+            "ref_state": ref,
+            "lp_gain": g_lp,
+            "pi_steps_after_lp": n_iter - 1,
+            "lp_method": res.method_used,
+        },
+        gain=g,
+    )

@@ -57,6 +57,7 @@ Decisions
   (backward induction is exact and takes exactly H sweeps); ``max_iter < H`` is refused
   rather than silently ignored, because the method cannot stop early.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -66,8 +67,13 @@ from ._mask import respects_action_mask
 from ._policy import as_policy
 from .result import SolveResult
 
-__all__ = ["backward_induction", "evaluate_finite", "occupancy_finite", "q_from_v_finite",
-           "SMALL_NNZ"]
+__all__ = [
+    "backward_induction",
+    "evaluate_finite",
+    "occupancy_finite",
+    "q_from_v_finite",
+    "SMALL_NNZ",
+]
 
 SMALL_NNZ = 65_536
 _ENGINES = ("auto", "numba", "numpy")
@@ -107,8 +113,11 @@ def _csr(mdp):
     per sweep: the H sweeps re-read the whole structure, the one-off cast reads it once)."""
     P = mdp.P
     itype = np.int32 if max(P.nnz, P.shape[1]) < 2**31 - 1 else np.int64
-    return (P.indptr.astype(itype), P.indices.astype(itype),
-            np.ascontiguousarray(P.data, dtype=np.float64))
+    return (
+        P.indptr.astype(itype),
+        P.indices.astype(itype),
+        np.ascontiguousarray(P.data, dtype=np.float64),
+    )
 
 
 def _engine(mdp, engine) -> str:
@@ -201,18 +210,24 @@ def backward_induction(mdp, *, tol=None, max_iter=None, **options) -> SolveResul
             Q = np.empty((H, S, A))
             K.backward_csr(*csr, _R3(mdp), H, V, pol, Q, True, _gamma(mdp))
         else:
-            K.backward_csr(*csr, _R3(mdp), H, V, pol, np.empty((1, 0, 0)), False,
-                           _gamma(mdp))
+            K.backward_csr(*csr, _R3(mdp), H, V, pol, np.empty((1, 0, 0)), False, _gamma(mdp))
             Q = _deferred_q(mdp, csr, V)
     else:  # free (HP, S*A, S) view: the per-step product is BLAS dgemv
         V = np.empty((H, S))
         Q = np.empty((H, S, A))
         pol = np.empty((H, S), dtype=np.int64)
         P4 = _P4(mdp)
-        K.backward_dense(P4.reshape(P4.shape[0], S * A, S), _R3(mdp), H, V, Q, pol,
-                         _gamma(mdp))
-    return SolveResult(V=V, Q=Q, policy=pol, converged=True, n_iter=H, method="backward",
-                       bound=0.0, extras={"engine": engine})
+        K.backward_dense(P4.reshape(P4.shape[0], S * A, S), _R3(mdp), H, V, Q, pol, _gamma(mdp))
+    return SolveResult(
+        V=V,
+        Q=Q,
+        policy=pol,
+        converged=True,
+        n_iter=H,
+        method="backward",
+        bound=0.0,
+        extras={"engine": engine},
+    )
 
 
 def evaluate_finite(mdp, policy, *, engine="auto") -> np.ndarray:
@@ -275,7 +290,12 @@ def occupancy_finite(mdp, policy, mu=None, *, engine="auto") -> np.ndarray:
         mu = mdp.mu
     else:
         mu = np.asarray(mu, dtype=np.float64)
-        if mu.shape != (S,) or not np.all(np.isfinite(mu)) or (mu < 0).any() or abs(mu.sum() - 1) > 1e-10:
+        if (
+            mu.shape != (S,)
+            or not np.all(np.isfinite(mu))
+            or (mu < 0).any()
+            or abs(mu.sum() - 1) > 1e-10
+        ):
             raise ValueError(f"mu must be a distribution of shape ({S},)")
     mu = np.array(mu, dtype=np.float64, order="C")  # writable copy: one numba signature
     if engine == "numpy":

@@ -51,13 +51,18 @@ References
 Altman, E. (1999). Constrained Markov Decision Processes. Chapman & Hall/CRC.
 Puterman, M. L. (1994). Markov Decision Processes, sec. 6.9 and ch. 4.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["solve_constrained", "ConstrainedResult", "InfeasibleBudgetError",
-           "build_occupancy_problem"]
+__all__ = [
+    "solve_constrained",
+    "ConstrainedResult",
+    "InfeasibleBudgetError",
+    "build_occupancy_problem",
+]
 
 provenance = (
     "Occupancy-measure LP of constrained MDPs (Altman 1999, ch. 3-4) in cvxpy; results "
@@ -99,17 +104,30 @@ class ConstrainedResult:
         cvxpy status and solver name.
     """
 
-    __slots__ = ("policy", "occupancy", "value", "V", "costs", "budgets", "max_violation",
-                 "objective", "occupancy_lp", "status", "solver")
+    __slots__ = (
+        "policy",
+        "occupancy",
+        "value",
+        "V",
+        "costs",
+        "budgets",
+        "max_violation",
+        "objective",
+        "occupancy_lp",
+        "status",
+        "solver",
+    )
 
     def __init__(self, **kw):
         for k in self.__slots__:
             setattr(self, k, kw[k])
 
     def __repr__(self) -> str:
-        return (f"ConstrainedResult(value={self.value:.6g}, costs={np.round(self.costs, 6)}, "
-                f"budgets={self.budgets}, max_violation={self.max_violation:.2g}, "
-                f"status={self.status!r}, solver={self.solver!r}, policy shape={self.policy.shape})")
+        return (
+            f"ConstrainedResult(value={self.value:.6g}, costs={np.round(self.costs, 6)}, "
+            f"budgets={self.budgets}, max_violation={self.max_violation:.2g}, "
+            f"status={self.status!r}, solver={self.solver!r}, policy shape={self.policy.shape})"
+        )
 
 
 def _check_mdp(mdp):
@@ -236,8 +254,9 @@ def _exact_discounted(mdp, pi):
     """Exact V (S,) and occupancy (S, A) under mu of a stationary stochastic policy."""
     S, A, g = mdp.S, mdp.A, mdp.gamma
     Psa = mdp.sparse_P()
-    W = sp.csr_matrix((pi.ravel(), np.arange(S * A), np.arange(0, S * A + 1, A)),
-                      shape=(S, S * A))  # row s: pi(.|s) on columns s*A + a
+    W = sp.csr_matrix(
+        (pi.ravel(), np.arange(S * A), np.arange(0, S * A + 1, A)), shape=(S, S * A)
+    )  # row s: pi(.|s) on columns s*A + a
     P_pi = (W @ Psa).toarray()
     r_pi = (pi * np.asarray(mdp.R)).sum(axis=1)
     Mat = np.eye(S) - g * P_pi
@@ -287,8 +306,10 @@ def solve_constrained(mdp, costs, budgets, *, solver=None) -> ConstrainedResult:
     if solver is None:
         solver = "HIGHS" if "HIGHS" in cp.installed_solvers() else "CLARABEL"
     problem, d, _ = build_occupancy_problem(
-        mdp, C.reshape((C.shape[0],) + ((mdp.H,) if mdp.is_finite_horizon else ()) + (mdp.S, mdp.A)),
-        b)
+        mdp,
+        C.reshape((C.shape[0],) + ((mdp.H,) if mdp.is_finite_horizon else ()) + (mdp.S, mdp.A)),
+        b,
+    )
     try:
         problem.solve(solver=solver)
     except cp.error.SolverError as exc:
@@ -296,8 +317,10 @@ def solve_constrained(mdp, costs, budgets, *, solver=None) -> ConstrainedResult:
     status = problem.status
     if status in ("infeasible", "infeasible_inaccurate"):
         lo = _min_costs(mdp, C)
-        detail = ", ".join(f"constraint {i}: budget {b[i]:.6g}, least achievable cost {lo[i]:.6g}"
-                           for i in range(len(b)))
+        detail = ", ".join(
+            f"constraint {i}: budget {b[i]:.6g}, least achievable cost {lo[i]:.6g}"
+            for i in range(len(b))
+        )
         raise InfeasibleBudgetError(f"budgets are infeasible: no policy meets them ({detail})")
     if status not in ("optimal", "optimal_inaccurate") or d.value is None:
         raise RuntimeError(f"cvxpy solver {solver} returned status {status!r}")
@@ -317,6 +340,16 @@ def solve_constrained(mdp, costs, budgets, *, solver=None) -> ConstrainedResult:
         value = float(np.asarray(mdp.mu) @ V[0])
     cost_vals = C @ occ.ravel()
     viol = float(max(0.0, (cost_vals - b).max())) if b.size else 0.0
-    return ConstrainedResult(policy=pi, occupancy=occ, value=value, V=V, costs=cost_vals,
-                             budgets=b, max_violation=viol, objective=float(problem.value),
-                             occupancy_lp=d_lp, status=status, solver=solver)
+    return ConstrainedResult(
+        policy=pi,
+        occupancy=occ,
+        value=value,
+        V=V,
+        costs=cost_vals,
+        budgets=b,
+        max_violation=viol,
+        objective=float(problem.value),
+        occupancy_lp=d_lp,
+        status=status,
+        solver=solver,
+    )

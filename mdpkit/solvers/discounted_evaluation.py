@@ -50,6 +50,7 @@ References: Puterman 1994, §6.1–6.2 (evaluation), §6.9 (occupancy measures /
 provenance: textbook formulas; cross-checked against brute-force rollout sums and value
 iteration in the tests.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -60,8 +61,16 @@ import scipy.sparse as sp
 from ..utils import ConvergenceWarning
 from ._policy import as_policy
 
-__all__ = ["evaluate_discounted", "occupancy_discounted", "q_from_v", "policy_system",
-           "policy_matrix", "solve_policy_system", "plan", "DENSE_THRESHOLD"]
+__all__ = [
+    "evaluate_discounted",
+    "occupancy_discounted",
+    "q_from_v",
+    "policy_system",
+    "policy_matrix",
+    "solve_policy_system",
+    "plan",
+    "DENSE_THRESHOLD",
+]
 
 provenance = "textbook linear-algebra identities (Puterman 1994 §6.1, §6.9)"
 
@@ -84,7 +93,9 @@ def policy_system(mdp, kind: str, pol: np.ndarray, *, dense: bool):
     r = np.einsum("sa,sa->s", pol, R)
     if mdp.is_sparse:
         # Pi: (S, S*A) with Pi[s, s*A + a] = pi(a|s); P_pi = Pi @ P
-        Pi = sp.csr_matrix((pol.ravel(), np.arange(S * A), np.arange(0, S * A + 1, A)), shape=(S, S * A))
+        Pi = sp.csr_matrix(
+            (pol.ravel(), np.arange(S * A), np.arange(0, S * A + 1, A)), shape=(S, S * A)
+        )
         Ppi = (Pi @ mdp.P).tocsr()
         return (Ppi.toarray() if dense else Ppi), r
     Ppi = np.einsum("sa,sat->st", pol, mdp.P)
@@ -100,8 +111,14 @@ def policy_matrix(mdp, pol):
     from . import _kernels as K
 
     P = mdp.P
-    ip, ind, dat = K.policy_system_csr(P.indptr, P.indices, P.data, mdp.A,
-                                       np.ascontiguousarray(pol, dtype=np.int64), float(mdp.gamma))
+    ip, ind, dat = K.policy_system_csr(
+        P.indptr,
+        P.indices,
+        P.data,
+        mdp.A,
+        np.ascontiguousarray(pol, dtype=np.int64),
+        float(mdp.gamma),
+    )
     M = sp.csr_matrix((dat, ind, ip), shape=(mdp.S, mdp.S), copy=False)
     return M
 
@@ -124,8 +141,20 @@ def plan(mdp, solver: str, threshold: int = DENSE_THRESHOLD):
     return lin, dense
 
 
-def solve_policy_system(Ppi, b, gamma, *, x0=None, transpose=False, solver="auto",
-                        target=None, maxiter=None, warn=True, what="policy evaluation", M=None):
+def solve_policy_system(
+    Ppi,
+    b,
+    gamma,
+    *,
+    x0=None,
+    transpose=False,
+    solver="auto",
+    target=None,
+    maxiter=None,
+    warn=True,
+    what="policy evaluation",
+    M=None,
+):
     r"""Solve :math:`(I - \gamma P_\pi) x = b` (or its transpose).
 
     Parameters
@@ -159,7 +188,11 @@ def solve_policy_system(Ppi, b, gamma, *, x0=None, transpose=False, solver="auto
     """
     _check_solver(solver)
     S = b.shape[0]
-    norm = (lambda v: float(np.abs(v).sum())) if transpose else (lambda v: float(np.abs(v).max(initial=0.0)))
+    norm = (
+        (lambda v: float(np.abs(v).sum()))
+        if transpose
+        else (lambda v: float(np.abs(v).max(initial=0.0)))
+    )
     if target is None:
         target = 1e-12 * max(norm(b), 1e-300)
     # float64 floor: the residual of the exact solution rounded to float64 is ~1e-16 * |x|,
@@ -197,14 +230,19 @@ def solve_policy_system(Ppi, b, gamma, *, x0=None, transpose=False, solver="auto
     info["residual"] = res
     info["error_bound"] = res / (1.0 - gamma)
     info["target"] = target
-    ok = bool(np.isfinite(res)) and res <= max(target, 0.0) or info["method"] in ("lapack", "superlu")
+    ok = (
+        bool(np.isfinite(res))
+        and res <= max(target, 0.0)
+        or info["method"] in ("lapack", "superlu")
+    )
     info["converged"] = bool(ok and np.all(np.isfinite(x)))
     if warn and not info["converged"]:
         warnings.warn(
             f"{what}: linear solve ({info['method']}) missed its residual target "
             f"{target:.3g} (residual {res:.3g}); the result is off by at most "
             f"{info['error_bound']:.3g} ({'1-norm' if transpose else 'sup-norm'})",
-            ConvergenceWarning, stacklevel=3,
+            ConvergenceWarning,
+            stacklevel=3,
         )
     return x, info
 
@@ -248,7 +286,8 @@ def _krylov(M, b, x0, target, maxiter, info, what, warn, norm):
             warnings.warn(
                 f"{what}: bicgstab did not reach the residual target {target:.3g} "
                 f"(codes {codes}); retrying with scipy gmres from its last iterate",
-                ConvergenceWarning, stacklevel=4,
+                ConvergenceWarning,
+                stacklevel=4,
             )
         import scipy.sparse.linalg as spla
 
@@ -272,11 +311,15 @@ def q_from_v(mdp, V) -> np.ndarray:
     S, A = mdp.S, mdp.A
     if mdp.is_discounted:
         if V.shape != (S,):
-            raise ValueError(f"V must have shape (S,) = ({S},) for a discounted model, got {V.shape}")
+            raise ValueError(
+                f"V must have shape (S,) = ({S},) for a discounted model, got {V.shape}"
+            )
         return mdp.R + mdp.gamma * _pv(mdp.P, V, S, A)
     H = mdp.horizon
     if V.shape != (H, S):
-        raise ValueError(f"V must have shape (H, S) = ({H}, {S}) for a finite-horizon model, got {V.shape}")
+        raise ValueError(
+            f"V must have shape (H, S) = ({H}, {S}) for a finite-horizon model, got {V.shape}"
+        )
     Q = np.empty((H, S, A))
     g = 1.0 if mdp.gamma is None else float(mdp.gamma)  # discounted finite horizon
     for h in range(H):  # loop over steps, not states
@@ -309,8 +352,9 @@ def occupancy_discounted(mdp, policy, *, solver: str = "auto") -> np.ndarray:
     lin, dense = plan(mdp, solver)
     Ppi, _ = policy_system(mdp, kind, pol, dense=dense)
     mu = np.asarray(mdp.mu, dtype=np.float64)
-    nu, _ = solve_policy_system(Ppi, mu, mdp.gamma, transpose=True, solver=lin,
-                                what="occupancy measure")
+    nu, _ = solve_policy_system(
+        Ppi, mu, mdp.gamma, transpose=True, solver=lin, what="occupancy measure"
+    )
     if kind == "deterministic":
         d = np.zeros((mdp.S, mdp.A))
         d[np.arange(mdp.S), pol] = nu

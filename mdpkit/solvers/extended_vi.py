@@ -35,6 +35,7 @@ Decisions
 * Ties: the first best action (lowest index) and, in the sort, the stable order of
   ``argsort(-u)`` (lowest index first among equal values).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -47,12 +48,20 @@ from numba import njit
 
 from ..utils import ConvergenceWarning, check_positive_int
 
-__all__ = ["l1_ball_max", "extended_value_iteration", "EVIResult", "PlausibleSet",
-           "evi_kernel", "diameter"]
+__all__ = [
+    "l1_ball_max",
+    "extended_value_iteration",
+    "EVIResult",
+    "PlausibleSet",
+    "evi_kernel",
+    "diameter",
+]
 
-provenance = ("EVI and the sorted greedy inner maximum over the L1 ball: Jaksch, Ortner & Auer 2010, "
-              "Sec. 3.1 and Fig. 2 [V]; span stopping certificate: Puterman Thm 8.5.5 on the extended "
-              "MDP [R]; aperiodicity option and tie rules [D]")
+provenance = (
+    "EVI and the sorted greedy inner maximum over the L1 ball: Jaksch, Ortner & Auer 2010, "
+    "Sec. 3.1 and Fig. 2 [V]; span stopping certificate: Puterman Thm 8.5.5 on the extended "
+    "MDP [R]; aperiodicity option and tie rules [D]"
+)
 
 #: default sweep cap of EVI (reaching it warns)
 EVI_MAX_ITER = 100_000
@@ -61,10 +70,10 @@ EVI_MAX_ITER = 100_000
 class PlausibleSet(NamedTuple):
     """The set of models EVI optimises over (arrays, float64 unless stated)."""
 
-    p_hat: np.ndarray    #: (S, A, S) centre rows of the L1 balls (each row sums to 1)
+    p_hat: np.ndarray  #: (S, A, S) centre rows of the L1 balls (each row sums to 1)
     r_tilde: np.ndarray  #: (S, A) optimistic rewards (r_hat + reward radius)
-    p_rad: np.ndarray    #: (S, A) L1 radius of each ball (>= 0)
-    mask: np.ndarray     #: (S, A) bool, available actions
+    p_rad: np.ndarray  #: (S, A) L1 radius of each ball (>= 0)
+    mask: np.ndarray  #: (S, A) bool, available actions
 
 
 @njit(cache=True)
@@ -121,8 +130,9 @@ def evi_kernel(model, tol, max_iter, tau, u, policy):
             for a in range(A):
                 if not model.mask[s, a]:
                     continue
-                q = model.r_tilde[s, a] + l1_ball_max(model.p_hat[s, a], model.p_rad[s, a], u,
-                                                      order, prow)
+                q = model.r_tilde[s, a] + l1_ball_max(
+                    model.p_hat[s, a], model.p_rad[s, a], u, order, prow
+                )
                 if q > best:
                     best = q
                     besta = a
@@ -149,12 +159,12 @@ def evi_kernel(model, tol, max_iter, tau, u, policy):
 class EVIResult(NamedTuple):
     """Result of :func:`extended_value_iteration`."""
 
-    policy: np.ndarray    #: (S,) int64, greedy optimistic policy
-    u: np.ndarray         #: (S,) last iterate (shifted to min 0); its span estimates the bias span
-    gain_lower: float     #: min_s(u_{i+1} - u_i): lower bound on the policy's optimistic gain
-    gain_upper: float     #: max_s(u_{i+1} - u_i): upper bound on the optimistic gain g~*
+    policy: np.ndarray  #: (S,) int64, greedy optimistic policy
+    u: np.ndarray  #: (S,) last iterate (shifted to min 0); its span estimates the bias span
+    gain_lower: float  #: min_s(u_{i+1} - u_i): lower bound on the policy's optimistic gain
+    gain_upper: float  #: max_s(u_{i+1} - u_i): upper bound on the optimistic gain g~*
     n_iter: int
-    converged: bool       #: span < tol reached before max_iter
+    converged: bool  #: span < tol reached before max_iter
 
     @property
     def gain(self) -> float:
@@ -185,8 +195,12 @@ def plausible_set(p_hat, r_hat, p_rad, r_rad=0.0, action_mask=None) -> Plausible
     if (p_hat < 0).any() or not np.allclose(p_hat.sum(axis=2), 1.0, atol=1e-9):
         raise ValueError("p_hat must be non-negative with rows summing to 1")
     r_hat = _real_array(r_hat, "r_hat", (S, A))
-    p_rad = _real_array(np.broadcast_to(np.asarray(p_rad, dtype=np.float64), (S, A)), "p_rad", (S, A))
-    r_rad = _real_array(np.broadcast_to(np.asarray(r_rad, dtype=np.float64), (S, A)), "r_rad", (S, A))
+    p_rad = _real_array(
+        np.broadcast_to(np.asarray(p_rad, dtype=np.float64), (S, A)), "p_rad", (S, A)
+    )
+    r_rad = _real_array(
+        np.broadcast_to(np.asarray(r_rad, dtype=np.float64), (S, A)), "r_rad", (S, A)
+    )
     if (p_rad < 0).any():
         raise ValueError("p_rad must be >= 0")
     if (r_rad < 0).any():
@@ -196,18 +210,29 @@ def plausible_set(p_hat, r_hat, p_rad, r_rad=0.0, action_mask=None) -> Plausible
     else:
         mask = np.asarray(action_mask)
         if mask.dtype != np.bool_ or mask.shape != (S, A):
-            raise ValueError(f"action_mask must be a bool array of shape {(S, A)}, got "
-                             f"{mask.dtype} {mask.shape}")
+            raise ValueError(
+                f"action_mask must be a bool array of shape {(S, A)}, got {mask.dtype} {mask.shape}"
+            )
         if not mask.any(axis=1).all():
-            raise ValueError(f"action_mask leaves state {int(np.flatnonzero(~mask.any(axis=1))[0])} "
-                             "without an available action")
+            raise ValueError(
+                f"action_mask leaves state {int(np.flatnonzero(~mask.any(axis=1))[0])} "
+                "without an available action"
+            )
         mask = np.ascontiguousarray(mask)
     return PlausibleSet(p_hat, r_hat + r_rad, p_rad, mask)
 
 
-def extended_value_iteration(p_hat, r_hat, p_rad, r_rad=0.0, *, tol: float = 1e-6,
-                             max_iter: int | None = None, action_mask=None,
-                             tau: float = 1.0) -> EVIResult:
+def extended_value_iteration(
+    p_hat,
+    r_hat,
+    p_rad,
+    r_rad=0.0,
+    *,
+    tol: float = 1e-6,
+    max_iter: int | None = None,
+    action_mask=None,
+    tau: float = 1.0,
+) -> EVIResult:
     """Extended value iteration over L1 balls of transitions and reward intervals.
 
     Parameters
@@ -243,9 +268,13 @@ def extended_value_iteration(p_hat, r_hat, p_rad, r_rad=0.0, *, tol: float = 1e-
     policy = np.zeros(S, dtype=np.int64)
     n_iter, converged, lo, hi = evi_kernel(model, float(tol), cap, float(tau), u, policy)
     if not converged:
-        warnings.warn(f"extended_value_iteration stopped at max_iter={cap} with span "
-                      f"{hi - lo:.3e} >= tol={tol:.3e}; the gain interval [{lo:.6g}, {hi:.6g}] "
-                      "is still a valid certificate", ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            f"extended_value_iteration stopped at max_iter={cap} with span "
+            f"{hi - lo:.3e} >= tol={tol:.3e}; the gain interval [{lo:.6g}, {hi:.6g}] "
+            "is still a valid certificate",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     return EVIResult(policy, u, float(lo), float(hi), int(n_iter), bool(converged))
 
 
@@ -263,7 +292,7 @@ def _hitting_times(P: np.ndarray, mask: np.ndarray, target: int) -> np.ndarray:
     depth = 0
     while frontier:
         depth += 1
-        reached = (level >= 0)
+        reached = level >= 0
         hit = edge[:, :, reached & (level == depth - 1)].any(axis=2)  # (S, A)
         new = []
         for s in np.flatnonzero(~reached & hit.any(axis=1)):
@@ -282,9 +311,11 @@ def _hitting_times(P: np.ndarray, mask: np.ndarray, target: int) -> np.ndarray:
         try:
             hv = np.linalg.solve(np.eye(idx.size) - Pp, np.ones(idx.size))
         except np.linalg.LinAlgError:
-            raise ValueError(f"diameter: the hitting-time system of target {target} is "
-                             "numerically singular (transition probabilities too small for "
-                             "float64 expected hitting times)") from None
+            raise ValueError(
+                f"diameter: the hitting-time system of target {target} is "
+                "numerically singular (transition probabilities too small for "
+                "float64 expected hitting times)"
+            ) from None
         h[idx] = hv
         # improvement: only actions that keep the chain inside the reachable set
         stay = (P[idx][:, :, ~ok].sum(axis=2) == 0) & mask[idx]

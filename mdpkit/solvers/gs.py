@@ -16,6 +16,7 @@ it is at most ``tol``, else the threshold is divided by 10 and the sweeps contin
 result's ``bound`` is that certificate; ``V`` is ``TV`` of the certifying sweep.
 Sweeps run in numba (:func:`gs_sweep_dense`, :func:`gs_sweep_csr`).
 """
+
 from __future__ import annotations
 
 import math
@@ -31,7 +32,9 @@ from .vi import check_options, initial_value
 
 __all__ = ["gauss_seidel_value_iteration", "gs_sweep_dense", "gs_sweep_csr"]
 
-provenance = "textbook Gauss-Seidel VI (Puterman 1994, Sec. 6.3.3) [R]; stop by the PI certificate [D]"
+provenance = (
+    "textbook Gauss-Seidel VI (Puterman 1994, Sec. 6.3.3) [R]; stop by the PI certificate [D]"
+)
 
 
 @njit(cache=True)
@@ -78,8 +81,9 @@ def gs_sweep_csr(indptr, indices, data, R, gamma, V):
 
 
 @respects_action_mask
-def gauss_seidel_value_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
-                                 **options) -> SolveResult:
+def gauss_seidel_value_iteration(
+    mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options
+) -> SolveResult:
     """Gauss-Seidel value iteration with a certified stop (module docstring).
 
     Options: ``V0`` (ndarray (S,), default ``min R / (1 - gamma)``).
@@ -123,8 +127,19 @@ def gauss_seidel_value_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None
                 break
             threshold /= 10.0
     if not converged:
-        warnings.warn(f"gs: reached max_iter={max_iter} sweeps with certified bound {bound:.3g} "
-                      f"> tol={tol:g}", ConvergenceWarning, stacklevel=2)
-    return SolveResult(V=TV, Q=Q, policy=policy.astype(np.int64), converged=converged,
-                       n_iter=n_iter, method="gs", bound=bound,
-                       extras={"certificates": n_cert, "last_change": float(delta)})
+        warnings.warn(
+            f"gs: reached max_iter={max_iter} sweeps with certified bound {bound:.3g} "
+            f"> tol={tol:g}",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return SolveResult(
+        V=TV,
+        Q=Q,
+        policy=policy.astype(np.int64),
+        converged=converged,
+        n_iter=n_iter,
+        method="gs",
+        bound=bound,
+        extras={"certificates": n_cert, "last_change": float(delta)},
+    )

@@ -20,6 +20,7 @@ r"""Exact planning in latent MDPs (``docs/papers/latent-mdp.md``, "Exact plannin
   variances of the alpha vectors: the total-variance identity), :func:`var_candidates`
   (Var1, Var2, Var3 of the paper page, "Variance").
 """
+
 from __future__ import annotations
 
 import math
@@ -30,15 +31,28 @@ import numpy as np
 from ..models.latent import LatentMDP
 from . import _latent_kernels as LK
 
-__all__ = ["LatentPolicy", "LatentPlan", "plan", "estimate_tree", "policy_alpha",
-           "policy_value", "policy_moments", "markov_optimum", "markov_policy",
-           "enumerate_policy_values", "return_variance", "total_variance", "var_candidates",
-           "KEY_TOL", "DEFAULT_MAX_BYTES"]
+__all__ = [
+    "LatentPolicy",
+    "LatentPlan",
+    "plan",
+    "estimate_tree",
+    "policy_alpha",
+    "policy_value",
+    "policy_moments",
+    "markov_optimum",
+    "markov_policy",
+    "enumerate_policy_values",
+    "return_variance",
+    "total_variance",
+    "var_candidates",
+    "KEY_TOL",
+    "DEFAULT_MAX_BYTES",
+]
 
 #: Beliefs are merged when they agree after rounding to this precision.
 KEY_TOL = 1e-10
 #: Default memory budget of the exact planner (bytes).
-DEFAULT_MAX_BYTES = 2 * 10 ** 9
+DEFAULT_MAX_BYTES = 2 * 10**9
 
 
 def _check_lmdp(lmdp):
@@ -87,7 +101,9 @@ class LatentPolicy:
         """Index of the reward value ``r`` (``ValueError`` if it is not one of them)."""
         i = int(np.searchsorted(self.reward_values, r))
         if i >= len(self.reward_values) or self.reward_values[i] != r:
-            raise ValueError(f"r={r!r} is not a reward value of the model {self.reward_values.tolist()}")
+            raise ValueError(
+                f"r={r!r} is not a reward value of the model {self.reward_values.tolist()}"
+            )
         return i
 
     def action(self, node: int) -> int:
@@ -97,8 +113,10 @@ class LatentPolicy:
         """Node of the history extended by ``(a, r, s_next)`` (``ValueError`` if uncovered)."""
         c = int(self.child[node, a, self.reward_index(r), s_next])
         if c < 0:
-            raise ValueError(f"the policy does not cover the history after node {node}, "
-                             f"a={a}, r={r}, s'={s_next}")
+            raise ValueError(
+                f"the policy does not cover the history after node {node}, "
+                f"a={a}, r={r}, s'={s_next}"
+            )
         return c
 
 
@@ -106,10 +124,14 @@ def _compatible(lmdp, policy):
     if not isinstance(policy, LatentPolicy):
         raise TypeError(f"policy must be a LatentPolicy, got {type(policy).__name__}")
     if policy.root.shape != (lmdp.M, lmdp.S):
-        raise ValueError(f"policy.root must have shape (M, S) = {(lmdp.M, lmdp.S)}, got {policy.root.shape}")
+        raise ValueError(
+            f"policy.root must have shape (M, S) = {(lmdp.M, lmdp.S)}, got {policy.root.shape}"
+        )
     if policy.child.shape[1:] != (lmdp.A, lmdp.n_rewards, lmdp.S):
-        raise ValueError(f"policy.child must have shape (N, A, nR, S) with (A, nR, S) = "
-                         f"{(lmdp.A, lmdp.n_rewards, lmdp.S)}, got {policy.child.shape}")
+        raise ValueError(
+            f"policy.child must have shape (N, A, nR, S) with (A, nR, S) = "
+            f"{(lmdp.A, lmdp.n_rewards, lmdp.S)}, got {policy.child.shape}"
+        )
     if policy.level_start.shape != (lmdp.H + 1,):
         raise ValueError(f"policy.level_start must have shape (H + 1,) = ({lmdp.H + 1},)")
     if not np.array_equal(policy.reward_values, lmdp.reward_values):
@@ -121,8 +143,9 @@ def policy_moments(lmdp: LatentMDP, policy: LatentPolicy):
     :func:`mdpkit.solvers._latent_kernels.fsc_moments`)."""
     _check_lmdp(lmdp)
     _compatible(lmdp, policy)
-    return LK.fsc_moments(policy.node_s, policy.act, policy.child, policy.level_start,
-                          lmdp.ridx, lmdp.P, lmdp.R)
+    return LK.fsc_moments(
+        policy.node_s, policy.act, policy.child, policy.level_start, lmdp.ridx, lmdp.P, lmdp.R
+    )
 
 
 def policy_alpha(lmdp: LatentMDP, policy: LatentPolicy) -> np.ndarray:
@@ -131,8 +154,9 @@ def policy_alpha(lmdp: LatentMDP, policy: LatentPolicy) -> np.ndarray:
     policy does not cover a reachable history of context m below n)."""
     _check_lmdp(lmdp)
     _compatible(lmdp, policy)
-    return LK.fsc_alpha(policy.node_s, policy.act, policy.child, policy.level_start,
-                        lmdp.ridx, lmdp.P, lmdp.R)
+    return LK.fsc_alpha(
+        policy.node_s, policy.act, policy.child, policy.level_start, lmdp.ridx, lmdp.P, lmdp.R
+    )
 
 
 def policy_value(lmdp: LatentMDP, policy: LatentPolicy) -> float:
@@ -142,8 +166,18 @@ def policy_value(lmdp: LatentMDP, policy: LatentPolicy) -> float:
     """
     _check_lmdp(lmdp)
     _compatible(lmdp, policy)
-    v = LK.fsc_value(policy.root, policy.node_s, policy.act, policy.child, policy.level_start,
-                     lmdp.ridx, lmdp.P, lmdp.R, lmdp.nu, lmdp.w)
+    v = LK.fsc_value(
+        policy.root,
+        policy.node_s,
+        policy.act,
+        policy.child,
+        policy.level_start,
+        lmdp.ridx,
+        lmdp.P,
+        lmdp.R,
+        lmdp.nu,
+        lmdp.w,
+    )
     if not math.isfinite(v):
         raise ValueError("policy does not cover every history of positive probability")
     return float(v)
@@ -168,11 +202,11 @@ def estimate_tree(lmdp: LatentMDP) -> dict:
     if M > 16:
         # crude bound: every history distinct
         per = float(A * nR * S)
-        nodes = sum(S * per ** t for t in range(H))
+        nodes = sum(S * per**t for t in range(H))
     else:
         pos = lmdp.P > 0
         ridx = lmdp.ridx
-        rho0 = lmdp.w[:, None] * lmdp.nu       # (M, S)
+        rho0 = lmdp.w[:, None] * lmdp.nu  # (M, S)
         cur: dict = {}
         for s in range(S):
             mask = sum(1 << m for m in range(M) if rho0[m, s] > 0)
@@ -220,8 +254,9 @@ class LatentPlan:
     estimate: dict
 
 
-def plan(lmdp: LatentMDP, *, max_bytes: float = DEFAULT_MAX_BYTES,
-         key_tol: float = KEY_TOL) -> LatentPlan:
+def plan(
+    lmdp: LatentMDP, *, max_bytes: float = DEFAULT_MAX_BYTES, key_tol: float = KEY_TOL
+) -> LatentPlan:
     """Exact optimal value and policy over deterministic history-dependent policies.
 
     Parameters
@@ -248,18 +283,31 @@ def plan(lmdp: LatentMDP, *, max_bytes: float = DEFAULT_MAX_BYTES,
         raise ValueError(
             f"H={lmdp.H} is too large for the exact planner on {lmdp.name}: the history tree "
             f"is estimated at {est['nodes']:.3g} nodes, {est['bytes'] / 1e9:.3g} GB > "
-            f"max_bytes={max_bytes / 1e9:.3g} GB (refused before allocating)")
-    cap = int(min(est["nodes"], 2 ** 31 - 2)) + 1
-    root_rho = (lmdp.w[:, None] * lmdp.nu).T[None].copy()        # (1, S, M)
-    status, n, tree = LK.build_tree(lmdp.P, lmdp.ridx, lmdp.n_rewards, root_rho, lmdp.H,
-                                    1.0 / key_tol, cap, cap, False)
+            f"max_bytes={max_bytes / 1e9:.3g} GB (refused before allocating)"
+        )
+    cap = int(min(est["nodes"], 2**31 - 2)) + 1
+    root_rho = (lmdp.w[:, None] * lmdp.nu).T[None].copy()  # (1, S, M)
+    status, n, tree = LK.build_tree(
+        lmdp.P, lmdp.ridx, lmdp.n_rewards, root_rho, lmdp.H, 1.0 / key_tol, cap, cap, False
+    )
     if status != LK.STATUS_OK:  # pragma: no cover - the estimate is an upper bound
         raise RuntimeError(f"history tree exceeded its estimate ({n} nodes)")
     nvis = np.ones((lmdp.M, lmdp.S, lmdp.A))
-    q_alpha, act = LK.backup_tree(tree.level_start, tree.node_s, tree.node_b, tree.child,
-                                  lmdp.R, lmdp.ridx, lmdp.P, nvis, 0.0, LK.EXACT)
-    pol = LatentPolicy(tree.root, tree.node_s, act, tree.child, tree.level_start,
-                       lmdp.reward_values)
+    q_alpha, act = LK.backup_tree(
+        tree.level_start,
+        tree.node_s,
+        tree.node_b,
+        tree.child,
+        lmdp.R,
+        lmdp.ridx,
+        lmdp.P,
+        nvis,
+        0.0,
+        LK.EXACT,
+    )
+    pol = LatentPolicy(
+        tree.root, tree.node_s, act, tree.child, tree.level_start, lmdp.reward_values
+    )
     alpha = LK.fsc_alpha(tree.node_s, act, tree.child, tree.level_start, lmdp.ridx, lmdp.P, lmdp.R)
     v = 0.0
     for m in range(lmdp.M):
@@ -276,23 +324,33 @@ def markov_policy(lmdp: LatentMDP, pi) -> LatentPolicy:
     pi = np.asarray(pi)
     H, S, A, nR = lmdp.H, lmdp.S, lmdp.A, lmdp.n_rewards
     if pi.shape != (H, S) or pi.dtype.kind not in "iu":
-        raise ValueError(f"pi must be an int array of shape (H, S) = {(H, S)}, got {pi.dtype} {pi.shape}")
+        raise ValueError(
+            f"pi must be an int array of shape (H, S) = {(H, S)}, got {pi.dtype} {pi.shape}"
+        )
     if pi.min() < 0 or pi.max() >= A:
         raise ValueError(f"pi must hold actions in [0, A={A})")
     node_s = np.tile(np.arange(S, dtype=np.int64), H)
     child = np.full((H * S, A, nR, S), -1, np.int32)
     for t in range(H - 1):
-        child[t * S:(t + 1) * S] = ((t + 1) * S + np.arange(S, dtype=np.int32))[None, None, None, :]
+        child[t * S : (t + 1) * S] = ((t + 1) * S + np.arange(S, dtype=np.int32))[
+            None, None, None, :
+        ]
     root = np.tile(np.arange(S, dtype=np.int64), (lmdp.M, 1))
-    return LatentPolicy(root, node_s, pi.reshape(-1).astype(np.int64), child,
-                        np.arange(0, H * S + 1, S, dtype=np.int64), lmdp.reward_values)
+    return LatentPolicy(
+        root,
+        node_s,
+        pi.reshape(-1).astype(np.int64),
+        child,
+        np.arange(0, H * S + 1, S, dtype=np.int64),
+        lmdp.reward_values,
+    )
 
 
 def _reachable(lmdp):
     """Boolean (H, S): (t, s) reachable in some context under some actions."""
     reach = np.zeros((lmdp.H, lmdp.S), bool)
     reach[0] = (lmdp.nu > 0).any(axis=0)
-    pos = (lmdp.P > 0).any(axis=(0, 2))                     # (S, S)
+    pos = (lmdp.P > 0).any(axis=(0, 2))  # (S, S)
     for t in range(1, lmdp.H):
         reach[t] = pos[reach[t - 1]].any(axis=0)
     return reach
@@ -312,12 +370,15 @@ def markov_optimum(lmdp: LatentMDP, *, max_policies: int = 2_000_000) -> tuple[f
     same = np.ones(S, bool)
     for a in range(1, A):
         same &= np.all(lmdp.P[:, :, a] == lmdp.P[:, :, 0], axis=(0, 2)) & np.all(
-            lmdp.R[:, :, a] == lmdp.R[:, :, 0], axis=0)
+            lmdp.R[:, :, a] == lmdp.R[:, :, 0], axis=0
+        )
     pairs = [(t, s) for t in range(H) for s in range(S) if reach[t, s] and not same[s]]
     n_pol = A ** len(pairs)
     if n_pol > max_policies:
-        raise ValueError(f"markov_optimum would enumerate A^{len(pairs)} = {n_pol} policies > "
-                         f"max_policies={max_policies}")
+        raise ValueError(
+            f"markov_optimum would enumerate A^{len(pairs)} = {n_pol} policies > "
+            f"max_policies={max_policies}"
+        )
     pt = np.array([p[0] for p in pairs], np.int64)
     ps = np.array([p[1] for p in pairs], np.int64)
     default = np.zeros((H, S), np.int64)
@@ -372,8 +433,10 @@ def enumerate_policy_values(lmdp: LatentMDP, *, max_policies: int = 2_000_000) -
     for s, rho in roots:
         total *= count(0, s, rho)
         if total > max_policies:
-            raise ValueError(f"more than max_policies={max_policies} deterministic history "
-                             "policies; use a smaller instance")
+            raise ValueError(
+                f"more than max_policies={max_policies} deterministic history "
+                "policies; use a smaller instance"
+            )
 
     def values(t, s, rho, g):
         blocks = []
@@ -461,8 +524,9 @@ def _var3(lmdp: LatentMDP, pl: LatentPlan) -> float:
     return float(out)
 
 
-def var_candidates(lmdp: LatentMDP, *, max_policies: int = 200_000,
-                   max_bytes: float = DEFAULT_MAX_BYTES) -> dict:
+def var_candidates(
+    lmdp: LatentMDP, *, max_policies: int = 200_000, max_bytes: float = DEFAULT_MAX_BYTES
+) -> dict:
     """The three Var* candidates of the paper page ("Variance").
 
     * ``var1 = max_pi sum_m w_m Var_m^pi`` — by explicit enumeration
@@ -475,8 +539,13 @@ def var_candidates(lmdp: LatentMDP, *, max_policies: int = 200_000,
     """
     pl = plan(lmdp, max_bytes=max_bytes)
     var2 = float(lmdp.w @ return_variance(lmdp, pl.policy))
-    out = {"v_star": pl.v_star, "var2": var2, "var3": _var3(lmdp, pl), "var1": None,
-           "var2_min": None}
+    out = {
+        "v_star": pl.v_star,
+        "var2": var2,
+        "var3": _var3(lmdp, pl),
+        "var1": None,
+        "var2_min": None,
+    }
     try:
         vals = enumerate_policy_values(lmdp, max_policies=max_policies)
     except ValueError:
@@ -484,7 +553,7 @@ def var_candidates(lmdp: LatentMDP, *, max_policies: int = 200_000,
     w = lmdp.w
     e1 = vals[:, 0] / w
     e2 = vals[:, 1] / w
-    var = ((e2 - e1 ** 2) * w).sum(axis=1)
+    var = ((e2 - e1**2) * w).sum(axis=1)
     out["var1"] = float(var.max())
     v = vals[:, 0].sum(axis=1)
     opt = v >= v.max() - 1e-12

@@ -118,6 +118,7 @@ References
 Puterman, M. L. (1994). Markov Decision Processes, sections 6.9 (LP), 4.5 (finite horizon).
 Manne, A. S. (1960). Linear programming and sequential decisions. Management Science 6(3).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -156,8 +157,9 @@ def _check_mdp(mdp):
         raise TypeError(f"mdp must be a TabularMDP, got {type(mdp).__name__}")
 
 
-def _highs(c, *, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds, max_iter, highs_options,
-           lp_method):
+def _highs(
+    c, *, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds, max_iter, highs_options, lp_method
+):
     from scipy.optimize import linprog
 
     opts = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
@@ -165,8 +167,9 @@ def _highs(c, *, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds, max_iter, h
         opts["maxiter"] = int(max_iter)
     if highs_options:
         opts.update(highs_options)
-    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds,
-                  method=lp_method, options=opts)
+    res = linprog(
+        c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method=lp_method, options=opts
+    )
     res.method_used = lp_method
     res.fallback = None
     if res.status in _WRONG_VERDICTS and lp_method != "highs-ds":
@@ -174,27 +177,41 @@ def _highs(c, *, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds, max_iter, h
         # "infeasible" (2), "unbounded" (3) or a solve error (4) is a numerical failure
         # of the method, not a property of the model: re-solve once with the dual
         # simplex. Announced, never silent; iteration limits (1) are not retried.
-        note = (f"{lp_method} returned status {res.status} ({res.message}) on an LP that "
-                "is feasible and bounded by construction; re-solved with highs-ds")
+        note = (
+            f"{lp_method} returned status {res.status} ({res.message}) on an LP that "
+            "is feasible and bounded by construction; re-solved with highs-ds"
+        )
         warnings.warn(f"LP: {note}", RuntimeWarning, stacklevel=3)
         first = res
-        res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds,
-                      method="highs-ds", options=opts)
+        res = linprog(
+            c,
+            A_ub=A_ub,
+            b_ub=b_ub,
+            A_eq=A_eq,
+            b_eq=b_eq,
+            bounds=bounds,
+            method="highs-ds",
+            options=opts,
+        )
         res.method_used = "highs-ds"
         res.fallback = note
         if res.status in _WRONG_VERDICTS:
             raise RuntimeError(
                 f"HiGHS failed on an LP that is feasible and bounded by construction: "
                 f"{lp_method} status {first.status} ({first.message}), then highs-ds status "
-                f"{res.status} ({res.message}); use method='pi'")
+                f"{res.status} ({res.message}); use method='pi'"
+            )
     if res.status == 1:
         if res.x is None:
             raise RuntimeError(
                 f"HiGHS hit its iteration limit (max_iter={max_iter}) without a solution: "
                 f"{res.message}"
             )
-        warnings.warn(f"LP stopped at its iteration limit max_iter={max_iter}: {res.message}",
-                      ConvergenceWarning, stacklevel=3)
+        warnings.warn(
+            f"LP stopped at its iteration limit max_iter={max_iter}: {res.message}",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
     elif res.status != 0:
         raise RuntimeError(f"HiGHS failed (status {res.status}): {res.message}")
     return res
@@ -207,8 +224,9 @@ def discounted_lp_matrices(mdp):
     Row ``s*A + a`` of ``M V >= R`` is the Bellman inequality of the pair (s, a).
     """
     S, A, g = mdp.S, mdp.A, mdp.gamma
-    E = sp.csr_matrix((np.ones(S * A), np.repeat(np.arange(S), A), np.arange(S * A + 1)),
-                      shape=(S * A, S))
+    E = sp.csr_matrix(
+        (np.ones(S * A), np.repeat(np.arange(S), A), np.arange(S * A + 1)), shape=(S * A, S)
+    )
     M = (E - g * mdp.sparse_P()).tocsr()
     return M, np.asarray(mdp.R, dtype=np.float64).ravel()
 
@@ -229,8 +247,9 @@ def _policy_solve(mdp, P_pi, b, x0, transpose):
     from .discounted_evaluation import DENSE_THRESHOLD, solve_policy_system
 
     Ppi = P_pi.toarray() if mdp.S <= DENSE_THRESHOLD else P_pi
-    return solve_policy_system(Ppi, b, mdp.gamma, x0=x0, transpose=transpose,
-                               what="LP policy evaluation")
+    return solve_policy_system(
+        Ppi, b, mdp.gamma, x0=x0, transpose=transpose, what="LP policy evaluation"
+    )
 
 
 def _solve_discounted(mdp, tol, max_iter, weight, highs_options, lp_method):
@@ -248,14 +267,22 @@ def _solve_discounted(mdp, tol, max_iter, weight, highs_options, lp_method):
             raise ValueError(
                 f"weight entries must be >= min(1e-6, 0.5/S) * sum(weight); got min "
                 f"{w.min():.3g}: smaller weights are below the solver tolerances and leave V "
-                "unpinned (module docstring)")
+                "unpinned (module docstring)"
+            )
     w_is_mu = w is mu or np.array_equal(w, mu)
     M, r = discounted_lp_matrices(mdp)
     V_c, rho = _centre(mdp, M, r)
     # variables U = (V - V_c) / rho: rows M U >= (r - M V_c) / rho, entries of size <= 1
     b = (r - M @ V_c) / rho
-    res = _highs(w, A_ub=-M, b_ub=-b, bounds=(None, None), max_iter=max_iter,
-                 highs_options=highs_options, lp_method=lp_method)
+    res = _highs(
+        w,
+        A_ub=-M,
+        b_ub=-b,
+        bounds=(None, None),
+        max_iter=max_iter,
+        highs_options=highs_options,
+        lp_method=lp_method,
+    )
     V_lp = V_c + rho * np.asarray(res.x, dtype=np.float64)
     d_w = np.maximum(-np.asarray(res.ineqlin.marginals, dtype=np.float64), 0.0).reshape(S, A)
     pol = d_w.argmax(axis=1)
@@ -282,21 +309,40 @@ def _solve_discounted(mdp, tol, max_iter, weight, highs_options, lp_method):
         occ = np.zeros((S, A))
         occ[np.arange(S), pol] = rho
         source = "policy_flow_solve"
-    return V, Q, pol, res, bound, occ, dict(
-        V_lp=V_lp, weight=w, occupancy_source=source, occupancy_weight=d_w if not w_is_mu else None,
-        n_greedy_states=int(zero.sum()), evaluation=info["method"],
-        lp_objective=float(w @ V_lp), bellman_residual=resid, lp_centre_scale=rho)
+    return (
+        V,
+        Q,
+        pol,
+        res,
+        bound,
+        occ,
+        dict(
+            V_lp=V_lp,
+            weight=w,
+            occupancy_source=source,
+            occupancy_weight=d_w if not w_is_mu else None,
+            n_greedy_states=int(zero.sum()),
+            evaluation=info["method"],
+            lp_objective=float(w @ V_lp),
+            bellman_residual=resid,
+            lp_centre_scale=rho,
+        ),
+    )
 
 
 def _check_value_range(mdp):
     R_max = float(np.abs(np.asarray(mdp.R)).max(initial=0.0))
     amp = 1.0 / (1.0 - mdp.gamma) if mdp.is_discounted else float(mdp.H)
     if R_max * amp > MAX_VALUE_SCALE:
-        what = (f"max|R|/(1-gamma) = {R_max:.3g}/{1.0 - mdp.gamma:.3g}" if mdp.is_discounted
-                else f"H * max|R| = {mdp.H} * {R_max:.3g}")
+        what = (
+            f"max|R|/(1-gamma) = {R_max:.3g}/{1.0 - mdp.gamma:.3g}"
+            if mdp.is_discounted
+            else f"H * max|R| = {mdp.H} * {R_max:.3g}"
+        )
         raise ValueError(
             f"R is out of range for the LP: values can reach {what} = {R_max * amp:.3g}, "
-            f"beyond {MAX_VALUE_SCALE:g} (float64 overflows near 1.8e308); rescale R")
+            f"beyond {MAX_VALUE_SCALE:g} (float64 overflows near 1.8e308); rescale R"
+        )
 
 
 def _pow2_at_least(x: float) -> float:
@@ -340,8 +386,9 @@ def finite_horizon_lp_matrices(mdp):
     ``sum_a d_h(s', a) - sum_{s,a} P_{h-1}(s'|s,a) d_{h-1}(s, a)`` (no second term at h=0).
     """
     H, S, A = mdp.H, mdp.S, mdp.A
-    Et = sp.csr_matrix((np.ones(S * A), np.repeat(np.arange(S), A), np.arange(S * A + 1)),
-                       shape=(S * A, S)).T.tocsr()  # (S, S*A): sum over actions
+    Et = sp.csr_matrix(
+        (np.ones(S * A), np.repeat(np.arange(S), A), np.arange(S * A + 1)), shape=(S * A, S)
+    ).T.tocsr()  # (S, S*A): sum over actions
     diag = sp.kron(sp.identity(H, format="csr"), Et, format="csr")
     if H == 1:
         A_eq = diag
@@ -369,8 +416,15 @@ def _solve_finite(mdp, tol, max_iter, highs_options, lp_method):
     inflow = np.full(H * S, 1.0 / S)
     _check_value_range(mdp)
     rho = _pow2_at_least(float(np.abs(c_reward).max(initial=0.0)))  # exact rescaling
-    res = _highs(-c_reward / rho, A_eq=A_eq, b_eq=inflow, bounds=(0, None), max_iter=max_iter,
-                 highs_options=highs_options, lp_method=lp_method)
+    res = _highs(
+        -c_reward / rho,
+        A_eq=A_eq,
+        b_eq=inflow,
+        bounds=(0, None),
+        max_iter=max_iter,
+        highs_options=highs_options,
+        lp_method=lp_method,
+    )
     d_w = np.maximum(np.asarray(res.x, dtype=np.float64), 0.0).reshape(H, S, A)
     V_lp = -rho * np.asarray(res.eqlin.marginals, dtype=np.float64).reshape(H, S)
     pol = d_w.argmax(axis=2)
@@ -384,10 +438,24 @@ def _solve_finite(mdp, tol, max_iter, highs_options, lp_method):
     e = np.maximum((Q.max(axis=2) - V).max(axis=1), 0.0)  # per-step residual, (H,)
     bound = float(e.sum())
     occ = occupancy_finite(mdp, pol)
-    return V, Q, pol, res, bound, occ, dict(
-        V_lp=V_lp, inflow=inflow.reshape(H, S), occupancy_source="policy_forward",
-        occupancy_weight=d_w, n_greedy_states=int(zero.sum()), evaluation="backward",
-        lp_objective=float(rho * res.fun), bellman_residual=float(e.max()))
+    return (
+        V,
+        Q,
+        pol,
+        res,
+        bound,
+        occ,
+        dict(
+            V_lp=V_lp,
+            inflow=inflow.reshape(H, S),
+            occupancy_source="policy_forward",
+            occupancy_weight=d_w,
+            n_greedy_states=int(zero.sum()),
+            evaluation="backward",
+            lp_objective=float(rho * res.fun),
+            bellman_residual=float(e.max()),
+        ),
+    )
 
 
 @respects_action_mask
@@ -424,31 +492,43 @@ def solve_lp(mdp, *, tol=1e-6, max_iter=None, **options) -> SolveResult:
     _check_mdp(mdp)
     if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive finite number, got {tol!r}")
-    if max_iter is not None and (isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1):
+    if max_iter is not None and (
+        isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1
+    ):
         raise ValueError(f"max_iter must be None or an integer >= 1, got {max_iter!r}")
     weight = options.pop("weight", None)
     highs_options = options.pop("highs_options", None)
     if highs_options is not None:
-        if not isinstance(highs_options, dict) or not all(isinstance(k, str) for k in highs_options):
-            raise TypeError("highs_options must be a dict of HiGHS option names (str) to values, "
-                            f"got {type(highs_options).__name__} {highs_options!r}")
+        if not isinstance(highs_options, dict) or not all(
+            isinstance(k, str) for k in highs_options
+        ):
+            raise TypeError(
+                "highs_options must be a dict of HiGHS option names (str) to values, "
+                f"got {type(highs_options).__name__} {highs_options!r}"
+            )
     lp_method = options.pop("lp_method", "highs-ipm")
     if lp_method not in _LP_METHODS:
         raise ValueError(f"lp_method must be one of {list(_LP_METHODS)}, got {lp_method!r}")
     if options:
         raise TypeError(f"solve_lp got unknown options {sorted(options)}")
     if mdp.is_finite_horizon and mdp.gamma is not None:
-        raise ValueError("method 'lp' is for undiscounted finite-horizon models; this model has "
-                         f"gamma={mdp.gamma} with horizon={mdp.H}: use method='backward'")
+        raise ValueError(
+            "method 'lp' is for undiscounted finite-horizon models; this model has "
+            f"gamma={mdp.gamma} with horizon={mdp.H}: use method='backward'"
+        )
     if mdp.is_discounted:
-        V, Q, pol, res, bound, occ, extras = _solve_discounted(mdp, tol, max_iter, weight,
-                                                               highs_options, lp_method)
+        V, Q, pol, res, bound, occ, extras = _solve_discounted(
+            mdp, tol, max_iter, weight, highs_options, lp_method
+        )
     else:
         if weight is not None:
-            raise ValueError("weight applies to discounted models only (finite horizon uses "
-                             "inflow 1/S at every step, see the module docstring)")
-        V, Q, pol, res, bound, occ, extras = _solve_finite(mdp, tol, max_iter, highs_options,
-                                                           lp_method)
+            raise ValueError(
+                "weight applies to discounted models only (finite horizon uses "
+                "inflow 1/S at every step, see the module docstring)"
+            )
+        V, Q, pol, res, bound, occ, extras = _solve_finite(
+            mdp, tol, max_iter, highs_options, lp_method
+        )
     # float64 floor of the certificate: the Bellman residual of an exactly optimal policy,
     # evaluated in floating point, is ~1e-16 |V| per step, amplified by 1/(1-gamma) or H
     amp = 1.0 / (1.0 - mdp.gamma) if mdp.is_discounted else float(mdp.H)
@@ -460,11 +540,21 @@ def solve_lp(mdp, *, tol=1e-6, max_iter=None, **options) -> SolveResult:
         warnings.warn(
             f"LP policy certificate {bound:.3g} exceeds tol={tol:g}: HiGHS returned a "
             "suboptimal point; tighten highs_options or use another method",
-            ConvergenceWarning, stacklevel=2)
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     extras["highs_status"] = int(res.status)
     extras["lp_method"] = res.method_used
     extras["lp_fallback"] = res.fallback
     extras["highs_message"] = str(res.message)
-    return SolveResult(V=V, Q=Q, policy=pol.astype(np.int64), converged=converged,
-                       n_iter=int(getattr(res, "nit", 0) or 0), method="lp", bound=bound,
-                       occupancy=occ, extras=extras)
+    return SolveResult(
+        V=V,
+        Q=Q,
+        policy=pol.astype(np.int64),
+        converged=converged,
+        n_iter=int(getattr(res, "nit", 0) or 0),
+        method="lp",
+        bound=bound,
+        occupancy=occ,
+        extras=extras,
+    )

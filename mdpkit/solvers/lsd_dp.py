@@ -20,6 +20,7 @@ Encoding: a joint state is a vector of per-arm state codes (``mdpkit.models.lsd`
 tables index the reachable joint states ``0..S-1`` with the initial state at index 0.
 Actions ``0..k-1`` pull an arm, action ``k`` (present iff not ``exactly_one``) idles.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -30,8 +31,16 @@ from numba import njit
 from ..models.lsd import LSDInstance
 from ..utils import check_positive_int
 
-__all__ = ["JointTables", "joint_tables", "opt_value", "opt_values", "optimal_schedule",
-           "optimal_gain", "gain_lp", "MAX_JOINT_STATES"]
+__all__ = [
+    "JointTables",
+    "joint_tables",
+    "opt_value",
+    "opt_values",
+    "optimal_schedule",
+    "optimal_gain",
+    "gain_lp",
+    "MAX_JOINT_STATES",
+]
 
 #: refuse graphs whose bound (k + 1) M^k exceeds this (the DP is meant for k <= 4, M <= 4:
 #: at most 1280 joint states)
@@ -57,8 +66,9 @@ def _encode(codes: np.ndarray, base: int) -> np.ndarray:
     return codes.astype(np.int64) @ w
 
 
-def joint_tables(inst: LSDInstance, exactly_one: bool = False,
-                 max_states: int = MAX_JOINT_STATES) -> JointTables:
+def joint_tables(
+    inst: LSDInstance, exactly_one: bool = False, max_states: int = MAX_JOINT_STATES
+) -> JointTables:
     """Build the reachable joint-state graph (breadth-first from every arm at ``-M``).
 
     Raises ValueError when more than ``max_states`` joint states would be needed.
@@ -66,10 +76,12 @@ def joint_tables(inst: LSDInstance, exactly_one: bool = False,
     if not isinstance(inst, LSDInstance):
         raise TypeError(f"inst must be an LSDInstance, got {type(inst).__name__}")
     k, M = inst.k, inst.M
-    bound = (k + 1) * M ** k
+    bound = (k + 1) * M**k
     if bound > max_states:
-        raise ValueError(f"inst has up to (k+1) M^k = {bound} joint states > max_states = "
-                         f"{max_states}; exact planning is meant for small k and M")
+        raise ValueError(
+            f"inst has up to (k+1) M^k = {bound} joint states > max_states = "
+            f"{max_states}; exact planning is meant for small k and M"
+        )
     A = k if exactly_one else k + 1
     base = 2 * M
     frontier = np.full((1, k), M - 1, dtype=np.int64)
@@ -85,8 +97,11 @@ def joint_tables(inst: LSDInstance, exactly_one: bool = False,
         for a in range(A):
             pulled = np.arange(k) == a
             act = c >= M
-            new = np.where(pulled, np.where(act, np.minimum(c + 1, 2 * M - 1), M),
-                           np.where(act, 0, np.minimum(c + 1, M - 1)))
+            new = np.where(
+                pulled,
+                np.where(act, np.minimum(c + 1, 2 * M - 1), M),
+                np.where(act, 0, np.minimum(c + 1, M - 1)),
+            )
             succ[a] = new
         keys = _encode(succ, base)
         nrow = np.empty(A, dtype=np.int64)
@@ -115,7 +130,7 @@ def _backward(nxt, rew, T, keep_policy):
     V = np.zeros(S)
     V2 = np.empty(S)
     pol = np.zeros((T if keep_policy else 1, S), dtype=np.int8)
-    for h in range(T):          # h = steps done; after the loop V = V_T (T steps to go)
+    for h in range(T):  # h = steps done; after the loop V = V_T (T steps to go)
         for s in range(S):
             best = -1.0
             ba = 0
@@ -126,7 +141,7 @@ def _backward(nxt, rew, T, keep_policy):
                     ba = a
             V2[s] = best
             if keep_policy:
-                pol[T - 1 - h, s] = ba   # action with T - h steps to go, stored by time
+                pol[T - 1 - h, s] = ba  # action with T - h steps to go, stored by time
         for s in range(S):
             V[s] = V2[s]
     return V, pol
@@ -143,8 +158,12 @@ def opt_value(inst: LSDInstance, T: int, exactly_one: bool = False, tables=None)
 def opt_values(inst: LSDInstance, horizons, exactly_one: bool = False) -> np.ndarray:
     """``OPT_T`` for several horizons (one graph build), shape (len(horizons),)."""
     tab = joint_tables(inst, exactly_one)
-    return np.array([opt_value(inst, check_positive_int(int(T), "horizons[i]"), exactly_one, tab)
-                     for T in horizons])
+    return np.array(
+        [
+            opt_value(inst, check_positive_int(int(T), "horizons[i]"), exactly_one, tab)
+            for T in horizons
+        ]
+    )
 
 
 @njit(cache=True)
@@ -215,8 +234,10 @@ def optimal_gain(inst: LSDInstance, exactly_one: bool = False, tables=None) -> f
     tab = tables if tables is not None else joint_tables(inst, exactly_one)
     S = tab.rew.shape[0]
     if S > 6000:
-        raise ValueError(f"Karp's algorithm needs (S+1) x S memory; S = {S} joint states is too "
-                         "many (use gain_lp)")
+        raise ValueError(
+            f"Karp's algorithm needs (S+1) x S memory; S = {S} joint states is too "
+            "many (use gain_lp)"
+        )
     return float(_karp(tab.nxt, tab.rew))
 
 
@@ -234,9 +255,13 @@ def gain_lp(inst: LSDInstance, exactly_one: bool = False, tables=None) -> float:
     cols = np.arange(n)
     out_rows = np.repeat(np.arange(S), A)
     in_rows = tab.nxt.ravel()
-    flow = coo_matrix((np.concatenate([np.ones(n), -np.ones(n)]),
-                       (np.concatenate([out_rows, in_rows]), np.concatenate([cols, cols]))),
-                      shape=(S, n))
+    flow = coo_matrix(
+        (
+            np.concatenate([np.ones(n), -np.ones(n)]),
+            (np.concatenate([out_rows, in_rows]), np.concatenate([cols, cols])),
+        ),
+        shape=(S, n),
+    )
     norm = coo_matrix((np.ones(n), (np.zeros(n, dtype=np.int64), cols)), shape=(1, n))
     A_eq = vstack([flow, norm]).tocsr()
     b_eq = np.zeros(S + 1)

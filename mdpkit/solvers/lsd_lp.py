@@ -24,6 +24,7 @@ Recharging LP (Papadigenopoulos, Caramanis, Shakkottai 2022): delay payoffs ``p_
 ``sum_d x[i,d] <= 1`` for every i and ``sum_{i,d} x[i,d]/d <= 1``. Embedded as an LSD
 instance (``mdpkit.models.lsd.recharging_embedding``) both LPs have the same value.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -32,8 +33,16 @@ import numpy as np
 
 from ..models.lsd import LSDInstance
 
-__all__ = ["LPSolution", "cycle_coefficients", "solve_lsd_lp", "solve_lsd_lp_table",
-           "solve_recharging_lp", "lp_objective", "lp_constraints", "schedule_lp_point"]
+__all__ = [
+    "LPSolution",
+    "cycle_coefficients",
+    "solve_lsd_lp",
+    "solve_lsd_lp_table",
+    "solve_recharging_lp",
+    "lp_objective",
+    "lp_constraints",
+    "schedule_lp_point",
+]
 
 
 class LPSolution(NamedTuple):
@@ -65,7 +74,7 @@ def cycle_coefficients(f: np.ndarray):
     delta = np.arange(1, M + 1)[None, :]
     # R(tau, delta) = f(-delta) + prefix(tau - 1), prefix(m) = sum_{j=1}^{m} f(+j)
     prefix = np.concatenate([np.zeros((k, 1)), np.cumsum(f[:, M:], axis=1)], axis=1)  # (k, M+1)
-    R = f[:, None, :M] + prefix[:, :M, None]            # (k, tau, delta)
+    R = f[:, None, :M] + prefix[:, :M, None]  # (k, tau, delta)
     return R / (tau + delta)[None], (tau / (tau + delta)).astype(np.float64)
 
 
@@ -129,7 +138,7 @@ def solve_recharging_lp(p) -> float:
     c = -(p / d[None]).ravel()
     A = np.zeros((k + 1, k * D))
     for i in range(k):
-        A[i, i * D:(i + 1) * D] = 1.0
+        A[i, i * D : (i + 1) * D] = 1.0
     A[k] = np.tile(1.0 / d, k)
     res = linprog(c, A_ub=A, b_ub=np.ones(k + 1), bounds=(0, None), method="highs")
     if res.status != 0:
@@ -159,7 +168,7 @@ def schedule_lp_point(inst: LSDInstance, actions, exactly_one: bool = False):
     cycles = np.zeros((k, M, M), dtype=np.int64)
     steady = np.zeros(k, dtype=np.int64)
     for i in range(k):
-        gap, run = M, 0            # virtual idle prefix of M rounds
+        gap, run = M, 0  # virtual idle prefix of M rounds
         for a in acts:
             if a == i:
                 run += 1

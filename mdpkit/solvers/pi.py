@@ -78,6 +78,7 @@ Markov decision problems*, Management Science 24, 1978.
 provenance: textbook algorithms; certificates derived in this docstring and in
 :mod:`mdpkit.solvers.vi`; tested against brute force and direct linear solves.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -108,7 +109,9 @@ __all__ = ["policy_iteration", "modified_policy_iteration", "certificate"]
 
 LOOSE_REL = 1e-8
 
-provenance = "textbook PI (Howard 1960) and MPI (Puterman & Shin 1978); certificates derived in docstrings"
+provenance = (
+    "textbook PI (Howard 1960) and MPI (Puterman & Shin 1978); certificates derived in docstrings"
+)
 
 
 def certificate(mdp, V, policy, Q=None, engine="auto"):
@@ -130,7 +133,9 @@ def certificate(mdp, V, policy, Q=None, engine="auto"):
 
 
 @respects_action_mask
-def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options) -> SolveResult:
+def policy_iteration(
+    mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options
+) -> SolveResult:
     """Howard's policy iteration with exact (LAPACK) or certified Krylov evaluation.
 
     Parameters
@@ -160,7 +165,9 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
         better by less than the rounding threshold ``tie_tol``, so on (near-)ties it may
         differ from ``Q.argmax(1)``.
     """
-    check_options(options, {"solver", "dense_threshold", "krylov_rtol", "policy0", "V0", "engine"}, "pi")
+    check_options(
+        options, {"solver", "dense_threshold", "krylov_rtol", "policy0", "V0", "engine"}, "pi"
+    )
     engine = resolve_engine(mdp, options.get("engine", "auto"))
     solver = options.get("solver", "auto")
     if solver not in ("auto", "direct", "krylov"):
@@ -168,8 +175,9 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
     dense_threshold = check_positive_int(options.get("dense_threshold", 2000), "dense_threshold")
     krylov_rtol = options.get("krylov_rtol", 1e-3)
     if isinstance(krylov_rtol, (bool, np.bool_)) or not isinstance(krylov_rtol, numbers.Real):
-        raise TypeError(f"krylov_rtol must be a real number, got {type(krylov_rtol).__name__} "
-                        f"{krylov_rtol!r}")
+        raise TypeError(
+            f"krylov_rtol must be a real number, got {type(krylov_rtol).__name__} {krylov_rtol!r}"
+        )
     krylov_rtol = float(krylov_rtol)
     if not (np.isfinite(krylov_rtol) and krylov_rtol > 0):
         raise ValueError(f"krylov_rtol must be a finite number > 0, got {krylov_rtol}")
@@ -207,8 +215,16 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
             M, Ppi = policy_matrix(mdp, pol), None
         else:
             M, (Ppi, r) = None, policy_system(mdp, "deterministic", pol, dense=dense)
-        V, info = solve_policy_system(Ppi, r, gamma, x0=V, solver=lin_solver, target=target, M=M,
-                                      what=f"policy iteration step {n + 1}")
+        V, info = solve_policy_system(
+            Ppi,
+            r,
+            gamma,
+            x0=V,
+            solver=lin_solver,
+            target=target,
+            M=M,
+            what=f"policy iteration step {n + 1}",
+        )
         n += 1
         if not info["converged"]:
             eval_ok = False
@@ -229,8 +245,16 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
 
     cert, Q, TV, dmin, dmax = certificate(mdp, V, pol, Q=Q, engine=engine)
     c = gamma / (1.0 - gamma)
-    extras = {"engine": engine, "solver": info.get("method"), "eval_info": info, "eval_converged": eval_ok,
-              "certificate": cert, "policy_changes": changes, "tol": tol, "max_iter": max_iter}
+    extras = {
+        "engine": engine,
+        "solver": info.get("method"),
+        "eval_info": info,
+        "eval_converged": eval_ok,
+        "certificate": cert,
+        "policy_changes": changes,
+        "tol": tol,
+        "max_iter": max_iter,
+    }
     if exact and converged:
         V_out, Q_out, bound = V, Q, 0.0
     else:
@@ -239,19 +263,33 @@ def policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **o
         extras["value_error_bound"] = c * 0.5 * (dmax - dmin)
     converged = converged and eval_ok
     if not converged:
-        why = ("the linear solve of the evaluation step failed" if not eval_ok
-               else f"reached max_iter={max_iter} improvement steps with the policy still changing")
+        why = (
+            "the linear solve of the evaluation step failed"
+            if not eval_ok
+            else f"reached max_iter={max_iter} improvement steps with the policy still changing"
+        )
         warnings.warn(
             f"pi: {why}; returning converged=False with certified bound {bound:.3g} on "
-            "max_s V*(s) - V^policy(s)", ConvergenceWarning, stacklevel=3,
+            "max_s V*(s) - V^policy(s)",
+            ConvergenceWarning,
+            stacklevel=3,
         )
-    return SolveResult(V=V_out, Q=Q_out, policy=pol, converged=converged, n_iter=n,
-                       method="pi", bound=bound, extras=extras)
+    return SolveResult(
+        V=V_out,
+        Q=Q_out,
+        policy=pol,
+        converged=converged,
+        n_iter=n,
+        method="pi",
+        bound=bound,
+        extras=extras,
+    )
 
 
 @respects_action_mask
-def modified_policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
-                              **options) -> SolveResult:
+def modified_policy_iteration(
+    mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options
+) -> SolveResult:
     """Modified policy iteration (``m`` partial evaluation sweeps per improvement).
 
     Parameters
@@ -286,5 +324,12 @@ def modified_policy_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = 
         announce_budget("mpi", max_iter, mdp.gamma, tol)
     raw = run_vi_loop(mdp, V0, max_iter, rule, tol, m, engine, damping == "auto")
     n = raw[3]
-    return finish(mdp, raw, rule, "mpi", max_iter, tol,
-                  extras={"m": m, "sweeps": n + m * (n - 1), "engine": engine})
+    return finish(
+        mdp,
+        raw,
+        rule,
+        "mpi",
+        max_iter,
+        tol,
+        extras={"m": m, "sweeps": n + m * (n - 1), "engine": engine},
+    )

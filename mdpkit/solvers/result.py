@@ -20,6 +20,7 @@ Decisions
   the array returned is the one an eager computation would have given. Pickling a result
   computes ``Q`` first (the callable is not pickled).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -74,12 +75,35 @@ class SolveResult:
         None for the other criteria.
     """
 
-    _FIELDS = ("V", "Q", "policy", "converged", "n_iter", "method", "bound", "occupancy", "extras", "gain")
-    __slots__ = ("V", "_Q", "_Q_fn", "policy", "converged", "n_iter", "method", "bound",
-                 "occupancy", "extras", "gain")
+    _FIELDS = (
+        "V",
+        "Q",
+        "policy",
+        "converged",
+        "n_iter",
+        "method",
+        "bound",
+        "occupancy",
+        "extras",
+        "gain",
+    )
+    __slots__ = (
+        "V",
+        "_Q",
+        "_Q_fn",
+        "policy",
+        "converged",
+        "n_iter",
+        "method",
+        "bound",
+        "occupancy",
+        "extras",
+        "gain",
+    )
 
-    def __init__(self, V, Q, policy, converged, n_iter, method, bound, occupancy=None, extras=None,
-                 gain=None):
+    def __init__(
+        self, V, Q, policy, converged, n_iter, method, bound, occupancy=None, extras=None, gain=None
+    ):
         self.V = V
         if callable(Q):
             self._Q, self._Q_fn = None, Q
@@ -126,9 +150,15 @@ class SolveResult:
     def __repr__(self) -> str:
         names = self.keys()
         width = max(len(n) for n in names)
-        lines = [f"{n.rjust(width)}: "
-                 + ("(computed on first access)" if n == "Q" and not self.q_computed
-                    else _summarise(getattr(self, n))) for n in names]
+        lines = [
+            f"{n.rjust(width)}: "
+            + (
+                "(computed on first access)"
+                if n == "Q" and not self.q_computed
+                else _summarise(getattr(self, n))
+            )
+            for n in names
+        ]
         return "SolveResult(\n" + "\n".join(lines) + "\n)"
 
     __str__ = __repr__

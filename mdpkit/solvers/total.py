@@ -30,6 +30,7 @@ Evaluation: :func:`evaluate_total` (an improper policy is a ValueError naming th
 states that never terminate), :func:`occupancy_total` (expected visits before
 termination).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -45,11 +46,20 @@ from ._policy import as_policy
 from .average import _P2, _check_options, _policy_chain, check_criterion, relative_value_iteration
 from .result import SolveResult
 
-__all__ = ["check_ssp", "maximal_end_components", "proper_policy", "evaluate_total",
-           "occupancy_total", "policy_iteration_total", "value_iteration_total"]
+__all__ = [
+    "check_ssp",
+    "maximal_end_components",
+    "proper_policy",
+    "evaluate_total",
+    "occupancy_total",
+    "policy_iteration_total",
+    "value_iteration_total",
+]
 
-provenance = ("SSP conditions and PI/VI of Bertsekas & Tsitsiklis (1991) [R]; end-component test with "
-              "certified RVI gains [D]")
+provenance = (
+    "SSP conditions and PI/VI of Bertsekas & Tsitsiklis (1991) [R]; end-component test with "
+    "certified RVI gains [D]"
+)
 
 #: a maximal end component must have a certified optimal gain below -SSP_TOL
 SSP_TOL = 1e-9
@@ -99,7 +109,8 @@ def proper_policy(mdp) -> np.ndarray:
         raise ValueError(
             f'criterion="total": states {_fmt_states(bad)} cannot reach a terminal state under '
             f"any policy, so their total reward is not finite; make some of them terminal or "
-            f"add transitions to a terminal state")
+            f"add transitions to a terminal state"
+        )
     return pol
 
 
@@ -152,8 +163,11 @@ def maximal_end_components(mdp):
 def _component_gain(mdp, states, allowed, tol):
     """Certified bounds (lo, hi) on the optimal gain of the sub-MDP of one end component."""
     n, A = states.size, mdp.A
-    P = mdp.dense_P()[np.ix_(states, np.arange(A), states)] if not mdp.is_sparse else \
-        _sub_sparse(mdp, states)
+    P = (
+        mdp.dense_P()[np.ix_(states, np.arange(A), states)]
+        if not mdp.is_sparse
+        else _sub_sparse(mdp, states)
+    )
     R = np.array(mdp.R[states], dtype=np.float64)
     # a disallowed action is replaced by a copy of an allowed one (same state)
     first = allowed.argmax(axis=1)
@@ -182,14 +196,17 @@ def check_ssp(mdp, *, ssp_tol: float = SSP_TOL) -> None:
     for states, allowed in maximal_end_components(mdp):
         lo, hi = _component_gain(mdp, states, allowed, tol=ssp_tol)
         if hi >= -ssp_tol:
-            what = ("positive average reward, so the optimal total reward is +inf"
-                    if lo > ssp_tol else
-                    "an average reward that is not certified negative (a non-terminating "
-                    "cycle of zero total reward leaves the total reward undefined)")
+            what = (
+                "positive average reward, so the optimal total reward is +inf"
+                if lo > ssp_tol
+                else "an average reward that is not certified negative (a non-terminating "
+                "cycle of zero total reward leaves the total reward undefined)"
+            )
             raise ValueError(
                 f'criterion="total": a policy can stay forever in the non-terminal states '
                 f"{_fmt_states(states)} (it never terminates) with {what}: optimal gain in "
-                f"[{lo:.6g}, {hi:.6g}]. Give those states negative rewards or a way out only")
+                f"[{lo:.6g}, {hi:.6g}]. Give those states negative rewards or a way out only"
+            )
 
 
 # ------------------------------------------------------------------ evaluation
@@ -202,8 +219,10 @@ def _proper_or_raise(mdp, P_pi, what):
             break
         reached |= new
     if not reached.all():
-        raise ValueError(f"{what} is improper: from states {_fmt_states(np.flatnonzero(~reached))} "
-                         f"it never reaches a terminal state")
+        raise ValueError(
+            f"{what} is improper: from states {_fmt_states(np.flatnonzero(~reached))} "
+            f"it never reaches a terminal state"
+        )
 
 
 def _solve_nonterminal(mdp, P_pi, b, transpose=False):
@@ -261,16 +280,21 @@ def _pi_steps(mdp, pol, max_iter, method):
             converged = True
             break
         if n_iter >= max_iter:
-            warnings.warn(f"{method}: total-reward policy iteration stopped at max_iter="
-                          f"{max_iter} without a stable policy", ConvergenceWarning, stacklevel=3)
+            warnings.warn(
+                f"{method}: total-reward policy iteration stopped at max_iter="
+                f"{max_iter} without a stable policy",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
             break
         pol = new
     return pol, V, Q, n_iter, converged
 
 
 @respects_action_mask
-def policy_iteration_total(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
-                           **options) -> SolveResult:
+def policy_iteration_total(
+    mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options
+) -> SolveResult:
     """Policy iteration for a stochastic shortest path (module docstring). Options:
     ``policy0`` (a proper deterministic policy, default from :func:`proper_policy`),
     ``ssp_tol``. ``tol`` is unused (exact method)."""
@@ -286,13 +310,21 @@ def policy_iteration_total(mdp, *, tol: float = 1e-6, max_iter: int | None = Non
         pol = np.array(pol, dtype=np.int64)
     cap = max_iter if max_iter is not None else 10 * mdp.S * mdp.A + 10
     pol, V, Q, n_iter, converged = _pi_steps(mdp, pol, cap, "pi")
-    return SolveResult(V=V, Q=Q, policy=pol, converged=converged, n_iter=n_iter, method="pi",
-                       bound=0.0 if converged else np.inf)
+    return SolveResult(
+        V=V,
+        Q=Q,
+        policy=pol,
+        converged=converged,
+        n_iter=n_iter,
+        method="pi",
+        bound=0.0 if converged else np.inf,
+    )
 
 
 @respects_action_mask
-def value_iteration_total(mdp, *, tol: float = 1e-6, max_iter: int | None = None,
-                          **options) -> SolveResult:
+def value_iteration_total(
+    mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options
+) -> SolveResult:
     """Value iteration for a stochastic shortest path, finished by exact policy steps
     (module docstring). Options: ``ssp_tol``."""
     _check_total(mdp)
@@ -312,14 +344,25 @@ def value_iteration_total(mdp, *, tol: float = 1e-6, max_iter: int | None = None
         if delta <= tol:
             break
     else:
-        warnings.warn(f"vi: total-reward value iteration stopped at max_iter={cap} (change "
-                      f"{delta:.3e} > tol={tol:.3e}); finishing with exact policy steps",
-                      ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            f"vi: total-reward value iteration stopped at max_iter={cap} (change "
+            f"{delta:.3e} > tol={tol:.3e}); finishing with exact policy steps",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     pol = Q.argmax(axis=1).astype(np.int64)
     try:
         _proper_or_raise(mdp, _policy_chain(mdp, pol)[0], "greedy")
     except ValueError:
         pol = proper_policy(mdp)  # VI stopped early on an improper greedy policy
     pol, V, Q, n_pi, converged = _pi_steps(mdp, pol, 10 * S * A + 10, "vi")
-    return SolveResult(V=V, Q=Q, policy=pol, converged=converged, n_iter=sweeps, method="vi",
-                       bound=0.0 if converged else np.inf, extras={"pi_steps": n_pi})
+    return SolveResult(
+        V=V,
+        Q=Q,
+        policy=pol,
+        converged=converged,
+        n_iter=sweeps,
+        method="vi",
+        bound=0.0 if converged else np.inf,
+        extras={"pi_steps": n_pi},
+    )

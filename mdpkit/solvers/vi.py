@@ -145,6 +145,7 @@ J. Math. Anal. Appl. 14, 1966.
 provenance: textbook algorithms; bounds re-derived above (verified against an exact linear
 solve in ``tests/test_solvers_discounted.py``).
 """
+
 from __future__ import annotations
 
 import math
@@ -157,8 +158,18 @@ from . import _vi_rules as _rules
 from ._mask import respects_action_mask
 from .result import SolveResult
 
-__all__ = ["value_iteration", "default_max_iter", "initial_value", "run_vi_loop", "bellman",
-           "vi_loop_numpy", "vi_loop_csr", "resolve_engine", "STOPPING_RULES", "SMALL_NNZ"]
+__all__ = [
+    "value_iteration",
+    "default_max_iter",
+    "initial_value",
+    "run_vi_loop",
+    "bellman",
+    "vi_loop_numpy",
+    "vi_loop_csr",
+    "resolve_engine",
+    "STOPPING_RULES",
+    "SMALL_NNZ",
+]
 
 provenance = "textbook value iteration; MacQueen/Puterman span bounds re-derived (module docstring)"
 
@@ -224,7 +235,9 @@ def announce_budget(method: str, max_iter: int, gamma: float, tol: float) -> Non
             f"{method}: gamma={gamma!r} and tol={tol:g} allow up to {max_iter:.3g} sweeps "
             f"(default cap); a slowly mixing model may take that long. Consider "
             "method='pi' (exact, a few linear solves) or a looser tol",
-            ConvergenceWarning, stacklevel=4)
+            ConvergenceWarning,
+            stacklevel=4,
+        )
 
 
 def resolve_engine(mdp, engine) -> str:
@@ -331,8 +344,12 @@ class _CsrOps(_NumpyOps):
 
         super().__init__(P, R, gamma)
         self.K = K
-        self.argmax, self.maxabs, self.centre, self.damp = (K.argmax_rows, K._maxabs,
-                                                             K._centre, K._damp)
+        self.argmax, self.maxabs, self.centre, self.damp = (
+            K.argmax_rows,
+            K._maxabs,
+            K._centre,
+            K._damp,
+        )
 
     def sweep(self, V, Q, W):
         return self.K.bellman_epilogue(self.P2 @ V, self.R, self.gamma, V, Q, W)
@@ -343,9 +360,18 @@ class _CsrOps(_NumpyOps):
 
 
 def _run(ops, R, gamma, V0, max_iter, rule, tol, m, err_coef, allow_damping):
-    return _rules.run_loop(ops, np.array(V0, dtype=np.float64), int(max_iter), int(rule),
-                           float(gamma), float(tol), int(m), float(err_coef),
-                           bool(allow_damping), float(np.abs(R).max(initial=0.0)))
+    return _rules.run_loop(
+        ops,
+        np.array(V0, dtype=np.float64),
+        int(max_iter),
+        int(rule),
+        float(gamma),
+        float(tol),
+        int(m),
+        float(err_coef),
+        bool(allow_damping),
+        float(np.abs(R).max(initial=0.0)),
+    )
 
 
 def vi_loop_numpy(P2, R, gamma, V0, max_iter, rule, tol, m, err_coef=0.0, allow_damping=True):
@@ -354,8 +380,18 @@ def vi_loop_numpy(P2, R, gamma, V0, max_iter, rule, tol, m, err_coef=0.0, allow_
     ``(V_n, TV_n, Q_n, n_iter, dmin, dmax, converged, floor_hit, delta)`` and rules as the
     compiled engines. Used for small models (no numba start-up cost) and in the tests."""
     R = np.asarray(R, dtype=np.float64)
-    return _run(_NumpyOps(P2, R, float(gamma)), R, gamma, V0, max_iter, rule, tol, m,
-                err_coef, allow_damping)
+    return _run(
+        _NumpyOps(P2, R, float(gamma)),
+        R,
+        gamma,
+        V0,
+        max_iter,
+        rule,
+        tol,
+        m,
+        err_coef,
+        allow_damping,
+    )
 
 
 def vi_loop_csr(P, R, gamma, V0, max_iter, rule, tol, m, err_coef=0.0, allow_damping=True):
@@ -364,8 +400,9 @@ def vi_loop_csr(P, R, gamma, V0, max_iter, rule, tol, m, err_coef=0.0, allow_dam
     epilogue per Bellman sweep, compiled partial-evaluation sweeps. Same outputs and rules
     as the other engines."""
     R = np.ascontiguousarray(R, dtype=np.float64)
-    return _run(_CsrOps(P, R, float(gamma)), R, gamma, V0, max_iter, rule, tol, m, err_coef,
-                allow_damping)
+    return _run(
+        _CsrOps(P, R, float(gamma)), R, gamma, V0, max_iter, rule, tol, m, err_coef, allow_damping
+    )
 
 
 def _row_terms(mdp) -> int:
@@ -408,9 +445,16 @@ def finish(mdp, raw, rule, method, max_iter, tol, extras=None) -> SolveResult:
     level = r0 / (1.0 - gamma)  # the loop ran on R - r0: add the constant back
     span_bound = _rules.certified_bound(RULE_SPAN, c, gamma, dmin, dmax, delta)
     policy = np.argmax(Q_n, axis=1).astype(np.int64)
-    ex = {"stopping": "span" if rule == RULE_SPAN else "supnorm", "d_min": dmin, "d_max": dmax,
-          "span_bound": span_bound, "rounding_delta": delta, "reward_offset": r0, "tol": tol,
-          "max_iter": max_iter}
+    ex = {
+        "stopping": "span" if rule == RULE_SPAN else "supnorm",
+        "d_min": dmin,
+        "d_max": dmax,
+        "span_bound": span_bound,
+        "rounding_delta": delta,
+        "reward_offset": r0,
+        "tol": tol,
+        "max_iter": max_iter,
+    }
     bound = _rules.certified_bound(rule, c, gamma, dmin, dmax, delta)
     if rule == RULE_SPAN:
         shift = c * 0.5 * (dmax + dmin) + level
@@ -426,23 +470,37 @@ def finish(mdp, raw, rule, method, max_iter, tol, extras=None) -> SolveResult:
     ex["floor_hit"] = bool(floor_hit)
     if not converged:
         if floor_hit:
-            why = (f"stopped after {n_iter} sweeps: the {ex['stopping']} statistic stagnated at "
-                   f"the float64 rounding floor, above what tol={tol:g} needs")
+            why = (
+                f"stopped after {n_iter} sweeps: the {ex['stopping']} statistic stagnated at "
+                f"the float64 rounding floor, above what tol={tol:g} needs"
+            )
         else:
-            why = (f"reached max_iter={max_iter} sweeps before the {ex['stopping']} stopping "
-                   f"rule (tol={tol:g})")
+            why = (
+                f"reached max_iter={max_iter} sweeps before the {ex['stopping']} stopping "
+                f"rule (tol={tol:g})"
+            )
         warnings.warn(
             f"{method}: {why}; returning converged=False with certified bound {bound:.3g} on "
             "max_s V*(s) - V^policy(s)",
             ConvergenceWarning,
             stacklevel=4,
         )
-    return SolveResult(V=V, Q=Q, policy=policy, converged=converged, n_iter=n_iter,
-                       method=method, bound=bound, extras=ex)
+    return SolveResult(
+        V=V,
+        Q=Q,
+        policy=policy,
+        converged=converged,
+        n_iter=n_iter,
+        method=method,
+        bound=bound,
+        extras=ex,
+    )
 
 
 @respects_action_mask
-def value_iteration(mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options) -> SolveResult:
+def value_iteration(
+    mdp, *, tol: float = 1e-6, max_iter: int | None = None, **options
+) -> SolveResult:
     """Value iteration with a certified stopping rule (discounted models).
 
     Parameters

@@ -2,6 +2,7 @@
 
 >>> from mdpkit.testing import tabular_mdps, policies, invalid_mdp_inputs  # doctest: +SKIP
 """
+
 from .strategies import FAULT_KINDS, distributions, invalid_mdp_inputs, policies, tabular_mdps
 
 __all__ = ["tabular_mdps", "policies", "distributions", "invalid_mdp_inputs", "FAULT_KINDS"]

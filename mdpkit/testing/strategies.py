@@ -21,6 +21,7 @@ Decisions
   drawn place, so it knows the exact exception type and the message fragment (including the
   offending index) that :class:`~mdpkit.models.tabular.TabularMDP` must produce.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -66,7 +67,9 @@ def distributions(draw, shape):
     return _normalise_rows(w)
 
 
-def _check_args(min_S, max_S, min_A, max_A, discounted, finite_horizon, sparse, step_dependent, max_H):
+def _check_args(
+    min_S, max_S, min_A, max_A, discounted, finite_horizon, sparse, step_dependent, max_H
+):
     if not (1 <= min_S <= max_S):
         raise ValueError(f"need 1 <= min_S <= max_S, got min_S={min_S}, max_S={max_S}")
     if not (1 <= min_A <= max_A):
@@ -81,9 +84,22 @@ def _check_args(min_S, max_S, min_A, max_A, discounted, finite_horizon, sparse, 
         raise ValueError("step_dependent=True needs a dense P (sparse=False or None)")
 
 
-def tabular_mdps(min_S=1, max_S=5, min_A=1, max_A=3, *, discounted=True, finite_horizon=True,
-                 sparse=False, step_dependent=None, max_H=5, min_gamma=0.0, max_gamma=0.95,
-                 reward_range=(0.0, 1.0), random_mu=True):
+def tabular_mdps(
+    min_S=1,
+    max_S=5,
+    min_A=1,
+    max_A=3,
+    *,
+    discounted=True,
+    finite_horizon=True,
+    sparse=False,
+    step_dependent=None,
+    max_H=5,
+    min_gamma=0.0,
+    max_gamma=0.95,
+    reward_range=(0.0, 1.0),
+    random_mu=True,
+):
     """Valid :class:`TabularMDP` instances.
 
     Parameters
@@ -106,18 +122,50 @@ def tabular_mdps(min_S=1, max_S=5, min_A=1, max_A=3, *, discounted=True, finite_
     random_mu : bool
         Draw the initial distribution (else uniform).
     """
-    _check_args(min_S, max_S, min_A, max_A, discounted, finite_horizon, sparse, step_dependent, max_H)
-    return _tabular_mdps(min_S, max_S, min_A, max_A, discounted, finite_horizon, sparse, step_dependent,
-                         max_H, min_gamma, max_gamma, reward_range, random_mu)
+    _check_args(
+        min_S, max_S, min_A, max_A, discounted, finite_horizon, sparse, step_dependent, max_H
+    )
+    return _tabular_mdps(
+        min_S,
+        max_S,
+        min_A,
+        max_A,
+        discounted,
+        finite_horizon,
+        sparse,
+        step_dependent,
+        max_H,
+        min_gamma,
+        max_gamma,
+        reward_range,
+        random_mu,
+    )
 
 
 @st.composite
-def _tabular_mdps(draw, min_S, max_S, min_A, max_A, discounted, finite_horizon, sparse, step_dependent,
-                  max_H, min_gamma, max_gamma, reward_range, random_mu):
+def _tabular_mdps(
+    draw,
+    min_S,
+    max_S,
+    min_A,
+    max_A,
+    discounted,
+    finite_horizon,
+    sparse,
+    step_dependent,
+    max_H,
+    min_gamma,
+    max_gamma,
+    reward_range,
+    random_mu,
+):
     S = draw(st.integers(min_S, max_S))
     A = draw(st.integers(min_A, max_A))
-    kinds = [k for k, ok in (("discounted", discounted and not step_dependent),
-                             ("finite", finite_horizon)) if ok]
+    kinds = [
+        k
+        for k, ok in (("discounted", discounted and not step_dependent), ("finite", finite_horizon))
+        if ok
+    ]
     kind = draw(st.sampled_from(kinds))
     if step_dependent:
         is_sparse = False
@@ -130,15 +178,22 @@ def _tabular_mdps(draw, min_S, max_S, min_A, max_A, discounted, finite_horizon, 
     else:
         horizon = draw(st.integers(1, max_H))
         if step_dependent is None:
-            mode = draw(st.sampled_from(["stationary", "R"] if is_sparse else ["stationary", "PR", "R"]))
+            mode = draw(
+                st.sampled_from(["stationary", "R"] if is_sparse else ["stationary", "PR", "R"])
+            )
             sd_P, sd_R = mode == "PR", mode in ("PR", "R")
         elif step_dependent:
             sd_P = sd_R = True
     lead = (horizon,) if sd_P else ()
     P = draw(distributions(lead + (S, A, S)))
     lo, hi = reward_range
-    R = draw(hnp.arrays(np.float64, ((horizon,) if sd_R else ()) + (S, A),
-                        elements=st.floats(lo, hi, allow_nan=False, allow_infinity=False)))
+    R = draw(
+        hnp.arrays(
+            np.float64,
+            ((horizon,) if sd_R else ()) + (S, A),
+            elements=st.floats(lo, hi, allow_nan=False, allow_infinity=False),
+        )
+    )
     mu = draw(distributions((S,))) if random_mu else None
     if is_sparse:
         P = sp.csr_matrix(P.reshape(S * A, S))
@@ -179,12 +234,36 @@ def _policies(draw, mdp, deterministic, stationary):
 # ------------------------------------------------------------------------- invalid inputs
 #: kinds of fault produced by :func:`invalid_mdp_inputs`
 FAULT_KINDS = (
-    "P_shape", "P_ndim", "R_ndim", "P_nonfinite", "P_negative", "P_rowsum", "R_nonfinite",
-    "gamma_range", "gamma_type", "both", "neither", "horizon_value", "horizon_type",
-    "mu_shape", "mu_negative", "mu_nonfinite", "mu_sum", "P_nonnumeric", "P_complex",
-    "stepP_rowsum", "stepP_without_horizon", "stepP_wrong_H", "stepR_without_horizon",
-    "stepR_wrong_H", "sparse_shape", "sparse_rowsum", "sparse_negative", "sparse_nonfinite",
-    "sparse_empty_row", "validate_type",
+    "P_shape",
+    "P_ndim",
+    "R_ndim",
+    "P_nonfinite",
+    "P_negative",
+    "P_rowsum",
+    "R_nonfinite",
+    "gamma_range",
+    "gamma_type",
+    "both",
+    "neither",
+    "horizon_value",
+    "horizon_type",
+    "mu_shape",
+    "mu_negative",
+    "mu_nonfinite",
+    "mu_sum",
+    "P_nonnumeric",
+    "P_complex",
+    "stepP_rowsum",
+    "stepP_without_horizon",
+    "stepP_wrong_H",
+    "stepR_without_horizon",
+    "stepR_wrong_H",
+    "sparse_shape",
+    "sparse_rowsum",
+    "sparse_negative",
+    "sparse_nonfinite",
+    "sparse_empty_row",
+    "validate_type",
 )
 
 
@@ -206,7 +285,9 @@ def invalid_mdp_inputs(max_S=4, max_A=3, max_H=3, faults=None):
         faults = FAULT_KINDS
     unknown = set(faults) - set(FAULT_KINDS)
     if unknown or not faults:
-        raise ValueError(f"faults must be a non-empty subset of FAULT_KINDS, got unknown {sorted(unknown)}")
+        raise ValueError(
+            f"faults must be a non-empty subset of FAULT_KINDS, got unknown {sorted(unknown)}"
+        )
     return _invalid_mdp_inputs(max_S, max_A, max_H, tuple(faults))
 
 
@@ -266,8 +347,9 @@ def _invalid_mdp_inputs(draw, max_S, max_A, max_H, faults):
         kw["R"] = R
         return kw, ValueError, f"R{_fmt((s, a))} is {float(bad_value)}"
     if fault == "gamma_range":
-        kw["gamma"] = draw(st.one_of(st.floats(min_value=1.0), st.floats(max_value=-1e-300),
-                                     st.just(np.nan)))
+        kw["gamma"] = draw(
+            st.one_of(st.floats(min_value=1.0), st.floats(max_value=-1e-300), st.just(np.nan))
+        )
         return kw, ValueError, "gamma must lie in [0, 1)"
     if fault == "gamma_type":
         kw["gamma"] = draw(st.sampled_from(["0.9", True, 1j, [0.9]]))
@@ -316,17 +398,35 @@ def _invalid_mdp_inputs(draw, max_S, max_A, max_H, faults):
             P4[h, s, a, t] += abs(off)
             return dict(P=P4, R=R3, horizon=H), ValueError, f"P[{h}, {s}, {a}, :] sums to"
         if fault == "stepP_without_horizon":
-            return dict(P=P4, R=R, gamma=gamma), ValueError, "P with shape (H, S, A, S) needs horizon=H"
+            return (
+                dict(P=P4, R=R, gamma=gamma),
+                ValueError,
+                "P with shape (H, S, A, S) needs horizon=H",
+            )
         if fault == "stepP_wrong_H":
-            return dict(P=P4, R=R, horizon=H + 1), ValueError, f"P has shape {(H, S, A, S)} but R implies"
+            return (
+                dict(P=P4, R=R, horizon=H + 1),
+                ValueError,
+                f"P has shape {(H, S, A, S)} but R implies",
+            )
         if fault == "stepR_without_horizon":
-            return dict(P=P, R=R3, gamma=gamma), ValueError, "R with shape (H, S, A) needs horizon=H"
+            return (
+                dict(P=P, R=R3, gamma=gamma),
+                ValueError,
+                "R with shape (H, S, A) needs horizon=H",
+            )
         if fault == "stepR_wrong_H":
-            return dict(P=P, R=R3, horizon=H + 1), ValueError, f"R has {H} steps on axis 0 but horizon={H + 1}"
+            return (
+                dict(P=P, R=R3, horizon=H + 1),
+                ValueError,
+                f"R has {H} steps on axis 0 but horizon={H + 1}",
+            )
     if fault.startswith("sparse"):
         row = s * A + a
         if fault == "sparse_shape":
-            kw["P"] = sp.csr_matrix(np.concatenate([P.reshape(S * A, S), np.zeros((S * A, 1))], axis=1))
+            kw["P"] = sp.csr_matrix(
+                np.concatenate([P.reshape(S * A, S), np.zeros((S * A, 1))], axis=1)
+            )
             return kw, ValueError, "sparse P has shape"
         Pd = P.reshape(S * A, S).copy()
         if fault == "sparse_rowsum":

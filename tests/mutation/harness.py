@@ -43,6 +43,7 @@ Usage::
     python tests/mutation/harness.py --list           # the table of mutants, nothing run
     python tests/mutation/harness.py --check-only     # only the stale check (seconds)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,21 +61,29 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTATION_DIR = Path(__file__).resolve().parent
-COPY_ITEMS = ("mdpkit", "tests", "proofs_check", "paper_figures", "pyproject.toml",
-              "examples", "docs", "README.md")  # the last three: tests that read them
+COPY_ITEMS = (
+    "mdpkit",
+    "tests",
+    "proofs_check",
+    "paper_figures",
+    "pyproject.toml",
+    "examples",
+    "docs",
+    "README.md",
+)  # the last three: tests that read them
 REQUIRED_KEYS = ("file", "find", "replace", "tests", "why")
 PYTEST_ARGS = ("-x", "-q", "-p", "no:cacheprovider")
 
 
 @dataclass
 class Mutant:
-    id: str            # "<area>:<index>", e.g. "solvers:3"
+    id: str  # "<area>:<index>", e.g. "solvers:3"
     file: str
     find: str
     replace: str
     tests: list
     why: str
-    source: str        # the mutants_*.py it came from
+    source: str  # the mutants_*.py it came from
     status: str = "not run"
     detail: str = ""
     seconds: float = 0.0
@@ -96,10 +105,12 @@ def load_mutants(mutation_dir: Path = MUTATION_DIR) -> list[Mutant]:
         entries = getattr(mod, "MUTANTS", None)
         if not isinstance(entries, list):
             raise TypeError(f"{path.name}: MUTANTS must be a list of dicts")
-        area = path.stem[len("mutants_"):]
+        area = path.stem[len("mutants_") :]
         for i, e in enumerate(entries):
             if not isinstance(e, dict):
-                raise TypeError(f"{path.name}[{i}]: each mutant must be a dict, got {type(e).__name__}")
+                raise TypeError(
+                    f"{path.name}[{i}]: each mutant must be a dict, got {type(e).__name__}"
+                )
             missing = [k for k in REQUIRED_KEYS if k not in e]
             if missing:
                 raise ValueError(f"{path.name}[{i}]: missing keys {missing}")
@@ -108,8 +119,17 @@ def load_mutants(mutation_dir: Path = MUTATION_DIR) -> list[Mutant]:
                 raise ValueError(f"{path.name}[{i}]: tests must be a non-empty list of node ids")
             if e["find"] == e["replace"]:
                 raise ValueError(f"{path.name}[{i}]: replace equals find (not a mutation)")
-            out.append(Mutant(f"{area}:{i}", e["file"], e["find"], e["replace"], list(tests),
-                              e["why"], path.name))
+            out.append(
+                Mutant(
+                    f"{area}:{i}",
+                    e["file"],
+                    e["find"],
+                    e["replace"],
+                    list(tests),
+                    e["why"],
+                    path.name,
+                )
+            )
     return out
 
 
@@ -133,8 +153,9 @@ def check_static(m: Mutant, root: Path = ROOT) -> None:
 
 # ----------------------------------------------------------------------------- running
 def _copy_repo(dst: Path, root: Path = ROOT) -> None:
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.nbi", "*.nbc", ".hypothesis",
-                                    ".pytest_cache")
+    ignore = shutil.ignore_patterns(
+        "__pycache__", "*.pyc", "*.nbi", "*.nbc", ".hypothesis", ".pytest_cache"
+    )
     for item in COPY_ITEMS:
         src = root / item
         if src.is_dir():
@@ -162,8 +183,9 @@ def _run_pytest(workdir: Path, tests: list, timeout: float):
     cmd = [sys.executable, "-m", "pytest", *PYTEST_ARGS, *tests]
     t0 = time.monotonic()
     try:
-        p = subprocess.run(cmd, cwd=workdir, env=_env_for(workdir), capture_output=True,
-                           text=True, timeout=timeout)
+        p = subprocess.run(
+            cmd, cwd=workdir, env=_env_for(workdir), capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return None, "", time.monotonic() - t0
     return p.returncode, p.stdout + p.stderr, time.monotonic() - t0
@@ -178,10 +200,12 @@ def classify(rc, output: str) -> tuple[str, str]:
     hits = _FAILED.findall(output)
     if rc == 1 and hits:
         return "killed", hits[0][1]
-    if rc == 2 and hits:              # collection / import error caused by the mutation
+    if rc == 2 and hits:  # collection / import error caused by the mutation
         return "killed", f"{hits[0][1]} (error)"
     if rc == 4:
-        return "error", "pytest usage error (a listed test id does not exist?): " + output.strip()[-300:]
+        return "error", "pytest usage error (a listed test id does not exist?): " + output.strip()[
+            -300:
+        ]
     if rc == 5:
         return "no tests", "no listed test was collected (deselected by a marker?)"
     return ("killed" if rc in (1, 2) else "error"), f"pytest exit {rc}: " + output.strip()[-300:]
@@ -221,8 +245,14 @@ def run_baseline(mutants: list, timeout: float, jobs: int = 1, root: Path = ROOT
         def one(tests):
             cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests]
             try:
-                p = subprocess.run(cmd, cwd=work, env=_env_for(work), capture_output=True,
-                                   text=True, timeout=timeout)
+                p = subprocess.run(
+                    cmd,
+                    cwd=work,
+                    env=_env_for(work),
+                    capture_output=True,
+                    text=True,
+                    timeout=timeout,
+                )
             except subprocess.TimeoutExpired:
                 return tests, None, f"did not finish in {timeout:.0f}s"
             return tests, p.returncode, (p.stdout + p.stderr)[-2000:]
@@ -232,11 +262,17 @@ def run_baseline(mutants: list, timeout: float, jobs: int = 1, root: Path = ROOT
     bad = [(t, rc, out) for t, rc, out in results if rc != 0]
     secs = time.monotonic() - t0
     if bad:
-        msg = "\n".join(f"baseline (unmutated) run of {' '.join(t)}: "
-                        f"{'timeout' if rc is None else f'exit {rc}'}\n{out}" for t, rc, out in bad)
+        msg = "\n".join(
+            f"baseline (unmutated) run of {' '.join(t)}: "
+            f"{'timeout' if rc is None else f'exit {rc}'}\n{out}"
+            for t, rc, out in bad
+        )
         return False, msg
     n = sum(len(g) for g in groups)
-    return True, f"baseline: {n} listed test ids in {len(groups)} files pass on the unmutated copy ({secs:.0f}s)"
+    return (
+        True,
+        f"baseline: {n} listed test ids in {len(groups)} files pass on the unmutated copy ({secs:.0f}s)",
+    )
 
 
 # ----------------------------------------------------------------------------- report
@@ -262,8 +298,10 @@ def report(mutants: list, out=sys.stdout) -> None:
         counts[m.status] = counts.get(m.status, 0) + 1
     print("counts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), file=out)
     rate = killed / len(run) if run else float("nan")
-    print(f"kill rate: {killed}/{len(run)} run = {100 * rate:.1f}% "
-          f"({len(mutants)} mutants curated)", file=out)
+    print(
+        f"kill rate: {killed}/{len(run)} run = {100 * rate:.1f}% ({len(mutants)} mutants curated)",
+        file=out,
+    )
 
 
 # ----------------------------------------------------------------------------- main
@@ -271,30 +309,52 @@ def select(mutants: list, patterns: list) -> list:
     if not patterns:
         return mutants
     pats = [p.lower() for p in patterns]
-    return [m for m in mutants
-            if any(p in f"{m.id} {m.file} {m.why} {m.source}".lower() for p in pats)]
+    return [
+        m for m in mutants if any(p in f"{m.id} {m.file} {m.why} {m.source}".lower() for p in pats)
+    ]
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("-k", action="append", default=[], metavar="TEXT",
-                    help="run only mutants whose id, file, source or why contains TEXT (repeatable)")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "-k",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="run only mutants whose id, file, source or why contains TEXT (repeatable)",
+    )
     ap.add_argument("-j", "--jobs", type=int, default=1, help="mutants run in parallel (default 1)")
-    ap.add_argument("--budget", type=float, default=None,
-                    help="time budget in seconds: no mutant is started after it is spent")
-    ap.add_argument("--timeout", type=float, default=600.0,
-                    help="per-mutant timeout in seconds (default 600)")
-    ap.add_argument("--baseline-timeout", type=float, default=1200.0,
-                    help="timeout of each file's baseline run in seconds (default 1200)")
-    ap.add_argument("--no-baseline", action="store_true",
-                    help="skip the run of the listed tests on the unmutated copy")
+    ap.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        help="time budget in seconds: no mutant is started after it is spent",
+    )
+    ap.add_argument(
+        "--timeout", type=float, default=600.0, help="per-mutant timeout in seconds (default 600)"
+    )
+    ap.add_argument(
+        "--baseline-timeout",
+        type=float,
+        default=1200.0,
+        help="timeout of each file's baseline run in seconds (default 1200)",
+    )
+    ap.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="skip the run of the listed tests on the unmutated copy",
+    )
     ap.add_argument("--list", action="store_true", help="print the mutants, run nothing")
     ap.add_argument("--check-only", action="store_true", help="only the stale check")
     ap.add_argument("--keep", action="store_true", help="keep each mutated copy (debugging)")
-    ap.add_argument("--inconclusive-ok", action="store_true",
-                    help="exit 4 (not 1) when nothing survived but some mutant timed out or "
-                         "the unmutated baseline failed (CI reports it without failing)")
+    ap.add_argument(
+        "--inconclusive-ok",
+        action="store_true",
+        help="exit 4 (not 1) when nothing survived but some mutant timed out or "
+        "the unmutated baseline failed (CI reports it without failing)",
+    )
     args = ap.parse_args(argv)
     if args.jobs < 1:
         ap.error("--jobs must be >= 1")
@@ -314,21 +374,30 @@ def main(argv=None) -> int:
         return 1 if stale else 0
 
     runnable = [m for m in mutants if m.status != "stale"]
-    print(f"mutation harness: {len(mutants)} mutants ({len(stale)} stale), jobs={args.jobs}, "
-          f"budget={args.budget or 'none'}s", flush=True)
+    print(
+        f"mutation harness: {len(mutants)} mutants ({len(stale)} stale), jobs={args.jobs}, "
+        f"budget={args.budget or 'none'}s",
+        flush=True,
+    )
     if not args.no_baseline and runnable:
         budget_left = None if args.budget is None else args.budget - (time.monotonic() - t_start)
-        tmo = args.baseline_timeout if budget_left is None else max(min(args.baseline_timeout, budget_left), 1.0)
+        tmo = (
+            args.baseline_timeout
+            if budget_left is None
+            else max(min(args.baseline_timeout, budget_left), 1.0)
+        )
         ok, msg = run_baseline(runnable, tmo, args.jobs)
         print(msg, flush=True)
         if not ok:
-            print("== mutation harness: the listed tests fail WITHOUT any mutation; fix them first",
-                  file=sys.stderr)
+            print(
+                "== mutation harness: the listed tests fail WITHOUT any mutation; fix them first",
+                file=sys.stderr,
+            )
             return 4 if args.inconclusive_ok else 1
 
     def work(m):
         if args.budget is not None and time.monotonic() - t_start > args.budget:
-            return m   # stays "not run"
+            return m  # stays "not run"
         remaining = None if args.budget is None else args.budget - (time.monotonic() - t_start)
         tmo = args.timeout if remaining is None else max(min(args.timeout, remaining), 1.0)
         run_mutant(m, tmo, keep=args.keep)
@@ -346,13 +415,19 @@ def main(argv=None) -> int:
     print(f"elapsed {elapsed:.0f}s")
     bad = [m for m in mutants if m.status not in ("killed", "not run")]
     if bad:
-        print(f"== mutation harness: {len(bad)} mutant(s) not killed: "
-              + ", ".join(f"{m.id} ({m.status})" for m in bad), file=sys.stderr)
+        print(
+            f"== mutation harness: {len(bad)} mutant(s) not killed: "
+            + ", ".join(f"{m.id} ({m.status})" for m in bad),
+            file=sys.stderr,
+        )
         survived = [m for m in bad if m.status in ("survived", "stale", "no tests")]
         return 4 if (args.inconclusive_ok and not survived) else 1
     if not_run:
-        print(f"== mutation harness NOT finished: {len(not_run)} mutant(s) not run within the "
-              f"budget: " + ", ".join(m.id for m in not_run), file=sys.stderr)
+        print(
+            f"== mutation harness NOT finished: {len(not_run)} mutant(s) not run within the "
+            f"budget: " + ", ".join(m.id for m in not_run),
+            file=sys.stderr,
+        )
         return 3
     print("== mutation harness: every curated mutant killed")
     return 0

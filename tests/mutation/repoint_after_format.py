@@ -75,8 +75,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 KEEP = "kept"
 REPOINT = "re-pointed"
-PROBLEMS = ("stale", "format-error", "equivalent", "not-unique", "unverified", "not-literal",
-            "not-written")
+PROBLEMS = (
+    "stale",
+    "format-error",
+    "equivalent",
+    "not-unique",
+    "unverified",
+    "not-literal",
+    "not-written",
+)
 
 
 class FormatError(RuntimeError):
@@ -86,9 +93,20 @@ class FormatError(RuntimeError):
 def ruff_format(text: str, filename: str, root: Path = ROOT) -> str:
     """``text`` formatted by ``ruff format`` as if it were ``root / filename``."""
     p = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--force-exclude", "--stdin-filename",
-         filename, "-"],
-        input=text, capture_output=True, text=True, cwd=root,
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "format",
+            "--force-exclude",
+            "--stdin-filename",
+            filename,
+            "-",
+        ],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=root,
     )
     if p.returncode != 0:
         raise FormatError(p.stderr.strip() or f"ruff format exit {p.returncode}")
@@ -97,8 +115,8 @@ def ruff_format(text: str, filename: str, root: Path = ROOT) -> str:
 
 @dataclass
 class Entry:
-    source: Path      # the mutants_*.py
-    index: int        # position in its MUTANTS
+    source: Path  # the mutants_*.py
+    index: int  # position in its MUTANTS
     mutant: dict
     status: str = ""
     detail: str = ""
@@ -107,7 +125,7 @@ class Entry:
 
     @property
     def id(self) -> str:
-        return f"{self.source.stem[len('mutants_'):]}:{self.index}"
+        return f"{self.source.stem[len('mutants_') :]}:{self.index}"
 
 
 def load(path: Path) -> list[dict]:
@@ -128,10 +146,13 @@ def derive(a: str, b: str) -> tuple[str, str]:
     when even the whole file is not a unique find (cannot happen for ``a != b``) or the
     pair does not reproduce ``b``."""
     al, bl = a.splitlines(keepends=True), b.splitlines(keepends=True)
-    ops = [op for op in difflib.SequenceMatcher(None, al, bl, autojunk=False).get_opcodes()
-           if op[0] != "equal"]
+    ops = [
+        op
+        for op in difflib.SequenceMatcher(None, al, bl, autojunk=False).get_opcodes()
+        if op[0] != "equal"
+    ]
     i1, i2, j1, j2 = ops[0][1], ops[-1][2], ops[0][3], ops[-1][4]
-    lo, hi = i1, i2            # the lines of ``a`` in the find: al[lo:hi]
+    lo, hi = i1, i2  # the lines of ``a`` in the find: al[lo:hi]
     while True:
         new_find = "".join(al[lo:hi])
         new_rep = "".join(al[lo:i1]) + "".join(bl[j1:j2]) + "".join(al[i2:hi])
@@ -180,8 +201,10 @@ def plan(e: Entry, root: Path = ROOT, cache: dict | None = None) -> None:
         return
     if a == b:
         e.status = "equivalent"
-        e.detail = ("original and mutated file format to the SAME text: the mutation only "
-                    "changes layout and plants no bug once the tree is formatted")
+        e.detail = (
+            "original and mutated file format to the SAME text: the mutation only "
+            "changes layout and plants no bug once the tree is formatted"
+        )
         return
     # keep the curated pair when it still plants the same bug in the formatted file
     if a.count(m["find"]) == 1:
@@ -204,8 +227,10 @@ def plan(e: Entry, root: Path = ROOT, cache: dict | None = None) -> None:
         e.status, e.detail = "unverified", str(exc)
         return
     e.status = REPOINT
-    e.detail = (f"find {m['find'].count(chr(10)) + 1} -> {e.new_find.count(chr(10)) + 1} line(s), "
-                f"replace {m['replace'].count(chr(10)) + 1} -> {e.new_replace.count(chr(10)) + 1}")
+    e.detail = (
+        f"find {m['find'].count(chr(10)) + 1} -> {e.new_find.count(chr(10)) + 1} line(s), "
+        f"replace {m['replace'].count(chr(10)) + 1} -> {e.new_replace.count(chr(10)) + 1}"
+    )
 
 
 # ----------------------------------------------------------------------------- rewriting
@@ -215,6 +240,7 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 def py_literal(s: str, indent: int) -> str:
     """A Python literal for ``s``: one double-quoted string, or for a multi-line ``s`` a
     parenthesised implicit concatenation with one source line per line of ``s``."""
+
     def one(piece: str) -> str:
         out = []
         for ch in piece:
@@ -223,15 +249,16 @@ def py_literal(s: str, indent: int) -> str:
             elif not ch.isprintable():
                 out.append(ch.encode("unicode_escape").decode("ascii"))
             else:
-                out.append(ch)          # non-ASCII letters (rho, sigma) stay readable
+                out.append(ch)  # non-ASCII letters (rho, sigma) stay readable
         return '"' + "".join(out) + '"'
+
     lines = s.splitlines(keepends=True)
     if len(lines) <= 1:
         lit = one(s)
     else:
         pad = " " * (indent + 1)
         lit = "(" + ("\n" + pad).join(one(p) for p in lines) + ")"
-    if ast.literal_eval(lit) != s:          # escaping round trip: checked, never trusted
+    if ast.literal_eval(lit) != s:  # escaping round trip: checked, never trusted
         lit = repr(s)
     return lit
 
@@ -242,11 +269,18 @@ def _literal_nodes(tree: ast.AST) -> list[dict]:
     found = []
     for node in ast.walk(tree):
         keys = {}
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "dict"
+        ):
             keys = {k.arg: k.value for k in node.keywords if k.arg}
         elif isinstance(node, ast.Dict):
-            keys = {k.value: v for k, v in zip(node.keys, node.values)
-                    if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+            keys = {
+                k.value: v
+                for k, v in zip(node.keys, node.values)
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            }
         if "find" in keys and "replace" in keys:
             found.append(keys)
     found.sort(key=lambda k: (k["find"].lineno, k["find"].col_offset))
@@ -259,8 +293,7 @@ def _const(node) -> str | None:
 
 def _offset(lines: list[str], lineno: int, col: int) -> int:
     # ast columns are UTF-8 byte offsets
-    return sum(len(x) for x in lines[: lineno - 1]) + len(
-        lines[lineno - 1].encode()[:col].decode())
+    return sum(len(x) for x in lines[: lineno - 1]) + len(lines[lineno - 1].encode()[:col].decode())
 
 
 def rewrite(path: Path, entries: list[Entry], root: Path = ROOT) -> list[str]:
@@ -272,20 +305,30 @@ def rewrite(path: Path, entries: list[Entry], root: Path = ROOT) -> list[str]:
     # runtime index -> AST node: by position when the literals match one to one, else by value
     pos_ok = len(nodes) == len(runtime) and all(
         _const(nd["find"]) == r["find"] and _const(nd["replace"]) == r["replace"]
-        for nd, r in zip(nodes, runtime))
+        for nd, r in zip(nodes, runtime)
+    )
     problems, edits = [], []
     for e in entries:
         if pos_ok:
             nd = nodes[e.index]
         else:
-            cands = [nd for nd in nodes if _const(nd["find"]) == e.mutant["find"]
-                     and _const(nd["replace"]) == e.mutant["replace"]]
-            same = [r for r in runtime[: e.index]
-                    if r["find"] == e.mutant["find"] and r["replace"] == e.mutant["replace"]]
+            cands = [
+                nd
+                for nd in nodes
+                if _const(nd["find"]) == e.mutant["find"]
+                and _const(nd["replace"]) == e.mutant["replace"]
+            ]
+            same = [
+                r
+                for r in runtime[: e.index]
+                if r["find"] == e.mutant["find"] and r["replace"] == e.mutant["replace"]
+            ]
             if len(cands) <= len(same):
-                problems.append(f"{e.id}: find/replace are not plain string literals in "
-                                f"{path.name}; re-point by hand:\n    find={e.new_find!r}\n"
-                                f"    replace={e.new_replace!r}")
+                problems.append(
+                    f"{e.id}: find/replace are not plain string literals in "
+                    f"{path.name}; re-point by hand:\n    find={e.new_find!r}\n"
+                    f"    replace={e.new_replace!r}"
+                )
                 e.status = "not-literal"
                 continue
             nd = cands[len(same)]
@@ -306,7 +349,7 @@ def rewrite(path: Path, entries: list[Entry], root: Path = ROOT) -> list[str]:
         spans.append((start, end, py_literal(new, node.col_offset)))
     for start, end, lit in sorted(spans, reverse=True):
         text = text[:start] + lit + text[end:]
-    compile(text, str(path), "exec")        # valid Python, or raise before writing
+    compile(text, str(path), "exec")  # valid Python, or raise before writing
     text = ruff_format(text, str(path.relative_to(root)), root)
     old = path.read_text()
     path.write_text(text)
@@ -328,11 +371,18 @@ def _show(s: str) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--apply", action="store_true",
-                    help="rewrite the find/replace literals of tests/mutation/mutants_*.py")
+    ap.add_argument(
+        "--apply",
+        action="store_true",
+        help="rewrite the find/replace literals of tests/mutation/mutants_*.py",
+    )
     ap.add_argument("-v", "--verbose", action="store_true", help="print each old/new pair")
-    ap.add_argument("--root", type=Path, default=ROOT,
-                    help="repository root (default: the one holding this file)")
+    ap.add_argument(
+        "--root",
+        type=Path,
+        default=ROOT,
+        help="repository root (default: the one holding this file)",
+    )
     args = ap.parse_args(argv)
     root = args.root.resolve()
 
@@ -376,8 +426,10 @@ def main(argv=None) -> int:
     elif todo:
         print("dry run: nothing written (--apply rewrites the mutants files)")
     if bad:
-        print(f"== {len(bad)} mutant(s) need a hand-made fix BEFORE formatting the tree:",
-              file=sys.stderr)
+        print(
+            f"== {len(bad)} mutant(s) need a hand-made fix BEFORE formatting the tree:",
+            file=sys.stderr,
+        )
         for e in bad:
             print(f"==   {e.id} [{e.status}] {e.mutant['file']}: {e.detail}", file=sys.stderr)
             print(f"==     why: {e.mutant['why']}", file=sys.stderr)

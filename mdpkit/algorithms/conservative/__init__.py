@@ -3,6 +3,7 @@
 Importing this package registers the learners ``stepmix``, ``epsmix``, ``stepmix-learned``,
 ``ucbvi-cons``, ``baseline-only``, ``budget-conservative`` and ``naive-switch``.
 """
+
 from .base import ConservativeLearner, EmpiricalModel
 from .baseline_only import BaselineOnly
 from .budget_conservative import BudgetConservative
@@ -12,6 +13,15 @@ from .naive_switch import NaiveSwitch
 from .stepmix import StepMix
 from .ucbvi_conservative import UCBVIConservative
 
-__all__ = ["StepMix", "EpsMix", "LearnedBaselineStepMix", "LearnedBaselineEpsMix",
-           "UCBVIConservative", "BaselineOnly", "BudgetConservative", "NaiveSwitch",
-           "ConservativeLearner", "EmpiricalModel"]
+__all__ = [
+    "StepMix",
+    "EpsMix",
+    "LearnedBaselineStepMix",
+    "LearnedBaselineEpsMix",
+    "UCBVIConservative",
+    "BaselineOnly",
+    "BudgetConservative",
+    "NaiveSwitch",
+    "ConservativeLearner",
+    "EmpiricalModel",
+]

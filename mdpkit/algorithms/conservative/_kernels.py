@@ -22,6 +22,7 @@ Kernels
 
 Random numbers are never generated here: callers pass uniforms drawn from their Generators.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -72,7 +73,7 @@ def _bonus(h, s, a, N, Nsas, Vnext, H, S, A, L, bonus_kind, bonus_scale, Nprime_
             npr = Nprime_next[s2]
             cap = H * H
             if npr > 0.0:
-                t = 1e4 * H ** 3 * S * S * A * L * L / npr
+                t = 1e4 * H**3 * S * S * A * L * L / npr
                 if t < cap:
                     cap = t
             corr += p * cap
@@ -105,8 +106,11 @@ def optimistic_q(R, N, Nsas, V, h, s, a, L, bonus_kind, bonus_scale, Nprime):
     for s2 in range(S):
         pv += Nsas[h, s, a, s2] * V[h + 1, s2]
     pv /= n
-    q = R[h, s, a] + pv + _bonus(h, s, a, N, Nsas, V[h + 1], H, S, A, L, bonus_kind,
-                                 bonus_scale, Nprime)
+    q = (
+        R[h, s, a]
+        + pv
+        + _bonus(h, s, a, N, Nsas, V[h + 1], H, S, A, L, bonus_kind, bonus_scale, Nprime)
+    )
     return cap if q > cap else q
 
 
@@ -378,30 +382,30 @@ def reward_bounds(Rsum, N, L, Ro, Rp):
 class Settings(NamedTuple):
     """Constants of a run of one conservative learner (the kernels' grouped inputs)."""
 
-    alg: int             #: ALG_* code
-    L: float             #: log term of the confidence events
-    alpha: float         #: tolerance; threshold (1 - alpha) V^b
-    bonus_kind: int      #: BONUS_HOEFFDING or BONUS_BERNSTEIN
-    bonus_scale: float   #: c_b (1.0 = theory)
-    order: int           #: ORDER_OPT_FIRST or ORDER_BASE_FIRST
-    select: int          #: SELECT_MAX_H or SELECT_MAX_UCB
-    lb0_exact: bool      #: LB_0 = V^b known (else PolicyEva(pi^b))
-    Vb: float            #: the known V^b (LB_0 when lb0_exact; budget reference)
+    alg: int  #: ALG_* code
+    L: float  #: log term of the confidence events
+    alpha: float  #: tolerance; threshold (1 - alpha) V^b
+    bonus_kind: int  #: BONUS_HOEFFDING or BONUS_BERNSTEIN
+    bonus_scale: float  #: c_b (1.0 = theory)
+    order: int  #: ORDER_OPT_FIRST or ORDER_BASE_FIRST
+    select: int  #: SELECT_MAX_H or SELECT_MAX_UCB
+    lb0_exact: bool  #: LB_0 = V^b known (else PolicyEva(pi^b))
+    Vb: float  #: the known V^b (LB_0 when lb0_exact; budget reference)
     rewards_known: bool  #: else estimate r from the realised rewards
-    thr_ucb: bool        #: threshold (1 - alpha) * optimistic value of pi^b, every episode
+    thr_ucb: bool  #: threshold (1 - alpha) * optimistic value of pi^b, every episode
 
 
 class AgentData(NamedTuple):
     """What the agent knows and learns; the arrays are updated in place."""
 
-    N: np.ndarray        #: (H, S, A) visit counts
-    Nsas: np.ndarray     #: (H, S, A, S) transition counts
-    Rsum: np.ndarray     #: (H, S, A) sums of realised rewards
-    Ro: np.ndarray       #: (H, S, A) rewards of the optimistic planner
-    Rp: np.ndarray       #: (H, S, A) rewards of PolicyEva
-    pib: np.ndarray      #: (H, S, A) baseline policy
-    cpib: np.ndarray     #: (H, S, A) its cumulative sums over actions (for sampling)
-    mu: np.ndarray       #: (S,) initial distribution
+    N: np.ndarray  #: (H, S, A) visit counts
+    Nsas: np.ndarray  #: (H, S, A, S) transition counts
+    Rsum: np.ndarray  #: (H, S, A) sums of realised rewards
+    Ro: np.ndarray  #: (H, S, A) rewards of the optimistic planner
+    Rp: np.ndarray  #: (H, S, A) rewards of PolicyEva
+    pib: np.ndarray  #: (H, S, A) baseline policy
+    cpib: np.ndarray  #: (H, S, A) its cumulative sums over actions (for sampling)
+    mu: np.ndarray  #: (S,) initial distribution
     scalars: np.ndarray  #: (2,) [threshold, budget] carried from episode to episode
 
 
@@ -409,17 +413,17 @@ class Decision(NamedTuple):
     """The deployment of one episode: with probability ``eps`` the Markov ``policy``
     (played step by step as ``step_mode`` says), else the baseline ``pib``."""
 
-    pik: np.ndarray        #: (H, S) int64 optimistic greedy policy pi^k
-    policy: np.ndarray     #: (H, S, A) Markov policy deployed with probability eps
+    pik: np.ndarray  #: (H, S) int64 optimistic greedy policy pi^k
+    policy: np.ndarray  #: (H, S, A) Markov policy deployed with probability eps
     step_mode: np.ndarray  #: (H,) int64 STEP_OPT / STEP_BASE / STEP_COIN for ``policy``
-    rho: float             #: coin probability of pi^k at the STEP_COIN step
-    eps: float             #: probability of ``policy`` against the baseline (1: always)
-    lb: float              #: certified lower bound of the deployment
-    mix: float             #: h* + rho (StepMix), eps (EpsMix), 1/0 (others)
-    vbar: float            #: optimistic value of pi^k
-    thr: float             #: threshold used this episode
-    full: bool             #: pi^k certified and deployed
-    uncertified: bool      #: nothing certified (learned-baseline fallback)
+    rho: float  #: coin probability of pi^k at the STEP_COIN step
+    eps: float  #: probability of ``policy`` against the baseline (1: always)
+    lb: float  #: certified lower bound of the deployment
+    mix: float  #: h* + rho (StepMix), eps (EpsMix), 1/0 (others)
+    vbar: float  #: optimistic value of pi^k
+    thr: float  #: threshold used this episode
+    full: bool  #: pi^k certified and deployed
+    uncertified: bool  #: nothing certified (learned-baseline fallback)
 
 
 STEP_OPT = 0
@@ -480,8 +484,18 @@ def decide(cfg, data):
         if cfg.select == SELECT_MAX_H:
             full, hstar, rho = select_max_h(LBs, thr)
         else:
-            UBs = switch_ubs(data.Ro, N, Nsas, pik, data.pib, data.mu, L, cfg.order,
-                             cfg.bonus_kind, cfg.bonus_scale)
+            UBs = switch_ubs(
+                data.Ro,
+                N,
+                Nsas,
+                pik,
+                data.pib,
+                data.mu,
+                L,
+                cfg.order,
+                cfg.bonus_kind,
+                cfg.bonus_scale,
+            )
             full, hstar, rho = select_max_ucb(LBs, UBs, thr)
         if full:
             lb = LBs[H]
@@ -649,8 +663,9 @@ def run_episodes(cfg, data, model, u_env, u_agent):
                 ua += 1
             states[k, h] = s
             actions[k, h] = a
-            r, s2, j = episode_step(model.cdf_P[h, s, a], model.R3[h, s, a], model.bernoulli,
-                                    u_env[k], j)
+            r, s2, j = episode_step(
+                model.cdf_P[h, s, a], model.R3[h, s, a], model.bernoulli, u_env[k], j
+            )
             count_step(data, h, s, a, r, s2)
             rew[k] += r
             s = s2

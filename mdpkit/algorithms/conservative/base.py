@@ -52,6 +52,7 @@ Decisions (left open by what could be read of the paper)
   correction term (which needs ``N'_{H+1}``) are 0 and only ``14 H L / (3 n)`` remains.
 * Counts are float64 arrays (exact for counts < 2^53).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -66,10 +67,23 @@ from ..base import EpisodicLearner, PolicyMixture, check_fast
 from . import _kernels as kr
 
 __all__ = [
-    "EmpiricalModel", "log_term", "l1_radius", "optimistic_planning", "OptimisticPlan",
-    "policy_eva", "step_switch_policy", "step_mixture_policy", "switch_lower_bounds",
-    "switch_upper_bounds", "stepmix_select", "epsmix_epsilon", "check_alpha", "check_delta",
-    "check_baseline_policy", "ConservativeLearner", "PROVENANCE_MACHINERY",
+    "EmpiricalModel",
+    "log_term",
+    "l1_radius",
+    "optimistic_planning",
+    "OptimisticPlan",
+    "policy_eva",
+    "step_switch_policy",
+    "step_mixture_policy",
+    "switch_lower_bounds",
+    "switch_upper_bounds",
+    "stepmix_select",
+    "epsmix_epsilon",
+    "check_alpha",
+    "check_delta",
+    "check_baseline_policy",
+    "ConservativeLearner",
+    "PROVENANCE_MACHINERY",
 ]
 
 PROVENANCE_MACHINERY = (
@@ -111,7 +125,9 @@ def check_delta(delta, name: str = "delta") -> float:
     return d
 
 
-def check_baseline_policy(policy, H: int, S: int, A: int, name: str = "baseline_policy") -> np.ndarray:
+def check_baseline_policy(
+    policy, H: int, S: int, A: int, name: str = "baseline_policy"
+) -> np.ndarray:
     """Baseline policy as a float (H, S, A) table.
 
     Accepts an int (H, S) deterministic policy or a float (H, S, A) stochastic one (rows
@@ -121,17 +137,23 @@ def check_baseline_policy(policy, H: int, S: int, A: int, name: str = "baseline_
         raise ValueError(f"{name} is required (int (H, S) or float (H, S, A)), got None")
     arr = np.asarray(policy)
     if arr.dtype == np.bool_ or arr.dtype.kind not in "iuf":
-        raise ValueError(f"{name} must be an int (H, S) or float (H, S, A) array, got dtype {arr.dtype}")
+        raise ValueError(
+            f"{name} must be an int (H, S) or float (H, S, A) array, got dtype {arr.dtype}"
+        )
     if arr.dtype.kind in "iu":
         if arr.shape != (H, S):
-            raise ValueError(f"{name} (deterministic) must have shape (H, S) = {(H, S)}, got {arr.shape}")
+            raise ValueError(
+                f"{name} (deterministic) must have shape (H, S) = {(H, S)}, got {arr.shape}"
+            )
         if (arr < 0).any() or (arr >= A).any():
             raise ValueError(f"{name} has an action outside [0, A={A})")
         out = np.zeros((H, S, A))
         np.put_along_axis(out, arr[..., None].astype(np.int64), 1.0, axis=-1)
         return out
     if arr.shape != (H, S, A):
-        raise ValueError(f"{name} (stochastic) must have shape (H, S, A) = {(H, S, A)}, got {arr.shape}")
+        raise ValueError(
+            f"{name} (stochastic) must have shape (H, S, A) = {(H, S, A)}, got {arr.shape}"
+        )
     arr = np.array(arr, dtype=np.float64)
     if not np.all(np.isfinite(arr)) or (arr < 0).any():
         raise ValueError(f"{name} must hold finite non-negative probabilities")
@@ -154,7 +176,11 @@ def log_term(S: int, A: int, H: int, K: int, delta: float, n_events: int = 3) ->
     add one event each (unknown rewards; V^b not known, whose UCB is one more Hoeffding event).
     """
     delta = check_delta(delta)
-    if isinstance(n_events, (bool, np.bool_)) or not isinstance(n_events, numbers.Integral) or n_events < 1:
+    if (
+        isinstance(n_events, (bool, np.bool_))
+        or not isinstance(n_events, numbers.Integral)
+        or n_events < 1
+    ):
         raise ValueError(f"n_events must be an integer >= 1, got {n_events!r}")
     for v, nm in ((S, "S"), (A, "A"), (H, "H"), (K, "K")):
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < 1:
@@ -228,8 +254,9 @@ def _R3(R, H):
     return np.ascontiguousarray(R)
 
 
-def optimistic_planning(R, model: EmpiricalModel, L: float, *, bonus: str = "hoeffding",
-                        bonus_scale: float = 1.0) -> OptimisticPlan:
+def optimistic_planning(
+    R, model: EmpiricalModel, L: float, *, bonus: str = "hoeffding", bonus_scale: float = 1.0
+) -> OptimisticPlan:
     """Optimistic planning of stepmix.md#optimistic-planning on the empirical model.
 
     Parameters
@@ -268,7 +295,9 @@ def step_switch_policy(pik, pib, h: int, order: str = "opt_first") -> np.ndarray
     H = pib.shape[0]
     if not (0 <= h <= H):
         raise ValueError(f"h must lie in [0, H={H}], got {h}")
-    return kr.switch_policy(np.asarray(pik, dtype=np.int64), pib, _choice(order, _ORDER, "order"), int(h))
+    return kr.switch_policy(
+        np.asarray(pik, dtype=np.int64), pib, _choice(order, _ORDER, "order"), int(h)
+    )
 
 
 def step_mixture_policy(pik, pib, h: int, rho: float, order: str = "opt_first") -> np.ndarray:
@@ -280,23 +309,41 @@ def step_mixture_policy(pik, pib, h: int, rho: float, order: str = "opt_first") 
     rho = _real(rho, "rho")
     if not (0.0 <= rho <= 1.0):
         raise ValueError(f"rho must lie in [0, 1], got {rho}")
-    return kr.mixture_policy(np.asarray(pik, dtype=np.int64), pib, _choice(order, _ORDER, "order"), int(h), rho)
+    return kr.mixture_policy(
+        np.asarray(pik, dtype=np.int64), pib, _choice(order, _ORDER, "order"), int(h), rho
+    )
 
 
 def switch_lower_bounds(R, model, pik, pib, mu, L, order="opt_first") -> np.ndarray:
     """``LB_h = mu · PolicyEva(π^{(h)})_1`` for h = 0..H, shape (H+1,)."""
-    return kr.switch_lbs(_R3(R, model.H), model.N, model.Nsas, np.asarray(pik, dtype=np.int64),
-                         np.ascontiguousarray(pib, dtype=np.float64), np.asarray(mu, dtype=np.float64),
-                         float(L), _choice(order, _ORDER, "order"))
+    return kr.switch_lbs(
+        _R3(R, model.H),
+        model.N,
+        model.Nsas,
+        np.asarray(pik, dtype=np.int64),
+        np.ascontiguousarray(pib, dtype=np.float64),
+        np.asarray(mu, dtype=np.float64),
+        float(L),
+        _choice(order, _ORDER, "order"),
+    )
 
 
-def switch_upper_bounds(R, model, pik, pib, mu, L, order="opt_first", bonus="hoeffding",
-                        bonus_scale=1.0) -> np.ndarray:
+def switch_upper_bounds(
+    R, model, pik, pib, mu, L, order="opt_first", bonus="hoeffding", bonus_scale=1.0
+) -> np.ndarray:
     """``Ū_h`` = optimistic evaluation of π^{(h)} at the start, h = 0..H (rule "max_ucb")."""
-    return kr.switch_ubs(_R3(R, model.H), model.N, model.Nsas, np.asarray(pik, dtype=np.int64),
-                         np.ascontiguousarray(pib, dtype=np.float64), np.asarray(mu, dtype=np.float64),
-                         float(L), _choice(order, _ORDER, "order"), _choice(bonus, _BONUS, "bonus"),
-                         float(bonus_scale))
+    return kr.switch_ubs(
+        _R3(R, model.H),
+        model.N,
+        model.Nsas,
+        np.asarray(pik, dtype=np.int64),
+        np.ascontiguousarray(pib, dtype=np.float64),
+        np.asarray(mu, dtype=np.float64),
+        float(L),
+        _choice(order, _ORDER, "order"),
+        _choice(bonus, _BONUS, "bonus"),
+        float(bonus_scale),
+    )
 
 
 def stepmix_select(LB, thr: float, rule: str = "max_h", UB=None):
@@ -354,11 +401,29 @@ class ConservativeLearner(EpisodicLearner):
     ALG: ClassVar[int] = -1
     allow_alpha_zero: ClassVar[bool] = False
 
-    def __init__(self, env_info: dict, rng, *, alpha=0.1, delta=0.05, bonus="hoeffding",
-                 bonus_scale=1.0, K=None, baseline_policy=None, baseline_value=None,
-                 gamma_tol=None, order="opt_first", stepmix_select="max_h", fast=True,
-                 init_model: EmpiricalModel | None = None, thr=None, lb0_exact=True,
-                 rewards="known", baseline_value_known=True, init_reward_sums=None):
+    def __init__(
+        self,
+        env_info: dict,
+        rng,
+        *,
+        alpha=0.1,
+        delta=0.05,
+        bonus="hoeffding",
+        bonus_scale=1.0,
+        K=None,
+        baseline_policy=None,
+        baseline_value=None,
+        gamma_tol=None,
+        order="opt_first",
+        stepmix_select="max_h",
+        fast=True,
+        init_model: EmpiricalModel | None = None,
+        thr=None,
+        lb0_exact=True,
+        rewards="known",
+        baseline_value_known=True,
+        init_reward_sums=None,
+    ):
         self.rng = as_generator(rng)
         try:
             S, A, H = int(env_info["S"]), int(env_info["A"]), int(env_info["H"])
@@ -371,15 +436,20 @@ class ConservativeLearner(EpisodicLearner):
         self.rewards_known = rewards == "known"
         if self.rewards_known:
             if env_info.get("R") is None:
-                raise ValueError("env_info['R'] is required with rewards='known' (stepmix.md#decisions); "
-                                 "pass rewards='unknown' to estimate them")
+                raise ValueError(
+                    "env_info['R'] is required with rewards='known' (stepmix.md#decisions); "
+                    "pass rewards='unknown' to estimate them"
+                )
             self.R = np.array(_R3(env_info["R"], H))
         else:
             self.R = np.zeros((H, S, A))
         self._Ro = self.R.copy()
         self._Rp = self.R.copy()
-        self.Rsum = np.zeros((H, S, A)) if init_reward_sums is None else \
-            np.array(init_reward_sums, dtype=np.float64).reshape(H, S, A).copy()
+        self.Rsum = (
+            np.zeros((H, S, A))
+            if init_reward_sums is None
+            else np.array(init_reward_sums, dtype=np.float64).reshape(H, S, A).copy()
+        )
         if not isinstance(baseline_value_known, (bool, np.bool_)):
             raise TypeError("baseline_value_known must be a bool")
         self.baseline_value_known = bool(baseline_value_known)
@@ -404,7 +474,9 @@ class ConservativeLearner(EpisodicLearner):
         self._select = _choice(stepmix_select, _SELECT, "stepmix_select")
         K = env_info.get("n_steps") if K is None else K
         if K is None:
-            raise ValueError("K (number of episodes, used in L) is required: pass K or env_info['n_steps']")
+            raise ValueError(
+                "K (number of episodes, used in L) is required: pass K or env_info['n_steps']"
+            )
         if isinstance(K, (bool, np.bool_)) or not isinstance(K, numbers.Integral) or K < 1:
             raise ValueError(f"K must be an integer >= 1, got {K!r}")
         self.K = int(K)
@@ -423,8 +495,10 @@ class ConservativeLearner(EpisodicLearner):
         vb = env_info.get("baseline_value") if baseline_value is None else baseline_value
         if vb is None:
             if self.baseline_value_known:
-                raise ValueError("baseline_value (the scalar V^b, known: stepmix.md#setting) is required, "
-                                 "or pass baseline_value_known=False")
+                raise ValueError(
+                    "baseline_value (the scalar V^b, known: stepmix.md#setting) is required, "
+                    "or pass baseline_value_known=False"
+                )
             vb = float("nan")
         self.Vb = _real(vb, "baseline_value") if vb == vb else float("nan")
         self.lb0_exact = bool(lb0_exact) and self.baseline_value_known
@@ -436,16 +510,34 @@ class ConservativeLearner(EpisodicLearner):
         self._info: dict[str, float] = {}
         self._decision = None
         self._modes = np.zeros(H, dtype=np.int64)
-        self._data = kr.AgentData(self.model.N, self.model.Nsas, self.Rsum, self._Ro, self._Rp,
-                                  self.pib, self._cpib, self.mu, np.array([self.thr, 0.0]))
+        self._data = kr.AgentData(
+            self.model.N,
+            self.model.Nsas,
+            self.Rsum,
+            self._Ro,
+            self._Rp,
+            self.pib,
+            self._cpib,
+            self.mu,
+            np.array([self.thr, 0.0]),
+        )
 
     @property
     def settings(self) -> kr.Settings:
         """The constants of the compiled decision (:class:`_kernels.Settings`)."""
-        return kr.Settings(int(self.ALG), float(self.L), float(self.alpha), int(self._bonus_kind),
-                           float(self.bonus_scale), int(self._order), int(self._select),
-                           bool(self.lb0_exact), float(self.Vb) if self.Vb == self.Vb else 0.0,
-                           bool(self.rewards_known), bool(self.thr_ucb))
+        return kr.Settings(
+            int(self.ALG),
+            float(self.L),
+            float(self.alpha),
+            int(self._bonus_kind),
+            float(self.bonus_scale),
+            int(self._order),
+            int(self._select),
+            bool(self.lb0_exact),
+            float(self.Vb) if self.Vb == self.Vb else 0.0,
+            bool(self.rewards_known),
+            bool(self.thr_ucb),
+        )
 
     # ------------------------------------------------------------- decision
     def begin_episode(self) -> np.ndarray | PolicyMixture:
@@ -459,21 +551,30 @@ class ConservativeLearner(EpisodicLearner):
         self.thr = float(d.thr)
         plays = kr.plays_policy(d.eps, self.rng.random() if kr.needs_coin(d.eps) else 0.0)
         self._modes = d.step_mode if plays else np.full(self.H, kr.STEP_BASE, dtype=np.int64)
-        self._info = {"lb": float(d.lb), "mix": float(d.mix), "vbar": float(d.vbar),
-                      "fully_optimistic": float(d.full), "uncertified": float(d.uncertified),
-                      "threshold": float(d.thr)}
+        self._info = {
+            "lb": float(d.lb),
+            "mix": float(d.mix),
+            "vbar": float(d.vbar),
+            "fully_optimistic": float(d.full),
+            "uncertified": float(d.uncertified),
+            "threshold": float(d.thr),
+        }
         if d.eps >= 1.0:
             return d.policy
         if d.eps <= 0.0:
             return self.pib
-        return PolicyMixture((float(d.eps), 1.0 - float(d.eps)), (d.policy, self.pib),
-                             0 if plays else 1)
+        return PolicyMixture(
+            (float(d.eps), 1.0 - float(d.eps)), (d.policy, self.pib), 0 if plays else 1
+        )
 
     def act(self, h: int, s: int) -> int:
         md = self._modes[h]
         if md == kr.STEP_COIN:
-            md = kr.STEP_OPT if kr.coin_follows_opt(self.rng.random(), self._decision.rho) \
+            md = (
+                kr.STEP_OPT
+                if kr.coin_follows_opt(self.rng.random(), self._decision.rho)
                 else kr.STEP_BASE
+            )
         if md == kr.STEP_OPT:
             return int(self._decision.pik[h, s])
         return int(kr.sample_index(self._cpib[h, s], self.rng.random()))
@@ -529,7 +630,8 @@ class ConservativeLearner(EpisodicLearner):
         u_env = episode_uniforms(rng, n_steps, self.H, tab.bernoulli)
         u_agent = self.rng.random(n_steps * (self.H + 1))
         value, lbs, mix, vbar, reward, thrs, full, unc, states, actions = kr.run_episodes(
-            self.settings, self._data, tab, u_env, u_agent)
+            self.settings, self._data, tab, u_env, u_agent
+        )
         self.thr = float(self._data.scalars[0])
         out = {
             "regret": float(env.optimal_value) - value,

@@ -2,6 +2,7 @@ r"""Baseline only ("baseline-only"): deploys the baseline policy every episode
 (``docs/papers/stepmix.md``, "Algorithms as implemented"); its regret is exactly
 ``K (V* - V^b)`` (:data:`mdpkit.bounds.stepmix.BASELINE_ONLY_REGRET`).
 """
+
 from __future__ import annotations
 
 from ...bounds.stepmix import BASELINE_ONLY_REGRET

@@ -5,6 +5,7 @@ Budget ``B_k = sum_{j<k} LB(pi_j) - (1 - alpha)(k - 1) V^b`` with ``LB(pi^b) := 
 deploys pi^k iff ``B_k + LB(pi^k) - (1 - alpha) V^b >= 0``, else pi^b. The rule is in the
 compiled :func:`~._kernels.decide`.
 """
+
 from __future__ import annotations
 
 from ...experiments.registry import register_learner
@@ -20,8 +21,9 @@ class BudgetConservative(ConservativeLearner):
     """Cumulative-constraint (budget) algorithm, CUCBVI-style."""
 
     ALG = kr.ALG_BUDGET
-    provenance = ("Budget-conservative (Garcelon et al. 2020, Yang et al. 2021)." + _R
-                  + PROVENANCE_MACHINERY)
+    provenance = (
+        "Budget-conservative (Garcelon et al. 2020, Yang et al. 2021)." + _R + PROVENANCE_MACHINERY
+    )
 
 
 @register_learner("budget-conservative")

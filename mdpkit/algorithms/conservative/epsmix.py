@@ -23,6 +23,7 @@ Decisions
   episode-level mixture of two Markov policies is in general not a Markov policy).
 * The coin is drawn only when 0 < ε < 1 (stepmix.md#decisions), one ``rng.random()``.
 """
+
 from __future__ import annotations
 
 from ...bounds.stepmix import EPSMIX_REGRET, TABULAR_LOWER

@@ -27,6 +27,7 @@ Decisions
   only add counts; the concentration events of stepmix.md#policyeva are per (h, s, a, n) so L's role
   is the same up to replacing K by K + N, which we do: ``L = ln(6 S A H (K + N)/δ)``).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -42,17 +43,33 @@ from .base import (
     log_term,
 )
 
-__all__ = ["LearnedBaselineStepMix", "LearnedBaselineEpsMix", "make_learned_baseline",
-           "learned_baseline_setup"]
+__all__ = [
+    "LearnedBaselineStepMix",
+    "LearnedBaselineEpsMix",
+    "make_learned_baseline",
+    "learned_baseline_setup",
+]
 
-_PROV = ("Learned-baseline variant (stepmix.md#learned-baseline). [V] existence of the extension and of "
-         "guarantees for a large enough dataset. [R] threshold (1-alpha)(mean return + "
-         "H sqrt(ln(6/delta)/2N)), behaviour cloning, counts initialised with D, LB_0 = "
-         "PolicyEva(pi_hat^b), uncertified fallback. ")
+_PROV = (
+    "Learned-baseline variant (stepmix.md#learned-baseline). [V] existence of the extension and of "
+    "guarantees for a large enough dataset. [R] threshold (1-alpha)(mean return + "
+    "H sqrt(ln(6/delta)/2N)), behaviour cloning, counts initialised with D, LB_0 = "
+    "PolicyEva(pi_hat^b), uncertified fallback. "
+)
 
 
-def learned_baseline_setup(dataset: dict, R, S: int, A: int, H: int, *, alpha: float,
-                           delta: float, K: int, estimator: str = "bc"):
+def learned_baseline_setup(
+    dataset: dict,
+    R,
+    S: int,
+    A: int,
+    H: int,
+    *,
+    alpha: float,
+    delta: float,
+    K: int,
+    estimator: str = "bc",
+):
     """Threshold, estimated baseline policy, initial model and L of stepmix.md#learned-baseline.
 
     Returns a dict with ``thr, V_hat, eps_V, policy (H, S, A), model (EmpiricalModel), L, N``.
@@ -65,9 +82,17 @@ def learned_baseline_setup(dataset: dict, R, S: int, A: int, H: int, *, alpha: f
         nx = np.asarray(dataset["next_states"], dtype=np.int64)
         rw = np.asarray(dataset["rewards"], dtype=np.float64)
     except (KeyError, TypeError) as exc:
-        raise ValueError(f"offline_dataset must hold states, actions, next_states, rewards: {exc}") from None
+        raise ValueError(
+            f"offline_dataset must hold states, actions, next_states, rewards: {exc}"
+        ) from None
     N = st.shape[0]
-    if N < 1 or st.shape != (N, H) or ac.shape != (N, H) or nx.shape != (N, H) or rw.shape != (N, H):
+    if (
+        N < 1
+        or st.shape != (N, H)
+        or ac.shape != (N, H)
+        or nx.shape != (N, H)
+        or rw.shape != (N, H)
+    ):
         raise ValueError(f"offline_dataset arrays must all have shape (N >= 1, H={H})")
     delta = check_delta(delta)
     V_hat = float(rw.sum(axis=1).mean())
@@ -94,30 +119,58 @@ def learned_baseline_setup(dataset: dict, R, S: int, A: int, H: int, *, alpha: f
         raise ValueError(f"baseline_estimator must be 'bc' or 'vi_lcb', got {estimator!r}")
     rsum = np.zeros((H, S, A))
     np.add.at(rsum, (np.broadcast_to(np.arange(H), st.shape), st, ac), rw)
-    return {"thr": float(thr), "V_hat": V_hat, "eps_V": float(eps_V), "policy": pol,
-            "model": model, "L": L, "N": N, "reward_sums": rsum}
+    return {
+        "thr": float(thr),
+        "V_hat": V_hat,
+        "eps_V": float(eps_V),
+        "policy": pol,
+        "model": model,
+        "L": L,
+        "N": N,
+        "reward_sums": rsum,
+    }
 
 
 class _Learned(ConservativeLearner):
-    def __init__(self, env_info, rng, *, alpha=0.1, delta=0.05, K=None,
-                 baseline_estimator="bc", **params):
+    def __init__(
+        self, env_info, rng, *, alpha=0.1, delta=0.05, K=None, baseline_estimator="bc", **params
+    ):
         S, A, H = int(env_info["S"]), int(env_info["A"]), int(env_info["H"])
         K0 = env_info.get("n_steps") if K is None else K
         if K0 is None:
             raise ValueError("K (number of episodes) is required: pass K or env_info['n_steps']")
         from .base import check_alpha
+
         alpha = check_alpha(alpha)
-        setup = learned_baseline_setup(env_info.get("offline_dataset"), env_info.get("R"), S, A, H,
-                                       alpha=alpha, delta=delta, K=int(K0),
-                                       estimator=baseline_estimator)
+        setup = learned_baseline_setup(
+            env_info.get("offline_dataset"),
+            env_info.get("R"),
+            S,
+            A,
+            H,
+            alpha=alpha,
+            delta=delta,
+            K=int(K0),
+            estimator=baseline_estimator,
+        )
         self.setup = setup
         info = dict(env_info)
         info.pop("baseline_policy", None)
         info.pop("baseline_value", None)
-        super().__init__(info, rng, alpha=alpha, delta=delta, K=K0,
-                         baseline_policy=setup["policy"], baseline_value=setup["V_hat"],
-                         init_model=setup["model"], thr=setup["thr"], lb0_exact=False,
-                         init_reward_sums=setup["reward_sums"], **params)
+        super().__init__(
+            info,
+            rng,
+            alpha=alpha,
+            delta=delta,
+            K=K0,
+            baseline_policy=setup["policy"],
+            baseline_value=setup["V_hat"],
+            init_model=setup["model"],
+            thr=setup["thr"],
+            lb0_exact=False,
+            init_reward_sums=setup["reward_sums"],
+            **params,
+        )
         if self.rewards_known:
             self.L = setup["L"]
         else:

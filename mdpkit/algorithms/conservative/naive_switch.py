@@ -2,6 +2,7 @@ r"""Naive switch ("naive-switch"): deploys pi^k iff its pessimistic value ``LB(p
 least the threshold, else the baseline: EpsMix with eps in {0, 1}
 (``docs/papers/stepmix.md``). The rule is in the compiled :func:`~._kernels.decide`.
 """
+
 from __future__ import annotations
 
 from ...experiments.registry import register_learner

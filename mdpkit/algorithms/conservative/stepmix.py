@@ -39,6 +39,7 @@ Decisions
   ``fully_optimistic``, ``uncertified``, ``threshold``; the fast path adds the exact
   ``value`` and ``constraint_ok``.
 """
+
 from __future__ import annotations
 
 from ...bounds.stepmix import STEPMIX_RECONSTRUCTION_HOEFFDING, STEPMIX_REGRET, TABULAR_LOWER

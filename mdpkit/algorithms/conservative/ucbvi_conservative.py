@@ -7,6 +7,7 @@ previous Q), not :mod:`mdpkit.algorithms.ucbvi`: with the same planner, StepMix 
 alpha = 1 coincide with it trajectory for trajectory. The library's UCBVI-CH (bonus
 ``7 H L sqrt(1/N)``, ``L = ln(5SAT/delta)``, monotone min) is a different algorithm.
 """
+
 from __future__ import annotations
 
 from ...experiments.registry import register_learner

@@ -56,9 +56,11 @@ uniform per round and Batch-EXP3 one per batch, in ``act`` and in ``fast_run`` a
 two paths give identical numbers. EXP3 probabilities are computed with the largest
 exponent subtracted (identical mathematically to the reference's plain exponentials).
 """
+
 # isort: off
 # Registration order (the registry lists learners in import order): as before the split.
 from . import linucb, dlinucb, exp3, batch_exp3, ar2, expert, clairvoyant  # noqa: F401
+
 # isort: on
 from .ar2 import AR2, ar2_parameters, make_ar2
 from .batch_exp3 import BatchExp3, batch_size, make_batch_exp3
@@ -69,7 +71,25 @@ from .expert import expert_allocation, make_expert
 from .fixed_action import FixedAction
 from .linucb import make_linucb, make_linucb_1, make_linucb_logT
 
-__all__ = ["Exp3", "BatchExp3", "AR2", "DLinUCB", "FixedAction", "expert_allocation",
-           "make_linucb", "make_dlinucb", "make_ar2", "make_exp3", "make_batch_exp3",
-           "make_expert", "make_clairvoyant", "make_linucb_logT", "make_linucb_1",
-           "make_dlinucb_logT", "make_dlinucb_1", "exp3_rate", "batch_size", "ar2_parameters"]
+__all__ = [
+    "Exp3",
+    "BatchExp3",
+    "AR2",
+    "DLinUCB",
+    "FixedAction",
+    "expert_allocation",
+    "make_linucb",
+    "make_dlinucb",
+    "make_ar2",
+    "make_exp3",
+    "make_batch_exp3",
+    "make_expert",
+    "make_clairvoyant",
+    "make_linucb_logT",
+    "make_linucb_1",
+    "make_dlinucb_logT",
+    "make_dlinucb_1",
+    "exp3_rate",
+    "batch_size",
+    "ar2_parameters",
+]

@@ -15,6 +15,7 @@ rho is the real ``max |eig(A)|`` (dynlin-ucb.md#model; the reference passes comp
 real-data system). Tie-breaks use one uniform per round from the learner's Generator, in
 ``act`` and ``fast_run`` alike.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,9 +43,11 @@ class AR2(BanditLearner):
     reference_quirks : bool   never remove arms from the triggered set (dynlin-ucb.md#baselines)
     """
 
-    provenance = (_PROV_CODE + "state machine of dynlin-ucb.md#baselines from the reference AR2Agent [C]; "
-                  "the clean variant (explored arms leave the triggered set) follows the "
-                  "paper's description as recalled [R].")
+    provenance = (
+        _PROV_CODE + "state machine of dynlin-ucb.md#baselines from the reference AR2Agent [C]; "
+        "the clean variant (explored arms leave the triggered set) follows the "
+        "paper's description as recalled [R]."
+    )
 
     def __init__(self, n_actions, rng, *, alpha, sigma, epoch_size, c0, reference_quirks=False):
         self.n_actions = check_positive_int(n_actions, "n_actions")
@@ -69,9 +72,24 @@ class AR2(BanditLearner):
 
     def act(self) -> int:
         u = self.rng.random()
-        a = int(K.ar2_choose(self.t0, self.s, self.n_actions, self.epoch_size, self.est,
-                             self.tau, self.tau_trig, self.trig, self.last, self.last_last,
-                             self.alpha, self.c1sig, u, self.quirks))
+        a = int(
+            K.ar2_choose(
+                self.t0,
+                self.s,
+                self.n_actions,
+                self.epoch_size,
+                self.est,
+                self.tau,
+                self.tau_trig,
+                self.trig,
+                self.last,
+                self.last_last,
+                self.alpha,
+                self.c1sig,
+                u,
+                self.quirks,
+            )
+        )
         self.last_last = self.last
         self.last = a
         self.arm = a
@@ -80,9 +98,22 @@ class AR2(BanditLearner):
     def update(self, a, r) -> None:
         if a != self.arm:
             raise ValueError(f"a = {a} is not the arm returned by act() ({self.arm})")
-        self.s = int(K.ar2_update(self.t0, self.s, self.n_actions, self.epoch_size, self.est,
-                                  self.tau, self.tau_trig, self.trig, a, float(r), self.alpha,
-                                  self.quirks))
+        self.s = int(
+            K.ar2_update(
+                self.t0,
+                self.s,
+                self.n_actions,
+                self.epoch_size,
+                self.est,
+                self.tau,
+                self.tau_trig,
+                self.trig,
+                a,
+                float(r),
+                self.alpha,
+                self.quirks,
+            )
+        )
         self.t0 += 1
 
     def info(self) -> dict:
@@ -93,16 +124,22 @@ class AR2(BanditLearner):
         _check_fresh_env(env, self)
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
         U = self.rng.random(T)
-        acts, rew = K.run_ar2(K.dlb_system(env),
-                              Z, U, self.alpha, self.epoch_size, self.c1sig, self.quirks)
-        return {"regret": env.gaps[acts].astype(np.float64), "reward": rew,
-                "action": acts.astype(np.float64)}
+        acts, rew = K.run_ar2(
+            K.dlb_system(env), Z, U, self.alpha, self.epoch_size, self.c1sig, self.quirks
+        )
+        return {
+            "regret": env.gaps[acts].astype(np.float64),
+            "reward": rew,
+            "action": acts.astype(np.float64),
+        }
 
 
 def ar2_parameters(n_actions: int, alpha: float, sigma: float) -> dict:
     """``Delta_ep`` and ``c0`` of the reference configuration (dynlin-ucb.md#baselines)."""
-    ep = math.ceil(n_actions * alpha ** -3 * sigma ** -3)
-    c0 = math.sqrt(4 * math.log(1 / (alpha * sigma)) + 4 * math.log(ep) + 2 * math.log(4 * n_actions))
+    ep = math.ceil(n_actions * alpha**-3 * sigma**-3)
+    c0 = math.sqrt(
+        4 * math.log(1 / (alpha * sigma)) + 4 * math.log(ep) + 2 * math.log(4 * n_actions)
+    )
     return {"epoch_size": ep, "c0": c0}
 
 
@@ -116,5 +153,12 @@ def make_ar2(env_info, rng, *, reference_quirks=False) -> AR2:
     if not 0 < alpha < 1 or not sigma > 0:
         raise ValueError(f"AR2 needs 0 < rho < 1 and sigma > 0, got rho={alpha}, sigma={sigma}")
     p = ar2_parameters(Kn, alpha, sigma)
-    return AR2(Kn, rng, alpha=alpha, sigma=sigma, epoch_size=p["epoch_size"], c0=p["c0"],
-               reference_quirks=reference_quirks)
+    return AR2(
+        Kn,
+        rng,
+        alpha=alpha,
+        sigma=sigma,
+        epoch_size=p["epoch_size"],
+        c0=p["c0"],
+        reference_quirks=reference_quirks,
+    )

@@ -10,6 +10,7 @@ of the rewards since the previous update divided by tau, credited to the arm of 
 batch, so a window straddles two batches and the first one holds 2 rounds); clean: one update
 per batch on the mean of its own tau rewards. (Found in the reference code.)
 """
+
 from __future__ import annotations
 
 import math
@@ -32,9 +33,11 @@ class BatchExp3(Exp3):
     (reward window of the reference code, see the module docstring).
     """
 
-    provenance = (_PROV_CODE + "batching: Dekel, Tewari, Arora 2012 as in the reference's "
-                  "BatchExp3Agent; its off-by-one reward window is reproduced only under "
-                  "reference_quirks [C].")
+    provenance = (
+        _PROV_CODE + "batching: Dekel, Tewari, Arora 2012 as in the reference's "
+        "BatchExp3Agent; its off-by-one reward window is reproduced only under "
+        "reference_quirks [C]."
+    )
 
     def __init__(self, n_actions, rng, *, gamma, eta, M, tau, reference_quirks=False):
         super().__init__(n_actions, rng, gamma=gamma, eta=eta, M=M)
@@ -65,10 +68,14 @@ class BatchExp3(Exp3):
         _check_fresh_env(env, self)
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
         U = self.rng.random(-(-T // self.tau))
-        acts, rew = K.run_batch_exp3(K.dlb_system(env), Z, U, self.eta, self.gamma, self.M, self.tau,
-                                     self.quirks)
-        return {"regret": env.gaps[acts].astype(np.float64), "reward": rew,
-                "action": acts.astype(np.float64)}
+        acts, rew = K.run_batch_exp3(
+            K.dlb_system(env), Z, U, self.eta, self.gamma, self.M, self.tau, self.quirks
+        )
+        return {
+            "regret": env.gaps[acts].astype(np.float64),
+            "reward": rew,
+            "action": acts.astype(np.float64),
+        }
 
 
 def batch_size(T: int, rho: float) -> int:
@@ -88,5 +95,12 @@ def make_batch_exp3(env_info, rng, *, reference_quirks=False) -> BatchExp3:
     Kn = int(_info_get(env_info, "n_actions"))
     tau = batch_size(T, float(_info_get(env_info, "rho")))
     g = exp3_rate(Kn, T / tau)
-    return BatchExp3(Kn, rng, gamma=g, eta=g / Kn, M=_exp3_M(env_info), tau=tau,
-                     reference_quirks=reference_quirks)
+    return BatchExp3(
+        Kn,
+        rng,
+        gamma=g,
+        eta=g / Kn,
+        M=_exp3_M(env_info),
+        tau=tau,
+        reference_quirks=reference_quirks,
+    )

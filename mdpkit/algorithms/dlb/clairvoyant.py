@@ -3,6 +3,7 @@
 Clairvoyant [``dlb-clairvoyant``]: holds ``u*`` (oracle); zero R_ss. Provenance:
 :attr:`FixedAction.provenance` (a constant policy, the regret reference).
 """
+
 from __future__ import annotations
 
 from ...experiments.registry import register_learner

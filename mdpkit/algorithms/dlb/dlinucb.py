@@ -11,6 +11,7 @@ r"""D-Lin-UCB baselines of the DynLin-UCB experiments (docs/papers/dynlin-ucb.md
 
 The first random action comes from the learner's Generator, in ``act`` and ``fast_run`` alike.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,12 +40,25 @@ class DLinUCB(BanditLearner):
     beta_scale : float
     """
 
-    provenance = (_PROV_CODE + "algorithm: Russac, Vernade, Cappe 2019 (D-LinUCB) as "
-                  "implemented in the reference DLinUCBAgent (lam_t uses the 0-based round "
-                  "count before the round, initial V = Vtilde = lam I) [C].")
+    provenance = (
+        _PROV_CODE + "algorithm: Russac, Vernade, Cappe 2019 (D-LinUCB) as "
+        "implemented in the reference DLinUCBAgent (lam_t uses the 0-based round "
+        "count before the round, initial V = Vtilde = lam I) [C]."
+    )
 
-    def __init__(self, features, horizon, rng, *, lam=1.0, gamma=0.999999999, theta_norm,
-                 sigma, norm_bound=1.5, beta_scale=1.0):
+    def __init__(
+        self,
+        features,
+        horizon,
+        rng,
+        *,
+        lam=1.0,
+        gamma=0.999999999,
+        theta_norm,
+        sigma,
+        norm_bound=1.5,
+        beta_scale=1.0,
+    ):
         X = np.array(features, dtype=np.float64)
         if X.ndim != 2 or X.shape[0] < 1 or not np.all(np.isfinite(X)):
             raise ValueError(f"features must be a finite (K, d) array, got shape {X.shape}")
@@ -74,16 +88,28 @@ class DLinUCB(BanditLearner):
         if self.t == 0:
             self.arm = self.first_action
         else:
-            beta = K.dlin_beta(self.t, self.lam, self.gamma, self.theta_norm, self.sigma,
-                               self.log_T, self.d, self.norm_bound) * self.beta_scale
+            beta = (
+                K.dlin_beta(
+                    self.t,
+                    self.lam,
+                    self.gamma,
+                    self.theta_norm,
+                    self.sigma,
+                    self.log_T,
+                    self.d,
+                    self.norm_bound,
+                )
+                * self.beta_scale
+            )
             self.arm = int(K.dlin_index_argmax(self.X, self.hhat, self.Vinv, self.Vt, beta))
         return self.arm
 
     def update(self, a, r) -> None:
         if a != self.arm:
             raise ValueError(f"a = {a} is not the arm returned by act() ({self.arm})")
-        self.Vinv, self.hhat = K.dlin_update(self.V, self.Vt, self.b, self.X[a], float(r),
-                                             self.t, self.lam, self.gamma)
+        self.Vinv, self.hhat = K.dlin_update(
+            self.V, self.Vt, self.b, self.X[a], float(r), self.t, self.lam, self.gamma
+        )
         self.t += 1
 
     def info(self) -> dict:
@@ -94,11 +120,24 @@ class DLinUCB(BanditLearner):
         T = check_positive_int(n_steps, "n_steps")
         _check_fresh_env(env, self)
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
-        acts, rew = K.run_dlin_russac(K.dlb_system(env), Z, self.X, self.first_action, self.lam,
-                                      self.gamma, self.theta_norm, self.sigma, self.log_T,
-                                      self.norm_bound, self.beta_scale)
-        return {"regret": env.gaps[acts].astype(np.float64), "reward": rew,
-                "action": acts.astype(np.float64)}
+        acts, rew = K.run_dlin_russac(
+            K.dlb_system(env),
+            Z,
+            self.X,
+            self.first_action,
+            self.lam,
+            self.gamma,
+            self.theta_norm,
+            self.sigma,
+            self.log_T,
+            self.norm_bound,
+            self.beta_scale,
+        )
+        return {
+            "regret": env.gaps[acts].astype(np.float64),
+            "reward": rew,
+            "action": acts.astype(np.float64),
+        }
 
 
 @register_learner("dlb-dlinucb")
@@ -113,17 +152,35 @@ def make_dlinucb(env_info, rng, *, config="1", beta_scale=1.0, norm_bound=1.5):
     T = check_positive_int(_info_get(env_info, "n_steps"), "env_info['n_steps']")
     X = _info_get(env_info, "features")
     if config in ("1", 1):
-        return DLinUCB(X, T, rng, lam=1.0, gamma=0.999999999,
-                       theta_norm=_info_get(env_info, "theta_norm"),
-                       sigma=_info_get(env_info, "sigma"), norm_bound=norm_bound,
-                       beta_scale=beta_scale)
+        return DLinUCB(
+            X,
+            T,
+            rng,
+            lam=1.0,
+            gamma=0.999999999,
+            theta_norm=_info_get(env_info, "theta_norm"),
+            sigma=_info_get(env_info, "sigma"),
+            norm_bound=norm_bound,
+            beta_scale=beta_scale,
+        )
     if config in ("logT", "log T"):
         rho, c = _fed_constants(env_info)
-        return _LinUCBLike(X, T, rng, lam=math.log(T), beta_mode=K.BETA_DLINUCB_FED,
-                           rho_bar=0.0, eps=1e-4, c_h=c["c_h"], sigma2_tilde=c["sigma2_tilde"],
-                           U_bar=_info_get(env_info, "U_bar"), gamma=0.999999,
-                           beta_scale=beta_scale, h_true=env_info.get("oracle_h"),
-                           label="D-Lin-UCB (lambda=log T)")
+        return _LinUCBLike(
+            X,
+            T,
+            rng,
+            lam=math.log(T),
+            beta_mode=K.BETA_DLINUCB_FED,
+            rho_bar=0.0,
+            eps=1e-4,
+            c_h=c["c_h"],
+            sigma2_tilde=c["sigma2_tilde"],
+            U_bar=_info_get(env_info, "U_bar"),
+            gamma=0.999999,
+            beta_scale=beta_scale,
+            h_true=env_info.get("oracle_h"),
+            label="D-Lin-UCB (lambda=log T)",
+        )
     raise ValueError(f"config must be 'logT' or '1', got {config!r}")
 
 

@@ -8,6 +8,7 @@ learner's Generator, in ``act`` and in ``fast_run`` alike, so the two paths give
 Probabilities are computed with the largest exponent subtracted (identical mathematically to
 the reference's plain exponentials).
 """
+
 from __future__ import annotations
 
 import math
@@ -25,8 +26,10 @@ from .reference_config import _PROV_CODE
 def _exp3_M(env_info):
     """``M = (Theta + Omega ||B|| / (1 - rho)) U`` (dynlin-ucb.md#baselines, EXP3 reward scale)."""
     rho = float(_info_get(env_info, "rho"))
-    return (_info_get(env_info, "theta_norm") + _info_get(env_info, "omega_norm")
-            * _info_get(env_info, "B_norm") / (1.0 - rho)) * _info_get(env_info, "U_bar")
+    return (
+        _info_get(env_info, "theta_norm")
+        + _info_get(env_info, "omega_norm") * _info_get(env_info, "B_norm") / (1.0 - rho)
+    ) * _info_get(env_info, "U_bar")
 
 
 class Exp3(BanditLearner):
@@ -40,8 +43,10 @@ class Exp3(BanditLearner):
     M : float > 0             reward scale: rewards mapped by ``(y + 2M)/(4M)``
     """
 
-    provenance = (_PROV_CODE + "algorithm: Auer et al. 2002 EXP3 in the reference's "
-                  "Exp3Agent form (softmax of eta G mixed with gamma/K) [C].")
+    provenance = (
+        _PROV_CODE + "algorithm: Auer et al. 2002 EXP3 in the reference's "
+        "Exp3Agent form (softmax of eta G mixed with gamma/K) [C]."
+    )
 
     def __init__(self, n_actions, rng, *, gamma, eta, M):
         self.n_actions = check_positive_int(n_actions, "n_actions")
@@ -73,10 +78,12 @@ class Exp3(BanditLearner):
         _check_fresh_env(env, self)
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
         U = self.rng.random(T)
-        acts, rew = K.run_exp3(K.dlb_system(env),
-                               Z, U, self.eta, self.gamma, self.M)
-        return {"regret": env.gaps[acts].astype(np.float64), "reward": rew,
-                "action": acts.astype(np.float64)}
+        acts, rew = K.run_exp3(K.dlb_system(env), Z, U, self.eta, self.gamma, self.M)
+        return {
+            "regret": env.gaps[acts].astype(np.float64),
+            "reward": rew,
+            "action": acts.astype(np.float64),
+        }
 
 
 def exp3_rate(n_actions: int, T: float) -> float:

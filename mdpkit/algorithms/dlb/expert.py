@@ -6,6 +6,7 @@ reference's one-pass clip-and-rescale), times 1.5. Not an element of U: ``act`` 
 action *vector*. Provenance: :attr:`FixedAction.provenance` (allocation rule from the
 reference ``ExpertAgent`` [C]).
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,6 @@
 """The constant-action learner behind the Expert and Clairvoyant baselines of the
 DynLin-UCB experiments (docs/papers/dynlin-ucb.md#baselines)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,8 +40,9 @@ class FixedAction(BanditLearner):
             raise ValueError("env must be fresh (no pull before fast_run)")
         Z = as_generator(rng).standard_normal((T, env.n + env.m))
         Bu_a, thetau_a, _ = env._arm(self.action)
-        rew = K.run_fixed(env.A, env.omega, np.ascontiguousarray(Bu_a), thetau_a, env.state_sigma,
-                          env.sigma, Z)
+        rew = K.run_fixed(
+            env.A, env.omega, np.ascontiguousarray(Bu_a), thetau_a, env.state_sigma, env.sigma, Z
+        )
         out = {"regret": np.full(T, env.pseudo_regret(self.action)), "reward": rew}
         if not isinstance(self.action, np.ndarray):
             out["action"] = np.full(T, float(self.action))

@@ -11,6 +11,7 @@ Both are :class:`~mdpkit.algorithms.dynlin_ucb.LinearFamilyLearner` configuratio
 decision and update kernels are the DynLin-UCB ones, selected by the ``BETA_*`` constants of
 :mod:`mdpkit.algorithms._dlb_kernels`).
 """
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,9 @@ from .reference_config import _PROV_CODE, _fed_constants
 
 
 class _LinUCBLike(LinearFamilyLearner):
-    provenance = _PROV_CODE + "OFUL structure: Abbasi-Yadkori et al. 2011 (classical_baselines 1.3)."
+    provenance = (
+        _PROV_CODE + "OFUL structure: Abbasi-Yadkori et al. 2011 (classical_baselines 1.3)."
+    )
 
 
 @register_learner("dlb-linucb")
@@ -42,18 +45,40 @@ def make_linucb(env_info, rng, *, config="logT", beta_scale=1.0, norm_bound=1.5)
     d = np.asarray(X).shape[1]
     if config in ("logT", "log T"):
         rho, c = _fed_constants(env_info)
-        return _LinUCBLike(X, T, rng, lam=math.log(T), beta_mode=K.BETA_LINUCB_FED, rho_bar=0.0,
-                           eps=1e-4, c_h=c["c_h"], sigma2_tilde=c["sigma2_tilde"],
-                           U_bar=_info_get(env_info, "U_bar"), beta_scale=beta_scale,
-                           h_true=env_info.get("oracle_h"), label="Lin-UCB (lambda=log T)")
+        return _LinUCBLike(
+            X,
+            T,
+            rng,
+            lam=math.log(T),
+            beta_mode=K.BETA_LINUCB_FED,
+            rho_bar=0.0,
+            eps=1e-4,
+            c_h=c["c_h"],
+            sigma2_tilde=c["sigma2_tilde"],
+            U_bar=_info_get(env_info, "U_bar"),
+            beta_scale=beta_scale,
+            h_true=env_info.get("oracle_h"),
+            label="Lin-UCB (lambda=log T)",
+        )
     if config in ("1", 1):
         lam = 1.0
         nb = _real(norm_bound, "norm_bound", low=0.0, low_open=True)
-        beta = (_info_get(env_info, "theta_norm") * math.sqrt(lam) + math.sqrt(
-            2 * math.log(T) + d * math.log((d * lam + T * nb ** 2) / (d * lam))))
-        return _LinUCBLike(X, T, rng, lam=lam, beta_mode=K.BETA_CONST, rho_bar=0.0, eps=1e-4,
-                           beta_const=beta, beta_scale=beta_scale,
-                           h_true=env_info.get("oracle_h"), label="Lin-UCB (lambda=1)")
+        beta = _info_get(env_info, "theta_norm") * math.sqrt(lam) + math.sqrt(
+            2 * math.log(T) + d * math.log((d * lam + T * nb**2) / (d * lam))
+        )
+        return _LinUCBLike(
+            X,
+            T,
+            rng,
+            lam=lam,
+            beta_mode=K.BETA_CONST,
+            rho_bar=0.0,
+            eps=1e-4,
+            beta_const=beta,
+            beta_scale=beta_scale,
+            h_true=env_info.get("oracle_h"),
+            label="Lin-UCB (lambda=1)",
+        )
     raise ValueError(f"config must be 'logT' or '1', got {config!r}")
 
 

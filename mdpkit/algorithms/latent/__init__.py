@@ -1,5 +1,6 @@
 """Latent-MDP learners (``docs/papers/latent-mdp.md``): one module per algorithm, all on the
 shared compiled rules of ``_kernels``."""
+
 from . import context_agnostic, hoeffding_vo, mo, oracle_context, vo  # noqa: F401
 from .common import LatentLearner  # noqa: F401
 from .context_agnostic import ContextAgnostic  # noqa: F401

@@ -28,6 +28,7 @@ the learner's tree), ``max_nodes``.
 Learner contexts ``Ml``: M for the contextual learners; 1 for the context-agnostic learner,
 which maps every revealed context to 0 (``ctx_map``).
 """
+
 from __future__ import annotations
 
 import math
@@ -38,8 +39,23 @@ from numba import njit
 
 from ...solvers._latent_kernels import BonusRule, backup_tree, build_tree, fsc_value, rollout
 
-LatentStats = namedtuple("LatentStats", ["N", "Nsas", "Rsum", "n", "Phat", "Rhat", "refreshes",
-                                         "C", "I", "nu_hat", "w_hat", "counters"])
+LatentStats = namedtuple(
+    "LatentStats",
+    [
+        "N",
+        "Nsas",
+        "Rsum",
+        "n",
+        "Phat",
+        "Rhat",
+        "refreshes",
+        "C",
+        "I",
+        "nu_hat",
+        "w_hat",
+        "counters",
+    ],
+)
 LatentConfig = namedtuple("LatentConfig", ["iota", "key_scale", "max_nodes"])
 LearnerSpec = namedtuple("LearnerSpec", ["match_values", "ctx_map", "nR", "reveal", "rule"])
 TrueModel = namedtuple("TrueModel", ["P", "R", "nu", "w", "ridx", "v_star"])
@@ -51,11 +67,19 @@ EPISODES, CHANGED, PLANS = 0, 1, 2
 def new_stats(Ml: int, S: int, A: int) -> LatentStats:
     """Empty statistics: uniform ``nu_hat`` and ``w_hat``, ``changed`` set (plan at k = 1)."""
     return LatentStats(
-        np.zeros((Ml, S, A), np.int64), np.zeros((Ml, S, A, S), np.int64),
-        np.zeros((Ml, S, A)), np.zeros((Ml, S, A), np.int64), np.zeros((Ml, S, A, S)),
-        np.ones((Ml, S, A)), np.zeros((Ml, S, A), np.int64), np.zeros(Ml, np.int64),
-        np.zeros((Ml, S), np.int64), np.full((Ml, S), 1.0 / S), np.full(Ml, 1.0 / Ml),
-        np.array([0, 1, 0], np.int64))
+        np.zeros((Ml, S, A), np.int64),
+        np.zeros((Ml, S, A, S), np.int64),
+        np.zeros((Ml, S, A)),
+        np.zeros((Ml, S, A), np.int64),
+        np.zeros((Ml, S, A, S)),
+        np.ones((Ml, S, A)),
+        np.zeros((Ml, S, A), np.int64),
+        np.zeros(Ml, np.int64),
+        np.zeros((Ml, S), np.int64),
+        np.full((Ml, S), 1.0 / S),
+        np.full(Ml, 1.0 / Ml),
+        np.array([0, 1, 0], np.int64),
+    )
 
 
 def log_term(M: int, S: int, A: int, H: int, K: int, delta: float, beta: float) -> float:
@@ -192,16 +216,25 @@ def plan_step(st, cfg, spec, H):
     ctx_map = spec.ctx_map
     Pb, Rbar, ridx = learner_model(st, spec.match_values)
     rr = roots(st, spec.reveal)
-    status, n, tree = build_tree(Pb, ridx, spec.nR, rr, H, cfg.key_scale, cfg.max_nodes, 1024,
-                                 True)
+    status, n, tree = build_tree(Pb, ridx, spec.nR, rr, H, cfg.key_scale, cfg.max_nodes, 1024, True)
     M_env = ctx_map.shape[0]
     S = st.nu_hat.shape[1]
     root_env = np.zeros((M_env, S), np.int64)
     if status != 0:
         return status, tree, np.zeros(0, np.int64), root_env, np.nan
     nvis = st.n.astype(np.float64)
-    alpha, act = backup_tree(tree.level_start, tree.node_s, tree.node_b, tree.child, Rbar,
-                             ridx, st.Phat, nvis, cfg.iota, spec.rule)
+    alpha, act = backup_tree(
+        tree.level_start,
+        tree.node_s,
+        tree.node_b,
+        tree.child,
+        Rbar,
+        ridx,
+        st.Phat,
+        nvis,
+        cfg.iota,
+        spec.rule,
+    )
     for m in range(M_env):
         for s in range(S):
             root_env[m, s] = tree.root[ctx_map[m], s]
@@ -240,20 +273,35 @@ def run_episodes(model, U, st, cfg, spec):
     status, tree, act, root_env, vb = plan_step(st, cfg, spec, H)
     if status != 0:
         return status, regret, reward, vbar, plans
-    cur = model.v_star - fsc_value(root_env, tree.node_s, act, tree.child, tree.level_start,
-                             ridx_env, P, R, nu, w)
+    cur = model.v_star - fsc_value(
+        root_env, tree.node_s, act, tree.child, tree.level_start, ridx_env, P, R, nu, w
+    )
     for k in range(K):
         if st.counters[CHANGED] != 0:
             status, tree, act, root_env, vb = plan_step(st, cfg, spec, H)
             if status != 0:
                 return status, regret, reward, vbar, plans
-            cur = model.v_star - fsc_value(root_env, tree.node_s, act, tree.child, tree.level_start,
-                                     ridx_env, P, R, nu, w)
+            cur = model.v_star - fsc_value(
+                root_env, tree.node_s, act, tree.child, tree.level_start, ridx_env, P, R, nu, w
+            )
         regret[k] = cur
         vbar[k] = vb
         plans[k] = st.counters[PLANS]
-        m = rollout(root_env, tree.node_s, act, tree.child, ridx_env, P, R, nu, w, U[k],
-                    states, actions, rewards)
+        m = rollout(
+            root_env,
+            tree.node_s,
+            act,
+            tree.child,
+            ridx_env,
+            P,
+            R,
+            nu,
+            w,
+            U[k],
+            states,
+            actions,
+            rewards,
+        )
         tot = 0.0
         for t in range(H):
             tot += rewards[t]

@@ -8,6 +8,7 @@ contexts are mapped to the learner's contexts.
 The object's ``begin_episode`` / ``end_episode`` and its ``fast_run`` call the same compiled
 functions (:mod:`mdpkit.algorithms.latent._kernels`), so both paths give identical numbers.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -70,17 +71,35 @@ class LatentLearner:
     kind = "latent-episodic"
     provenance = PROVENANCE_COMMON
 
-    def __init__(self, env_info, rng, *, rule, oracle=False, pooled=False, delta=0.05,
-                 beta=1.0, key_tol=1e-6, max_nodes=2_000_000, fast=True):
+    def __init__(
+        self,
+        env_info,
+        rng,
+        *,
+        rule,
+        oracle=False,
+        pooled=False,
+        delta=0.05,
+        beta=1.0,
+        key_tol=1e-6,
+        max_nodes=2_000_000,
+        fast=True,
+    ):
         if not isinstance(env_info, dict) or env_info.get("kind") != "latent-episodic":
-            raise ValueError("env_info must come from a 'latent-episodic' env (kind='latent-episodic')")
+            raise ValueError(
+                "env_info must come from a 'latent-episodic' env (kind='latent-episodic')"
+            )
         self.rng = as_generator(rng)
         self.M, self.S, self.A, self.H = (int(env_info[k]) for k in ("M", "S", "A", "H"))
         self.K = int(env_info.get("n_steps", 1))
         self.delta = _pos_real(delta, "delta", 0.0, 1.0)
         self.beta = _pos_real(beta, "beta")
         self.key_tol = _pos_real(key_tol, "key_tol", 0.0, 1.0)
-        if isinstance(max_nodes, (bool, np.bool_)) or not isinstance(max_nodes, numbers.Integral) or max_nodes < 1:
+        if (
+            isinstance(max_nodes, (bool, np.bool_))
+            or not isinstance(max_nodes, numbers.Integral)
+            or max_nodes < 1
+        ):
             raise ValueError(f"max_nodes must be a positive integer, got {max_nodes!r}")
         if not isinstance(fast, (bool, np.bool_)):
             raise TypeError(f"fast must be a bool, got {type(fast).__name__}")
@@ -88,7 +107,9 @@ class LatentLearner:
         self.reward_values = np.asarray(env_info["reward_values"], dtype=np.float64)
         self.pooled = bool(pooled)
         Ml = 1 if pooled else self.M
-        self.iota = K.log_term(self.M, self.S, self.A, self.H, max(self.K, 1), self.delta, self.beta)
+        self.iota = K.log_term(
+            self.M, self.S, self.A, self.H, max(self.K, 1), self.delta, self.beta
+        )
         self.cfg = K.LatentConfig(self.iota, 1.0 / self.key_tol, int(max_nodes))
         ctx_map = np.zeros(self.M, np.int64) if pooled else np.arange(self.M, dtype=np.int64)
         match = np.zeros(0) if pooled else self.reward_values.copy()
@@ -111,10 +132,13 @@ class LatentLearner:
     def _plan(self):
         status, tree, act, root_env, vbar = K.plan_step(self.stats, self.cfg, self.spec, self.H)
         if status != 0:
-            raise ValueError(f"the learner's history tree needs more than max_nodes="
-                             f"{self.cfg.max_nodes} nodes; raise max_nodes or use a smaller H")
-        self.policy = LatentPolicy(root_env, tree.node_s, act, tree.child, tree.level_start,
-                                   self.reward_values)
+            raise ValueError(
+                f"the learner's history tree needs more than max_nodes="
+                f"{self.cfg.max_nodes} nodes; raise max_nodes or use a smaller H"
+            )
+        self.policy = LatentPolicy(
+            root_env, tree.node_s, act, tree.child, tree.level_start, self.reward_values
+        )
         self.vbar = float(vbar)
 
     def begin_episode(self) -> LatentPolicy:
@@ -127,7 +151,9 @@ class LatentLearner:
 
     def observe_context(self, m: int) -> None:
         """Only the oracle-context learner may be told the context at the start."""
-        raise RuntimeError(f"{type(self).__name__} does not take the context before the episode ends")
+        raise RuntimeError(
+            f"{type(self).__name__} does not take the context before the episode ends"
+        )
 
     def act(self, h: int, s: int) -> int:
         if h == 0:
@@ -147,8 +173,9 @@ class LatentLearner:
         m = int(context)
         if not 0 <= m < self.M:
             raise ValueError(f"context must be in [0, M={self.M}), got {context!r}")
-        K.stats_update(self.stats, int(self.spec.ctx_map[m]), self._states, self._actions,
-                       self._rewards)
+        K.stats_update(
+            self.stats, int(self.spec.ctx_map[m]), self._states, self._actions, self._rewards
+        )
 
     def info(self) -> dict:
         return {"vbar": self.vbar, "plans": float(self.stats.counters[K.PLANS])}
@@ -165,17 +192,22 @@ class LatentLearner:
         lm = env.lmdp
         U = rng.random((n_steps, lm.H + 2))
         model = K.TrueModel(lm.P, lm.R, lm.nu, lm.w, lm.ridx, float(env.optimal_value))
-        status, regret, reward, vbar, plans = K.run_episodes(model, U, self.stats, self.cfg,
-                                                             self.spec)
+        status, regret, reward, vbar, plans = K.run_episodes(
+            model, U, self.stats, self.cfg, self.spec
+        )
         if status != 0:
-            raise ValueError(f"the learner's history tree needs more than max_nodes="
-                             f"{self.cfg.max_nodes} nodes; raise max_nodes or use a smaller H")
+            raise ValueError(
+                f"the learner's history tree needs more than max_nodes="
+                f"{self.cfg.max_nodes} nodes; raise max_nodes or use a smaller H"
+            )
         return {"regret": regret, "reward": reward, "vbar": vbar, "plans": plans}
 
 
 def make_latent_learner(cls, env_info, rng, **params):
     """Build ``cls(env_info, rng, **params)`` after checking the env kind."""
     if not isinstance(env_info, dict) or env_info.get("kind") != "latent-episodic":
-        raise ValueError(f"{cls.__name__} needs a 'latent-episodic' env, got kind="
-                         f"{env_info.get('kind') if isinstance(env_info, dict) else None!r}")
+        raise ValueError(
+            f"{cls.__name__} needs a 'latent-episodic' env, got kind="
+            f"{env_info.get('kind') if isinstance(env_info, dict) else None!r}"
+        )
     return cls(env_info, rng, **params)

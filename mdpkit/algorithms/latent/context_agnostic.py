@@ -2,6 +2,7 @@
 context into one MDP on the states (revealed contexts are ignored, rewards are averaged), so
 its policy is Markov in (step, state). Linear regret when the optimal LMDP policy needs the
 history."""
+
 from __future__ import annotations
 
 from ...experiments.registry import register_learner
@@ -15,8 +16,7 @@ class ContextAgnostic(LatentLearner):
     provenance = PROVENANCE_COMMON + " Pooled-context comparator of the testbed [D]."
 
     def __init__(self, env_info, rng, **kw):
-        super().__init__(env_info, rng, rule=K.VO_RULE,
-                         pooled=True, **kw)
+        super().__init__(env_info, rng, rule=K.VO_RULE, pooled=True, **kw)
 
 
 @register_learner("lmdp-context-agnostic")

@@ -5,6 +5,7 @@
 (exact water-filling over the entrywise empirical-Bernstein box intersected with the
 simplex): a tractable relaxation of the paper's joint maximisation over one model.
 """
+
 from __future__ import annotations
 
 from ...experiments.registry import register_learner
@@ -15,8 +16,10 @@ __all__ = ["MO", "make_mo"]
 
 
 class MO(LatentLearner):
-    provenance = PROVENANCE_COMMON + (" MO: the paper's joint maximisation over a single model is "
-                                      "replaced by a per-node (rectangular) maximisation [D].")
+    provenance = PROVENANCE_COMMON + (
+        " MO: the paper's joint maximisation over a single model is "
+        "replaced by a per-node (rectangular) maximisation [D]."
+    )
 
     def __init__(self, env_info, rng, **kw):
         super().__init__(env_info, rng, rule=K.MO_RULE, **kw)

@@ -2,6 +2,7 @@
 the start of each episode, it runs the VO recursion as M separate Markov problems (one-hot
 beliefs). Not an LMDP algorithm (its regret can be negative): a lower envelope. Needs an env
 built with ``oracle=True``."""
+
 from __future__ import annotations
 
 from ...experiments.registry import register_learner

@@ -10,6 +10,7 @@ H equal to 0. ``phi`` has shape (S, A, S, d); a signed model kernel ``Pt[s, a, s
 <phi(s2|s,a), theta>`` has shape (S, A, S). A *ladder* (:class:`Ladder`) is the state of M
 weighted ridge regressions (levels m = 0..M-1 regress ``V^(2^m)``).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -17,10 +18,29 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-__all__ = ["Ladder", "new_ladder", "phi_v", "mahal", "home", "vtr_add", "ladder_end_episode",
-           "sample_next", "greedy_plan", "pseudo_value", "hat_value", "candidates", "oracle",
-           "power_features", "planning_gaps", "TIE_TOL", "hat_dp", "oracle_decoupled",
-           "ORACLE_EXACT", "ORACLE_DECOUPLED", "ORACLES"]
+__all__ = [
+    "Ladder",
+    "new_ladder",
+    "phi_v",
+    "mahal",
+    "home",
+    "vtr_add",
+    "ladder_end_episode",
+    "sample_next",
+    "greedy_plan",
+    "pseudo_value",
+    "hat_value",
+    "candidates",
+    "oracle",
+    "power_features",
+    "planning_gaps",
+    "TIE_TOL",
+    "hat_dp",
+    "oracle_decoupled",
+    "ORACLE_EXACT",
+    "ORACLE_DECOUPLED",
+    "ORACLES",
+]
 
 #: Two oracle values within this distance are a tie (broken by the learner's uniform draw).
 TIE_TOL = 1e-12
@@ -41,6 +61,7 @@ class Ladder(NamedTuple):
     b : (M, d); theta : (M, d) estimate frozen at the last episode end;
     Sdot, Sdot_inv : (M, d, d) matrix frozen at the last episode end and its inverse.
     """
+
     Sigma: np.ndarray
     Sinv: np.ndarray
     b: np.ndarray
@@ -129,9 +150,13 @@ def home(phis, lad, beta_k, alpha, gamma, sig2):
     for m in range(M):
         epi = gamma * gamma * mahal(phis[m], lad.Sinv[m])
         if m < M - 1:
-            vbar = _clip01(_dot(phis[m + 1], lad.theta[m + 1])) - _clip01(_dot(phis[m], lad.theta[m])) ** 2
-            E = _clip01(2.0 * beta_k * mahal(phis[m], lad.Sdot_inv[m])) + \
-                _clip01(beta_k * mahal(phis[m + 1], lad.Sdot_inv[m + 1]))
+            vbar = (
+                _clip01(_dot(phis[m + 1], lad.theta[m + 1]))
+                - _clip01(_dot(phis[m], lad.theta[m])) ** 2
+            )
+            E = _clip01(2.0 * beta_k * mahal(phis[m], lad.Sdot_inv[m])) + _clip01(
+                beta_k * mahal(phis[m + 1], lad.Sdot_inv[m + 1])
+            )
             ale = vbar + E
         else:
             ale = 1.0
@@ -365,7 +390,9 @@ def _pick_tie(vals, n1, n2, tie_u):
 
 
 @njit(cache=True)
-def oracle(phi, Pts, n_cand, rdict, Sdt_inv, Sdh_inv, beta, s1, tie_u, pi_out, Vt_out, Vh_out, vals):
+def oracle(
+    phi, Pts, n_cand, rdict, Sdt_inv, Sdh_inv, beta, s1, tie_u, pi_out, Vt_out, Vh_out, vals
+):
     r"""Finite oracle: the best triple (theta, pi, r) by ``V^_1(s1; theta, pi, r)``.
 
     ``Pts`` (C, S, A, S): kernels of the candidate parameters (first ``n_cand`` used);
@@ -426,8 +453,9 @@ def hat_dp(phi, Pt, W, Sdt_inv, Sdh_inv, beta, Vh, pi, buf):
 
 
 @njit(cache=True)
-def oracle_decoupled(phi, Pts, n_cand, rdict, Sdt_inv, Sdh_inv, beta, s1, tie_u, pi_out,
-                     Vt_out, Vh_out, vals):
+def oracle_decoupled(
+    phi, Pts, n_cand, rdict, Sdt_inv, Sdh_inv, beta, s1, tie_u, pi_out, Vt_out, Vh_out, vals
+):
     r"""Decoupled-DP oracle (a heuristic): for every candidate parameter ``theta_c`` and
     reward ``r_j``, the pseudo value ``W = V(.; theta_c, greedy(theta_c, r_j), r_j)`` (the
     greedy DP's value) and then :func:`hat_dp` under ``theta_c`` with ``u`` from ``W``; the

@@ -3,6 +3,7 @@ r"""Shared parts of the reward-free explorers for linear mixture MDPs (paper pag
 "Measuring sample complexity"): the base class :class:`RewardFreeExplorer` (exploration
 in segments, planning phase, logs), input checks and the reward dictionary.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -43,8 +44,15 @@ def check_int(value, name: str, low: int = 1) -> int:
     return int(value)
 
 
-def reward_dictionary(model: LinearMixtureMDP, n: int, rng, *, state_indicators=True,
-                      terminal_indicators=True, action_sets=None) -> np.ndarray:
+def reward_dictionary(
+    model: LinearMixtureMDP,
+    n: int,
+    rng,
+    *,
+    state_indicators=True,
+    terminal_indicators=True,
+    action_sets=None,
+) -> np.ndarray:
     """A finite reward dictionary ``R_dict`` (n, H, S, A), every member with trajectory
     totals <= 1: state indicators ``1{s = s_j}/H``, terminal indicators
     ``1{s = s_j}`` at the last step, action-set indicators ``1{a in A_j}/H`` (``action_sets``:
@@ -133,7 +141,9 @@ class RewardFreeExplorer:
         ``env_rng``."""
         n = check_int(n, "n", 0)
         if self.k + n > self.K:
-            raise ValueError(f"n = {n} episodes would exceed the budget K = {self.K} (done {self.k})")
+            raise ValueError(
+                f"n = {n} episodes would exceed the budget K = {self.K} (done {self.k})"
+            )
         if n == 0:
             return
         u_env = env_uniforms(as_generator(env_rng, "env_rng"), n, self.model.H)
@@ -165,6 +175,7 @@ class RewardFreeExplorer:
         """Exact planning gaps ``V*_1(s1; r) - V^{pi_r}_1(s1; r)`` for every reward of
         ``R_eval`` (n, H, S, A) (rewards are checked once by the caller)."""
         out = np.empty(R_eval.shape[0])
-        kn.planning_gaps(self.model.P, self.planning_kernel(), np.ascontiguousarray(R_eval),
-                         self.model.s1, out)
+        kn.planning_gaps(
+            self.model.P, self.planning_kernel(), np.ascontiguousarray(R_eval), self.model.s1, out
+        )
         return out

@@ -33,6 +33,7 @@ oracle, tied (theta, r) pairs for the decoupled one), ``home_var_frac`` (fractio
 of HOME levels where the plug-in variance + width was the maximum), ``home_min_margin``
 (``min(sigma_m^2 - alpha^2, sigma_{M-1}^2 - 1)``, >= 0 by construction).
 """
+
 from __future__ import annotations
 
 import math
@@ -44,31 +45,39 @@ from numba import njit
 from . import _kernels as kn
 from .common import RewardFreeExplorer, check_int, check_positive
 
-__all__ = ["HFUCRLRFE", "hf_constants", "HFConsts", "HFPlan", "hf_begin", "hf_step", "hf_end",
-           "hf_run"]
+__all__ = [
+    "HFUCRLRFE",
+    "hf_constants",
+    "HFConsts",
+    "HFPlan",
+    "hf_begin",
+    "hf_step",
+    "hf_end",
+    "hf_run",
+]
 
 
 def hf_constants(d: int, H: int, K: int, B: float, delta: float, c_beta: float = 1.0) -> dict:
     """The theorem's hyper-parameters; ``betas[k-1] = c_beta * beta_k`` for k = 1..K."""
     M = int(math.ceil(math.log(7 * K * H) / math.log(2)))
-    alpha = H ** -0.5
-    gamma = d ** -0.25
-    lam = d / B ** 2
+    alpha = H**-0.5
+    gamma = d**-0.25
+    lam = d / B**2
     k = np.arange(1, K + 1, dtype=np.float64)
-    eta = np.log(1 + k * H / (alpha ** 2 * d * lam))
-    tau = np.log(32 * (max(math.log(gamma ** 2 / alpha), 0.0) + 1) * k ** 2 * H ** 2 / delta)
-    beta = 12 * np.sqrt(d * eta * tau) + 30 * tau / gamma ** 2 + math.sqrt(lam) * B
+    eta = np.log(1 + k * H / (alpha**2 * d * lam))
+    tau = np.log(32 * (max(math.log(gamma**2 / alpha), 0.0) + 1) * k**2 * H**2 / delta)
+    beta = 12 * np.sqrt(d * eta * tau) + 30 * tau / gamma**2 + math.sqrt(lam) * B
     return {"M": M, "alpha": alpha, "gamma": gamma, "lam": lam, "betas": c_beta * beta}
 
 
 class HFConsts(NamedTuple):
     alpha: float
     gamma: float
-    beta: float        # c_beta * beta_K (u and V^)
-    shrink: float      # boundary fraction of the line search
+    beta: float  # c_beta * beta_K (u and V^)
+    shrink: float  # boundary fraction of the line search
     replan_every: int
     s1: int
-    oracle: int        # kn.ORACLE_EXACT or kn.ORACLE_DECOUPLED
+    oracle: int  # kn.ORACLE_EXACT or kn.ORACLE_DECOUPLED
 
 
 class HFPlan(NamedTuple):
@@ -76,6 +85,7 @@ class HFPlan(NamedTuple):
     ``Pts`` (C, S, A, S), ``vals`` (C, C, R) (exact oracle: parameter, policy's parameter,
     reward) or (C, 1, R) (decoupled DP: parameter, reward), ``extra`` (E, d) test-only extra candidates,
     ``info`` (4,) = [cert, n_cand, n_ties, chosen candidate index], ``theta_sel`` (d,)."""
+
     pi: np.ndarray
     Vt: np.ndarray
     Vh: np.ndarray
@@ -106,13 +116,37 @@ def hf_begin(phi, rdict, hat, til, plan, consts, beta_k, k, u_tie):
                         v += phi[s, a, t, i] * plan.cand[c, i]
                     plan.Pts[c, s, a, t] = v
     if consts.oracle == kn.ORACLE_DECOUPLED:
-        cc, jj, n_ties = kn.oracle_decoupled(phi, plan.Pts, n, rdict, til.Sdot_inv[0],
-                                             hat.Sdot_inv[0], consts.beta, consts.s1, u_tie,
-                                             plan.pi, plan.Vt, plan.Vh, plan.vals)
+        cc, jj, n_ties = kn.oracle_decoupled(
+            phi,
+            plan.Pts,
+            n,
+            rdict,
+            til.Sdot_inv[0],
+            hat.Sdot_inv[0],
+            consts.beta,
+            consts.s1,
+            u_tie,
+            plan.pi,
+            plan.Vt,
+            plan.Vh,
+            plan.vals,
+        )
     else:
-        cc, cc2, jj, n_ties = kn.oracle(phi, plan.Pts, n, rdict, til.Sdot_inv[0],
-                                        hat.Sdot_inv[0], consts.beta, consts.s1, u_tie, plan.pi,
-                                        plan.Vt, plan.Vh, plan.vals)
+        cc, cc2, jj, n_ties = kn.oracle(
+            phi,
+            plan.Pts,
+            n,
+            rdict,
+            til.Sdot_inv[0],
+            hat.Sdot_inv[0],
+            consts.beta,
+            consts.s1,
+            u_tie,
+            plan.pi,
+            plan.Vt,
+            plan.Vh,
+            plan.vals,
+        )
     plan.info[0] = plan.Vh[0, consts.s1]
     plan.info[1] = n
     plan.info[2] = n_ties
@@ -204,23 +238,42 @@ class HFUCRLRFE(RewardFreeExplorer):
 
     LOG_COLUMNS = ("cert", "n_cand", "n_ties", "home_var_frac", "home_min_margin")
     name = "hf-ucrl-rfe"
-    provenance = ("[V] exploration loop, two HOME ladders, V^ recursion with V_{h+1} in u, "
-                  "constants (dissertation chapter of the paper); [D] finite oracle (candidate "
-                  "parameters by line search to 0.999 of the set boundary along the principal "
-                  "axes, reward dictionary, greedy candidate policies per reward, random ties), "
-                  "decoupled-DP oracle variant (heuristic; DP ties by the unclipped value), "
-                  "window W = 1 for the set, lower clip at 0, ridge planning parameter by default")
+    provenance = (
+        "[V] exploration loop, two HOME ladders, V^ recursion with V_{h+1} in u, "
+        "constants (dissertation chapter of the paper); [D] finite oracle (candidate "
+        "parameters by line search to 0.999 of the set boundary along the principal "
+        "axes, reward dictionary, greedy candidate policies per reward, random ties), "
+        "decoupled-DP oracle variant (heuristic; DP ties by the unclipped value), "
+        "window W = 1 for the set, lower clip at 0, ridge planning parameter by default"
+    )
 
-    def __init__(self, model, K, rng, *, rdict, c_beta=1.0, delta=0.05, replan_every=1,
-                 planning="ridge", oracle="exact", shrink=0.999, extra_candidates=None,
-                 M=None, fast=True):
+    def __init__(
+        self,
+        model,
+        K,
+        rng,
+        *,
+        rdict,
+        c_beta=1.0,
+        delta=0.05,
+        replan_every=1,
+        planning="ridge",
+        oracle="exact",
+        shrink=0.999,
+        extra_candidates=None,
+        M=None,
+        fast=True,
+    ):
         super().__init__(model, K, rng, c_beta=c_beta, delta=delta, fast=fast)
         m = model
         rdict = np.ascontiguousarray(rdict, dtype=np.float64)
         if rdict.ndim != 4 or rdict.shape[1:] != (m.H, m.S, m.A):
-            raise ValueError(f"rdict must have shape (R, H, S, A) with (H, S, A) = "
-                             f"{(m.H, m.S, m.A)}, got {rdict.shape}")
+            raise ValueError(
+                f"rdict must have shape (R, H, S, A) with (H, S, A) = "
+                f"{(m.H, m.S, m.A)}, got {rdict.shape}"
+            )
         from ...models.linear_mixture import check_rewards
+
         for i in range(rdict.shape[0]):
             check_rewards(rdict[i], m.H, m.S, m.A, P=m.P, s1=m.s1, name=f"rdict[{i}]")
         self.rdict = rdict
@@ -240,19 +293,34 @@ class HFUCRLRFE(RewardFreeExplorer):
         if M is not None:
             c["M"] = check_int(M, "M", 1)
         self.const = c
-        self.consts = HFConsts(c["alpha"], c["gamma"], float(c["betas"][-1]), shrink,
-                               self.replan_every, m.s1, kn.ORACLES[oracle])
+        self.consts = HFConsts(
+            c["alpha"],
+            c["gamma"],
+            float(c["betas"][-1]),
+            shrink,
+            self.replan_every,
+            m.s1,
+            kn.ORACLES[oracle],
+        )
         self.hat = kn.new_ladder(c["M"], m.d, c["lam"])
         self.til = kn.new_ladder(c["M"], m.d, c["lam"])
-        extra = np.zeros((0, m.d)) if extra_candidates is None else \
-            np.ascontiguousarray(extra_candidates, dtype=np.float64).reshape(-1, m.d)
+        extra = (
+            np.zeros((0, m.d))
+            if extra_candidates is None
+            else np.ascontiguousarray(extra_candidates, dtype=np.float64).reshape(-1, m.d)
+        )
         C = 2 * m.d + 2 + extra.shape[0]
-        self.plan_state = HFPlan(np.zeros((m.H, m.S), np.int64), np.zeros((m.H + 1, m.S)),
-                                 np.zeros((m.H + 1, m.S)), np.zeros((C, m.d)),
-                                 np.zeros((C, m.S, m.A, m.S)),
-                                 np.full((C, C if oracle == "exact" else 1, rdict.shape[0]),
-                                         np.nan), extra, np.zeros(4),
-                                 np.zeros(m.d))
+        self.plan_state = HFPlan(
+            np.zeros((m.H, m.S), np.int64),
+            np.zeros((m.H + 1, m.S)),
+            np.zeros((m.H + 1, m.S)),
+            np.zeros((C, m.d)),
+            np.zeros((C, m.S, m.A, m.S)),
+            np.full((C, C if oracle == "exact" else 1, rdict.shape[0]), np.nan),
+            extra,
+            np.zeros(4),
+            np.zeros(m.d),
+        )
 
     def _run(self, n, u_env, u_l, logs, fast):
         args = (self.phi, self.cdf, self.rdict, self.hat, self.til, self.plan_state, self.consts)
@@ -265,13 +333,33 @@ class HFUCRLRFE(RewardFreeExplorer):
         for i in range(n):
             k = self.k + i
             beta_k = betas[k]
-            hf_begin(self.phi, self.rdict, self.hat, self.til, self.plan_state, self.consts,
-                     beta_k, k, u_l[i, 0])
+            hf_begin(
+                self.phi,
+                self.rdict,
+                self.hat,
+                self.til,
+                self.plan_state,
+                self.consts,
+                beta_k,
+                k,
+                u_l[i, 0],
+            )
             stats = np.array([0.0, np.inf])
             s = self.model.s1
             for h in range(H):
-                s = hf_step(self.phi, self.cdf, self.hat, self.til, self.plan_state, self.consts,
-                            beta_k, h, s, u_env[i, h + 1], stats)
+                s = hf_step(
+                    self.phi,
+                    self.cdf,
+                    self.hat,
+                    self.til,
+                    self.plan_state,
+                    self.consts,
+                    beta_k,
+                    h,
+                    s,
+                    u_env[i, h + 1],
+                    stats,
+                )
             hf_end(self.hat, self.til)
             info = self.plan_state.info
             logs[i, :3] = info[:3]

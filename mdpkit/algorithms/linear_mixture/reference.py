@@ -4,12 +4,20 @@ kernels: vectorised over states with ``einsum``, no numba. Used by the tests (di
 check of :func:`mdpkit.algorithms.linear_mixture._kernels.oracle`) and by
 ``benchmarks/bench_linear_mixture.py`` (the reference of the speed ratio).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["greedy_np", "pseudo_np", "hat_np", "oracle_values_np", "home_np", "hat_dp_np",
-           "oracle_decoupled_values_np"]
+__all__ = [
+    "greedy_np",
+    "pseudo_np",
+    "hat_np",
+    "oracle_values_np",
+    "home_np",
+    "hat_dp_np",
+    "oracle_decoupled_values_np",
+]
 
 
 def greedy_np(Pt, r):
@@ -80,8 +88,11 @@ def hat_dp_np(phi, Pt, W, Sdt_inv, Sdh_inv, beta):
         return np.sqrt(np.maximum(np.einsum("sad,de,sae->sa", x, Minv, x), 0.0))
 
     for h in range(H - 1, -1, -1):
-        q = np.minimum(1.0, beta * nrm(W[h + 1], Sdt_inv)) + 2 * beta * nrm(Vh[h + 1], Sdh_inv) \
+        q = (
+            np.minimum(1.0, beta * nrm(W[h + 1], Sdt_inv))
+            + 2 * beta * nrm(Vh[h + 1], Sdh_inv)
             + Pt @ Vh[h + 1]
+        )
         pi[h] = q.argmax(1)
         Vh[h] = np.clip(q.max(1), 0.0, 1.0)
     return Vh, pi
@@ -105,13 +116,16 @@ def home_np(phis, theta, Sinv, Sdot_inv, beta_k, alpha, gamma):
     nrm = lambda x, A: np.sqrt(max(x @ A @ x, 0.0))  # noqa: E731
     out = np.empty(M)
     for m in range(M):
-        epi = gamma ** 2 * nrm(phis[m], Sinv[m])
+        epi = gamma**2 * nrm(phis[m], Sinv[m])
         if m < M - 1:
-            vbar = np.clip(phis[m + 1] @ theta[m + 1], 0, 1) - np.clip(phis[m] @ theta[m], 0, 1) ** 2
-            E = np.clip(2 * beta_k * nrm(phis[m], Sdot_inv[m]), 0, 1) + \
-                np.clip(beta_k * nrm(phis[m + 1], Sdot_inv[m + 1]), 0, 1)
+            vbar = (
+                np.clip(phis[m + 1] @ theta[m + 1], 0, 1) - np.clip(phis[m] @ theta[m], 0, 1) ** 2
+            )
+            E = np.clip(2 * beta_k * nrm(phis[m], Sdot_inv[m]), 0, 1) + np.clip(
+                beta_k * nrm(phis[m + 1], Sdot_inv[m + 1]), 0, 1
+            )
             ale = vbar + E
         else:
             ale = 1.0
-        out[m] = max(epi, ale, alpha ** 2)
+        out[m] = max(epi, ale, alpha**2)
     return out

@@ -9,6 +9,7 @@ gap stays ``<= eps`` up to the last checkpoint (the last time the mean curve cro
 ``eps``); when the mean at the last checkpoint is still above ``eps`` the value is
 right-censored at ``K_max`` (reported as such).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -72,8 +73,15 @@ def _one(make_model: Callable, make_explorer: Callable, make_R_eval: Callable, g
     return gap_curve(ex, R_eval, grid, np.random.default_rng(s_env))
 
 
-def measure(make_model: Callable, make_explorer: Callable, make_R_eval: Callable, grid,
-            n_seeds: int, root_seed: int = 0, n_jobs: int = 1) -> np.ndarray:
+def measure(
+    make_model: Callable,
+    make_explorer: Callable,
+    make_R_eval: Callable,
+    grid,
+    n_seeds: int,
+    root_seed: int = 0,
+    n_jobs: int = 1,
+) -> np.ndarray:
     """Worst-gap curves (n_seeds, len(grid)); seed i uses ``SeedSequence(root_seed).spawn``'s
     i-th child, split into model / env / explorer / evaluation-reward streams.
 
@@ -85,8 +93,9 @@ def measure(make_model: Callable, make_explorer: Callable, make_R_eval: Callable
     def R_checked(model, rng):
         R = np.ascontiguousarray(make_R_eval(model, rng), dtype=np.float64)
         for i in range(R.shape[0]):
-            check_rewards(R[i], model.H, model.S, model.A, P=model.P, s1=model.s1,
-                          name=f"R_eval[{i}]")
+            check_rewards(
+                R[i], model.H, model.S, model.A, P=model.P, s1=model.s1, name=f"R_eval[{i}]"
+            )
         return R
 
     seqs = np.random.SeedSequence(root_seed).spawn(n_seeds)
@@ -94,8 +103,10 @@ def measure(make_model: Callable, make_explorer: Callable, make_R_eval: Callable
         rows = [_one(make_model, make_explorer, R_checked, grid, s) for s in seqs]
     else:
         from joblib import Parallel, delayed
-        rows = Parallel(n_jobs=n_jobs)(delayed(_one)(make_model, make_explorer, R_checked, grid, s)
-                                       for s in seqs)
+
+        rows = Parallel(n_jobs=n_jobs)(
+            delayed(_one)(make_model, make_explorer, R_checked, grid, s) for s in seqs
+        )
     return np.array(rows)
 
 

@@ -21,6 +21,7 @@ UCRL-RFE+ (Bernstein): three regressions on the same targets -- weighted ``theta
 it plans with ``(theta^, Sigma^, beta^)``. Radii as in the page; every radius times ``c_beta``.
 Planning phase: the greedy policy of the clipped DP under ``theta`` (RFE) / ``theta^`` (RFE+).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -33,12 +34,20 @@ from numba import njit
 from . import _kernels as kn
 from .common import RewardFreeExplorer
 
-__all__ = ["UCRLRFE", "UCRLRFEPlus", "RFEConsts", "rfe_plan", "rfe_step", "rfe_plus_step",
-           "rfe_run", "rfe_plus_run"]
+__all__ = [
+    "UCRLRFE",
+    "UCRLRFEPlus",
+    "RFEConsts",
+    "rfe_plan",
+    "rfe_step",
+    "rfe_plus_step",
+    "rfe_run",
+    "rfe_plus_run",
+]
 
 
 class RFEConsts(NamedTuple):
-    beta: float        # planning radius (beta, or beta^ for RFE+)
+    beta: float  # planning radius (beta, or beta^ for RFE+)
     beta_check: float  # RFE+ only
     beta_tilde: float  # RFE+ only
     s1: int
@@ -136,8 +145,9 @@ def rfe_plus_step(phi, cdf, verts, lad, consts, pi, fstar, h, s, u, stats):
             m1 += x[i] * lad.theta[0, i]
         m2 = min(max(m2, 0.0), Hf * Hf)
         m1 = min(max(m1, 0.0), Hf)
-        E = min(Hf * Hf, consts.beta_tilde * kn.mahal(x2, lad.Sdot_inv[1])) + \
-            min(Hf * Hf, 2.0 * Hf * consts.beta_check * kn.mahal(x, lad.Sdot_inv[2]))
+        E = min(Hf * Hf, consts.beta_tilde * kn.mahal(x2, lad.Sdot_inv[1])) + min(
+            Hf * Hf, 2.0 * Hf * consts.beta_check * kn.mahal(x, lad.Sdot_inv[2])
+        )
         nu2 = m2 - m1 * m1 + E
         floor = Hf * Hf / d
         if nu2 > floor:
@@ -184,7 +194,7 @@ def rfe_plus_run(phi, cdf, verts, lad, consts, r, V, pi, fstar, k0, u_env, logs)
 
 
 def _log3(K, H, delta):
-    return math.log(48 * K ** 2 * H ** 2 / delta)
+    return math.log(48 * K**2 * H**2 / delta)
 
 
 class UCRLRFE(RewardFreeExplorer):
@@ -196,19 +206,22 @@ class UCRLRFE(RewardFreeExplorer):
     LOG_COLUMNS = ("optimism",)
     N_LEARNER_UNIFORMS = 1
     name = "ucrl-rfe"
-    provenance = ("[V] pseudo reward, PLAN, vertex target, beta and lambda (dissertation "
-                  "chapter, Hoeffding version); [D] V_max = 1 under total reward <= 1, exact "
-                  "vertex enumeration of {0,1}^S, periodic replanning")
+    provenance = (
+        "[V] pseudo reward, PLAN, vertex target, beta and lambda (dissertation "
+        "chapter, Hoeffding version); [D] V_max = 1 under total reward <= 1, exact "
+        "vertex enumeration of {0,1}^S, periodic replanning"
+    )
 
     def __init__(self, model, K, rng, *, c_beta=1.0, delta=0.05, replan_every=1, fast=True):
         super().__init__(model, K, rng, c_beta=c_beta, delta=delta, fast=fast)
         m = model
         from .common import check_int
+
         self.replan_every = check_int(replan_every, "replan_every", 1)
         if m.S > 16:
             raise ValueError(f"vertex enumeration needs S <= 16, got S = {m.S}")
         self.verts = np.array(list(itertools.product((0.0, 1.0), repeat=m.S)))
-        self.lam = 1.0 / m.B ** 2
+        self.lam = 1.0 / m.B**2
         self.lad = kn.new_ladder(self._levels(), m.d, self.lam)
         self.consts = self._consts()
         self.r = np.zeros((m.H, m.S, m.A))
@@ -221,12 +234,21 @@ class UCRLRFE(RewardFreeExplorer):
 
     def _consts(self):
         m = self.model
-        beta = m.H * math.sqrt(m.d * math.log(3 * (1 + self.K * m.H ** 3 * m.B ** 2) / self.delta)) + 1
+        beta = m.H * math.sqrt(m.d * math.log(3 * (1 + self.K * m.H**3 * m.B**2) / self.delta)) + 1
         return RFEConsts(self.c_beta * beta, 0.0, 0.0, m.s1, self.replan_every)
 
     def _args(self):
-        return (self.phi, self.cdf, self.verts, self.lad, self.consts, self.r, self.V, self.pi,
-                self.fstar)
+        return (
+            self.phi,
+            self.cdf,
+            self.verts,
+            self.lad,
+            self.consts,
+            self.r,
+            self.V,
+            self.pi,
+            self.fstar,
+        )
 
     def _run(self, n, u_env, u_l, logs, fast):
         if fast:
@@ -235,12 +257,30 @@ class UCRLRFE(RewardFreeExplorer):
         buf = np.empty(self.model.d)
         for i in range(n):
             if (self.k + i) % self.replan_every == 0:
-                rfe_plan(self.phi, self.verts, self.lad, self.consts, self.r, self.V, self.pi,
-                         self.fstar, buf)
+                rfe_plan(
+                    self.phi,
+                    self.verts,
+                    self.lad,
+                    self.consts,
+                    self.r,
+                    self.V,
+                    self.pi,
+                    self.fstar,
+                    buf,
+                )
             s = self.model.s1
             for h in range(self.model.H):
-                s = rfe_step(self.phi, self.cdf, self.verts, self.lad, self.pi, self.fstar, h, s,
-                             u_env[i, h + 1])
+                s = rfe_step(
+                    self.phi,
+                    self.cdf,
+                    self.verts,
+                    self.lad,
+                    self.pi,
+                    self.fstar,
+                    h,
+                    s,
+                    u_env[i, h + 1],
+                )
             kn.ladder_end_episode(self.lad)
             logs[i, 0] = self.V[0, self.model.s1]
 
@@ -254,9 +294,11 @@ class UCRLRFEPlus(UCRLRFE):
 
     LOG_COLUMNS = ("optimism", "var_frac")
     name = "ucrl-rfe-plus"
-    provenance = ("[V] three regressions, weight nu^2 with floor H^2/d, radii beta^, "
-                  "beta_check, beta~ (dissertation chapter, UCRL-VTR+ adaptation); "
-                  "[R] exploration with (theta^, Sigma^, beta^); [D] as UCRL-RFE")
+    provenance = (
+        "[V] three regressions, weight nu^2 with floor H^2/d, radii beta^, "
+        "beta_check, beta~ (dissertation chapter, UCRL-VTR+ adaptation); "
+        "[R] exploration with (theta^, Sigma^, beta^); [D] as UCRL-RFE"
+    )
 
     def _levels(self):
         return 3
@@ -265,10 +307,10 @@ class UCRLRFEPlus(UCRLRFE):
         m = self.model
         K, H, d = self.K, m.H, m.d
         L = _log3(K, H, self.delta)
-        lk = math.log(1 + K * H * m.B ** 2)
+        lk = math.log(1 + K * H * m.B**2)
         b_hat = 8 * math.sqrt(d * lk * L) + 4 * math.sqrt(d) * L + 1
         b_chk = 8 * d * math.sqrt(lk * L) + 4 * math.sqrt(d) * L + 1
-        b_til = 8 * H ** 2 * math.sqrt(d * lk * L) + 4 * H ** 2 * L + 1
+        b_til = 8 * H**2 * math.sqrt(d * lk * L) + 4 * H**2 * L + 1
         c = self.c_beta
         return RFEConsts(c * b_hat, c * b_chk, c * b_til, m.s1, self.replan_every)
 
@@ -280,13 +322,33 @@ class UCRLRFEPlus(UCRLRFE):
         H = self.model.H
         for i in range(n):
             if (self.k + i) % self.replan_every == 0:
-                rfe_plan(self.phi, self.verts, self.lad, self.consts, self.r, self.V, self.pi,
-                         self.fstar, buf)
+                rfe_plan(
+                    self.phi,
+                    self.verts,
+                    self.lad,
+                    self.consts,
+                    self.r,
+                    self.V,
+                    self.pi,
+                    self.fstar,
+                    buf,
+                )
             s = self.model.s1
             stats = np.zeros(1)
             for h in range(H):
-                s = rfe_plus_step(self.phi, self.cdf, self.verts, self.lad, self.consts, self.pi,
-                                  self.fstar, h, s, u_env[i, h + 1], stats)
+                s = rfe_plus_step(
+                    self.phi,
+                    self.cdf,
+                    self.verts,
+                    self.lad,
+                    self.consts,
+                    self.pi,
+                    self.fstar,
+                    h,
+                    s,
+                    u_env[i, h + 1],
+                    stats,
+                )
             kn.ladder_end_episode(self.lad)
             logs[i, 0] = self.V[0, self.model.s1]
             logs[i, 1] = stats[0] / H

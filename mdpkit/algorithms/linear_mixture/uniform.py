@@ -7,6 +7,7 @@ regression target is the indicator ``1{s' = j}`` of a target state ``j`` with fe
 ``phi_{e_j}(s, a) = phi(j | s, a)``. ``target`` is a fixed state (``1{s' = x3}`` on the
 lower-bound instance) or ``"cycle"`` (``j = (k H + h) mod S``). ``lambda = d/B^2``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -55,7 +56,7 @@ class UniformVTR(RewardFreeExplorer):
                 raise ValueError(f"target must be a state in [0, S={model.S}), got {target}")
         self.target = target
         self.N_LEARNER_UNIFORMS = model.H
-        self.lad = kn.new_ladder(1, model.d, model.d / model.B ** 2)
+        self.lad = kn.new_ladder(1, model.d, model.d / model.B**2)
 
     def _run(self, n, u_env, u_l, logs, fast):
         m = self.model
@@ -71,8 +72,9 @@ class UniformVTR(RewardFreeExplorer):
         for i in range(n):
             s = m.s1
             for h in range(m.H):
-                s = uniform_step(self.phi, self.cdf, self.lad, s, acts[i, h], targets[i, h],
-                                 u_env[i, h + 1])
+                s = uniform_step(
+                    self.phi, self.cdf, self.lad, s, acts[i, h], targets[i, h], u_env[i, h + 1]
+                )
             kn.ladder_end_episode(self.lad)
 
     def planning_kernel(self) -> np.ndarray:

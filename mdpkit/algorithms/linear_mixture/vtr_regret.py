@@ -22,6 +22,7 @@ plan/update kernels as the per-step path; it
 draws the env's uniforms exactly as :class:`mdpkit.envs.EpisodicTabularEnv` does (one for
 the reset, one per step), so ``fast_run`` equals the generic loop.
 """
+
 from __future__ import annotations
 
 import math
@@ -36,20 +37,29 @@ from . import _kernels as kn
 from .common import check_positive, check_unit_open
 from .hf_ucrl_rfe import hf_constants
 
-__all__ = ["HFUCRLVTRPlus", "UCRLVTRPlus", "vtr_plan", "hf_vtr_update", "vtr_plus_update",
-           "vtr_update", "vtr_fast", "VARIANT_HF", "VARIANT_PLUS"]
+__all__ = [
+    "HFUCRLVTRPlus",
+    "UCRLVTRPlus",
+    "vtr_plan",
+    "hf_vtr_update",
+    "vtr_plus_update",
+    "vtr_update",
+    "vtr_fast",
+    "VARIANT_HF",
+    "VARIANT_PLUS",
+]
 
 
 #: Which regret learner a kernel runs (named constants stored in :class:`VTRConsts`).
-VARIANT_HF = 0     # HF-UCRL-VTR+: HOME ladder, values in [0, 1]
-VARIANT_PLUS = 1   # UCRL-VTR+: three regressions, values in [0, H]
+VARIANT_HF = 0  # HF-UCRL-VTR+: HOME ladder, values in [0, 1]
+VARIANT_PLUS = 1  # UCRL-VTR+: three regressions, values in [0, H]
 
 
 class VTRConsts(NamedTuple):
-    variant: int       # VARIANT_HF or VARIANT_PLUS
+    variant: int  # VARIANT_HF or VARIANT_PLUS
     alpha: float
     gamma: float
-    vmax: float        # value range [0, vmax]
+    vmax: float  # value range [0, vmax]
     beta_check: float  # UCRL-VTR+ only
     beta_tilde: float  # UCRL-VTR+ only
 
@@ -108,8 +118,9 @@ def vtr_plus_update(phi, lad, Vnext, s, a, s2, consts):
         m1 += x[i] * lad.theta[0, i]
     m2 = min(max(m2, 0.0), H * H)
     m1 = min(max(m1, 0.0), H)
-    E = min(H * H, consts.beta_tilde * kn.mahal(x2, lad.Sdot_inv[1])) + \
-        min(H * H, 2.0 * H * consts.beta_check * kn.mahal(x, lad.Sdot_inv[2]))
+    E = min(H * H, consts.beta_tilde * kn.mahal(x2, lad.Sdot_inv[1])) + min(
+        H * H, 2.0 * H * consts.beta_check * kn.mahal(x, lad.Sdot_inv[2])
+    )
     s2bar = max(H * H / d, m2 - m1 * m1 + E)
     y = Vnext[s2]
     kn.vtr_add(lad, 0, x, y, s2bar)
@@ -181,16 +192,23 @@ class _VTRLearner(EpisodicLearner):
         self.pi = np.zeros((self.H, self.S), np.int64)
 
     def begin_episode(self):
-        vtr_plan(self.phi, self.R, self.lad.theta[0], self.lad.Sdot_inv[0], self.beta_plan[self.k],
-                 self.consts.vmax, self.V, self.pi)
+        vtr_plan(
+            self.phi,
+            self.R,
+            self.lad.theta[0],
+            self.lad.Sdot_inv[0],
+            self.beta_plan[self.k],
+            self.consts.vmax,
+            self.V,
+            self.pi,
+        )
         return self.pi.copy()
 
     def act(self, h, s):
         return int(self.pi[h, s])
 
     def update(self, h, s, a, r, s_next):
-        vtr_update(self.phi, self.lad, self.V[h + 1], s, a, s_next, self.betas[self.k],
-                   self.consts)
+        vtr_update(self.phi, self.lad, self.V[h + 1], s, a, s_next, self.betas[self.k], self.consts)
 
     def end_episode(self):
         kn.ladder_end_episode(self.lad)
@@ -209,8 +227,22 @@ class _VTRLearner(EpisodicLearner):
             u[i] = rng.random(self.H + 1)
         regret = np.empty(n_steps)
         reward = np.empty(n_steps)
-        vtr_fast(self.phi, cdf, P, self.R, self.lad, self.consts, self.betas, self.beta_plan,
-                   self.k, u, float(env.optimal_value), self.s1, regret, reward)
+        vtr_fast(
+            self.phi,
+            cdf,
+            P,
+            self.R,
+            self.lad,
+            self.consts,
+            self.betas,
+            self.beta_plan,
+            self.k,
+            u,
+            float(env.optimal_value),
+            self.s1,
+            regret,
+            reward,
+        )
         self.k += n_steps
         return {"regret": regret, "reward": reward}
 
@@ -219,9 +251,11 @@ class HFUCRLVTRPlus(_VTRLearner):
     """HF-UCRL-VTR+ (module docstring). Parameters: ``c_beta`` (radius multiplier),
     ``delta`` in (0, 1), ``fast``."""
 
-    provenance = ("[V] HOME weights and weighted VTR (restated in the dissertation); "
-                  "[R] main loop (optimistic DP with beta_k ||phi_V||) and constants, reused "
-                  "from HF-UCRL-RFE++; [D] lower clip at 0")
+    provenance = (
+        "[V] HOME weights and weighted VTR (restated in the dissertation); "
+        "[R] main loop (optimistic DP with beta_k ||phi_V||) and constants, reused "
+        "from HF-UCRL-RFE++; [D] lower clip at 0"
+    )
 
     def __init__(self, env_info, *, c_beta=1.0, delta=0.05, fast=True):
         super().__init__(env_info, c_beta=c_beta, delta=delta, fast=fast)
@@ -233,28 +267,28 @@ class HFUCRLVTRPlus(_VTRLearner):
         self.lad = kn.new_ladder(c["M"], self.d, c["lam"])
 
 
-
 class UCRLVTRPlus(_VTRLearner):
     """UCRL-VTR+ (module docstring). Parameters: ``c_beta``, ``delta``, ``fast``."""
 
-    provenance = ("[R] sketch-level (COLT 2021 abstract + the dissertation's UCRL-RFE+ "
-                  "adaptation): three regressions, Bernstein weight with floor H^2/d, radii "
-                  "beta^, beta_check, beta~; [D] time-homogeneous P")
+    provenance = (
+        "[R] sketch-level (COLT 2021 abstract + the dissertation's UCRL-RFE+ "
+        "adaptation): three regressions, Bernstein weight with floor H^2/d, radii "
+        "beta^, beta_check, beta~; [D] time-homogeneous P"
+    )
 
     def __init__(self, env_info, *, c_beta=1.0, delta=0.05, fast=True):
         super().__init__(env_info, c_beta=c_beta, delta=delta, fast=fast)
         K, H, d, B = self.K, self.H, self.d, self.B
-        L = math.log(48 * K ** 2 * H ** 2 / self.delta)
-        lk = math.log(1 + K * H * B ** 2)
+        L = math.log(48 * K**2 * H**2 / self.delta)
+        lk = math.log(1 + K * H * B**2)
         b_hat = 8 * math.sqrt(d * lk * L) + 4 * math.sqrt(d) * L + 1
         b_chk = 8 * d * math.sqrt(lk * L) + 4 * math.sqrt(d) * L + 1
-        b_til = 8 * H ** 2 * math.sqrt(d * lk * L) + 4 * H ** 2 * L + 1
+        b_til = 8 * H**2 * math.sqrt(d * lk * L) + 4 * H**2 * L + 1
         c = self.c_beta
         self.consts = VTRConsts(VARIANT_PLUS, 0.0, 0.0, float(H), c * b_chk, c * b_til)
         self.betas = np.zeros(K)
         self.beta_plan = np.full(K, c * b_hat)
-        self.lad = kn.new_ladder(3, d, 1.0 / B ** 2)
-
+        self.lad = kn.new_ladder(3, d, 1.0 / B**2)
 
 
 def _make(cls, env_info, params):

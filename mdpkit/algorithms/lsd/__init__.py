@@ -2,6 +2,7 @@
 ``docs/papers/lsd-bandits.md``): one module per algorithm; importing the package registers
 ``lsd-lp-ucb``, ``lsd-lp-plan``, ``lsd-etc``, ``lsd-greedy``, ``lsd-steady``,
 ``lsd-combucb1`` and ``lsd-isi-combucb1``."""
+
 from . import comb_ucb1, etc, greedy, isi_comb_ucb1, lp_plan, lp_ucb, steady  # noqa: F401
 from .comb_ucb1 import CombUCB1  # noqa: F401
 from .etc import ExploreThenCommit  # noqa: F401

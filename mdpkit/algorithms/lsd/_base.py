@@ -11,6 +11,7 @@ every planning block the learner draws ``rng.random(2k + 1 + B)`` from its own G
 tie uniform per round of the block (``B`` of them even for a truncated last block). The
 environment's stream gives one uniform per round (:mod:`mdpkit.envs.lsd`).
 """
+
 from __future__ import annotations
 
 import math
@@ -32,7 +33,7 @@ def default_block(T: int) -> int:
     exact integer cube root (``T = 8000`` gives ``4 * 20``)."""
     T = check_positive_int(T, "T")
     c = max(1, int(round(T ** (1.0 / 3.0))))
-    while c ** 3 < T:
+    while c**3 < T:
         c += 1
     while c > 1 and (c - 1) ** 3 >= T:
         c -= 1
@@ -42,8 +43,9 @@ def default_block(T: int) -> int:
 def lsd_info(env_info: dict, *, oracle: bool = False):
     """(k, M, T, exactly_one[, f]) from ``env_info`` of an LSD env; ValueError otherwise."""
     if not env_info.get("lsd", False):
-        raise ValueError("env_info must come from an LSD bandit env (mdpkit.envs.lsd): "
-                         "'lsd' key missing")
+        raise ValueError(
+            "env_info must come from an LSD bandit env (mdpkit.envs.lsd): 'lsd' key missing"
+        )
     k = check_positive_int(env_info["n_arms"], "env_info['n_arms']")
     M = check_positive_int(env_info["M"], "env_info['M']")
     T = check_positive_int(env_info["n_steps"], "env_info['n_steps']")
@@ -64,8 +66,10 @@ def check_fast_env(env, learner, n_steps: int) -> int:
     if getattr(env, "t", 0) != 0:
         raise ValueError("env must be fresh (no pull before fast_run)")
     if (env.k, env.M, bool(env.exactly_one)) != (learner.k, learner.M, learner.exactly_one):
-        raise ValueError(f"env has (k, M, exactly_one) = {(env.k, env.M, env.exactly_one)}, the "
-                         f"learner {(learner.k, learner.M, learner.exactly_one)}")
+        raise ValueError(
+            f"env has (k, M, exactly_one) = {(env.k, env.M, env.exactly_one)}, the "
+            f"learner {(learner.k, learner.M, learner.exactly_one)}"
+        )
     T = check_positive_int(n_steps, "n_steps")
     if T > learner.T:
         raise ValueError(f"n_steps = {T} exceeds the learner's horizon {learner.T}")
@@ -96,8 +100,18 @@ class PlanLearner(BanditLearner):
     ``self.schedule`` (forced exploration actions played before the first block).
     """
 
-    def __init__(self, k, M, horizon, rng, *, block=None, exactly_one=False,
-                 phase_mode="independent", fast=True):
+    def __init__(
+        self,
+        k,
+        M,
+        horizon,
+        rng,
+        *,
+        block=None,
+        exactly_one=False,
+        phase_mode="independent",
+        fast=True,
+    ):
         self.k = check_positive_int(k, "k")
         self.M = check_positive_int(M, "M")
         self.T = check_positive_int(horizon, "horizon")
@@ -144,9 +158,17 @@ class PlanLearner(BanditLearner):
         pay = np.ascontiguousarray(self._table(), dtype=np.float64)
         sol = self._solve(pay)
         d = self.rng.random(2 * k + 1 + self.B)
-        K.draw_plan(sol, d[:k], d[k:2 * k], d[2 * k],
-                    PHASE_MODES[self.phase_mode], self.t, self.plan, self.rs)
-        self.tie_u = d[2 * k + 1:]
+        K.draw_plan(
+            sol,
+            d[:k],
+            d[k : 2 * k],
+            d[2 * k],
+            PHASE_MODES[self.phase_mode],
+            self.t,
+            self.plan,
+            self.rs,
+        )
+        self.tie_u = d[2 * k + 1 :]
         self.pay = pay
         self.lp_values.append(sol.value)
         self.block_start = self.t
@@ -162,8 +184,14 @@ class PlanLearner(BanditLearner):
             return a
         if self.t >= self.block_end:
             self._start_block()
-        a, kind, margin = K.rounding_choose(self.t, self.plan, self.rs, self.pay,
-                                            self.tie_u[self.t - self.block_start], self.exactly_one)
+        a, kind, margin = K.rounding_choose(
+            self.t,
+            self.plan,
+            self.rs,
+            self.pay,
+            self.tie_u[self.t - self.block_start],
+            self.exactly_one,
+        )
         self._pending = (int(a), int(kind), float(margin))
         return int(a)
 
@@ -207,10 +235,25 @@ class PlanLearner(BanditLearner):
         while self.t < T:
             self._start_block()
             n = min(self.block_end, T) - self.t
-            K.run_plan_block(self.t, n, self.plan, self.rs, self.stats, self.pay, env.f, env_u,
-                             self.tie_u, self.exactly_one, out)
+            K.run_plan_block(
+                self.t,
+                n,
+                self.plan,
+                self.rs,
+                self.stats,
+                self.pay,
+                env.f,
+                env_u,
+                self.tie_u,
+                self.exactly_one,
+                out,
+            )
             self.t += n
         acts, rew, mean, kinds, margins = out
         self.actions = acts
-        return {"regret": env.gain - mean, "reward": rew, "round_kind": kinds.astype(np.float64),
-                "mirror_margin": margins}
+        return {
+            "regret": env.gain - mean,
+            "reward": rew,
+            "round_kind": kinds.astype(np.float64),
+            "mirror_margin": margins,
+        }

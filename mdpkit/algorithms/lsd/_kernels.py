@@ -12,6 +12,7 @@ is :func:`mdpkit.envs.lsd.lsd_pull` (one uniform per round from the env's stream
 State codes: ``c in [0, 2M)``, ``c = d - 1`` for ``-d`` (idle d rounds), ``c = M + j - 1``
 for ``+j`` (j consecutive pulls); see :mod:`mdpkit.models.lsd`.
 """
+
 from __future__ import annotations
 
 import math
@@ -30,13 +31,13 @@ PLAN_STEADY = 2
 PHASE_INDEPENDENT = 0
 PHASE_CORRELATED = 1
 # what happened in a round (the "round_kind" column)
-ROUND_IDLE = 0            # no candidate, no pull
-ROUND_BLOCK_START = 1     # cyclic arm, first slot of its virtual block
-ROUND_BLOCK_CONT = 2      # cyclic arm, later slot of its virtual block
-ROUND_STEADY = 3          # steady arm
-ROUND_FILLER = 4          # exactly_one: no candidate, filler among plan-none arms
-ROUND_FILLER_OTHER = 5    # exactly_one: no candidate and no plan-none arm: filler among all
-ROUND_EXPLORE = 6         # forced exploration (explore-then-commit)
+ROUND_IDLE = 0  # no candidate, no pull
+ROUND_BLOCK_START = 1  # cyclic arm, first slot of its virtual block
+ROUND_BLOCK_CONT = 2  # cyclic arm, later slot of its virtual block
+ROUND_STEADY = 3  # steady arm
+ROUND_FILLER = 4  # exactly_one: no candidate, filler among plan-none arms
+ROUND_FILLER_OTHER = 5  # exactly_one: no candidate and no plan-none arm: filler among all
+ROUND_EXPLORE = 6  # forced exploration (explore-then-commit)
 
 MIRROR_TOL = 1e-12
 
@@ -75,8 +76,12 @@ def new_plan(k: int) -> Plan:
 
 
 def new_round_state(k: int, M: int) -> RoundState:
-    return RoundState(np.full(k, M - 1, dtype=np.int64), np.zeros(k, dtype=np.int64),
-                      np.full(1, -1, dtype=np.int64), np.zeros(k, dtype=np.int64))
+    return RoundState(
+        np.full(k, M - 1, dtype=np.int64),
+        np.zeros(k, dtype=np.int64),
+        np.full(1, -1, dtype=np.int64),
+        np.zeros(k, dtype=np.int64),
+    )
 
 
 def new_stats(k: int, M: int) -> Stats:
@@ -157,8 +162,8 @@ def _eligible(t, i, plan, rs, M):
             return False
         if c == 0:
             code = rs.codes[i]
-            return code < M and code + 1 >= plan.delta[i]   # really idle >= delta rounds
-        return rs.inblock[i] == 1                            # pulled at t-1 in this block
+            return code < M and code + 1 >= plan.delta[i]  # really idle >= delta rounds
+        return rs.inblock[i] == 1  # pulled at t-1 in this block
     return False
 
 
@@ -355,10 +360,19 @@ def simulate_rounding(lp, tables, T, B, phase_mode, exactly_one, draws, env_u):
     pay, f = tables
     k = f.shape[0]
     M = f.shape[1] // 2
-    plan = Plan(np.zeros(k, np.int64), np.zeros(k, np.int64), np.zeros(k, np.int64),
-                np.zeros(k, np.int64), np.zeros(1, np.int64))
-    rs = RoundState(np.full(k, M - 1, np.int64), np.zeros(k, np.int64), np.full(1, -1, np.int64),
-                    np.zeros(k, np.int64))
+    plan = Plan(
+        np.zeros(k, np.int64),
+        np.zeros(k, np.int64),
+        np.zeros(k, np.int64),
+        np.zeros(k, np.int64),
+        np.zeros(1, np.int64),
+    )
+    rs = RoundState(
+        np.full(k, M - 1, np.int64),
+        np.zeros(k, np.int64),
+        np.full(1, -1, np.int64),
+        np.zeros(k, np.int64),
+    )
     stats = Stats(np.zeros((k, 2 * M), np.int64), np.zeros((k, 2 * M)))
     out = (np.zeros(T, np.int64), np.zeros(T), np.zeros(T), np.zeros(T, np.int64), np.zeros(T))
     t = 0
@@ -366,8 +380,8 @@ def simulate_rounding(lp, tables, T, B, phase_mode, exactly_one, draws, env_u):
     while t < T:
         n = B if t + B <= T else T - t
         d = draws[b]
-        draw_plan(lp, d[:k], d[k:2 * k], d[2 * k], phase_mode, t, plan, rs)
-        run_plan_block(t, n, plan, rs, stats, pay, f, env_u, d[2 * k + 1:], exactly_one, out)
+        draw_plan(lp, d[:k], d[k : 2 * k], d[2 * k], phase_mode, t, plan, rs)
+        run_plan_block(t, n, plan, rs, stats, pay, f, env_u, d[2 * k + 1 :], exactly_one, out)
         t += n
         b += 1
     return out
@@ -446,13 +460,13 @@ def comb_best_sequence(ucb, delays, length, first_weight):
     seq = np.zeros(length, dtype=np.int64)
     best = seq.copy()
     bv = -np.inf
-    total = k ** length
+    total = k**length
     for _ in range(total):
         v = comb_sequence_value(seq, ucb, delays, first_weight)
         if v > bv:
             bv = v
             best[:] = seq
-        p = length - 1          # next sequence (odometer)
+        p = length - 1  # next sequence (odometer)
         while p >= 0:
             seq[p] += 1
             if seq[p] < k:
@@ -477,7 +491,9 @@ def comb_observe(ucb, counts, means, delays, a, r, t_next, use):
         for i in range(k):
             si = delays[i] if delays[i] < d else d
             if counts[i, si - 1] > 0:
-                ucb[i, si - 1] = means[i, si - 1] + math.sqrt(1.5 * math.log(t_next) / counts[i, si - 1])
+                ucb[i, si - 1] = means[i, si - 1] + math.sqrt(
+                    1.5 * math.log(t_next) / counts[i, si - 1]
+                )
     for i in range(k):
         delays[i] = 1 if i == a else delays[i] + 1
 
@@ -538,20 +554,31 @@ def virtual_activity(lp, T, B, phase_mode, draws):
     """Fraction of rounds each arm is *virtually* active, per planning block (same plan
     draws as :func:`simulate_rounding`): float (n_blocks, k)."""
     k, M = lp.x.shape[0], lp.x.shape[1]
-    plan = Plan(np.zeros(k, np.int64), np.zeros(k, np.int64), np.zeros(k, np.int64),
-                np.zeros(k, np.int64), np.zeros(1, np.int64))
-    rs = RoundState(np.full(k, M - 1, np.int64), np.zeros(k, np.int64), np.full(1, -1, np.int64),
-                    np.zeros(k, np.int64))
+    plan = Plan(
+        np.zeros(k, np.int64),
+        np.zeros(k, np.int64),
+        np.zeros(k, np.int64),
+        np.zeros(k, np.int64),
+        np.zeros(1, np.int64),
+    )
+    rs = RoundState(
+        np.full(k, M - 1, np.int64),
+        np.zeros(k, np.int64),
+        np.full(1, -1, np.int64),
+        np.zeros(k, np.int64),
+    )
     n_blocks = (T + B - 1) // B
     out = np.zeros((n_blocks, k))
     t = 0
     for b in range(n_blocks):
         n = B if t + B <= T else T - t
         d = draws[b]
-        draw_plan(lp, d[:k], d[k:2 * k], d[2 * k], phase_mode, t, plan, rs)
+        draw_plan(lp, d[:k], d[k : 2 * k], d[2 * k], phase_mode, t, plan, rs)
         for s in range(n):
             for i in range(k):
-                if plan.kind[i] == PLAN_STEADY or (plan.kind[i] == PLAN_CYCLE and _slot(t + s, plan, i) >= 0):
+                if plan.kind[i] == PLAN_STEADY or (
+                    plan.kind[i] == PLAN_CYCLE and _slot(t + s, plan, i) >= 0
+                ):
                     out[b, i] += 1.0
         for i in range(k):
             out[b, i] /= n

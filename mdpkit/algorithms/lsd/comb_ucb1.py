@@ -17,6 +17,7 @@ our initial state ``-M`` is a delay of ``M + 1``), with one index per (arm, dela
 This model of the payoff (delay only) is exact on recharging instances such as Laforgue's;
 on general LSD instances it is misspecified.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,21 +46,26 @@ class CombUCB1(BanditLearner):
     fast : bool
     """
 
-    provenance = ("CombUCB1 on blocks, its index mean + sqrt(1.5 ln t / n), the initial index "
-                  "d sqrt(1.5 ln(k d)), delays pooled at d, lazy refresh at current delays: "
-                  "Laforgue, Clerici, Cesa-Bianchi, Gilad-Bachrach 2022, released code "
-                  "(run_exp.py, algo_tools.py) [C]. Exact enumeration of block sequences "
-                  "instead of their LP with rounding [D].")
+    provenance = (
+        "CombUCB1 on blocks, its index mean + sqrt(1.5 ln t / n), the initial index "
+        "d sqrt(1.5 ln(k d)), delays pooled at d, lazy refresh at current delays: "
+        "Laforgue, Clerici, Cesa-Bianchi, Gilad-Bachrach 2022, released code "
+        "(run_exp.py, algo_tools.py) [C]. Exact enumeration of block sequences "
+        "instead of their LP with rounding [D]."
+    )
 
-    def __init__(self, k, M, horizon, rng=None, *, block=3, first_weight=1.0, exactly_one=False,
-                 fast=True):
+    def __init__(
+        self, k, M, horizon, rng=None, *, block=3, first_weight=1.0, exactly_one=False, fast=True
+    ):
         self.k = check_positive_int(k, "k")
         self.M = check_positive_int(M, "M")
         self.T = check_positive_int(horizon, "horizon")
         self.d = check_positive_int(block, "block")
-        if self.k ** self.d > MAX_SEQUENCES:
-            raise ValueError(f"block = {self.d} with k = {self.k} gives k^block = "
-                             f"{self.k ** self.d} sequences > {MAX_SEQUENCES} to enumerate")
+        if self.k**self.d > MAX_SEQUENCES:
+            raise ValueError(
+                f"block = {self.d} with k = {self.k} gives k^block = "
+                f"{self.k**self.d} sequences > {MAX_SEQUENCES} to enumerate"
+            )
         self.first_weight = float(first_weight)
         self.exactly_one = bool(exactly_one)
         self.fast = check_fast_flag(fast)
@@ -92,8 +98,16 @@ class CombUCB1(BanditLearner):
 
     def fast_run(self, env, n_steps, rng) -> dict:
         T = check_fast_env(env, self, n_steps)
-        acts, rew, mean = K.run_comb(env.f, self.ucb, self.counts, self.means, self.delays,
-                                     self.d, self.first_weight, as_generator(rng).random(T))
+        acts, rew, mean = K.run_comb(
+            env.f,
+            self.ucb,
+            self.counts,
+            self.means,
+            self.delays,
+            self.d,
+            self.first_weight,
+            as_generator(rng).random(T),
+        )
         self.actions = acts
         return {"regret": env.gain - mean, "reward": rew}
 

@@ -12,6 +12,7 @@ action, or with ``exactly_one`` the next arm ``(i + 1) mod k``; nothing for k = 
 (k = 1 with ``exactly_one``: only the initial ``-M`` is reachable) and at every ``+j``. Observations made while idling other arms count as well.
 Unobserved states get mean 0 in the committed LP. Truncated at T.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,22 +32,23 @@ PROVENANCE_ETC = (
 )
 
 
-def exploration_schedule(k: int, M: int, T: int, exactly_one: bool = False,
-                         n_e: int | None = None) -> np.ndarray:
+def exploration_schedule(
+    k: int, M: int, T: int, exactly_one: bool = False, n_e: int | None = None
+) -> np.ndarray:
     """The forced-exploration action list (module docstring), truncated at T; int64."""
     if n_e is None:
         n_e = math.ceil(math.ceil(T ** (2.0 / 3.0)) / (2 * k * M))
     acts: list = []
     for _ in range(n_e):
         for i in range(k):
-            acts.extend([i] * (M + 1))            # arm i now at +M
+            acts.extend([i] * (M + 1))  # arm i now at +M
             for d in range(1, M + 1):
                 if exactly_one:
                     if k > 1:
                         acts.extend([(i + 1) % k] * d)
                 else:
                     acts.extend([k] * d)
-                acts.extend([i] * (M + 1))        # observes -d, then +1..+M
+                acts.extend([i] * (M + 1))  # observes -d, then +1..+M
                 if len(acts) >= T:
                     return np.array(acts[:T], dtype=np.int64)
     return np.array(acts, dtype=np.int64)
@@ -78,9 +80,20 @@ class ExploreThenCommit(PlanLearner):
 
 
 @register_learner("lsd-etc")
-def make_etc(env_info, rng, *, n_e=None, envelope=False, block=None,
-             phase_mode="independent", fast=True) -> ExploreThenCommit:
+def make_etc(
+    env_info, rng, *, n_e=None, envelope=False, block=None, phase_mode="independent", fast=True
+) -> ExploreThenCommit:
     """Explore-then-commit on an LSD env."""
     k, M, T, eo = lsd_info(env_info)
-    return ExploreThenCommit(k, M, T, rng, n_e=n_e, envelope=envelope, block=block,
-                             exactly_one=eo, phase_mode=phase_mode, fast=fast)
+    return ExploreThenCommit(
+        k,
+        M,
+        T,
+        rng,
+        n_e=n_e,
+        envelope=envelope,
+        block=block,
+        exactly_one=eo,
+        phase_mode=phase_mode,
+        fast=fast,
+    )

@@ -4,6 +4,7 @@ Paper page: ``docs/papers/lsd-bandits.md`` (section "Baselines"). Every round pu
 ``argmax_i f_i(s_i(t))`` with the true means, ties uniformly at random (one uniform of the
 learner's stream per round). It never idles (payoffs are >= 0).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,10 @@ __all__ = ["OracleGreedy", "make_greedy"]
 class OracleGreedy(BanditLearner):
     """Oracle greedy with true means ``f`` (k, 2M)."""
 
-    provenance = ("Oracle greedy with true means and random tie-breaking: Laforgue, Clerici, "
-                  "Cesa-Bianchi, Gilad-Bachrach 2022, released code (run_exp.py) [C].")
+    provenance = (
+        "Oracle greedy with true means and random tie-breaking: Laforgue, Clerici, "
+        "Cesa-Bianchi, Gilad-Bachrach 2022, released code (run_exp.py) [C]."
+    )
 
     def __init__(self, f, horizon, rng, *, exactly_one=False, fast=True):
         self.f = np.ascontiguousarray(np.asarray(f, dtype=np.float64))

@@ -8,6 +8,7 @@ probability ``x*``, steady with ``y*``, none otherwise) and a phase, and follow 
 rounding rule of :func:`mdpkit.algorithms.lsd._kernels.rounding_choose`. This is LP-UCB's
 full-information counterpart: same block structure, same random-number design, ``U = f``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,9 +49,18 @@ class LPRounding(PlanLearner):
 
 
 @register_learner("lsd-lp-plan")
-def make_lp_plan(env_info, rng, *, block=None, phase_mode="independent",
-                 require_monotone=False, fast=True) -> LPRounding:
+def make_lp_plan(
+    env_info, rng, *, block=None, phase_mode="independent", require_monotone=False, fast=True
+) -> LPRounding:
     """Full-information LP rounding (reads the true means ``env_info['oracle_f']``)."""
     k, M, T, eo, f = lsd_info(env_info, oracle=True)
-    return LPRounding(f, T, rng, block=block, exactly_one=eo, phase_mode=phase_mode,
-                      require_monotone=require_monotone, fast=fast)
+    return LPRounding(
+        f,
+        T,
+        rng,
+        block=block,
+        exactly_one=eo,
+        phase_mode=phase_mode,
+        require_monotone=require_monotone,
+        fast=fast,
+    )

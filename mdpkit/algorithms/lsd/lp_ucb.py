@@ -13,6 +13,7 @@ and phases, and plays the rounding for B rounds, tallying every (arm, state, rew
 Its full-information counterpart (:mod:`mdpkit.algorithms.lsd.lp_plan`) is the same loop
 with ``U = f`` and the same random-number design.
 """
+
 from __future__ import annotations
 
 import math
@@ -58,9 +59,19 @@ class LPUCB(PlanLearner):
 
 
 @register_learner("lsd-lp-ucb")
-def make_lp_ucb(env_info, rng, *, envelope=True, block=None, phase_mode="independent",
-                fast=True) -> LPUCB:
+def make_lp_ucb(
+    env_info, rng, *, envelope=True, block=None, phase_mode="independent", fast=True
+) -> LPUCB:
     """LP-UCB on an LSD env (``exactly_one`` taken from the env)."""
     k, M, T, eo = lsd_info(env_info)
-    return LPUCB(k, M, T, rng, envelope=envelope, block=block, exactly_one=eo,
-                 phase_mode=phase_mode, fast=fast)
+    return LPUCB(
+        k,
+        M,
+        T,
+        rng,
+        envelope=envelope,
+        block=block,
+        exactly_one=eo,
+        phase_mode=phase_mode,
+        fast=fast,
+    )

@@ -13,6 +13,7 @@ planned delta at a block start, real streak = virtual position inside a block). 
 result reports the per-pull margins, the number of violations (``< -1e-12``) and the first
 one.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,9 +56,12 @@ class RoundingRun:
 
 def _lp_tuple(lp: LPSolution) -> LPSolution:
     """The solution with float64 C-contiguous arrays (one compiled signature)."""
-    return LPSolution(float(lp.value), np.ascontiguousarray(lp.x, dtype=np.float64),
-                      np.ascontiguousarray(lp.y, dtype=np.float64),
-                      np.ascontiguousarray(lp.q, dtype=np.float64))
+    return LPSolution(
+        float(lp.value),
+        np.ascontiguousarray(lp.x, dtype=np.float64),
+        np.ascontiguousarray(lp.y, dtype=np.float64),
+        np.ascontiguousarray(lp.q, dtype=np.float64),
+    )
 
 
 def mirror_report(margin: np.ndarray, actions: np.ndarray, tol: float = K.MIRROR_TOL) -> dict:
@@ -66,16 +70,28 @@ def mirror_report(margin: np.ndarray, actions: np.ndarray, tol: float = K.MIRROR
     checked = ~np.isnan(margin)
     bad = checked & (margin < -tol)
     first = int(np.argmax(bad)) if bad.any() else -1
-    return {"checked": int(checked.sum()), "violations": int(bad.sum()),
-            "min_margin": float(np.nanmin(margin)) if checked.any() else float("nan"),
-            "first_violation_round": first,
-            "first_violation_arm": int(actions[first]) if first >= 0 else -1}
+    return {
+        "checked": int(checked.sum()),
+        "violations": int(bad.sum()),
+        "min_margin": float(np.nanmin(margin)) if checked.any() else float("nan"),
+        "first_violation_round": first,
+        "first_violation_arm": int(actions[first]) if first >= 0 else -1,
+    }
 
 
-def simulate(inst: LSDInstance, T: int, rng, *, block: int | None = None,
-             phase_mode: str = "independent", exactly_one: bool = False,
-             lp: LPSolution | None = None, env_rng=None, sample_rewards: bool = True,
-             require_monotone: bool = False) -> RoundingRun:
+def simulate(
+    inst: LSDInstance,
+    T: int,
+    rng,
+    *,
+    block: int | None = None,
+    phase_mode: str = "independent",
+    exactly_one: bool = False,
+    lp: LPSolution | None = None,
+    env_rng=None,
+    sample_rewards: bool = True,
+    require_monotone: bool = False,
+) -> RoundingRun:
     """Run the rounding for ``T`` rounds from the initial state (module docstring).
 
     Parameters
@@ -112,11 +128,14 @@ def simulate(inst: LSDInstance, T: int, rng, *, block: int | None = None,
         env_u = np.full(T, 2.0)
     f = np.ascontiguousarray(inst.f)
     acts, rew, mean, kinds, margins = K.simulate_rounding(
-        _lp_tuple(sol), (f, f), T, B, PHASE_MODES[phase_mode], bool(exactly_one), draws, env_u)
+        _lp_tuple(sol), (f, f), T, B, PHASE_MODES[phase_mode], bool(exactly_one), draws, env_u
+    )
     return RoundingRun(acts, rew, mean, kinds, margins, sol)
 
 
-def virtual_activity(lp: LPSolution, T: int, block: int, rng, phase_mode: str = "independent") -> np.ndarray:
+def virtual_activity(
+    lp: LPSolution, T: int, block: int, rng, phase_mode: str = "independent"
+) -> np.ndarray:
     """Per planning block, the fraction of rounds each arm is virtually active (plans drawn
     as in :func:`simulate` from ``rng``): float (n_blocks, k). Its expectation is the LP
     activity share ``q_i``."""

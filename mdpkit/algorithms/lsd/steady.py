@@ -3,6 +3,7 @@ r"""Always-best-steady: pull ``argmax_i f_i(+M)`` (first index on ties) in every
 Paper page: ``docs/papers/lsd-bandits.md`` (section "Baselines"). A trivial lower
 benchmark: its long-run gain is ``max_i f_i(+M)``.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -11,6 +11,7 @@ so both paths do the same floating-point operations.
 Learners never read m or w: their factories look only at ``n_actions``, ``n_steps``, ``M``
 (the published memory bound) and, for the oracle, ``oracle_best_arm``.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,8 +24,14 @@ from ...envs.tallying import TallyingBandit
 from ...utils import check_positive_int
 from ..base import BanditLearner
 
-__all__ = ["TallyingLearner", "RunArrays", "check_delta", "check_bool", "horizon_of",
-           "memory_bound_of"]
+__all__ = [
+    "TallyingLearner",
+    "RunArrays",
+    "check_delta",
+    "check_bool",
+    "horizon_of",
+    "memory_bound_of",
+]
 
 
 class RunArrays(NamedTuple):
@@ -97,12 +104,14 @@ class TallyingLearner(BanditLearner):
         Draws the env's noise from ``rng`` (the env's stream) as ``n_steps`` pulls would and
         leaves ``env`` in its final state (history, round counter, tally log)."""
         if not isinstance(env, TallyingBandit):
-            raise TypeError(f"{type(self).__name__}.fast_run needs a TallyingBandit, got "
-                            f"{type(env).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}.fast_run needs a TallyingBandit, got {type(env).__name__}"
+            )
         T = check_positive_int(n_steps, "n_steps")
         draws = rng.random(T) if env.data.bernoulli else rng.standard_normal(T)
-        io = RunArrays(draws, np.empty(T), np.empty(T), np.empty(T),
-                       np.empty((len(self.info_keys), T)))
+        io = RunArrays(
+            draws, np.empty(T), np.empty(T), np.empty(T), np.empty((len(self.info_keys), T))
+        )
         self._run(env.data, env.hist, io)
         env.t += T
         if env.record:

@@ -5,6 +5,7 @@ m-memory-bounded adversaries is O(T^{2/3}). One uniform of the learner's stream 
 A truncated last block is never fed. Paper page ``docs/papers/weighted-tallying.md``
 ("Baselines").
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -18,23 +19,29 @@ from ...utils import as_generator, check_positive_int
 from ._common import TallyingLearner, check_bool, horizon_of
 from .exp3 import EXP3State, exp3_eta, exp3_feed, exp3_sample, init_exp3
 
-__all__ = ["BatchedEXP3", "batched_act", "batched_update", "run_batched_exp3",
-           "make_batched_exp3", "block_length"]
+__all__ = [
+    "BatchedEXP3",
+    "batched_act",
+    "batched_update",
+    "run_batched_exp3",
+    "make_batched_exp3",
+    "block_length",
+]
 
 POS, ARM, BLOCK = range(3)
 
 
 class BatchedState(NamedTuple):
     exp3: EXP3State
-    ints: np.ndarray    # int64 (3,): position in block, arm, blocks started
-    bsum: np.ndarray    # float (1,): loss sum of the current block
+    ints: np.ndarray  # int64 (3,): position in block, arm, blocks started
+    bsum: np.ndarray  # float (1,): loss sum of the current block
 
 
 def block_length(T: int) -> int:
     """``tau = ceil(T^{1/3})`` computed exactly in integers."""
     T = check_positive_int(T, "T")
     tau = max(1, round(T ** (1.0 / 3.0)))
-    while tau ** 3 < T:
+    while tau**3 < T:
         tau += 1
     while tau > 1 and (tau - 1) ** 3 >= T:
         tau -= 1
@@ -83,8 +90,10 @@ def run_batched_exp3(data, hist, io, st, eta, tau, us):
 class BatchedEXP3(TallyingLearner):
     """EXP3 over blocks of length ceil(T^{1/3}) (module docstring)."""
 
-    provenance = ("Baseline proposed for the experiments [P]; batching of Arora, Dekel & Tewari "
-                  "(2012) with tau = ceil(T^{1/3}) and block-mean losses [R].")
+    provenance = (
+        "Baseline proposed for the experiments [P]; batching of Arora, Dekel & Tewari "
+        "(2012) with tau = ceil(T^{1/3}) and block-mean losses [R]."
+    )
 
     def __init__(self, n_actions, T, rng, *, tau=None, fast=True):
         K = check_positive_int(n_actions, "n_actions")
@@ -117,5 +126,6 @@ class BatchedEXP3(TallyingLearner):
 @register_learner("batched-exp3")
 def make_batched_exp3(env_info: dict, rng, *, T=None, tau=None, fast=True) -> BatchedEXP3:
     """Batched EXP3; its uniforms come from the learner's ``rng``."""
-    return BatchedEXP3(env_info["n_actions"], horizon_of(env_info, T, "batched-exp3"), rng,
-                       tau=tau, fast=fast)
+    return BatchedEXP3(
+        env_info["n_actions"], horizon_of(env_info, T, "batched-exp3"), rng, tau=tau, fast=fast
+    )

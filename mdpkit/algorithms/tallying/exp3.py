@@ -4,6 +4,7 @@ importance-weighted loss estimates ``Lhat_a += l / p_a`` for the played arm,
 learner's stream per decision. Paper page ``docs/papers/weighted-tallying.md``
 ("Baselines").
 """
+
 from __future__ import annotations
 
 import math
@@ -17,13 +18,20 @@ from ...experiments.registry import register_learner
 from ...utils import as_generator, check_positive_int
 from ._common import TallyingLearner, check_bool, horizon_of
 
-__all__ = ["EXP3Losses", "EXP3State", "exp3_sample", "exp3_feed", "run_exp3", "make_exp3_losses",
-           "exp3_eta"]
+__all__ = [
+    "EXP3Losses",
+    "EXP3State",
+    "exp3_sample",
+    "exp3_feed",
+    "run_exp3",
+    "make_exp3_losses",
+    "exp3_eta",
+]
 
 
 class EXP3State(NamedTuple):
-    lhat: np.ndarray    # float (K,): cumulative importance-weighted loss estimates
-    p: np.ndarray       # float (K,): distribution of the last draw
+    lhat: np.ndarray  # float (K,): cumulative importance-weighted loss estimates
+    p: np.ndarray  # float (K,): distribution of the last draw
 
 
 def exp3_eta(K: int, n_rounds: int) -> float:
@@ -77,8 +85,10 @@ def run_exp3(data, hist, io, st, eta, us):
 class EXP3Losses(TallyingLearner):
     """EXP3 with losses (module docstring)."""
 
-    provenance = ("Baseline proposed for the experiments [P]; EXP3 (Auer et al. 2002) with "
-                  "losses and eta = sqrt(2 ln K/(TK)) as on the paper page [R].")
+    provenance = (
+        "Baseline proposed for the experiments [P]; EXP3 (Auer et al. 2002) with "
+        "losses and eta = sqrt(2 ln K/(TK)) as on the paper page [R]."
+    )
 
     def __init__(self, n_actions, T, rng, *, eta=None, fast=True):
         K = check_positive_int(n_actions, "n_actions")
@@ -104,5 +114,6 @@ class EXP3Losses(TallyingLearner):
 @register_learner("exp3-losses")
 def make_exp3_losses(env_info: dict, rng, *, T=None, eta=None, fast=True) -> EXP3Losses:
     """EXP3 on losses; its uniforms come from the learner's ``rng``."""
-    return EXP3Losses(env_info["n_actions"], horizon_of(env_info, T, "exp3-losses"), rng,
-                      eta=eta, fast=fast)
+    return EXP3Losses(
+        env_info["n_actions"], horizon_of(env_info, T, "exp3-losses"), rng, eta=eta, fast=fast
+    )

@@ -2,6 +2,7 @@ r"""Oracle-a*: always play the REO arm a* (its CPR is at most m - 1; the floor o
 experiments). Reads ``env_info["oracle_best_arm"]`` (or ``arm=``), nothing else. Paper page
 ``docs/papers/weighted-tallying.md`` ("Baselines").
 """
+
 from __future__ import annotations
 
 import numpy as np

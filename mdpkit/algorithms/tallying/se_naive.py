@@ -9,6 +9,7 @@ and so can eliminate a* (the teaching notebook ``examples/04_weighted_tallying.p
 
 Info column per round: ``n_active``.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,13 +29,13 @@ IDX, N_ACTIVE, COUNT, SURVIVOR = range(4)
 
 
 class SENaiveState(NamedTuple):
-    ints: np.ndarray    # int64 (4,)
+    ints: np.ndarray  # int64 (4,)
     active: np.ndarray  # int64 (K,)
-    sums: np.ndarray    # float (K,)
+    sums: np.ndarray  # float (K,)
 
 
 class SENaiveParams(NamedTuple):
-    log_term: float     # log(2 K T / delta)
+    log_term: float  # log(2 K T / delta)
 
 
 @njit(cache=True)
@@ -92,9 +93,11 @@ def run_se_naive(data, hist, io, st, prm):
 class SENaive(TallyingLearner):
     """Classical successive elimination on losses (module docstring)."""
 
-    provenance = ("Baseline proposed for the experiments (the paper's baseline list was not "
-                  "readable) [P]; classical successive elimination with the radius "
-                  "sqrt(log(2KT/delta)/(2n)) [R].")
+    provenance = (
+        "Baseline proposed for the experiments (the paper's baseline list was not "
+        "readable) [P]; classical successive elimination with the radius "
+        "sqrt(log(2KT/delta)/(2n)) [R]."
+    )
     info_keys = ("n_active",)
 
     def __init__(self, n_actions, T, *, delta=None, fast=True):
@@ -127,5 +130,6 @@ class SENaive(TallyingLearner):
 def make_se_naive(env_info: dict, rng, *, T=None, delta=None, fast=True) -> SENaive:
     """SE-naive (deterministic; ``rng`` unused)."""
     as_generator(rng)
-    return SENaive(env_info["n_actions"], horizon_of(env_info, T, "se-naive"), delta=delta,
-                   fast=fast)
+    return SENaive(
+        env_info["n_actions"], horizon_of(env_info, T, "se-naive"), delta=delta, fast=fast
+    )

@@ -21,6 +21,7 @@ the experimenter (the learner itself never sees m).
 Info columns per round: ``recorded`` (1 if that round's loss entered an estimate),
 ``n_active``, ``phase``.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,23 +36,32 @@ from ...experiments.registry import register_learner
 from ...utils import as_generator, check_positive_int
 from ._common import TallyingLearner, check_bool, check_delta, horizon_of, memory_bound_of
 
-__all__ = ["SEWTB", "SEWTBState", "SEWTBParams", "se_wtb_act", "se_wtb_update", "run_se_wtb",
-           "make_se_wtb", "n_phases_bound", "log_term"]
+__all__ = [
+    "SEWTB",
+    "SEWTBState",
+    "SEWTBParams",
+    "se_wtb_act",
+    "se_wtb_update",
+    "run_se_wtb",
+    "make_se_wtb",
+    "n_phases_bound",
+    "log_term",
+]
 
 # positions in SEWTBState.ints
 PHASE, POS, IDX, N_ACTIVE, N_POOLED, SURVIVOR, RECORDED, BLOCK_LEN = range(8)
 
 
 class SEWTBState(NamedTuple):
-    ints: np.ndarray        # int64 (8,): see the index constants above
-    active: np.ndarray      # int64 (K,): active arms, ascending, first ints[N_ACTIVE] valid
-    sums: np.ndarray        # float (K,): pooled sums of recorded losses
+    ints: np.ndarray  # int64 (8,): see the index constants above
+    active: np.ndarray  # int64 (K,): active arms, ascending, first ints[N_ACTIVE] valid
+    sums: np.ndarray  # float (K,): pooled sums of recorded losses
     phase_sums: np.ndarray  # float (K,): this phase's sums
 
 
 class SEWTBParams(NamedTuple):
     burn_in: int
-    log_term: float          # L = log(2 K R_T / delta)
+    log_term: float  # L = log(2 K R_T / delta)
     pool: bool
     skip_burnin: bool
 
@@ -169,7 +179,8 @@ PROVENANCE = (
     "per phase, burn-in M, doubling recorded lengths 2^{r-1}), pooled Hoeffding radius "
     "sqrt(L/(2n)) with L = log(2 K R_T / delta), elimination rule, delta = 1/T and the three "
     "flags: reconstructed [R]/[D] (the paper's Algorithm 1 was not readable); see "
-    "docs/papers/weighted-tallying.md.")
+    "docs/papers/weighted-tallying.md."
+)
 
 
 class SEWTB(TallyingLearner):
@@ -191,16 +202,29 @@ class SEWTB(TallyingLearner):
     #: Bound objects this learner is checked against (mdpkit.bounds.tallying).
     bounds = (SE_WTB_HP, SE_WTB_GAP, WTB_UPPER_ORDER, WTB_LOWER_ORDER)
 
-    def __init__(self, n_actions, T, M, *, delta=None, burn_in=None, pool_across_phases=True,
-                 skip_burnin_if_continuing=False, fast=True):
+    def __init__(
+        self,
+        n_actions,
+        T,
+        M,
+        *,
+        delta=None,
+        burn_in=None,
+        pool_across_phases=True,
+        skip_burnin_if_continuing=False,
+        fast=True,
+    ):
         self.n_actions = check_positive_int(n_actions, "n_actions")
         self.T = check_positive_int(T, "T")
         self.M = check_positive_int(M, "M")
         self.delta = check_delta(delta, self.T)
         self.burn_in = self.M if burn_in is None else check_positive_int(burn_in, "burn_in", 0)
-        self.params = SEWTBParams(int(self.burn_in), log_term(self.n_actions, self.T, self.delta),
-                                  check_bool(pool_across_phases, "pool_across_phases"),
-                                  check_bool(skip_burnin_if_continuing, "skip_burnin_if_continuing"))
+        self.params = SEWTBParams(
+            int(self.burn_in),
+            log_term(self.n_actions, self.T, self.delta),
+            check_bool(pool_across_phases, "pool_across_phases"),
+            check_bool(skip_burnin_if_continuing, "skip_burnin_if_continuing"),
+        )
         self.fast = check_bool(fast, "fast")
         self.state = init_state(self.n_actions)
 
@@ -229,11 +253,27 @@ class SEWTB(TallyingLearner):
 
 
 @register_learner("se-wtb")
-def make_se_wtb(env_info: dict, rng, *, M=None, T=None, delta=None, burn_in=None,
-                pool_across_phases=True, skip_burnin_if_continuing=False, fast=True) -> SEWTB:
+def make_se_wtb(
+    env_info: dict,
+    rng,
+    *,
+    M=None,
+    T=None,
+    delta=None,
+    burn_in=None,
+    pool_across_phases=True,
+    skip_burnin_if_continuing=False,
+    fast=True,
+) -> SEWTB:
     """SE-WTB (deterministic; ``rng`` unused). M defaults to ``env_info["M"]``."""
     as_generator(rng)
-    return SEWTB(env_info["n_actions"], horizon_of(env_info, T, "se-wtb"),
-                 memory_bound_of(env_info, M, "se-wtb"), delta=delta, burn_in=burn_in,
-                 pool_across_phases=pool_across_phases,
-                 skip_burnin_if_continuing=skip_burnin_if_continuing, fast=fast)
+    return SEWTB(
+        env_info["n_actions"],
+        horizon_of(env_info, T, "se-wtb"),
+        memory_bound_of(env_info, M, "se-wtb"),
+        delta=delta,
+        burn_in=burn_in,
+        pool_across_phases=pool_across_phases,
+        skip_burnin_if_continuing=skip_burnin_if_continuing,
+        fast=fast,
+    )

@@ -3,6 +3,7 @@ r"""UCB1 on losses (baseline): play each arm once (ascending), then
 on ties. It ignores the tallies. Paper page ``docs/papers/weighted-tallying.md``
 ("Baselines").
 """
+
 from __future__ import annotations
 
 import math
@@ -16,14 +17,19 @@ from ...experiments.registry import register_learner
 from ...utils import as_generator, check_positive_int
 from ._common import TallyingLearner, check_bool
 
-__all__ = ["UCB1Losses", "ucb_losses_act", "ucb_losses_update", "run_ucb_losses",
-           "make_ucb1_losses"]
+__all__ = [
+    "UCB1Losses",
+    "ucb_losses_act",
+    "ucb_losses_update",
+    "run_ucb_losses",
+    "make_ucb1_losses",
+]
 
 
 class UCBState(NamedTuple):
     counts: np.ndarray  # int64 (K,)
-    sums: np.ndarray    # float (K,)
-    t: np.ndarray       # int64 (1,): rounds played so far
+    sums: np.ndarray  # float (K,)
+    t: np.ndarray  # int64 (1,): rounds played so far
 
 
 @njit(cache=True)
