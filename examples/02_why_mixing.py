@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Why mix? Naive switch vs StepMix under an episode-wise constraint
 #
-# Setting (Li, Huang, Shen, Yang, ICML 2023; `docs/papers/stepmix.md` §a): a tabular episodic MDP
+# Setting (Li, Huang, Shen, Yang, ICML 2023; `docs/papers/stepmix.md`, "Setting"): a tabular episodic MDP
 # (S = 5, A = 5, H = 3, step-dependent transitions), a known *baseline* policy with value
 # $V^b$, and the **episode-wise** constraint: in every episode the deployed policy must have
 # expected value at least $(1-\alpha) V^b$.
@@ -40,7 +40,8 @@ ALPHA = 0.1
 
 def one_run(cls, seed):
     ss = np.random.SeedSequence(seed).spawn(2)
-    env = make_conservative_env(np.random.default_rng(ss[0]))  # the §d instance, env_seed 0
+    # the page's instance (section "Provenance"), env_seed 0
+    env = make_conservative_env(np.random.default_rng(ss[0]))
     info = env.env_info()
     info["n_steps"] = K
     learner = cls(info, np.random.default_rng(ss[1]), alpha=ALPHA, delta=0.05)

@@ -1,5 +1,5 @@
-"""Lemmas of StepMix / EpsMix checked on mdpkit's outputs (docs/papers/stepmix.md §b.3-§b.5, §e.2,
-§e.3; paper page ``docs/papers/stepmix.md``).
+"""Lemmas of StepMix / EpsMix checked on mdpkit's outputs (paper page
+``docs/papers/stepmix.md``, sections "Algorithms as implemented" and "Checks").
 
 Each check takes numbers produced by mdpkit (the selection rules, the mixture policies, the
 recorded lower bounds of runs) and compares them with an independent computation written
@@ -7,7 +7,7 @@ here: exact values of policies by a from-scratch numpy backward recursion
 (:func:`exact_value`, not ``mdpkit.solvers``), identities instantiated with mdpkit's numbers
 in sympy rationals.
 
-* Pessimism (§b.3): the lower bound StepMix records for an episode is <= the exact value of
+* Pessimism (page section "PolicyEva"): the lower bound StepMix records for an episode is <= the exact value of
   the policy it deploys in that episode (on the good event, probability >= 1 - δ).
 * Certified threshold: mdpkit's (h*, ρ) satisfies ``ρ LB_{h*+1} + (1−ρ) LB_{h*} = thr`` and
   h* is the largest certified step; EpsMix's ε satisfies ``ε LB + (1−ε) V^b = thr``, ε >= α.
@@ -66,7 +66,7 @@ _v = exact_value
 
 # ----------------------------------------------------------------------------- pessimism
 def test_pessimism_lemma_recorded_lb_below_exact_value():
-    r"""Pessimism (§b.3): in every episode k, the lower bound LB_k that StepMix (and EpsMix)
+    r"""Pessimism (page section "PolicyEva"): in every episode k, the lower bound LB_k that StepMix (and EpsMix)
     records for the deployed policy π_k satisfies ``LB_k <= V^{π_k}_1(s_1)``, on the event
     that the L1 confidence sets hold (probability >= 1 - δ per run, δ = 0.05).
 
@@ -138,7 +138,7 @@ def test_stepmix_select_certifies_threshold_exactly(lbs, alpha):
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.floats(0.01, 10.0), st.floats(0.0, 1.0), st.floats(0.01, 0.99))
 def test_epsmix_epsilon_identity_on_mdpkit_numbers(vb, lb_frac, alpha):
-    r"""EpsMix (§b.5) with lb0 = V^b, thr = (1−α)V^b and 0 <= LB < thr: mdpkit's ε satisfies
+    r"""EpsMix (page section "EpsMix") with lb0 = V^b, thr = (1−α)V^b and 0 <= LB < thr: mdpkit's ε satisfies
     ``ε LB + (1−ε) V^b = thr`` and equals ``α V^b/(V^b − LB) >= α`` -- the sympy identity
     ``(V^b − thr)/(V^b − LB) = α V^b/(V^b − LB)`` instantiated with mdpkit's inputs and
     compared with mdpkit's output."""

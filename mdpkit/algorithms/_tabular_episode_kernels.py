@@ -1,6 +1,6 @@
 r"""Numba kernels of the tabular episodic learners: UCBVI's optimistic planning, count
 updates and whole-episode loop (Azar, Osband, Munos 2017; docs/papers/classical-baselines.md
-2.1), and the exact regret of a committed policy (:func:`committed_regret`, also used by
+#algorithms-as-implemented), and the exact regret of a committed policy (:func:`committed_regret`, also used by
 :mod:`mdpkit.algorithms.psrl` with :data:`FASTMATH_FLAGS`).
 
 Everything here is serial ``@njit(cache=True)`` and allocation-free in the hot loop. The
