@@ -12,7 +12,9 @@ of a ratio alike within a round). Single thread everywhere (``parallel=False`` f
 
 * Discounted: RiverSwim (``mdpkit.models.generators.riverswim``) S = 1000 and 10,000,
   gamma = 0.99 and 0.999, built dense or CSR. mdpkit: ``riverswim(...)`` construction +
-  ``solve(mdp)`` (default method, tol 1e-6). mdpsolver: ``model.solve(algorithm=...,
+  ``solve(mdp)`` (default method, tol 1e-6); and, row "dense given", the user's case of the
+  issue: the dense (S, A, S) array already in hand (as mdpsolver is given its arrays), timed
+  ``TabularMDP(P, R, gamma=g)`` (validation and copy included) + ``solve(mdp)``. mdpsolver: ``model.solve(algorithm=...,
   tolerance=1e-6)`` given the CSR arrays as ``tranMatProbs``/``tranMatColumns`` (its fastest
   input; a dense (S, A, S) list of Python floats at S = 10,000 would hold 2e8 objects); its
   set-up (list building + ``model.mdp``) is reported separately and left out of the ratio,
@@ -99,6 +101,11 @@ def main():
     ap.add_argument("--quick", action="store_true", help="S = 1000 only, average S = 1e4")
     ap.add_argument("--no-pymdptoolbox", action="store_true")
     ap.add_argument("--part", choices=("all", "discounted", "average"), default="all")
+    ap.add_argument("--sizes", default=None, help="comma-separated RiverSwim sizes")
+    ap.add_argument("--gammas", default="0.99,0.999", help="comma-separated discounts")
+    ap.add_argument(
+        "--ms-algorithms", default="vi,mpi", help="mdpsolver algorithms to time (vi, mpi)"
+    )
     ap.add_argument(
         "--pymdptoolbox-large", action="store_true", help="also run pymdptoolbox VI at S = 10,000"
     )
@@ -107,25 +114,36 @@ def main():
 
     warnings.simplefilter("ignore")  # pymdptoolbox's own warnings
     sizes = (1000,) if args.quick else (1000, 10_000)
+    if args.sizes:
+        sizes = tuple(int(x) for x in args.sizes.split(","))
+    gammas = tuple(float(x) for x in args.gammas.split(","))
+    ms_algs = tuple(args.ms_algorithms.split(","))
     if args.part == "average":
         sizes = ()
     solve(riverswim(50, gamma=0.999, sparse=True))  # numba warm-up (both engines)
     solve(riverswim(200, gamma=0.99))  # conversion kernels
     rows = []
     for S in sizes:
-        for gamma in (0.99, 0.999):
+        for gamma in gammas:
             base = riverswim(S, gamma=gamma, sparse=True)
             P, R = base.P, np.array(base.R)
-            rec = {k: [] for k in ("dense", "csr", "ms_vi", "ms_mpi", "ms_setup", "pt_vi")}
+            P_dense = np.asarray(riverswim(S, gamma=gamma, sparse=False).P).copy()
+            kinds = ("dense", "dense given", "csr")
+            rec = {k: [] for k in (*kinds, "ms_vi", "ms_mpi", "ms_setup", "pt_vi")}
             info = {}
             for _ in range(args.rounds):
-                for sparse in (False, True):
+                for kind in kinds:
                     t0 = time.perf_counter()
-                    res = solve(riverswim(S, gamma=gamma, sparse=sparse), tol=TOL)
-                    rec["csr" if sparse else "dense"].append(time.perf_counter() - t0)
-                    info["dense" if not sparse else "csr"] = (res.n_iter, res.extras["auto"])
+                    if kind == "dense given":
+                        mdp = TabularMDP(P_dense, R, gamma=gamma)
+                    else:
+                        mdp = riverswim(S, gamma=gamma, sparse=kind == "csr")
+                    res = solve(mdp, tol=TOL)
+                    rec[kind].append(time.perf_counter() - t0)
+                    info[kind] = (res.n_iter, res.extras["auto"])
                     pol = res.policy
-                for alg in ("vi", "mpi"):
+                    del mdp
+                for alg in ms_algs:
                     setup, t, pol_ms = run_mdpsolver(P, R, S, 2, gamma, alg)
                     rec["ms_" + alg].append(t)
                     rec["ms_setup"].append(setup)
@@ -134,20 +152,20 @@ def main():
                     t, pol_pt = run_pymdptoolbox(P, R, S, 2, gamma)
                     rec["pt_vi"].append(t)
                     info["agree_pt"] = bool(np.array_equal(pol_pt, pol))
-            best_ms = [min(a, b) for a, b in zip(rec["ms_vi"], rec["ms_mpi"])]
-            for kind in ("dense", "csr"):
+            best_ms = [min(ts) for ts in zip(*(rec["ms_" + a] for a in ms_algs))]
+            for kind in kinds:
                 rows.append(
                     {
                         "instance": f"riverswim S={S} gamma={gamma} {kind}",
                         "mdpkit": statistics.median(rec[kind]),
-                        "ms_vi": statistics.median(rec["ms_vi"]),
-                        "ms_mpi": statistics.median(rec["ms_mpi"]),
+                        "ms_vi": statistics.median(rec["ms_vi"]) if rec["ms_vi"] else None,
+                        "ms_mpi": statistics.median(rec["ms_mpi"]) if rec["ms_mpi"] else None,
                         "ms_setup": statistics.median(rec["ms_setup"]),
                         "pt": statistics.median(rec["pt_vi"]) if rec["pt_vi"] else None,
                         "ratio": median_ratio(rec[kind], best_ms),
                         "sweeps": info[kind][0],
                         "auto": info[kind][1]["storage"],
-                        "agree": (info["agree_vi"], info["agree_mpi"], info.get("agree_pt")),
+                        "agree": tuple(info.get("agree_" + a) for a in (*ms_algs, "pt")),
                     }
                 )
                 print(rows[-1], flush=True)
@@ -201,9 +219,12 @@ def print_table(rows):
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         pt = f"{r['pt'] * 1e3:.0f} ms" if r["pt"] is not None else "not run"
+        vi, mpi = (
+            f"{r[k] * 1e3:.0f} ms" if r[k] is not None else "not run" for k in ("ms_vi", "ms_mpi")
+        )
         print(
-            f"| {r['instance']} | {r['mdpkit'] * 1e3:.0f} ms | {r['ms_vi'] * 1e3:.0f} ms | "
-            f"{r['ms_mpi'] * 1e3:.0f} ms | {r['ms_setup'] * 1e3:.0f} ms | {pt} | "
+            f"| {r['instance']} | {r['mdpkit'] * 1e3:.0f} ms | {vi} | "
+            f"{mpi} | {r['ms_setup'] * 1e3:.0f} ms | {pt} | "
             f"{r['ratio']:.2f} | {r['sweeps']}, {r['auto']} |"
         )
 
