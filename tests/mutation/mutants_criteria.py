@@ -120,7 +120,8 @@ MUTANTS = [
         find="                q = Rh[s, a] + gamma * acc",
         replace="                q = Rh[s, a] + acc",
         tests=[
-            "tests/test_finite_discounted.py::test_matches_pymdptoolbox_finite_horizon_on_forest"
+            "tests/test_finite_discounted.py::test_matches_pymdptoolbox_finite_horizon_on_forest",
+            "tests/test_finite_discounted.py::test_discounted_backward_matches_independent_recursion",
         ],
         why="CSR backward induction drops the discount",
     ),
@@ -129,7 +130,8 @@ MUTANTS = [
         find="                q = Rh[s, a] + gamma * PV[s * A + a]",
         replace="                q = Rh[s, a] + PV[s * A + a]",
         tests=[
-            "tests/test_finite_discounted.py::test_matches_pymdptoolbox_finite_horizon_on_forest"
+            "tests/test_finite_discounted.py::test_matches_pymdptoolbox_finite_horizon_on_forest",
+            "tests/test_finite_discounted.py::test_discounted_backward_matches_independent_recursion",
         ],
         why="dense backward induction drops the discount",
     ),
@@ -147,7 +149,8 @@ MUTANTS = [
         find="    return 1.0 if mdp.gamma is None else float(mdp.gamma)",
         replace="    return 1.0",
         tests=[
-            "tests/test_finite_discounted.py::test_matches_pymdptoolbox_finite_horizon_on_forest"
+            "tests/test_finite_discounted.py::test_matches_pymdptoolbox_finite_horizon_on_forest",
+            "tests/test_finite_discounted.py::test_discounted_backward_matches_independent_recursion",
         ],
         why="the model's discount never reaches the kernels",
     ),
