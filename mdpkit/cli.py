@@ -240,7 +240,7 @@ def build_parser(with_names: bool = True) -> argparse.ArgumentParser:
         type=_positive_int,
         required=True,
         metavar="K",
-        help="episodes K (episodic env) or rounds T (bandit env)",
+        help="episodes K (episodic env), rounds T (bandit env) or steps T (continuing env)",
     )
     r.add_argument(
         "--seeds",
