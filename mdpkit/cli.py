@@ -233,7 +233,8 @@ def build_parser(with_names: bool = True) -> argparse.ArgumentParser:
         "--learner",
         required=True,
         metavar="NAME",
-        help="registered learner (of the env's kind, episodic or bandit): " + _wrap(learners),
+        help="registered learner (of the env's kind: episodic, bandit or continuing): "
+        + _wrap(learners),
     )
     r.add_argument(
         "--steps",
