@@ -14,7 +14,8 @@ of a ratio alike within a round). Single thread everywhere (``parallel=False`` f
   gamma = 0.99 and 0.999, built dense or CSR. mdpkit: ``riverswim(...)`` construction +
   ``solve(mdp)`` (default method, tol 1e-6); and, row "dense given", the user's case of the
   issue: the dense (S, A, S) array already in hand (as mdpsolver is given its arrays), timed
-  ``TabularMDP(P, R, gamma=g)`` (validation and copy included) + ``solve(mdp)``. mdpsolver: ``model.solve(algorithm=...,
+  ``TabularMDP(P, R, gamma=g)`` (validation included: one compiled pass that also makes
+  the CSR twin of the mostly-zero P) + ``solve(mdp)``. mdpsolver: ``model.solve(algorithm=...,
   tolerance=1e-6)`` given the CSR arrays as ``tranMatProbs``/``tranMatColumns`` (its fastest
   input; a dense (S, A, S) list of Python floats at S = 10,000 would hold 2e8 objects); its
   set-up (list building + ``model.mdp``) is reported separately and left out of the ratio,

@@ -32,8 +32,16 @@ def test_dense_to_csr_kernels_match_scipy(n, m, seed):
     assert np.array_equal(data, ref.data)
 
 
+def _unchecked(mdp):
+    """The same dense model built with ``validate=False``: no CSR twin is made, so method
+    "auto" converts it itself (the path of models the constructor does not pre-check)."""
+    m = TabularMDP(mdp.P, mdp.R, gamma=mdp.gamma, mu=mdp.mu, validate=False)
+    assert m.csr_twin is None and not m.is_sparse
+    return m
+
+
 def test_sparse_twin_converts_mostly_zero_dense_only():
-    dense = riverswim(200, gamma=0.99)  # 80,000 entries, 0.7% non-zero
+    dense = _unchecked(riverswim(200, gamma=0.99))  # 80,000 entries, 0.7% non-zero
     twin, storage = au.sparse_twin(dense)
     assert storage == "csr (converted)" and twin.is_sparse
     assert np.array_equal(twin.dense_P(), dense.P) and np.array_equal(twin.R, dense.R)
@@ -46,7 +54,9 @@ def test_sparse_twin_converts_mostly_zero_dense_only():
     P = rng.random((S, A, S)) * (rng.random((S, A, S)) < 2 * au.DENSITY_MAX)
     P[:, :, 0] += 1e-3
     P /= P.sum(-1, keepdims=True)
-    assert au.sparse_twin(TabularMDP(P, rng.random((S, A)), gamma=0.9))[1] == "dense"
+    m = TabularMDP(P, rng.random((S, A)), gamma=0.9)
+    assert m.csr_twin is None and au.sparse_twin(m)[1] == "dense"
+    assert au.sparse_twin(_unchecked(m))[1] == "dense"
     # the sample says sparse but the full count says dense (dense rows between samples)
     n = S * A
     rows = np.unique(np.linspace(0, n - 1, min(n, au.SAMPLE_ROWS)).astype(np.int64))
@@ -55,7 +65,23 @@ def test_sparse_twin_converts_mostly_zero_dense_only():
     P2[rows, 0] = 1.0
     m = TabularMDP(P2.reshape(S, A, S), rng.random((S, A)), gamma=0.9)
     assert au.density_estimate(m.P.reshape(n, S)) <= 1.5 * au.DENSITY_MAX
-    assert au.sparse_twin(m)[1] == "dense"
+    assert m.csr_twin is None and au.sparse_twin(m)[1] == "dense"
+    assert au.sparse_twin(_unchecked(m))[1] == "dense"
+
+
+def test_sparse_twin_uses_the_models_csr_twin():
+    given = riverswim(200, gamma=0.99, sparse=True).dense_P()
+    R = np.random.default_rng(3).random((200, 2))
+    dense = TabularMDP(given, R, gamma=0.99)
+    assert dense.csr_twin is not None and not dense.is_sparse
+    twin, storage = au.sparse_twin(dense)
+    assert storage == "csr (twin)" and twin.is_sparse
+    assert (twin.P != dense.csr_twin).nnz == 0
+    assert np.array_equal(twin.dense_P(), given) and np.array_equal(dense.P, given)
+    ref = solve(_unchecked(dense))
+    res = solve(dense)
+    assert res.extras["auto"]["storage"] == "csr (twin)"
+    assert np.array_equal(res.policy, ref.policy) and np.array_equal(res.V, ref.V)
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -65,7 +91,7 @@ def test_default_solve_is_certified(sparse, gamma):
     res = solve(mdp)
     assert res.converged and res.bound <= 1e-6 and res.method == "vi"
     auto = res.extras["auto"]
-    assert auto["storage"] == ("csr" if sparse else "csr (converted)")
+    assert auto["storage"] == ("csr" if sparse else "csr (twin)")
     assert sum(n for _, n in auto["stages"]) == res.n_iter
     exact = solve(mdp, method="pi")
     loss = float((exact.V - evaluate(mdp, res.policy)).max())
@@ -108,7 +134,7 @@ def test_auto_with_action_mask_and_other_criteria():
     mask[100:150, 1] = False  # no swimming right in the middle
     m = base.replace(action_mask=mask)
     res = solve(m)
-    assert res.extras["auto"]["storage"] == "csr (converted)"
+    assert res.extras["auto"]["storage"] == "csr (twin)"
     assert mask[np.arange(200), res.policy].all()
     assert np.isneginf(res.Q[~mask]).all()
     exact = solve(m, method="pi")
@@ -116,7 +142,7 @@ def test_auto_with_action_mask_and_other_criteria():
     # finite horizon and average reward: the setting's method on the converted model
     fh = riverswim(200, horizon=30)
     r_auto, r_back = solve(fh), solve(fh, method="backward")
-    assert r_auto.method == "backward" and r_auto.extras["auto"]["storage"] == "csr (converted)"
+    assert r_auto.method == "backward" and r_auto.extras["auto"]["storage"] == "csr (twin)"
     assert np.allclose(r_auto.V, r_back.V, rtol=0, atol=1e-12)
     assert np.array_equal(r_auto.policy[0], r_back.policy[0])
     avg = TabularMDP(base.P, base.R, criterion="average")
@@ -136,6 +162,6 @@ def test_auto_total_reward_is_policy_iteration_on_the_converted_model():
     R[0] = 0.0
     m = TabularMDP(P, R, criterion="total", terminal=[0])
     res = solve(m)
-    assert res.method == "pi" and res.extras["auto"]["storage"] == "csr (converted)"
+    assert res.method == "pi" and res.extras["auto"]["storage"] == "csr (twin)"
     assert np.array_equal(res.V, -np.arange(S, dtype=float))
     assert (res.policy[1:] == 0).all()

@@ -14,7 +14,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["first_suspect_row", "rows_look_valid", "copy_rows_look_valid", "copy_rows_into"]
+__all__ = [
+    "first_suspect_row",
+    "rows_look_valid",
+    "copy_rows_look_valid",
+    "copy_rows_into",
+    "check_rows_to_csr",
+    "scatter_csr",
+]
 
 
 @njit(cache=True)
@@ -71,3 +78,50 @@ def copy_rows_into(P_arr: np.ndarray, out: np.ndarray, atol: float) -> bool:
     writeable) in one compiled pass; returns whether every row passes the check."""
     m = P_arr.shape[-1]
     return _copy_first_suspect_row(P_arr.reshape(-1, m), out.reshape(-1, m), atol) < 0
+
+
+#: :func:`check_rows_to_csr` return codes besides the non-zero count
+SUSPECT_ROW = -1
+OVER_CAPACITY = -2
+
+
+@njit(cache=True)
+def check_rows_to_csr(P2, atol, indptr, indices, data):
+    """Check the rows of ``P2`` (n, S) as :func:`first_suspect_row` does and copy their
+    non-zeros into CSR arrays in the same pass over memory.
+
+    ``indptr`` (n + 1,), ``indices`` and ``data`` (capacity,) are filled in place. Returns
+    the number of non-zeros when every row passes and they fit; ``SUSPECT_ROW`` (-1) at the
+    first row that fails the check; ``OVER_CAPACITY`` (-2) as soon as more than ``capacity``
+    non-zeros are seen (the model is not mostly zero: the caller keeps it dense). ``-0.0``
+    entries compare equal to zero and are not stored."""
+    n, m = P2.shape
+    cap = indices.shape[0]
+    k = 0
+    indptr[0] = 0
+    for i in range(n):
+        s = 0.0
+        neg = False
+        for j in range(m):
+            x = P2[i, j]
+            s += x
+            neg |= x < 0.0
+            if x != 0.0:
+                if k == cap:
+                    return OVER_CAPACITY
+                indices[k] = j
+                data[k] = x
+                k += 1
+        if neg or not (abs(s - 1.0) <= atol):
+            return SUSPECT_ROW
+        indptr[i + 1] = k
+    return k
+
+
+@njit(cache=True)
+def scatter_csr(indptr, indices, data, out):
+    """Write CSR rows into the zero-filled dense ``out`` (n, S): the inverse of
+    :func:`check_rows_to_csr`."""
+    for i in range(indptr.shape[0] - 1):
+        for k in range(indptr[i], indptr[i + 1]):
+            out[i, indices[k]] = data[k]

@@ -43,7 +43,7 @@ import scipy.sparse as sp
 from numba import njit
 
 from ..utils import as_generator, check_positive_int
-from .tabular import TabularMDP
+from .tabular import DENSE_NUMBA_MIN_SIZE, DENSITY_MAX, TabularMDP, _dense_from_csr
 
 __all__ = ["random_mdp", "random_sparse_mdp", "riverswim", "chain", "gridworld"]
 
@@ -91,10 +91,13 @@ def _from_outcomes(cols: np.ndarray, vals: np.ndarray, sparse: bool):
     ``vals[s, a, j]`` (shape (S, A, n)); repeated columns are summed, zero probabilities dropped.
 
     Built without sorting the whole triplet list: CSR rows of n entries each, then a per-row
-    sort/merge (O(S A n log n)); dense output uses one fancy-index pass per outcome.
+    sort/merge (O(S A n log n)); dense output uses one fancy-index pass per outcome. A dense
+    kernel that the model would store as its CSR twin anyway (``tabular.DENSITY_MAX``) is
+    returned as CSR too; :func:`_model` then builds the dense model from it, so the dense
+    array is only made if a user reads ``P``.
     """
     S, A, n = cols.shape
-    if sparse:
+    if sparse or _stored_as_twin(S, A, n):
         P = sp.csr_matrix((S * A, S), dtype=np.float64)
         P.data = vals.reshape(-1).astype(np.float64)
         P.indices = cols.reshape(-1).astype(np.int64)
@@ -108,6 +111,20 @@ def _from_outcomes(cols: np.ndarray, vals: np.ndarray, sparse: bool):
     for j in range(n):  # a few outcomes; each pass hits every row once (no duplicates)
         P[rows, flat_c[:, j]] += flat_v[:, j]
     return P.reshape(S, A, S)
+
+
+def _stored_as_twin(S: int, A: int, n: int) -> bool:
+    """Whether a dense (S, A, S) kernel with at most ``n`` outcomes per row is one that
+    :class:`TabularMDP` stores as its CSR twin (size and density thresholds)."""
+    return S * A * S >= DENSE_NUMBA_MIN_SIZE and A * S * n <= DENSITY_MAX * (S * A * S)
+
+
+def _model(P, R, sparse: bool, **kwargs) -> TabularMDP:
+    """The generator's model: CSR if ``sparse``; else dense, built from CSR rows without a
+    dense array when ``P`` came back as CSR (:func:`_from_outcomes`)."""
+    if not sparse and sp.issparse(P):
+        return _dense_from_csr(P, R, **kwargs)
+    return TabularMDP(P, R, **kwargs)
 
 
 def _delta(S: int, s: int) -> np.ndarray:
@@ -325,9 +342,10 @@ def riverswim(
     R = np.zeros((S, A))
     R[0, 0] = small_reward
     R[S - 1, 1] = large_reward
-    return TabularMDP(
+    return _model(
         P,
         R,
+        sparse,
         gamma=gamma,
         horizon=horizon,
         mu=_delta(S, 0) if mu is None else mu,
@@ -395,9 +413,10 @@ def chain(
     R = np.empty((S, A))
     R[:, 0] = (1 - slip) * large_reward * at_end + slip * small_reward
     R[:, 1] = (1 - slip) * small_reward + slip * large_reward * at_end
-    return TabularMDP(
+    return _model(
         P,
         R,
+        sparse,
         gamma=gamma,
         horizon=horizon,
         mu=_delta(S, 0) if mu is None else mu,
@@ -514,9 +533,10 @@ def gridworld(
     # expected reward: probability of entering the goal from a non-goal state
     R = goal_reward * ((cols == g) * vals).sum(axis=2)
     R[g] = 0.0
-    return TabularMDP(
+    return _model(
         P,
         R,
+        sparse,
         gamma=gamma,
         horizon=horizon,
         action_mask=action_mask,

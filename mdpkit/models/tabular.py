@@ -35,6 +35,15 @@ Decisions
   each access, so rebinding ``mdp.P.data`` (or ``resize``) changes only that wrapper.
   ``copy.copy``/``copy.deepcopy`` return the model itself (nothing in it can change);
   pickling rebuilds the model through the validating constructor.
+* Mostly-zero dense P. A stationary dense ``P`` (S, A, S) given as a float64 C-ordered
+  array of at least ``DENSE_NUMBA_MIN_SIZE`` entries, with at most ``DENSITY_MAX`` (10%)
+  non-zeros, is checked and copied to CSR in one compiled pass (no dense copy is made).
+  The model stays dense for its users (``is_sparse`` is False, ``P`` is the (S, A, S)
+  array): with ``copy=True`` that array is rebuilt from the CSR copy on the first access
+  of ``P`` and kept; with ``copy=False`` it is the caller's array, as for any dense model.
+  Solvers read the CSR copy (:attr:`TabularMDP.csr_twin`) when they choose sparse kernels,
+  so a large mostly-zero model is solved without ever materialising the dense copy.
+  ``-0.0`` entries come back as ``0.0`` (equal under ``==``).
 * Input refused rather than converted: complex numbers (the imaginary part would be
   dropped), object arrays holding anything but real numbers (numeric strings included),
   masked arrays with masked entries (the mask would be ignored), sparse index arrays
@@ -58,6 +67,36 @@ MAX_HORIZON = 2**31 - 1
 #: Dense P with at least this many entries is pre-checked by a compiled one-pass kernel
 #: (``_validate.py``); smaller ones stay in numpy, so building them never imports numba.
 DENSE_NUMBA_MIN_SIZE = 65_536
+#: A stationary dense P of at least ``DENSE_NUMBA_MIN_SIZE`` entries with at most this
+#: fraction of non-zeros is stored as CSR (its "CSR twin", :attr:`TabularMDP.csr_twin`);
+#: the dense array is rebuilt from it on first access of ``P`` (module docstring).
+DENSITY_MAX = 0.1
+
+
+def _csr_twin_of(P: np.ndarray, S: int, A: int) -> sp.csr_matrix | None:
+    """CSR (S*A, S) copy of the float64 C-ordered ``P`` (S, A, S) when every row passes the
+    compiled check and at most ``DENSITY_MAX`` of its entries are non-zero (one pass over
+    ``P``; frozen arrays); None otherwise (the caller validates and keeps it dense)."""
+    n = S * A
+    P2 = P.reshape(n, S)
+    # a few evenly spaced rows first: a visibly dense P pays no pass at all
+    rows = np.unique(np.linspace(0, n - 1, min(n, 64)).astype(np.int64))
+    if np.count_nonzero(P2[rows]) > 1.5 * DENSITY_MAX * rows.size * S:
+        return None
+    from ._validate import check_rows_to_csr  # numba: large models only
+
+    capacity = int(DENSITY_MAX * P2.size)
+    indptr = np.empty(n + 1, dtype=np.int64)
+    indices = np.empty(capacity, dtype=np.int64)  # untouched pages are never allocated
+    data = np.empty(capacity, dtype=np.float64)
+    nnz = check_rows_to_csr(P2, ROW_SUM_ATOL, indptr, indices, data)
+    if nnz < 0:  # a suspect row (numpy words the error) or too many non-zeros
+        return None
+    P_csr = sp.csr_matrix((n, S), dtype=np.float64)
+    P_csr.data = _frozen_copy(data[:nnz])
+    P_csr.indices = _frozen_copy(indices[:nnz])
+    P_csr.indptr = _frozen_copy(indptr)
+    return P_csr
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -314,6 +353,7 @@ class TabularMDP:
         "_criterion",
         "_terminal",
         "_action_mask",
+        "_P_csr",
     )
 
     def __init__(
@@ -350,10 +390,11 @@ class TabularMDP:
             raise ValueError(
                 f"R must have at least one state and one action, got shape {R_arr.shape}"
             )
+        P_csr = None
         if sp.issparse(P):
             P_obj = self._check_sparse_P(P, S_R, A, validate)
         else:
-            P_obj = self._check_dense_P(P, S_R, A, horizon, validate, copy)
+            P_obj, P_csr = self._check_dense_P(P, S_R, A, horizon, validate, copy)
         if validate:
             bad = ~np.isfinite(R_arr)
             if bad.any():
@@ -363,11 +404,16 @@ class TabularMDP:
                 )
         set_ = object.__setattr__  # the model is frozen: __setattr__ refuses afterwards
         set_(self, "_P", P_obj)
+        set_(self, "_P_csr", P_csr)
         set_(self, "_R", _final(R_arr))
         set_(self, "_gamma", gamma)
         set_(self, "_horizon", horizon)
         set_(self, "_criterion", criterion)
-        set_(self, "_terminal", _check_terminal(terminal, criterion, P_obj, R_arr, S_R, A))
+        set_(
+            self,
+            "_terminal",
+            _check_terminal(terminal, criterion, P_obj if P_csr is None else P_csr, R_arr, S_R, A),
+        )
         set_(
             self,
             "_action_mask",
@@ -415,6 +461,23 @@ class TabularMDP:
 
     @staticmethod
     def _check_dense_P(P, S, A, horizon, validate, copy=True):
+        """``(P_arr, P_csr)``: the validated dense P (None when ``copy`` and the model is
+        stored as its CSR twin ``P_csr``; ``P_csr`` is None for a model kept dense)."""
+        if (
+            validate
+            and type(P) is np.ndarray
+            and P.dtype == np.float64
+            and P.flags.c_contiguous
+            and P.shape == (S, A, S)
+            and P.size >= DENSE_NUMBA_MIN_SIZE
+        ):
+            P_csr = _csr_twin_of(P, S, A)
+            if P_csr is not None:
+                return (None if copy else _final(P)), P_csr
+        return TabularMDP._check_dense_array(P, S, A, horizon, validate, copy), None
+
+    @staticmethod
+    def _check_dense_array(P, S, A, horizon, validate, copy=True):
         rows_ok = None  # verdict of a compiled row pre-check; None when none has run
         P_arr = None
         if (
@@ -591,7 +654,38 @@ class TabularMDP:
         that wrapper, never the model."""
         if sp.issparse(self._P):
             return _csr_view(self._P)
+        if self._P is None:
+            return self._materialise()
         return self._P
+
+    def _materialise(self) -> np.ndarray:
+        """The dense (S, A, S) array of a model stored as its CSR twin, built once and kept
+        (frozen, like every stored array)."""
+        P = self._P
+        if P is None:
+            from ._validate import scatter_csr
+
+            S, A = self._S, self._A
+            P, fill = _frozen_empty((S, A, S))
+            if P is None:  # pragma: no cover - not CPython
+                P = _frozen_copy(self._P_csr.toarray().reshape(S, A, S))
+            else:
+                fill[...] = 0.0
+                c = self._P_csr
+                scatter_csr(c.indptr, c.indices, c.data, fill.reshape(S * A, S))
+                del fill
+            object.__setattr__(self, "_P", P)
+        return P
+
+    @property
+    def csr_twin(self) -> sp.csr_matrix | None:
+        """CSR (S*A, S) copy of a mostly-zero dense P made while validating it, or None.
+
+        Set for stationary dense models of at least ``DENSE_NUMBA_MIN_SIZE`` entries with
+        at most ``DENSITY_MAX`` non-zeros (module docstring); the solvers' automatic
+        method uses it instead of converting P. A new wrapper around read-only arrays on
+        each access. None for sparse models (``P`` is CSR already)."""
+        return None if self._P_csr is None else _csr_view(self._P_csr)
 
     @property
     def R(self) -> np.ndarray:
@@ -660,7 +754,7 @@ class TabularMDP:
 
     @property
     def step_dependent_P(self) -> bool:
-        return (not self.is_sparse) and self._P.ndim == 4
+        return self._P_csr is None and (not self.is_sparse) and self._P.ndim == 4
 
     @property
     def step_dependent_R(self) -> bool:
@@ -669,7 +763,9 @@ class TabularMDP:
     @property
     def nnz(self) -> int:
         """Number of stored transition entries (S*A*S, or H*S*A*S, when dense)."""
-        return int(self._P.nnz) if self.is_sparse else int(self._P.size)
+        if self.is_sparse:
+            return int(self._P.nnz)
+        return self._S * self._A * self._S if self._P is None else int(self._P.size)
 
     # ----------------------------------------------------------------- access
     def P_at(self, h: int | None = None):
@@ -678,7 +774,7 @@ class TabularMDP:
             if h is None:
                 raise ValueError("this model has a step-dependent P: give the step h")
             return self._P[h]
-        return self._P
+        return self.P if self._P is None else self._P
 
     def R_at(self, h: int | None = None) -> np.ndarray:
         """Reward table used at step ``h``, shape (S, A)."""
@@ -692,7 +788,7 @@ class TabularMDP:
         """P as a dense ndarray (S, A, S) or (H, S, A, S). Densifies a sparse model: O(S^2 A)."""
         if self.is_sparse:
             return self._P.toarray().reshape(self._S, self._A, self._S)
-        return self._P
+        return self.P
 
     def sparse_P(self) -> sp.csr_matrix:
         """P as CSR (S*A, S). Stationary models only."""
@@ -700,6 +796,8 @@ class TabularMDP:
             raise ValueError("sparse_P() needs a stationary P; this model's P is step-dependent")
         if self.is_sparse:
             return _csr_view(self._P)
+        if self._P_csr is not None:
+            return _csr_view(self._P_csr)
         return sp.csr_matrix(self._P.reshape(self._S * self._A, self._S))
 
     def replace(self, **changes) -> TabularMDP:
@@ -719,7 +817,13 @@ class TabularMDP:
         }
         if unknown:
             raise TypeError(f"replace() got unknown fields {sorted(unknown)}")
-        fields = dict(P=self.P, R=self._R, gamma=self._gamma, horizon=self._horizon, mu=self._mu)
+        fields = dict(
+            P=self._P,
+            R=self._R,
+            gamma=self._gamma,
+            horizon=self._horizon,
+            mu=self._mu,
+        )
         if self._criterion in ("average", "total") or "criterion" in changes:
             fields["criterion"] = self._criterion
         if self._terminal is not None:
@@ -731,6 +835,10 @@ class TabularMDP:
         R = fields.pop("R")
         # arrays taken from this model are frozen float64 already; new ones are copied
         own = "P" not in changes and "R" not in changes
+        if P is None:  # this model's P, stored as its CSR twin: keep it so
+            return _dense_from_csr(self._P_csr, R, copy=not own, **fields)
+        if sp.issparse(P) and "P" not in changes:
+            P = _csr_view(P)
         return TabularMDP(P, R, copy=not own, **fields)
 
     def __repr__(self) -> str:
@@ -773,8 +881,10 @@ class TabularMDP:
             return False
         if self.is_sparse:
             P_eq = (self._P != other._P).nnz == 0
+        elif self._P_csr is not None and other._P_csr is not None:
+            P_eq = (self._P_csr != other._P_csr).nnz == 0
         else:
-            P_eq = self._P.shape == other._P.shape and np.array_equal(self._P, other._P)
+            P_eq = self.P.shape == other.P.shape and np.array_equal(self.P, other.P)
         return P_eq and np.array_equal(self._R, other._R) and np.array_equal(self._mu, other._mu)
 
     __hash__ = None  # arrays inside; equality is structural
@@ -796,6 +906,20 @@ class TabularMDP:
 
     def __reduce__(self):
         # rebuilt through the validating constructor: the arrays come back frozen
+        if self._P_csr is not None:  # pickle the CSR twin, not the dense array
+            return (
+                _rebuild_dense_from_csr,
+                (
+                    self._P_csr,
+                    self._R,
+                    self._gamma,
+                    self._horizon,
+                    self._mu,
+                    self._criterion,
+                    self._terminal,
+                    self._action_mask,
+                ),
+            )
         return (
             _rebuild,
             (
@@ -822,6 +946,35 @@ def _rebuild(P, R, gamma, horizon, mu, criterion=None, terminal=None, action_mas
         terminal=terminal,
         action_mask=action_mask,
     )
+
+
+def _rebuild_dense_from_csr(
+    P_csr, R, gamma, horizon, mu, criterion=None, terminal=None, action_mask=None
+):
+    return _dense_from_csr(
+        P_csr,
+        R,
+        gamma=gamma,
+        horizon=horizon,
+        mu=mu,
+        criterion=criterion,
+        terminal=terminal,
+        action_mask=action_mask,
+    )
+
+
+def _dense_from_csr(P_csr, R, *, action_mask=None, **kwargs) -> TabularMDP:
+    """A dense model stored as its CSR twin, built from CSR rows ``P_csr`` (S*A, S) without
+    a dense array: validated as a sparse model (``kwargs`` as for :class:`TabularMDP`), then
+    exposed as dense (``is_sparse`` False, ``P`` materialised on first access). Used by
+    pickling, :meth:`TabularMDP.replace` and the generators' mostly-zero dense models."""
+    model = TabularMDP(P_csr, R, **kwargs)
+    S, A = model.S, model.A
+    set_ = object.__setattr__
+    set_(model, "_P_csr", model._P)
+    set_(model, "_P", None)
+    set_(model, "_action_mask", _check_action_mask(action_mask, S, A, model.horizon, False))
+    return model
 
 
 def _check_action_mask(mask, S, A, horizon=None, sparse=False):

@@ -4,9 +4,12 @@ The rule (measured in ``benchmarks/bench_auto.py``; numbers in ``benchmarks/RESU
 "Automatic method"):
 
 1. **Storage.** A dense stationary P (S, A, S) with at least ``SMALL_NNZ`` (65,536) entries
-   whose fraction of non-zeros is at most ``DENSITY_MAX`` is converted to CSR (S*A, S)
-   (:func:`sparse_twin`; one compiled pass counts the non-zeros of each row, a second
-   copies them) and solved with the CSR kernels. The fraction is first estimated on
+   whose fraction of non-zeros is at most ``DENSITY_MAX`` is solved with the CSR kernels
+   on a CSR (S*A, S) copy (:func:`sparse_twin`). A validated model made that copy while it
+   checked its rows (:attr:`~mdpkit.models.tabular.TabularMDP.csr_twin`; storage "csr
+   (twin)": no pass over P here). Otherwise (a model built with ``validate=False``, or
+   from input the constructor had to convert first) it is made here: one compiled pass
+   counts the non-zeros of each row, a second copies them (storage "csr (converted)"). The fraction is first estimated on
    ``SAMPLE_ROWS`` evenly spaced rows, so a dense-looking model pays one small read, not a
    pass over P. Below ``SMALL_NNZ`` entries a dense sweep costs less than the conversion.
    Step-dependent P (H, S, A, S) is kept as given.
@@ -26,7 +29,7 @@ The rule (measured in ``benchmarks/bench_auto.py``; numbers in ``benchmarks/RESU
 
 The returned :class:`~mdpkit.solvers.result.SolveResult` is that of the chosen method
 (``method`` names it); ``extras["auto"]`` records the choice (``"storage"``: "csr
-(converted)", "csr" or "dense"; ``"stages"``: the engines used, with their sweeps).
+(twin)", "csr (converted)", "csr" or "dense"; ``"stages"``: the engines used, with their sweeps).
 A converted model gives the same optimal policy and values as the dense one; V and Q differ
 only by the summation order of the sweeps (rounding).
 
@@ -40,6 +43,8 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
+from ..models.tabular import DENSITY_MAX as _MODEL_DENSITY_MAX
+
 __all__ = [
     "solve_auto",
     "sparse_twin",
@@ -50,8 +55,9 @@ __all__ = [
     "SMALL_NNZ",
 ]
 
-#: convert a dense P to CSR when at most this fraction of its entries is non-zero
-DENSITY_MAX = 0.1
+#: convert a dense P to CSR when at most this fraction of its entries is non-zero (the
+#: model's own threshold for keeping a CSR twin, :data:`mdpkit.models.tabular.DENSITY_MAX`)
+DENSITY_MAX = _MODEL_DENSITY_MAX
 #: rows read to estimate the density before a full pass
 SAMPLE_ROWS = 64
 #: sweeps on the numpy engine before a small model switches to the compiled one
@@ -71,12 +77,20 @@ def density_estimate(P2: np.ndarray) -> float:
 
 def sparse_twin(mdp):
     """``(model, storage)``: a CSR copy of ``mdp`` when rule 1 of the module docstring says
-    so (``storage = "csr (converted)"``), else ``mdp`` itself (``"csr"`` or ``"dense"``)."""
+    so (``storage`` "csr (twin)" or "csr (converted)"), else ``mdp`` itself (``"csr"`` or
+    ``"dense"``)."""
     if mdp.is_sparse:
         return mdp, "csr"
     mask = mdp.action_mask
-    if mdp.step_dependent_P or mdp.P.size < SMALL_NNZ or (mask is not None and mask.ndim == 3):
+    if mdp.step_dependent_P or mdp.nnz < SMALL_NNZ or (mask is not None and mask.ndim == 3):
         return mdp, "dense"
+    from ..models.tabular import TabularMDP
+    from ._mask import setting_kwargs
+
+    kw = dict(setting_kwargs(mdp), action_mask=mdp.action_mask)
+    twin = mdp.csr_twin  # made while the model was validated: no pass over P here
+    if twin is not None:
+        return TabularMDP(twin, mdp.R, validate=False, **kw), "csr (twin)"
     S, A = mdp.S, mdp.A
     P2 = mdp.P.reshape(S * A, S)
     if density_estimate(P2) > 1.5 * DENSITY_MAX:
@@ -91,10 +105,6 @@ def sparse_twin(mdp):
     data = np.empty(nnz, dtype=np.float64)
     fill_csr(P2, indptr, indices, data)
     csr = sp.csr_matrix((data, indices, indptr), shape=(S * A, S))
-    from ..models.tabular import TabularMDP
-    from ._mask import setting_kwargs
-
-    kw = dict(setting_kwargs(mdp), action_mask=mdp.action_mask)
     # the rows are those of a validated model, copied exactly: no second validation
     return TabularMDP(csr, mdp.R, validate=False, **kw), "csr (converted)"
 

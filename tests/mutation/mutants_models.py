@@ -4,8 +4,8 @@ environments that sample them. Format: ``tests/mutation/harness.py``."""
 MUTANTS = [
     dict(
         file="mdpkit/models/_validate.py",
-        find="        if neg or not (abs(s - 1.0) <= atol):",
-        replace="        if neg or not (abs(s - 1.0) <= 100.0 * atol):",
+        find="        if neg or not (abs(s - 1.0) <= atol):\n            return i",
+        replace="        if neg or not (abs(s - 1.0) <= 100.0 * atol):\n            return i",
         tests=["tests/test_model_validation.py::test_row_sum_tolerance_boundary_large_dense"],
         why="compiled row pre-check (large models, no copy) 100x looser than ROW_SUM_ATOL",
     ),
