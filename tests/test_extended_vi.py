@@ -238,11 +238,44 @@ def test_diameter_matches_brute_force(S, A, data):
         w[s, a, s] = 1.0
     P = w / w.sum(axis=2, keepdims=True)
     m = TabularMDP(P, np.zeros((S, A)), criterion="average")
+    from mdpkit.solvers.extended_vi import _hitting_times
+
+    for target in range(S):  # per-state minimal hitting times (inf included)
+        best = np.full(S, np.inf)
+        for pol in itertools.product(range(A), repeat=S):
+            best = np.minimum(best, _policy_hitting_times(P[np.arange(S), list(pol)], target))
+        got_h = _hitting_times(P, np.ones((S, A), dtype=bool), target)
+        assert np.array_equal(np.isinf(got_h), np.isinf(best))
+        fin = np.isfinite(best)
+        assert np.allclose(got_h[fin], best[fin], rtol=1e-9, atol=1e-9)
     got, want = diameter(m), _brute_diameter(P)
     if np.isinf(want):
         assert np.isinf(got)
     else:
         assert got == pytest.approx(want, rel=1e-9, abs=1e-9)
+
+
+def test_hitting_times_where_the_first_found_action_can_leave():
+    """Per-state minimal hitting times, not only the diameter: from state 1 the first action
+    reaching the target (0) also falls into a trap (3) with probability 1/2, so only the
+    detour through state 2 is proper (2 steps). The trap makes the diameter infinite, which
+    is why the per-state values are checked against the brute force directly."""
+    from mdpkit.solvers.extended_vi import _hitting_times
+
+    P = np.zeros((4, 2, 4))
+    P[0, :, 0] = 1.0
+    P[1, 0, [0, 3]] = 0.5  # reaches the target, or the trap
+    P[1, 1, 2] = 1.0  # detour
+    P[2, :, 0] = 1.0
+    P[3, :, 3] = 1.0  # trap: never reaches 0
+    mask = np.ones((4, 2), dtype=bool)
+    h = _hitting_times(P, mask, 0)
+    assert h[:3].tolist() == [0.0, 2.0, 1.0] and np.isinf(h[3])
+    for target in range(4):
+        best = np.full(4, np.inf)
+        for pol in itertools.product(range(2), repeat=4):
+            best = np.minimum(best, _policy_hitting_times(P[np.arange(4), list(pol)], target))
+        assert np.allclose(_hitting_times(P, mask, target), best, rtol=1e-12, atol=0)
 
 
 def test_diameter_known_values():

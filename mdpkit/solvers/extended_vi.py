@@ -280,34 +280,40 @@ def extended_value_iteration(
 
 # ------------------------------------------------------------------------------ diameter
 def _hitting_times(P: np.ndarray, mask: np.ndarray, target: int) -> np.ndarray:
-    """Minimal expected hitting times of ``target`` from every state (``inf`` where it is
-    unreachable): Howard policy iteration on the stochastic shortest path with unit costs,
-    started from a proper policy built by a backward breadth-first search."""
+    """Minimal expected hitting times of ``target`` from every state (``inf`` where no
+    policy reaches it with probability 1): the set G of such states first (fixpoint: keep
+    the states that reach ``target`` through actions whose successors all stay in G), then
+    Howard policy iteration on the stochastic shortest path with unit costs over those
+    actions, started from a proper policy built by a backward breadth-first search."""
     S, A = mask.shape
-    edge = (P > 0) & mask[:, :, None]  # (S, A, S)
-    level = np.full(S, -1)
-    level[target] = 0
-    pol = np.zeros(S, dtype=np.int64)
-    frontier = [target]
-    depth = 0
-    while frontier:
-        depth += 1
-        reached = level >= 0
-        hit = edge[:, :, reached & (level == depth - 1)].any(axis=2)  # (S, A)
-        new = []
-        for s in np.flatnonzero(~reached & hit.any(axis=1)):
-            level[s] = depth
-            pol[s] = int(np.flatnonzero(hit[s])[0])
-            new.append(s)
-        frontier = new
+    support = (P > 0) & mask[:, :, None]  # (S, A, S)
+    G = np.ones(S, dtype=bool)
+    while True:
+        allowed = mask & ~(support & ~G[None, None, :]).any(axis=2)  # successors all in G
+        edge = support & allowed[:, :, None]
+        level = np.full(S, -1)
+        level[target] = 0
+        pol = np.zeros(S, dtype=np.int64)
+        depth = 0
+        frontier = True
+        while frontier:
+            depth += 1
+            hit = edge[:, :, level == depth - 1].any(axis=2)  # (S, A)
+            new = np.flatnonzero((level < 0) & hit.any(axis=1))
+            level[new] = depth
+            pol[new] = hit[new].argmax(axis=1)  # first action reaching the previous level
+            frontier = new.size > 0
+        reach = level >= 0
+        if (reach == G).all():
+            break
+        G = reach
     h = np.full(S, np.inf)
-    ok = level >= 0
-    idx = np.flatnonzero(ok & (np.arange(S) != target))
+    idx = np.flatnonzero(G & (np.arange(S) != target))
     h[target] = 0.0
     if idx.size == 0:
         return h
     for _ in range(10 * S * A + 10):
-        Pp = P[idx, pol[idx]][:, idx]  # transitions among the non-target reachable states
+        Pp = P[idx, pol[idx]][:, idx]  # transitions among the non-target states of G
         try:
             hv = np.linalg.solve(np.eye(idx.size) - Pp, np.ones(idx.size))
         except np.linalg.LinAlgError:
@@ -317,11 +323,9 @@ def _hitting_times(P: np.ndarray, mask: np.ndarray, target: int) -> np.ndarray:
                 "float64 expected hitting times)"
             ) from None
         h[idx] = hv
-        # improvement: only actions that keep the chain inside the reachable set
-        stay = (P[idx][:, :, ~ok].sum(axis=2) == 0) & mask[idx]
-        hfin = np.where(ok, h, 0.0)
-        Q = 1.0 + P[idx] @ hfin
-        Q = np.where(stay, Q, np.inf)
+        # improvement over the actions that keep the chain inside G
+        Q = 1.0 + P[idx] @ np.where(G, h, 0.0)
+        Q = np.where(allowed[idx], Q, np.inf)
         cur = Q[np.arange(idx.size), pol[idx]]
         best = Q.min(axis=1)
         better = best < cur - 1e-12 * np.maximum(1.0, np.abs(cur))

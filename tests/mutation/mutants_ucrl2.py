@@ -51,4 +51,22 @@ MUTANTS = [
         tests=["tests/test_ucrl2.py::test_env_discounted_reference_columns"],
         why="the first reward is undiscounted (gamma^0)",
     ),
+    dict(
+        file="mdpkit/solvers/extended_vi.py",
+        find="        allowed = mask & ~(support & ~G[None, None, :]).any(axis=2)  # successors all in G",
+        replace="        allowed = mask & True  # successors all in G",
+        tests=[
+            "tests/test_extended_vi.py::test_hitting_times_where_the_first_found_action_can_leave"
+        ],
+        why="hitting times use actions that can leave the almost-sure set (finite where inf)",
+    ),
+    dict(
+        file="mdpkit/solvers/extended_vi.py",
+        find="        if (reach == G).all():",
+        replace="        if True:",
+        tests=[
+            "tests/test_extended_vi.py::test_hitting_times_where_the_first_found_action_can_leave"
+        ],
+        why="the almost-sure reachability fixpoint stops after one round",
+    ),
 ]
