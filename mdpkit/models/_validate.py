@@ -94,7 +94,11 @@ def check_rows_to_csr(P2, atol, indptr, indices, data):
     the number of non-zeros when every row passes and they fit; ``SUSPECT_ROW`` (-1) at the
     first row that fails the check; ``OVER_CAPACITY`` (-2) as soon as more than ``capacity``
     non-zeros are seen (the model is not mostly zero: the caller keeps it dense). ``-0.0``
-    entries compare equal to zero and are not stored."""
+    entries compare equal to zero and are not stored.
+
+    The row check is the loop of :func:`first_suspect_row`, fused with the copy rather than
+    shared: checking first and reading the row again for its non-zeros measured 0.33 s
+    instead of 0.23 s on the 1.6 GB RiverSwim S = 10,000 array."""
     n, m = P2.shape
     cap = indices.shape[0]
     k = 0

@@ -905,33 +905,14 @@ class TabularMDP:
         return self
 
     def __reduce__(self):
-        # rebuilt through the validating constructor: the arrays come back frozen
-        if self._P_csr is not None:  # pickle the CSR twin, not the dense array
-            return (
-                _rebuild_dense_from_csr,
-                (
-                    self._P_csr,
-                    self._R,
-                    self._gamma,
-                    self._horizon,
-                    self._mu,
-                    self._criterion,
-                    self._terminal,
-                    self._action_mask,
-                ),
-            )
+        # rebuilt through the validating constructor: the arrays come back frozen; a model
+        # with a CSR twin is pickled as its twin, not as the dense array
+        twin = self._P_csr is not None
+        rest = (self._gamma, self._horizon, self._mu, self._criterion)
+        rest += (self._terminal, self._action_mask)
         return (
-            _rebuild,
-            (
-                self.P,
-                self._R,
-                self._gamma,
-                self._horizon,
-                self._mu,
-                self._criterion,
-                self._terminal,
-                self._action_mask,
-            ),
+            _rebuild_dense_from_csr if twin else _rebuild,
+            (self._P_csr if twin else self.P, self._R) + rest,
         )
 
 
@@ -948,19 +929,10 @@ def _rebuild(P, R, gamma, horizon, mu, criterion=None, terminal=None, action_mas
     )
 
 
-def _rebuild_dense_from_csr(
-    P_csr, R, gamma, horizon, mu, criterion=None, terminal=None, action_mask=None
-):
-    return _dense_from_csr(
-        P_csr,
-        R,
-        gamma=gamma,
-        horizon=horizon,
-        mu=mu,
-        criterion=criterion,
-        terminal=terminal,
-        action_mask=action_mask,
-    )
+def _rebuild_dense_from_csr(P_csr, R, *args):
+    """Unpickle a dense model stored as its CSR twin (arguments as :func:`_rebuild`)."""
+    names = ("gamma", "horizon", "mu", "criterion", "terminal", "action_mask")
+    return _dense_from_csr(P_csr, R, **dict(zip(names, args)))
 
 
 def _dense_from_csr(P_csr, R, *, action_mask=None, **kwargs) -> TabularMDP:
