@@ -36,6 +36,7 @@ def test_twin_is_the_scipy_csr_of_p_and_p_is_exact():
     twin = mdp.csr_twin
     ref = sp.csr_matrix(P.reshape(-1, P.shape[-1]))
     assert not mdp.is_sparse and twin is not None
+    assert repr(mdp) == f"TabularMDP(S=200, A=2, gamma=0.9, dense, CSR twin nnz={ref.nnz})"
     assert np.array_equal(twin.indptr, ref.indptr) and np.array_equal(twin.indices, ref.indices)
     assert np.array_equal(twin.data, ref.data)
     assert mdp.nnz == P.size and not mdp.step_dependent_P

@@ -858,6 +858,8 @@ class TabularMDP:
             if self.is_sparse
             else ("dense step-dependent" if self.step_dependent_P else "dense")
         )
+        if self._P_csr is not None:
+            storage += f", CSR twin nnz={self._P_csr.nnz}"
         return f"TabularMDP(S={self._S}, A={self._A}, {kind}, {storage})"
 
     def __eq__(self, other) -> bool:  # structural equality, for tests and converters
