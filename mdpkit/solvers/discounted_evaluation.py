@@ -17,7 +17,8 @@ Linear solver
 -------------
 ``solver="auto"``: dense LAPACK (``numpy.linalg.solve``: gesv, LU with partial pivoting) when
 S <= ``DENSE_THRESHOLD`` (2000), otherwise a Krylov method on
-:math:`I - \gamma P_\pi`, CSR for sparse models, dense for dense ones (BiCGSTAB,
+:math:`I - \gamma P_\pi`, CSR for sparse models and for dense models stored with a
+CSR twin (``TabularMDP.csr_twin``: large, mostly zero), dense for other dense ones (BiCGSTAB,
 warm-started from ``x0``, restarted once from its iterate if the true residual misses the
 target; scipy gmres if that fails).
 ``solver="direct"`` forces a direct solve (dense LAPACK, or SuperLU ``spsolve`` for a
@@ -78,25 +79,32 @@ DENSE_THRESHOLD = 2000
 _SOLVERS = ("auto", "direct", "krylov")
 
 
+def _csr_rows(mdp):
+    """The CSR (S*A, S) kernel of a sparse model or of a dense model's CSR twin, else None."""
+    return mdp.P if mdp.is_sparse else mdp.csr_twin
+
+
 def policy_system(mdp, kind: str, pol: np.ndarray, *, dense: bool):
-    """``(P_pi, r_pi)`` of a validated policy; P_pi dense (S, S) ndarray or CSR (S, S)."""
+    """``(P_pi, r_pi)`` of a validated policy; P_pi dense (S, S) ndarray or CSR (S, S).
+    Built from the CSR rows when the model has them (sparse, or a CSR twin)."""
     S, A = mdp.S, mdp.A
     R = mdp.R
     rows = np.arange(S)
+    P_csr = _csr_rows(mdp)
     if kind == "deterministic":
         r = R[rows, pol]
-        if mdp.is_sparse:
-            Ppi = mdp.P[rows * A + pol]
+        if P_csr is not None:
+            Ppi = P_csr[rows * A + pol]
             return (Ppi.toarray() if dense else Ppi.tocsr()), r
         Ppi = mdp.P[rows, pol]  # (S, S) copy
         return (Ppi if dense else sp.csr_matrix(Ppi)), r
     r = np.einsum("sa,sa->s", pol, R)
-    if mdp.is_sparse:
+    if P_csr is not None:
         # Pi: (S, S*A) with Pi[s, s*A + a] = pi(a|s); P_pi = Pi @ P
         Pi = sp.csr_matrix(
             (pol.ravel(), np.arange(S * A), np.arange(0, S * A + 1, A)), shape=(S, S * A)
         )
-        Ppi = (Pi @ mdp.P).tocsr()
+        Ppi = (Pi @ P_csr).tocsr()
         return (Ppi.toarray() if dense else Ppi), r
     Ppi = np.einsum("sa,sat->st", pol, mdp.P)
     return (Ppi if dense else sp.csr_matrix(Ppi)), r
@@ -132,12 +140,13 @@ def plan(mdp, solver: str, threshold: int = DENSE_THRESHOLD):
     """``(linear_solver, dense_representation)`` for a model and a solver choice.
 
     "auto": "direct" when S <= threshold, else "krylov". The policy matrix is kept dense
-    for dense models (dense LAPACK or dense BiCGSTAB), and densified for sparse models only
-    for a direct solve with S <= threshold (otherwise CSR: SuperLU or sparse BiCGSTAB).
+    for dense models (dense LAPACK or dense BiCGSTAB), and densified for sparse models (and
+    dense models with a CSR twin) only for a direct solve with S <= threshold (otherwise
+    CSR: SuperLU or sparse BiCGSTAB).
     """
     _check_solver(solver)
     lin = solver if solver != "auto" else ("direct" if mdp.S <= threshold else "krylov")
-    dense = (not mdp.is_sparse) or (lin == "direct" and mdp.S <= threshold)
+    dense = _csr_rows(mdp) is None or (lin == "direct" and mdp.S <= threshold)
     return lin, dense
 
 

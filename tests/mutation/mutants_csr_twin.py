@@ -125,3 +125,20 @@ MUTANTS = [
         why="a generator asked for a CSR model returns a dense one",
     ),
 ]
+
+MUTANTS += [
+    dict(
+        file="mdpkit/solvers/discounted_evaluation.py",
+        find='    dense = _csr_rows(mdp) is None or (lin == "direct" and mdp.S <= threshold)',
+        replace='    dense = (not mdp.is_sparse) or (lin == "direct" and mdp.S <= threshold)',
+        tests=[T + "test_evaluate_and_occupancy_use_the_twin"],
+        why="evaluate ignores the twin: a dense (S, S) policy matrix for a mostly-zero model",
+    ),
+    dict(
+        file="mdpkit/solvers/discounted_evaluation.py",
+        find="    return mdp.P if mdp.is_sparse else mdp.csr_twin",
+        replace="    return mdp.P if mdp.is_sparse else None",
+        tests=[T + "test_evaluate_and_occupancy_use_the_twin"],
+        why="policy systems of twin models built from the dense array",
+    ),
+]
