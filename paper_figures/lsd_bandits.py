@@ -21,7 +21,10 @@ given the actions, no Bernoulli noise). In the learning experiment the regret ag
 full-information counterpart is the difference of mean payoffs of two runner experiments
 with the same root seed (same environment and learner streams: common random numbers).
 
-``run`` returns the claims (``claim, measured, threshold, verdict, figure``).
+``run`` returns the claims (``claim, measured, threshold, verdict, figure``). Its
+``seed`` (``mdpkit reproduce lsd-bandits --seed N``) mixes ``N`` into every root seed of the
+figure (instance draws, rounding and greedy streams, runner experiments); the default
+(None) keeps the root seeds of the shipped figure.
 """
 
 from __future__ import annotations
@@ -100,6 +103,20 @@ def tiny_settings() -> dict:
     )
 
 
+def _entropy(default: int, seed):
+    """Root entropy of one experiment: ``default`` for the shipped figure (``seed=None``),
+    else ``[default, seed]`` (a different, reproducible stream per figure seed)."""
+    return default if seed is None else [default, int(seed)]
+
+
+def _root_seed(default: int, seed) -> int:
+    """An int root seed for the runner (``Experiment(root_seed=...)``) from
+    :func:`_entropy`."""
+    if seed is None:
+        return default
+    return int(np.random.SeedSequence(_entropy(default, seed)).generate_state(1)[0])
+
+
 def _map(fn, items, jobs):
     if jobs == 1 or len(items) < 2:
         return [fn(x) for x in items]
@@ -145,10 +162,10 @@ def _relax_one(arg):
     return rows
 
 
-def relaxation_data(n: int, jobs: int = 1):
+def relaxation_data(n: int, jobs: int = 1, seed=None):
     """Rows (instance, monotone, k, M, T, LP, g*, OPT_T, (T + M) LP*, slack) for ``n``
     monotone and ``n`` arbitrary random instances."""
-    ss = np.random.SeedSequence(2306_00338)
+    ss = np.random.SeedSequence(_entropy(2306_00338, seed))
     kids = ss.spawn(2 * n)
     args = [(i, kids[i], i < n) for i in range(2 * n)]
     import pandas as pd
@@ -200,15 +217,15 @@ def _ratio_one(arg):
     return out
 
 
-def ratio_data(n: int, runs: int, jobs: int = 1):
+def ratio_data(n: int, runs: int, jobs: int = 1, seed=None):
     """One row per instance: LP*, g*, OPT_400, mean ALG_400 of each method, mirroring tally."""
     import pandas as pd
 
-    kids = np.random.SeedSequence(2023_0600).spawn(n)
+    kids = np.random.SeedSequence(_entropy(2023_0600, seed)).spawn(n)
     return pd.DataFrame(_map(_ratio_one, [(i, kids[i], runs) for i in range(n)], jobs))
 
 
-def trap_data(runs: int = 20):
+def trap_data(runs: int = 20, seed=None):
     """Greedy-trap family, T = 600: LP*, g*, greedy and rounding per round, M = 3, 4, 5."""
     from mdpkit.algorithms.lsd import _kernels as K
     from mdpkit.algorithms.lsd.rounding import simulate
@@ -220,7 +237,7 @@ def trap_data(runs: int = 20):
     for M in (3, 4, 5):
         inst = greedy_trap(M)
         lp = solve_lsd_lp(inst)
-        g = np.random.default_rng(M)
+        g = np.random.default_rng(_entropy(M, seed))
         f = np.ascontiguousarray(inst.f)
         greedy = np.mean(
             [
@@ -257,7 +274,7 @@ def _mean_payoff_total(frame, T, n_seeds, gain):
     return (gain - reg).sum(axis=1)  # per seed: sum of mean payoffs
 
 
-def learning_data(instances, runs, horizons, etc=False, jobs=1, scheduler=None):
+def learning_data(instances, runs, horizons, etc=False, jobs=1, scheduler=None, seed=None):
     """Rows (instance, T, learner, Reg_FI per seed mean/se, ALG/(T g*), ALG/(T LP*))."""
     import pandas as pd
 
@@ -279,7 +296,7 @@ def learning_data(instances, runs, horizons, etc=False, jobs=1, scheduler=None):
                     name,
                     T,
                     runs,
-                    root_seed=1000 + s,
+                    root_seed=_root_seed(1000 + s, seed),
                     env_params={"k": 3, "M": 3, "instance_seed": s},
                     name=f"lsd-{label}-i{s}-T{T}",
                 )
@@ -327,7 +344,7 @@ LAFORGUE = {
 }
 
 
-def laforgue_data(runs, jobs=1, scheduler=None):
+def laforgue_data(runs, jobs=1, scheduler=None, seed=None):
     """Mean cumulative realised reward vs t per learner and instance: dict
     which -> label -> (T,) array, plus the per-seed final totals."""
     from mdpkit.experiments import Experiment, run
@@ -342,7 +359,7 @@ def laforgue_data(runs, jobs=1, scheduler=None):
                 name,
                 T,
                 runs,
-                root_seed=7,
+                root_seed=_root_seed(7, seed),
                 env_params={"which": which},
                 learner_params=params,
                 name=f"laforgue-{which}-{label}",
@@ -519,12 +536,13 @@ def _draw_laforgue(data, path):
     return save_figure(fig, pd.DataFrame(rows), path)
 
 
-def run(quick: bool, jobs: int, scheduler, out) -> list:
-    """All four experiments (module docstring); returns the claims."""
+def run(quick: bool, jobs: int, scheduler, out, seed=None) -> list:
+    """All four experiments (module docstring); returns the claims. ``seed``: see the
+    module docstring (None: the shipped figure's root seeds)."""
     cfg = settings(quick)
     out = Path(out)
     claims = []
-    rel = relaxation_data(cfg["n_relax"], jobs)
+    rel = relaxation_data(cfg["n_relax"], jobs, seed)
     _draw_relaxation(rel, out / "relaxation")
     one = rel.drop_duplicates("instance")
     claims.append(
@@ -546,8 +564,8 @@ def run(quick: bool, jobs: int, scheduler, out) -> list:
         )
     )
 
-    rat = ratio_data(cfg["n_ratio"], cfg["ratio_runs"], jobs)
-    trap = trap_data()
+    rat = ratio_data(cfg["n_ratio"], cfg["ratio_runs"], jobs, seed)
+    trap = trap_data(seed=seed)
     _draw_ratios(rat, trap, out / "ratios")
     ind = rat["rounding_independent"] / (400 * rat["g_star"])
     claims.append(
@@ -581,7 +599,13 @@ def run(quick: bool, jobs: int, scheduler, out) -> list:
     )
 
     lea = learning_data(
-        cfg["learn_instances"], cfg["learn_runs"], cfg["learn_T"], cfg["etc"], jobs, scheduler
+        cfg["learn_instances"],
+        cfg["learn_runs"],
+        cfg["learn_T"],
+        cfg["etc"],
+        jobs,
+        scheduler,
+        seed,
     )
     _draw_learning(lea, out / "learning")
     ucb = lea[lea["learner"] == "LP-UCB"]
@@ -603,7 +627,7 @@ def run(quick: bool, jobs: int, scheduler, out) -> list:
         _claim("LP-UCB Reg_FI(3.2e4)/3.2e4 <= 0.03", last, 0.03, last <= 0.03, "learning")
     )
 
-    laf = laforgue_data(cfg["laf_runs"], jobs, scheduler)
+    laf = laforgue_data(cfg["laf_runs"], jobs, scheduler, seed)
     _draw_laforgue(laf, out / "laforgue")
     for which, curves in laf.items():
         isi = [v for k, v in curves.items() if k.startswith("ISI")][0][:, -1].mean()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -71,6 +72,14 @@ def test_each_registered_figure_at_tiny_settings(name, tmp_path, monkeypatch, ca
     assert table.verdict.isin([True, False]).all()
 
 
+def test_every_figure_takes_a_root_seed():
+    """The seed test below would silently run a figure that ignores ``seed`` on its own
+    root seeds (``reproduce`` only warns): every registered figure must take one."""
+    figures.discover()
+    no_seed = [f.name for f in figures.list_figures() if not figures._accepts_seed(f.run_fn)]
+    assert no_seed == []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_quick_claims_hold_on_other_root_seeds(seed, tmp_path):
@@ -91,7 +100,11 @@ def test_quick_claims_hold_on_other_root_seeds(seed, tmp_path):
     assert set(HOLDING_FIGURES) == set(names)
     n_stated = 0
     for name in names:
-        res = figures.reproduce(name, quick=True, jobs=2, out=tmp_path / name, seed=seed, log=None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)  # a figure that ignores the seed
+            res = figures.reproduce(
+                name, quick=True, jobs=2, out=tmp_path / name, seed=seed, log=None
+            )
         n_stated += int((res.claims.claim != NO_CLAIMS).sum())
         assert res.failing.empty, (name, res.failing.to_string())
     assert n_stated >= 80
