@@ -49,4 +49,22 @@ MUTANTS = [
         tests=["tests/test_lsd_planning.py::test_gain_karp_equals_average_reward_lp"],
         why="wrong walk length in Karp's maximum-mean-cycle formula",
     ),
+    dict(
+        file="paper_figures/lsd_bandits.py",
+        find="    return default if seed is None else [default, int(seed)]",
+        replace="    return default",
+        tests=[
+            "tests/test_lsd_figure.py::test_figure_seed_changes_every_stream_and_none_keeps_the_shipped_ones"
+        ],
+        why="the figure seed is ignored by the instance and rounding streams",
+    ),
+    dict(
+        file="paper_figures/lsd_bandits.py",
+        find="    return int(np.random.SeedSequence(_entropy(default, seed)).generate_state(1)[0])",
+        replace="    return default",
+        tests=[
+            "tests/test_lsd_figure.py::test_figure_seed_changes_every_stream_and_none_keeps_the_shipped_ones"
+        ],
+        why="the figure seed is ignored by the runner experiments",
+    ),
 ]
