@@ -201,3 +201,22 @@ def test_step_dependent_sampling_uses_the_step_s_kernel():
         for a in range(A):
             assert env.step(0, s, a)[1] == 0
             assert env.step(1, s, a)[1] == S - 1
+
+
+@pytest.mark.parametrize("kind", ["episodic", "continuing"])
+def test_reward_options_are_checked_by_both_tabular_envs(kind):
+    from mdpkit.envs.continuing import ContinuingTabularEnv
+
+    P = np.full((2, 2, 2), 0.5)
+    R = np.array([[0.0, 1.0], [0.5, 1.5]])  # 1.5: not a Bernoulli mean
+    kw = {"horizon": 3} if kind == "episodic" else {"gamma": 0.9}
+    Env = EpisodicTabularEnv if kind == "episodic" else ContinuingTabularEnv
+    mdp = TabularMDP(P, R, **kw)
+    Env(mdp, 0, reward_dist="deterministic")  # fine
+    with pytest.raises(ValueError, match=r"reward_dist='bernoulli' needs every R in \[0, 1\]"):
+        Env(mdp, 0, reward_dist="bernoulli")
+    Env(TabularMDP(P, R / 1.5, **kw), 0, reward_dist="bernoulli")  # R in [0, 1]: fine
+    with pytest.raises(ValueError, match="reward_dist must be 'deterministic' or 'bernoulli'"):
+        Env(mdp, 0, reward_dist="gaussian")
+    with pytest.raises(TypeError, match="rewards_known must be a bool"):
+        Env(mdp, 0, rewards_known="yes")

@@ -37,6 +37,7 @@ import numpy as np
 
 from ..models.tabular import TabularMDP
 from ..utils import as_generator
+from .episodic import check_reward_options
 from .sampling import ContinuingTables, dense_row_cdf, draw_index
 
 __all__ = ["ContinuingTabularEnv", "optimal_gain"]
@@ -119,14 +120,7 @@ class ContinuingTabularEnv:
             )
         if mdp.step_dependent_P or mdp.R.ndim != 2:
             raise ValueError("mdp must have a stationary P and R for a continuing env")
-        if reward_dist not in ("deterministic", "bernoulli"):
-            raise ValueError(
-                f"reward_dist must be 'deterministic' or 'bernoulli', got {reward_dist!r}"
-            )
-        if reward_dist == "bernoulli" and ((mdp.R < 0).any() or (mdp.R > 1).any()):
-            raise ValueError("reward_dist='bernoulli' needs every R in [0, 1]")
-        if not isinstance(rewards_known, (bool, np.bool_)):
-            raise TypeError(f"rewards_known must be a bool, got {type(rewards_known).__name__}")
+        check_reward_options(mdp.R, reward_dist, rewards_known)
         self.mdp = mdp
         self.rng = as_generator(rng)
         self.reward_dist = reward_dist

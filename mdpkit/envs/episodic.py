@@ -38,6 +38,19 @@ from ..models.tabular import TabularMDP
 from ..utils import as_generator
 from .sampling import csr_row_cumsums, draw_index
 
+
+def check_reward_options(R: np.ndarray, reward_dist, rewards_known) -> None:
+    """Shared checks of the tabular envs' reward options: ``reward_dist`` is
+    "deterministic" or "bernoulli" (the latter needs every ``R`` in [0, 1]) and
+    ``rewards_known`` is a bool."""
+    if reward_dist not in ("deterministic", "bernoulli"):
+        raise ValueError(f"reward_dist must be 'deterministic' or 'bernoulli', got {reward_dist!r}")
+    if reward_dist == "bernoulli" and ((R < 0).any() or (R > 1).any()):
+        raise ValueError("reward_dist='bernoulli' needs every R in [0, 1]")
+    if not isinstance(rewards_known, (bool, np.bool_)):
+        raise TypeError(f"rewards_known must be a bool, got {type(rewards_known).__name__}")
+
+
 __all__ = ["EpisodicTabularEnv", "backward_induction", "evaluate_finite_horizon"]
 
 
@@ -109,14 +122,7 @@ class EpisodicTabularEnv:
                 "mdp must be a finite-horizon model (horizon=H) for an episodic env; "
                 f"got a discounted model (gamma={mdp.gamma})"
             )
-        if reward_dist not in ("deterministic", "bernoulli"):
-            raise ValueError(
-                f"reward_dist must be 'deterministic' or 'bernoulli', got {reward_dist!r}"
-            )
-        if reward_dist == "bernoulli" and ((mdp.R < 0).any() or (mdp.R > 1).any()):
-            raise ValueError("reward_dist='bernoulli' needs every R in [0, 1]")
-        if not isinstance(rewards_known, (bool, np.bool_)):
-            raise TypeError(f"rewards_known must be a bool, got {type(rewards_known).__name__}")
+        check_reward_options(mdp.R, reward_dist, rewards_known)
         self.mdp = mdp
         self.rng = as_generator(rng)
         self.reward_dist = reward_dist

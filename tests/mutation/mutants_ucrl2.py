@@ -70,3 +70,13 @@ MUTANTS = [
         why="the almost-sure reachability fixpoint stops after one round",
     ),
 ]
+
+MUTANTS += [
+    dict(
+        file="mdpkit/envs/episodic.py",
+        find='    if reward_dist == "bernoulli" and ((R < 0).any() or (R > 1).any()):',
+        replace='    if reward_dist == "bernoulli" and (R < 0).any():',
+        tests=["tests/test_envs_episodic.py::test_reward_options_are_checked_by_both_tabular_envs"],
+        why="Bernoulli rewards accepted with a mean above 1 (shared env check)",
+    ),
+]
