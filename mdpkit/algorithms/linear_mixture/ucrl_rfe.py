@@ -250,6 +250,12 @@ class UCRLRFE(RewardFreeExplorer):
             self.fstar,
         )
 
+    def _plan(self, buf):
+        """The planning step of the generic loop (the compiled runs plan inside)."""
+        rfe_plan(
+            self.phi, self.verts, self.lad, self.consts, self.r, self.V, self.pi, self.fstar, buf
+        )
+
     def _run(self, n, u_env, u_l, logs, fast):
         if fast:
             rfe_run(*self._args(), self.k, u_env, logs)
@@ -257,17 +263,7 @@ class UCRLRFE(RewardFreeExplorer):
         buf = np.empty(self.model.d)
         for i in range(n):
             if (self.k + i) % self.replan_every == 0:
-                rfe_plan(
-                    self.phi,
-                    self.verts,
-                    self.lad,
-                    self.consts,
-                    self.r,
-                    self.V,
-                    self.pi,
-                    self.fstar,
-                    buf,
-                )
+                self._plan(buf)
             s = self.model.s1
             for h in range(self.model.H):
                 s = rfe_step(
@@ -322,17 +318,7 @@ class UCRLRFEPlus(UCRLRFE):
         H = self.model.H
         for i in range(n):
             if (self.k + i) % self.replan_every == 0:
-                rfe_plan(
-                    self.phi,
-                    self.verts,
-                    self.lad,
-                    self.consts,
-                    self.r,
-                    self.V,
-                    self.pi,
-                    self.fstar,
-                    buf,
-                )
+                self._plan(buf)
             s = self.model.s1
             stats = np.zeros(1)
             for h in range(H):
