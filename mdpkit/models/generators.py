@@ -116,7 +116,7 @@ def _from_outcomes(cols: np.ndarray, vals: np.ndarray, sparse: bool):
 def _stored_as_twin(S: int, A: int, n: int) -> bool:
     """Whether a dense (S, A, S) kernel with at most ``n`` outcomes per row is one that
     :class:`TabularMDP` stores as its CSR twin (size and density thresholds)."""
-    return S * A * S >= DENSE_NUMBA_MIN_SIZE and A * S * n <= DENSITY_MAX * (S * A * S)
+    return S * A * S >= DENSE_NUMBA_MIN_SIZE and n <= DENSITY_MAX * S
 
 
 def _model(P, R, sparse: bool, **kwargs) -> TabularMDP:

@@ -71,6 +71,15 @@ DENSE_NUMBA_MIN_SIZE = 65_536
 #: fraction of non-zeros is stored as CSR (its "CSR twin", :attr:`TabularMDP.csr_twin`);
 #: the dense array is rebuilt from it on first access of ``P`` (module docstring).
 DENSITY_MAX = 0.1
+#: rows read to estimate the density of a dense P before a full pass
+SAMPLE_ROWS = 64
+
+
+def density_estimate(P2: np.ndarray) -> float:
+    """Fraction of non-zeros in ``SAMPLE_ROWS`` evenly spaced rows of ``P2`` (n, S)."""
+    n = P2.shape[0]
+    rows = np.unique(np.linspace(0, n - 1, min(n, SAMPLE_ROWS)).astype(np.int64))
+    return float(np.count_nonzero(P2[rows])) / float(rows.size * P2.shape[1])
 
 
 def _csr_twin_of(P: np.ndarray, S: int, A: int) -> sp.csr_matrix | None:
@@ -79,9 +88,7 @@ def _csr_twin_of(P: np.ndarray, S: int, A: int) -> sp.csr_matrix | None:
     ``P``; frozen arrays); None otherwise (the caller validates and keeps it dense)."""
     n = S * A
     P2 = P.reshape(n, S)
-    # a few evenly spaced rows first: a visibly dense P pays no pass at all
-    rows = np.unique(np.linspace(0, n - 1, min(n, 64)).astype(np.int64))
-    if np.count_nonzero(P2[rows]) > 1.5 * DENSITY_MAX * rows.size * S:
+    if density_estimate(P2) > 1.5 * DENSITY_MAX:  # a visibly dense P pays no pass at all
         return None
     from ._validate import check_rows_to_csr  # numba: large models only
 
@@ -817,13 +824,7 @@ class TabularMDP:
         }
         if unknown:
             raise TypeError(f"replace() got unknown fields {sorted(unknown)}")
-        fields = dict(
-            P=self._P,
-            R=self._R,
-            gamma=self._gamma,
-            horizon=self._horizon,
-            mu=self._mu,
-        )
+        fields = dict(P=self._P, R=self._R, gamma=self._gamma, horizon=self._horizon, mu=self._mu)
         if self._criterion in ("average", "total") or "criterion" in changes:
             fields["criterion"] = self._criterion
         if self._terminal is not None:

@@ -44,6 +44,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..models.tabular import DENSITY_MAX as _MODEL_DENSITY_MAX
+from ..models.tabular import SAMPLE_ROWS, density_estimate
 
 __all__ = [
     "solve_auto",
@@ -58,21 +59,12 @@ __all__ = [
 #: convert a dense P to CSR when at most this fraction of its entries is non-zero (the
 #: model's own threshold for keeping a CSR twin, :data:`mdpkit.models.tabular.DENSITY_MAX`)
 DENSITY_MAX = _MODEL_DENSITY_MAX
-#: rows read to estimate the density before a full pass
-SAMPLE_ROWS = 64
 #: sweeps on the numpy engine before a small model switches to the compiled one
 NUMPY_SWEEPS = 64
 #: dense P below this many entries is never converted; same threshold as the VI engine
 SMALL_NNZ = 65_536
 
 DEFAULT = {"finite": "backward", "average": "rvi", "total": "pi"}
-
-
-def density_estimate(P2: np.ndarray) -> float:
-    """Fraction of non-zeros in ``SAMPLE_ROWS`` evenly spaced rows of ``P2`` (n, S)."""
-    n = P2.shape[0]
-    rows = np.unique(np.linspace(0, n - 1, min(n, SAMPLE_ROWS)).astype(np.int64))
-    return float(np.count_nonzero(P2[rows])) / float(rows.size * P2.shape[1])
 
 
 def sparse_twin(mdp):
